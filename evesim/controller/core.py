@@ -1,0 +1,527 @@
+"""The controller's service core: request bytes + path + headers in, ``Reply`` out, for every v2 device endpoint.
+
+The same object is called by the simulation (after the network delivered a request) and by the
+HTTP app. Per device it caches the parsed certificate key, the config hash and the signed config
+answer (signed once per version), so a 304 poll costs one envelope parse and a dict lookup.
+Not thread-safe: call it from one thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import time
+import uuid as uuidlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cryptography import x509
+
+from evesim.api import pb
+from evesim.api.certs import CertError, cert_pem, der_hash, load_cert, sign_raw, verify_signature
+from evesim.api.envelope import ZERO_SIGNATURE, CryptoMode, Envelope, EnvelopeError, open_envelope, seal, truncate
+from evesim.controller import attestation, devconfig, telemetry
+from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError
+from evesim.controller.identity import ControllerIdentity
+from evesim.controller.policy import Policy
+from evesim.controller.reply import CREATED, NOT_MODIFIED, OK, PROTO, Refusal, Reply
+from evesim.controller.stores import Attestation, ConfigVersion, DeviceRecord, Item, MemoryStore, OnboardEntry, Store
+
+PREFIX = "/api/v2/edgedevice/"
+MAX_BODY = 4 << 20
+"""Largest request body accepted (413 above)."""
+_NOT_FOUND = Reply(404, b"unknown device API path", "text/plain")
+_NOT_ALLOWED = Reply(405, b"method not allowed", "text/plain")
+_SHA256_16 = pb.common.HASH_ALGORITHM_SHA256_16BYTES
+
+
+class UnknownDevice(LookupError):
+    """No device with this UUID is registered."""
+
+
+class _Device:
+    """What the hot path needs about one device, cached in memory."""
+
+    __slots__ = ("uuid", "public_key", "token", "config_hash", "config_reply", "version")
+
+    def __init__(self, uuid: str, public_key: Any, token: bytes) -> None:
+        self.uuid = uuid
+        self.public_key = public_key
+        self.token = token
+        self.config_hash = ""
+        self.config_reply: Reply | None = None
+        self.version = 0
+
+
+class Controller:
+    """An EVE controller: onboarding allow-list, devices, configs, attestation and telemetry over a store."""
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        identity: ControllerIdentity | None = None,
+        crypto: CryptoMode = CryptoMode.FULL,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        policy: Policy | None = None,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self.store: Store = store if store is not None else MemoryStore()
+        self.identity = identity or ControllerIdentity.generate()
+        self.crypto = CryptoMode(crypto)
+        self.policy = policy or Policy()
+        self.max_body = max_body
+        self._clock = clock
+        self._rng = rng or random.SystemRandom()
+        self._full = self.crypto is CryptoMode.FULL
+        self._signing_key = self.identity.signing.key
+        self._signing_hash = self.identity.signing_hash
+        self._cert_config_hash = self.identity.cert_config_hash()
+        certs = self.identity.certs_message()
+        self._certs_reply = Reply(200, seal(certs, sign_raw(self._signing_key, certs), self._signing_hash), PROTO)
+        self._by_hash: dict[bytes, _Device] = {}
+        self._by_uuid: dict[str, _Device] = {}
+        self._by_serial: dict[tuple[str, str], str] = {}
+        self._onboard: dict[bytes, OnboardEntry] = {}
+        self._request_tags: dict[tuple[str, int], bytes] = {}
+        self._static = {"certs": self._certs, "ping": self._ping, "register": self._register, "uuid": self._uuid}
+        self._routes = {
+            "config": self._config,
+            "attest": self._attest,
+            "info": self._info,
+            "metrics": self._metrics,
+            "logs": self._logs,
+            "newlogs": self._newlogs,
+            "flowlog": self._flowlog,
+            "hardwarehealth": self._hardwarehealth,
+        }
+        self._load()
+
+    # ----------------------------------------------------------------- device API
+
+    def handle(self, method: str, path: str, body: bytes, headers: Mapping[str, str] | None = None) -> Reply:
+        """Answer one device API request; ``path`` is the full URL path. Never raises for bad input."""
+        if not path.startswith(PREFIX):
+            return _NOT_FOUND
+        rest = path[len(PREFIX) :]
+        static = self._static.get(rest)
+        try:
+            if static is not None:
+                return static(method, body, headers)
+            route = self._route(rest)
+            if route is None:
+                return _NOT_FOUND
+            if method != "POST":
+                return _NOT_ALLOWED
+            self._check_post(body, headers)
+            handler, path_uuid, app = route
+            with self.store.transaction():
+                device, envelope = self._authenticate(body, path_uuid, 401)
+                reply = handler(device, envelope.payload, app)
+                self._log_request(device.uuid, method, path, reply.status)
+            return reply
+        except Refusal as refusal:
+            return refusal.reply
+
+    def _route(self, rest: str) -> tuple[Callable[..., Reply], str | None, str] | None:
+        parts = rest.split("/")
+        if parts[0] == "id" and len(parts) >= 3:
+            path_uuid, action = parts[1], parts[2:]
+        elif parts[0] == "apps":
+            path_uuid, action = None, parts
+        else:
+            return None
+        if len(action) == 1 and path_uuid is not None:
+            handler = self._routes.get(action[0])
+            return (handler, path_uuid, "") if handler else None
+        if len(action) == 4 and action[:2] == ["apps", "instanceid"] and action[2]:
+            if action[3] == "newlogs":
+                return self._app_newlogs, path_uuid, action[2]
+            if action[3] == "logs":
+                return self._app_logs, path_uuid, action[2]
+        return None
+
+    def _check_post(self, body: bytes, headers: Mapping[str, str] | None) -> None:
+        if len(body) > self.max_body:
+            raise Refusal(413, f"request body exceeds {self.max_body} bytes")
+        if headers is None:
+            return
+        content_type = _header(headers, "content-type")
+        if content_type is None or content_type.split(";", 1)[0].strip().lower() != PROTO:
+            raise Refusal(415, f"POST bodies must be {PROTO}")
+
+    def _authenticate(self, body: bytes, path_uuid: str | None, unknown_status: int) -> tuple[_Device, Envelope]:
+        envelope = _open(body)
+        device = self._by_hash.get(envelope.sender_cert_hash)
+        if device is None:
+            raise Refusal(unknown_status, "unknown sender certificate")
+        if self._full and not verify_signature(device.public_key, envelope.payload, envelope.signature):
+            raise Refusal(401, "envelope signature does not verify")
+        if path_uuid is not None and path_uuid != device.uuid:
+            raise Refusal(403, "the UUID in the path is not the sender's")
+        return device, envelope
+
+    def _signed(self, status: int, payload: bytes) -> Reply:
+        signature = sign_raw(self._signing_key, payload) if self._full else ZERO_SIGNATURE
+        return Reply(status, seal(payload, signature, self._signing_hash), PROTO)
+
+    def _log_request(self, uuid: str, method: str, path: str, status: int) -> None:
+        tag = self._request_tags.get((method, status))
+        if tag is None:
+            tag = self._request_tags[(method, status)] = f"{method} {status}".encode()
+        self.store.append("requests", uuid, Item(self._clock(), path, tag))
+
+    def _certs(self, method: str, body: bytes, headers: Mapping[str, str] | None) -> Reply:
+        return self._certs_reply if method in ("GET", "POST") else _NOT_ALLOWED
+
+    def _ping(self, method: str, body: bytes, headers: Mapping[str, str] | None) -> Reply:
+        return OK if method == "GET" else _NOT_ALLOWED
+
+    def _register(self, method: str, body: bytes, headers: Mapping[str, str] | None) -> Reply:
+        if method != "POST":
+            return _NOT_ALLOWED
+        self._check_post(body, headers)
+        envelope = _open(body)
+        onboard_cert = _sender_cert(envelope)
+        if self._full and not verify_signature(onboard_cert.public_key(), envelope.payload, envelope.signature):
+            raise Refusal(401, "register envelope signature does not verify with senderCert")
+        msg = telemetry.parse(pb.register.ZRegisterMsg, envelope.payload)
+        entry = self._onboard.get(der_hash(onboard_cert))
+        if entry is None:
+            raise Refusal(403, "onboarding certificate is not on the allow-list")
+        serial = _allowed_serial(entry, msg)
+        if serial is None:
+            raise Refusal(403, "serial is not allowed for this onboarding certificate")
+        device_cert = _device_cert(msg.pemCert)
+        cert_hash = der_hash(device_cert)
+        if cert_hash in self._by_hash:
+            return OK
+        if (entry.cn, serial) in self._by_serial:
+            raise Refusal(409, "this onboarding certificate and serial registered another device certificate")
+        with self.store.transaction():
+            uuid = self._new_device(device_cert, cert_hash, entry.cn, serial)
+            self._log_request(uuid, method, PREFIX + "register", 201)
+        return CREATED
+
+    def _uuid(self, method: str, body: bytes, headers: Mapping[str, str] | None) -> Reply:
+        if method != "POST":
+            return _NOT_ALLOWED
+        self._check_post(body, headers)
+        device, envelope = self._authenticate(body, None, 400)
+        telemetry.parse(pb.uuid.UuidRequest, envelope.payload)
+        config = self.config(device.uuid)
+        answer = pb.uuid.UuidResponse(
+            uuid=device.uuid,
+            manufacturer=config.manufacturer or self.policy.manufacturer,
+            product_name=config.productName or self.policy.product_name,
+        )
+        with self.store.transaction():
+            self._log_request(device.uuid, method, PREFIX + "uuid", 200)
+        return self._signed(200, answer.SerializeToString())
+
+    def _config(self, device: _Device, payload: bytes, app: str) -> Reply:
+        request = telemetry.parse(pb.config.ConfigRequest, payload)
+        if self.policy.require_integrity_token and (not device.token or request.integrity_token != device.token):
+            raise Refusal(403, "integrity token mismatch: attest first")
+        if request.configHash == device.config_hash:
+            return NOT_MODIFIED
+        if device.config_reply is None:
+            current = self.store.current_config(device.uuid)
+            answer = pb.config.ConfigResponse(configHash=device.config_hash)
+            answer.config.ParseFromString(current.data)
+            device.config_reply = self._signed(200, answer.SerializeToString(deterministic=True))
+        return device.config_reply
+
+    def _attest(self, device: _Device, payload: bytes, app: str) -> Reply:
+        request = telemetry.parse(pb.attest.ZAttestReq, payload)
+        state = self.store.get_attestation(device.uuid)
+        answer, new_state = attestation.step(request, state, self.policy, self._draw)
+        if new_state != state:
+            self.store.put_attestation(device.uuid, new_state)
+            device.token = new_state.token
+        return self._signed(201, answer.SerializeToString())
+
+    def _info(self, device: _Device, payload: bytes, app: str) -> Reply:
+        self.store.put_info(device.uuid, telemetry.info_item(payload, device.uuid, self._clock()))
+        return CREATED
+
+    def _metrics(self, device: _Device, payload: bytes, app: str) -> Reply:
+        return self._append("metrics", device, [telemetry.raw_item(pb.metrics.ZMetricMsg, payload, self._clock())])
+
+    def _logs(self, device: _Device, payload: bytes, app: str) -> Reply:
+        return self._append("logs", device, telemetry.bundle_items(payload, self._clock()))
+
+    def _newlogs(self, device: _Device, payload: bytes, app: str) -> Reply:
+        return self._append("logs", device, telemetry.newlog_items(payload, self._clock()))
+
+    def _app_logs(self, device: _Device, payload: bytes, app: str) -> Reply:
+        return self._append("applogs", device, telemetry.bundle_items(payload, self._clock(), app, app=True))
+
+    def _app_newlogs(self, device: _Device, payload: bytes, app: str) -> Reply:
+        return self._append("applogs", device, telemetry.newlog_items(payload, self._clock(), app))
+
+    def _flowlog(self, device: _Device, payload: bytes, app: str) -> Reply:
+        return self._append("flowlog", device, [telemetry.raw_item(pb.flowlog.FlowMessage, payload, self._clock())])
+
+    def _hardwarehealth(self, device: _Device, payload: bytes, app: str) -> Reply:
+        item = telemetry.raw_item(pb.hardwarehealth.ZHardwareHealth, payload, self._clock())
+        return self._append("hardwarehealth", device, [item])
+
+    def _append(self, kind: str, device: _Device, items: list[Item]) -> Reply:
+        for item in items:
+            self.store.append(kind, device.uuid, item)
+        return CREATED
+
+    def _draw(self, size: int) -> bytes:
+        return self._rng.getrandbits(8 * size).to_bytes(size, "big")
+
+    # ----------------------------------------------------------------- onboarding and devices
+
+    def onboard_add(self, cert_pem: bytes, serials: list[str] | tuple[str, ...] = ("*",)) -> OnboardEntry:
+        """Put an onboarding cert on the allow-list (keyed by its CN) for ``serials`` (``*`` = any)."""
+        try:
+            cert = load_cert(cert_pem)
+        except CertError as exc:
+            raise ConfigError(str(exc)) from exc
+        if not serials or not all(isinstance(s, str) and s and "\n" not in s for s in serials):
+            raise ConfigError("serials must be a non-empty list of non-empty single-line strings")
+        entry = OnboardEntry(cn=_common_name(cert), cert_pem=bytes(cert_pem), serials=tuple(serials))
+        with self.store.transaction():
+            old = self.store.get_onboard(entry.cn)
+            self.store.put_onboard(entry)
+        if old is not None:
+            self._onboard.pop(der_hash(load_cert(old.cert_pem)), None)
+        self._onboard[der_hash(cert)] = entry
+        return entry
+
+    def onboard_list(self) -> list[OnboardEntry]:
+        """The allow-list, in the order entries were first added."""
+        return self.store.list_onboard()
+
+    def onboard_get(self, cn: str) -> OnboardEntry | None:
+        """The allow-list entry with this CN."""
+        return self.store.get_onboard(cn)
+
+    def onboard_remove(self, cn: str) -> bool:
+        """Take an onboarding cert off the allow-list; registered devices stay."""
+        entry = self.store.get_onboard(cn)
+        if entry is None:
+            return False
+        with self.store.transaction():
+            self.store.remove_onboard(cn)
+        self._onboard.pop(der_hash(load_cert(entry.cert_pem)), None)
+        return True
+
+    def device_add(self, cert_pem: bytes, *, onboard_cn: str = "", serial: str = "") -> str:
+        """Register a device directly by its device cert (pre-provisioning); returns its new UUID."""
+        try:
+            cert = load_cert(cert_pem)
+        except CertError as exc:
+            raise ConfigError(str(exc)) from exc
+        cert_hash = der_hash(cert)
+        if cert_hash in self._by_hash:
+            raise ConfigError(f"device certificate already registered as {self._by_hash[cert_hash].uuid}")
+        with self.store.transaction():
+            return self._new_device(cert, cert_hash, onboard_cn, serial)
+
+    def device_uuids(self) -> list[str]:
+        """Every registered device's UUID, in registration order."""
+        return [record.uuid for record in self.store.list_devices()]
+
+    def device(self, dev_uuid: str) -> DeviceRecord:
+        """A registered device; raises ``UnknownDevice``."""
+        record = self.store.get_device(dev_uuid)
+        if record is None:
+            raise UnknownDevice(dev_uuid)
+        return record
+
+    def remove_device(self, dev_uuid: str) -> bool:
+        """Forget a device and everything stored about it."""
+        record = self.store.get_device(dev_uuid)
+        if record is None:
+            return False
+        with self.store.transaction():
+            self.store.remove_device(dev_uuid)
+        self._by_uuid.pop(dev_uuid, None)
+        self._by_serial.pop((record.onboard_cn, record.serial), None)
+        for digest in (record.cert_hash, truncate(record.cert_hash, _SHA256_16)):
+            self._by_hash.pop(digest, None)
+        return True
+
+    def attestation(self, dev_uuid: str) -> Attestation:
+        """A device's attestation state (nonce, integrity token, certs, escrowed keys)."""
+        self._cached(dev_uuid)
+        return self.store.get_attestation(dev_uuid)
+
+    def latest_device_info(self, dev_uuid: str) -> pb.info.ZInfoDevice | None:
+        """The device's last reported ``ZInfoDevice``, if any."""
+        self._cached(dev_uuid)
+        item = self.store.latest_info_item(dev_uuid, f"ZiDevice/{dev_uuid}")
+        return pb.info.ZInfoMsg.FromString(item.data).dinfo if item else None
+
+    def _new_device(self, cert: x509.Certificate, cert_hash: bytes, onboard_cn: str, serial: str) -> str:
+        uuid = str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
+        record = DeviceRecord(uuid, cert_pem(cert), cert_hash, onboard_cn, serial)
+        self.store.add_device(record)
+        device = self._remember(record, b"")
+        items = self.policy.default_config_items
+        self._commit(device, devconfig.default_config(uuid, items), 1, 0)
+        return uuid
+
+    def _remember(self, record: DeviceRecord, token: bytes) -> _Device:
+        device = _Device(record.uuid, load_cert(record.cert_pem).public_key(), token)
+        self._by_uuid[record.uuid] = device
+        self._by_hash[record.cert_hash] = device
+        self._by_hash[truncate(record.cert_hash, _SHA256_16)] = device
+        if record.onboard_cn or record.serial:
+            self._by_serial[(record.onboard_cn, record.serial)] = record.uuid
+        return device
+
+    def _load(self) -> None:
+        for entry in self.store.list_onboard():
+            self._onboard[der_hash(load_cert(entry.cert_pem))] = entry
+        for record in self.store.list_devices():
+            device = self._remember(record, self.store.get_attestation(record.uuid).token)
+            current = self.store.current_config(record.uuid)
+            if current is not None:
+                device.config_hash, device.version = devconfig.config_hash(current.data), current.version
+
+    # ----------------------------------------------------------------- config editing
+
+    def config(self, dev_uuid: str) -> pb.config.EdgeDevConfig:
+        """A copy of the device's current config."""
+        self._cached(dev_uuid)
+        current = self.store.current_config(dev_uuid)
+        return pb.config.EdgeDevConfig.FromString(current.data) if current else pb.config.EdgeDevConfig()
+
+    def config_version(self, dev_uuid: str) -> int:
+        """The device's current config version."""
+        return self._cached(dev_uuid).version
+
+    def set_config(self, dev_uuid: str, config: pb.config.EdgeDevConfig) -> int:
+        """Replace the whole config (Adam's ``PUT .../config``); id and version are set by the controller."""
+        if config.id.uuid and config.id.uuid != dev_uuid:
+            raise ConfigError(f"config is for device {config.id.uuid}, not {dev_uuid}")
+        replacement = pb.config.EdgeDevConfig()
+        replacement.CopyFrom(config)
+        return self._edit(dev_uuid, lambda current: current.CopyFrom(replacement))
+
+    def set_base_os(
+        self, dev_uuid: str, version: str, *, url: str, sha256: str, size_bytes: int, activate: bool = True
+    ) -> int:
+        """Point the device at base OS ``version`` (image at ``url``); returns the new config version."""
+        return self._edit(
+            dev_uuid,
+            lambda c: devconfig.set_base_os(c, version, url=url, sha256=sha256, size_bytes=size_bytes, activate=activate),
+        )
+
+    def retry_update(self, dev_uuid: str) -> int:
+        """Bump ``baseos.retry_update.counter`` so the device retries a failed update."""
+        return self._edit(dev_uuid, devconfig.retry_update)
+
+    def set_config_items(self, dev_uuid: str, items: Mapping[str, str | None]) -> int:
+        """Set config items; a None value removes the key."""
+        return self._edit(dev_uuid, lambda c: devconfig.set_config_items(c, items))
+
+    def reboot(self, dev_uuid: str) -> int:
+        """Ask the device to reboot (bumps the reboot command counter)."""
+        return self._edit(dev_uuid, lambda c: devconfig.bump(c.reboot))
+
+    def shutdown(self, dev_uuid: str) -> int:
+        """Ask the device to shut down its apps (bumps the shutdown command counter)."""
+        return self._edit(dev_uuid, lambda c: devconfig.bump(c.shutdown))
+
+    def set_app(
+        self,
+        dev_uuid: str,
+        name: str,
+        *,
+        app_uuid: str | None = None,
+        image_url: str = DEFAULT_APP_IMAGE,
+        sha256: str = "",
+        activate: bool = True,
+        memory_kb: int = 512 * 1024,
+        vcpus: int = 1,
+    ) -> int:
+        """Add or update app ``name`` (found by ``app_uuid`` or name; a new one gets a fresh UUID)."""
+        config = self.config(dev_uuid)
+        existing = devconfig.find_app(config, app_uuid or name)
+        if app_uuid is None:
+            app_uuid = existing.uuidandversion.uuid if existing else str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
+        return self._edit(
+            dev_uuid,
+            lambda c: devconfig.set_app(
+                c, name, app_uuid, image_url=image_url, sha256=sha256, activate=activate, memory_kb=memory_kb, vcpus=vcpus
+            ),
+        )
+
+    def remove_app(self, dev_uuid: str, app_uuid: str) -> int:
+        """Remove an app with its root volume."""
+        return self._edit(dev_uuid, lambda c: devconfig.remove_app(c, app_uuid))
+
+    def _cached(self, dev_uuid: str) -> _Device:
+        device = self._by_uuid.get(dev_uuid)
+        if device is None:
+            raise UnknownDevice(dev_uuid)
+        return device
+
+    def _edit(self, dev_uuid: str, change: Callable[[pb.config.EdgeDevConfig], None]) -> int:
+        device = self._cached(dev_uuid)
+        config = self.config(dev_uuid)
+        previous_ns = config.config_timestamp.seconds * 1_000_000_000 + config.config_timestamp.nanos
+        change(config)
+        with self.store.transaction():
+            self._commit(device, config, device.version + 1, previous_ns)
+        return device.version
+
+    def _commit(self, device: _Device, config: pb.config.EdgeDevConfig, version: int, previous_ns: int) -> None:
+        at_ns = max(int(self._clock() * 1_000_000_000), previous_ns + 1)
+        data = devconfig.stamp(config, device.uuid, version, at_ns, self._cert_config_hash)
+        self.store.put_config(device.uuid, ConfigVersion(version, at_ns / 1e9, data))
+        device.config_hash, device.config_reply, device.version = devconfig.config_hash(data), None, version
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
+    return value
+
+
+def _open(body: bytes) -> Envelope:
+    try:
+        return open_envelope(body)
+    except EnvelopeError as exc:
+        raise Refusal(400, f"malformed AuthContainer: {exc}") from exc
+
+
+def _sender_cert(envelope: Envelope) -> x509.Certificate:
+    if not envelope.sender_cert:
+        raise Refusal(400, "register envelope carries no senderCert")
+    try:
+        return load_cert(envelope.sender_cert_pem())
+    except (EnvelopeError, CertError) as exc:
+        raise Refusal(400, f"senderCert is not a base64 PEM certificate: {exc}") from exc
+
+
+def _device_cert(pem_cert: bytes) -> x509.Certificate:
+    """The device cert from ``ZRegisterMsg.pemCert``: base64 of PEM as EVE sends it, or raw PEM."""
+    try:
+        pem = pem_cert if pem_cert.lstrip().startswith(b"-----BEGIN") else base64.b64decode(pem_cert, validate=True)
+        return load_cert(pem)
+    except (ValueError, CertError) as exc:
+        raise Refusal(400, "pemCert is not a (base64) PEM certificate") from exc
+
+
+def _allowed_serial(entry: OnboardEntry, msg: pb.register.ZRegisterMsg) -> str | None:
+    """The first of ``serial`` and ``softSerial`` the entry allows (``*`` allows any)."""
+    for serial in (msg.serial, msg.softSerial):
+        if "*" in entry.serials or (serial and serial in entry.serials):
+            return serial
+    return None
+
+
+def _common_name(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else der_hash(cert).hex()
+

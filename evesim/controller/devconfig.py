@@ -1,0 +1,233 @@
+"""A device's ``EdgeDevConfig``: the default one, its hash, and typed edits (base OS, config items, apps, ops).
+
+Edits work in place on a message; the controller stamps id, version and timestamp when it commits.
+IDs derived from content (datastores, content trees, volumes) are name-based UUIDs, so they replay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid as uuidlib
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from evesim.api import pb
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_DATASTORE_TYPES = {
+    "http": pb.config.DsHttp,
+    "https": pb.config.DsHttps,
+    "docker": pb.config.DsContainerRegistry,
+    "oci": pb.config.DsContainerRegistry,
+}
+_REGISTRY = pb.config.DsContainerRegistry
+DEFAULT_APP_IMAGE = "docker://docker.io/library/nginx:latest"
+
+
+class ConfigError(ValueError):
+    """An edit that cannot be applied to the config (bad argument or unknown object)."""
+
+
+def default_config(device_uuid: str, items: Mapping[str, str], name: str = "") -> pb.config.EdgeDevConfig:
+    """A new device's first config: one DHCP management port ``eth0`` and the given config items."""
+    config = pb.config.EdgeDevConfig(device_name=name or device_uuid)
+    network_id = str(uuidlib.uuid5(uuidlib.UUID(device_uuid), "network/eth0"))
+    config.deviceIoList.add(
+        ptype=pb.common.PhyIoNetEth,
+        phylabel="eth0",
+        logicallabel="eth0",
+        phyaddrs={"ifname": "eth0"},
+        usage=pb.common.PhyIoUsageMgmtAndApps,
+    )
+    config.networks.add(id=network_id, type=pb.common.V4, ip=pb.common.ipspec(dhcp=pb.common.Client))
+    config.systemAdapterList.add(name="eth0", uplink=True, networkUUID=network_id)
+    set_config_items(config, dict(items))
+    return config
+
+
+def config_hash(data: bytes) -> str:
+    """The ``configHash`` of a serialized config: hex SHA-256 over all of it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def stamp(config: pb.config.EdgeDevConfig, device_uuid: str, version: int, at_ns: int, cert_hash: str) -> bytes:
+    """Set id, version, timestamp and controller cert hash; return the deterministic serialization."""
+    config.id.uuid = device_uuid
+    config.id.version = str(version)
+    config.config_timestamp.seconds, config.config_timestamp.nanos = divmod(at_ns, 1_000_000_000)
+    config.controllercert_confighash = cert_hash
+    return config.SerializeToString(deterministic=True)
+
+
+def set_config_items(config: pb.config.EdgeDevConfig, items: Mapping[str, str | None]) -> None:
+    """Set or (value None) remove config items; keys stay sorted so the hash is stable."""
+    merged = {item.key: item.value for item in config.configItems}
+    for key, value in items.items():
+        if not isinstance(key, str) or not key:
+            raise ConfigError("config item keys must be non-empty strings")
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, str):
+            merged[key] = value
+        else:
+            raise ConfigError(f"config item {key!r} must be a string or None")
+    del config.configItems[:]
+    for key in sorted(merged):
+        config.configItems.add(key=key, value=merged[key])
+
+
+def bump(command: pb.config.DeviceOpsCmd) -> None:
+    """Ask for the operation once more (EVE acts when the counter changes)."""
+    command.counter += 1
+    command.desiredState = True
+
+
+def set_base_os(
+    config: pb.config.EdgeDevConfig, version: str, *, url: str, sha256: str, size_bytes: int, activate: bool
+) -> None:
+    """Point ``baseos`` at a content tree for image ``url``; the retry counter is kept."""
+    if not version:
+        raise ConfigError("base OS version must not be empty")
+    _check_sha(sha256, allow_empty=False)
+    if size_bytes < 0:
+        raise ConfigError("size_bytes must not be negative")
+    old_tree = config.baseos.content_tree_uuid
+    tree = _content_tree(config, url, sha256, size_bytes, f"eve-{version}", pb.config.RAW)
+    config.baseos.content_tree_uuid = tree
+    config.baseos.base_os_version = version
+    config.baseos.activate = activate
+    _drop_unused_tree(config, old_tree)
+
+
+def retry_update(config: pb.config.EdgeDevConfig) -> None:
+    """Bump ``baseos.retry_update.counter`` so EVE retries a failed update."""
+    if not config.baseos.content_tree_uuid:
+        raise ConfigError("device has no base OS configured")
+    config.baseos.retry_update.counter += 1
+
+
+def find_app(config: pb.config.EdgeDevConfig, app: str) -> pb.config.AppInstanceConfig | None:
+    """The app whose UUID, or else display name, is ``app``."""
+    for instance in config.apps:
+        if instance.uuidandversion.uuid == app:
+            return instance
+    return next((a for a in config.apps if a.displayname == app), None)
+
+
+def set_app(
+    config: pb.config.EdgeDevConfig,
+    name: str,
+    app_uuid: str,
+    *,
+    image_url: str,
+    sha256: str,
+    activate: bool,
+    memory_kb: int,
+    vcpus: int,
+) -> None:
+    """Add or update an app with one root volume downloaded from ``image_url``."""
+    if not name:
+        raise ConfigError("app name must not be empty")
+    _check_uuid(app_uuid)
+    _check_sha(sha256, allow_empty=True)
+    if memory_kb <= 0 or vcpus <= 0:
+        raise ConfigError("memory_kb and vcpus must be positive")
+    ds_type = _DATASTORE_TYPES.get(urlsplit(image_url).scheme)
+    fmt = pb.config.CONTAINER if ds_type == _REGISTRY else pb.config.QCOW2
+    tree = _content_tree(config, image_url, sha256, 0, name, fmt)
+    volume = _root_volume(config, app_uuid, name, tree)
+    app = next((a for a in config.apps if a.uuidandversion.uuid == app_uuid), None) or config.apps.add()
+    version = int(app.uuidandversion.version or 0) + 1
+    app.uuidandversion.uuid, app.uuidandversion.version = app_uuid, str(version)
+    app.displayname, app.activate = name, activate
+    mode = pb.config.NOHYPER if fmt == pb.config.CONTAINER else pb.config.HVM
+    app.fixedresources.CopyFrom(
+        pb.config.VmConfig(memory=memory_kb, maxmem=memory_kb, vcpus=vcpus, virtualizationMode=mode)
+    )
+    del app.volumeRefList[:]
+    app.volumeRefList.add(uuid=volume.uuid, generationCount=volume.generationCount)
+
+
+def remove_app(config: pb.config.EdgeDevConfig, app_uuid: str) -> None:
+    """Remove an app, its root volume and any content tree nothing else uses."""
+    index = next((i for i, a in enumerate(config.apps) if a.uuidandversion.uuid == app_uuid), None)
+    if index is None:
+        raise ConfigError(f"device has no app {app_uuid}")
+    volume_ids = {ref.uuid for ref in config.apps[index].volumeRefList}
+    del config.apps[index]
+    still_used = {ref.uuid for app in config.apps for ref in app.volumeRefList}
+    for volume_id in sorted(volume_ids - still_used):
+        position = next(i for i, v in enumerate(config.volumes) if v.uuid == volume_id)
+        tree = config.volumes[position].origin.downloadContentTreeID
+        del config.volumes[position]
+        _drop_unused_tree(config, tree)
+
+
+def _root_volume(config: pb.config.EdgeDevConfig, app_uuid: str, name: str, tree: str) -> pb.config.Volume:
+    volume_id = str(uuidlib.uuid5(uuidlib.UUID(app_uuid), "volume/root"))
+    volume = next((v for v in config.volumes if v.uuid == volume_id), None)
+    if volume is None:
+        volume = config.volumes.add(uuid=volume_id, displayName=f"{name}-root")
+        volume.origin.type = pb.config.VCOT_DOWNLOAD
+    old_tree = volume.origin.downloadContentTreeID
+    if old_tree != tree:
+        volume.origin.downloadContentTreeID = tree
+        volume.generationCount += 1
+        _drop_unused_tree(config, old_tree)
+    return volume
+
+
+def _content_tree(
+    config: pb.config.EdgeDevConfig, url: str, sha256: str, size_bytes: int, name: str, fmt: int
+) -> str:
+    datastore, relative = _datastore(config, url)
+    tree_id = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{url}#{sha256}"))
+    if not any(t.uuid == tree_id for t in config.contentInfo):
+        config.contentInfo.add(
+            uuid=tree_id,
+            dsId=datastore,
+            ds_ids_list=[datastore],
+            URL=relative,
+            iformat=fmt,
+            sha256=sha256,
+            maxSizeBytes=size_bytes,
+            displayName=name,
+        )
+    return tree_id
+
+
+def _datastore(config: pb.config.EdgeDevConfig, url: str) -> tuple[str, str]:
+    """The datastore (added if missing) serving ``url``, and the path relative to it."""
+    parts = urlsplit(url)
+    ds_type = _DATASTORE_TYPES.get(parts.scheme)
+    if ds_type is None or not parts.netloc:
+        raise ConfigError(f"unsupported image URL {url!r}: want http(s)://, docker:// or oci://host/path")
+    fqdn = f"{parts.scheme}://{parts.netloc}"
+    datastore = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, fqdn))
+    if not any(ds.id == datastore for ds in config.datastores):
+        config.datastores.add(id=datastore, dType=ds_type, fqdn=fqdn)
+    relative = parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
+    return datastore, relative
+
+
+def _drop_unused_tree(config: pb.config.EdgeDevConfig, tree: str) -> None:
+    if not tree or tree == config.baseos.content_tree_uuid:
+        return
+    if any(v.origin.downloadContentTreeID == tree for v in config.volumes):
+        return
+    index = next((i for i, t in enumerate(config.contentInfo) if t.uuid == tree), None)
+    if index is not None:
+        del config.contentInfo[index]
+
+
+def _check_sha(sha256: str, *, allow_empty: bool) -> None:
+    if not (allow_empty and sha256 == "") and not _SHA256.fullmatch(sha256):
+        raise ConfigError("sha256 must be 64 lowercase hex digits")
+
+
+def _check_uuid(value: str) -> None:
+    try:
+        uuidlib.UUID(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"not a UUID: {value!r}") from exc

@@ -1,0 +1,27 @@
+"""Controller stores: ``MemoryStore`` for simulations, ``SqliteStore`` when served; one interface, ``Store``."""
+
+from evesim.controller.stores.base import (
+    KINDS,
+    Attestation,
+    ConfigVersion,
+    DeviceRecord,
+    Item,
+    Limits,
+    OnboardEntry,
+    Store,
+)
+from evesim.controller.stores.memory import MemoryStore
+from evesim.controller.stores.sqlite import SqliteStore
+
+__all__ = [
+    "KINDS",
+    "Attestation",
+    "ConfigVersion",
+    "DeviceRecord",
+    "Item",
+    "Limits",
+    "MemoryStore",
+    "OnboardEntry",
+    "SqliteStore",
+    "Store",
+]

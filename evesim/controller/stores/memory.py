@@ -1,0 +1,126 @@
+"""In-memory store for simulations: dicts and bounded deques, nothing survives the process."""
+
+from __future__ import annotations
+
+from collections import deque
+from contextlib import AbstractContextManager, nullcontext
+
+from evesim.controller.stores.base import (
+    KINDS,
+    Attestation,
+    ConfigVersion,
+    DeviceRecord,
+    Item,
+    Limits,
+    OnboardEntry,
+    check_kind,
+)
+
+_EMPTY = Attestation()
+
+
+class MemoryStore:
+    """A ``Store`` kept in process memory; histories are bounded by ``limits``.
+
+    Simplification: no rollback; the controller validates a request fully before it writes.
+    """
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self._onboard: dict[str, OnboardEntry] = {}
+        self._devices: dict[str, DeviceRecord] = {}
+        self._configs: dict[str, deque[ConfigVersion]] = {}
+        self._attest: dict[str, Attestation] = {}
+        self._info: dict[str, dict[str, Item]] = {}
+        self._series: dict[tuple[str, str], deque[Item]] = {}
+        self._maxlen = {kind: self.limits.of(kind) for kind in KINDS}
+        self._tx = nullcontext()
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """No-op: memory writes are immediate."""
+        return self._tx
+
+    def put_onboard(self, entry: OnboardEntry) -> None:
+        self._onboard[entry.cn] = entry
+
+    def get_onboard(self, cn: str) -> OnboardEntry | None:
+        return self._onboard.get(cn)
+
+    def list_onboard(self) -> list[OnboardEntry]:
+        return list(self._onboard.values())
+
+    def remove_onboard(self, cn: str) -> bool:
+        return self._onboard.pop(cn, None) is not None
+
+    def add_device(self, device: DeviceRecord) -> None:
+        if device.uuid in self._devices:
+            raise ValueError(f"device {device.uuid} already exists")
+        self._devices[device.uuid] = device
+
+    def get_device(self, uuid: str) -> DeviceRecord | None:
+        return self._devices.get(uuid)
+
+    def list_devices(self) -> list[DeviceRecord]:
+        return list(self._devices.values())
+
+    def remove_device(self, uuid: str) -> bool:
+        if self._devices.pop(uuid, None) is None:
+            return False
+        self._configs.pop(uuid, None)
+        self._attest.pop(uuid, None)
+        self._info.pop(uuid, None)
+        for kind in KINDS:
+            self._series.pop((kind, uuid), None)
+        return True
+
+    def put_config(self, uuid: str, config: ConfigVersion) -> None:
+        history = self._configs.get(uuid)
+        if history is None:
+            history = self._configs[uuid] = deque(maxlen=max(1, self.limits.configs))
+        history.append(config)
+
+    def current_config(self, uuid: str) -> ConfigVersion | None:
+        history = self._configs.get(uuid)
+        return history[-1] if history else None
+
+    def config_history(self, uuid: str) -> list[ConfigVersion]:
+        return list(self._configs.get(uuid, ()))
+
+    def get_attestation(self, uuid: str) -> Attestation:
+        return self._attest.get(uuid, _EMPTY)
+
+    def put_attestation(self, uuid: str, state: Attestation) -> None:
+        self._attest[uuid] = state
+
+    def put_info(self, uuid: str, item: Item) -> None:
+        latest = self._info.get(uuid)
+        if latest is None:
+            latest = self._info[uuid] = {}
+        latest[item.key] = item
+        self.append("info", uuid, item)
+
+    def latest_info(self, uuid: str) -> list[Item]:
+        latest = self._info.get(uuid, {})
+        return [latest[key] for key in sorted(latest)]
+
+    def latest_info_item(self, uuid: str, key: str) -> Item | None:
+        return self._info.get(uuid, {}).get(key)
+
+    def append(self, kind: str, uuid: str, item: Item) -> None:
+        maxlen = self._maxlen.get(kind)
+        if not maxlen:
+            if maxlen is None:
+                check_kind(kind)
+            return
+        entries = self._series.get((kind, uuid))
+        if entries is None:
+            entries = self._series[(kind, uuid)] = deque(maxlen=maxlen)
+        entries.append(item)
+
+    def series(self, kind: str, uuid: str, key: str | None = None) -> list[Item]:
+        check_kind(kind)
+        entries = self._series.get((kind, uuid), ())
+        return [item for item in entries if key is None or item.key == key]
+
+    def close(self) -> None:
+        """Nothing to release."""

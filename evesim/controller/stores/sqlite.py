@@ -1,0 +1,195 @@
+"""SQLite store for a served controller: one file, WAL journal, one transaction per request."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from evesim.controller.stores.base import (
+    Attestation,
+    ConfigVersion,
+    DeviceRecord,
+    Item,
+    Limits,
+    OnboardEntry,
+    check_kind,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS onboard (seq INTEGER PRIMARY KEY AUTOINCREMENT, cn TEXT UNIQUE NOT NULL,
+    cert BLOB NOT NULL, serials TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (seq INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT UNIQUE NOT NULL,
+    cert BLOB NOT NULL, cert_hash BLOB NOT NULL, onboard_cn TEXT NOT NULL, serial TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS configs (uuid TEXT NOT NULL, version INTEGER NOT NULL, at REAL NOT NULL,
+    data BLOB NOT NULL, PRIMARY KEY (uuid, version));
+CREATE TABLE IF NOT EXISTS attestation (uuid TEXT PRIMARY KEY, nonce BLOB NOT NULL, token BLOB NOT NULL,
+    certs BLOB NOT NULL, keys BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS info_latest (uuid TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL,
+    data BLOB NOT NULL, PRIMARY KEY (uuid, key));
+CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, uuid TEXT NOT NULL,
+    key TEXT NOT NULL, at REAL NOT NULL, data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS series_by_device ON series (kind, uuid, id);
+"""
+_SEP = "\n"
+
+
+class SqliteStore:
+    """A ``Store`` in one SQLite file (``:memory:`` works too); histories are bounded by ``limits``."""
+
+    def __init__(self, path: str | os.PathLike[str], limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self._db = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._depth = 0
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One SQLite transaction; an exception rolls it back. Nested calls join the outer one."""
+        return self._transaction()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._db.execute("COMMIT")
+
+    def _one(self, sql: str, *args: object) -> tuple | None:
+        return self._db.execute(sql, args).fetchone()
+
+    def put_onboard(self, entry: OnboardEntry) -> None:
+        self._db.execute(
+            "INSERT INTO onboard (cn, cert, serials) VALUES (?, ?, ?) "
+            "ON CONFLICT(cn) DO UPDATE SET cert = excluded.cert, serials = excluded.serials",
+            (entry.cn, entry.cert_pem, _SEP.join(entry.serials)),
+        )
+
+    def get_onboard(self, cn: str) -> OnboardEntry | None:
+        row = self._one("SELECT cn, cert, serials FROM onboard WHERE cn = ?", cn)
+        return _onboard(row) if row else None
+
+    def list_onboard(self) -> list[OnboardEntry]:
+        return [_onboard(row) for row in self._db.execute("SELECT cn, cert, serials FROM onboard ORDER BY seq")]
+
+    def remove_onboard(self, cn: str) -> bool:
+        return self._db.execute("DELETE FROM onboard WHERE cn = ?", (cn,)).rowcount > 0
+
+    def add_device(self, device: DeviceRecord) -> None:
+        try:
+            self._db.execute(
+                "INSERT INTO devices (uuid, cert, cert_hash, onboard_cn, serial) VALUES (?, ?, ?, ?, ?)",
+                (device.uuid, device.cert_pem, device.cert_hash, device.onboard_cn, device.serial),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise ValueError(f"device {device.uuid} already exists") from exc
+
+    def get_device(self, uuid: str) -> DeviceRecord | None:
+        row = self._one("SELECT uuid, cert, cert_hash, onboard_cn, serial FROM devices WHERE uuid = ?", uuid)
+        return DeviceRecord(*row) if row else None
+
+    def list_devices(self) -> list[DeviceRecord]:
+        rows = self._db.execute("SELECT uuid, cert, cert_hash, onboard_cn, serial FROM devices ORDER BY seq")
+        return [DeviceRecord(*row) for row in rows]
+
+    def remove_device(self, uuid: str) -> bool:
+        with self.transaction():
+            if self._db.execute("DELETE FROM devices WHERE uuid = ?", (uuid,)).rowcount == 0:
+                return False
+            for table in ("configs", "attestation", "info_latest", "series"):
+                self._db.execute(f"DELETE FROM {table} WHERE uuid = ?", (uuid,))
+        return True
+
+    def put_config(self, uuid: str, config: ConfigVersion) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO configs (uuid, version, at, data) VALUES (?, ?, ?, ?)",
+                (uuid, config.version, config.at, config.data),
+            )
+            self._db.execute(
+                "DELETE FROM configs WHERE uuid = ? AND version NOT IN "
+                "(SELECT version FROM configs WHERE uuid = ? ORDER BY version DESC LIMIT ?)",
+                (uuid, uuid, max(1, self.limits.configs)),
+            )
+
+    def current_config(self, uuid: str) -> ConfigVersion | None:
+        row = self._one("SELECT version, at, data FROM configs WHERE uuid = ? ORDER BY version DESC LIMIT 1", uuid)
+        return ConfigVersion(*row) if row else None
+
+    def config_history(self, uuid: str) -> list[ConfigVersion]:
+        rows = self._db.execute("SELECT version, at, data FROM configs WHERE uuid = ? ORDER BY version", (uuid,))
+        return [ConfigVersion(*row) for row in rows]
+
+    def get_attestation(self, uuid: str) -> Attestation:
+        row = self._one("SELECT nonce, token, certs, keys FROM attestation WHERE uuid = ?", uuid)
+        return Attestation(*row) if row else Attestation()
+
+    def put_attestation(self, uuid: str, state: Attestation) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO attestation (uuid, nonce, token, certs, keys) VALUES (?, ?, ?, ?, ?)",
+            (uuid, state.nonce, state.token, state.certs, state.keys),
+        )
+
+    def put_info(self, uuid: str, item: Item) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO info_latest (uuid, key, at, data) VALUES (?, ?, ?, ?)",
+                (uuid, item.key, item.at, item.data),
+            )
+            self.append("info", uuid, item)
+
+    def latest_info(self, uuid: str) -> list[Item]:
+        rows = self._db.execute("SELECT at, key, data FROM info_latest WHERE uuid = ? ORDER BY key", (uuid,))
+        return [Item(*row) for row in rows]
+
+    def latest_info_item(self, uuid: str, key: str) -> Item | None:
+        row = self._one("SELECT at, key, data FROM info_latest WHERE uuid = ? AND key = ?", uuid, key)
+        return Item(*row) if row else None
+
+    def append(self, kind: str, uuid: str, item: Item) -> None:
+        check_kind(kind)
+        limit = self.limits.of(kind)
+        if not limit:
+            return
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO series (kind, uuid, key, at, data) VALUES (?, ?, ?, ?, ?)",
+                (kind, uuid, item.key, item.at, item.data),
+            )
+            self._db.execute(
+                "DELETE FROM series WHERE kind = ? AND uuid = ? AND id <= "
+                "(SELECT id FROM series WHERE kind = ? AND uuid = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (kind, uuid, kind, uuid, limit),
+            )
+
+    def series(self, kind: str, uuid: str, key: str | None = None) -> list[Item]:
+        check_kind(kind)
+        sql = "SELECT at, key, data FROM series WHERE kind = ? AND uuid = ?"
+        args: tuple = (kind, uuid)
+        if key is not None:
+            sql, args = sql + " AND key = ?", (*args, key)
+        return [Item(*row) for row in self._db.execute(sql + " ORDER BY id", args)]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+
+def _onboard(row: tuple) -> OnboardEntry:
+    cn, cert, serials = row
+    return OnboardEntry(cn, cert, tuple(serials.split(_SEP)) if serials else ())
