@@ -12,7 +12,7 @@ from evesim.api import certs, envelope, pb
 from evesim.api.certs import Issued, Usage
 from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity, Policy, Reply
-from evesim.controller.stores import MemoryStore, SqliteStore
+from evesim.controller.stores import KINDS, MemoryStore, SqliteStore
 
 START = 1_767_225_600.0
 API = "/api/v2/edgedevice"
@@ -161,3 +161,19 @@ def device(ctl: Controller, onboard: Issued) -> Device:
     dev.onboard_device()
     dev.attest_tpmless()
     return dev
+
+
+def snapshot(ctl: Controller) -> dict:
+    """Everything the controller's store holds, read through the public store interface."""
+    store = ctl.store
+    devices = store.list_devices()
+    state: dict = {"onboard": store.list_onboard(), "devices": devices}
+    for record in devices:
+        uuid = record.uuid
+        state[uuid] = {
+            "configs": store.config_history(uuid),
+            "attestation": store.get_attestation(uuid),
+            "info": store.latest_info(uuid),
+            **{kind: store.series(kind, uuid) for kind in KINDS},
+        }
+    return state
