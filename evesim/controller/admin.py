@@ -1,0 +1,310 @@
+"""Admin API under ``/admin``: Adam's paths and JSON shapes, a bearer token on every call, typed config edits.
+
+Lists (onboard CNs, device UUIDs) are text, one per line; info, metrics, logs and requests are
+newline-separated JSON, as Adam serves them. Simplification: no live streaming (``X-Stream``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from collections.abc import Iterable
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError, Message
+from pydantic import BaseModel, Field
+
+from evesim.api import pb
+from evesim.controller.core import Controller, UnknownDevice
+from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError, config_hash, find_app
+from evesim.controller.reply import PROTO
+from evesim.controller.stores import Item
+
+NDJSON = "application/x-ndjson"
+_bearer = HTTPBearer(auto_error=False, description="The admin token (DIR/admin-token when served).")
+
+
+class OnboardIn(BaseModel):
+    """Adam's onboard body: ``Cert`` is the PEM (base64 of its bytes, as Go encodes []byte, or plain)."""
+
+    Cert: str
+    Serial: str = "*"
+
+
+class DeviceIn(BaseModel):
+    """Adam's device body: device cert, optional onboarding cert and serial."""
+
+    Cert: str
+    Onboard: str = ""
+    Serial: str = ""
+
+
+class BaseOsIn(BaseModel):
+    """Base OS image to run."""
+
+    version: str
+    url: str
+    sha256: str
+    size_bytes: int = Field(ge=0)
+    activate: bool = True
+
+
+class ConfigItemsIn(BaseModel):
+    """Config items to set; null removes a key."""
+
+    items: dict[str, str | None]
+
+
+class AppIn(BaseModel):
+    """An app with one root volume from ``image_url``."""
+
+    app_uuid: str | None = None
+    image_url: str = DEFAULT_APP_IMAGE
+    sha256: str = ""
+    activate: bool = True
+    memory_kb: int = Field(default=512 * 1024, gt=0)
+    vcpus: int = Field(default=1, gt=0)
+
+
+class VersionOut(BaseModel):
+    """The config version an edit produced."""
+
+    version: int
+
+
+def admin_router(ctl: Controller, token: str) -> APIRouter:
+    """Every ``/admin`` route, guarded by ``token``."""
+
+    def authorize(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
+        given = credentials.credentials if credentials else ""
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "missing or wrong admin bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+    router = APIRouter(prefix="/admin", dependencies=[Depends(authorize)], tags=["admin"])
+    _onboard_routes(router, ctl)
+    _device_routes(router, ctl)
+    _report_routes(router, ctl)
+    _edit_routes(router, ctl)
+    return router
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map the controller's errors to 404 and 400."""
+
+    async def unknown(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": f"unknown device {exc.args[0]}"}, status_code=404)
+
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    app.add_exception_handler(UnknownDevice, unknown)
+    app.add_exception_handler(ConfigError, invalid)
+
+
+def _onboard_routes(router: APIRouter, ctl: Controller) -> None:
+    @router.get("/onboard", response_class=PlainTextResponse, summary="CNs on the onboarding allow-list")
+    def list_onboard() -> str:
+        return _lines(entry.cn for entry in ctl.onboard_list())
+
+    @router.post("/onboard", status_code=201, summary="Allow an onboarding cert for serials (comma-separated, * = any)")
+    def add_onboard(body: OnboardIn) -> dict[str, str]:
+        serials = [s.strip() for s in body.Serial.split(",") if s.strip()]
+        return {"cn": ctl.onboard_add(_pem(body.Cert), serials).cn}
+
+    @router.delete("/onboard", summary="Clear the onboarding allow-list")
+    def clear_onboard() -> dict[str, int]:
+        return {"removed": sum(ctl.onboard_remove(entry.cn) for entry in ctl.onboard_list())}
+
+    @router.get("/onboard/{cn}", summary="One onboarding cert and its serials")
+    def get_onboard(cn: str) -> dict[str, str]:
+        entry = ctl.onboard_get(cn)
+        if entry is None:
+            raise HTTPException(404, f"no onboarding cert with CN {cn}")
+        return {"Cert": base64.b64encode(entry.cert_pem).decode(), "Serial": ",".join(entry.serials)}
+
+    @router.delete("/onboard/{cn}", summary="Remove an onboarding cert")
+    def remove_onboard(cn: str) -> dict[str, str]:
+        if not ctl.onboard_remove(cn):
+            raise HTTPException(404, f"no onboarding cert with CN {cn}")
+        return {"removed": cn}
+
+
+def _device_routes(router: APIRouter, ctl: Controller) -> None:
+    @router.get("/device", response_class=PlainTextResponse, summary="UUIDs of registered devices")
+    def list_devices() -> str:
+        return _lines(ctl.device_uuids())
+
+    @router.post("/device", status_code=201, summary="Register a device directly by its device cert")
+    def add_device(body: DeviceIn) -> dict[str, str]:
+        onboard_cn = ""
+        if body.Onboard:
+            onboard_cn = ctl.onboard_add(_pem(body.Onboard), [body.Serial or "*"]).cn
+        return {"uuid": ctl.device_add(_pem(body.Cert), onboard_cn=onboard_cn, serial=body.Serial)}
+
+    @router.delete("/device", summary="Remove every device")
+    def clear_devices() -> dict[str, int]:
+        return {"removed": sum(ctl.remove_device(uuid) for uuid in ctl.device_uuids())}
+
+    @router.get("/device/{uuid}", summary="A device's cert, onboarding cert and serial")
+    def get_device(uuid: str) -> dict[str, str]:
+        record = ctl.device(uuid)
+        entry = ctl.onboard_get(record.onboard_cn) if record.onboard_cn else None
+        return {
+            "Cert": base64.b64encode(record.cert_pem).decode(),
+            "Onboard": base64.b64encode(entry.cert_pem).decode() if entry else "",
+            "Serial": record.serial,
+        }
+
+    @router.delete("/device/{uuid}", summary="Forget a device and all it reported")
+    def remove_device(uuid: str) -> dict[str, str]:
+        if not ctl.remove_device(uuid):
+            raise UnknownDevice(uuid)
+        return {"removed": uuid}
+
+    @router.get("/device/{uuid}/config", summary="Current config as protojson")
+    def get_config(uuid: str) -> Response:
+        return Response(json_format.MessageToJson(ctl.config(uuid)), media_type="application/json")
+
+    @router.put("/device/{uuid}/config", summary="Replace the config (protojson, or protobuf with x-proto-binary)")
+    async def put_config(uuid: str, request: Request) -> VersionOut:
+        body = await request.body()
+        config = _parse_config(body, request.headers.get("content-type", ""))
+        return VersionOut(version=ctl.set_config(uuid, config))
+
+    @router.get("/device/{uuid}/config/versions", summary="Kept config versions with their hashes")
+    def config_versions(uuid: str) -> list[dict[str, object]]:
+        ctl.device(uuid)
+        return [
+            {"version": c.version, "at": c.at, "configHash": config_hash(c.data)}
+            for c in ctl.store.config_history(uuid)
+        ]
+
+
+def _report_routes(router: APIRouter, ctl: Controller) -> None:
+    def series(kind: str, message: type[Message], uuid: str, key: str | None = None) -> Response:
+        ctl.device(uuid)
+        return _ndjson(ctl.store.series(kind, uuid, key), message)
+
+    @router.get("/device/{uuid}/info", summary="Kept info messages, oldest first (NDJSON)")
+    def info(uuid: str) -> Response:
+        return series("info", pb.info.ZInfoMsg, uuid)
+
+    @router.get("/device/{uuid}/info/latest", summary="The latest info message per object (NDJSON)")
+    def latest_info(uuid: str) -> Response:
+        ctl.device(uuid)
+        return _ndjson(ctl.store.latest_info(uuid), pb.info.ZInfoMsg)
+
+    @router.get("/device/{uuid}/metrics", summary="Kept metrics, oldest first (NDJSON)")
+    def metrics(uuid: str) -> Response:
+        return series("metrics", pb.metrics.ZMetricMsg, uuid)
+
+    @router.get("/device/{uuid}/logs", summary="Kept device log entries (NDJSON)")
+    def logs(uuid: str) -> Response:
+        return series("logs", pb.logs.LogEntry, uuid)
+
+    @router.get("/device/{uuid}/app/{app}/logs", summary="Kept log entries of one app (NDJSON)")
+    def app_logs(uuid: str, app: str) -> Response:
+        return series("applogs", pb.logs.LogEntry, uuid, app)
+
+    @router.get("/device/{uuid}/flowlogs", summary="Kept flow messages (NDJSON)")
+    def flowlogs(uuid: str) -> Response:
+        return series("flowlog", pb.flowlog.FlowMessage, uuid)
+
+    @router.get("/device/{uuid}/hardwarehealth", summary="Kept hardware health reports (NDJSON)")
+    def hardwarehealth(uuid: str) -> Response:
+        return series("hardwarehealth", pb.hardwarehealth.ZHardwareHealth, uuid)
+
+    @router.get("/device/{uuid}/requests", summary="Accepted device requests (NDJSON)")
+    def requests(uuid: str) -> Response:
+        ctl.device(uuid)
+        lines = []
+        for item in ctl.store.series("requests", uuid):
+            method, status = item.data.decode().split(" ")
+            lines.append(json.dumps({"at": item.at, "method": method, "url": item.key, "status": int(status)}))
+        return Response(_lines(lines), media_type=NDJSON)
+
+    @router.get("/device/{uuid}/certs", summary="Certificates the device sent for attestation (NDJSON)")
+    def device_certs(uuid: str) -> Response:
+        state = ctl.attestation(uuid)
+        certs = pb.attest.ZAttestReq.FromString(state.certs).certs if state.certs else []
+        return Response(_lines(json_format.MessageToJson(c, indent=None) for c in certs), media_type=NDJSON)
+
+
+def _edit_routes(router: APIRouter, ctl: Controller) -> None:
+    @router.put("/device/{uuid}/baseos", summary="Set the base OS image and version")
+    def set_base_os(uuid: str, body: BaseOsIn) -> VersionOut:
+        version = ctl.set_base_os(
+            uuid, body.version, url=body.url, sha256=body.sha256, size_bytes=body.size_bytes, activate=body.activate
+        )
+        return VersionOut(version=version)
+
+    @router.post("/device/{uuid}/baseos/retry", summary="Retry a failed base OS update")
+    def retry_update(uuid: str) -> VersionOut:
+        return VersionOut(version=ctl.retry_update(uuid))
+
+    @router.put("/device/{uuid}/configitems", summary="Set config items (null removes)")
+    def set_config_items(uuid: str, body: ConfigItemsIn) -> VersionOut:
+        return VersionOut(version=ctl.set_config_items(uuid, body.items))
+
+    @router.post("/device/{uuid}/reboot", summary="Reboot the device")
+    def reboot(uuid: str) -> VersionOut:
+        return VersionOut(version=ctl.reboot(uuid))
+
+    @router.post("/device/{uuid}/shutdown", summary="Shut the device's apps down")
+    def shutdown(uuid: str) -> VersionOut:
+        return VersionOut(version=ctl.shutdown(uuid))
+
+    @router.get("/device/{uuid}/apps", summary="Configured apps")
+    def list_apps(uuid: str) -> list[dict[str, object]]:
+        return [
+            {"uuid": a.uuidandversion.uuid, "name": a.displayname, "version": a.uuidandversion.version, "activate": a.activate}
+            for a in ctl.config(uuid).apps
+        ]
+
+    @router.put("/device/{uuid}/apps/{name}", summary="Add or update the app with this name")
+    def set_app(uuid: str, name: str, body: AppIn) -> VersionOut:
+        version = ctl.set_app(uuid, name, **body.model_dump())
+        return VersionOut(version=version)
+
+    @router.delete("/device/{uuid}/apps/{app}", summary="Remove an app (by UUID or name)")
+    def remove_app(uuid: str, app: str) -> VersionOut:
+        found = find_app(ctl.config(uuid), app)
+        if found is None:
+            raise HTTPException(404, f"device {uuid} has no app {app}")
+        return VersionOut(version=ctl.remove_app(uuid, found.uuidandversion.uuid))
+
+
+def _lines(values: Iterable[str]) -> str:
+    return "".join(f"{value}\n" for value in values)
+
+
+def _ndjson(items: list[Item], message: type[Message]) -> Response:
+    lines = (json_format.MessageToJson(message.FromString(item.data), indent=None) for item in items)
+    return Response(_lines(lines), media_type=NDJSON)
+
+
+def _pem(value: str) -> bytes:
+    """A PEM given as text, or as base64 of its bytes (Go's JSON encoding of []byte)."""
+    if value.lstrip().startswith("-----BEGIN"):
+        return value.encode()
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ConfigError("Cert must be PEM text or base64 of PEM bytes") from exc
+
+
+def _parse_config(body: bytes, content_type: str) -> pb.config.EdgeDevConfig:
+    config = pb.config.EdgeDevConfig()
+    try:
+        if content_type.split(";")[0].strip() == PROTO:
+            config.ParseFromString(body)
+        else:
+            json_format.Parse(body, config)
+    except (json_format.ParseError, DecodeError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"body is not an EdgeDevConfig: {exc}") from exc
+    return config

@@ -1,0 +1,105 @@
+"""The HTTP face of the controller: device API under ``/api/v2/edgedevice``, admin API under ``/admin``.
+
+Device requests skip FastAPI's routing: a small ASGI layer hands them straight to the service
+core. The same layer caps every request body (413 above the limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import FastAPI
+
+from evesim.controller.admin import admin_router, install_error_handlers
+from evesim.controller.core import MAX_BODY, PREFIX, Controller
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def create_app(controller: Controller, admin_token: str, max_body: int = MAX_BODY) -> FastAPI:
+    """A FastAPI app serving ``controller``; admin calls need ``Authorization: Bearer <admin_token>``."""
+    if not admin_token:
+        raise ValueError("the admin token must not be empty")
+    app = FastAPI(
+        title="evesim controller",
+        summary="EVE device API v2 (/api/v2/edgedevice) and an Adam-compatible, authenticated admin API (/admin).",
+        version="1",
+    )
+    app.include_router(admin_router(controller, admin_token))
+    install_error_handlers(app)
+    app.add_middleware(_Edge, controller=controller, max_body=max_body)
+    return app
+
+
+class _Edge:
+    """Buffers request bodies up to ``max_body`` (else 413) and answers device API paths from the core."""
+
+    def __init__(self, app: ASGIApp, controller: Controller, max_body: int) -> None:
+        self.app = app
+        self.controller = controller
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(scope, receive, self.max_body)
+        if body is None:
+            await _respond(send, 413, b"request body too large", "text/plain")
+            return
+        path: str = scope["path"]
+        if path.startswith(PREFIX):
+            content_type = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), None)
+            headers = {} if content_type is None else {"content-type": content_type}
+            reply = self.controller.handle(scope["method"], path, body, headers)
+            await _respond(send, reply.status, reply.body, reply.content_type)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it exceeds ``limit`` bytes."""
+    declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that yields the buffered body once, then waits on the real one (for disconnects)."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _respond(send: Send, status: int, body: bytes, content_type: str) -> None:
+    headers = [] if status == 304 else [(b"content-length", str(len(body)).encode())]
+    if content_type:
+        headers.append((b"content-type", content_type.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if status == 304 else body})
