@@ -19,6 +19,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+_DRAIN = 4
 
 
 def create_app(controller: Controller, admin_token: str, max_body: int = MAX_BODY) -> FastAPI:
@@ -63,10 +64,10 @@ class _Edge:
 
 
 async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it exceeds ``limit`` bytes."""
-    declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
+    """The whole request body, or None if it exceeds ``limit`` bytes.
+
+    An oversized body is still drained (up to a bound) so the client reads the 413 instead of a reset.
+    """
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -75,12 +76,11 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
+        if size <= limit:
+            chunks.append(chunk)
+        if not message.get("more_body", False) or size > _DRAIN * limit:
             break
-    return b"".join(chunks)
+    return b"".join(chunks) if size <= limit else None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

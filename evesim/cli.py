@@ -1,0 +1,15 @@
+"""The ``evesim`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from evesim.controller.cli import app as controller_app
+
+app = typer.Typer(help="evesim: a simulation-first digital twin of a fleet of LF Edge EVE devices.", no_args_is_help=True)
+app.add_typer(controller_app, name="controller")
+
+
+def main() -> None:
+    """Entry point of the ``evesim`` console script."""
+    app()

@@ -1,0 +1,156 @@
+"""``evesim controller ...``: serve a controller, and administer one over its admin API."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from evesim.controller.client import AdminClient, AdminError
+from evesim.controller.datadir import DEFAULT_PORT
+
+app = typer.Typer(help="evesim's EVE controller: serve it, and administer it over its admin API.", no_args_is_help=True)
+onboard_app = typer.Typer(help="The onboarding allow-list.", no_args_is_help=True)
+device_app = typer.Typer(help="Registered devices.", no_args_is_help=True)
+config_app = typer.Typer(help="A device's config, as JSON (protojson of EdgeDevConfig).", no_args_is_help=True)
+app.add_typer(onboard_app, name="onboard")
+app.add_typer(device_app, name="device")
+app.add_typer(config_app, name="config")
+
+Server = Annotated[Optional[str], typer.Option("--server", envvar="EVESIM_CONTROLLER", help="https://host:port")]
+Data = Annotated[
+    Optional[Path], typer.Option("--data", envvar="EVESIM_CONTROLLER_DATA", help="Data dir: server, token and CA")
+]
+Token = Annotated[Optional[str], typer.Option("--token", envvar="EVESIM_ADMIN_TOKEN", help="Admin bearer token")]
+Ca = Annotated[Optional[Path], typer.Option("--ca", help="PEM of the root CA that signed the controller's TLS cert")]
+Uuid = Annotated[str, typer.Argument(help="Device UUID")]
+
+
+@app.command()
+def serve(
+    data: Annotated[Path, typer.Option("--data", help="Data directory (created on first start)")],
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0 = any free port)")] = DEFAULT_PORT,
+) -> None:
+    """Serve the device and admin APIs over HTTPS; DIR keeps identity and data across restarts."""
+    from evesim.controller.datadir import serve as run
+
+    run(data, host, port)
+
+
+def _call(server: str | None, data: Path | None, token: str | None, ca: Path | None, method: str, path: str, **kw: object) -> str:
+    try:
+        client = AdminClient.resolve(server, data, token, ca)
+        try:
+            return client.call(method, path, **kw).text
+        finally:
+            client.close()
+    except AdminError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+def _out(text: str) -> None:
+    if text:
+        typer.echo(text, nl=not text.endswith("\n"))
+
+
+@onboard_app.command("add")
+def onboard_add(
+    cert: Annotated[Path, typer.Option("--cert", exists=True, dir_okay=False, help="Onboarding cert PEM")],
+    serial: Annotated[str, typer.Option(help="Allowed serials, comma-separated; * allows any")] = "*",
+    server: Server = None,
+    data: Data = None,
+    token: Token = None,
+    ca: Ca = None,
+) -> None:
+    """Allow an onboarding cert to register devices with the given serials."""
+    body = {"Cert": base64.b64encode(cert.read_bytes()).decode(), "Serial": serial}
+    _out(json.loads(_call(server, data, token, ca, "POST", "/onboard", json=body))["cn"])
+
+
+@onboard_app.command("list")
+def onboard_list(server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
+    """CNs of the allowed onboarding certs."""
+    _out(_call(server, data, token, ca, "GET", "/onboard"))
+
+
+@onboard_app.command("remove")
+def onboard_remove(
+    cn: Annotated[str, typer.Argument(help="CN of the onboarding cert")],
+    server: Server = None,
+    data: Data = None,
+    token: Token = None,
+    ca: Ca = None,
+) -> None:
+    """Take an onboarding cert off the allow-list."""
+    _call(server, data, token, ca, "DELETE", f"/onboard/{cn}")
+
+
+@device_app.command("list")
+def device_list(server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
+    """UUIDs of registered devices, in registration order."""
+    _out(_call(server, data, token, ca, "GET", "/device"))
+
+
+@device_app.command("get")
+def device_get(uuid: Uuid, server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
+    """A device's certificate, onboarding certificate and serial (JSON)."""
+    _out(_call(server, data, token, ca, "GET", f"/device/{uuid}"))
+
+
+@device_app.command("remove")
+def device_remove(uuid: Uuid, server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
+    """Forget a device and everything it reported."""
+    _call(server, data, token, ca, "DELETE", f"/device/{uuid}")
+
+
+@config_app.command("get")
+def config_get(uuid: Uuid, server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
+    """Print the device's current config."""
+    _out(_call(server, data, token, ca, "GET", f"/device/{uuid}/config"))
+
+
+@config_app.command("set")
+def config_set(
+    uuid: Uuid,
+    file: Annotated[str, typer.Argument(help="JSON file with the config, or - for stdin")],
+    server: Server = None,
+    data: Data = None,
+    token: Token = None,
+    ca: Ca = None,
+) -> None:
+    """Replace the device's config; prints the new version."""
+    text = sys.stdin.read() if file == "-" else Path(file).read_text()
+    headers = {"Content-Type": "application/json"}
+    answer = _call(server, data, token, ca, "PUT", f"/device/{uuid}/config", content=text, headers=headers)
+    _out(str(json.loads(answer)["version"]))
+
+
+@app.command()
+def info(
+    uuid: Uuid,
+    latest: Annotated[bool, typer.Option(help="Only the latest message per object")] = False,
+    server: Server = None,
+    data: Data = None,
+    token: Token = None,
+    ca: Ca = None,
+) -> None:
+    """A device's info messages (NDJSON)."""
+    _out(_call(server, data, token, ca, "GET", f"/device/{uuid}/info" + ("/latest" if latest else "")))
+
+
+@app.command()
+def metrics(uuid: Uuid, server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
+    """A device's kept metrics (NDJSON)."""
+    _out(_call(server, data, token, ca, "GET", f"/device/{uuid}/metrics"))
+
+
+@app.command()
+def logs(uuid: Uuid, server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
+    """A device's kept log entries (NDJSON)."""
+    _out(_call(server, data, token, ca, "GET", f"/device/{uuid}/logs"))

@@ -1,0 +1,128 @@
+"""A served controller's data directory, and serving it over HTTPS with uvicorn.
+
+First start creates, in DIR: the controller PKI (``root-certificate.pem`` is the root devices
+trust), ``admin-token``, ``server`` (``host:port``), a test-fleet onboarding cert and key
+(``onboard.cert.pem``, ``onboard.key.pem``; on the allow-list for any serial) and the SQLite store
+``controller.sqlite``. Later starts reuse all of it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from evesim.api.certs import Usage, issue
+from evesim.controller.app import create_app
+from evesim.controller.core import Controller
+from evesim.controller.identity import ControllerIdentity
+from evesim.controller.stores import SqliteStore
+
+DEFAULT_PORT = 8443
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """Where a served controller keeps its files."""
+
+    path: Path
+
+    @property
+    def token_file(self) -> Path:
+        return self.path / "admin-token"
+
+    @property
+    def server_file(self) -> Path:
+        return self.path / "server"
+
+    @property
+    def root_cert(self) -> Path:
+        return self.path / "root-certificate.pem"
+
+    @property
+    def onboard_cert(self) -> Path:
+        return self.path / "onboard.cert.pem"
+
+    @property
+    def onboard_key(self) -> Path:
+        return self.path / "onboard.key.pem"
+
+    @property
+    def store_file(self) -> Path:
+        return self.path / "controller.sqlite"
+
+    def token(self) -> str:
+        """The admin bearer token."""
+        return self.token_file.read_text().strip()
+
+    def server_url(self) -> str:
+        """``https://host:port`` from the ``server`` file."""
+        host, _, port = self.server_file.read_text().strip().rpartition(":")
+        return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+
+
+def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1") -> tuple[Controller, DataDir]:
+    """The controller of ``directory``, creating identity, token, onboarding files and store on first use."""
+    data = DataDir(Path(directory))
+    data.path.mkdir(parents=True, exist_ok=True)
+    if ControllerIdentity.exists(data.path):
+        identity = ControllerIdentity.load(data.path)
+    else:
+        identity = ControllerIdentity.generate()
+    served = identity.with_server_hosts([_reachable(host), "localhost", "127.0.0.1"])
+    if served is not identity or not ControllerIdentity.exists(data.path):
+        served.save(data.path)
+    if not data.token_file.exists():
+        _write_private(data.token_file, secrets.token_urlsafe(32).encode())
+    ctl = Controller(store=SqliteStore(data.store_file), identity=served)
+    if not data.onboard_cert.exists():
+        onboard = issue("evesim-test-fleet-onboarding", Usage.ONBOARDING)
+        _write_private(data.onboard_key, onboard.key_pem)
+        data.onboard_cert.write_bytes(onboard.cert_pem)
+        ctl.onboard_add(onboard.cert_pem, ["*"])
+    return ctl, data
+
+
+def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
+    """Serve the controller of ``directory`` over HTTPS until interrupted (port 0 picks a free one)."""
+    import uvicorn
+
+    ctl, data = open_controller(directory, host)
+    sock = _listen(host, port)
+    bound_port = sock.getsockname()[1]
+    data.server_file.write_text(f"{_reachable(host)}:{bound_port}\n")
+    config = uvicorn.Config(
+        create_app(ctl, data.token()),
+        ssl_certfile=str(data.path / "server.cert.pem"),
+        ssl_keyfile=str(data.path / "server.key.pem"),
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,
+    )
+    print(f"evesim controller: serving https://{_reachable(host)}:{bound_port} (data in {data.path})", flush=True)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        ctl.store.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock
+
+
+def _reachable(host: str) -> str:
+    """The address devices should use for ``host`` (a wildcard bind is reached via loopback)."""
+    return _WILDCARDS.get(host, host)
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    path.write_bytes(content)
+    path.chmod(0o600)
