@@ -154,6 +154,13 @@ class Disk:
         """How long writing one GPT copy (header sector, then the 16 KiB entry array) takes."""
         return flash.write_seconds(profile, gpt.SECTOR) + flash.write_seconds(profile, gpt.ENTRIES_BYTES)
 
+    def torn_by_cut(self, profile: BoardProfile, elapsed_s: float) -> Copy | None:
+        """The copy a power cut ``elapsed_s`` after a table write began tears (None: write complete)."""
+        if not elapsed_s > 0:
+            raise DiskError("a cut before a table write starts leaves the table untouched: do not apply it")
+        copies = int(elapsed_s // self.table_write_seconds(profile))
+        return WRITE_ORDER[copies] if copies < len(WRITE_ORDER) else None
+
     def corrupt_table(self, copy: Copy) -> None:
         """Fault hook: bit rot in one copy's header, which then fails its CRC."""
         header, entries = self.raw_copy(copy)

@@ -208,6 +208,16 @@ def test_table_write_time_follows_the_flash() -> None:
     assert d.table_write_seconds(slow) > d.table_write_seconds(fast) > 0
 
 
+def test_torn_by_cut_follows_the_write_order() -> None:
+    d = fresh()
+    one = d.table_write_seconds(PROFILE)
+    assert d.torn_by_cut(PROFILE, one * 0.5) == disk.WRITE_ORDER[0]
+    assert d.torn_by_cut(PROFILE, one * 1.5) == disk.WRITE_ORDER[1]
+    assert d.torn_by_cut(PROFILE, one * 2) is None
+    with pytest.raises(DiskError, match="untouched"):
+        d.torn_by_cut(PROFILE, 0)
+
+
 def _disk_image(d: Disk, path: Path) -> None:
     """Write a sparse raw disk with a protective MBR and both GPT copies as stored."""
     last = gpt.last_lba(d.profile.disk_gb * 10**9)
