@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: venv demo test bench protos clean
 
@@ -10,8 +11,9 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	command -v swtpm >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends swtpm swtpm-tools libtss2-dev)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,notebooks,dist]'
+	$(PY) -m pip install --quiet -e '.[test,notebooks,dist,tpm]'
 	touch $(STAMP)
 
 demo: venv
