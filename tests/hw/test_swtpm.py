@@ -61,16 +61,8 @@ def _free_port_pair() -> int:
 @pytest.fixture
 def esys(tmp_path: Path) -> Iterator["tss.ESAPI"]:
     """A fresh swtpm (TPM 2.0, started and cleared) on free local ports, with an ESAPI context."""
-    port = _free_port_pair()
-    process = subprocess.Popen(
-        ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={tmp_path}",
-         "--server", f"type=tcp,port={port},bindaddr=127.0.0.1",
-         "--ctrl", f"type=tcp,port={port + 1},bindaddr=127.0.0.1",
-         "--flags", "not-need-init,startup-clear"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    process, port = _start_swtpm(tmp_path)
     try:
-        _wait_listening(port, process)
         context = tss.ESAPI(tss.TCTILdr("swtpm", f"host=127.0.0.1,port={port}"))
         yield context
         context.close()
@@ -79,16 +71,32 @@ def esys(tmp_path: Path) -> Iterator["tss.ESAPI"]:
         process.wait(timeout=10)
 
 
-def _wait_listening(port: int, process: subprocess.Popen) -> None:
-    for _ in range(200):
-        if process.poll() is not None:
-            raise RuntimeError(f"swtpm exited: {process.stderr.read().decode() if process.stderr else ''}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return
-        except OSError:
-            time.sleep(0.025)
-    raise RuntimeError("swtpm did not start listening")
+def _start_swtpm(state: Path) -> tuple[subprocess.Popen, int]:
+    """Start swtpm, picking new ports if another process grabbed the chosen ones first."""
+    errors = []
+    for _ in range(5):
+        port = _free_port_pair()
+        process = subprocess.Popen(
+            ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={state}",
+             "--server", f"type=tcp,port={port},bindaddr=127.0.0.1",
+             "--ctrl", f"type=tcp,port={port + 1},bindaddr=127.0.0.1",
+             "--flags", "not-need-init,startup-clear"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        for _ in range(200):
+            if process.poll() is not None:
+                errors.append(process.stderr.read().decode() if process.stderr else "")
+                break
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                return process, port
+            except OSError:
+                time.sleep(0.025)
+        else:
+            process.terminate()
+            process.wait(timeout=10)
+            errors.append("did not start listening")
+    raise RuntimeError(f"swtpm failed to start: {errors}")
 
 
 def _selection(pcrs) -> TPML_PCR_SELECTION:
