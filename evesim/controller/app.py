@@ -30,6 +30,7 @@ def create_app(controller: Controller, admin_token: str, max_body: int = MAX_BOD
         title="evesim controller",
         summary="EVE device API v2 (/api/v2/edgedevice) and an Adam-compatible, authenticated admin API (/admin).",
         version="1",
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.include_router(admin_router(controller, admin_token))
     install_error_handlers(app)

@@ -100,6 +100,7 @@ def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
         ssl_keyfile=str(data.path / "server.key.pem"),
         log_level="warning",
         access_log=False,
+        proxy_headers=False,
         timeout_graceful_shutdown=2,
     )
     print(f"evesim controller: serving https://{_reachable(host)}:{bound_port} (data in {data.path})", flush=True)

@@ -167,3 +167,20 @@ def test_controller_restart_on_sqlite_keeps_identity_and_state(make_controller, 
     assert dev.poll(answer.configHash).status == 304
     assert dev.register().status == 200
     assert second.set_config_items(dev.uuid, {"k": "v"}) == 2
+
+
+def test_sqlite_ring_survives_rollback_and_smaller_limit(tmp_path) -> None:
+    path = tmp_path / "ring.sqlite"
+    store = SqliteStore(path, limits=Limits(metrics=3))
+    for n in range(5):
+        store.append("metrics", "u", Item(float(n), "", b"%d" % n))
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.append("metrics", "u", Item(5.0, "", b"lost"))
+            raise RuntimeError("boom")
+    store.append("metrics", "u", Item(6.0, "", b"6"))
+    assert [i.data for i in store.series("metrics", "u")] == [b"3", b"4", b"6"]
+    store.close()
+    smaller = SqliteStore(path, limits=Limits(metrics=2))
+    smaller.append("metrics", "u", Item(7.0, "", b"7"))
+    assert [i.data for i in smaller.series("metrics", "u")] == [b"6", b"7"]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from types import TracebackType
 
 from evesim.controller.stores.base import (
+    KINDS,
     Attestation,
     ConfigVersion,
     DeviceRecord,
@@ -28,9 +30,8 @@ CREATE TABLE IF NOT EXISTS attestation (uuid TEXT PRIMARY KEY, nonce BLOB NOT NU
     certs BLOB NOT NULL, keys BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS info_latest (uuid TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL,
     data BLOB NOT NULL, PRIMARY KEY (uuid, key));
-CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, uuid TEXT NOT NULL,
-    key TEXT NOT NULL, at REAL NOT NULL, data BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS series_by_device ON series (kind, uuid, id);
+CREATE TABLE IF NOT EXISTS series (kind TEXT NOT NULL, uuid TEXT NOT NULL, seq INTEGER NOT NULL,
+    key TEXT NOT NULL, at REAL NOT NULL, data BLOB NOT NULL, PRIMARY KEY (kind, uuid, seq));
 """
 _SEP = "\n"
 
@@ -44,31 +45,12 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self._depth = 0
+        self._next_seq: dict[tuple[str, str], int] = {}
+        self._tx = _Transaction(self._db, self._next_seq.clear)
 
     def transaction(self) -> AbstractContextManager[None]:
         """One SQLite transaction; an exception rolls it back. Nested calls join the outer one."""
-        return self._transaction()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
-            self._depth = 0
-            self._db.execute("ROLLBACK")
-            raise
-        self._depth = 0
-        self._db.execute("COMMIT")
+        return self._tx
 
     def _one(self, sql: str, *args: object) -> tuple | None:
         return self._db.execute(sql, args).fetchone()
@@ -113,6 +95,8 @@ class SqliteStore:
                 return False
             for table in ("configs", "attestation", "info_latest", "series"):
                 self._db.execute(f"DELETE FROM {table} WHERE uuid = ?", (uuid,))
+            for kind in KINDS:
+                self._next_seq.pop((kind, uuid), None)
         return True
 
     def put_config(self, uuid: str, config: ConfigVersion) -> None:
@@ -162,20 +146,28 @@ class SqliteStore:
         return Item(*row) if row else None
 
     def append(self, kind: str, uuid: str, item: Item) -> None:
+        """Append with the next sequence number and drop the one entry that fell out of the window."""
         check_kind(kind)
         limit = self.limits.of(kind)
         if not limit:
             return
-        with self.transaction():
+        with self._tx:
+            seq = self._next_seq.get((kind, uuid))
+            if seq is None:
+                seq = self._first_seq(kind, uuid, limit)
             self._db.execute(
-                "INSERT INTO series (kind, uuid, key, at, data) VALUES (?, ?, ?, ?, ?)",
-                (kind, uuid, item.key, item.at, item.data),
+                "INSERT INTO series (kind, uuid, seq, key, at, data) VALUES (?, ?, ?, ?, ?, ?)",
+                (kind, uuid, seq, item.key, item.at, item.data),
             )
-            self._db.execute(
-                "DELETE FROM series WHERE kind = ? AND uuid = ? AND id <= "
-                "(SELECT id FROM series WHERE kind = ? AND uuid = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                (kind, uuid, kind, uuid, limit),
-            )
+            self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq = ?", (kind, uuid, seq - limit))
+            self._next_seq[(kind, uuid)] = seq + 1
+
+    def _first_seq(self, kind: str, uuid: str, limit: int) -> int:
+        """The next sequence number of a series, dropping what a (possibly smaller) limit no longer keeps."""
+        row = self._one("SELECT max(seq) FROM series WHERE kind = ? AND uuid = ?", kind, uuid)
+        seq = 0 if row[0] is None else row[0] + 1
+        self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq < ?", (kind, uuid, seq - limit))
+        return seq
 
     def series(self, kind: str, uuid: str, key: str | None = None) -> list[Item]:
         check_kind(kind)
@@ -183,7 +175,7 @@ class SqliteStore:
         args: tuple = (kind, uuid)
         if key is not None:
             sql, args = sql + " AND key = ?", (*args, key)
-        return [Item(*row) for row in self._db.execute(sql + " ORDER BY id", args)]
+        return [Item(*row) for row in self._db.execute(sql + " ORDER BY seq", args)]
 
     def close(self) -> None:
         """Close the database connection."""
@@ -193,3 +185,29 @@ class SqliteStore:
 def _onboard(row: tuple) -> OnboardEntry:
     cn, cert, serials = row
     return OnboardEntry(cn, cert, tuple(serials.split(_SEP)) if serials else ())
+
+
+class _Transaction:
+    """Reentrant ``BEGIN IMMEDIATE`` / ``COMMIT``, rolled back when the outermost block raises."""
+
+    __slots__ = ("_db", "_depth", "_on_rollback")
+
+    def __init__(self, db: sqlite3.Connection, on_rollback: Callable[[], None]) -> None:
+        self._db = db
+        self._depth = 0
+        self._on_rollback = on_rollback
+
+    def __enter__(self) -> None:
+        if not self._depth:
+            self._db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._depth -= 1
+        if self._depth:
+            return
+        if kind is None:
+            self._db.execute("COMMIT")
+        else:
+            self._db.execute("ROLLBACK")
+            self._on_rollback()

@@ -1,0 +1,147 @@
+"""Controller service-core throughput: 304 config polls and info posts per second, both crypto modes.
+
+Runs on one core (pinned where the OS allows) with ``MemoryStore`` and prints each rate next to
+the cost of only parsing and serialising the same messages, measured in the same run.
+Usage: ``python benchmarks/controller.py [--devices N] [--seconds S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from evesim.api import certs, envelope, pb
+from evesim.api.certs import Usage
+from evesim.api.envelope import CryptoMode
+from evesim.controller import Controller, ControllerIdentity
+from evesim.controller.stores import MemoryStore
+
+API = "/api/v2/edgedevice"
+PROTO = {"content-type": "application/x-proto-binary"}
+TARGETS = {("poll-304", "trusted"): 20_000, ("poll-304", "full"): 2_000}
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A controller with onboarded, attested devices and their ready-made request bodies."""
+
+    ctl: Controller
+    polls: list[tuple[str, bytes]]
+    infos: list[tuple[str, bytes]]
+
+
+def build_fleet(crypto: CryptoMode, devices: int) -> Fleet:
+    """Register ``devices`` devices, attest them and precompute one signed poll and info body each."""
+    clock = [1_767_225_600.0]
+    ctl = Controller(
+        store=MemoryStore(),
+        identity=ControllerIdentity.generate(seed=b"bench"),
+        crypto=crypto,
+        clock=lambda: clock[0],
+        rng=random.Random(1),
+    )
+    onboard = certs.issue("bench-onboard", Usage.ONBOARDING, seed=b"bench")
+    ctl.onboard_add(onboard.cert_pem)
+    polls, infos = [], []
+    for n in range(devices):
+        device = certs.issue(f"bench-{n}", Usage.DEVICE, seed=b"bench")
+        uuid = ctl.device_add(device.cert_pem)
+        seal = _sealer(device)
+        quote = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_QUOTE).SerializeToString()
+        answer = ctl.handle("POST", f"{API}/id/{uuid}/attest", seal(quote), PROTO)
+        token = pb.attest.ZAttestResponse.FromString(envelope.open_envelope(answer.body).payload).quoteResp.integrity_token
+        request = pb.config.ConfigRequest(integrity_token=token).SerializeToString()
+        first = ctl.handle("POST", f"{API}/id/{uuid}/config", seal(request), PROTO)
+        config_hash = pb.config.ConfigResponse.FromString(envelope.open_envelope(first.body).payload).configHash
+        poll = pb.config.ConfigRequest(configHash=config_hash, integrity_token=token).SerializeToString()
+        polls.append((f"{API}/id/{uuid}/config", seal(poll)))
+        infos.append((f"{API}/id/{uuid}/info", seal(_device_info(uuid))))
+    return Fleet(ctl, polls, infos)
+
+
+def _sealer(device: certs.Issued) -> Callable[[bytes], bytes]:
+    cert_hash = certs.der_hash(device.cert)
+    return lambda payload: envelope.seal(payload, certs.sign_raw(device.key, payload), cert_hash)
+
+
+def _device_info(uuid: str) -> bytes:
+    """A ZInfoDevice about the size EVE sends: two partitions, a management port, a few counters."""
+    msg = pb.info.ZInfoMsg(ztype=pb.info.ZiDevice, devId=uuid)
+    info = msg.dinfo
+    info.machineArch, info.cpuArch, info.platform = "x86_64", "x86_64", "qemu"
+    info.ncpu, info.memory, info.storage = 4, 8192, 65536
+    for label, state in (("IMGA", "active"), ("IMGB", "unused")):
+        info.swList.add(partitionLabel=label, partitionState=state, shortVersion="14.5.1", activated=state == "active")
+    info.lastRebootReason = "BOOT_REASON_FIRST"
+    msg.atTimeStamp.seconds = 1_767_225_600
+    return msg.SerializeToString()
+
+
+def rate(call: Callable[[], None], seconds: float) -> float:
+    """Calls per second of ``call`` over about ``seconds`` (batches of 1,000)."""
+    done, start = 0, time.perf_counter()
+    while True:
+        for _ in range(1000):
+            call()
+        done += 1000
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return done / elapsed
+
+
+def measure(fleet: Fleet, kind: str, seconds: float) -> tuple[float, float]:
+    """(requests/s through ``handle``, parse+serialise-only ops/s) for ``poll-304`` or ``info``."""
+    ctl = fleet.ctl
+    bodies = fleet.polls if kind == "poll-304" else fleet.infos
+    expected = 304 if kind == "poll-304" else 201
+    inner = pb.config.ConfigRequest if kind == "poll-304" else pb.info.ZInfoMsg
+    assert all(ctl.handle("POST", path, body, PROTO).status == expected for path, body in bodies)
+    cycle = _cycler(bodies)
+
+    def through_core() -> None:
+        path, body = cycle()
+        ctl.handle("POST", path, body, PROTO)
+
+    def codec_only() -> None:
+        _, body = cycle()
+        container = pb.auth.AuthContainer.FromString(body)
+        inner.FromString(container.protectedPayload.payload).SerializeToString()
+
+    return rate(through_core, seconds), rate(codec_only, seconds)
+
+
+def _cycler(items: list[tuple[str, bytes]]) -> Callable[[], tuple[str, bytes]]:
+    index = [0]
+    size = len(items)
+
+    def next_item() -> tuple[str, bytes]:
+        index[0] = (index[0] + 1) % size
+        return items[index[0]]
+
+    return next_item
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    print(f"controller service core, {args.devices} devices, MemoryStore, one core")
+    print(f"{'request':<10} {'crypto':<8} {'per second':>12} {'codec only/s':>13} {'target':>8}")
+    for crypto in (CryptoMode.TRUSTED, CryptoMode.FULL):
+        fleet = build_fleet(crypto, args.devices)
+        for kind in ("poll-304", "info"):
+            through_core, codec = measure(fleet, kind, args.seconds)
+            target = TARGETS.get((kind, crypto.value))
+            verdict = "" if target is None else f"{target:>8,}" + (" ok" if through_core >= target else " MISSED")
+            print(f"{kind:<10} {crypto.value:<8} {through_core:>12,.0f} {codec:>13,.0f} {verdict}")
+
+
+if __name__ == "__main__":
+    main()

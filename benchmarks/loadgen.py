@@ -1,0 +1,196 @@
+"""HTTPS load generator: signed 304 config polls against a served controller over keep-alive connections.
+
+Starts ``evesim controller serve`` on a free loopback port in a temporary data dir (or uses
+``--data DIR`` of a running one), onboards one device per connection with the data dir's
+onboarding cert, then each connection (its own process) polls its config for ``--seconds``.
+Loopback only; every loop is bounded in time. Usage:
+``python benchmarks/loadgen.py [--connections 1,4] [--seconds 5] [--data DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+from evesim.api import certs, envelope, pb
+from evesim.api.certs import Usage
+from evesim.controller.datadir import DataDir
+
+API = "/api/v2/edgedevice"
+HEADERS = {"Content-Type": "application/x-proto-binary"}
+
+
+@contextmanager
+def served(data: Path | None) -> Iterator[DataDir]:
+    """A running controller's data dir: the given one, or a fresh server on a free port."""
+    if data is not None:
+        yield DataDir(data)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = DataDir(Path(tmp))
+        command = [sys.executable, "-c", "from evesim.cli import main; main()", "controller", "serve"]
+        process = subprocess.Popen([*command, "--data", tmp, "--port", "0"], stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not (directory.server_file.exists() and directory.server_file.read_text().strip()):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("controller did not start")
+                time.sleep(0.1)
+            yield directory
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def connect(directory: DataDir) -> http.client.HTTPSConnection:
+    """A keep-alive HTTPS connection trusting the data dir's root CA."""
+    host, _, port = directory.server_file.read_text().strip().rpartition(":")
+    context = ssl.create_default_context(cafile=str(directory.root_cert))
+    return http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
+
+
+def post(conn: http.client.HTTPSConnection, path: str, body: bytes) -> tuple[int, bytes]:
+    conn.request("POST", path, body=body, headers=HEADERS)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def onboard_device(directory: DataDir, name: str) -> tuple[str, bytes]:
+    """Register, attest and fetch config for one device; return its config path and a signed 304 poll."""
+    onboard = certs.Issued(
+        key=certs.load_key(directory.onboard_key.read_bytes()), cert=certs.load_cert(directory.onboard_cert.read_bytes())
+    )
+    device = certs.issue(name, Usage.DEVICE)
+    cert_hash = certs.der_hash(device.cert)
+
+    def seal(payload: bytes) -> bytes:
+        return envelope.seal(payload, certs.sign_raw(device.key, payload), cert_hash)
+
+    conn = connect(directory)
+    for _ in range(300):
+        try:
+            conn.request("GET", f"{API}/ping")
+            conn.getresponse().read()
+            break
+        except OSError:
+            time.sleep(0.1)
+            conn = connect(directory)
+    register = pb.register.ZRegisterMsg(pemCert=device.cert_pem, serial=name).SerializeToString()
+    signed = envelope.seal(
+        register, certs.sign_raw(onboard.key, register), certs.der_hash(onboard.cert), sender_cert_pem=onboard.cert_pem
+    )
+    assert post(conn, f"{API}/register", signed)[0] == 201
+    status, body = post(conn, f"{API}/uuid", seal(b""))
+    uuid = pb.uuid.UuidResponse.FromString(envelope.open_envelope(body).payload).uuid
+    quote = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_QUOTE).SerializeToString()
+    status, body = post(conn, f"{API}/id/{uuid}/attest", seal(quote))
+    token = pb.attest.ZAttestResponse.FromString(envelope.open_envelope(body).payload).quoteResp.integrity_token
+    path = f"{API}/id/{uuid}/config"
+    status, body = post(conn, path, seal(pb.config.ConfigRequest(integrity_token=token).SerializeToString()))
+    config_hash = pb.config.ConfigResponse.FromString(envelope.open_envelope(body).payload).configHash
+    conn.close()
+    return path, seal(pb.config.ConfigRequest(configHash=config_hash, integrity_token=token).SerializeToString())
+
+
+class RawConnection:
+    """A lean keep-alive HTTPS/1.1 client for the hot loop: prebuilt request bytes, minimal response parsing."""
+
+    def __init__(self, directory: DataDir) -> None:
+        host, _, port = directory.server_file.read_text().strip().rpartition(":")
+        context = ssl.create_default_context(cafile=str(directory.root_cert))
+        self.sock = context.wrap_socket(socket.create_connection((host, int(port)), timeout=30), server_hostname=host)
+        self.host = f"{host}:{port}"
+        self.buffer = b""
+
+    def request_bytes(self, path: str, body: bytes) -> bytes:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: {HEADERS['Content-Type']}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    def send(self, request: bytes) -> int:
+        """Send one prebuilt request and read its response; the status code."""
+        self.sock.sendall(request)
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self._recv()
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(rest) < length:
+            rest += self._recv()
+        self.buffer = rest[length:]
+        return int(head[9:12])
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("controller closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def poll_loop(directory: DataDir, path: str, body: bytes, start_at: float, seconds: float, results) -> None:
+    """One connection: poll until ``seconds`` after ``start_at``; report (polls, non-304 answers)."""
+    conn = RawConnection(directory)
+    request = conn.request_bytes(path, body)
+    conn.send(request)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    done = bad = 0
+    end = start_at + seconds
+    while time.time() < end:
+        bad += conn.send(request) != 304
+        done += 1
+    conn.close()
+    results.put((done, bad))
+
+
+def run(directory: DataDir, connections: int, seconds: float) -> float:
+    """Polls per second with ``connections`` concurrent keep-alive connections."""
+    devices = [onboard_device(directory, f"load-{connections}-{n}-{time.time_ns()}") for n in range(connections)]
+    results = multiprocessing.Queue()
+    start_at = time.time() + 1.0
+    workers = [
+        multiprocessing.Process(target=poll_loop, args=(directory, path, body, start_at, seconds, results))
+        for path, body in devices
+    ]
+    for worker in workers:
+        worker.start()
+    counts = [results.get(timeout=seconds + 60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    if any(bad for _, bad in counts):
+        raise RuntimeError(f"non-304 answers during the run: {counts}")
+    return sum(done for done, _ in counts) / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", default="1,4", help="comma-separated connection counts")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--data", type=Path, help="data dir of a running controller (default: start one)")
+    args = parser.parse_args()
+    with served(args.data) as directory:
+        print(f"signed 304 config polls over HTTPS keep-alive, {args.seconds:g} s per run")
+        for count in (int(c) for c in args.connections.split(",")):
+            print(f"{count:>3} connection(s): {run(directory, count, args.seconds):>8,.0f} polls/s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
