@@ -53,7 +53,9 @@ def build_fleet(crypto: CryptoMode, devices: int) -> Fleet:
         seal = _sealer(device)
         quote = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_QUOTE).SerializeToString()
         answer = ctl.handle("POST", f"{API}/id/{uuid}/attest", seal(quote), PROTO)
-        token = pb.attest.ZAttestResponse.FromString(envelope.open_envelope(answer.body).payload).quoteResp.integrity_token
+        token = pb.attest.ZAttestResponse.FromString(
+            envelope.open_envelope(answer.body).payload
+        ).quoteResp.integrity_token
         request = pb.config.ConfigRequest(integrity_token=token).SerializeToString()
         first = ctl.handle("POST", f"{API}/id/{uuid}/config", seal(request), PROTO)
         config_hash = pb.config.ConfigResponse.FromString(envelope.open_envelope(first.body).payload).configHash

@@ -18,8 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from evesim.api import certs, envelope, pb
@@ -68,7 +68,8 @@ def post(conn: http.client.HTTPSConnection, path: str, body: bytes) -> tuple[int
 def onboard_device(directory: DataDir, name: str) -> tuple[str, bytes]:
     """Register, attest and fetch config for one device; return its config path and a signed 304 poll."""
     onboard = certs.Issued(
-        key=certs.load_key(directory.onboard_key.read_bytes()), cert=certs.load_cert(directory.onboard_cert.read_bytes())
+        key=certs.load_key(directory.onboard_key.read_bytes()),
+        cert=certs.load_cert(directory.onboard_cert.read_bytes()),
     )
     device = certs.issue(name, Usage.DEVICE)
     cert_hash = certs.der_hash(device.cert)

@@ -6,7 +6,9 @@ import typer
 
 from evesim.controller.cli import app as controller_app
 
-app = typer.Typer(help="evesim: a simulation-first digital twin of a fleet of LF Edge EVE devices.", no_args_is_help=True)
+app = typer.Typer(
+    help="evesim: a simulation-first digital twin of a fleet of LF Edge EVE devices.", no_args_is_help=True
+)
 app.add_typer(controller_app, name="controller")
 
 

@@ -1,6 +1,7 @@
 """Admin API under ``/admin``: Adam's paths and JSON shapes, a bearer token on every call, typed config edits.
 
-Lists (onboard CNs, device UUIDs) are text, one per line; info, metrics, logs and requests are
+Routes and the auth dependency are ``async`` so they run on the event loop, the one thread that
+calls the controller. Lists (onboard CNs, device UUIDs) are text, one per line; info, metrics, logs and requests are
 newline-separated JSON, as Adam serves them. Simplification: no live streaming (``X-Stream``).
 """
 
@@ -80,7 +81,7 @@ class VersionOut(BaseModel):
 def admin_router(ctl: Controller, token: str) -> APIRouter:
     """Every ``/admin`` route, guarded by ``token``."""
 
-    def authorize(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
+    async def authorize(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
         given = credentials.credentials if credentials else ""
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise HTTPException(401, "missing or wrong admin bearer token", headers={"WWW-Authenticate": "Bearer"})
@@ -108,27 +109,27 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def _onboard_routes(router: APIRouter, ctl: Controller) -> None:
     @router.get("/onboard", response_class=PlainTextResponse, summary="CNs on the onboarding allow-list")
-    def list_onboard() -> str:
+    async def list_onboard() -> str:
         return _lines(entry.cn for entry in ctl.onboard_list())
 
     @router.post("/onboard", status_code=201, summary="Allow an onboarding cert for serials (comma-separated, * = any)")
-    def add_onboard(body: OnboardIn) -> dict[str, str]:
+    async def add_onboard(body: OnboardIn) -> dict[str, str]:
         serials = [s.strip() for s in body.Serial.split(",") if s.strip()]
         return {"cn": ctl.onboard_add(_pem(body.Cert), serials).cn}
 
     @router.delete("/onboard", summary="Clear the onboarding allow-list")
-    def clear_onboard() -> dict[str, int]:
+    async def clear_onboard() -> dict[str, int]:
         return {"removed": sum(ctl.onboard_remove(entry.cn) for entry in ctl.onboard_list())}
 
     @router.get("/onboard/{cn}", summary="One onboarding cert and its serials")
-    def get_onboard(cn: str) -> dict[str, str]:
+    async def get_onboard(cn: str) -> dict[str, str]:
         entry = ctl.onboard_get(cn)
         if entry is None:
             raise HTTPException(404, f"no onboarding cert with CN {cn}")
         return {"Cert": base64.b64encode(entry.cert_pem).decode(), "Serial": ",".join(entry.serials)}
 
     @router.delete("/onboard/{cn}", summary="Remove an onboarding cert")
-    def remove_onboard(cn: str) -> dict[str, str]:
+    async def remove_onboard(cn: str) -> dict[str, str]:
         if not ctl.onboard_remove(cn):
             raise HTTPException(404, f"no onboarding cert with CN {cn}")
         return {"removed": cn}
@@ -136,22 +137,22 @@ def _onboard_routes(router: APIRouter, ctl: Controller) -> None:
 
 def _device_routes(router: APIRouter, ctl: Controller) -> None:
     @router.get("/device", response_class=PlainTextResponse, summary="UUIDs of registered devices")
-    def list_devices() -> str:
+    async def list_devices() -> str:
         return _lines(ctl.device_uuids())
 
     @router.post("/device", status_code=201, summary="Register a device directly by its device cert")
-    def add_device(body: DeviceIn) -> dict[str, str]:
+    async def add_device(body: DeviceIn) -> dict[str, str]:
         onboard_cn = ""
         if body.Onboard:
             onboard_cn = ctl.onboard_add(_pem(body.Onboard), [body.Serial or "*"]).cn
         return {"uuid": ctl.device_add(_pem(body.Cert), onboard_cn=onboard_cn, serial=body.Serial)}
 
     @router.delete("/device", summary="Remove every device")
-    def clear_devices() -> dict[str, int]:
+    async def clear_devices() -> dict[str, int]:
         return {"removed": sum(ctl.remove_device(uuid) for uuid in ctl.device_uuids())}
 
     @router.get("/device/{uuid}", summary="A device's cert, onboarding cert and serial")
-    def get_device(uuid: str) -> dict[str, str]:
+    async def get_device(uuid: str) -> dict[str, str]:
         record = ctl.device(uuid)
         entry = ctl.onboard_get(record.onboard_cn) if record.onboard_cn else None
         return {
@@ -161,13 +162,13 @@ def _device_routes(router: APIRouter, ctl: Controller) -> None:
         }
 
     @router.delete("/device/{uuid}", summary="Forget a device and all it reported")
-    def remove_device(uuid: str) -> dict[str, str]:
+    async def remove_device(uuid: str) -> dict[str, str]:
         if not ctl.remove_device(uuid):
             raise UnknownDevice(uuid)
         return {"removed": uuid}
 
     @router.get("/device/{uuid}/config", summary="Current config as protojson")
-    def get_config(uuid: str) -> Response:
+    async def get_config(uuid: str) -> Response:
         return Response(json_format.MessageToJson(ctl.config(uuid)), media_type="application/json")
 
     @router.put("/device/{uuid}/config", summary="Replace the config (protojson, or protobuf with x-proto-binary)")
@@ -177,7 +178,7 @@ def _device_routes(router: APIRouter, ctl: Controller) -> None:
         return VersionOut(version=ctl.set_config(uuid, config))
 
     @router.get("/device/{uuid}/config/versions", summary="Kept config versions with their hashes")
-    def config_versions(uuid: str) -> list[dict[str, object]]:
+    async def config_versions(uuid: str) -> list[dict[str, object]]:
         ctl.device(uuid)
         return [
             {"version": c.version, "at": c.at, "configHash": config_hash(c.data)}
@@ -191,36 +192,36 @@ def _report_routes(router: APIRouter, ctl: Controller) -> None:
         return _ndjson(ctl.store.series(kind, uuid, key), message)
 
     @router.get("/device/{uuid}/info", summary="Kept info messages, oldest first (NDJSON)")
-    def info(uuid: str) -> Response:
+    async def info(uuid: str) -> Response:
         return series("info", pb.info.ZInfoMsg, uuid)
 
     @router.get("/device/{uuid}/info/latest", summary="The latest info message per object (NDJSON)")
-    def latest_info(uuid: str) -> Response:
+    async def latest_info(uuid: str) -> Response:
         ctl.device(uuid)
         return _ndjson(ctl.store.latest_info(uuid), pb.info.ZInfoMsg)
 
     @router.get("/device/{uuid}/metrics", summary="Kept metrics, oldest first (NDJSON)")
-    def metrics(uuid: str) -> Response:
+    async def metrics(uuid: str) -> Response:
         return series("metrics", pb.metrics.ZMetricMsg, uuid)
 
     @router.get("/device/{uuid}/logs", summary="Kept device log entries (NDJSON)")
-    def logs(uuid: str) -> Response:
+    async def logs(uuid: str) -> Response:
         return series("logs", pb.logs.LogEntry, uuid)
 
     @router.get("/device/{uuid}/app/{app}/logs", summary="Kept log entries of one app (NDJSON)")
-    def app_logs(uuid: str, app: str) -> Response:
+    async def app_logs(uuid: str, app: str) -> Response:
         return series("applogs", pb.logs.LogEntry, uuid, app)
 
     @router.get("/device/{uuid}/flowlogs", summary="Kept flow messages (NDJSON)")
-    def flowlogs(uuid: str) -> Response:
+    async def flowlogs(uuid: str) -> Response:
         return series("flowlog", pb.flowlog.FlowMessage, uuid)
 
     @router.get("/device/{uuid}/hardwarehealth", summary="Kept hardware health reports (NDJSON)")
-    def hardwarehealth(uuid: str) -> Response:
+    async def hardwarehealth(uuid: str) -> Response:
         return series("hardwarehealth", pb.hardwarehealth.ZHardwareHealth, uuid)
 
     @router.get("/device/{uuid}/requests", summary="Accepted device requests (NDJSON)")
-    def requests(uuid: str) -> Response:
+    async def requests(uuid: str) -> Response:
         ctl.device(uuid)
         lines = []
         for item in ctl.store.series("requests", uuid):
@@ -229,7 +230,7 @@ def _report_routes(router: APIRouter, ctl: Controller) -> None:
         return Response(_lines(lines), media_type=NDJSON)
 
     @router.get("/device/{uuid}/certs", summary="Certificates the device sent for attestation (NDJSON)")
-    def device_certs(uuid: str) -> Response:
+    async def device_certs(uuid: str) -> Response:
         state = ctl.attestation(uuid)
         certs = pb.attest.ZAttestReq.FromString(state.certs).certs if state.certs else []
         return Response(_lines(json_format.MessageToJson(c, indent=None) for c in certs), media_type=NDJSON)
@@ -237,42 +238,47 @@ def _report_routes(router: APIRouter, ctl: Controller) -> None:
 
 def _edit_routes(router: APIRouter, ctl: Controller) -> None:
     @router.put("/device/{uuid}/baseos", summary="Set the base OS image and version")
-    def set_base_os(uuid: str, body: BaseOsIn) -> VersionOut:
+    async def set_base_os(uuid: str, body: BaseOsIn) -> VersionOut:
         version = ctl.set_base_os(
             uuid, body.version, url=body.url, sha256=body.sha256, size_bytes=body.size_bytes, activate=body.activate
         )
         return VersionOut(version=version)
 
     @router.post("/device/{uuid}/baseos/retry", summary="Retry a failed base OS update")
-    def retry_update(uuid: str) -> VersionOut:
+    async def retry_update(uuid: str) -> VersionOut:
         return VersionOut(version=ctl.retry_update(uuid))
 
     @router.put("/device/{uuid}/configitems", summary="Set config items (null removes)")
-    def set_config_items(uuid: str, body: ConfigItemsIn) -> VersionOut:
+    async def set_config_items(uuid: str, body: ConfigItemsIn) -> VersionOut:
         return VersionOut(version=ctl.set_config_items(uuid, body.items))
 
     @router.post("/device/{uuid}/reboot", summary="Reboot the device")
-    def reboot(uuid: str) -> VersionOut:
+    async def reboot(uuid: str) -> VersionOut:
         return VersionOut(version=ctl.reboot(uuid))
 
     @router.post("/device/{uuid}/shutdown", summary="Shut the device's apps down")
-    def shutdown(uuid: str) -> VersionOut:
+    async def shutdown(uuid: str) -> VersionOut:
         return VersionOut(version=ctl.shutdown(uuid))
 
     @router.get("/device/{uuid}/apps", summary="Configured apps")
-    def list_apps(uuid: str) -> list[dict[str, object]]:
+    async def list_apps(uuid: str) -> list[dict[str, object]]:
         return [
-            {"uuid": a.uuidandversion.uuid, "name": a.displayname, "version": a.uuidandversion.version, "activate": a.activate}
+            {
+                "uuid": a.uuidandversion.uuid,
+                "name": a.displayname,
+                "version": a.uuidandversion.version,
+                "activate": a.activate,
+            }
             for a in ctl.config(uuid).apps
         ]
 
     @router.put("/device/{uuid}/apps/{name}", summary="Add or update the app with this name")
-    def set_app(uuid: str, name: str, body: AppIn) -> VersionOut:
+    async def set_app(uuid: str, name: str, body: AppIn) -> VersionOut:
         version = ctl.set_app(uuid, name, **body.model_dump())
         return VersionOut(version=version)
 
     @router.delete("/device/{uuid}/apps/{app}", summary="Remove an app (by UUID or name)")
-    def remove_app(uuid: str, app: str) -> VersionOut:
+    async def remove_app(uuid: str, app: str) -> VersionOut:
         found = find_app(ctl.config(uuid), app)
         if found is None:
             raise HTTPException(404, f"device {uuid} has no app {app}")

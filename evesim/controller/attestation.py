@@ -99,9 +99,7 @@ def attestation_key(state: Attestation) -> ec.EllipticCurvePublicKey | None:
     return None
 
 
-def _store_keys(
-    keys: pb.attest.AttestStorageKeys, state: Attestation
-) -> tuple[pb.attest.ZAttestResponse, Attestation]:
+def _store_keys(keys: pb.attest.AttestStorageKeys, state: Attestation) -> tuple[pb.attest.ZAttestResponse, Attestation]:
     response = _A.ZAttestResponse(respType=_A.Z_ATTEST_RESP_TYPE_STORE_KEYS)
     if not state.token or keys.integrity_token != state.token:
         response.storage_keys_resp.response = _A.ATTEST_STORAGE_KEYS_RESPONSE_CODE_ITOKEN_MISMATCH
@@ -109,4 +107,3 @@ def _store_keys(
     response.storage_keys_resp.response = _A.ATTEST_STORAGE_KEYS_RESPONSE_CODE_SUCCESS
     kept = _A.AttestStorageKeys(keys=keys.keys).SerializeToString()
     return response, replace(state, keys=kept)
-

@@ -6,7 +6,7 @@ import base64
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,12 +21,12 @@ app.add_typer(onboard_app, name="onboard")
 app.add_typer(device_app, name="device")
 app.add_typer(config_app, name="config")
 
-Server = Annotated[Optional[str], typer.Option("--server", envvar="EVESIM_CONTROLLER", help="https://host:port")]
+Server = Annotated[str | None, typer.Option("--server", envvar="EVESIM_CONTROLLER", help="https://host:port")]
 Data = Annotated[
-    Optional[Path], typer.Option("--data", envvar="EVESIM_CONTROLLER_DATA", help="Data dir: server, token and CA")
+    Path | None, typer.Option("--data", envvar="EVESIM_CONTROLLER_DATA", help="Data dir: server, token and CA")
 ]
-Token = Annotated[Optional[str], typer.Option("--token", envvar="EVESIM_ADMIN_TOKEN", help="Admin bearer token")]
-Ca = Annotated[Optional[Path], typer.Option("--ca", help="PEM of the root CA that signed the controller's TLS cert")]
+Token = Annotated[str | None, typer.Option("--token", envvar="EVESIM_ADMIN_TOKEN", help="Admin bearer token")]
+Ca = Annotated[Path | None, typer.Option("--ca", help="PEM of the root CA that signed the controller's TLS cert")]
 Uuid = Annotated[str, typer.Argument(help="Device UUID")]
 
 
@@ -42,7 +42,9 @@ def serve(
     run(data, host, port)
 
 
-def _call(server: str | None, data: Path | None, token: str | None, ca: Path | None, method: str, path: str, **kw: object) -> str:
+def _call(
+    server: str | None, data: Path | None, token: str | None, ca: Path | None, method: str, path: str, **kw: object
+) -> str:
     try:
         client = AdminClient.resolve(server, data, token, ca)
         try:

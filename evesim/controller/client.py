@@ -18,16 +18,16 @@ class AdminError(RuntimeError):
 class AdminClient:
     """Calls ``/admin`` over HTTPS with the bearer token, trusting the controller's root CA."""
 
-    def __init__(self, server: str, token: str, ca: str | os.PathLike[str] | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self, server: str, token: str, ca: str | os.PathLike[str] | None = None, timeout: float = 30.0
+    ) -> None:
         verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=os.fspath(ca)) if ca else True
         self._http = httpx.Client(
             base_url=server.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, verify=verify, timeout=timeout
         )
 
     @classmethod
-    def resolve(
-        cls, server: str | None, data: Path | None, token: str | None, ca: Path | None
-    ) -> AdminClient:
+    def resolve(cls, server: str | None, data: Path | None, token: str | None, ca: Path | None) -> AdminClient:
         """A client from explicit options, filling the gaps from a served controller's data directory."""
         if data is not None:
             directory = DataDir(data)

@@ -412,7 +412,9 @@ class Controller:
         """Point the device at base OS ``version`` (image at ``url``); returns the new config version."""
         return self._edit(
             dev_uuid,
-            lambda c: devconfig.set_base_os(c, version, url=url, sha256=sha256, size_bytes=size_bytes, activate=activate),
+            lambda c: devconfig.set_base_os(
+                c, version, url=url, sha256=sha256, size_bytes=size_bytes, activate=activate
+            ),
         )
 
     def retry_update(self, dev_uuid: str) -> int:
@@ -447,11 +449,22 @@ class Controller:
         config = self.config(dev_uuid)
         existing = devconfig.find_app(config, app_uuid or name)
         if app_uuid is None:
-            app_uuid = existing.uuidandversion.uuid if existing else str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
+            app_uuid = (
+                existing.uuidandversion.uuid
+                if existing
+                else str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
+            )
         return self._edit(
             dev_uuid,
             lambda c: devconfig.set_app(
-                c, name, app_uuid, image_url=image_url, sha256=sha256, activate=activate, memory_kb=memory_kb, vcpus=vcpus
+                c,
+                name,
+                app_uuid,
+                image_url=image_url,
+                sha256=sha256,
+                activate=activate,
+                memory_kb=memory_kb,
+                vcpus=vcpus,
             ),
         )
 
@@ -524,4 +537,3 @@ def _allowed_serial(entry: OnboardEntry, msg: pb.register.ZRegisterMsg) -> str |
 def _common_name(cert: x509.Certificate) -> str:
     names = cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
     return str(names[0].value) if names else der_hash(cert).hex()
-

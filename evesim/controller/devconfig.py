@@ -178,9 +178,7 @@ def _root_volume(config: pb.config.EdgeDevConfig, app_uuid: str, name: str, tree
     return volume
 
 
-def _content_tree(
-    config: pb.config.EdgeDevConfig, url: str, sha256: str, size_bytes: int, name: str, fmt: int
-) -> str:
+def _content_tree(config: pb.config.EdgeDevConfig, url: str, sha256: str, size_bytes: int, name: str, fmt: int) -> str:
     datastore, relative = _datastore(config, url)
     tree_id = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{url}#{sha256}"))
     if not any(t.uuid == tree_id for t in config.contentInfo):

@@ -89,7 +89,9 @@ class Device:
         return self.token
 
     def poll(self, config_hash: str = "", token: bytes | None = None) -> Reply:
-        request = pb.config.ConfigRequest(configHash=config_hash, integrity_token=self.token if token is None else token)
+        request = pb.config.ConfigRequest(
+            configHash=config_hash, integrity_token=self.token if token is None else token
+        )
         return self.post("config", request)
 
     def config(self) -> pb.config.ConfigResponse:

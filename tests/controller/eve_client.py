@@ -88,7 +88,7 @@ def self_signed(cn: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """An EC P-256 key with a self-signed cert, like EVE's soft device cert."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -117,7 +117,8 @@ def sign_raw(key: ec.EllipticCurvePrivateKey, payload: bytes) -> bytes:
 
 
 def envelope(payload: bytes, signature: bytes, cert_hash: bytes, sender_cert_pem: bytes | None = None) -> bytes:
-    """AuthContainer{protectedPayload=1{payload=1}, algo=2 (SHA256_32BYTES=2), senderCertHash=3, signatureHash=4, senderCert=5}."""
+    """AuthContainer: protectedPayload=1 {payload=1}, algo=2 (2 = SHA256_32BYTES), senderCertHash=3,
+    signatureHash=4, senderCert=5 (base64 of PEM)."""
     fields = [(1, field(1, payload)), (2, 2), (3, cert_hash), (4, signature)]
     if sender_cert_pem is not None:
         fields.append((5, base64.b64encode(sender_cert_pem)))

@@ -70,7 +70,12 @@ def test_body_limit_is_413(client: TestClient, path: str) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/admin/onboard"), ("GET", "/admin/device"), ("DELETE", "/admin/device"), ("GET", "/admin/device/x/config")],
+    [
+        ("GET", "/admin/onboard"),
+        ("GET", "/admin/device"),
+        ("DELETE", "/admin/device"),
+        ("GET", "/admin/device/x/config"),
+    ],
 )
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}])
 def test_admin_needs_the_token(client: TestClient, method: str, path: str, headers: dict) -> None:
@@ -85,7 +90,10 @@ def test_onboard_admin_in_adams_shapes(ctl: Controller, client: TestClient, onbo
     assert client.get("/admin/onboard", headers=AUTH).text == "fleet-onboard\nbatch-2\n"
     got = client.get("/admin/onboard/batch-2", headers=AUTH).json()
     assert base64.b64decode(got["Cert"]) == other.cert_pem and got["Serial"] == "s1,s2"
-    assert client.post("/admin/onboard", json={"Cert": onboard.cert_pem.decode(), "Serial": "*"}, headers=AUTH).status_code == 201
+    assert (
+        client.post("/admin/onboard", json={"Cert": onboard.cert_pem.decode(), "Serial": "*"}, headers=AUTH).status_code
+        == 201
+    )
     assert client.delete("/admin/onboard/batch-2", headers=AUTH).status_code == 200
     assert client.get("/admin/onboard/batch-2", headers=AUTH).status_code == 404
     assert client.post("/admin/onboard", json={"Cert": "%%%"}, headers=AUTH).status_code == 400
@@ -112,13 +120,19 @@ def test_config_get_put_json_and_proto(http_device: Device, client: TestClient) 
     config = client.get(f"/admin/device/{uuid}/config", headers=AUTH).json()
     assert config["id"] == {"uuid": uuid, "version": "1"}
     config["deviceName"] = "renamed"
-    put = client.put(f"/admin/device/{uuid}/config", content=json.dumps(config), headers={**AUTH, "Content-Type": "application/json"})
+    put = client.put(
+        f"/admin/device/{uuid}/config", content=json.dumps(config), headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert put.json() == {"version": 2}
     assert http_device.config().config.device_name == "renamed"
     proto = pb.config.EdgeDevConfig(device_name="proto").SerializeToString()
-    put = client.put(f"/admin/device/{uuid}/config", content=proto, headers={**AUTH, "Content-Type": "application/x-proto-binary"})
+    put = client.put(
+        f"/admin/device/{uuid}/config", content=proto, headers={**AUTH, "Content-Type": "application/x-proto-binary"}
+    )
     assert put.json() == {"version": 3}
-    bad = client.put(f"/admin/device/{uuid}/config", content=b"{nope", headers={**AUTH, "Content-Type": "application/json"})
+    bad = client.put(
+        f"/admin/device/{uuid}/config", content=b"{nope", headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert bad.status_code == 400
     versions = client.get(f"/admin/device/{uuid}/config/versions", headers=AUTH).json()
     assert [v["version"] for v in versions] == [1, 2, 3]
@@ -159,7 +173,9 @@ def test_reports_as_ndjson(http_device: Device, client: TestClient) -> None:
     assert json.loads(info.text.splitlines()[0])["dinfo"]["ncpu"] == 8
     assert json.loads(client.get(f"/admin/device/{uuid}/info/latest", headers=AUTH).text)["devId"] == uuid
     assert json.loads(client.get(f"/admin/device/{uuid}/metrics", headers=AUTH).text)["devID"] == uuid
-    requests = [json.loads(line) for line in client.get(f"/admin/device/{uuid}/requests", headers=AUTH).text.splitlines()]
+    requests = [
+        json.loads(line) for line in client.get(f"/admin/device/{uuid}/requests", headers=AUTH).text.splitlines()
+    ]
     assert requests[-1]["url"].endswith("/metrics") and requests[-1]["status"] == 201
     for report in ("logs", "flowlogs", "hardwarehealth", "certs", "app/a/logs"):
         assert client.get(f"/admin/device/{uuid}/{report}", headers=AUTH).status_code == 200

@@ -27,7 +27,9 @@ class Tpm:
         request.certs.add(type=pb.certs.CERT_TYPE_DEVICE_RESTRICTED_SIGNING, cert=self.ak.cert_pem)
         return request
 
-    def quote(self, nonce: bytes, pcrs: dict[int, bytes] = PCRS, reported: dict[int, bytes] = PCRS) -> pb.attest.ZAttestReq:
+    def quote(
+        self, nonce: bytes, pcrs: dict[int, bytes] = PCRS, reported: dict[int, bytes] = PCRS
+    ) -> pb.attest.ZAttestReq:
         selected = tuple(sorted(pcrs))
         attest = tpm_attest.encode(
             tpm_attest.Quote(
@@ -139,10 +141,18 @@ def test_tpmless_refused_by_policy(make_controller, onboard) -> None:
 def test_store_keys_needs_token_and_keys_come_back(fresh: Device) -> None:
     token = fresh.attest_tpmless()
     key = A.AttestVolumeKey(key_type=A.ATTEST_VOLUME_KEY_TYPE_VSK, key=b"sealed-vault-key")
-    bad = fresh.attest(A.ZAttestReq(reqType=A.Z_ATTEST_REQ_TYPE_STORE_KEYS, storage_keys=A.AttestStorageKeys(integrity_token=b"no", keys=[key])))
+    bad = fresh.attest(
+        A.ZAttestReq(
+            reqType=A.Z_ATTEST_REQ_TYPE_STORE_KEYS, storage_keys=A.AttestStorageKeys(integrity_token=b"no", keys=[key])
+        )
+    )
     assert bad.storage_keys_resp.response == A.ATTEST_STORAGE_KEYS_RESPONSE_CODE_ITOKEN_MISMATCH
     assert fresh.ctl.attestation(fresh.uuid).keys == b""
-    good = fresh.attest(A.ZAttestReq(reqType=A.Z_ATTEST_REQ_TYPE_STORE_KEYS, storage_keys=A.AttestStorageKeys(integrity_token=token, keys=[key])))
+    good = fresh.attest(
+        A.ZAttestReq(
+            reqType=A.Z_ATTEST_REQ_TYPE_STORE_KEYS, storage_keys=A.AttestStorageKeys(integrity_token=token, keys=[key])
+        )
+    )
     assert good.storage_keys_resp.response == A.ATTEST_STORAGE_KEYS_RESPONSE_CODE_SUCCESS
     again = fresh.attest(A.ZAttestReq(reqType=A.ATTEST_REQ_QUOTE))
     assert list(again.quoteResp.keys) == [key] and again.quoteResp.integrity_token == token

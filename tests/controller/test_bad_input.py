@@ -110,11 +110,29 @@ def test_status_table(ctl: Controller, victim: Device, onboard) -> None:
         "oversized": ("POST", config_path, victim.seal(b"\0" * (ctl.max_body + 1)), PROTO, 413),
         "wrong content type": ("POST", config_path, victim.seal(request), {"Content-Type": "application/json"}, 415),
         "missing content type": ("POST", config_path, victim.seal(request), {}, 415),
-        "unsigned": ("POST", config_path, envelope.seal(request, envelope.ZERO_SIGNATURE, victim.cert_hash), PROTO, 401),
+        "unsigned": (
+            "POST",
+            config_path,
+            envelope.seal(request, envelope.ZERO_SIGNATURE, victim.cert_hash),
+            PROTO,
+            401,
+        ),
         "forged": ("POST", config_path, victim.seal(request, key=stranger), PROTO, 401),
-        "unknown sender": ("POST", config_path, envelope.seal(request, certs.sign_raw(stranger.key, request), certs.der_hash(stranger.cert)), PROTO, 401),
+        "unknown sender": (
+            "POST",
+            config_path,
+            envelope.seal(request, certs.sign_raw(stranger.key, request), certs.der_hash(stranger.cert)),
+            PROTO,
+            401,
+        ),
         "other device's path": ("POST", f"{API}/id/{other.uuid}/config", victim.seal(request), PROTO, 403),
-        "unknown device in path": ("POST", f"{API}/id/00000000-0000-4000-8000-000000000000/info", victim.seal(b""), PROTO, 403),
+        "unknown device in path": (
+            "POST",
+            f"{API}/id/00000000-0000-4000-8000-000000000000/info",
+            victim.seal(b""),
+            PROTO,
+            403,
+        ),
         "unknown path": ("POST", f"{API}/id/{uuid}/nothing", victim.seal(request), PROTO, 404),
         "outside the API": ("GET", "/api/v1/edgedevice/ping", b"", None, 404),
         "GET config": ("GET", config_path, b"", None, 405),
@@ -135,7 +153,9 @@ def test_info_with_other_devices_path_is_403(ctl: Controller, victim: Device, on
 
 def test_16_byte_sender_hash_is_accepted(victim: Device) -> None:
     payload = pb.metrics.ZMetricMsg(devID=victim.uuid).SerializeToString()
-    body = envelope.seal(payload, certs.sign_raw(victim.identity.key, payload), victim.cert_hash, algo=envelope.SHA256_16)
+    body = envelope.seal(
+        payload, certs.sign_raw(victim.identity.key, payload), victim.cert_hash, algo=envelope.SHA256_16
+    )
     assert victim.ctl.handle("POST", f"{API}/id/{victim.uuid}/metrics", body, PROTO).status == 201
 
 

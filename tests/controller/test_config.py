@@ -114,7 +114,9 @@ def test_base_os_and_retry(device: Device) -> None:
         store.id,
     )
     other = hashlib.sha256(b"other").hexdigest()
-    ctl.set_base_os(device.uuid, "14.5.2", url="https://images.example/eve/14.5.2.img", sha256=other, size_bytes=1, activate=False)
+    ctl.set_base_os(
+        device.uuid, "14.5.2", url="https://images.example/eve/14.5.2.img", sha256=other, size_bytes=1, activate=False
+    )
     config = ctl.config(device.uuid)
     assert [t.sha256 for t in config.contentInfo] == [other]
     assert config.baseos.retry_update.counter == 1 and not config.baseos.activate
@@ -184,7 +186,9 @@ def test_unknown_device_edits_raise(ctl: Controller) -> None:
 
 
 _EDITS = st.one_of(
-    st.tuples(st.just("items"), st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(st.none(), st.text(max_size=3)))),
+    st.tuples(
+        st.just("items"), st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(st.none(), st.text(max_size=3)))
+    ),
     st.tuples(st.just("reboot"), st.none()),
     st.tuples(st.just("shutdown"), st.none()),
     st.tuples(st.just("baseos"), st.sampled_from(["1.0", "2.0"])),

@@ -68,7 +68,9 @@ def test_removed_onboarding_cert_is_403(ctl: Controller, onboard) -> None:
 def test_bad_register_signature_is_401(ctl: Controller, onboard) -> None:
     dev = Device(ctl, onboard, "a")
     payload = pb.register.ZRegisterMsg(pemCert=dev.identity.cert_pem, serial="x").SerializeToString()
-    forged = envelope.seal(payload, certs.sign_raw(dev.identity.key, payload), b"h" * 32, sender_cert_pem=onboard.cert_pem)
+    forged = envelope.seal(
+        payload, certs.sign_raw(dev.identity.key, payload), b"h" * 32, sender_cert_pem=onboard.cert_pem
+    )
     assert ctl.handle("POST", f"{API}/register", forged).status == 401
     assert ctl.device_uuids() == []
 
@@ -77,7 +79,9 @@ def test_trusted_mode_skips_signatures(make_controller, onboard) -> None:
     ctl = make_controller(CryptoMode.TRUSTED)
     dev = Device(ctl, onboard, "a")
     payload = pb.register.ZRegisterMsg(pemCert=dev.identity.cert_pem, serial="x").SerializeToString()
-    unsigned = envelope.seal(payload, envelope.ZERO_SIGNATURE, certs.der_hash(onboard.cert), sender_cert_pem=onboard.cert_pem)
+    unsigned = envelope.seal(
+        payload, envelope.ZERO_SIGNATURE, certs.der_hash(onboard.cert), sender_cert_pem=onboard.cert_pem
+    )
     assert ctl.handle("POST", f"{API}/register", unsigned).status == 201
     assert dev.fetch_uuid().status == 200
 

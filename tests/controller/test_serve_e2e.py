@@ -85,7 +85,9 @@ class Eve:
         self.signing_pem = b""
 
     def register(self, onboard_key, onboard_cert: x509.Certificate, serial: str | None = None) -> int:
-        payload = message((2, base64.b64encode(eve.pem(self.cert))), (3, self.serial if serial is None else serial), (4, "soft"))
+        payload = message(
+            (2, base64.b64encode(eve.pem(self.cert))), (3, self.serial if serial is None else serial), (4, "soft")
+        )
         body = envelope(payload, sign_raw(onboard_key, payload), eve.der_hash(onboard_cert), eve.pem(onboard_cert))
         return self.https.request("POST", f"{API}/register", body)[0]
 
@@ -109,12 +111,16 @@ def _controller_certs(conn: Https) -> dict[int, list[bytes]]:
     return by_type
 
 
-def _admin(served: Served, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, bytes]:
+def _admin(
+    served: Served, method: str, path: str, body: dict | None = None, token: str | None = None
+) -> tuple[int, bytes]:
     conn = served.connect()
     headers = {"Authorization": f"Bearer {served.token if token is None else token}"}
     if body is not None:
         headers["Content-Type"] = "application/json"
-    conn.conn.request(method, f"/admin{path}", body=json.dumps(body).encode() if body is not None else None, headers=headers)
+    conn.conn.request(
+        method, f"/admin{path}", body=json.dumps(body).encode() if body is not None else None, headers=headers
+    )
     response = conn.conn.getresponse()
     data = response.read()
     conn.close()
@@ -195,10 +201,23 @@ def test_full_device_lifecycle_over_tls(served: Served, https: Https) -> None:
         ("garbage", https.request("POST", info_path, b"\xff\x00garbage")[0], 400),
         ("truncated protobuf", device.post(f"id/{device.uuid}/info", info[:-3])[0], 400),
         ("oversized", https.request("POST", info_path, b"\0" * (4 << 20 | 1))[0], 413),
-        ("wrong content type", https.request("POST", info_path, envelope(info, sign_raw(device.key, info), eve.der_hash(device.cert)), "application/json")[0], 415),
+        (
+            "wrong content type",
+            https.request(
+                "POST",
+                info_path,
+                envelope(info, sign_raw(device.key, info), eve.der_hash(device.cert)),
+                "application/json",
+            )[0],
+            415,
+        ),
         ("unsigned", https.request("POST", info_path, envelope(info, bytes(64), eve.der_hash(device.cert)))[0], 401),
         ("forged", device.post(f"id/{device.uuid}/info", info, key=other_key)[0], 401),
-        ("unknown sender", https.request("POST", info_path, envelope(info, sign_raw(other_key, info), eve.der_hash(other_cert)))[0], 401),
+        (
+            "unknown sender",
+            https.request("POST", info_path, envelope(info, sign_raw(other_key, info), eve.der_hash(other_cert)))[0],
+            401,
+        ),
         ("someone else's path", device.post(f"id/{uuidlib.UUID(int=1)}/info", info)[0], 403),
         ("unknown device", Eve(https, "SER-2").post("uuid", b"")[0], 400),
         ("unknown path", device.post(f"id/{device.uuid}/nothing", info)[0], 404),
@@ -209,9 +228,16 @@ def test_full_device_lifecycle_over_tls(served: Served, https: Https) -> None:
     assert len(body.splitlines()) == 1, "refused requests stored nothing"
 
     # the CLI talks to the admin API with what DIR holds
-    out = subprocess.run([*CLI, "controller", "device", "list", "--data", str(served.data)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*CLI, "controller", "device", "list", "--data", str(served.data)], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0 and out.stdout.split() == [device.uuid]
-    out = subprocess.run([*CLI, "controller", "config", "get", device.uuid, "--data", str(served.data)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*CLI, "controller", "config", "get", device.uuid, "--data", str(served.data)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert json.loads(out.stdout)["id"]["uuid"] == device.uuid
 
 

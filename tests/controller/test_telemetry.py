@@ -129,4 +129,3 @@ def test_histories_are_bounded(make_controller, onboard) -> None:
     kept = [pb.metrics.ZMetricMsg.FromString(i.data).dm.memory.usedMem for i in ctl.store.series("metrics", dev.uuid)]
     assert kept == [7, 8, 9]
     assert len(ctl.store.series("requests", dev.uuid)) == 2
-

@@ -148,4 +148,3 @@ def check_kind(kind: str) -> None:
     """Raise ``ValueError`` for an unknown series kind."""
     if kind not in KINDS:
         raise ValueError(f"unknown series kind {kind!r}; known: {', '.join(KINDS)}")
-
