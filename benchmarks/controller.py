@@ -8,11 +8,16 @@ Usage: ``python benchmarks/controller.py [--devices N] [--seconds S]``.
 from __future__ import annotations
 
 import argparse
+import gc
+import gzip
 import os
 import random
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from google.protobuf import json_format
 
 from evesim.api import certs, envelope, pb
 from evesim.api.certs import Usage
@@ -32,6 +37,7 @@ class Fleet:
     ctl: Controller
     polls: list[tuple[str, bytes]]
     infos: list[tuple[str, bytes]]
+    sealers: list[Callable[[bytes], bytes]]
 
 
 def build_fleet(crypto: CryptoMode, devices: int) -> Fleet:
@@ -46,7 +52,7 @@ def build_fleet(crypto: CryptoMode, devices: int) -> Fleet:
     )
     onboard = certs.issue("bench-onboard", Usage.ONBOARDING, seed=b"bench")
     ctl.onboard_add(onboard.cert_pem)
-    polls, infos = [], []
+    polls, infos, sealers = [], [], []
     for n in range(devices):
         device = certs.issue(f"bench-{n}", Usage.DEVICE, seed=b"bench")
         uuid = ctl.device_add(device.cert_pem)
@@ -62,7 +68,8 @@ def build_fleet(crypto: CryptoMode, devices: int) -> Fleet:
         poll = pb.config.ConfigRequest(configHash=config_hash, integrity_token=token).SerializeToString()
         polls.append((f"{API}/id/{uuid}/config", seal(poll)))
         infos.append((f"{API}/id/{uuid}/info", seal(_device_info(uuid))))
-    return Fleet(ctl, polls, infos)
+        sealers.append(seal)
+    return Fleet(ctl, polls, infos, sealers)
 
 
 def _sealer(device: certs.Issued) -> Callable[[bytes], bytes]:
@@ -127,6 +134,45 @@ def _cycler(items: list[tuple[str, bytes]]) -> Callable[[], tuple[str, bytes]]:
     return next_item
 
 
+def memory_per_device(devices: int = 200) -> float:
+    """Bytes a ``MemoryStore`` holds per device once every default history is full (TRUSTED mode)."""
+    fleet = build_fleet(CryptoMode.TRUSTED, devices)
+    ctl, limits = fleet.ctl, fleet.ctl.store.limits
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    line = json_format.MessageToJson(pb.logs.LogEntry(source="zedagent", content="x" * 160, msgid=1), indent=None)
+    payloads = {
+        "metrics": _metrics(),
+        "newlogs": gzip.compress("\n".join([line] * limits.logs).encode(), mtime=0),
+    }
+    for seal, (poll_path, poll), (info_path, info) in zip(fleet.sealers, fleet.polls, fleet.infos, strict=True):
+        base = poll_path.rsplit("/", 1)[0]
+        for _ in range(max(limits.requests, limits.info)):
+            ctl.handle("POST", poll_path, poll, PROTO)
+            ctl.handle("POST", info_path, info, PROTO)
+        for _ in range(limits.metrics):
+            ctl.handle("POST", f"{base}/metrics", seal(payloads["metrics"]), PROTO)
+        ctl.handle("POST", f"{base}/newlogs", seal(payloads["newlogs"]), PROTO)
+    gc.collect()
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return used / devices
+
+
+def _metrics() -> bytes:
+    """A device metrics message of typical size: memory, two disks, two interfaces."""
+    msg = pb.metrics.ZMetricMsg(devID="x")
+    msg.dm.memory.usedMem, msg.dm.memory.availMem = 2048, 6144
+    for disk in ("/persist", "/"):
+        msg.dm.disk.add(
+            disk=disk, mountPath=disk, readBytes=10**9, writeBytes=10**9, total=65536, used=1024, free=64512
+        )
+    for name in ("eth0", "eth1"):
+        msg.dm.network.add(iName=name, txBytes=10**9, rxBytes=10**9, txPkts=10**6, rxPkts=10**6)
+    return msg.SerializeToString()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=1000)
@@ -143,6 +189,9 @@ def main() -> None:
             target = TARGETS.get((kind, crypto.value))
             verdict = "" if target is None else f"{target:>8,}" + (" ok" if through_core >= target else " MISSED")
             print(f"{kind:<10} {crypto.value:<8} {through_core:>12,.0f} {codec:>13,.0f} {verdict}")
+    per_device = memory_per_device()
+    print(f"MemoryStore with full default histories: {per_device / 1024:,.0f} KiB per device", end="")
+    print(f" ({per_device * 10_000 / 2**30:,.1f} GiB for 10,000 devices)")
 
 
 if __name__ == "__main__":
