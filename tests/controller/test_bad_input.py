@@ -19,6 +19,8 @@ PROTO = {"content-type": "application/x-proto-binary"}
 
 def _paths(uuid: str) -> list[str]:
     return [
+        f"{API}/certs",
+        f"{API}/ping",
         f"{API}/register",
         f"{API}/uuid",
         *(f"{API}/id/{uuid}/{action}" for action in ACTIONS),
