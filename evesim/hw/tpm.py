@@ -168,6 +168,10 @@ class Tpm:
         """ECDSA-SHA256 over ``data`` with the device key, raw r||s."""
         return certs.sign_raw(self._device("sign"), data)
 
+    def device_cert_pem(self, cn: str) -> bytes:
+        """A self-signed device certificate for the device key (what ``tpmmgr createDeviceCert`` makes)."""
+        return certs.issue(cn, certs.Usage.DEVICE, key=self._device("certify the device key"), seed=self._seed).cert_pem
+
     def _device(self, what: str) -> ec.EllipticCurvePrivateKey:
         if not self._device_key:
             raise TpmError(f"cannot {what}: no device key at handle {DEVICE_KEY_HANDLE:#x}")

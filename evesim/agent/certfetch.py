@@ -1,0 +1,66 @@
+"""Fetching, checking and checkpointing the controller's certificates (``/certs``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Generator
+from typing import Any
+
+from cryptography import x509
+
+from evesim.agent import effects as fx
+from evesim.agent import paths
+from evesim.agent.controllerconn import Conn, url
+from evesim.api import controller_certs
+from evesim.api.certs import CertError, load_certs
+from evesim.api.controller_certs import ControllerCerts
+from evesim.api.envelope import EnvelopeError, open_envelope
+
+
+def load_roots() -> Generator[Any, Any, list[x509.Certificate]]:
+    """The trusted roots from ``/config/root-certificate.pem`` (empty if missing or unreadable)."""
+    pem = yield fx.ReadFile(paths.ROOT_CERT)
+    if not pem:
+        return []
+    try:
+        return load_certs(pem)
+    except CertError:
+        return []
+
+
+def _check(data: bytes, roots: list[x509.Certificate], wall: float) -> ControllerCerts:
+    at = dt.datetime.fromtimestamp(wall, dt.timezone.utc)
+    return controller_certs.verify(data, roots, at=at)
+
+
+def load_checkpoint(roots: list[x509.Certificate]) -> Generator[Any, Any, ControllerCerts | None]:
+    """The saved certs, healing from ``.bak`` when the primary copy is unusable."""
+    wall = yield fx.WallClock()
+    for path in (paths.CONTROLLER_CERTS, paths.CONTROLLER_CERTS + ".bak"):
+        data = yield fx.ReadFile(path)
+        if data:
+            try:
+                return _check(data, roots, wall)
+            except CertError:
+                continue
+    return None
+
+
+def fetch(conn: Conn, roots: list[x509.Certificate]) -> Generator[Any, Any, ControllerCerts | str]:
+    """GET ``/certs``, check the chain, checkpoint it; returns the certs or an error string.
+
+    The envelope around ``/certs`` is not signature-checked (EVE does not), only the chain.
+    """
+    response = yield from conn.get(url("certs"))
+    if response.status != 200 or not response.body:
+        return f"certs: {response.status or response.error}"
+    try:
+        payload = open_envelope(response.body).payload
+        wall = yield fx.WallClock()
+        certs = _check(payload, roots, wall)
+    except (EnvelopeError, CertError) as exc:
+        return f"certs: {exc}"
+    saved = yield fx.ReadFile(paths.CONTROLLER_CERTS)
+    if saved != payload:
+        yield fx.WriteFile(paths.CONTROLLER_CERTS, payload, keep_bak=True)
+    return certs

@@ -1,0 +1,164 @@
+"""zedclient: onboarding — ``/certs`` → ``/register`` → ``/uuid`` (EVE.md §3.3).
+
+Retries on an exponential backoff (1 s doubling to 10 min, no jitter). Tolerates Adam's
+quirk of answering 500 to a device it just registered by trying ``/uuid`` anyway.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.message import DecodeError
+
+from evesim.agent import certfetch
+from evesim.agent import effects as fx
+from evesim.agent import paths, topics
+from evesim.agent.controllerconn import Backoff, Conn, Reply, Sender, url
+from evesim.agent.topics import Led
+from evesim.api import pb
+from evesim.api.certs import CertError, der_hash, load_cert
+
+AGENT = "zedclient"
+FAST_PATH_S = 5.0
+REGISTER_LED = {409: Led.ONBOARDING_CONFLICT, 304: Led.ONBOARDING_CONFLICT, 403: Led.ONBOARDING_NOT_FOUND,
+                404: Led.CONNECTED, 401: Led.CONNECTED, 400: Led.ONBOARDING_FAILURE,
+                500: Led.ONBOARDING_FAILURE, 504: Led.ONBOARDING_FAILURE}
+
+
+@dataclass(slots=True)
+class Onboard:
+    """The factory onboarding identity, if ``/config`` has one."""
+
+    cert_pem: bytes
+    cert_hash: bytes
+
+
+def read_onboard() -> Generator[Any, Any, Onboard | None]:
+    """``/config/onboard.cert.pem`` (+ key present) as an ``Onboard``, else None."""
+    cert = yield fx.ReadFile(paths.ONBOARD_CERT)
+    key = yield fx.ReadFile(paths.ONBOARD_KEY)
+    if not cert or not key:
+        return None
+    try:
+        return Onboard(cert, der_hash(load_cert(cert)))
+    except CertError:
+        return None
+
+
+def register(conn: Conn, onboard: Onboard, device_pem: bytes, serial: str, soft_serial: str) -> Generator[Any, Any, Reply]:
+    """POST ``/register`` signed with the onboarding key."""
+    msg = pb.register.ZRegisterMsg(pemCert=base64.b64encode(device_pem), serial=serial, softSerial=soft_serial)
+    return (yield from conn.post(url("register"), msg.SerializeToString(), key="onboard",
+                                 cert_hash=onboard.cert_hash, sender_cert_pem=onboard.cert_pem))
+
+
+def get_uuid(conn: Conn) -> Generator[Any, Any, topics.Onboarding | Reply]:
+    """POST ``/uuid``; an ``Onboarding`` on success (and persisted), else the failed ``Reply``."""
+    reply = yield from conn.post(url("uuid"), pb.uuid.UuidRequest().SerializeToString())
+    if not reply.ok or reply.payload is None:
+        return reply
+    try:
+        answer = pb.uuid.UuidResponse.FromString(reply.payload)
+    except DecodeError:
+        return Reply(reply.status, Sender.SIGN_VERIFY_FAIL, None, "unparseable UuidResponse")
+    if not answer.uuid:
+        return Reply(reply.status, Sender.HTTP_ERROR, None, "empty uuid")
+    model = f"{answer.manufacturer}.{answer.product_name}" if answer.manufacturer else answer.product_name
+    yield fx.WriteFile(paths.UUID, answer.uuid.encode())
+    yield fx.WriteFile(paths.HARDWARE_MODEL, model.encode())
+    return topics.Onboarding(answer.uuid, model)
+
+
+def _saved_onboarding() -> Generator[Any, Any, topics.Onboarding | None]:
+    uuid = yield fx.ReadFile(paths.UUID)
+    if not uuid:
+        return None
+    model = yield fx.ReadFile(paths.HARDWARE_MODEL)
+    return topics.Onboarding(uuid.decode(errors="replace").strip(), (model or b"").decode(errors="replace"))
+
+
+def _led(value: Led) -> fx.Publish:
+    return fx.Publish(topics.LED, value)
+
+
+class Client:
+    """State of one onboarding run."""
+
+    def __init__(self, conn: Conn, device_pem: bytes, serial: str) -> None:
+        self.conn = conn
+        self.device_pem = device_pem
+        self.serial = serial
+        self.registered = False
+
+    def attempt(self, roots: list, onboard: Onboard | None, soft_serial: str) -> Generator[Any, Any, topics.Onboarding | None]:
+        """One round: certs if missing, register if possible, then uuid."""
+        if self.conn.controller is None:
+            certs = yield from certfetch.fetch(self.conn, roots)
+            if isinstance(certs, str):
+                yield _led(Led.INVALID_CONTROLLER_CERT)
+                yield fx.Log(AGENT, "certs_failed", {"error": certs}, "warning")
+                return None
+            self.conn.controller = certs
+            yield fx.Publish(topics.CONTROLLER_CERTS, certs)
+        if onboard is not None and not self.registered:
+            yield from self._register(onboard, soft_serial)
+        result = yield from get_uuid(self.conn)
+        if isinstance(result, Reply):
+            if result.sender is Sender.CERT_MISS:
+                self.conn.controller = None
+            yield fx.Log(AGENT, "uuid_failed", {"status": result.status, "error": result.error or result.sender.value}, "warning")
+            return None
+        return result
+
+    def _register(self, onboard: Onboard, soft_serial: str) -> Generator[Any, Any, None]:
+        reply = yield from register(self.conn, onboard, self.device_pem, self.serial, soft_serial)
+        yield fx.Log(AGENT, "register", {"status": reply.status, "error": reply.error})
+        if reply.status in (200, 201):
+            self.registered = True
+            yield _led(Led.ONBOARDED)
+        elif reply.status in REGISTER_LED:
+            yield _led(REGISTER_LED[reply.status])
+        elif reply.sender is Sender.SIGN_VERIFY_FAIL:
+            yield _led(Led.INVALID_AUTH_CONTAINER)
+
+
+def run(conn: Conn, device_pem: bytes, serial: str) -> Generator[Any, Any, None]:
+    """The zedclient process: loops until the device has a UUID, then publishes OnboardingStatus."""
+    start = yield fx.Now()
+    roots = yield from certfetch.load_roots()
+    onboard = yield from read_onboard()
+    soft_serial = ((yield fx.ReadFile(paths.SOFT_SERIAL)) or b"").decode(errors="replace").strip()
+    saved = yield from _saved_onboarding()
+    saved_certs = yield from certfetch.load_checkpoint(roots)
+    client = Client(conn, device_pem, serial)
+    backoff = Backoff(1.0, 600.0)
+    seen = 0
+    while True:
+        network = yield fx.Read(topics.NETWORK)
+        now = yield fx.Now()
+        if saved and saved_certs and now - start >= FAST_PATH_S and not _network_success(network):
+            conn.controller = saved_certs
+            yield fx.Publish(topics.CONTROLLER_CERTS, saved_certs)
+            yield from _done(saved, fast=True)
+            return
+        if network is not None and network.usable:
+            result = yield from client.attempt(roots, onboard, soft_serial)
+            if result is not None:
+                yield from _done(result, fast=False)
+                return
+        delay = backoff.next()
+        if saved and saved_certs and now - start < FAST_PATH_S:
+            delay = min(delay, FAST_PATH_S - (now - start))
+        seen = yield fx.Wait((topics.NETWORK,), seen, delay)
+
+
+def _network_success(network: topics.NetworkStatus | None) -> bool:
+    return network is not None and network.state is topics.DpcState.SUCCESS
+
+
+def _done(onboarding: topics.Onboarding, fast: bool) -> Generator[Any, Any, None]:
+    yield fx.Publish(topics.ONBOARDING, onboarding)
+    yield fx.Log(AGENT, "onboarded", {"uuid": onboarding.uuid, "fast_path": fast})

@@ -1,0 +1,335 @@
+"""The effect vocabulary: small immutable requests an agent yields; a backend performs them.
+
+An agent is a generator: ``result = yield Effect(...)``. Effects marked *instant* complete
+without time passing; the others take (simulated or real) time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# ---------------------------------------------------------------- time and randomness
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait ``seconds``. Result: None."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Now:
+    """Instant. Result: monotonic seconds since this boot (immune to clock jumps)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WallClock:
+    """Instant. Result: the device's idea of unix time in seconds (can jump)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Random:
+    """Instant. Result: a float in [0, 1) from the device's seeded stream ``stream``."""
+
+    stream: str = "agent"
+
+
+# ---------------------------------------------------------------- controller traffic
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTPS request to the controller, path relative to its host. Result: ``Response``."""
+
+    method: str
+    path: str
+    body: bytes | None = None
+    timeout: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What came back: an HTTP status, or ``status=None`` and a transport ``error``."""
+
+    status: int | None
+    body: bytes = b""
+    content_type: str = ""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """EVE's success codes: 200, 201, 204, 304."""
+        return self.status in (200, 201, 204, 304)
+
+
+TRANSPORT_ERRORS = ("timeout", "unreachable", "refused", "reset", "cert_invalid")
+"""Values of ``Response.error`` a backend may report."""
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """Fetch a blob from a datastore URL and check its sha256. Result: ``DownloadResult``."""
+
+    url: str
+    sha256: str
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadResult:
+    """Outcome of a download: ``blob`` names the verified content on the device, or ``error``."""
+
+    blob: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStatus:
+    """Instant. Result: ``Link`` of the management port as the hardware sees it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Carrier and address of the management port."""
+
+    up: bool
+    address: str | None
+
+
+# ---------------------------------------------------------------- persistent state
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFile:
+    """Instant. Result: the file's bytes, or None if it does not exist or cannot be read."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class WriteFile:
+    """Instant. Durable atomic replace (tmp + fsync + rename + dir fsync). ``keep_bak`` keeps the old copy."""
+
+    path: str
+    data: bytes
+    keep_bak: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveFile:
+    """Instant. Remove a file durably (no error if absent)."""
+
+    path: str
+
+
+# ---------------------------------------------------------------- identity and hardware
+
+
+@dataclass(frozen=True, slots=True)
+class CreateDeviceIdentity:
+    """Make the device key (in the TPM if there is one) and self-signed cert. Result: cert PEM."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sign:
+    """Instant. ECDSA-SHA256 with ``key`` ("device" or "onboard"). Result: raw r‖s bytes."""
+
+    key: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class HardwareInfo:
+    """Instant. Result: ``Hardware`` facts of this board."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hardware:
+    """Static and boot-time facts the board reports."""
+
+    serial: str
+    manufacturer: str
+    product_name: str
+    ncpu: int
+    memory_mb: int
+    storage_mb: int
+    has_tpm: bool
+    has_hw_watchdog: bool
+    power_cycles: int
+    watchdog_cardreset: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Ask the TPM for a quote over ``nonce``. Result: ``QuoteResult`` or None without a TPM."""
+
+    nonce: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteResult:
+    """A TPM quote and the PCR values it covers."""
+
+    attest: bytes
+    signature: bytes
+    pcr_values: Mapping[int, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCerts:
+    """Instant. Result: PEM certs the device presents for attestation: tuple of (kind, pem)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SealKey:
+    """Seal ``secret`` to the current PCRs. Result: blob bytes, or None without a TPM."""
+
+    secret: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class UnsealKey:
+    """Unseal a blob. Result: the secret, or None if the PCR policy fails (vault stays locked)."""
+
+    blob: bytes
+
+
+# ---------------------------------------------------------------- boot partitions (zboot)
+
+
+@dataclass(frozen=True, slots=True)
+class Partitions:
+    """Instant. Result: ``PartitionView`` of IMGA/IMGB as zboot reports them."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionView:
+    """Current partition, each partition's state and the version of its complete image."""
+
+    current: str
+    states: Mapping[str, str]
+    versions: Mapping[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class SetPartitionState:
+    """zboot set_partstate: ``state`` in active/updating/unused. Result: None."""
+
+    label: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class WritePartition:
+    """Stream a downloaded blob onto a partition. Result: None, or an error string."""
+
+    label: str
+    blob: str
+
+
+# ---------------------------------------------------------------- hypervisor (domainmgr)
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """A domain operation: ``op`` in create/start/stop/destroy/info. Result: ``DomainState``."""
+
+    op: str
+    name: str
+    memory_kb: int = 0
+    vcpus: int = 0
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DomainState:
+    """What the hypervisor says about a domain."""
+
+    name: str
+    state: str
+    domid: int | None = None
+    error: str | None = None
+
+
+# ---------------------------------------------------------------- in-device pubsub and lifecycle
+
+
+@dataclass(frozen=True, slots=True)
+class Publish:
+    """Instant. Set ``topic`` to ``value`` in the device's pubsub; wakes its waiters."""
+
+    topic: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """Instant. Result: the current value of ``topic`` (None if never published)."""
+
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Block until any of ``topics`` changed after bus version ``since``, or ``timeout`` passed.
+
+    Result: the bus version when woken (compare with ``since`` to tell change from timeout).
+    """
+
+    topics: tuple[str, ...]
+    since: int
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spawn:
+    """Instant. Start another agent process of this device."""
+
+    name: str
+    process: Generator[Any, Any, Any] = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Log:
+    """Instant. A structured event for the run's event log and the device's uploaded logs."""
+
+    agent: str
+    kind: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    severity: str = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class DrainLogs:
+    """Instant. Result: up to ``limit`` pending device log entries (``LogRecord``), oldest first."""
+
+    limit: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One device log entry waiting for upload."""
+
+    time: float
+    agent: str
+    kind: str
+    severity: str
+    content: str
+    msgid: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reboot:
+    """Reset the device now (``zboot reset``): every process of it stops. Never returns."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PowerOff:
+    """Power the device off (``zboot poweroff``). Never returns."""
+
+    reason: str

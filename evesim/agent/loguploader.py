@@ -1,0 +1,71 @@
+"""loguploader: ship the device's log entries to ``/newlogs`` as gzip of protojson lines.
+
+The gzip header comment is JSON ``{devID, image, eveVersion}`` (EVE.md §2.5). Uploads at
+most every 90 s, only when there is something to send. Simplification: pending entries
+live in memory, so a reboot loses what was not yet uploaded (EVE keeps them on /persist).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from collections.abc import Generator
+from typing import Any
+
+from google.protobuf import json_format
+
+from evesim.agent import effects as fx
+from evesim.agent import topics
+from evesim.agent.controllerconn import Conn, url
+from evesim.api import pb
+
+AGENT = "loguploader"
+INTERVAL_S = 90.0
+BATCH = 500
+GZIP_FCOMMENT = 0x10
+
+
+def gzip_with_comment(data: bytes, comment: bytes, mtime: int) -> bytes:
+    """One gzip member carrying a header comment (the stdlib gzip writer cannot set one)."""
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    body = deflate.compress(data) + deflate.flush()
+    header = struct.pack("<BBBBIBB", 0x1F, 0x8B, 8, GZIP_FCOMMENT, mtime & 0xFFFFFFFF, 0, 255)
+    trailer = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+    return header + comment.replace(b"\0", b"") + b"\0" + body + trailer
+
+
+def _line(record: fx.LogRecord) -> str:
+    entry = pb.logs.LogEntry(severity=record.severity, source=record.agent, content=record.content,
+                             msgid=record.msgid, iid="1")
+    entry.timestamp.seconds = int(record.time)
+    entry.timestamp.nanos = int((record.time - int(record.time)) * 1e9)
+    return json_format.MessageToJson(entry, indent=None)
+
+
+def bundle(records: list[fx.LogRecord], dev_id: str, image: str, version: str) -> bytes:
+    """The newlogs upload body for ``records``."""
+    comment = json.dumps({"devID": dev_id, "image": image, "eveVersion": version}, separators=(",", ":"))
+    text = "\n".join(_line(r) for r in records).encode()
+    return gzip_with_comment(text, comment.encode(), int(records[0].time))
+
+
+def run(conn: Conn) -> Generator[Any, Any, None]:
+    """Wait for onboarding, then upload batches of log entries."""
+    seen = 0
+    while (onboarding := (yield fx.Read(topics.ONBOARDING))) is None:
+        seen = yield fx.Wait((topics.ONBOARDING,), seen)
+    pending: list[fx.LogRecord] = []
+    while True:
+        pending += (yield fx.DrainLogs(BATCH - len(pending))) if len(pending) < BATCH else []
+        if not pending:
+            seen = yield fx.Wait((topics.LOGS,), seen)
+            continue
+        certs = yield fx.Read(topics.CONTROLLER_CERTS)
+        conn.controller = certs or conn.controller
+        view = yield fx.Partitions()
+        body = bundle(pending, onboarding.uuid, view.current, view.versions.get(view.current) or "")
+        reply = yield from conn.post(url("newlogs", onboarding.uuid), body)
+        if reply.ok:
+            pending = []
+        yield fx.Sleep(INTERVAL_S)

@@ -1,0 +1,61 @@
+"""nim: management-port connectivity — wait for an address, test the controller with ``/ping``.
+
+Simplification: one management port and one DPC (no fallback list, no last-resort
+switching); the test result drives DeviceNetworkStatus as EVE.md §7.3 describes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from evesim.agent import effects as fx
+from evesim.agent import topics
+from evesim.agent.configitems import DEFAULTS
+from evesim.agent.controllerconn import Conn, url
+from evesim.agent.topics import DpcState, Led, NetworkStatus
+
+AGENT = "nim"
+
+
+def classify(link: fx.Link, response: fx.Response | None) -> NetworkStatus:
+    """DPC state from the port and the ``/ping`` answer."""
+    if not link.up or link.address is None:
+        return NetworkStatus(DpcState.IPDNS_WAIT if link.up else DpcState.FAIL, False, "no address")
+    if response is None:
+        return NetworkStatus(DpcState.IPDNS_WAIT, True)
+    if response.ok:
+        return NetworkStatus(DpcState.SUCCESS, True)
+    if response.error == "refused" or (response.status is not None and response.status >= 500):
+        return NetworkStatus(DpcState.REMOTE_WAIT, True, f"remote temporary failure: {response.status or response.error}")
+    return NetworkStatus(DpcState.FAIL_WITH_IP_AND_DNS, True, f"ping failed: {response.status or response.error}")
+
+
+def _config() -> Generator[Any, Any, Any]:
+    status = yield fx.Read(topics.GLOBAL_CONFIG)
+    return status.config if status is not None else DEFAULTS
+
+
+def run(conn: Conn) -> Generator[Any, Any, None]:
+    """Test connectivity on start, on link changes and every ``timer.port.testinterval``."""
+    current: NetworkStatus | None = None
+    seen = 0
+    yield fx.Publish(topics.LED, Led.WAITING_FOR_IP)
+    while True:
+        config = yield from _config()
+        link = yield fx.LinkStatus()
+        response = None
+        if link.up and link.address is not None:
+            response = yield from conn.get(url("ping"), timeout=float(config.int("timer.port.timeout")))
+        status = classify(link, response)
+        if status != current:
+            current = status
+            yield fx.Publish(topics.NETWORK, status)
+            yield fx.Log(AGENT, "dpc", {"state": status.state.name, "error": status.last_error})
+            led = yield fx.Read(topics.LED)
+            if led in (Led.UNDEFINED, Led.WAITING_FOR_IP, None) and status.has_address:
+                yield fx.Publish(topics.LED, Led.CONNECTING)
+        interval = config.int("timer.port.testinterval")
+        if not status.has_address:
+            interval = min(interval, config.int("timer.port.testduration"))
+        seen = yield fx.Wait((topics.LINK,), seen, float(interval))

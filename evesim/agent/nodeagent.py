@@ -1,0 +1,233 @@
+"""nodeagent: boot reason, restart counter, reboots, the base-OS test window, maintenance mode.
+
+EVE ticks every 10 s; here the agent sleeps until its next deadline (rounded up to the 10 s
+tick grid) or until a topic it reacts to changes, which gives the same decisions with far
+fewer wake-ups (EVE.md §4.4, §4.8).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import replace
+from typing import Any
+
+from evesim.agent import bootreason, paths, topics
+from evesim.agent import effects as fx
+from evesim.agent.bootreason import BootReason
+from evesim.agent.configitems import DEFAULTS, GlobalConfig
+from evesim.agent.topics import ConfigGet, NodeStatus
+from evesim.api import pb
+
+AGENT = "nodeagent"
+TICK_S = 10.0
+MIN_REBOOT_DELAY_S = 30.0
+HALT_WAIT_S = 300.0
+WATCH = (topics.ONBOARDING, topics.DEVICE_OPS, topics.GLOBAL_CONFIG, topics.ATTEST, topics.VAULT,
+         topics.BASEOS_STATUS, topics.CONFIG_STATUS)
+REASON_TEXT = {
+    BootReason.REBOOT_CMD: "NORMAL: controller reboot command",
+    BootReason.UPDATE: "NORMAL: baseos-update reboot",
+    BootReason.FALLBACK: "fallback: controller not reachable while testing the new image",
+    BootReason.DISCONNECT: "reboot: controller not reachable for timer.reboot.no.network",
+    BootReason.VAULT_FAILED: "vault not unlocked within timer.vault.ready.cutoff while testing the new image",
+}
+I = pb.info
+
+
+def _int(raw: bytes | None) -> int | None:
+    try:
+        return int((raw or b"").strip()) if raw else None
+    except ValueError:
+        return None
+
+
+class Node:
+    """One boot of nodeagent."""
+
+    def __init__(self) -> None:
+        self.status: NodeStatus | None = None
+        self.start = 0.0
+        self.onboarded_at: float | None = None
+        self.config: GlobalConfig = DEFAULTS
+        self.update_in_progress = False
+        self.reboot_counter: int | None = None
+        self.shutdown_counter: int | None = None
+
+    # -------------------------------------------------------------- boot
+
+    def boot(self) -> Generator[Any, Any, None]:
+        """Work out why we booted, count the restart, publish NodeAgentStatus."""
+        self.start = yield fx.Now()
+        wall = yield fx.WallClock()
+        hw = yield fx.HardwareInfo()
+        reason, text = yield from self._boot_reason(hw)
+        counter = (_int((yield fx.ReadFile(paths.RESTART_COUNTER))) or 0)
+        yield fx.WriteFile(paths.RESTART_COUNTER, str(counter + 1).encode())
+        yield fx.WriteFile(paths.FIRST_BOOT_DONE, b"1")
+        yield fx.WriteFile("/persist/status/powercycles", str(hw.power_cycles).encode())
+        self.reboot_counter = _int((yield fx.ReadFile(paths.REBOOT_CONFIG_COUNTER)))
+        self.shutdown_counter = _int((yield fx.ReadFile(paths.SHUTDOWN_CONFIG_COUNTER)))
+        view = yield fx.Partitions()
+        self.update_in_progress = view.states.get(view.current) == "inprogress"
+        self.status = NodeStatus(
+            boot_reason=int(reason), last_reboot_reason=text, restart_counter=counter, boot_time=wall,
+            reboot_config_counter=self.reboot_counter or 0, shutdown_config_counter=self.shutdown_counter or 0,
+            state=I.ZDEVICE_STATE_BOOTING, update_in_progress=self.update_in_progress,
+        )
+        yield fx.Publish(topics.NODE, self.status)
+        yield fx.Log(AGENT, "boot", {"reason": reason.name, "restart_counter": counter, "partition": view.current,
+                                     "version": view.versions.get(view.current) or "", "testing": self.update_in_progress})
+
+    def _boot_reason(self, hw: fx.Hardware) -> Generator[Any, Any, tuple[BootReason, str]]:
+        """EVE.md §4.8: persisted reason, else first boot, HW watchdog, SMART power cycles, kernel."""
+        stored = bootreason.parse((yield fx.ReadFile(paths.BOOT_REASON)))
+        text = ((yield fx.ReadFile(paths.REBOOT_REASON)) or b"").decode(errors="replace")
+        for path in (paths.BOOT_REASON, paths.REBOOT_REASON, paths.REBOOT_IMAGE):
+            yield fx.RemoveFile(path)
+        if stored is not None and stored is not BootReason.NONE:
+            return stored, text or stored.name
+        if not (yield fx.ReadFile(paths.FIRST_BOOT_DONE)):
+            return BootReason.FIRST, "NORMAL: first boot of device"
+        if hw.watchdog_cardreset:
+            return BootReason.HW_WATCHDOG, "hardware watchdog reset the device"
+        previous = _int((yield fx.ReadFile("/persist/status/powercycles")))
+        if previous is not None and previous < hw.power_cycles:
+            return BootReason.POWER_FAIL, "device powered off"
+        return BootReason.KERNEL, "system reset, reboot or kernel panic"
+
+    # -------------------------------------------------------------- ticks
+
+    def tick(self) -> Generator[Any, Any, float]:
+        """Apply every rule once; return the next time something is due."""
+        now = yield fx.Now()
+        global_config = yield fx.Read(topics.GLOBAL_CONFIG)
+        self.config = global_config.config if global_config else DEFAULTS
+        if self.onboarded_at is None and (yield fx.Read(topics.ONBOARDING)) is not None:
+            self.onboarded_at = now
+        status = yield fx.Read(topics.CONFIG_STATUS)
+        reachable = yield fx.Read(topics.REACHABLE)
+        yield from self._baseos(now)
+        yield from self._maintenance(status)
+        deadlines = [now + 86400.0]
+        deadlines += (yield from self._connectivity(now, status, reachable))
+        deadlines += (yield from self._commands())
+        return min(deadlines)
+
+    def _baseos(self, now: float) -> Generator[Any, Any, None]:
+        report = yield fx.Read(topics.BASEOS_STATUS)
+        updating = bool(report and report.updating)
+        state = I.ZDEVICE_STATE_BASEOS_UPDATING if updating or self.update_in_progress else I.ZDEVICE_STATE_ONLINE
+        if self.onboarded_at is None and not updating:
+            state = I.ZDEVICE_STATE_BOOTING
+        if self.status.maintenance_reasons:
+            state = I.ZDEVICE_STATE_MAINTENANCE_MODE
+        yield from self._set(state=state, update_in_progress=self.update_in_progress)
+
+    def _connectivity(self, now: float, status: topics.ConfigStatus | None,
+                      last_reachable: float | None) -> Generator[Any, Any, list[float]]:
+        """Fallback and commit while testing a new image; reboot after long disconnection."""
+        base = self.onboarded_at if self.onboarded_at is not None else self.start
+        reachable = max(base, last_reachable or base)
+        out: list[float] = []
+        if self.update_in_progress and self.onboarded_at is not None:
+            fallback_at = reachable + self.config.int("timer.update.fallback.no.network")
+            if now > fallback_at:
+                yield from self.reboot(BootReason.FALLBACK)
+            test_start = max(self.onboarded_at, (status.last_temporary_fail or 0.0) if status else 0.0)
+            commit_at = test_start + self.config.int("timer.test.baseimage.update")
+            if now >= commit_at:
+                yield from self._commit()
+            else:
+                out += [fallback_at + 1e-6, commit_at]
+        disconnect_at = reachable + self.config.int("timer.reboot.no.network")
+        if now > disconnect_at:
+            yield from self.reboot(BootReason.DISCONNECT)
+        return out + [disconnect_at + 1e-6]
+
+    def _commit(self) -> Generator[Any, Any, None]:
+        self.update_in_progress = False
+        yield fx.Publish(topics.ZBOOT_CONFIG, topics.ZbootConfig(test_complete=True))
+        yield fx.Log(AGENT, "test_complete", {})
+        yield from self._set(update_in_progress=False)
+
+    def _commands(self) -> Generator[Any, Any, list[float]]:
+        """Reboot/shutdown commands (counter bumps); deferred while an update is being tested."""
+        ops = yield fx.Read(topics.DEVICE_OPS)
+        if ops is None or self.update_in_progress:
+            return []
+        if self.shutdown_counter != ops.shutdown:
+            first = self.shutdown_counter is None
+            self.shutdown_counter = ops.shutdown
+            yield fx.WriteFile(paths.SHUTDOWN_CONFIG_COUNTER, str(ops.shutdown).encode())
+            yield from self._set(shutdown_config_counter=ops.shutdown)
+            if not first:
+                yield fx.Log(AGENT, "shutdown_command", {"counter": ops.shutdown})
+                yield fx.Publish(topics.HALT_APPS, ops.shutdown)
+        if self.reboot_counter != ops.reboot:
+            first = self.reboot_counter is None
+            self.reboot_counter = ops.reboot
+            yield fx.WriteFile(paths.REBOOT_CONFIG_COUNTER, str(ops.reboot).encode())
+            yield from self._set(reboot_config_counter=ops.reboot)
+            if not first:
+                yield from self.reboot(BootReason.REBOOT_CMD)
+        return []
+
+    def _maintenance(self, status: topics.ConfigStatus | None) -> Generator[Any, Any, None]:
+        reasons = []
+        if self.config["maintenance.mode"] == "enabled":
+            reasons.append(I.MAINTENANCE_MODE_REASON_USER_REQUESTED)
+        attest = yield fx.Read(topics.ATTEST)
+        if attest is not None and attest.certs_refused and status is not None and status.status is ConfigGet.SUCCESS:
+            reasons.append(I.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED)
+        if tuple(reasons) != self.status.maintenance_reasons:
+            yield fx.Log(AGENT, "maintenance_mode", {"reasons": [I.MaintenanceModeReason.Name(r) for r in reasons]})
+            yield from self._set(maintenance_reasons=tuple(reasons))
+
+    def _set(self, **changes: Any) -> Generator[Any, Any, None]:
+        updated = replace(self.status, **changes)
+        if updated != self.status:
+            self.status = updated
+            yield fx.Publish(topics.NODE, updated)
+
+    # -------------------------------------------------------------- reboot
+
+    def reboot(self, reason: BootReason) -> Generator[Any, Any, None]:
+        """EVE's reboot: wait 30 s, persist the reason, halt apps, wait 30 s, ``zboot reset``."""
+        text = REASON_TEXT.get(reason, reason.name)
+        yield fx.Log(AGENT, "reboot_requested", {"reason": reason.name})
+        yield from self._set(reboot_in_progress=True, state=I.ZDEVICE_STATE_REBOOTING)
+        yield fx.Sleep(MIN_REBOOT_DELAY_S)
+        view = yield fx.Partitions()
+        yield fx.WriteFile(paths.REBOOT_REASON, text.encode())
+        yield fx.WriteFile(paths.BOOT_REASON, str(int(reason)).encode())
+        yield fx.WriteFile(paths.REBOOT_IMAGE, view.current.encode())
+        yield from halt_apps(reason.name)
+        yield fx.Sleep(MIN_REBOOT_DELAY_S)
+        yield fx.Reboot(reason.name)
+
+
+def halt_apps(why: str) -> Generator[Any, Any, None]:
+    """Ask domainmgr to halt every app and wait (up to 300 s) until none runs."""
+    yield fx.Publish(topics.HALT_APPS, why)
+    start = yield fx.Now()
+    seen = 0
+    while True:
+        apps = (yield fx.Read(topics.APP_STATUS)) or ()
+        now = yield fx.Now()
+        if all(app.state in (I.HALTED, I.INSTALLED, I.ERROR) for app in apps) or now - start >= HALT_WAIT_S:
+            return
+        seen = yield fx.Wait((topics.APP_STATUS,), seen, HALT_WAIT_S - (now - start))
+
+
+def run() -> Generator[Any, Any, None]:
+    """The nodeagent process."""
+    node = Node()
+    yield from node.boot()
+    seen = 0
+    while True:
+        due = yield from node.tick()
+        now = yield fx.Now()
+        since_start = max(due - node.start, 0.0)
+        due = node.start + math.ceil(since_start / TICK_S - 1e-9) * TICK_S
+        seen = yield fx.Wait(WATCH, seen, max(due - now, 0.0))

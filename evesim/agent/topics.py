@@ -1,0 +1,240 @@
+"""Names and value types of the in-device pubsub topics (EVE's type names where one exists)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from evesim.agent.configitems import GlobalConfig, ItemStatus
+
+LED = "LedBlinkCounter"
+NETWORK = "DeviceNetworkStatus"
+LINK = "Link"
+ONBOARDING = "OnboardingStatus"
+CONTROLLER_CERTS = "ControllerCerts"
+GLOBAL_CONFIG = "ConfigItemValueMap"
+CONFIG_STATUS = "ConfigGetStatus"
+REACHABLE = "ControllerReachable"
+ATTEST = "AttestStatus"
+ATTEST_RESTART = "AttestRestart"
+NODE = "NodeAgentStatus"
+DEVICE_OPS = "DeviceOpsCmd"
+BASEOS_CONFIG = "BaseOsConfig"
+BASEOS_STATUS = "BaseOsStatus"
+ZBOOT_STATUS = "ZbootStatus"
+ZBOOT_CONFIG = "ZbootConfig"
+APP_CONFIG = "AppInstanceConfig"
+APP_STATUS = "AppInstanceStatus"
+INFO_TRIGGER = "InfoTrigger"
+LOGS = "Logs"
+CERT_REFETCH = "CertRefetch"
+VAULT = "VaultStatus"
+
+
+class Led(IntEnum):
+    """EVE's LED blink counts (EVE.md §9)."""
+
+    UNDEFINED = 0
+    WAITING_FOR_IP = 1
+    CONNECTING = 2
+    CONNECTED = 3
+    ONBOARDED = 4
+    RADIO_SILENCE = 5
+    ONBOARDING_FAILURE = 10
+    RESP_WITHOUT_TLS = 12
+    RESP_WITHOUT_OSCP = 13
+    INVALID_CONTROLLER_CERT = 14
+    INVALID_AUTH_CONTAINER = 15
+    INVALID_BOOTSTRAP_CONFIG = 16
+    ONBOARDING_CONFLICT = 17
+    ONBOARDING_NOT_FOUND = 18
+
+
+class DpcState(IntEnum):
+    """nim's DPC states (EVE.md §7.3)."""
+
+    NONE = 0
+    FAIL = 1
+    FAIL_WITH_IP_AND_DNS = 2
+    SUCCESS = 3
+    IPDNS_WAIT = 4
+    REMOTE_WAIT = 7
+
+
+class ConfigGet(IntEnum):
+    """zedagent's ConfigGetStatus."""
+
+    NONE = 0
+    SUCCESS = 1
+    FAIL = 2
+    TEMPORARY_FAIL = 3
+    READ_SAVED = 4
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkStatus:
+    """What nim publishes: DPC state and whether the management port has an address."""
+
+    state: DpcState
+    has_address: bool
+    last_error: str = ""
+
+    @property
+    def usable(self) -> bool:
+        """zedclient proceeds in these states (EVE.md §3.3)."""
+        return self.has_address and self.state in (
+            DpcState.SUCCESS,
+            DpcState.FAIL_WITH_IP_AND_DNS,
+            DpcState.REMOTE_WAIT,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Onboarding:
+    """OnboardingStatus: the device UUID and hardware model from ``/uuid``."""
+
+    uuid: str
+    hardware_model: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigStatus:
+    """Latest config fetch result and the last temporary failure (restarts the test window).
+
+    Published only when it changes; the time the controller was last reachable is the
+    separate, unwatched topic ``REACHABLE`` (updated on every poll).
+    """
+
+    status: ConfigGet
+    last_temporary_fail: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalConfigStatus:
+    """The config items in force and how each was parsed."""
+
+    config: GlobalConfig = field(default_factory=GlobalConfig)
+    items: dict[str, ItemStatus] = field(default_factory=dict)
+    unknown: dict[str, ItemStatus] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation:
+    """Attestation progress and the integrity token to put in every ConfigRequest."""
+
+    state: int
+    token: bytes = b""
+    certs_refused: bool = False
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OpsCommands:
+    """Reboot and shutdown command counters from the latest config."""
+
+    reboot: int
+    shutdown: int
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStatus:
+    """nodeagent's view: boot reason, counters, device state, reboot in progress."""
+
+    boot_reason: int
+    last_reboot_reason: str
+    restart_counter: int
+    boot_time: float
+    reboot_config_counter: int = 0
+    shutdown_config_counter: int = 0
+    reboot_in_progress: bool = False
+    maintenance_reasons: tuple[int, ...] = ()
+    state: int = 5
+    update_in_progress: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BaseOs:
+    """BaseOsConfig: the EVE image the controller wants, with its content tree."""
+
+    content_tree_uuid: str
+    version: str
+    activate: bool
+    retry_counter: int
+    url: str
+    sha256: str
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """AppInstanceConfig reduced to what the simulated hypervisor needs."""
+
+    uuid: str
+    name: str
+    version: str
+    activate: bool
+    memory_kb: int
+    vcpus: int
+    image_url: str = ""
+    image_sha256: str = ""
+    image_size: int = 0
+    restart_counter: int = 0
+    purge_counter: int = 0
+
+ESCROWED_KEY = "EscrowedVaultKey"
+HALT_APPS = "HaltApps"
+
+
+@dataclass(frozen=True, slots=True)
+class ZbootConfig:
+    """nodeagent → baseosmgr: the test of the running image is complete (commit it)."""
+
+    test_complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Vault:
+    """vaultmgr's state: unlocked or not, and the key material to escrow at the controller."""
+
+    unlocked: bool
+    escrow: bytes = b""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DevSw:
+    """One ``ZInfoDevSW`` entry as baseosmgr reports it (EVE.md §4.5 mapping)."""
+
+    partition: str
+    partition_state: str
+    version: str
+    status: int
+    user_status: int
+    sub_status: int = 0
+    sub_status_str: str = ""
+    sub_status_progress: int = 0
+    download_progress: int = 0
+    activated: bool = False
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BaseOsReport:
+    """baseosmgr's published status: the ``swList`` entries and the update counter."""
+
+    sw: tuple[DevSw, ...]
+    update_counter: int = 0
+    updating: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AppStatus:
+    """domainmgr/zedmanager's view of one app instance."""
+
+    uuid: str
+    name: str
+    version: str
+    state: int
+    domid: int | None = None
+    boot_time: float = 0.0
+    error: str = ""

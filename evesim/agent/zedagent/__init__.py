@@ -1,0 +1,35 @@
+"""zedagent: the device's link to the controller — config, attestation, info, metrics, certs."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from evesim.agent import effects as fx
+from evesim.agent import topics
+from evesim.agent.controllerconn import Conn
+from evesim.agent.zedagent import attest, config, deferred, tasks
+from evesim.agent.zedagent.state import Zedagent
+
+AGENT = "zedagent"
+
+
+def run(conn: Conn, device_pem: bytes) -> Generator[Any, Any, None]:
+    """Wait for onboarding, then start zedagent's tasks."""
+    seen = 0
+    onboarding = yield fx.Read(topics.ONBOARDING)
+    while onboarding is None:
+        seen = yield fx.Wait((topics.ONBOARDING,), seen)
+        onboarding = yield fx.Read(topics.ONBOARDING)
+    hardware = yield fx.HardwareInfo()
+    conn.controller = (yield fx.Read(topics.CONTROLLER_CERTS)) or conn.controller
+    z = Zedagent(conn=conn, uuid=onboarding.uuid, hardware=hardware, device_pem=device_pem)
+    queue = deferred.Queue()
+    yield fx.Log(AGENT, "started", {"uuid": z.uuid})
+    yield fx.Spawn("zedagent.attest", attest.run(z))
+    yield fx.Spawn("zedagent.info", tasks.device_info(z, queue))
+    yield fx.Spawn("zedagent.appinfo", tasks.app_info(z, queue))
+    yield fx.Spawn("zedagent.deferred", deferred.run(z, queue))
+    yield fx.Spawn("zedagent.metrics", tasks.metrics(z))
+    yield fx.Spawn("zedagent.certs", tasks.cert_refresh(z))
+    yield from config.run(z)

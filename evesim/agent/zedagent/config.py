@@ -1,0 +1,244 @@
+"""zedagent's config task: poll ``/config``, apply what changed, checkpoint it (EVE.md §1.5, §4.8).
+
+Simplification: the checkpoint holds the ``ConfigResponse`` payload rather than the whole
+signed envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from google.protobuf.message import DecodeError
+
+from evesim.agent import certfetch, client
+from evesim.agent import effects as fx
+from evesim.agent import paths, topics
+from evesim.agent.bootreason import BootReason
+from evesim.agent.configitems import parse_items
+from evesim.agent.controllerconn import Reply, Sender, url
+from evesim.agent.topics import ConfigGet, ConfigStatus, GlobalConfigStatus, Led, OpsCommands
+from evesim.agent.zedagent.parse import Parsed, parse
+from evesim.agent.zedagent.state import Zedagent
+from evesim.api import pb
+
+AGENT = "zedagent"
+UUID_RETRY_S = 600.0
+TEMPORARY = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID, Sender.FORBIDDEN})
+CONNECTED_NOT_ONBOARDED = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID,
+                                     Sender.BAD_CONTENT_TYPE, Sender.HTTP_ERROR})
+
+
+class ConfigTask:
+    """One boot's config state: what was applied and checkpointed."""
+
+    def __init__(self, z: Zedagent) -> None:
+        self.z = z
+        self.parsed: Parsed | None = None
+        self.payload: bytes = b""
+        self.have_config = False
+        self.hash_since = 0.0
+        self.bak_hash = ""
+        self.last_sender = Sender.NONE
+        self.last_reachable: float | None = None
+        self.last_temporary_fail: float | None = None
+        self.published: ConfigStatus | None = None
+        self.token_used = b""
+
+    def poll(self) -> Generator[Any, Any, None]:
+        """One fetch of ``/config`` and everything that follows from its answer."""
+        attest = yield fx.Read(topics.ATTEST)
+        self.token_used = attest.token if attest else b""
+        request = pb.config.ConfigRequest(configHash=self.z.config_hash, integrity_token=self.token_used)
+        reply = yield from self.z.conn.post(url("config", self.z.uuid), request.SerializeToString())
+        wall = yield fx.WallClock()
+        now = yield fx.Now()
+        self.z.counters.count(reply, wall)
+        self.last_sender = reply.sender
+        if reply.ok:
+            yield from self._success(reply, now, wall)
+        else:
+            yield from self._failure(reply, now)
+
+    # -------------------------------------------------------------- success
+
+    def _success(self, reply: Reply, now: float, wall: float) -> Generator[Any, Any, None]:
+        self.z.config_received_at = wall
+        if reply.status != 304 and reply.payload:
+            yield from self._receive(reply.payload, now, wall)
+        yield from self._reachable(now)
+        yield from self._publish(ConfigGet.SUCCESS)
+        led = yield fx.Read(topics.LED)
+        if led != Led.ONBOARDED:
+            yield fx.Publish(topics.LED, Led.ONBOARDED)
+        yield from self._refresh_bak(now)
+
+    def _receive(self, payload: bytes, now: float, wall: float) -> Generator[Any, Any, None]:
+        try:
+            response = pb.config.ConfigResponse.FromString(payload)
+        except DecodeError:
+            yield fx.Log(AGENT, "config_unparseable", {}, "error")
+            return
+        if response.configHash == self.z.config_hash:
+            return
+        parsed = parse(response.config)
+        if self.parsed is not None and parsed.timestamp < self.parsed.timestamp:
+            yield fx.Log(AGENT, "config_obsolete", {"timestamp": parsed.timestamp}, "warning")
+            return
+        yield from self.apply(parsed, response.configHash, payload, saved=False)
+        self.z.config_processed_at = wall
+        self.hash_since = now
+        yield fx.WriteFile(paths.LASTCONFIG, payload)
+
+    def apply(self, parsed: Parsed, config_hash: str, payload: bytes, saved: bool) -> Generator[Any, Any, None]:
+        """Publish what changed between the applied config and ``parsed``."""
+        old = self.parsed
+        self.parsed, self.payload, self.have_config = parsed, payload, True
+        self.z.config_hash = config_hash
+        yield fx.Log(AGENT, "config_applied", {"hash": config_hash[:12], "saved": saved})
+        if old is None or old.items != parsed.items:
+            config, items, unknown = parse_items(parsed.items, self.z.config)
+            self.z.config = config
+            yield fx.Publish(topics.GLOBAL_CONFIG, GlobalConfigStatus(config, items, unknown))
+        if old is None or (old.reboot, old.shutdown) != (parsed.reboot, parsed.shutdown):
+            yield fx.Publish(topics.DEVICE_OPS, OpsCommands(parsed.reboot, parsed.shutdown))
+        if old is None or old.baseos != parsed.baseos:
+            yield fx.Publish(topics.BASEOS_CONFIG, parsed.baseos)
+        skip_apps = yield from self._new_baseos_to_activate(parsed)
+        if not skip_apps and (old is None or old.apps != parsed.apps):
+            yield fx.Publish(topics.APP_CONFIG, parsed.apps)
+        if old is not None and old.controllercert_confighash != parsed.controllercert_confighash:
+            yield fx.Publish(topics.CERT_REFETCH, parsed.controllercert_confighash)
+        if old is not None and old.controller_epoch != parsed.controller_epoch:
+            yield fx.Publish(topics.INFO_TRIGGER, ("epoch", parsed.controller_epoch))
+
+    def _new_baseos_to_activate(self, parsed: Parsed) -> Generator[Any, Any, bool]:
+        """EVE's ``skipConfigUpdate``: hold app changes while a new base OS is being activated."""
+        if parsed.baseos is None or not parsed.baseos.activate:
+            return False
+        view = yield fx.Partitions()
+        return view.versions.get(view.current) != parsed.baseos.version
+
+    def _refresh_bak(self, now: float) -> Generator[Any, Any, None]:
+        """``lastconfig.bak`` = the last config that stayed for ``timer.test.baseimage.update``."""
+        if not self.payload or self.bak_hash == self.z.config_hash:
+            return
+        if now - self.hash_since >= self.z.config.int("timer.test.baseimage.update"):
+            yield fx.WriteFile(paths.LASTCONFIG_BAK, self.payload)
+            self.bak_hash = self.z.config_hash
+
+    # -------------------------------------------------------------- failure
+
+    def _failure(self, reply: Reply, now: float) -> Generator[Any, Any, None]:
+        yield fx.Log(AGENT, "config_failed", {"status": reply.status, "sender": reply.sender.value,
+                                              "error": reply.error}, "warning")
+        yield from self._failure_led(reply)
+        node = yield fx.Read(topics.NODE)
+        updating = node is not None and node.update_in_progress
+        status = ConfigGet.FAIL
+        if updating and reply.sender in TEMPORARY:
+            status = ConfigGet.TEMPORARY_FAIL
+            self.last_temporary_fail = now
+            yield from self._reachable(now)
+        if reply.sender is Sender.NOT_FOUND:
+            yield from self._retry_uuid(now)
+        elif reply.sender is Sender.FORBIDDEN:
+            attest = yield fx.Read(topics.ATTEST)
+            if _complete(attest) and attest.token == self.token_used:
+                yield fx.Publish(topics.ATTEST_RESTART, now)
+        elif reply.sender in (Sender.CERT_MISS, Sender.CERT_INVALID):
+            yield from self._refetch_certs()
+        if not self.have_config:
+            loaded = yield from self.load_checkpoint(node)
+            if loaded:
+                status = ConfigGet.READ_SAVED
+        yield from self._publish(status)
+
+    def _reachable(self, now: float) -> Generator[Any, Any, None]:
+        self.last_reachable = now
+        yield fx.Publish(topics.REACHABLE, now)
+
+    def _publish(self, status: ConfigGet) -> Generator[Any, Any, None]:
+        current = ConfigStatus(status, self.last_temporary_fail)
+        if current != self.published:
+            self.published = current
+            yield fx.Publish(topics.CONFIG_STATUS, current)
+
+    def _failure_led(self, reply: Reply) -> Generator[Any, Any, None]:
+        led = yield fx.Read(topics.LED)
+        if reply.sender is Sender.SIGN_VERIFY_FAIL:
+            target = Led.INVALID_AUTH_CONTAINER
+        elif reply.sender in CONNECTED_NOT_ONBOARDED:
+            target = Led.CONNECTED
+        elif led == Led.ONBOARDED:
+            target = Led.CONNECTING
+        else:
+            return
+        if led != target:
+            yield fx.Publish(topics.LED, target)
+
+    def _retry_uuid(self, now: float) -> Generator[Any, Any, None]:
+        """404/400 means the controller forgot us: ask ``/uuid`` again, at most every 10 min."""
+        if self.z.last_uuid_retry is not None and now - self.z.last_uuid_retry < UUID_RETRY_S:
+            return
+        self.z.last_uuid_retry = now
+        result = yield from client.get_uuid(self.z.conn)
+        if isinstance(result, topics.Onboarding) and result.uuid != self.z.uuid:
+            yield fx.Log(AGENT, "uuid_changed", {"old": self.z.uuid, "new": result.uuid})
+            self.z.uuid = result.uuid
+            self.z.config_hash = ""
+            yield fx.Publish(topics.ONBOARDING, result)
+
+    def _refetch_certs(self) -> Generator[Any, Any, None]:
+        roots = yield from certfetch.load_roots()
+        certs = yield from certfetch.fetch(self.z.conn, roots)
+        if isinstance(certs, str):
+            yield fx.Log(AGENT, "certs_failed", {"error": certs}, "warning")
+            return
+        self.z.conn.controller = certs
+        yield fx.Publish(topics.CONTROLLER_CERTS, certs)
+
+    def load_checkpoint(self, node: topics.NodeStatus | None) -> Generator[Any, Any, bool]:
+        """Apply the saved config this boot's reason calls for (``lastconfig`` or ``.bak``)."""
+        use_bak = node is None or BootReason(node.boot_reason).uses_bak_config
+        order = (paths.LASTCONFIG_BAK, paths.LASTCONFIG) if use_bak else (paths.LASTCONFIG, paths.LASTCONFIG_BAK)
+        for path in order:
+            payload = yield fx.ReadFile(path)
+            if not payload:
+                continue
+            try:
+                response = pb.config.ConfigResponse.FromString(payload)
+            except DecodeError:
+                continue
+            yield from self.apply(parse(response.config), response.configHash, payload, saved=True)
+            yield fx.Log(AGENT, "config_read_saved", {"file": path})
+            return True
+        return False
+
+
+def _complete(attest: topics.Attestation | None) -> bool:
+    return attest is not None and attest.state == pb.info.ATTESTATION_STATE_COMPLETE
+
+
+def _new_token(task: ConfigTask, deadline: float) -> Generator[Any, Any, None]:
+    """After a 403, wait for attestation to finish with a new token (or until ``deadline``)."""
+    seen = 0
+    while True:
+        attest = yield fx.Read(topics.ATTEST)
+        now = yield fx.Now()
+        if (_complete(attest) and attest.token != task.token_used) or now >= deadline:
+            return
+        seen = yield fx.Wait((topics.ATTEST,), seen, deadline - now)
+
+
+def run(z: Zedagent) -> Generator[Any, Any, None]:
+    """Poll forever; each tick is uniformly random in [0.3, 1.0] × ``timer.config.interval``."""
+    task = ConfigTask(z)
+    while True:
+        yield from task.poll()
+        draw = yield fx.Random("config")
+        delay = z.config.int("timer.config.interval") * (0.3 + 0.7 * draw)
+        if task.last_sender is Sender.FORBIDDEN:
+            yield from _new_token(task, (yield fx.Now()) + delay)
+        else:
+            yield fx.Sleep(delay)

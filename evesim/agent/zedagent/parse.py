@@ -1,0 +1,81 @@
+"""Turning an ``EdgeDevConfig`` into what the other agents subscribe to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evesim.agent.topics import App, BaseOs
+from evesim.api import pb
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The parts of a device config evesim's agents act on."""
+
+    items: tuple[tuple[str, str], ...]
+    reboot: int
+    shutdown: int
+    baseos: BaseOs | None
+    apps: tuple[App, ...]
+    controllercert_confighash: str
+    controller_epoch: int
+    timestamp: float
+    maintenance_mode: bool
+
+
+def _baseos(cfg: pb.config.EdgeDevConfig) -> BaseOs | None:
+    if not cfg.HasField("baseos") or not cfg.baseos.content_tree_uuid:
+        return None
+    tree = next((t for t in cfg.contentInfo if t.uuid == cfg.baseos.content_tree_uuid), None)
+    return BaseOs(
+        content_tree_uuid=cfg.baseos.content_tree_uuid,
+        version=cfg.baseos.base_os_version,
+        activate=cfg.baseos.activate,
+        retry_counter=cfg.baseos.retry_update.counter,
+        url=tree.URL if tree else "",
+        sha256=tree.sha256.lower() if tree else "",
+        size_bytes=tree.maxSizeBytes if tree else 0,
+    )
+
+
+def _app(app: pb.config.AppInstanceConfig, cfg: pb.config.EdgeDevConfig) -> App:
+    tree = _app_tree(app, cfg)
+    return App(
+        uuid=app.uuidandversion.uuid,
+        name=app.displayname,
+        version=app.uuidandversion.version,
+        activate=app.activate,
+        memory_kb=app.fixedresources.memory,
+        vcpus=app.fixedresources.vcpus,
+        image_url=tree.URL if tree else "",
+        image_sha256=tree.sha256.lower() if tree else "",
+        image_size=tree.maxSizeBytes if tree else 0,
+        restart_counter=app.restart.counter,
+        purge_counter=app.purge.counter,
+    )
+
+
+def _app_tree(app: pb.config.AppInstanceConfig, cfg: pb.config.EdgeDevConfig) -> pb.config.ContentTree | None:
+    volumes = {v.uuid: v for v in cfg.volumes}
+    trees = {t.uuid: t for t in cfg.contentInfo}
+    for ref in app.volumeRefList:
+        volume = volumes.get(ref.uuid)
+        if volume is not None and volume.origin.downloadContentTreeID in trees:
+            return trees[volume.origin.downloadContentTreeID]
+    return None
+
+
+def parse(cfg: pb.config.EdgeDevConfig) -> Parsed:
+    """Extract items, commands, base OS and apps from a device config."""
+    stamp = cfg.config_timestamp
+    return Parsed(
+        items=tuple((item.key, item.value) for item in cfg.configItems),
+        reboot=cfg.reboot.counter,
+        shutdown=cfg.shutdown.counter,
+        baseos=_baseos(cfg),
+        apps=tuple(_app(app, cfg) for app in cfg.apps),
+        controllercert_confighash=cfg.controllercert_confighash,
+        controller_epoch=cfg.controller_epoch,
+        timestamp=stamp.seconds + stamp.nanos / 1e9,
+        maintenance_mode=cfg.maintenance_mode,
+    )

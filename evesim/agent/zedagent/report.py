@@ -1,0 +1,171 @@
+"""Building ``ZInfoMsg`` (device, apps) and ``ZMetricMsg`` from what the agents published."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from evesim.agent import effects as fx
+from evesim.agent import topics
+from evesim.agent.bootreason import BootReason
+from evesim.agent.topics import DevSw
+from evesim.agent.zedagent.state import Zedagent
+from evesim.api import pb
+
+I = pb.info
+
+
+def _stamp(ts: Any, wall: float) -> None:
+    ts.seconds = int(wall)
+    ts.nanos = int((wall - int(wall)) * 1e9)
+
+
+def partitions_report(view: fx.PartitionView) -> tuple[DevSw, ...]:
+    """The two ``swList`` entries when baseosmgr has nothing to add: what zboot says."""
+    other = "IMGB" if view.current == "IMGA" else "IMGA"
+    entries = []
+    for label in (view.current, other):
+        version = view.versions.get(label) or ""
+        state = view.states.get(label, "unused")
+        installed = I.INSTALLED if version else I.INITIAL
+        user = I.UPDATED if label == view.current and state == "active" else I.NONE
+        entries.append(DevSw(label, state, version, installed, user, activated=label == view.current))
+    return tuple(entries)
+
+
+def _sw(info: pb.info.ZInfoDevice, entries: tuple[DevSw, ...], wall: float) -> None:
+    for entry in entries:
+        sw = info.swList.add(
+            activated=entry.activated,
+            partitionLabel=entry.partition,
+            partitionDevice=f"/dev/{entry.partition.lower()}",
+            partitionState=entry.partition_state,
+            status=entry.status,
+            shortVersion=entry.version,
+            longVersion=entry.version,
+            downloadProgress=entry.download_progress,
+            userStatus=entry.user_status,
+            subStatus=entry.sub_status,
+            subStatusStr=entry.sub_status_str,
+            subStatusProgress=entry.sub_status_progress,
+        )
+        if entry.error:
+            sw.swErr.description = entry.error
+            sw.swErr.severity = I.SEVERITY_ERROR
+            _stamp(sw.swErr.timestamp, wall)
+
+
+def _config_items(info: pb.info.ZInfoDevice, status: topics.GlobalConfigStatus | None) -> None:
+    if status is None:
+        return
+    for key, item in status.items.items():
+        info.configItemStatus.configItems[key].value = item.value
+        info.configItemStatus.configItems[key].error = item.error
+    for key, item in status.unknown.items():
+        info.configItemStatus.unknownConfigItems[key].value = item.value
+
+
+def _hardware(info: pb.info.ZInfoDevice, hw: fx.Hardware) -> None:
+    info.machineArch = "x86_64"
+    info.cpuArch = "x86_64"
+    info.platform = hw.product_name
+    info.ncpu = hw.ncpu
+    info.memory = hw.memory_mb
+    info.storage = hw.storage_mb
+    info.powerCycleCounter = hw.power_cycles
+    info.minfo.manufacturer = hw.manufacturer
+    info.minfo.productName = hw.product_name
+    info.minfo.serialNumber = hw.serial
+    info.HSMStatus = I.ENABLED if hw.has_tpm else I.NOTFOUND
+    info.hardware_watchdog_present = hw.has_hw_watchdog
+    info.api_capability = I.API_CAPABILITY_START_DELAY_IN_SECONDS
+
+
+def _node(info: pb.info.ZInfoDevice, node: topics.NodeStatus | None, wall: float) -> None:
+    if node is None:
+        return
+    _stamp(info.bootTime, node.boot_time)
+    info.lastRebootReason = node.last_reboot_reason
+    info.restartCounter = node.restart_counter
+    info.rebootConfigCounter = node.reboot_config_counter
+    info.shutdown_config_counter = node.shutdown_config_counter
+    info.last_boot_reason = BootReason(node.boot_reason).to_proto()
+    info.reboot_inprogress = node.reboot_in_progress
+    info.maintenance_mode = bool(node.maintenance_reasons)
+    info.maintenance_mode_reasons.extend(node.maintenance_reasons)
+    info.state = node.state
+
+
+def _network(info: pb.info.ZInfoDevice, net: topics.NetworkStatus | None, link: fx.Link) -> None:
+    status = info.systemAdapter.status.add(version=1, key="zedagent", lastError=net.last_error if net else "")
+    port = status.ports.add(ifname="eth0", name="eth0", isMgmt=True, up=link.up, dhcpType=4,
+                            usage=pb.common.PhyIoUsageMgmtAndApps)
+    if link.address:
+        port.IPAddrs.append(link.address)
+
+
+def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
+    """The full ``ZInfoMsg{ztype=ZiDevice}`` as of now."""
+    wall = yield fx.WallClock()
+    msg = pb.info.ZInfoMsg(ztype=I.ZiDevice, devId=z.uuid)
+    _stamp(msg.atTimeStamp, wall)
+    info = msg.dinfo
+    _hardware(info, z.hardware)
+    info.HostName = z.uuid
+    _node(info, (yield fx.Read(topics.NODE)), wall)
+    _config_items(info, (yield fx.Read(topics.GLOBAL_CONFIG)))
+    baseos = yield fx.Read(topics.BASEOS_STATUS)
+    if baseos is None:
+        _sw(info, partitions_report((yield fx.Partitions())), wall)
+    else:
+        _sw(info, baseos.sw, wall)
+        info.baseos_update_counter = baseos.update_counter
+    attest = yield fx.Read(topics.ATTEST)
+    if attest is not None:
+        info.attestation_info.state = attest.state
+        if attest.error:
+            info.attestation_info.error.description = attest.error
+    _network(info, (yield fx.Read(topics.NETWORK)), (yield fx.LinkStatus()))
+    return msg
+
+
+def app_info(z: Zedagent, app: topics.AppStatus, wall: float) -> pb.info.ZInfoMsg:
+    """``ZInfoMsg{ztype=ZiApp}`` for one app instance."""
+    msg = pb.info.ZInfoMsg(ztype=I.ZiApp, devId=z.uuid)
+    _stamp(msg.atTimeStamp, wall)
+    info = msg.ainfo
+    info.AppID, info.AppName, info.appVersion, info.state = app.uuid, app.name, app.version, app.state
+    if app.boot_time:
+        _stamp(info.bootTime, app.boot_time)
+    if app.error:
+        err = info.appErr.add(description=app.error, severity=I.SEVERITY_ERROR)
+        _stamp(err.timestamp, wall)
+    return msg
+
+
+def metrics(z: Zedagent, wall: float, uptime: float, apps: tuple[topics.AppStatus, ...]) -> pb.metrics.ZMetricMsg:
+    """``ZMetricMsg`` with the device counters evesim models."""
+    msg = pb.metrics.ZMetricMsg(devID=z.uuid)
+    _stamp(msg.atTimeStamp, wall)
+    dm = msg.dm
+    total = z.hardware.memory_mb
+    used = min(total, 900 + 256 * len(apps))
+    dm.memory.usedMem, dm.memory.availMem = used, total - used
+    dm.memory.usedPercentage = 100.0 * used / total if total else 0.0
+    dm.memory.availPercentage = 100.0 - dm.memory.usedPercentage
+    _stamp(dm.cpuMetric.upTime, wall - uptime)
+    dm.cpuMetric.total = int(uptime)
+    cloud = dm.zedcloud.add(ifName="eth0", failures=z.counters.failures, success=z.counters.success,
+                            authVerifyFailure=z.counters.auth_verify_failures)
+    if z.counters.last_success:
+        _stamp(cloud.lastSuccess, z.counters.last_success)
+    if z.counters.last_failure:
+        _stamp(cloud.lastFailure, z.counters.last_failure)
+    if z.config_received_at:
+        _stamp(dm.last_received_config, z.config_received_at)
+    if z.config_processed_at:
+        _stamp(dm.last_processed_config, z.config_processed_at)
+    for app in apps:
+        am = msg.am.add(AppID=app.uuid, AppName=app.name, appVersion=app.version)
+        _stamp(am.cpu.upTime, app.boot_time or wall)
+    return msg

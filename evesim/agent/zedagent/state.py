@@ -1,0 +1,48 @@
+"""State shared by zedagent's tasks (as EVE's ``zedagentContext`` is shared by its goroutines)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from evesim.agent.configitems import GlobalConfig
+from evesim.agent.controllerconn import Conn, Reply
+from evesim.agent.effects import Hardware
+
+
+@dataclass(slots=True)
+class CloudCounters:
+    """Per-agent success/failure counts of controller requests (``zedcloudMetric``)."""
+
+    success: int = 0
+    failures: int = 0
+    last_success: float = 0.0
+    last_failure: float = 0.0
+    auth_verify_failures: int = 0
+
+    def count(self, reply: Reply, wall: float) -> None:
+        """Account one exchange."""
+        if reply.ok:
+            self.success += 1
+            self.last_success = wall
+        else:
+            self.failures += 1
+            self.last_failure = wall
+            if reply.sender.value in ("sign_verify_fail", "cert_miss", "algo_fail", "hash_size_error"):
+                self.auth_verify_failures += 1
+
+
+@dataclass(slots=True)
+class Zedagent:
+    """What zedagent's tasks share."""
+
+    conn: Conn
+    uuid: str
+    hardware: Hardware
+    device_pem: bytes
+    config: GlobalConfig = field(default_factory=GlobalConfig)
+    config_hash: str = ""
+    config_received_at: float | None = None
+    config_processed_at: float | None = None
+    controller_epoch: int = 0
+    counters: CloudCounters = field(default_factory=CloudCounters)
+    last_uuid_retry: float | None = None

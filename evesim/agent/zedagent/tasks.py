@@ -1,0 +1,91 @@
+"""zedagent's periodic reporting tasks: device/app info, metrics, controller-cert refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from evesim.agent import certfetch
+from evesim.agent import effects as fx
+from evesim.agent import topics
+from evesim.agent.controllerconn import url
+from evesim.agent.zedagent import report
+from evesim.agent.zedagent.deferred import Queue
+from evesim.agent.zedagent.state import Zedagent
+
+AGENT = "zedagent"
+INFO_WATCH = (
+    topics.NODE,
+    topics.GLOBAL_CONFIG,
+    topics.ATTEST,
+    topics.NETWORK,
+    topics.BASEOS_STATUS,
+    topics.INFO_TRIGGER,
+    topics.VAULT,
+)
+
+
+def _jittered(z: Zedagent, key: str, lo: float, hi: float, draw: float) -> float:
+    return z.config.int(key) * (lo + (hi - lo) * draw)
+
+
+def device_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
+    """Send ZInfoDevice when what it reports changes, and every ``timer.deviceinfo.interval`` ±20%."""
+    seen = 0
+    last = b""
+    now = yield fx.Now()
+    due = now + _jittered(z, "timer.deviceinfo.interval", 0.8, 1.2, (yield fx.Random("info")))
+    while True:
+        msg = yield from report.device_info(z)
+        content = msg.dinfo.SerializeToString()
+        now = yield fx.Now()
+        if content != last or now >= due:
+            last = content
+            yield queue.put("device", url("info", z.uuid), msg.SerializeToString())
+            if now >= due:
+                due = now + _jittered(z, "timer.deviceinfo.interval", 0.8, 1.2, (yield fx.Random("info")))
+        seen = yield fx.Wait(INFO_WATCH, seen, max(due - now, 0.0))
+
+
+def app_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
+    """Send ZInfoApp for each app whose status changed."""
+    seen = 0
+    sent: dict[str, topics.AppStatus] = {}
+    while True:
+        seen = yield fx.Wait((topics.APP_STATUS,), seen)
+        apps = (yield fx.Read(topics.APP_STATUS)) or ()
+        wall = yield fx.WallClock()
+        for app in apps:
+            if sent.get(app.uuid) != app:
+                sent[app.uuid] = app
+                yield queue.put(f"app:{app.uuid}", url("info", z.uuid), report.app_info(z, app, wall).SerializeToString())
+
+
+def metrics(z: Zedagent) -> Generator[Any, Any, None]:
+    """Post ZMetricMsg every [0.3, 1.0] × ``timer.metric.interval``; best effort, never retried."""
+    start = yield fx.Now()
+    while True:
+        yield fx.Sleep(_jittered(z, "timer.metric.interval", 0.3, 1.0, (yield fx.Random("metrics"))))
+        wall = yield fx.WallClock()
+        now = yield fx.Now()
+        apps = (yield fx.Read(topics.APP_STATUS)) or ()
+        msg = report.metrics(z, wall, now - start, apps)
+        reply = yield from z.conn.post(url("metrics", z.uuid), msg.SerializeToString())
+        z.counters.count(reply, wall)
+
+
+def cert_refresh(z: Zedagent) -> Generator[Any, Any, None]:
+    """Refetch ``/certs`` every ``timer.cert.interval`` and when the config's cert hash changes."""
+    seen = yield fx.Read(topics.CERT_REFETCH)
+    version = 0
+    while True:
+        version = yield fx.Wait((topics.CERT_REFETCH,), version, float(z.config.int("timer.cert.interval")))
+        roots = yield from certfetch.load_roots()
+        certs = yield from certfetch.fetch(z.conn, roots)
+        if isinstance(certs, str):
+            yield fx.Log(AGENT, "certs_failed", {"error": certs}, "warning")
+            continue
+        if certs != z.conn.controller:
+            z.conn.controller = certs
+            yield fx.Publish(topics.CONTROLLER_CERTS, certs)
+            yield fx.Log(AGENT, "certs_updated", {"trigger": str(seen)})

@@ -1,0 +1,1 @@
+"""Simulated networks: networkx topologies, links with latency/loss/bandwidth, routing, faults."""

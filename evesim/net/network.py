@@ -1,0 +1,117 @@
+"""Routing over up links and what a message experiences on its path.
+
+Simplification: a message's fate is drawn per exchange, not per packet: one-way delay is
+the path latency plus jitter plus size over the bottleneck bandwidth; each loss costs a
+TCP retransmission timeout (1 s, doubling) and too many losses time the exchange out.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import networkx as nx
+
+from evesim.net.link import Link
+
+RTO_S = 1.0
+MAX_RETRANSMITS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class PathStats:
+    """Aggregate of a path: summed latency and jitter, bottleneck bandwidth, combined loss."""
+
+    latency_s: float
+    jitter_s: float
+    bandwidth_bps: float
+    loss: float
+    hops: int
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Outcome of moving bytes one way: delay, or a failure (``"timeout"``)."""
+
+    delay_s: float
+    error: str | None = None
+
+
+def _latency(u: str, v: str, data: dict) -> float | None:
+    link: Link = data["link"]
+    return link.params.latency_s + 1e-9 if link.up else None
+
+
+class Network:
+    """A topology with link state, cached routes and per-path statistics."""
+
+    def __init__(self, graph: nx.Graph) -> None:
+        self.graph = graph
+        self.version = 0
+        self._routes: dict[tuple[str, str], tuple[int, PathStats | None]] = {}
+
+    def link(self, a: str, b: str) -> Link:
+        """The link between two adjacent nodes; KeyError naming them if there is none."""
+        try:
+            return self.graph.edges[a, b]["link"]
+        except KeyError:
+            raise KeyError(f"no link between {a!r} and {b!r}") from None
+
+    def set_up(self, a: str, b: str, up: bool) -> bool:
+        """Bring a link up or down; returns whether anything changed."""
+        link = self.link(a, b)
+        if link.up == up:
+            return False
+        link.up = up
+        self.version += 1
+        return True
+
+    def access_up(self, node: str) -> bool:
+        """True if some link of ``node`` is up (it has carrier)."""
+        return any(data["link"].up for _, _, data in self.graph.edges(node, data=True))
+
+    def path(self, src: str, dst: str) -> PathStats | None:
+        """Stats of the lowest-latency path over up links, None if unreachable (cached)."""
+        key = (src, dst)
+        cached = self._routes.get(key)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        stats = self._compute(src, dst)
+        self._routes[key] = (self.version, stats)
+        return stats
+
+    def _compute(self, src: str, dst: str) -> PathStats | None:
+        try:
+            nodes = nx.shortest_path(self.graph, src, dst, weight=_latency)
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            return None
+        links = [self.graph.edges[a, b]["link"] for a, b in zip(nodes, nodes[1:])]
+        keep = 1.0
+        for link in links:
+            keep *= 1.0 - link.params.loss
+        return PathStats(
+            latency_s=sum(link.params.latency_s for link in links),
+            jitter_s=sum(link.params.jitter_s for link in links),
+            bandwidth_bps=min(link.params.bandwidth_bps for link in links),
+            loss=1.0 - keep,
+            hops=len(links),
+        )
+
+
+def transfer(stats: PathStats, nbytes: int, rng: random.Random, timeout_s: float) -> Transfer:
+    """One-way delivery of ``nbytes`` along a path."""
+    delay = stats.latency_s + nbytes * 8.0 / stats.bandwidth_bps
+    if stats.jitter_s:
+        delay += stats.jitter_s * rng.random()
+    if stats.loss:
+        rto = RTO_S
+        for _ in range(MAX_RETRANSMITS + 1):
+            if rng.random() >= stats.loss:
+                break
+            delay += rto
+            rto *= 2
+        else:
+            return Transfer(timeout_s, "timeout")
+    if delay > timeout_s:
+        return Transfer(timeout_s, "timeout")
+    return Transfer(delay)

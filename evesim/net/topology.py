@@ -1,0 +1,68 @@
+"""Topologies: the graph of devices, switches and routers between them and the controller."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import networkx as nx
+
+from evesim.net.link import Link, LinkParams
+
+CONTROLLER = "controller"
+DATASTORE = "datastore"
+CORE = "core"
+
+
+def add_link(graph: nx.Graph, a: str, b: str, params: LinkParams) -> None:
+    """Connect two nodes (created if missing) with a link."""
+    graph.add_edge(a, b, link=Link(params))
+
+
+def backbone(wan: LinkParams) -> nx.Graph:
+    """The core router with the controller and the datastore behind it."""
+    graph = nx.Graph()
+    graph.add_node(CORE, kind="router")
+    graph.add_node(CONTROLLER, kind="controller")
+    graph.add_node(DATASTORE, kind="datastore")
+    add_link(graph, CORE, CONTROLLER, wan)
+    add_link(graph, CORE, DATASTORE, wan)
+    return graph
+
+
+def star(devices: Sequence[str], access: LinkParams, wan: LinkParams) -> nx.Graph:
+    """Every device on its own access link straight to the core."""
+    graph = backbone(wan)
+    for device in devices:
+        graph.add_node(device, kind="device")
+        add_link(graph, device, CORE, access)
+    return graph
+
+
+def tree(devices: Sequence[str], sites: int, access: LinkParams, uplink: LinkParams, wan: LinkParams) -> nx.Graph:
+    """Devices spread round-robin over ``sites`` site routers, each uplinked to the core."""
+    if sites < 1:
+        raise ValueError("a tree needs at least one site")
+    graph = backbone(wan)
+    for s in range(sites):
+        graph.add_node(f"site-{s}", kind="router")
+        add_link(graph, f"site-{s}", CORE, uplink)
+    for i, device in enumerate(devices):
+        graph.add_node(device, kind="device")
+        add_link(graph, device, f"site-{i % sites}", access)
+    return graph
+
+
+def mesh(devices: Sequence[str], routers: int, degree: int, seed: int,
+         access: LinkParams, backbone_link: LinkParams, wan: LinkParams) -> nx.Graph:
+    """A random connected mesh of routers (one of them the core); devices attach round-robin."""
+    if routers < 2:
+        raise ValueError("a mesh needs at least two routers")
+    shape = nx.connected_watts_strogatz_graph(routers, min(max(degree, 2), routers - 1), 0.3, seed=seed)
+    graph = backbone(wan)
+    names = [CORE] + [f"router-{r}" for r in range(1, routers)]
+    for a, b in sorted(shape.edges()):
+        add_link(graph, names[a], names[b], backbone_link)
+    for i, device in enumerate(devices):
+        graph.add_node(device, kind="device")
+        add_link(graph, device, names[i % routers], access)
+    return graph

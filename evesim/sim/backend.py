@@ -1,0 +1,202 @@
+"""The ``sim`` backend: performs agents' effects against the modelled device, network and controller.
+
+Instant effects are plain functions; timed ones are generators that yield SimPy events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from evesim.agent import effects as fx
+from evesim.sim import transport
+
+if TYPE_CHECKING:
+    from evesim.sim.device import SimDevice
+
+Instant = Callable[["SimDevice", Any], Any]
+Timed = Callable[["SimDevice", Any], Generator[simpy.Event, Any, Any]]
+
+
+# ---------------------------------------------------------------- instant effects
+
+
+def _now(dev: SimDevice, eff: fx.Now) -> float:
+    return dev.world.env.now - dev.booted_at
+
+
+def _wall(dev: SimDevice, eff: fx.WallClock) -> float:
+    return dev.world.epoch + dev.world.env.now + dev.clock_offset
+
+
+def _random(dev: SimDevice, eff: fx.Random) -> float:
+    return dev.rng(eff.stream).random()
+
+
+def _link(dev: SimDevice, eff: fx.LinkStatus) -> fx.Link:
+    return fx.Link(dev.carrier, dev.address)
+
+
+def _read(dev: SimDevice, eff: fx.ReadFile) -> bytes | None:
+    return dev.hw.fs.read(eff.path)
+
+
+def _write(dev: SimDevice, eff: fx.WriteFile) -> None:
+    if eff.keep_bak:
+        dev.hw.fs.write_rename(eff.path, eff.data)
+    else:
+        dev.write_durable(eff.path, eff.data)
+
+
+def _remove(dev: SimDevice, eff: fx.RemoveFile) -> None:
+    dev.remove_durable(eff.path)
+
+
+def _sign(dev: SimDevice, eff: fx.Sign) -> bytes:
+    return dev.sign(eff.key, eff.data)
+
+
+def _hardware(dev: SimDevice, eff: fx.HardwareInfo) -> fx.Hardware:
+    return dev.hardware_facts()
+
+
+def _device_certs(dev: SimDevice, eff: fx.DeviceCerts) -> tuple[tuple[int, bytes], ...]:
+    return dev.attestation_certs()
+
+
+def _partitions(dev: SimDevice, eff: fx.Partitions) -> fx.PartitionView:
+    return dev.partition_view()
+
+
+def _publish(dev: SimDevice, eff: fx.Publish) -> None:
+    dev.bus.publish(eff.topic, eff.value)
+    dev.on_publish(eff.topic, eff.value)
+
+
+def _read_topic(dev: SimDevice, eff: fx.Read) -> Any:
+    return dev.bus.get(eff.topic)
+
+
+def _spawn(dev: SimDevice, eff: fx.Spawn) -> None:
+    dev.start_agent(eff.name, eff.process)
+
+
+def _log(dev: SimDevice, eff: fx.Log) -> None:
+    dev.record(eff.agent, eff.kind, eff.fields, eff.severity)
+
+
+def _drain(dev: SimDevice, eff: fx.DrainLogs) -> list[fx.LogRecord]:
+    out = []
+    while dev.log_buffer and len(out) < eff.limit:
+        out.append(dev.log_buffer.popleft())
+    return out
+
+
+INSTANT: dict[type, Instant] = {
+    fx.Now: _now,
+    fx.WallClock: _wall,
+    fx.Random: _random,
+    fx.LinkStatus: _link,
+    fx.ReadFile: _read,
+    fx.WriteFile: _write,
+    fx.RemoveFile: _remove,
+    fx.Sign: _sign,
+    fx.HardwareInfo: _hardware,
+    fx.DeviceCerts: _device_certs,
+    fx.Partitions: _partitions,
+    fx.Publish: _publish,
+    fx.Read: _read_topic,
+    fx.Spawn: _spawn,
+    fx.Log: _log,
+    fx.DrainLogs: _drain,
+}
+
+
+# ---------------------------------------------------------------- timed effects
+
+
+MIN_WAIT_S = 1e-3
+"""Shortest timed wait: keeps float rounding of deadlines from stalling simulated time."""
+
+
+def _duration(seconds: float) -> float:
+    return 0.0 if seconds <= 0.0 else max(seconds, MIN_WAIT_S)
+
+
+def _sleep(dev: SimDevice, eff: fx.Sleep) -> Generator[simpy.Event, Any, None]:
+    yield dev.world.env.timeout(_duration(eff.seconds))
+
+
+def _request(dev: SimDevice, eff: fx.Request) -> Generator[simpy.Event, Any, fx.Response]:
+    out = transport.exchange(dev, eff)
+    yield dev.world.env.timeout(out.delay_s)
+    return out.response
+
+
+def _wait(dev: SimDevice, eff: fx.Wait) -> Generator[simpy.Event, Any, int]:
+    env = dev.world.env
+    event = env.event()
+    waiter = dev.bus.wait(eff.topics, eff.since, event.succeed)
+    if waiter is not None and eff.timeout is not None:
+        env.timeout(_duration(eff.timeout)).callbacks.append(lambda _: dev.bus.expire(waiter))
+    return (yield event)
+
+
+def _reboot(dev: SimDevice, eff: fx.Reboot) -> Generator[simpy.Event, Any, None]:
+    dev.request_reset("soft", eff.reason)
+    yield dev.world.env.event()
+
+
+def _poweroff(dev: SimDevice, eff: fx.PowerOff) -> Generator[simpy.Event, Any, None]:
+    dev.request_poweroff(eff.reason)
+    yield dev.world.env.event()
+
+
+def _delegate(method: str) -> Timed:
+    """A timed effect the device model performs itself (hardware with its own timing)."""
+
+    def handler(dev: SimDevice, eff: Any) -> Generator[simpy.Event, Any, Any]:
+        return (yield from getattr(dev, method)(eff))
+
+    return handler
+
+
+TIMED: dict[type, Timed] = {
+    fx.Sleep: _sleep,
+    fx.Request: _request,
+    fx.Wait: _wait,
+    fx.Reboot: _reboot,
+    fx.PowerOff: _poweroff,
+    fx.CreateDeviceIdentity: _delegate("create_identity"),
+    fx.Quote: _delegate("quote"),
+    fx.SealKey: _delegate("seal"),
+    fx.UnsealKey: _delegate("unseal"),
+    fx.SetPartitionState: _delegate("set_partition_state"),
+    fx.WritePartition: _delegate("write_partition"),
+    fx.Download: _delegate("download"),
+}
+
+
+def drive(dev: SimDevice, gen: Generator[Any, Any, Any]) -> Generator[simpy.Event, Any, None]:
+    """Run one agent generator as a SimPy process body; a device reset interrupts it."""
+    send = gen.send
+    instant = INSTANT
+    result: Any = None
+    try:
+        while True:
+            effect = send(result)
+            handler = instant.get(effect.__class__)
+            if handler is not None:
+                result = handler(dev, effect)
+            else:
+                timed = TIMED.get(effect.__class__)
+                if timed is None:
+                    raise TypeError(f"the sim backend cannot perform {effect!r}")
+                result = yield from timed(dev, effect)
+    except StopIteration:
+        return
+    except simpy.Interrupt:
+        gen.close()
+

@@ -1,0 +1,83 @@
+"""The controller as the simulated network sees it: workers, service time, outages, fault rules.
+
+The service core handles the request when it arrives; the answer leaves when a worker has
+served it (M/D/c queue on a heap of worker free times).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from evesim.controller import Controller, Reply
+
+
+@dataclass(slots=True)
+class FaultRule:
+    """evetest's controller fault: match method + path suffix, then answer ``status``, close or delay.
+
+    ``count`` limits how many requests it hits (None = unlimited); ``start``/``end`` bound it in
+    simulated seconds.
+    """
+
+    action: str
+    method: str = ""
+    path_suffix: str = ""
+    status: int = 503
+    delay_s: float = 0.0
+    count: int | None = None
+    start: float = 0.0
+    end: float = float("inf")
+
+    def matches(self, method: str, path: str, now: float) -> bool:
+        """True if this rule applies to the request now."""
+        if self.count is not None and self.count <= 0:
+            return False
+        if not self.start <= now < self.end:
+            return False
+        return (not self.method or self.method == method) and path.endswith(self.path_suffix)
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """What happened at the controller: when the answer leaves, and the answer or a failure."""
+
+    done_at: float
+    reply: Reply | None
+    error: str | None = None
+
+
+class SimController:
+    """A controller service core behind a bounded pool of workers."""
+
+    def __init__(self, core: Controller, workers: int = 8, service_time_s: float = 0.002) -> None:
+        if workers < 1:
+            raise ValueError("the controller needs at least one worker")
+        self.core = core
+        self.service_time_s = service_time_s
+        self.free_at = [0.0] * workers
+        self.up = True
+        self.rules: list[FaultRule] = []
+        self.served = 0
+        self.max_wait_s = 0.0
+
+    def serve(self, arrival: float, method: str, path: str, body: bytes) -> Served:
+        """Handle one request arriving at ``arrival``."""
+        if not self.up:
+            return Served(arrival, None, "refused")
+        delay = 0.0
+        rule = next((r for r in self.rules if r.matches(method, path, arrival)), None)
+        if rule is not None:
+            if rule.count is not None:
+                rule.count -= 1
+            if rule.action == "close":
+                return Served(arrival, None, "reset")
+            if rule.action == "status":
+                return Served(arrival, Reply(rule.status))
+            delay = rule.delay_s
+        start = max(arrival, heapq.heappop(self.free_at))
+        done = start + self.service_time_s
+        heapq.heappush(self.free_at, done)
+        self.served += 1
+        self.max_wait_s = max(self.max_wait_s, start - arrival)
+        return Served(done + delay, self.core.handle(method, path, body))

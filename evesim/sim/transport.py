@@ -1,0 +1,59 @@
+"""Carrying a device's requests over the simulated network to the controller and datastores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from evesim.agent import effects as fx
+from evesim.net.network import transfer
+from evesim.net.topology import CONTROLLER
+
+if TYPE_CHECKING:
+    from evesim.sim.device import SimDevice
+
+HTTP_OVERHEAD_BYTES = 600
+"""Headers, TLS records and TCP/IP framing added to each request and each response."""
+DIAL_TIMEOUT_S = 10.0
+"""EVE's ``timer.dial.timeout``: a TCP connect with no answer fails after this long."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """How long a request takes from the device's point of view, and what it gets."""
+
+    delay_s: float
+    response: fx.Response
+
+
+def _fail(delay: float, error: str) -> Exchange:
+    return Exchange(delay, fx.Response(None, error=error))
+
+
+def exchange(device: SimDevice, request: fx.Request) -> Exchange:
+    """Send one request to the controller and bring back its answer (or a transport error)."""
+    world = device.world
+    if not device.has_address:
+        return _fail(0.0, "unreachable")
+    if device.running_image is not None and "no_controller" in device.running_image.defects:
+        return _fail(DIAL_TIMEOUT_S, "timeout")
+    stats = world.net.path(device.node, CONTROLLER)
+    if stats is None:
+        return _fail(min(DIAL_TIMEOUT_S, request.timeout), "timeout")
+    rng = device.rng("net")
+    body = request.body or b""
+    up = transfer(stats, len(body) + HTTP_OVERHEAD_BYTES, rng, request.timeout)
+    device.tx_bytes += len(body) + HTTP_OVERHEAD_BYTES
+    if up.error:
+        return _fail(up.delay_s, up.error)
+    now = world.env.now
+    served = world.controller.serve(now + up.delay_s, request.method, request.path, body)
+    if served.reply is None:
+        return _fail(served.done_at - now + stats.latency_s, served.error or "reset")
+    reply = served.reply
+    down = transfer(stats, len(reply.body) + HTTP_OVERHEAD_BYTES, rng, request.timeout)
+    total = served.done_at - now + down.delay_s
+    if down.error or total > request.timeout:
+        return _fail(request.timeout, "timeout")
+    device.rx_bytes += len(reply.body) + HTTP_OVERHEAD_BYTES
+    return Exchange(total, fx.Response(reply.status, reply.body, reply.content_type))

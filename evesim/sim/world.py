@@ -1,0 +1,180 @@
+"""The world: one SimPy environment with a network, a controller and a fleet of devices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import simpy
+
+from evesim.agent.device import Settings
+from evesim.api import certs
+from evesim.api.envelope import CryptoMode
+from evesim.controller import Controller, ControllerIdentity, Policy
+from evesim.controller.stores import MemoryStore
+from evesim.hw import board as boards
+from evesim.hw.image import EveImage
+from evesim.net import topology
+from evesim.net.link import LinkParams
+from evesim.net.network import Network, transfer
+from evesim.sim import rng
+from evesim.sim.device import SimDevice
+from evesim.sim.events import EventLog
+from evesim.sim.service import SimController
+
+EPOCH = 1_780_272_000.0
+"""Unix time of simulated t=0 (2026-06-01T00:00:00Z)."""
+SERVER = "controller.evesim.test:443"
+IMAGE_URL = "https://datastore.evesim.test/eve/{version}/rootfs.img"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A set of identical devices."""
+
+    name: str
+    count: int
+    board: str = "generic-x86"
+    version: str = "14.5.1"
+    image_size: int = 300_000_000
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """Everything a world is built from (the scenario layer fills it)."""
+
+    seed: int = 1
+    groups: tuple[Group, ...] = (Group("fleet", 10),)
+    crypto: CryptoMode = CryptoMode.TRUSTED
+    config_items: dict[str, str] = field(default_factory=dict)
+    workers: int = 16
+    service_time_s: float = 0.002
+    datastore_bps: float = 10e9
+    power_on_spread_s: float = 60.0
+    access: LinkParams = LinkParams(latency_s=0.010, jitter_s=0.005, bandwidth_bps=50e6)
+    wan: LinkParams = LinkParams(latency_s=0.020, jitter_s=0.002, bandwidth_bps=10e9)
+    topology: Callable[[list[str], LinkParams, LinkParams], nx.Graph] | None = None
+    require_integrity_token: bool = True
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """What every device's CONFIG partition holds (shared bytes)."""
+
+    server: bytes
+    root_pem: bytes
+    onboard_cert_pem: bytes
+    onboard_key_pem: bytes
+    onboard_key: Any
+
+
+class World:
+    """A runnable simulation."""
+
+    def __init__(self, spec: WorldSpec) -> None:
+        self.spec = spec
+        self.seed = spec.seed
+        self.epoch = EPOCH
+        self.env = simpy.Environment()
+        self.log = EventLog()
+        self.settings = Settings(crypto=spec.crypto)
+        identity = ControllerIdentity.generate(seed=rng.seed_bytes(spec.seed, "controller"))
+        onboard = certs.issue("evesim test fleet", certs.Usage.ONBOARDING, seed=rng.seed_bytes(spec.seed, "onboard"))
+        self.bootstrap = Bootstrap(SERVER.encode(), identity.root_pem, onboard.cert_pem, onboard.key_pem, onboard.key)
+        core = Controller(
+            store=MemoryStore(), identity=identity, crypto=spec.crypto, clock=self.wall_clock,
+            rng=rng.stream(spec.seed, "controller"),
+            policy=Policy(require_integrity_token=spec.require_integrity_token,
+                          default_config_items=dict(spec.config_items)),
+        )
+        core.onboard_add(onboard.cert_pem, ["*"])
+        self.controller = SimController(core, spec.workers, spec.service_time_s)
+        self.images: dict[str, EveImage] = {}
+        names = [f"{g.name}-{i:05d}" for g in spec.groups for i in range(g.count)]
+        build = spec.topology or (lambda devs, access, wan: topology.star(devs, access, wan))
+        self.net = Network(build(names, spec.access, spec.wan))
+        self._link_events: dict[str, simpy.Event] = {}
+        self.downloads = 0
+        """Downloads in progress (they share the datastore's capacity)."""
+        self.devices: list[SimDevice] = []
+        self._build_devices()
+
+    # -------------------------------------------------------------- construction
+
+    def _build_devices(self) -> None:
+        for group in self.spec.groups:
+            profile = boards.get(group.board)
+            image = self.publish_image(group.version, group.image_size)
+            for i in range(group.count):
+                index = len(self.devices)
+                name = f"{group.name}-{i:05d}"
+                serial = f"SN{self.seed:04d}{index:06d}"
+                self.devices.append(SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}"))
+
+    def publish_image(self, version: str, size_bytes: int, defects: frozenset[str] = frozenset()) -> EveImage:
+        """Put an EVE image on the datastore; returns it (its URL is ``image_url(version)``)."""
+        image = EveImage.make(version, size_bytes, defects)
+        self.images[self.image_url(version)] = image
+        return image
+
+    @staticmethod
+    def image_url(version: str) -> str:
+        """Where the datastore serves an EVE version."""
+        return IMAGE_URL.format(version=version)
+
+    def wall_clock(self) -> float:
+        """Unix time of the world (the controller's clock)."""
+        return self.epoch + self.env.now
+
+    @property
+    def core(self) -> Controller:
+        """The controller's service core."""
+        return self.controller.core
+
+    # -------------------------------------------------------------- running
+
+    def start(self) -> None:
+        """Power every device on, spread over ``power_on_spread_s``."""
+        spread = self.spec.power_on_spread_s
+        for device in self.devices:
+            delay = rng.stream(self.seed, device.name, "power-on").random() * spread
+            self.at(delay, device.power_on)
+
+    def at(self, delay: float, action: Callable[[], Any]) -> None:
+        """Call ``action`` after ``delay`` simulated seconds."""
+        self.env.timeout(max(delay, 0.0)).callbacks.append(lambda _: action())
+
+    def run(self, until: float) -> None:
+        """Advance simulated time to ``until`` seconds."""
+        self.env.run(until=until)
+
+    # -------------------------------------------------------------- network services for devices
+
+    def link_changed(self, node: str) -> simpy.Event:
+        """An event that fires the next time a link of ``node`` goes up or down."""
+        event = self._link_events.get(node)
+        if event is None or event.triggered:
+            event = self._link_events[node] = self.env.event()
+        return event
+
+    def set_link(self, a: str, b: str, up: bool) -> None:
+        """Bring the link between two nodes up or down (a fault or its repair)."""
+        if self.net.set_up(a, b, up):
+            self.log.append(self.env.now, "world", "net", "link", {"a": a, "b": b, "up": up})
+            for node in (a, b):
+                event = self._link_events.pop(node, None)
+                if event is not None and not event.triggered:
+                    event.succeed()
+
+    def datastore_chunk_delay(self, device: SimDevice, nbytes: int) -> float | None:
+        """Seconds to fetch ``nbytes`` from the datastore, sharing its capacity; None if unreachable."""
+        if not device.has_address:
+            return None
+        stats = self.net.path(device.node, topology.DATASTORE)
+        if stats is None:
+            return None
+        share = min(stats.bandwidth_bps, self.spec.datastore_bps / max(self.downloads, 1))
+        result = transfer(stats, 0, device.rng("net"), 3600.0)
+        return result.delay_s + nbytes * 8.0 / share
