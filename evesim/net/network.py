@@ -49,6 +49,11 @@ class Network:
         self.graph = graph
         self.version = 0
         self._routes: dict[tuple[str, str], tuple[int, PathStats | None]] = {}
+        self._up_links: dict[str, int] = {node: 0 for node in graph.nodes}
+        for a, b, data in graph.edges(data=True):
+            if data["link"].up:
+                self._up_links[a] += 1
+                self._up_links[b] += 1
 
     def link(self, a: str, b: str) -> Link:
         """The link between two adjacent nodes; KeyError naming them if there is none."""
@@ -64,11 +69,14 @@ class Network:
             return False
         link.up = up
         self.version += 1
+        step = 1 if up else -1
+        self._up_links[a] += step
+        self._up_links[b] += step
         return True
 
     def access_up(self, node: str) -> bool:
         """True if some link of ``node`` is up (it has carrier)."""
-        return any(data["link"].up for _, _, data in self.graph.edges(node, data=True))
+        return self._up_links.get(node, 0) > 0
 
     def path(self, src: str, dst: str) -> PathStats | None:
         """Stats of the lowest-latency path over up links, None if unreachable (cached)."""

@@ -129,12 +129,6 @@ def _sleep(dev: SimDevice, eff: fx.Sleep) -> Generator[simpy.Event, Any, None]:
     yield dev.world.env.timeout(_duration(eff.seconds))
 
 
-def _request(dev: SimDevice, eff: fx.Request) -> Generator[simpy.Event, Any, fx.Response]:
-    out = transport.exchange(dev, eff)
-    yield dev.world.env.timeout(out.delay_s)
-    return out.response
-
-
 def _wait(dev: SimDevice, eff: fx.Wait) -> Generator[simpy.Event, Any, int]:
     env = dev.world.env
     event = env.event()
@@ -165,7 +159,6 @@ def _delegate(method: str) -> Timed:
 
 TIMED: dict[type, Timed] = {
     fx.Sleep: _sleep,
-    fx.Request: _request,
     fx.Wait: _wait,
     fx.Reboot: _reboot,
     fx.PowerOff: _poweroff,
@@ -179,19 +172,45 @@ TIMED: dict[type, Timed] = {
 }
 
 
+LAZY_LATENCY_S = 1.0
+"""Round trips up to this long are not waited for at once but added to the process's next sleep."""
+
+
 def drive(dev: SimDevice, gen: Generator[Any, Any, Any]) -> Generator[simpy.Event, Any, None]:
-    """Run one agent generator as a SimPy process body; a device reset interrupts it."""
+    """Run one agent generator as a SimPy process body; a device reset interrupts it.
+
+    Simplification (for speed): a short round trip returns its response at once and its
+    duration is owed, then paid with the process's next timed effect, so the agent acts on
+    an answer up to ``LAZY_LATENCY_S`` early. Longer exchanges (queues, timeouts) are waited.
+    """
     send = gen.send
     instant = INSTANT
+    timeout = dev.world.env.timeout
+    exchange = transport.exchange
+    debt = 0.0
     result: Any = None
     try:
         while True:
             effect = send(result)
-            handler = instant.get(effect.__class__)
+            cls = effect.__class__
+            handler = instant.get(cls)
             if handler is not None:
                 result = handler(dev, effect)
+            elif cls is fx.Request:
+                out = exchange(dev, effect)
+                result = out.response
+                debt += out.delay_s
+                if debt > LAZY_LATENCY_S:
+                    yield timeout(debt)
+                    debt = 0.0
+            elif cls is fx.Sleep:
+                yield timeout(_duration(effect.seconds) + debt)
+                debt = 0.0
             else:
-                timed = TIMED.get(effect.__class__)
+                if debt:
+                    yield timeout(debt)
+                    debt = 0.0
+                timed = TIMED.get(cls)
                 if timed is None:
                     raise TypeError(f"the sim backend cannot perform {effect!r}")
                 result = yield from timed(dev, effect)
@@ -199,4 +218,3 @@ def drive(dev: SimDevice, gen: Generator[Any, Any, Any]) -> Generator[simpy.Even
         return
     except simpy.Interrupt:
         gen.close()
-

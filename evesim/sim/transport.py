@@ -42,18 +42,20 @@ def exchange(device: SimDevice, request: fx.Request) -> Exchange:
         return _fail(min(DIAL_TIMEOUT_S, request.timeout), "timeout")
     rng = device.rng("net")
     body = request.body or b""
-    up = transfer(stats, len(body) + HTTP_OVERHEAD_BYTES, rng, request.timeout)
-    device.tx_bytes += len(body) + HTTP_OVERHEAD_BYTES
+    sent = len(body) + HTTP_OVERHEAD_BYTES
+    up = transfer(stats, sent, rng, request.timeout)
+    device.tx_bytes += sent
     if up.error:
         return _fail(up.delay_s, up.error)
     now = world.env.now
     served = world.controller.serve(now + up.delay_s, request.method, request.path, body)
-    if served.reply is None:
-        return _fail(served.done_at - now + stats.latency_s, served.error or "reset")
     reply = served.reply
-    down = transfer(stats, len(reply.body) + HTTP_OVERHEAD_BYTES, rng, request.timeout)
+    if reply is None:
+        return _fail(served.done_at - now + stats.latency_s, served.error or "reset")
+    received = len(reply.body) + HTTP_OVERHEAD_BYTES
+    down = transfer(stats, received, rng, request.timeout)
     total = served.done_at - now + down.delay_s
     if down.error or total > request.timeout:
         return _fail(request.timeout, "timeout")
-    device.rx_bytes += len(reply.body) + HTTP_OVERHEAD_BYTES
+    device.rx_bytes += received
     return Exchange(total, fx.Response(reply.status, reply.body, reply.content_type))

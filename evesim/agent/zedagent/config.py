@@ -50,7 +50,7 @@ class ConfigTask:
         attest = yield fx.Read(topics.ATTEST)
         self.token_used = attest.token if attest else b""
         request = pb.config.ConfigRequest(configHash=self.z.config_hash, integrity_token=self.token_used)
-        reply = yield from self.z.conn.post(url("config", self.z.uuid), request.SerializeToString())
+        reply = yield from self.z.conn.post(url("config", self.z.uuid), request.SerializeToString(), reuse=True)
         wall = yield fx.WallClock()
         now = yield fx.Now()
         self.z.counters.count(reply, wall)
