@@ -5,10 +5,14 @@ from __future__ import annotations
 import typer
 
 from evesim.controller.cli import app as controller_app
+from evesim.scenario.cli import run_command, schema_command, validate_command
 
 app = typer.Typer(
     help="evesim: a simulation-first digital twin of a fleet of LF Edge EVE devices.", no_args_is_help=True
 )
+app.command("run")(run_command)
+app.command("validate")(validate_command)
+app.command("schema")(schema_command)
 app.add_typer(controller_app, name="controller")
 
 

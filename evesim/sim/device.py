@@ -47,6 +47,7 @@ class SimDevice:
         self.name = name
         self.node = node
         self.serial = serial
+        self.group = ""
         self.hw = DeviceHardware(board, rng.seed_bytes(world.seed, name, "hw"), image, serial)
         self._rngs: dict[str, random.Random] = {}
         self.bus = Bus()
@@ -276,8 +277,9 @@ class SimDevice:
         if topic == topics.LED and value != self.led:
             self.led = value
             self.record("ledmanager", "led", {"blinks": int(value), "state": value.name})
-        elif topic == topics.ONBOARDING and value is not None:
+        elif topic == topics.ONBOARDING and value is not None and value.uuid != self.uuid:
             self.uuid = value.uuid
+            self.world.device_onboarded(self)
 
     def hang(self, agent: str) -> None:
         """Fault: ``agent`` stops touching its watchdog file; the software watchdog reboots the device."""

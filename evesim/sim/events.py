@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,14 +40,21 @@ class EventLog:
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.counts: dict[str, int] = {}
+        self._listeners: list[Callable[[Event], bool]] = []
 
     def append(self, time: float, device: str, agent: str, kind: str,
                fields: Mapping[str, Any] | None = None, severity: str = "info") -> Event:
-        """Record an event."""
+        """Record an event and offer it to the listeners."""
         event = Event(round(time, 6), device, agent, kind, severity, _json(fields or {}))
         self.events.append(event)
         self.counts[kind] = self.counts.get(kind, 0) + 1
+        if self._listeners:
+            self._listeners = [fn for fn in self._listeners if not fn(event)]
         return event
+
+    def listen(self, listener: Callable[[Event], bool]) -> None:
+        """Call ``listener`` with every new event until it returns True."""
+        self._listeners.append(listener)
 
     def __len__(self) -> int:
         return len(self.events)

@@ -38,7 +38,16 @@ class Group:
     count: int
     board: str = "generic-x86"
     version: str = "14.5.1"
-    image_size: int = 300_000_000
+    config_items: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """An EVE image the datastore serves."""
+
+    version: str
+    size_bytes: int = 300_000_000
+    defects: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class WorldSpec:
 
     seed: int = 1
     groups: tuple[Group, ...] = (Group("fleet", 10),)
+    images: tuple[ImageSpec, ...] = ()
     crypto: CryptoMode = CryptoMode.TRUSTED
     config_items: dict[str, str] = field(default_factory=dict)
     workers: int = 16
@@ -55,7 +65,8 @@ class WorldSpec:
     power_on_spread_s: float = 60.0
     access: LinkParams = LinkParams(latency_s=0.010, jitter_s=0.005, bandwidth_bps=50e6)
     wan: LinkParams = LinkParams(latency_s=0.020, jitter_s=0.002, bandwidth_bps=10e9)
-    topology: Callable[[list[str], LinkParams, LinkParams], nx.Graph] | None = None
+    topology: Callable[[list[str]], nx.Graph] | None = None
+    """Builds the graph from the device names; default: a star of ``access`` links behind a ``wan``."""
     require_integrity_token: bool = True
 
 
@@ -93,25 +104,33 @@ class World:
         self.controller = SimController(core, spec.workers, spec.service_time_s)
         self.images: dict[str, EveImage] = {}
         names = [f"{g.name}-{i:05d}" for g in spec.groups for i in range(g.count)]
-        build = spec.topology or (lambda devs, access, wan: topology.star(devs, access, wan))
-        self.net = Network(build(names, spec.access, spec.wan))
+        build = spec.topology or (lambda devs: topology.star(devs, spec.access, spec.wan))
+        self.net = Network(build(names))
         self._link_events: dict[str, simpy.Event] = {}
         self.downloads = 0
         """Downloads in progress (they share the datastore's capacity)."""
         self.devices: list[SimDevice] = []
+        self._pending: dict[str, list[Callable[[str], Any]]] = {}
         self._build_devices()
 
     # -------------------------------------------------------------- construction
 
     def _build_devices(self) -> None:
+        for spec in self.spec.images:
+            self.publish_image(spec.version, spec.size_bytes, spec.defects)
         for group in self.spec.groups:
             profile = boards.get(group.board)
-            image = self.publish_image(group.version, group.image_size)
+            image = self.images.get(self.image_url(group.version)) or self.publish_image(group.version, 300_000_000)
             for i in range(group.count):
                 index = len(self.devices)
                 name = f"{group.name}-{i:05d}"
                 serial = f"SN{self.seed:04d}{index:06d}"
-                self.devices.append(SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}"))
+                device = SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}")
+                device.group = group.name
+                self.devices.append(device)
+                if group.config_items:
+                    items = dict(group.config_items)
+                    self.for_device(device, lambda uuid, items=items: self.core.set_config_items(uuid, items))
 
     def publish_image(self, version: str, size_bytes: int, defects: frozenset[str] = frozenset()) -> EveImage:
         """Put an EVE image on the datastore; returns it (its URL is ``image_url(version)``)."""
@@ -141,6 +160,24 @@ class World:
         for device in self.devices:
             delay = rng.stream(self.seed, device.name, "power-on").random() * spread
             self.at(delay, device.power_on)
+
+    def set_controller_up(self, up: bool) -> None:
+        """Start or stop the controller service."""
+        if self.controller.up != up:
+            self.controller.up = up
+            self.log.append(self.env.now, "world", "controller", "controller_up" if up else "controller_down")
+
+    def for_device(self, device: SimDevice, action: Callable[[str], Any]) -> None:
+        """Do a controller-side ``action(uuid)`` for a device now, or once it has onboarded."""
+        if device.uuid:
+            action(device.uuid)
+        else:
+            self._pending.setdefault(device.name, []).append(action)
+
+    def device_onboarded(self, device: SimDevice) -> None:
+        """Called when a device learns its UUID: apply what was waiting for it."""
+        for action in self._pending.pop(device.name, []):
+            action(device.uuid)
 
     def at(self, delay: float, action: Callable[[], Any]) -> None:
         """Call ``action`` after ``delay`` simulated seconds."""

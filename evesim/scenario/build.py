@@ -1,0 +1,58 @@
+"""From a validated ``Scenario`` to a ``World`` ready to run."""
+
+from __future__ import annotations
+
+from evesim.api.envelope import CryptoMode
+from evesim.net import topology
+from evesim.net.link import LinkParams
+from evesim.scenario import model
+from evesim.sim.service import FaultRule
+from evesim.sim.world import Group, ImageSpec, World, WorldSpec
+
+
+def link(spec: model.Link) -> LinkParams:
+    """Network-layer link parameters from the scenario's."""
+    return LinkParams(spec.latency, spec.jitter, spec.bandwidth, spec.loss)
+
+
+def fault_rule(spec: model.FaultRule, start: float = 0.0, end: float | None = None) -> FaultRule:
+    """A controller fault rule, its window shifted to start at ``start`` if given."""
+    begin = spec.start + start
+    stop = end if end is not None else (spec.end + start if spec.end is not None else float("inf"))
+    return FaultRule(spec.action, spec.method, spec.path, spec.status, spec.delay, spec.count, begin, stop)
+
+
+def _topology(net: model.Network, seed: int):
+    access, wan = link(net.access), link(net.wan)
+    if net.topology == "tree":
+        return lambda names: topology.tree(names, net.sites, access, link(net.uplink), wan)
+    if net.topology == "mesh":
+        return lambda names: topology.mesh(names, net.routers, net.degree, seed, access, link(net.backbone), wan)
+    return lambda names: topology.star(names, access, wan)
+
+
+def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
+    """The world a scenario describes (``seed`` overrides the scenario's)."""
+    seed = scenario.seed if seed is None else seed
+    return WorldSpec(
+        seed=seed,
+        groups=tuple(Group(g.name, g.count, g.board, g.version, dict(g.config_items)) for g in scenario.fleet),
+        images=tuple(ImageSpec(i.version, i.size, frozenset(i.defects)) for i in scenario.images),
+        crypto=CryptoMode(scenario.crypto),
+        config_items=dict(scenario.config_items),
+        workers=scenario.controller.workers,
+        service_time_s=scenario.controller.service_time,
+        datastore_bps=scenario.network.datastore_bandwidth,
+        power_on_spread_s=scenario.power_on_spread,
+        access=link(scenario.network.access),
+        wan=link(scenario.network.wan),
+        topology=_topology(scenario.network, seed),
+        require_integrity_token=scenario.controller.require_integrity_token,
+    )
+
+
+def world(scenario: model.Scenario, seed: int | None = None) -> World:
+    """Build the world, with the controller's standing fault rules armed."""
+    built = World(world_spec(scenario, seed))
+    built.controller.rules.extend(fault_rule(rule) for rule in scenario.controller.faults)
+    return built

@@ -1,0 +1,118 @@
+"""``evesim run``, ``evesim validate`` and ``evesim schema``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from evesim.scenario import loader, model
+from evesim.scenario.run import RunResult, run
+
+console = Console(stderr=True)
+out_console = Console()
+
+
+def _overrides(values: list[str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected key=value, got {item!r}", param_hint="--set")
+        parsed[key] = yaml.safe_load(raw) if raw else ""
+    return parsed
+
+
+def _load(file: Path, sets: list[str]) -> loader.Loaded:
+    try:
+        return loader.load(file, _overrides(sets))
+    except loader.ScenarioError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]error[/red] {problem}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _hms(seconds: float) -> str:
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return (f"{days}d " if days else "") + f"{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def _print_summary(result: RunResult) -> None:
+    summary = result.summary()
+    table = Table(title=f"{summary['scenario']} (seed {summary['seed']})", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("simulated", _hms(summary["duration_s"]))
+    table.add_row("wall time", f"{summary['wall_s']:.1f} s ({summary['speedup']}x real time)")
+    table.add_row("devices", str(summary["devices"]))
+    table.add_row("onboarded", str(summary["onboarded"]))
+    table.add_row("bricked", str(summary["bricked"]))
+    for state, count in summary["states"].items():
+        table.add_row(f"state {state}", str(count))
+    for version, count in summary["versions"].items():
+        table.add_row(f"running {version or '-'}", str(count))
+    for name, count in summary.get("outcomes", {}).items():
+        table.add_row(f"outcome {name}", str(count))
+    table.add_row("controller requests", str(summary["controller"]["requests"]))
+    table.add_row("events logged", str(summary["events"]))
+    out_console.print(table)
+    for exp in summary["expectations"]:
+        mark = "[green]PASS[/green]" if exp["passed"] else "[red]FAIL[/red]"
+        out_console.print(f"{mark} {exp['name']}: {exp['detail']}", highlight=False)
+
+
+def run_command(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    seed: Annotated[Optional[int], typer.Option(help="Override the scenario's seed.")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
+    out: Annotated[Optional[Path], typer.Option(help="Write summary.json and Parquet outputs here.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid."""
+    loaded = _load(file, set_)
+    used_seed = loaded.scenario.seed if seed is None else seed
+    console.print(f"running {loaded.scenario.name} ({file}) with seed {used_seed}", highlight=False)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rate]}"),
+                  TimeElapsedColumn(), console=console, disable=quiet, transient=True) as progress:
+        task = progress.add_task("simulating", total=loaded.scenario.duration, rate="")
+
+        def tick(now: float, total: float, world: Any) -> None:
+            progress.update(task, completed=now, description=f"sim {_hms(now)} / {_hms(total)}",
+                            rate=f"{len(world.log)} events")
+
+        try:
+            result = run(loaded, seed, tick)
+        except loader.ScenarioError as exc:
+            for problem in exc.problems:
+                console.print(f"[red]error[/red] {problem}", highlight=False)
+            raise typer.Exit(2) from None
+    _print_summary(result)
+    if out is not None:
+        result.write(out)
+        console.print(f"outputs written to {out}", highlight=False)
+    raise typer.Exit(0 if result.passed else 1)
+
+
+def validate_command(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
+) -> None:
+    """Check a scenario without running it; errors name file, line, column and field."""
+    loaded = _load(file, set_)
+    scenario = loaded.scenario
+    devices = sum(g.count for g in scenario.fleet)
+    out_console.print(f"{file}: ok ({scenario.name}: {devices} devices, {len(scenario.timeline)} timeline actions, "
+                      f"{len(scenario.expectations)} expectations)", highlight=False)
+
+
+def schema_command() -> None:
+    """Print the JSON Schema of the scenario language."""
+    out_console.print_json(json.dumps(model.schema()))

@@ -1,0 +1,345 @@
+"""The scenario language: a validated model of a scenario YAML file (exported as JSON Schema).
+
+Durations accept ``90s``/``15m``/``2h``/``1d``, bandwidths ``50Mbps``, sizes ``300MB``; unknown
+keys are errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from evesim.hw import board as boards
+from evesim.hw.image import DEFECTS
+from evesim.scenario import units
+
+Duration = Annotated[float, BeforeValidator(units.duration)]
+Bandwidth = Annotated[float, BeforeValidator(units.bandwidth)]
+Size = Annotated[int, BeforeValidator(units.size)]
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
+Agent = Literal["zedagent", "nodeagent", "nim", "zedclient", "baseosmgr", "domainmgr", "vaultmgr", "loguploader"]
+
+
+class Strict(BaseModel):
+    """Base of every scenario model: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- fleet, images, network, controller
+
+
+class Group(Strict):
+    """A group of identical devices."""
+
+    name: Name
+    count: int = Field(ge=1, le=1_000_000)
+    board: str = "generic-x86"
+    version: str = "14.5.1"
+    config_items: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("board")
+    @classmethod
+    def _known_board(cls, value: str) -> str:
+        if value not in boards.PROFILES:
+            raise ValueError(f"unknown board {value!r}; known: {', '.join(sorted(boards.PROFILES))}")
+        return value
+
+
+class Image(Strict):
+    """An EVE image published on the datastore."""
+
+    version: str = Field(min_length=1)
+    size: Size = 300_000_000
+    defects: list[str] = Field(default_factory=list)
+
+    @field_validator("defects")
+    @classmethod
+    def _known_defects(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - DEFECTS)
+        if unknown:
+            raise ValueError(f"unknown defects {unknown}; known: {sorted(DEFECTS)}")
+        return value
+
+
+class Link(Strict):
+    """Link parameters."""
+
+    latency: Duration = 0.010
+    jitter: Duration = 0.0
+    bandwidth: Bandwidth = 50e6
+    loss: float = Field(0.0, ge=0.0, lt=1.0)
+
+
+class Network(Strict):
+    """The topology between devices and the controller."""
+
+    topology: Literal["star", "tree", "mesh"] = "star"
+    sites: int = Field(10, ge=1)
+    routers: int = Field(8, ge=2)
+    degree: int = Field(3, ge=2)
+    access: Link = Link()
+    uplink: Link = Link(latency=0.005, bandwidth=1e9)
+    backbone: Link = Link(latency=0.005, bandwidth=10e9)
+    wan: Link = Link(latency=0.020, jitter=0.002, bandwidth=10e9)
+    datastore_bandwidth: Bandwidth = 10e9
+
+
+class FaultRule(Strict):
+    """evetest's controller fault: method + path suffix → a status, a dropped connection or a delay."""
+
+    action: Literal["status", "close", "delay"]
+    method: Literal["", "GET", "POST"] = ""
+    path: str = ""
+    status: int = Field(503, ge=100, le=599)
+    delay: Duration = 0.0
+    count: int | None = Field(None, ge=1)
+    start: Duration = 0.0
+    end: Duration | None = None
+
+
+class Controller(Strict):
+    """The controller's capacity, strictness and fault rules."""
+
+    workers: int = Field(16, ge=1, le=10_000)
+    service_time: Duration = 0.002
+    require_integrity_token: bool = True
+    faults: list[FaultRule] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- targets and triggers
+
+
+class Target(Strict):
+    """Which devices an action applies to: a group and/or names, optionally a random subset."""
+
+    group: str | None = None
+    devices: list[str] | None = None
+    fraction: float | None = Field(None, gt=0.0, le=1.0)
+    count: int | None = Field(None, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value == "all":
+                return {}
+            kind, _, name = value.partition(":")
+            if kind == "group" and name:
+                return {"group": name}
+            if kind == "device" and name:
+                return {"devices": [name]}
+            raise ValueError(f"expected 'all', 'group:NAME', 'device:NAME' or a mapping, got {value!r}")
+        return value
+
+
+class When(Strict):
+    """Trigger on an event: its kind, optionally its device target and field values."""
+
+    event: str
+    target: Target = Target()
+    fields: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    times: int = Field(1, ge=1)
+
+
+class Trigger(Strict):
+    """When an action happens: ``at`` a time, ``every`` interval (from ``at`` until ``until``), or ``when`` an event."""
+
+    at: Duration | None = None
+    every: Duration | None = Field(None, gt=0)
+    until: Duration | None = None
+    when: When | None = None
+    delay: Duration = 0.0
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Trigger:
+        if self.when is not None and (self.at is not None or self.every is not None):
+            raise ValueError("use either 'when' or 'at'/'every', not both")
+        if self.when is None and self.at is None and self.every is None:
+            raise ValueError("an action needs 'at', 'every' or 'when'")
+        return self
+
+
+# ---------------------------------------------------------------- actions
+
+
+class SetConfigItems(Trigger):
+    action: Literal["set_config_items"]
+    target: Target = Target()
+    items: dict[str, str | None]
+
+
+class PowerCut(Trigger):
+    action: Literal["power_cut"]
+    target: Target = Target()
+    restore_after: Duration | None = None
+
+
+class PowerOn(Trigger):
+    action: Literal["power_on"]
+    target: Target = Target()
+
+
+class Brownout(Trigger):
+    action: Literal["brownout"]
+    target: Target = Target()
+    cycles: int = Field(ge=1, le=1000)
+    on: Duration
+    off: Duration
+
+
+class LinkDown(Trigger):
+    action: Literal["link_down"]
+    target: Target = Target()
+    duration: Duration | None = None
+
+
+class Partition(Trigger):
+    action: Literal["partition"]
+    nodes: list[str] = Field(default_factory=list)
+    links: list[tuple[str, str]] = Field(default_factory=list)
+    duration: Duration | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Partition:
+        if not self.nodes and not self.links:
+            raise ValueError("a partition needs 'nodes' to isolate or 'links' to cut")
+        return self
+
+
+class ControllerDown(Trigger):
+    action: Literal["controller_down"]
+    duration: Duration | None = None
+
+
+class ControllerFault(Trigger):
+    action: Literal["controller_fault"]
+    rule: FaultRule
+    duration: Duration | None = None
+
+
+class HangAgent(Trigger):
+    action: Literal["hang_agent"]
+    target: Target = Target()
+    agent: Agent
+
+
+class ClockJump(Trigger):
+    action: Literal["clock_jump"]
+    target: Target = Target()
+    seconds: float
+
+
+class Update(Trigger):
+    action: Literal["update"]
+    target: Target = Target()
+    version: str
+    activate: bool = True
+
+
+class RetryUpdate(Trigger):
+    action: Literal["retry_update"]
+    target: Target = Target()
+
+
+class Reboot(Trigger):
+    action: Literal["reboot"]
+    target: Target = Target()
+
+
+Action = Annotated[
+    Union[
+        SetConfigItems, PowerCut, PowerOn, Brownout, LinkDown, Partition, ControllerDown, ControllerFault,
+        HangAgent, ClockJump, Update, RetryUpdate, Reboot,
+    ],
+    Field(discriminator="action"),
+]
+
+
+# ---------------------------------------------------------------- expectations
+
+
+class Check(Strict):
+    """A fleet metric and its bounds (counts, or fractions of the fleet or target)."""
+
+    metric: Literal["onboarded", "bricked", "version", "reboots", "state", "led"]
+    value: str | None = None
+    target: Target = Target()
+    min: float | None = None
+    max: float | None = None
+    min_fraction: float | None = Field(None, ge=0.0, le=1.0)
+    max_fraction: float | None = Field(None, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Check:
+        if self.min is None and self.max is None and self.min_fraction is None and self.max_fraction is None:
+            raise ValueError("a check needs min, max, min_fraction or max_fraction")
+        if self.metric in ("version", "state", "led") and self.value is None:
+            raise ValueError(f"metric {self.metric!r} needs a 'value'")
+        return self
+
+
+class Expectation(Strict):
+    """``always`` (checked throughout), ``eventually`` (by a time) or ``at_end``."""
+
+    name: str | None = None
+    always: Check | None = None
+    eventually: Check | None = None
+    by: Duration | None = None
+    at_end: Check | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Expectation:
+        given = [k for k in ("always", "eventually", "at_end") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("an expectation needs exactly one of always, eventually, at_end")
+        if self.eventually is not None and self.by is None:
+            raise ValueError("'eventually' needs 'by'")
+        return self
+
+    @property
+    def check(self) -> Check:
+        return self.always or self.eventually or self.at_end  # type: ignore[return-value]
+
+    @property
+    def kind(self) -> str:
+        return "always" if self.always else "eventually" if self.eventually else "at_end"
+
+
+# ---------------------------------------------------------------- the scenario
+
+
+class Scenario(Strict):
+    """One runnable scenario."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(1, ge=0)
+    duration: Duration = Field(gt=0)
+    crypto: Literal["full", "trusted"] = "trusted"
+    power_on_spread: Duration = 60.0
+    config_items: dict[str, str] = Field(default_factory=dict)
+    fleet: list[Group] = Field(min_length=1)
+    images: list[Image] = Field(default_factory=list)
+    network: Network = Network()
+    controller: Controller = Controller()
+    timeline: list[Action] = Field(default_factory=list)
+    expectations: list[Expectation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        names = [g.name for g in self.fleet]
+        if len(set(names)) != len(names):
+            raise ValueError(f"group names must be unique, got {names}")
+        versions = {i.version for i in self.images}
+        for action in self.timeline:
+            if isinstance(action, Update) and action.version not in versions | {g.version for g in self.fleet}:
+                raise ValueError(f"update to {action.version!r}: no such image; add it under 'images'")
+        return self
+
+
+def schema() -> dict:
+    """The JSON Schema of the scenario language."""
+    return Scenario.model_json_schema()
+

@@ -1,0 +1,145 @@
+"""Running a scenario: build the world, arm the timeline, advance time, judge, write the outputs."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import evesim
+from evesim.scenario import build
+from evesim.scenario.expect import Judge
+from evesim.scenario.loader import Loaded, Problem, ScenarioError
+from evesim.scenario.timeline import Timeline, check_targets
+from evesim.sim.events import write_parquet
+from evesim.sim.world import World
+
+TICKS = 200
+MAX_TICK_S = 3600.0
+
+
+@dataclass
+class RunResult:
+    """What a run produced."""
+
+    loaded: Loaded
+    seed: int
+    world: World
+    judge: Judge
+    wall_s: float
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.judge.failed
+
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` content."""
+        world = self.world
+        devices = world.devices
+        duration = self.loaded.scenario.duration
+        return {
+            "scenario": self.loaded.scenario.name,
+            "file": self.loaded.path,
+            "scenario_sha256": self.loaded.digest,
+            "seed": self.seed,
+            "evesim_version": evesim.__version__,
+            "duration_s": duration,
+            "wall_s": round(self.wall_s, 3),
+            "speedup": round(duration / self.wall_s, 1) if self.wall_s else None,
+            "devices": len(devices),
+            "onboarded": sum(1 for d in devices if d.uuid),
+            "bricked": sum(1 for d in devices if d.state == "bricked"),
+            "states": dict(sorted(Counter(d.state for d in devices).items())),
+            "versions": dict(sorted(Counter(_version(d) for d in devices).items())),
+            "controller": {"requests": world.controller.served, "max_queue_wait_s": round(world.controller.max_wait_s, 6)},
+            "events": len(world.log),
+            "event_counts": dict(sorted(world.log.counts.items())),
+            "event_log_sha256": world.log.digest(),
+            "expectations": [
+                {"name": o.name, "kind": o.kind, "passed": o.passed, "at_s": o.at, "value": o.value,
+                 "population": o.population, "detail": o.detail}
+                for o in self.judge.outcomes
+            ],
+            "passed": self.passed,
+        }
+
+    def devices_frame(self) -> pd.DataFrame:
+        """One row per device with its final state."""
+        rows = [
+            {
+                "device": d.name, "group": d.group, "board": d.hw.profile.name, "serial": d.serial, "uuid": d.uuid,
+                "state": d.state, "partition": d.running_label or "", "version": _version(d), "boots": d.boots,
+                "power_cycles": d.hw.power_cycles, "led": d.led.name, "tx_bytes": d.tx_bytes, "rx_bytes": d.rx_bytes,
+            }
+            for d in self.world.devices
+        ]
+        return pd.DataFrame(rows).astype({"boots": "int64", "power_cycles": "int64", "tx_bytes": "int64",
+                                          "rx_bytes": "int64"})
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """Fleet time series in long form: time, series, value."""
+        rows = [{"time": s["time"], "series": k, "value": float(v)} for s in self.samples for k, v in s.items()
+                if k != "time"]
+        return pd.DataFrame(rows, columns=["time", "series", "value"])
+
+    def write(self, out: Path) -> None:
+        """Write summary.json, events.parquet, devices.parquet and metrics.parquet into ``out``."""
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_text(json.dumps(self.summary(), indent=2, sort_keys=False) + "\n")
+        self.world.log.write_parquet(out / "events.parquet")
+        write_parquet(self.devices_frame(), out / "devices.parquet")
+        write_parquet(self.metrics_frame(), out / "metrics.parquet")
+
+
+def _version(device: Any) -> str:
+    return device.running_image.version if device.running_image is not None else ""
+
+
+def _sample(world: World) -> dict[str, Any]:
+    devices = world.devices
+    sample: dict[str, Any] = {
+        "time": world.env.now,
+        "onboarded": sum(1 for d in devices if d.uuid),
+        "bricked": sum(1 for d in devices if d.state == "bricked"),
+        "running": sum(1 for d in devices if d.state == "running"),
+        "controller_requests": world.controller.served,
+        "events": len(world.log),
+    }
+    for version, count in Counter(_version(d) for d in devices if d.running_image is not None).items():
+        sample[f"version:{version}"] = count
+    return sample
+
+
+def run(loaded: Loaded, seed: int | None = None,
+        on_tick: Callable[[float, float, World], None] | None = None) -> RunResult:
+    """Run a loaded scenario to its end; ``on_tick(now, duration, world)`` reports progress."""
+    scenario = loaded.scenario
+    seed = scenario.seed if seed is None else seed
+    world = build.world(scenario, seed)
+    problems = check_targets(world, scenario)
+    if problems:
+        raise ScenarioError([Problem(loaded.path, 1, 1, "", p) for p in problems])
+    timeline = Timeline(world, scenario)
+    timeline.arm()
+    judge = Judge(world, list(scenario.expectations))
+    world.start()
+    step = min(MAX_TICK_S, scenario.duration / TICKS)
+    samples = [_sample(world)]
+    started = time.perf_counter()
+    now = 0.0
+    while now < scenario.duration:
+        now = min(now + step, scenario.duration)
+        world.run(until=now)
+        judge.tick(now)
+        samples.append(_sample(world))
+        if on_tick is not None:
+            on_tick(now, scenario.duration, world)
+    judge.finish(scenario.duration)
+    return RunResult(loaded, seed, world, judge, time.perf_counter() - started, samples)

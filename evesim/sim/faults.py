@@ -1,0 +1,77 @@
+"""Fault injection on a world: power, links, partitions, the controller, hung agents, clocks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from evesim.sim.service import FaultRule
+
+if TYPE_CHECKING:
+    from evesim.sim.device import SimDevice
+    from evesim.sim.world import World
+
+
+def power_cut(world: World, device: SimDevice, restore_after: float | None = None) -> None:
+    """Cut a device's power, and restore it after ``restore_after`` seconds if given."""
+    device.power_cut()
+    if restore_after is not None:
+        world.at(restore_after, device.power_on)
+
+
+def brownout(world: World, device: SimDevice, cycles: int, on_s: float, off_s: float) -> None:
+    """Rapid repeated cuts: ``cycles`` × (off for ``off_s``, on for ``on_s``), starting now."""
+    for k in range(cycles):
+        start = k * (on_s + off_s)
+        world.at(start, device.power_cut)
+        world.at(start + off_s, device.power_on)
+
+
+def _restore_later(world: World, links: list[tuple[str, str]], duration: float | None) -> None:
+    for a, b in links:
+        world.set_link(a, b, False)
+    if duration is not None:
+        world.at(duration, lambda: [world.set_link(a, b, True) for a, b in links])
+
+
+def link_down(world: World, device: SimDevice, duration: float | None = None) -> None:
+    """Take a device's access link(s) down (carrier lost), for ``duration`` if given."""
+    _restore_later(world, sorted((device.node, n) for n in world.net.graph.neighbors(device.node)), duration)
+
+
+def partition(world: World, nodes: list[str], links: list[tuple[str, str]], duration: float | None = None) -> None:
+    """Isolate ``nodes`` (all their links) and cut ``links``, for ``duration`` if given."""
+    graph = world.net.graph
+    for node in nodes:
+        if node not in graph:
+            raise KeyError(f"no node {node!r} in the network")
+    cut = {tuple(sorted((n, m))) for n in nodes for m in graph.neighbors(n)}
+    for a, b in links:
+        world.net.link(a, b)
+        cut.add(tuple(sorted((a, b))))
+    _restore_later(world, sorted(cut), duration)
+
+
+def controller_down(world: World, duration: float | None = None) -> None:
+    """Stop the controller (connections refused), for ``duration`` if given."""
+    world.set_controller_up(False)
+    if duration is not None:
+        world.at(duration, lambda: world.set_controller_up(True))
+
+
+def controller_fault(world: World, rule: FaultRule) -> None:
+    """Arm an evetest-style fault rule on the controller."""
+    world.controller.rules.append(rule)
+    world.log.append(world.env.now, "world", "controller", "fault_rule", {
+        "action": rule.action, "method": rule.method, "path": rule.path_suffix, "status": rule.status,
+        "count": rule.count, "end": None if rule.end == float("inf") else rule.end})
+
+
+def hang_agent(device: SimDevice, agent: str) -> None:
+    """Make an agent stop touching its watchdog file."""
+    device.hang(agent)
+
+
+def clock_jump(device: SimDevice, seconds: float) -> None:
+    """Jump a device's wall clock (monotonic time is unaffected)."""
+    device.clock_offset += seconds
+    device.record("fault", "clock_jump", {"seconds": seconds}, "warning")
