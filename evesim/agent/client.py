@@ -7,6 +7,7 @@ quirk of answering 500 to a device it just registered by trying ``/uuid`` anyway
 from __future__ import annotations
 
 import base64
+import uuid as uuidlib
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +17,15 @@ from google.protobuf.message import DecodeError
 from evesim.agent import certfetch
 from evesim.agent import effects as fx
 from evesim.agent import paths, topics
-from evesim.agent.controllerconn import Backoff, Conn, Reply, Sender, url
+from evesim.agent.controllerconn import PROTO, Backoff, Conn, Reply, Sender, url
 from evesim.agent.topics import Led
 from evesim.api import pb
 from evesim.api.certs import CertError, der_hash, load_cert
 
 AGENT = "zedclient"
 FAST_PATH_S = 5.0
+ACCEPT = (PROTO, "application/json", "text/plain")
+"""Content types zedclient tolerates on an answer with a body (EVE.md §1.3)."""
 REGISTER_LED = {409: Led.ONBOARDING_CONFLICT, 304: Led.ONBOARDING_CONFLICT, 403: Led.ONBOARDING_NOT_FOUND,
                 404: Led.CONNECTED, 401: Led.CONNECTED, 400: Led.ONBOARDING_FAILURE,
                 500: Led.ONBOARDING_FAILURE, 504: Led.ONBOARDING_FAILURE}
@@ -52,12 +55,12 @@ def register(conn: Conn, onboard: Onboard, device_pem: bytes, serial: str, soft_
     """POST ``/register`` signed with the onboarding key."""
     msg = pb.register.ZRegisterMsg(pemCert=base64.b64encode(device_pem), serial=serial, softSerial=soft_serial)
     return (yield from conn.post(url("register"), msg.SerializeToString(), key="onboard",
-                                 cert_hash=onboard.cert_hash, sender_cert_pem=onboard.cert_pem))
+                                 cert_hash=onboard.cert_hash, sender_cert_pem=onboard.cert_pem, accept=ACCEPT))
 
 
 def get_uuid(conn: Conn) -> Generator[Any, Any, topics.Onboarding | Reply]:
     """POST ``/uuid``; an ``Onboarding`` on success (and persisted), else the failed ``Reply``."""
-    reply = yield from conn.post(url("uuid"), pb.uuid.UuidRequest().SerializeToString())
+    reply = yield from conn.post(url("uuid"), pb.uuid.UuidRequest().SerializeToString(), accept=ACCEPT)
     if not reply.ok or reply.payload is None:
         return reply
     try:
@@ -73,11 +76,18 @@ def get_uuid(conn: Conn) -> Generator[Any, Any, topics.Onboarding | Reply]:
 
 
 def _saved_onboarding() -> Generator[Any, Any, topics.Onboarding | None]:
-    uuid = yield fx.ReadFile(paths.UUID)
-    if not uuid:
+    """The UUID of a previous boot; a malformed file is ignored, as EVE ignores it."""
+    raw = yield fx.ReadFile(paths.UUID)
+    try:
+        uuid = str(uuidlib.UUID(raw.decode().strip())) if raw else None
+    except ValueError:
+        uuid = None
+    if uuid is None:
+        if raw:
+            yield fx.Log(AGENT, "uuid_file_malformed", {}, "warning")
         return None
     model = yield fx.ReadFile(paths.HARDWARE_MODEL)
-    return topics.Onboarding(uuid.decode(errors="replace").strip(), (model or b"").decode(errors="replace"))
+    return topics.Onboarding(uuid, (model or b"").decode(errors="replace"))
 
 
 def _led(value: Led) -> fx.Publish:
@@ -144,7 +154,8 @@ def run(conn: Conn, device_pem: bytes, serial: str) -> Generator[Any, Any, None]
             yield fx.Publish(topics.CONTROLLER_CERTS, saved_certs)
             yield from _done(saved, fast=True)
             return
-        if network is not None and network.usable:
+        attempted = network is not None and network.usable
+        if attempted:
             result = yield from client.attempt(roots, onboard, soft_serial)
             if result is not None:
                 yield from _done(result, fast=False)
@@ -152,7 +163,10 @@ def run(conn: Conn, device_pem: bytes, serial: str) -> Generator[Any, Any, None]
         delay = backoff.next()
         if saved and saved_certs and now - start < FAST_PATH_S:
             delay = min(delay, FAST_PATH_S - (now - start))
-        seen = yield fx.Wait((topics.NETWORK,), seen, delay)
+        if attempted:
+            yield fx.Sleep(delay)
+        else:
+            seen = yield fx.Wait((topics.NETWORK,), seen, delay)
 
 
 def _network_success(network: topics.NetworkStatus | None) -> bool:

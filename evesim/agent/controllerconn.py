@@ -104,11 +104,12 @@ class Conn:
 
     def post(self, path: str, payload: bytes, *, key: str = "device", cert_hash: bytes | None = None,
              sender_cert_pem: bytes | None = None, timeout: float = 120.0,
-             reuse: bool = False) -> Generator[Any, Any, Reply]:
+             reuse: bool = False, accept: tuple[str, ...] = (PROTO,)) -> Generator[Any, Any, Reply]:
         """POST a signed payload; verify and unwrap a signed answer.
 
         ``reuse`` keeps the last envelope made this way and sends it again for an identical
-        device-signed payload (a config poll repeats until the config changes).
+        device-signed payload (a config poll repeats until the config changes). ``accept`` lists
+        the content types a body may have.
         """
         if reuse and self._last_sealed[0] == payload:
             body = self._last_sealed[1]
@@ -117,18 +118,18 @@ class Conn:
             if reuse:
                 self._last_sealed = (payload, body)
         response = yield fx.Request("POST", path, body, timeout)
-        return self.unwrap(response)
+        return self.unwrap(response, accept)
 
     def get(self, path: str, *, timeout: float = 120.0) -> Generator[Any, Any, fx.Response]:
         """GET without a body (ping, certs): the raw response."""
         return (yield fx.Request("GET", path, None, timeout))
 
-    def unwrap(self, response: fx.Response) -> Reply:
+    def unwrap(self, response: fx.Response, accept: tuple[str, ...] = (PROTO,)) -> Reply:
         """Check status, content type and envelope of an answer; return the inner payload."""
         sender = status_sender(response)
         if sender is not Sender.NONE or not response.body:
             return Reply(response.status, sender, None, response.error or "")
-        if response.content_type.split(";")[0].strip() != PROTO:
+        if response.content_type.split(";")[0].strip() not in accept:
             return Reply(response.status, Sender.BAD_CONTENT_TYPE, None, response.content_type)
         return self._verify(response)
 
