@@ -111,7 +111,7 @@ class Conn:
         device-signed payload (a config poll repeats until the config changes). ``accept`` lists
         the content types a body may have.
         """
-        if reuse and self._last_sealed[0] == payload:
+        if reuse and self._last_sealed[1] and self._last_sealed[0] == payload:
             body = self._last_sealed[1]
         else:
             body = yield from self.seal(payload, key, cert_hash, sender_cert_pem)
