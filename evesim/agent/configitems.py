@@ -65,6 +65,14 @@ SPECS: dict[str, Spec] = {
 }
 
 
+CONTROLLER_DEFAULTS: dict[str, int | bool | str] = {
+    "debug.enable.usb": False,
+    "debug.enable.vga": False,
+    "debug.enable.console": False,
+}
+"""Defaults that change once config comes from the controller (true only at first boot/bootstrap)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ItemStatus:
     """How one item ended up: its raw value and the parse error, if any."""
@@ -125,7 +133,7 @@ def parse_items(
     items: Iterable[tuple[str, str]], previous: GlobalConfig = DEFAULTS
 ) -> tuple[GlobalConfig, dict[str, ItemStatus], dict[str, ItemStatus]]:
     """Apply controller config items; returns (config, status of known items, unknown items)."""
-    values: dict[str, int | bool | str] = {}
+    values: dict[str, int | bool | str] = dict(CONTROLLER_DEFAULTS)
     status: dict[str, ItemStatus] = {}
     unknown: dict[str, ItemStatus] = {}
     for key, raw in items:

@@ -26,7 +26,8 @@ AGENT = "zedagent"
 UUID_RETRY_S = 600.0
 TEMPORARY = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID, Sender.FORBIDDEN})
 CONNECTED_NOT_ONBOARDED = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID,
-                                     Sender.BAD_CONTENT_TYPE, Sender.HTTP_ERROR})
+                                     Sender.BAD_CONTENT_TYPE})
+INVALID_ENVELOPE = frozenset({Sender.SIGN_VERIFY_FAIL, Sender.CERT_MISS, Sender.ALGO_FAIL, Sender.HASH_SIZE_ERROR})
 
 
 class ConfigTask:
@@ -166,7 +167,7 @@ class ConfigTask:
 
     def _failure_led(self, reply: Reply) -> Generator[Any, Any, None]:
         led = yield fx.Read(topics.LED)
-        if reply.sender is Sender.SIGN_VERIFY_FAIL:
+        if reply.sender in INVALID_ENVELOPE:
             target = Led.INVALID_AUTH_CONTAINER
         elif reply.sender in CONNECTED_NOT_ONBOARDED:
             target = Led.CONNECTED

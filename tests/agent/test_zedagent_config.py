@@ -1,0 +1,450 @@
+"""zedagent's config task against EVE.md §1.5 (config row), §4.4, §4.8 and §9."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evesim.agent import effects as fx
+from evesim.agent import paths, topics
+from evesim.agent.bootreason import BootReason
+from evesim.agent.topics import Attestation, ConfigGet, Led, NodeStatus
+from evesim.agent.zedagent import config
+from evesim.agent.zedagent.state import Zedagent
+from evesim.api import certs, pb
+from evesim.api.certs import Usage
+from evesim.controller import ControllerIdentity
+
+from .harness import HARDWARE, Script
+from .support import CONTROLLER, DEVICE, OTHER_CONTROLLER, UUID, certs_answer, conn, signed
+
+COMPLETE = pb.info.ATTESTATION_STATE_COMPLETE
+
+
+def edge_config(stamp: int = 1000, items: dict[str, str] | None = None, reboot: int = 0) -> pb.config.EdgeDevConfig:
+    """A device config with a timestamp, config items and a reboot counter."""
+    cfg = pb.config.EdgeDevConfig()
+    cfg.id.uuid = UUID
+    cfg.config_timestamp.seconds = stamp
+    cfg.reboot.counter = reboot
+    for key, value in (items or {}).items():
+        cfg.configItems.add(key=key, value=value)
+    return cfg
+
+
+def payload(cfg: pb.config.EdgeDevConfig, config_hash: str) -> bytes:
+    """The ``ConfigResponse`` bytes the controller signs (and the device checkpoints)."""
+    return pb.config.ConfigResponse(config=cfg, configHash=config_hash).SerializeToString()
+
+
+def answer(cfg: pb.config.EdgeDevConfig, config_hash: str) -> fx.Response:
+    """A signed 200 carrying ``cfg``."""
+    return signed(payload(cfg, config_hash))
+
+
+A = edge_config(1000, {"timer.config.interval": "11"})
+B = edge_config(2000, {"timer.config.interval": "22"})
+
+
+def _setup(*answers: fx.Response, token: bytes = b"token-1") -> tuple[Script, config.ConfigTask]:
+    script = Script(responses={"config": list(answers)})
+    script.bus.publish(topics.ATTEST, Attestation(COMPLETE, token))
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    return script, config.ConfigTask(z)
+
+
+def _poll(script: Script, task: config.ConfigTask, at: float | None = None) -> None:
+    if at is not None:
+        script.now = at
+    assert script.run(task.poll()).stop == "returned"
+
+
+def _interval(script: Script) -> int:
+    return script.bus.get(topics.GLOBAL_CONFIG).config.int("timer.config.interval")
+
+
+# -------------------------------------------------------------- the request
+
+
+def test_request_carries_config_hash_and_integrity_token() -> None:
+    script, task = _setup(answer(A, "hash-a"), fx.Response(304))
+    _poll(script, task)
+    _poll(script, task)
+    first, second = (pb.config.ConfigRequest.FromString(_open(r.body)) for r in script.requests("config"))
+    assert first.configHash == "" and first.integrity_token == b"token-1"
+    assert second.configHash == "hash-a"
+    assert script.requests()[0].path == f"/api/v2/edgedevice/id/{UUID}/config"
+
+
+def _open(body: bytes) -> bytes:
+    from evesim.api import envelope
+
+    return envelope.open_envelope(body).payload
+
+
+# -------------------------------------------------------------- success
+
+
+def test_new_config_is_applied_published_and_checkpointed() -> None:
+    script, task = _setup(answer(A, "hash-a"))
+    _poll(script, task)
+    assert _interval(script) == 11
+    assert script.bus.get(topics.DEVICE_OPS) == topics.OpsCommands(0, 0)
+    assert script.files[paths.LASTCONFIG] == payload(A, "hash-a")
+    assert task.z.config_hash == "hash-a"
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.SUCCESS
+    assert script.bus.get(topics.LED) == Led.ONBOARDED
+    assert script.bus.get(topics.REACHABLE) == 0.0
+
+
+def test_304_changes_nothing() -> None:
+    script, task = _setup(answer(A, "hash-a"), fx.Response(304))
+    _poll(script, task)
+    before = len(script.effects(fx.Publish))
+    writes = len(script.effects(fx.WriteFile))
+    _poll(script, task, at=60.0)
+    published = [e.topic for e in script.effects(fx.Publish)[before:]]
+    assert published == [topics.REACHABLE]
+    assert len(script.effects(fx.WriteFile)) == writes
+    assert task.z.config_hash == "hash-a"
+
+
+def test_200_with_the_same_hash_changes_nothing() -> None:
+    script, task = _setup(answer(A, "hash-a"), answer(A, "hash-a"))
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    assert len(script.logs("config_applied")) == 1
+    assert [e.path for e in script.effects(fx.WriteFile)] == [paths.LASTCONFIG]
+
+
+def test_a_changed_config_replaces_the_checkpoint() -> None:
+    script, task = _setup(answer(A, "hash-a"), answer(B, "hash-b"))
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    assert _interval(script) == 22
+    assert script.files[paths.LASTCONFIG] == payload(B, "hash-b")
+
+
+def test_older_config_timestamp_is_rejected() -> None:
+    script, task = _setup(answer(B, "hash-b"), answer(A, "hash-a"))
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    assert _interval(script) == 22
+    assert task.z.config_hash == "hash-b"
+    assert script.files[paths.LASTCONFIG] == payload(B, "hash-b")
+    assert script.logs("config_obsolete")
+
+
+def test_reboot_counter_is_published_as_device_ops() -> None:
+    script, task = _setup(answer(A, "hash-a"), answer(edge_config(1500, reboot=4), "hash-r"))
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    assert script.published(topics.DEVICE_OPS) == [topics.OpsCommands(0, 0), topics.OpsCommands(4, 0)]
+
+
+# -------------------------------------------------------------- lastconfig.bak (§4.8)
+
+
+def test_bak_written_only_after_the_config_stayed_for_the_test_window() -> None:
+    script, task = _setup(answer(A, "hash-a"), *[fx.Response(304)] * 3, answer(B, "hash-b"), *[fx.Response(304)] * 9)
+    for t in (0, 300, 599):
+        _poll(script, task, at=float(t))
+        assert paths.LASTCONFIG_BAK not in script.files
+    _poll(script, task, at=600.0)
+    assert script.files[paths.LASTCONFIG_BAK] == payload(A, "hash-a")
+    _poll(script, task, at=700.0)
+    for t in (800, 1299):
+        _poll(script, task, at=float(t))
+        assert script.files[paths.LASTCONFIG_BAK] == payload(A, "hash-a")
+    _poll(script, task, at=1300.0)
+    assert script.files[paths.LASTCONFIG_BAK] == payload(B, "hash-b")
+    assert len([w for w in script.effects(fx.WriteFile) if w.path == paths.LASTCONFIG_BAK]) == 2
+
+
+def test_bak_window_follows_the_config_item() -> None:
+    short = edge_config(1000, {"timer.test.baseimage.update": "30"})
+    script, task = _setup(answer(short, "hash-s"), fx.Response(304), fx.Response(304))
+    _poll(script, task)
+    _poll(script, task, at=29.0)
+    assert paths.LASTCONFIG_BAK not in script.files
+    _poll(script, task, at=30.0)
+    assert script.files[paths.LASTCONFIG_BAK] == payload(short, "hash-s")
+
+
+# -------------------------------------------------------------- failures and LEDs (§1.5, §9)
+
+
+@pytest.mark.parametrize(
+    "response, led",
+    [
+        (fx.Response(503), Led.CONNECTED),
+        (fx.Response(404), Led.CONNECTED),
+        (fx.Response(400), Led.CONNECTED),
+        (fx.Response(None, error="refused"), Led.CONNECTED),
+        (fx.Response(None, error="cert_invalid"), Led.CONNECTED),
+        (signed(payload(A, "x"), content_type="text/plain"), Led.CONNECTED),
+        (signed(payload(A, "x"), key=OTHER_CONTROLLER), Led.INVALID_AUTH_CONTAINER),
+        (signed(payload(A, "x"), identity=OTHER_CONTROLLER), Led.INVALID_AUTH_CONTAINER),
+        (fx.Response(200, b"\x0a\xff garbage", "application/x-proto-binary"), Led.INVALID_AUTH_CONTAINER),
+        (fx.Response(None, error="timeout"), Led.CONNECTING),
+        (fx.Response(None, error="unreachable"), Led.CONNECTING),
+        (fx.Response(500), Led.CONNECTING),
+        (fx.Response(403), Led.CONNECTING),
+    ],
+    ids=["503", "404", "400", "refused", "cert-invalid", "content-type", "forged", "cert-miss", "garbage",
+         "timeout", "unreachable", "500", "403"],
+)
+def test_failure_led_after_being_onboarded(response: fx.Response, led: Led) -> None:
+    script, task = _setup(answer(A, "hash-a"), response)
+    script.responses.update(uuid=fx.Response(400), certs=certs_answer())
+    _poll(script, task)
+    assert script.bus.get(topics.LED) == Led.ONBOARDED
+    _poll(script, task, at=60.0)
+    assert script.bus.get(topics.LED) == led
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
+    assert _interval(script) == 11 and task.z.config_hash == "hash-a"
+
+
+@pytest.mark.parametrize("response", [fx.Response(None, error="timeout"), fx.Response(500), fx.Response(403)])
+def test_transport_failure_leaves_other_leds_alone(response: fx.Response) -> None:
+    script, task = _setup(response)
+    script.bus.publish(topics.LED, Led.CONNECTED)
+    script.responses.update(uuid=fx.Response(400))
+    _poll(script, task)
+    assert script.bus.get(topics.LED) == Led.CONNECTED
+
+
+def test_success_after_failure_lights_4_again() -> None:
+    script, task = _setup(answer(A, "hash-a"), fx.Response(503), fx.Response(304))
+    for t in (0.0, 60.0, 120.0):
+        _poll(script, task, at=t)
+    assert script.published(topics.LED) == [Led.ONBOARDED, Led.CONNECTED, Led.ONBOARDED]
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.SUCCESS
+
+
+# -------------------------------------------------------------- reactions to specific failures
+
+
+def test_404_retries_uuid_at_most_every_10_minutes() -> None:
+    script, task = _setup(*[fx.Response(404)] * 20)
+    script.responses["uuid"] = signed(pb.uuid.UuidResponse(uuid=UUID).SerializeToString())
+    times = [60.0 * i for i in range(20)]
+    for t in times:
+        _poll(script, task, at=t)
+    uuid_times = [s.time for s in script.steps(fx.Request) if s.effect.path.endswith("/uuid")]
+    assert uuid_times == [0.0, 600.0]
+    assert script.published(topics.ONBOARDING) == []
+
+
+def test_404_then_a_new_uuid_from_the_controller_is_adopted() -> None:
+    new = "0f0e0d0c-0b0a-4909-8807-060504030201"
+    script, task = _setup(fx.Response(404))
+    script.responses["uuid"] = signed(pb.uuid.UuidResponse(uuid=new, manufacturer="Acme", product_name="Box-1")
+                                      .SerializeToString())
+    task.z.config_hash = "hash-old"
+    _poll(script, task)
+    assert task.z.uuid == new and task.z.config_hash == ""
+    assert script.bus.get(topics.ONBOARDING) == topics.Onboarding(new, "Acme.Box-1")
+    assert script.files[paths.UUID] == new.encode()
+
+
+def test_403_restarts_attestation_when_the_token_used_is_current() -> None:
+    script, task = _setup(fx.Response(403))
+    _poll(script, task)
+    assert script.published(topics.ATTEST_RESTART) == [0.0]
+
+
+def test_403_does_not_restart_attestation_when_a_new_token_arrived_meanwhile() -> None:
+    script, task = _setup(fx.Response(403))
+    script.latency = 1.0
+    script.publish_at(0.5, topics.ATTEST, Attestation(COMPLETE, b"token-2"))
+    _poll(script, task)
+    assert script.published(topics.ATTEST_RESTART) == []
+
+
+def test_403_while_attestation_is_in_progress_does_not_restart_it() -> None:
+    script, task = _setup(fx.Response(403))
+    script.bus.publish(topics.ATTEST, Attestation(pb.info.ATTESTATION_STATE_NONCE_WAIT))
+    _poll(script, task)
+    assert script.published(topics.ATTEST_RESTART) == []
+
+
+def test_after_403_the_next_poll_waits_for_a_new_token() -> None:
+    script = Script(responses={"config": [fx.Response(403), answer(A, "hash-a")]}, random=0.0)
+    script.bus.publish(topics.ATTEST, Attestation(COMPLETE, b"token-1"))
+    script.publish_at(7.0, topics.ATTEST, Attestation(COMPLETE, b"token-2"))
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    script.run(config.run(z), until=lambda s: len(s.requests("config")) == 2)
+    second = script.steps(fx.Request)[-1]
+    assert second.time == 7.0
+    assert pb.config.ConfigRequest.FromString(_open(second.effect.body)).integrity_token == b"token-2"
+
+
+def _rotated() -> ControllerIdentity:
+    """The same controller root with a new signing cert (a controller-side cert rotation)."""
+    seed = b"agent-tests-rotated"
+    return ControllerIdentity(root=CONTROLLER.root,
+                              signing=certs.issue("evesim-controller-signing-2", Usage.SIGNING, issuer=CONTROLLER.root, seed=seed),
+                              ecdh=CONTROLLER.ecdh, server=CONTROLLER.server)
+
+
+def test_cert_miss_refetches_certs_and_recovers() -> None:
+    rotated = _rotated()
+    script, task = _setup(answer(A, "hash-a"), signed(payload(B, "hash-b"), identity=rotated),
+                          signed(payload(B, "hash-b"), identity=rotated))
+    script.files[paths.ROOT_CERT] = CONTROLLER.root_pem
+    script.responses["certs"] = certs_answer(rotated)
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    assert len(script.requests("certs")) == 1
+    assert script.bus.get(topics.CONTROLLER_CERTS).signing_hash == rotated.signing_hash
+    assert task.z.conn.controller.signing_hash == rotated.signing_hash
+    _poll(script, task, at=120.0)
+    assert _interval(script) == 22 and script.bus.get(topics.LED) == Led.ONBOARDED
+
+
+def test_refetched_certs_from_another_root_are_not_adopted() -> None:
+    script, task = _setup(signed(payload(A, "x"), identity=OTHER_CONTROLLER))
+    script.files[paths.ROOT_CERT] = CONTROLLER.root_pem
+    script.responses["certs"] = certs_answer(OTHER_CONTROLLER)
+    _poll(script, task)
+    assert task.z.conn.controller.signing_hash == CONTROLLER.signing_hash
+    assert script.logs("certs_failed")
+
+
+# -------------------------------------------------------------- temporary failures during an update (§4.4)
+
+
+def _updating(script: Script) -> None:
+    script.bus.publish(topics.NODE, NodeStatus(int(BootReason.UPDATE), "", 0, 0.0, update_in_progress=True))
+
+
+@pytest.mark.parametrize("response", [fx.Response(503), fx.Response(404), fx.Response(403),
+                                      fx.Response(None, error="refused"), fx.Response(None, error="cert_invalid")])
+def test_controller_reachable_failures_are_temporary_during_update(response: fx.Response) -> None:
+    script, task = _setup(response)
+    script.responses.update(uuid=fx.Response(400), certs=certs_answer())
+    _updating(script)
+    _poll(script, task, at=42.0)
+    status = script.bus.get(topics.CONFIG_STATUS)
+    assert status.status is ConfigGet.TEMPORARY_FAIL and status.last_temporary_fail == 42.0
+    assert script.bus.get(topics.REACHABLE) == 42.0
+
+
+@pytest.mark.parametrize("response", [fx.Response(None, error="timeout"), fx.Response(500)])
+def test_unreachable_controller_is_a_plain_failure_during_update(response: fx.Response) -> None:
+    script, task = _setup(response)
+    _updating(script)
+    _poll(script, task, at=42.0)
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
+    assert script.bus.get(topics.REACHABLE) is None
+
+
+def test_failures_outside_an_update_are_not_temporary() -> None:
+    script, task = _setup(fx.Response(503))
+    _poll(script, task)
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
+    assert script.bus.get(topics.REACHABLE) is None
+
+
+# -------------------------------------------------------------- checkpoint at boot (§4.8)
+
+BAK_REASONS = [BootReason.FALLBACK, BootReason.FATAL, BootReason.OOM, BootReason.WATCHDOG_HUNG,
+               BootReason.WATCHDOG_PID, BootReason.VAULT_FAILED, BootReason.HW_WATCHDOG, BootReason.FIRST,
+               BootReason.NONE]
+LAST_REASONS = [BootReason.REBOOT_CMD, BootReason.UPDATE, BootReason.DISCONNECT, BootReason.KERNEL,
+                BootReason.POWER_FAIL, BootReason.UNKNOWN]
+
+
+def _saved(reason: BootReason, response: fx.Response = fx.Response(None, error="timeout")) -> tuple[Script, config.ConfigTask]:
+    script, task = _setup(response)
+    script.files[paths.LASTCONFIG] = payload(B, "hash-b")
+    script.files[paths.LASTCONFIG_BAK] = payload(A, "hash-a")
+    script.bus.publish(topics.NODE, NodeStatus(int(reason), "", 1, 0.0))
+    return script, task
+
+
+@pytest.mark.parametrize("reason", BAK_REASONS, ids=lambda r: r.name)
+def test_bad_endings_start_from_lastconfig_bak(reason: BootReason) -> None:
+    script, task = _saved(reason)
+    _poll(script, task)
+    assert _interval(script) == 11 and task.z.config_hash == "hash-a"
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.READ_SAVED
+
+
+@pytest.mark.parametrize("reason", LAST_REASONS, ids=lambda r: r.name)
+def test_clean_endings_start_from_lastconfig(reason: BootReason) -> None:
+    script, task = _saved(reason)
+    _poll(script, task)
+    assert _interval(script) == 22 and task.z.config_hash == "hash-b"
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.READ_SAVED
+
+
+@pytest.mark.parametrize("response", [fx.Response(503), fx.Response(None, error="timeout"),
+                                      signed(b"x", key=OTHER_CONTROLLER)])
+def test_checkpoint_is_read_once_and_only_without_config(response: fx.Response) -> None:
+    script, task = _saved(BootReason.KERNEL, response)
+    script.responses["uuid"] = fx.Response(400)
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    assert len(script.logs("config_read_saved")) == 1
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
+
+
+def test_no_checkpoint_after_config_from_the_controller() -> None:
+    script, task = _saved(BootReason.KERNEL, answer(A, "hash-a"))
+    script.responses["config"] = [answer(A, "hash-a"), fx.Response(None, error="timeout")]
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    assert script.logs("config_read_saved") == []
+
+
+def test_checkpoint_falls_back_to_the_other_copy_when_one_is_unreadable() -> None:
+    script, task = _saved(BootReason.KERNEL)
+    script.files[paths.LASTCONFIG] = bytes(b ^ 0xFF for b in payload(B, "hash-b"))
+    _poll(script, task)
+    assert _interval(script) == 11
+
+
+def test_no_checkpoint_at_all_keeps_defaults_and_fails() -> None:
+    script, task = _setup(fx.Response(None, error="timeout"))
+    script.bus.publish(topics.NODE, NodeStatus(int(BootReason.KERNEL), "", 1, 0.0))
+    _poll(script, task)
+    assert script.bus.get(topics.GLOBAL_CONFIG) is None
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
+
+
+# -------------------------------------------------------------- the poll loop: jitter (§8)
+
+
+def _loop(draws: list[float], *answers: fx.Response, polls: int = 6) -> Script:
+    script = Script(responses={"config": list(answers)}, random=draws)
+    script.bus.publish(topics.ATTEST, Attestation(COMPLETE, b"t"))
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    script.run(config.run(z), until=lambda s: len(s.requests("config")) == polls)
+    return script
+
+
+def test_first_poll_is_immediate_and_ticks_follow_the_draws() -> None:
+    draws = [0.0, 0.5, 0.999, 0.25, 0.75]
+    script = _loop(draws, fx.Response(304))
+    assert script.steps(fx.Request)[0].time == 0.0
+    assert script.sleeps() == pytest.approx([60 * (0.3 + 0.7 * d) for d in draws])
+    assert [e.stream for e in script.effects(fx.Random)] == ["config"] * 5
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=3, max_size=3))
+def test_every_tick_is_within_0_3_and_1_0_of_the_interval(draws: list[float]) -> None:
+    script = _loop(draws, answer(A, "hash-a"), fx.Response(304), polls=4)
+    assert script.sleeps()[0] == pytest.approx(11 * (0.3 + 0.7 * draws[0]))
+    for sleep in script.sleeps():
+        assert 0.3 * 11 - 1e-9 <= sleep <= 11.0
+
+
+def test_interval_change_applies_to_the_next_tick() -> None:
+    script = _loop([0.999], fx.Response(304), answer(B, "hash-b"), fx.Response(304), polls=4)
+    assert script.sleeps()[0] == pytest.approx(60 * (0.3 + 0.7 * 0.999))
+    assert script.sleeps()[1] == pytest.approx(22 * (0.3 + 0.7 * 0.999))
+    assert script.sleeps()[2] == pytest.approx(22 * (0.3 + 0.7 * 0.999))
