@@ -1,7 +1,7 @@
 """EVE's boot disk: a GPT (primary and backup copy) with IMGA/IMGB states in attribute bits.
 
 Layout as EVE's ``make-raw`` builds it: 1 ``EFI System``, 2 ``IMGA``, 3 ``IMGB``, 4 ``CONFIG``,
-9 ``P3`` (/persist). Every table write rewrites both copies, backup first then primary (GRUB's
+9 ``P3`` (/persist). Every table write rewrites both copies, primary first then backup (GRUB's
 ``grub_gpt_write`` order); the simulation decides whether a power cut tears one of them.
 Simplification: zboot's ``cgpt`` writes are modelled with the same order as GRUB's.
 """
@@ -26,7 +26,7 @@ SETTABLE = ("active", "updating", "unused")
 """States ``zboot set_partstate`` can write; ``inprogress`` only comes from the bootloader."""
 PARTITIONS: dict[str, int] = {"EFI": 1, "IMGA": 2, "IMGB": 3, "CONFIG": 4, "P3": 9}
 IMAGE_LABELS = ("IMGA", "IMGB")
-WRITE_ORDER = ("backup", "primary")
+WRITE_ORDER = ("primary", "backup")
 """The order in which one table write puts the two copies on disk."""
 
 _STATES = {value: state for state, value in ATTRS.items()}

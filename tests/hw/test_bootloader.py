@@ -97,12 +97,12 @@ def test_torn_decrement_write() -> None:
     d = installed(fresh())
     choice = bootloader.gptprio_next(d)
     assert choice is not None and choice.write is not None
-    d.apply(choice.write, torn="backup")  # backup torn, primary still says updating
+    d.apply(choice.write, torn="primary")  # primary torn, the old backup still says updating
     assert boot(d).label == "IMGB"
     e = installed(fresh())
     choice = bootloader.gptprio_next(e)
     assert choice is not None and choice.write is not None
-    e.apply(choice.write, torn="primary")  # backup complete: inprogress is on disk
+    e.apply(choice.write, torn="backup")  # primary complete: inprogress is on disk
     assert boot(e).label == "IMGA"
 
 

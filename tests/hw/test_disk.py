@@ -88,15 +88,25 @@ def test_unknown_labels_are_clear_errors() -> None:
         d.apply(d.plan_state_change("IMGB", "updating"), torn="both")  # type: ignore[arg-type]
 
 
-def test_write_order_is_backup_then_primary() -> None:
-    assert disk.WRITE_ORDER == ("backup", "primary")
+def test_write_order_is_primary_then_backup() -> None:
+    # grub_gpt_write() writes the primary header and entries, then the backup ones.
+    assert disk.WRITE_ORDER == ("primary", "backup")
 
 
-def test_torn_primary_is_repaired_from_the_complete_backup() -> None:
+def test_torn_primary_leaves_the_old_backup_in_charge() -> None:
     d = fresh()
     d.apply(d.plan_state_change("IMGB", "updating"), torn="primary")
     assert not d.primary_ok and d.backup_ok
-    # GRUB (and Linux) read the backup, which already holds the new table.
+    # The backup was never rewritten: GRUB (and Linux) read the old table from it.
+    assert d.partition_state("IMGB") == "unused"
+    d.apply(d.plan_state_change("IMGB", "updating"))
+    assert d.primary_ok and d.backup_ok and d.partition_state("IMGB") == "updating"
+
+
+def test_torn_backup_is_repaired_from_the_complete_primary() -> None:
+    d = fresh()
+    d.apply(d.plan_state_change("IMGB", "updating"), torn="backup")
+    assert d.primary_ok and not d.backup_ok
     assert d.partition_state("IMGB") == "updating"
     assert [e.attr for e in d.read_table() if e.name == "IMGB"] == [disk.Attr(3, 1, False)]
     # GRUB repairs in memory; the decrement write puts both copies back on disk.
@@ -107,15 +117,6 @@ def test_torn_primary_is_repaired_from_the_complete_backup() -> None:
     assert d.partition_state("IMGB") == "inprogress"
 
 
-def test_torn_backup_leaves_the_old_primary_in_charge() -> None:
-    d = fresh()
-    d.apply(d.plan_state_change("IMGB", "updating"), torn="backup")
-    assert d.primary_ok and not d.backup_ok
-    assert d.partition_state("IMGB") == "unused"
-    d.apply(d.plan_state_change("IMGB", "updating"))
-    assert d.primary_ok and d.backup_ok and d.partition_state("IMGB") == "updating"
-
-
 def test_torn_write_of_unchanged_entries_leaves_a_valid_copy() -> None:
     d = fresh()
     d.apply(d.plan_state_change("IMGB", "unused"), torn="backup")
@@ -124,8 +125,8 @@ def test_torn_write_of_unchanged_entries_leaves_a_valid_copy() -> None:
 
 def test_both_copies_torn_means_nothing_bootable() -> None:
     d = fresh()
-    d.apply(d.plan_state_change("IMGB", "updating"), torn="primary")
-    d.apply(d.plan_state_change("IMGB", "unused"), torn="backup")
+    d.apply(d.plan_state_change("IMGB", "updating"), torn="backup")
+    d.apply(d.plan_state_change("IMGB", "unused"), torn="primary")
     assert not d.primary_ok and not d.backup_ok
     assert d.partition_state("IMGA") == "unknown"
     assert bootloader.gptprio_next(d) is None
@@ -164,18 +165,18 @@ def test_torn_write_outcomes(ops: list[tuple[str, str, str | None]]) -> None:
             write = d.plan_state_change(label, state)
         except GptCorrupt:
             return
-        primary_was_ok = d.primary_ok
+        backup_was_ok = d.backup_ok
         d.apply(write, torn=torn)
         after = {lbl: d.partition_state(lbl) for lbl in ("IMGA", "IMGB")}
         planned = {**before, label: state}
         if torn is None:
             assert d.primary_ok and d.backup_ok and after == planned
-        elif torn == "primary":
-            assert d.backup_ok and after == planned
-        elif primary_was_ok:
-            assert d.primary_ok and after == before
+        elif torn == "backup":
+            assert d.primary_ok and after == planned
+        elif backup_was_ok:
+            assert d.backup_ok and after == before
         else:
-            assert not d.primary_ok and (d.backup_ok == (before == planned))
+            assert not d.backup_ok and (d.primary_ok == (before == planned))
 
 
 def test_image_write_lifecycle() -> None:
@@ -236,7 +237,7 @@ def _disk_image(d: Disk, path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("partx") is None, reason="util-linux partx is not installed")
-@pytest.mark.parametrize("torn", [None, "primary"])
+@pytest.mark.parametrize("torn", [None, "backup"])
 def test_util_linux_reads_our_table(tmp_path: Path, torn: str | None) -> None:
     d = fresh(dataclasses.replace(PROFILE, disk_gb=1))
     d.apply(d.plan_state_change("IMGB", "updating"), torn=torn)  # type: ignore[arg-type]
