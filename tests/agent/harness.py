@@ -156,9 +156,9 @@ class Script:
         try:
             while not self.bus.changed_since(eff.topics, eff.since):
                 upcoming = self._actions[0][0] if self._actions else math.inf
+                if upcoming == deadline == math.inf:
+                    raise _Stop("blocked")
                 if upcoming > deadline:
-                    if deadline == math.inf:
-                        raise _Stop("blocked")
                     self.advance(deadline, self.horizon)
                     break
                 self.advance(upcoming, self.horizon)
