@@ -92,7 +92,9 @@ class Node:
         if hw.watchdog_cardreset:
             return BootReason.HW_WATCHDOG, "hardware watchdog reset the device"
         previous = _int((yield fx.ReadFile("/persist/status/powercycles")))
-        if previous is not None and previous < hw.power_cycles:
+        if previous is None or hw.power_cycles < 0:
+            return BootReason.UNKNOWN, "unknown reboot reason (no SMART power-cycle record)"
+        if previous < hw.power_cycles:
             return BootReason.POWER_FAIL, "device powered off"
         return BootReason.KERNEL, "system reset, reboot or kernel panic"
 
@@ -107,8 +109,8 @@ class Node:
             self.onboarded_at = now
         status = yield fx.Read(topics.CONFIG_STATUS)
         reachable = yield fx.Read(topics.REACHABLE)
-        yield from self._baseos(now)
         yield from self._maintenance(status)
+        yield from self._baseos(now)
         deadlines = [now + 86400.0]
         deadlines += (yield from self._connectivity(now, status, reachable))
         deadlines += (yield from self._commands())
