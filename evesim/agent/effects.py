@@ -37,6 +37,13 @@ class Random:
     stream: str = "agent"
 
 
+@dataclass(frozen=True, slots=True)
+class RandomBytes:
+    """Instant. Result: ``n`` bytes for key material (seeded in simulation, ``os.urandom`` on hosts)."""
+
+    n: int
+
+
 # ---------------------------------------------------------------- controller traffic
 
 
@@ -195,6 +202,13 @@ class UnsealKey:
     """Unseal a blob. Result: the secret, or None if the PCR policy fails (vault stays locked)."""
 
     blob: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class UnlockVault:
+    """Mount the encrypted ``/persist/vault`` with ``key``. Result: True if it unlocked."""
+
+    key: bytes
 
 
 # ---------------------------------------------------------------- boot partitions (zboot)

@@ -25,6 +25,7 @@ MIN_REBOOT_DELAY_S = 30.0
 HALT_WAIT_S = 300.0
 WATCH = (topics.ONBOARDING, topics.DEVICE_OPS, topics.GLOBAL_CONFIG, topics.ATTEST, topics.VAULT,
          topics.BASEOS_STATUS, topics.CONFIG_STATUS)
+"""Topics nodeagent reacts to at once; the rest it reads at its deadlines."""
 REASON_TEXT = {
     BootReason.REBOOT_CMD: "NORMAL: controller reboot command",
     BootReason.UPDATE: "NORMAL: baseos-update reboot",
@@ -53,6 +54,8 @@ class Node:
         self.update_in_progress = False
         self.reboot_counter: int | None = None
         self.shutdown_counter: int | None = None
+        self.first_config_ok: float | None = None
+        self.vault_locked_up = False
 
     # -------------------------------------------------------------- boot
 
@@ -109,15 +112,34 @@ class Node:
             self.onboarded_at = now
         status = yield fx.Read(topics.CONFIG_STATUS)
         reachable = yield fx.Read(topics.REACHABLE)
+        if self.first_config_ok is None and status is not None and status.status is ConfigGet.SUCCESS:
+            self.first_config_ok = now
+        deadlines = [now + 86400.0]
+        deadlines += (yield from self._vault(now))
         yield from self._maintenance(status)
         yield from self._baseos(now)
-        deadlines = [now + 86400.0]
         deadlines += (yield from self._connectivity(now, status, reachable))
         deadlines += (yield from self._commands())
         return min(deadlines)
 
+    def _vault(self, now: float) -> Generator[Any, Any, list[float]]:
+        """The vault must unlock within ``timer.vault.ready.cutoff`` of the first config (EVE.md §4.4)."""
+        vault = yield fx.Read(topics.VAULT)
+        if self.first_config_ok is None or vault is None or vault.unlocked:
+            self.vault_locked_up = False
+            return []
+        cutoff = self.first_config_ok + self.config.int("timer.vault.ready.cutoff")
+        if now <= cutoff:
+            return [cutoff + 1e-6]
+        if self.update_in_progress:
+            yield from self.reboot(BootReason.VAULT_FAILED)
+        self.vault_locked_up = True
+        return []
+
     def _baseos(self, now: float) -> Generator[Any, Any, None]:
         report = yield fx.Read(topics.BASEOS_STATUS)
+        if report is not None and report.reboot and not self.status.reboot_in_progress:
+            yield from self.reboot(BootReason.UPDATE)
         updating = bool(report and report.updating)
         state = I.ZDEVICE_STATE_BASEOS_UPDATING if updating or self.update_in_progress else I.ZDEVICE_STATE_ONLINE
         if self.onboarded_at is None and not updating:
@@ -141,6 +163,7 @@ class Node:
             if now >= commit_at:
                 yield from self._commit()
             else:
+                yield from self._set(test_deadline=commit_at)
                 out += [fallback_at + 1e-6, commit_at]
         disconnect_at = reachable + self.config.int("timer.reboot.no.network")
         if now > disconnect_at:
@@ -151,7 +174,7 @@ class Node:
         self.update_in_progress = False
         yield fx.Publish(topics.ZBOOT_CONFIG, topics.ZbootConfig(test_complete=True))
         yield fx.Log(AGENT, "test_complete", {})
-        yield from self._set(update_in_progress=False)
+        yield from self._set(update_in_progress=False, test_deadline=None)
 
     def _commands(self) -> Generator[Any, Any, list[float]]:
         """Reboot/shutdown commands (counter bumps); deferred while an update is being tested."""
@@ -179,6 +202,8 @@ class Node:
         reasons = []
         if self.config["maintenance.mode"] == "enabled":
             reasons.append(I.MAINTENANCE_MODE_REASON_USER_REQUESTED)
+        if self.vault_locked_up:
+            reasons.append(I.MAINTENANCE_MODE_REASON_VAULT_LOCKED_UP)
         attest = yield fx.Read(topics.ATTEST)
         if attest is not None and attest.certs_refused and status is not None and status.status is ConfigGet.SUCCESS:
             reasons.append(I.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED)

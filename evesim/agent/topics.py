@@ -150,6 +150,7 @@ class NodeStatus:
     maintenance_reasons: tuple[int, ...] = ()
     state: int = 5
     update_in_progress: bool = False
+    test_deadline: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +226,7 @@ class BaseOsReport:
     sw: tuple[DevSw, ...]
     update_counter: int = 0
     updating: bool = False
+    reboot: bool = False
 
 
 @dataclass(frozen=True, slots=True)

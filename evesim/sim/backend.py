@@ -35,6 +35,14 @@ def _random(dev: SimDevice, eff: fx.Random) -> float:
     return dev.rng(eff.stream).random()
 
 
+def _random_bytes(dev: SimDevice, eff: fx.RandomBytes) -> bytes:
+    return dev.rng("keys").randbytes(eff.n)
+
+
+def _unlock_vault(dev: SimDevice, eff: fx.UnlockVault) -> bool:
+    return dev.unlock_vault(eff.key)
+
+
 def _link(dev: SimDevice, eff: fx.LinkStatus) -> fx.Link:
     return fx.Link(dev.carrier, dev.address)
 
@@ -98,6 +106,8 @@ INSTANT: dict[type, Instant] = {
     fx.Now: _now,
     fx.WallClock: _wall,
     fx.Random: _random,
+    fx.RandomBytes: _random_bytes,
+    fx.UnlockVault: _unlock_vault,
     fx.LinkStatus: _link,
     fx.ReadFile: _read,
     fx.WriteFile: _write,

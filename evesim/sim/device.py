@@ -37,6 +37,14 @@ STILL_RUNNING_S = 25.0
 DOWNLOAD_CHUNKS = 10
 
 
+def _until_reset(body: Generator[simpy.Event, Any, Any]) -> Generator[simpy.Event, Any, Any]:
+    """A device-level process body that ends quietly when the device resets."""
+    try:
+        yield from body
+    except simpy.Interrupt:
+        body.close()
+
+
 class SimDevice:
     """A device of the world; starts powered off."""
 
@@ -62,6 +70,7 @@ class SimDevice:
         self.msgid = 0
         self.blobs: dict[str, EveImage] = {}
         self.clock_offset = 0.0
+        self.vault_key: bytes | None = None
         self.tx_bytes = 0
         self.rx_bytes = 0
         self.led = topics.Led.UNDEFINED
@@ -174,8 +183,9 @@ class SimDevice:
         self._boot()
 
     def _kill(self) -> None:
+        active = self.env.active_process
         for proc in self.procs:
-            if proc.is_alive:
+            if proc.is_alive and proc is not active:
                 proc.interrupt("reset")
         self.procs = []
         self.bus.clear_waiters()
@@ -190,7 +200,7 @@ class SimDevice:
         self._spawn(self._firmware())
 
     def _spawn(self, body: Generator[simpy.Event, Any, Any]) -> simpy.Process:
-        proc = self.env.process(body)
+        proc = self.env.process(_until_reset(body))
         self.procs.append(proc)
         return proc
 
@@ -270,7 +280,7 @@ class SimDevice:
 
     def start_agent(self, name: str, gen: Generator[Any, Any, Any]) -> None:
         """Run an agent generator on this device."""
-        self._spawn(backend.drive(self, gen))
+        self.procs.append(self.env.process(backend.drive(self, gen)))
 
     def on_publish(self, topic: str, value: Any) -> None:
         """Mirror a few topics into the world's view (LED, onboarding)."""
@@ -375,6 +385,14 @@ class SimDevice:
             return self.hw.tpm.unseal(eff.blob)
         except tpm.TpmError:
             return None
+
+    def unlock_vault(self, key: bytes) -> bool:
+        """Mount the vault with ``key``: right key (the first one ever used) and an image that can."""
+        if self.running_image is not None and "breaks_vault" in self.running_image.defects:
+            return False
+        if self.vault_key is None:
+            self.vault_key = key
+        return key == self.vault_key
 
     def set_partition_state(self, eff: fx.SetPartitionState) -> Generator[simpy.Event, Any, None]:
         write = self.hw.disk.plan_state_change(eff.label, eff.state)

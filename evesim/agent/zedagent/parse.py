@@ -23,6 +23,18 @@ class Parsed:
     maintenance_mode: bool
 
 
+def _url(tree: pb.config.ContentTree, cfg: pb.config.EdgeDevConfig) -> str:
+    """A content tree's full URL: its datastore's fqdn and path, then the tree's relative URL."""
+    ds_id = tree.ds_ids_list[0] if tree.ds_ids_list else tree.dsId
+    store = next((d for d in cfg.datastores if d.id == ds_id), None)
+    if store is None:
+        return tree.URL
+    base = store.fqdn.rstrip("/")
+    if store.dpath:
+        base += "/" + store.dpath.strip("/")
+    return f"{base}/{tree.URL.lstrip('/')}"
+
+
 def _baseos(cfg: pb.config.EdgeDevConfig) -> BaseOs | None:
     if not cfg.HasField("baseos") or not cfg.baseos.content_tree_uuid:
         return None
@@ -32,7 +44,7 @@ def _baseos(cfg: pb.config.EdgeDevConfig) -> BaseOs | None:
         version=cfg.baseos.base_os_version,
         activate=cfg.baseos.activate,
         retry_counter=cfg.baseos.retry_update.counter,
-        url=tree.URL if tree else "",
+        url=_url(tree, cfg) if tree else "",
         sha256=tree.sha256.lower() if tree else "",
         size_bytes=tree.maxSizeBytes if tree else 0,
     )
@@ -47,7 +59,7 @@ def _app(app: pb.config.AppInstanceConfig, cfg: pb.config.EdgeDevConfig) -> App:
         activate=app.activate,
         memory_kb=app.fixedresources.memory,
         vcpus=app.fixedresources.vcpus,
-        image_url=tree.URL if tree else "",
+        image_url=_url(tree, cfg) if tree else "",
         image_sha256=tree.sha256.lower() if tree else "",
         image_size=tree.maxSizeBytes if tree else 0,
         restart_counter=app.restart.counter,

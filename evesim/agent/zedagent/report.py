@@ -33,7 +33,7 @@ def partitions_report(view: fx.PartitionView) -> tuple[DevSw, ...]:
     return tuple(entries)
 
 
-def _sw(info: pb.info.ZInfoDevice, entries: tuple[DevSw, ...], wall: float) -> None:
+def _sw(info: pb.info.ZInfoDevice, entries: tuple[DevSw, ...], wall: float, seconds_left: int) -> None:
     for entry in entries:
         sw = info.swList.add(
             activated=entry.activated,
@@ -47,7 +47,7 @@ def _sw(info: pb.info.ZInfoDevice, entries: tuple[DevSw, ...], wall: float) -> N
             userStatus=entry.user_status,
             subStatus=entry.sub_status,
             subStatusStr=entry.sub_status_str,
-            subStatusProgress=entry.sub_status_progress,
+            subStatusProgress=seconds_left if entry.sub_status == I.UPDATE_TESTING else entry.sub_status_progress,
         )
         if entry.error:
             sw.swErr.description = entry.error
@@ -112,13 +112,16 @@ def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
     info = msg.dinfo
     _hardware(info, z.hardware)
     info.HostName = z.uuid
-    _node(info, (yield fx.Read(topics.NODE)), wall)
+    node = yield fx.Read(topics.NODE)
+    _node(info, node, wall)
     _config_items(info, (yield fx.Read(topics.GLOBAL_CONFIG)))
     baseos = yield fx.Read(topics.BASEOS_STATUS)
+    now = yield fx.Now()
+    left = max(int(node.test_deadline - now), 0) if node is not None and node.test_deadline is not None else 0
     if baseos is None:
-        _sw(info, partitions_report((yield fx.Partitions())), wall)
+        _sw(info, partitions_report((yield fx.Partitions())), wall, left)
     else:
-        _sw(info, baseos.sw, wall)
+        _sw(info, baseos.sw, wall, left)
         info.baseos_update_counter = baseos.update_counter
     attest = yield fx.Read(topics.ATTEST)
     if attest is not None:

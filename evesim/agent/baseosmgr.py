@@ -1,0 +1,283 @@
+"""baseosmgr: the A/B base-OS update — download, write the other partition, mark it, commit.
+
+Follows EVE.md §4.3–4.5: refuses a version whose earlier attempt failed (other partition
+``inprogress``) until ``retry_update`` is bumped, defers while a test is running (TooEarly),
+honours ``activate=false``, ``force.fallback.counter`` and a deleted base-OS config.
+Simplification: a config change is noticed between steps, not in the middle of a download.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from evesim.agent import effects as fx
+from evesim.agent import paths, topics
+from evesim.agent.configitems import DEFAULTS
+from evesim.agent.topics import BaseOs, BaseOsReport, DevSw
+from evesim.api import pb
+
+AGENT = "baseosmgr"
+WATCH = (topics.BASEOS_CONFIG, topics.ZBOOT_CONFIG, topics.GLOBAL_CONFIG, topics.NODE)
+DOWNLOAD_RETRY_S = 60.0
+I = pb.info
+IN_FLIGHT = ("downloading", "verifying", "writing")
+
+
+def other(label: str) -> str:
+    """The partition that is not ``label``."""
+    return "IMGB" if label == "IMGA" else "IMGA"
+
+
+@dataclass
+class Saved:
+    """What baseosmgr keeps across reboots."""
+
+    retry_counter: int | None = None
+    force_fallback: int | None = None
+    update_counter: int = 0
+
+    @classmethod
+    def parse(cls, raw: bytes | None) -> Saved:
+        try:
+            data = json.loads(raw or b"{}")
+            return cls(data.get("retry_counter"), data.get("force_fallback"), int(data.get("update_counter", 0)))
+        except (ValueError, TypeError, AttributeError):
+            return cls()
+
+    def dump(self) -> bytes:
+        return json.dumps({"retry_counter": self.retry_counter, "force_fallback": self.force_fallback,
+                           "update_counter": self.update_counter}, sort_keys=True).encode()
+
+
+@dataclass
+class Install:
+    """Progress of installing one version."""
+
+    version: str
+    retry: int = 0
+    phase: str = "downloading"
+    progress: int = 0
+    error: str = ""
+    blob: str | None = None
+    attempts: int = 0
+
+
+@dataclass
+class BaseOsMgr:
+    """baseosmgr's state for one boot."""
+
+    saved: Saved = field(default_factory=Saved)
+    install: Install | None = None
+    published: BaseOsReport | None = None
+
+    # -------------------------------------------------------------- inputs
+
+    def _inputs(self) -> Generator[Any, Any, tuple[fx.PartitionView, BaseOs | None]]:
+        view = yield fx.Partitions()
+        cfg = yield fx.Read(topics.BASEOS_CONFIG)
+        return view, cfg
+
+    def _save(self) -> fx.WriteFile:
+        return fx.WriteFile(paths.BASEOS_STATUS, self.saved.dump())
+
+    # -------------------------------------------------------------- one reconciliation
+
+    def reconcile(self) -> Generator[Any, Any, float | None]:
+        """Act on the current inputs; returns seconds until it should look again (None: on change)."""
+        yield from self._commit()
+        if (yield from self._force_fallback()):
+            return None
+        view, cfg = yield from self._inputs()
+        cur, oth = view.current, other(view.current)
+        if cfg is None:
+            self.install = None
+            if view.states[oth] == "updating":
+                yield fx.SetPartitionState(oth, "unused")
+                yield fx.Log(AGENT, "update_cancelled", {"partition": oth})
+            return None
+        if cfg.version == view.versions[cur] or (view.states[oth] == "updating" and view.versions[oth] == cfg.version):
+            return None
+        if view.states[oth] == "inprogress" and view.versions[oth] == cfg.version:
+            return (yield from self._previous_failed(cfg, oth))
+        if self.install is None or self.install.phase == "updating" or \
+                (self.install.version, self.install.retry) != (cfg.version, cfg.retry_counter):
+            self.install = Install(cfg.version, cfg.retry_counter)
+        if self.install.phase == "error":
+            return None
+        return (yield from self._advance(cfg, view))
+
+    def _commit(self) -> Generator[Any, Any, None]:
+        """Test complete: current ``inprogress`` → ``active``, other ``active``/``inprogress`` → ``unused``."""
+        zboot = yield fx.Read(topics.ZBOOT_CONFIG)
+        view = yield fx.Partitions()
+        cur, oth = view.current, other(view.current)
+        if zboot is None or not zboot.test_complete or view.states[cur] != "inprogress":
+            return
+        yield fx.SetPartitionState(cur, "active")
+        if view.states[oth] in ("active", "inprogress"):
+            yield fx.SetPartitionState(oth, "unused")
+        cfg = yield fx.Read(topics.BASEOS_CONFIG)
+        if cfg is not None and cfg.version == view.versions[cur]:
+            self.saved.update_counter = cfg.retry_counter
+            yield self._save()
+        yield fx.Log(AGENT, "update_committed", {"partition": cur, "version": view.versions[cur] or ""})
+
+    def _force_fallback(self) -> Generator[Any, Any, bool]:
+        """A bumped ``force.fallback.counter`` boots the previous image (EVE.md §4.5)."""
+        status = yield fx.Read(topics.GLOBAL_CONFIG)
+        counter = (status.config if status else DEFAULTS).int("force.fallback.counter")
+        if self.saved.force_fallback == counter:
+            return False
+        first = self.saved.force_fallback is None
+        self.saved.force_fallback = counter
+        yield self._save()
+        view = yield fx.Partitions()
+        oth = other(view.current)
+        if first or view.states[view.current] != "active" or view.states[oth] != "unused" or not view.versions[oth]:
+            return False
+        yield fx.SetPartitionState(oth, "updating")
+        yield fx.Log(AGENT, "force_fallback", {"partition": oth, "version": view.versions[oth]})
+        return True
+
+    def _previous_failed(self, cfg: BaseOs, oth: str) -> Generator[Any, Any, None]:
+        """The other partition failed this version before: retry only on a bumped ``retry_update``."""
+        if self.saved.retry_counter is not None and cfg.retry_counter != self.saved.retry_counter:
+            self.saved.retry_counter = self.saved.update_counter = cfg.retry_counter
+            yield self._save()
+            yield fx.SetPartitionState(oth, "updating")
+            yield fx.Log(AGENT, "retry_update", {"version": cfg.version, "counter": cfg.retry_counter})
+        return None
+
+    # -------------------------------------------------------------- the install pipeline
+
+    def _advance(self, cfg: BaseOs, view: fx.PartitionView) -> Generator[Any, Any, float | None]:
+        install = self.install
+        if install.blob is None:
+            retry = yield from self._download(cfg)
+            if retry is not None or install.blob is None:
+                return retry
+        if not cfg.activate:
+            install.phase = "delivered"
+            return None
+        cur, oth = view.current, other(view.current)
+        if view.states[cur] == "inprogress" or view.states[oth] == "active":
+            install.phase = "deferred"
+            return None
+        if view.states[oth] not in ("unused", "inprogress", "updating"):
+            return self._fail(f"partition {oth} is {view.states[oth]}")
+        return (yield from self._write(cfg, oth))
+
+    def _download(self, cfg: BaseOs) -> Generator[Any, Any, float | None]:
+        install = self.install
+        max_retries = ((yield fx.Read(topics.GLOBAL_CONFIG)) or topics.GlobalConfigStatus()).config.int(
+            "blob.download.max.retries")
+        install.phase, install.progress = "downloading", 0
+        yield from self.publish()
+        yield fx.Log(AGENT, "download_started", {"version": cfg.version, "url": cfg.url})
+        result = yield fx.Download(cfg.url, cfg.sha256, cfg.size_bytes)
+        if result.blob is not None:
+            install.blob, install.phase, install.progress = result.blob, "verified", 100
+            yield fx.Log(AGENT, "download_done", {"version": cfg.version})
+            return None
+        install.attempts += 1
+        yield fx.Log(AGENT, "download_failed", {"version": cfg.version, "error": result.error,
+                                                "attempt": install.attempts}, "warning")
+        if "sha256" in (result.error or "") and install.attempts >= max_retries:
+            return self._fail(f"download of {cfg.version} failed verification {install.attempts} times: {result.error}")
+        return DOWNLOAD_RETRY_S
+
+    def _write(self, cfg: BaseOs, oth: str) -> Generator[Any, Any, float | None]:
+        install = self.install
+        install.phase = "writing"
+        yield from self.publish()
+        yield fx.Log(AGENT, "partition_write_started", {"partition": oth, "version": cfg.version})
+        error = yield fx.WritePartition(oth, install.blob)
+        view = yield fx.Partitions()
+        if error is None and view.versions[oth] != cfg.version:
+            error = f"version check failed: partition {oth} holds {view.versions[oth]!r}, want {cfg.version!r}"
+        if error is not None:
+            yield fx.SetPartitionState(oth, "unused")
+            return self._fail(error)
+        self.saved.retry_counter = self.saved.update_counter = cfg.retry_counter
+        yield self._save()
+        yield fx.SetPartitionState(oth, "updating")
+        install.phase = "updating"
+        yield fx.Log(AGENT, "update_ready", {"partition": oth, "version": cfg.version})
+        return None
+
+    def _fail(self, error: str) -> None:
+        self.install.phase, self.install.error = "error", error
+        return None
+
+    # -------------------------------------------------------------- reporting
+
+    def publish(self) -> Generator[Any, Any, None]:
+        """Publish BaseOsStatus (swList entries) if it changed."""
+        view, cfg = yield from self._inputs()
+        node = yield fx.Read(topics.NODE)
+        report = build_report(view, cfg, self.install, self.saved.update_counter,
+                              node.last_reboot_reason if node else "")
+        if report != self.published:
+            self.published = report
+            yield fx.Publish(topics.BASEOS_STATUS, report)
+
+
+def _current_entry(label: str, state: str, version: str, cfg: BaseOs | None) -> DevSw:
+    configured = cfg is None or (cfg.activate and cfg.version == version)
+    if state == "inprogress":
+        return DevSw(label, state, version, I.INSTALLED, I.UPDATING, I.UPDATE_TESTING, "testing the new image",
+                     activated=True)
+    if configured:
+        return DevSw(label, state, version, I.INSTALLED, I.UPDATED, activated=True)
+    return DevSw(label, state, version, I.INSTALLED, I.FALLBACK, activated=False)
+
+
+_PHASES = {
+    "downloading": (I.DOWNLOAD_STARTED, I.DOWNLOADING, I.DOWNLOAD_INPROGRESS, "downloading"),
+    "verified": (I.DELIVERED, I.DOWNLOAD_DONE, I.NONE_SUBSTATUS, ""),
+    "delivered": (I.DELIVERED, I.DOWNLOAD_DONE, I.NONE_SUBSTATUS, ""),
+    "deferred": (I.DELIVERED, I.UPDATING, I.UPDATE_DEFERRED, "waiting for the running update test to finish"),
+    "writing": (I.DELIVERED, I.UPDATING, I.UPDATE_INITIALIZING, "writing the image"),
+}
+
+
+def _other_entry(label: str, state: str, version: str, cfg: BaseOs | None, install: Install | None,
+                 last_reboot: str) -> DevSw:
+    wanted = cfg.version if cfg is not None else None
+    if state == "updating":
+        return DevSw(label, state, version, I.INSTALLED, I.UPDATING, I.UPDATE_REBOOTING, "About to reboot",
+                     activated=True)
+    if state == "inprogress" and version and version == wanted:
+        return DevSw(label, state, version, I.INSTALLED, I.FAILED,
+                     error=f"update to {version} failed, fell back: {last_reboot or 'unknown reason'}")
+    if install is not None and install.version == wanted and install.phase == "error":
+        return DevSw(label, state, wanted, I.ERROR, I.FAILED, error=install.error)
+    if install is not None and install.version == wanted and install.phase in _PHASES:
+        status, user, sub, text = _PHASES[install.phase]
+        return DevSw(label, state, wanted, status, user, sub, text, install.progress, install.progress,
+                     activated=bool(cfg and cfg.activate))
+    return DevSw(label, state, version, I.INSTALLED if version else I.INITIAL, I.NONE)
+
+
+def build_report(view: fx.PartitionView, cfg: BaseOs | None, install: Install | None, update_counter: int,
+                 last_reboot: str) -> BaseOsReport:
+    """BaseOsStatus per EVE.md §4.5's mapping: one entry for the running partition, one for the other."""
+    cur, oth = view.current, other(view.current)
+    current = _current_entry(cur, view.states[cur], view.versions[cur] or "", cfg)
+    second = _other_entry(oth, view.states[oth], view.versions[oth] or "", cfg, install, last_reboot)
+    in_flight = install is not None and install.phase in IN_FLIGHT + ("deferred",)
+    updating = in_flight or view.states[cur] == "inprogress" or view.states[oth] == "updating"
+    return BaseOsReport((current, second), update_counter, updating, reboot=view.states[oth] == "updating")
+
+
+def run() -> Generator[Any, Any, None]:
+    """The baseosmgr process."""
+    mgr = BaseOsMgr(Saved.parse((yield fx.ReadFile(paths.BASEOS_STATUS))))
+    seen = 0
+    while True:
+        retry = yield from mgr.reconcile()
+        yield from mgr.publish()
+        seen = yield fx.Wait(WATCH, seen, retry)
