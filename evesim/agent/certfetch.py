@@ -34,15 +34,22 @@ def _check(data: bytes, roots: list[x509.Certificate], wall: float) -> Controlle
 
 
 def load_checkpoint(roots: list[x509.Certificate]) -> Generator[Any, Any, ControllerCerts | None]:
-    """The saved certs, healing from ``.bak`` when the primary copy is unusable."""
+    """The saved certs, healing the primary copy from ``.bak`` when it is unusable (EVE.md §4.7)."""
     wall = yield fx.WallClock()
+    primary_ok = True
     for path in (paths.CONTROLLER_CERTS, paths.CONTROLLER_CERTS + ".bak"):
         data = yield fx.ReadFile(path)
         if data:
             try:
-                return _check(data, roots, wall)
-            except CertError:
+                certs = _check(data, roots, wall)
+            except CertError as exc:
+                yield fx.Log("certfetch", "checkpoint_unusable", {"file": path, "error": str(exc)}, "warning")
+                primary_ok = False
                 continue
+            if not primary_ok:
+                yield fx.WriteFile(paths.CONTROLLER_CERTS, data)
+            return certs
+        primary_ok = False
     return None
 
 

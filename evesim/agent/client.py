@@ -103,9 +103,10 @@ class Client:
         self.serial = serial
         self.registered = False
 
-    def attempt(self, roots: list, onboard: Onboard | None, soft_serial: str) -> Generator[Any, Any, topics.Onboarding | None]:
-        """One round: certs if missing, register if possible, then uuid."""
+    def attempt(self, onboard: Onboard | None, soft_serial: str) -> Generator[Any, Any, topics.Onboarding | None]:
+        """One round: certs if missing (checked against the root file as it is now), register if possible, then uuid."""
         if self.conn.controller is None:
+            roots = yield from certfetch.load_roots()
             certs = yield from certfetch.fetch(self.conn, roots)
             if isinstance(certs, str):
                 yield _led(Led.INVALID_CONTROLLER_CERT)
@@ -156,7 +157,7 @@ def run(conn: Conn, device_pem: bytes, serial: str) -> Generator[Any, Any, None]
             return
         attempted = network is not None and network.usable
         if attempted:
-            result = yield from client.attempt(roots, onboard, soft_serial)
+            result = yield from client.attempt(onboard, soft_serial)
             if result is not None:
                 yield from _done(result, fast=False)
                 return

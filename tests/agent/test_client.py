@@ -137,6 +137,15 @@ def test_certs_from_an_untrusted_root_light_14_and_are_retried() -> None:
     assert paths.CONTROLLER_CERTS not in script.files
 
 
+def test_a_root_certificate_fixed_while_retrying_is_picked_up() -> None:
+    script = _script()
+    script.files[paths.ROOT_CERT] = OTHER_CONTROLLER.root_pem
+    script.at(100.0, lambda: script.files.__setitem__(paths.ROOT_CERT, CONTROLLER.root_pem))
+    _run(script)
+    assert _onboarded(script)
+    assert script.steps(fx.Request)[-1].time == 127.0
+
+
 def test_certs_without_ecdh_cert_are_refused() -> None:
     message = controller_certs.build(CONTROLLER.signing_pem, [])
     script = _script(certs=signed(message))

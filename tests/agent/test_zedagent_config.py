@@ -400,11 +400,23 @@ def test_no_checkpoint_after_config_from_the_controller() -> None:
     assert script.logs("config_read_saved") == []
 
 
-def test_checkpoint_falls_back_to_the_other_copy_when_one_is_unreadable() -> None:
+def test_unreadable_lastconfig_falls_back_to_bak_and_is_healed() -> None:
     script, task = _saved(BootReason.KERNEL)
     script.files[paths.LASTCONFIG] = bytes(b ^ 0xFF for b in payload(B, "hash-b"))
     _poll(script, task)
     assert _interval(script) == 11
+    assert script.files[paths.LASTCONFIG] == payload(A, "hash-a")
+    (log,) = script.logs("config_checkpoint_unreadable")
+    assert log.fields["file"] == paths.LASTCONFIG and log.severity == "warning"
+
+
+def test_unreadable_bak_after_a_bad_ending_falls_back_to_lastconfig_untouched() -> None:
+    script, task = _saved(BootReason.WATCHDOG_HUNG)
+    script.files[paths.LASTCONFIG_BAK] = b"\xff\xff\xff"
+    _poll(script, task)
+    assert _interval(script) == 22
+    assert script.files[paths.LASTCONFIG_BAK] == b"\xff\xff\xff"
+    assert [w.path for w in script.effects(fx.WriteFile)] == []
 
 
 def test_no_checkpoint_at_all_keeps_defaults_and_fails() -> None:

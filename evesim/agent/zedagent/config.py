@@ -200,9 +200,13 @@ class ConfigTask:
         yield fx.Publish(topics.CONTROLLER_CERTS, certs)
 
     def load_checkpoint(self, node: topics.NodeStatus | None) -> Generator[Any, Any, bool]:
-        """Apply the saved config this boot's reason calls for (``lastconfig`` or ``.bak``)."""
+        """Apply the saved config this boot's reason calls for (``lastconfig`` or ``.bak``).
+
+        An unreadable ``lastconfig`` is healed from ``.bak`` (EVE.md §4.7).
+        """
         use_bak = node is None or BootReason(node.boot_reason).uses_bak_config
         order = (paths.LASTCONFIG_BAK, paths.LASTCONFIG) if use_bak else (paths.LASTCONFIG, paths.LASTCONFIG_BAK)
+        unreadable = False
         for path in order:
             payload = yield fx.ReadFile(path)
             if not payload:
@@ -210,7 +214,11 @@ class ConfigTask:
             try:
                 response = pb.config.ConfigResponse.FromString(payload)
             except DecodeError:
+                yield fx.Log(AGENT, "config_checkpoint_unreadable", {"file": path}, "warning")
+                unreadable = unreadable or path == paths.LASTCONFIG
                 continue
+            if unreadable:
+                yield fx.WriteFile(paths.LASTCONFIG, payload)
             yield from self.apply(parse(response.config), response.configHash, payload, saved=True)
             yield fx.Log(AGENT, "config_read_saved", {"file": path})
             return True
