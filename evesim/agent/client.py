@@ -17,7 +17,7 @@ from google.protobuf.message import DecodeError
 from evesim.agent import certfetch
 from evesim.agent import effects as fx
 from evesim.agent import paths, topics
-from evesim.agent.controllerconn import PROTO, Backoff, Conn, Reply, Sender, url
+from evesim.agent.controllerconn import ENVELOPE_FAILURES, PROTO, Backoff, Conn, Reply, Sender, url
 from evesim.agent.topics import Led
 from evesim.api import pb
 from evesim.api.certs import CertError, der_hash, load_cert
@@ -120,6 +120,8 @@ class Client:
         if isinstance(result, Reply):
             if result.sender is Sender.CERT_MISS:
                 self.conn.controller = None
+            if result.sender in ENVELOPE_FAILURES:
+                yield _led(Led.INVALID_AUTH_CONTAINER)
             yield fx.Log(AGENT, "uuid_failed", {"status": result.status, "error": result.error or result.sender.value}, "warning")
             return None
         return result
@@ -132,7 +134,7 @@ class Client:
             yield _led(Led.ONBOARDED)
         elif reply.status in REGISTER_LED:
             yield _led(REGISTER_LED[reply.status])
-        elif reply.sender is Sender.SIGN_VERIFY_FAIL:
+        elif reply.sender in ENVELOPE_FAILURES:
             yield _led(Led.INVALID_AUTH_CONTAINER)
 
 

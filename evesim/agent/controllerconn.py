@@ -38,6 +38,10 @@ class Sender(enum.Enum):
     TRANSPORT = "transport"
 
 
+ENVELOPE_FAILURES = frozenset({Sender.CERT_MISS, Sender.SIGN_VERIFY_FAIL, Sender.ALGO_FAIL, Sender.HASH_SIZE_ERROR})
+"""An answer's AuthContainer could not be verified: EVE lights LED 15."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """An exchange's outcome: HTTP status (None on transport failure), sender status, inner payload."""

@@ -238,6 +238,22 @@ def test_bad_uuid_answers_are_not_accepted_and_retried(answer: fx.Response) -> N
     assert script.logs("uuid_failed")
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        signed(pb.uuid.UuidResponse(uuid=UUID).SerializeToString(), key=OTHER_CONTROLLER),
+        signed(pb.uuid.UuidResponse(uuid=UUID).SerializeToString(), identity=OTHER_CONTROLLER),
+        fx.Response(200, b"not an envelope", "application/x-proto-binary"),
+    ],
+    ids=["forged", "unknown-signer", "garbage"],
+)
+def test_unverifiable_uuid_answer_lights_15(answer: fx.Response) -> None:
+    script = _script(uuid=answer)
+    _run(script, max_time=10.0)
+    assert script.bus.get(topics.LED) == Led.INVALID_AUTH_CONTAINER
+    assert not _onboarded(script)
+
+
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
 def test_zedclient_tolerates_json_and_text_content_types(content_type: str) -> None:
     answer = signed(pb.uuid.UuidResponse(uuid=UUID).SerializeToString(), content_type=content_type)
@@ -282,6 +298,7 @@ def test_no_fast_path_when_network_is_success() -> None:
     _run(script)
     assert script.bus.get(topics.ONBOARDING).uuid == UUID
     assert script.files[paths.UUID] == UUID.encode()
+    assert len(script.requests("register")) == 1
 
 
 def test_no_fast_path_without_a_certs_checkpoint() -> None:

@@ -16,7 +16,7 @@ from evesim.agent import effects as fx
 from evesim.agent import paths, topics
 from evesim.agent.bootreason import BootReason
 from evesim.agent.configitems import parse_items
-from evesim.agent.controllerconn import Reply, Sender, url
+from evesim.agent.controllerconn import ENVELOPE_FAILURES, Reply, Sender, url
 from evesim.agent.topics import ConfigGet, ConfigStatus, GlobalConfigStatus, Led, OpsCommands
 from evesim.agent.zedagent.parse import Parsed, parse
 from evesim.agent.zedagent.state import Zedagent
@@ -27,7 +27,6 @@ UUID_RETRY_S = 600.0
 TEMPORARY = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID, Sender.FORBIDDEN})
 CONNECTED_NOT_ONBOARDED = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID,
                                      Sender.BAD_CONTENT_TYPE})
-INVALID_ENVELOPE = frozenset({Sender.SIGN_VERIFY_FAIL, Sender.CERT_MISS, Sender.ALGO_FAIL, Sender.HASH_SIZE_ERROR})
 
 
 class ConfigTask:
@@ -167,7 +166,7 @@ class ConfigTask:
 
     def _failure_led(self, reply: Reply) -> Generator[Any, Any, None]:
         led = yield fx.Read(topics.LED)
-        if reply.sender in INVALID_ENVELOPE:
+        if reply.sender in ENVELOPE_FAILURES:
             target = Led.INVALID_AUTH_CONTAINER
         elif reply.sender in CONNECTED_NOT_ONBOARDED:
             target = Led.CONNECTED
