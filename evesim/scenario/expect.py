@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from evesim.scenario import model
 from evesim.scenario.timeline import select
-from evesim.sim import rng
+from evesim.sim import outcome, rng
 from evesim.sim.device import SimDevice
 from evesim.sim.world import World
 
@@ -30,6 +30,8 @@ def measure(world: World, check: model.Check, index: int) -> tuple[float, int]:
     devices = select(world, check.target, rng.stream(world.seed, "expectation", str(index)))
     if check.metric == "reboots":
         return float(sum(max(d.boots - 1, 0) for d in devices)), len(devices)
+    if check.metric == "outcome":
+        return float(sum(1 for d in devices if outcome.classify(world, d) == check.value)), len(devices)
     predicate = PREDICATES[check.metric]
     return float(sum(1 for d in devices if predicate(d, check.value))), len(devices)
 

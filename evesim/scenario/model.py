@@ -135,22 +135,31 @@ class Target(Strict):
 
 
 class When(Strict):
-    """Trigger on an event: its kind, optionally its device target and field values."""
+    """Trigger on an event of a kind (and field values) from the target's devices.
+
+    Fires for each such device, at most ``per_device`` times each and ``limit`` times in all.
+    """
 
     event: str
     target: Target = Target()
     fields: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    times: int = Field(1, ge=1)
+    per_device: int = Field(1, ge=1)
+    limit: int | None = Field(None, ge=1)
 
 
 class Trigger(Strict):
-    """When an action happens: ``at`` a time, ``every`` interval (from ``at`` until ``until``), or ``when`` an event."""
+    """When an action happens: ``at`` a time, ``every`` interval (from ``at`` until ``until``), or ``when`` an event.
+
+    The action runs ``delay`` plus a random share of ``jitter`` after its trigger. With ``when``,
+    an action without its own ``target`` applies to the device the event came from.
+    """
 
     at: Duration | None = None
     every: Duration | None = Field(None, gt=0)
     until: Duration | None = None
     when: When | None = None
     delay: Duration = 0.0
+    jitter: Duration = 0.0
 
     @model_validator(mode="after")
     def _one_kind(self) -> Trigger:
@@ -174,6 +183,7 @@ class PowerCut(Trigger):
     action: Literal["power_cut"]
     target: Target = Target()
     restore_after: Duration | None = None
+    restore_jitter: Duration = 0.0
 
 
 class PowerOn(Trigger):
@@ -263,8 +273,10 @@ Action = Annotated[
 class Check(Strict):
     """A fleet metric and its bounds (counts, or fractions of the fleet or target)."""
 
-    metric: Literal["onboarded", "bricked", "version", "reboots", "state", "led"]
+    metric: Literal["onboarded", "bricked", "version", "outcome", "reboots", "state", "led"]
     value: str | None = None
+    """For ``version``, ``state``, ``led``; for ``outcome`` one of updated, rolled_back, failed,
+    bricked, pending, unchanged."""
     target: Target = Target()
     min: float | None = None
     max: float | None = None
@@ -275,7 +287,7 @@ class Check(Strict):
     def _bounded(self) -> Check:
         if self.min is None and self.max is None and self.min_fraction is None and self.max_fraction is None:
             raise ValueError("a check needs min, max, min_fraction or max_fraction")
-        if self.metric in ("version", "state", "led") and self.value is None:
+        if self.metric in ("version", "outcome", "state", "led") and self.value is None:
             raise ValueError(f"metric {self.metric!r} needs a 'value'")
         return self
 

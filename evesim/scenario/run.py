@@ -17,6 +17,7 @@ from evesim.scenario import build
 from evesim.scenario.expect import Judge
 from evesim.scenario.loader import Loaded, Problem, ScenarioError
 from evesim.scenario.timeline import Timeline, check_targets
+from evesim.sim import outcome
 from evesim.sim.events import write_parquet
 from evesim.sim.world import World
 
@@ -58,6 +59,7 @@ class RunResult:
             "bricked": sum(1 for d in devices if d.state == "bricked"),
             "states": dict(sorted(Counter(d.state for d in devices).items())),
             "versions": dict(sorted(Counter(_version(d) for d in devices).items())),
+            "outcomes": self.outcomes(),
             "controller": {"requests": world.controller.served, "max_queue_wait_s": round(world.controller.max_wait_s, 6)},
             "events": len(world.log),
             "event_counts": dict(sorted(world.log.counts.items())),
@@ -70,6 +72,11 @@ class RunResult:
             "passed": self.passed,
         }
 
+    def outcomes(self) -> dict[str, int]:
+        """Devices per update outcome (every key of ``OUTCOMES``, zero included)."""
+        counts = Counter(outcome.classify(self.world, d) for d in self.world.devices)
+        return {name: counts.get(name, 0) for name in outcome.OUTCOMES}
+
     def devices_frame(self) -> pd.DataFrame:
         """One row per device with its final state."""
         rows = [
@@ -77,6 +84,8 @@ class RunResult:
                 "device": d.name, "group": d.group, "board": d.hw.profile.name, "serial": d.serial, "uuid": d.uuid,
                 "state": d.state, "partition": d.running_label or "", "version": _version(d), "boots": d.boots,
                 "power_cycles": d.hw.power_cycles, "led": d.led.name, "tx_bytes": d.tx_bytes, "rx_bytes": d.rx_bytes,
+                "outcome": outcome.classify(self.world, d),
+                "imga": d.hw.disk.partition_state("IMGA"), "imgb": d.hw.disk.partition_state("IMGB"),
             }
             for d in self.world.devices
         ]

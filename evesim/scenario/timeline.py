@@ -63,16 +63,21 @@ class Timeline:
             else:
                 self._arm_time(index, action)
 
+    def _delay(self, action: model.Trigger, *names: str) -> float:
+        if not action.jitter:
+            return action.delay
+        return action.delay + action.jitter * rng.stream(self.world.seed, "jitter", *names).random()
+
     def _arm_time(self, index: int, action: model.Trigger) -> None:
-        start = (action.at or 0.0) + action.delay
+        start = (action.at or 0.0) + self._delay(action, str(index))
         if action.every is None:
             self.world.at(start, lambda: self.run(index, action))
             return
         until = action.until if action.until is not None else float("inf")
 
         def tick(k: int = 0) -> None:
-            self.run(index, action, k)
-            if start + (k + 1) * action.every <= until:
+            self.run(index, action, str(k))
+            if (action.at or 0.0) + (k + 1) * action.every <= until:
                 self.world.at(action.every, lambda: tick(k + 1))
 
         if start <= until:
@@ -81,27 +86,30 @@ class Timeline:
     def _arm_when(self, index: int, action: model.Trigger) -> None:
         when = action.when
         devices = {d.name for d in select(self.world, when.target, rng.stream(self.world.seed, "when", str(index)))}
-        seen = 0
+        hits: dict[str, int] = {}
+        fired = 0
 
         def listener(event: Event) -> bool:
-            nonlocal seen
-            if event.kind != when.event or event.device not in devices:
+            nonlocal fired
+            if event.kind != when.event or event.device not in devices or hits.get(event.device, 0) >= when.per_device:
                 return False
             data = event.data()
             if any(data.get(k) != v for k, v in when.fields.items()):
                 return False
-            seen += 1
-            if seen < when.times:
-                return False
-            self.world.at(action.delay, lambda: self.run(index, action, device=event.device))
-            return True
+            hits[event.device] = hits.get(event.device, 0) + 1
+            fired += 1
+            name = f"{event.device}/{hits[event.device]}"
+            self.world.at(self._delay(action, str(index), name), lambda: self.run(index, action, name, event.device))
+            return when.limit is not None and fired >= when.limit
 
         self.world.log.listen(listener)
 
-    def run(self, index: int, action: model.Trigger, repeat: int = 0, device: str | None = None) -> None:
-        """Perform one action now."""
+    def run(self, index: int, action: model.Trigger, repeat: str = "0", device: str | None = None) -> None:
+        """Perform one action now (on the triggering ``device`` when it has no target of its own)."""
         world = self.world
-        draw = rng.stream(world.seed, "timeline", str(index), str(repeat))
+        draw = rng.stream(world.seed, "timeline", str(index), repeat)
+        if device is not None and "target" in type(action).model_fields and "target" not in action.model_fields_set:
+            action = action.model_copy(update={"target": model.Target(devices=[device])})
         self.fired.append((world.env.now, index, action.action))
         world.log.append(world.env.now, "world", "timeline", "action",
                          {"index": index, "action": action.action, "trigger_device": device or ""})
@@ -141,7 +149,8 @@ def _controller_fault(world: World, action: model.ControllerFault, draw: random.
 
 ACTIONS: dict[type, Callable[[World, model.Trigger, random.Random], None]] = {
     model.SetConfigItems: _each(_controller(lambda w, uuid, a: w.core.set_config_items(uuid, dict(a.items)))),
-    model.PowerCut: _each(lambda w, d, a: faults.power_cut(w, d, a.restore_after)),
+    model.PowerCut: _each(lambda w, d, a: faults.power_cut(
+        w, d, None if a.restore_after is None else a.restore_after + a.restore_jitter * d.rng("restore").random())),
     model.PowerOn: _each(lambda w, d, a: d.power_on()),
     model.Brownout: _each(lambda w, d, a: faults.brownout(w, d, a.cycles, a.on, a.off)),
     model.LinkDown: _each(lambda w, d, a: faults.link_down(w, d, a.duration)),

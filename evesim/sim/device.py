@@ -71,6 +71,7 @@ class SimDevice:
         self.blobs: dict[str, EveImage] = {}
         self.clock_offset = 0.0
         self.vault_key: bytes | None = None
+        self.booted_versions: set[str] = set()
         self.tx_bytes = 0
         self.rx_bytes = 0
         self.led = topics.Led.UNDEFINED
@@ -223,6 +224,7 @@ class SimDevice:
             tpm.measure_boot(self.hw.tpm, choice.image)
         yield self.env.timeout(profile.kernel_boot_s)
         self.running_label, self.running_image = choice.label, choice.image
+        self.booted_versions.add(choice.image.version)
         self.booted_at = self.env.now
         self.state = "running"
         self.led = topics.Led.UNDEFINED
