@@ -30,17 +30,20 @@ def _jittered(z: Zedagent, key: str, lo: float, hi: float, draw: float) -> float
 
 
 def device_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
-    """Send ZInfoDevice when what it reports changes, and every ``timer.deviceinfo.interval`` ±20%."""
+    """Send ZInfoDevice when what it reports changes, on a new controller epoch, and every
+    ``timer.deviceinfo.interval`` ±20%."""
     seen = 0
     last = b""
+    last_trigger = None
     now = yield fx.Now()
     due = now + _jittered(z, "timer.deviceinfo.interval", 0.8, 1.2, (yield fx.Random("info")))
     while True:
         msg = yield from report.device_info(z)
         content = msg.dinfo.SerializeToString()
+        trigger = yield fx.Read(topics.INFO_TRIGGER)
         now = yield fx.Now()
-        if content != last or now >= due:
-            last = content
+        if content != last or now >= due or trigger != last_trigger:
+            last, last_trigger = content, trigger
             yield queue.put("device", url("info", z.uuid), msg.SerializeToString())
             if now >= due:
                 due = now + _jittered(z, "timer.deviceinfo.interval", 0.8, 1.2, (yield fx.Random("info")))
@@ -48,11 +51,15 @@ def device_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
 
 
 def app_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
-    """Send ZInfoApp for each app whose status changed."""
+    """Send ZInfoApp for each app whose status changed, and for every app on a new controller epoch."""
     seen = 0
     sent: dict[str, topics.AppStatus] = {}
+    last_trigger = None
     while True:
-        seen = yield fx.Wait((topics.APP_STATUS,), seen)
+        seen = yield fx.Wait((topics.APP_STATUS, topics.INFO_TRIGGER), seen)
+        trigger = yield fx.Read(topics.INFO_TRIGGER)
+        if trigger != last_trigger:
+            last_trigger, sent = trigger, {}
         apps = (yield fx.Read(topics.APP_STATUS)) or ()
         wall = yield fx.WallClock()
         for app in apps:
