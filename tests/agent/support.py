@@ -20,6 +20,13 @@ ONBOARD = certs.issue("agent-tests-onboard", Usage.ONBOARDING, seed=b"agent-test
 DEVICE = certs.issue("SN-TEST-1", Usage.DEVICE, seed=b"agent-tests-device")
 DEVICE_HASH = certs.der_hash(DEVICE.cert)
 UUID = "6ba7b810-9dad-41d1-80b4-00c04fd430c8"
+ROTATED = ControllerIdentity(
+    root=CONTROLLER.root,
+    signing=certs.issue("evesim-controller-signing-2", Usage.SIGNING, issuer=CONTROLLER.root, seed=b"rotated"),
+    ecdh=CONTROLLER.ecdh,
+    server=CONTROLLER.server,
+)
+"""The same controller after rotating its signing cert (same root)."""
 
 
 def verified_certs(identity: ControllerIdentity = CONTROLLER) -> controller_certs.ControllerCerts:

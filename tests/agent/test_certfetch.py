@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from evesim.agent import certfetch, paths
+from evesim.agent import certfetch, paths, topics
 from evesim.agent import effects as fx
+from evesim.agent.zedagent import tasks
+from evesim.agent.zedagent.state import Zedagent
 from evesim.api import controller_certs, pb
 
-from .harness import Script
-from .support import CONTROLLER, OTHER_CONTROLLER, certs_answer, conn, signed
+from .harness import HARDWARE, Script
+from .support import CONTROLLER, DEVICE, OTHER_CONTROLLER, ROTATED, UUID, certs_answer, conn, signed
 
 GOOD = CONTROLLER.certs_message()
 ROOTS = [CONTROLLER.root.cert]
@@ -106,3 +108,36 @@ def test_bad_certs_answers_are_errors_and_change_nothing(answer: fx.Response) ->
     result = script.run(certfetch.fetch(conn(), ROOTS)).value
     assert isinstance(result, str) and result.startswith("certs")
     assert _writes(script) == []
+
+
+# -------------------------------------------------------------- zedagent's periodic refresh (§1.7 re-fetch triggers)
+
+
+def _refresh(answer: fx.Response, max_time: float, refetch_at: float | None = None) -> tuple[Script, Zedagent]:
+    script = Script(files={paths.ROOT_CERT: CONTROLLER.root_pem, paths.CONTROLLER_CERTS: GOOD, BAK: GOOD},
+                    responses={"certs": answer})
+    if refetch_at is not None:
+        script.publish_at(refetch_at, topics.CERT_REFETCH, "new-cert-config-hash")
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    script.run(tasks.cert_refresh(z), max_time=max_time)
+    return script, z
+
+
+def test_certs_are_refetched_every_cert_interval() -> None:
+    script, _ = _refresh(certs_answer(), 3 * 86400.0 - 1)
+    assert [s.time for s in script.steps(fx.Request)] == [86400.0, 2 * 86400.0]
+    assert script.published(topics.CONTROLLER_CERTS) == []
+
+
+def test_a_new_cert_config_hash_refetches_at_once_and_adopts_new_certs() -> None:
+    script, z = _refresh(certs_answer(ROTATED), 1000.0, refetch_at=100.0)
+    assert [s.time for s in script.steps(fx.Request)] == [100.0]
+    assert z.conn.controller.signing_hash == ROTATED.signing_hash
+    assert script.bus.get(topics.CONTROLLER_CERTS).signing_hash == ROTATED.signing_hash
+    assert script.files[paths.CONTROLLER_CERTS] == ROTATED.certs_message() and script.files[BAK] == GOOD
+
+
+def test_a_failed_refresh_keeps_the_certs_in_use() -> None:
+    script, z = _refresh(certs_answer(OTHER_CONTROLLER), 1000.0, refetch_at=100.0)
+    assert z.conn.controller.signing_hash == CONTROLLER.signing_hash
+    assert script.logs("certs_failed") and script.files[paths.CONTROLLER_CERTS] == GOOD

@@ -12,12 +12,10 @@ from evesim.agent.bootreason import BootReason
 from evesim.agent.topics import Attestation, ConfigGet, Led, NodeStatus
 from evesim.agent.zedagent import config
 from evesim.agent.zedagent.state import Zedagent
-from evesim.api import certs, pb
-from evesim.api.certs import Usage
-from evesim.controller import ControllerIdentity
+from evesim.api import pb
 
 from .harness import HARDWARE, Script
-from .support import CONTROLLER, DEVICE, OTHER_CONTROLLER, UUID, certs_answer, conn, signed
+from .support import CONTROLLER, DEVICE, OTHER_CONTROLLER, ROTATED, UUID, certs_answer, conn, signed
 
 COMPLETE = pb.info.ATTESTATION_STATE_COMPLETE
 
@@ -281,25 +279,16 @@ def test_after_403_the_next_poll_waits_for_a_new_token() -> None:
     assert pb.config.ConfigRequest.FromString(_open(second.effect.body)).integrity_token == b"token-2"
 
 
-def _rotated() -> ControllerIdentity:
-    """The same controller root with a new signing cert (a controller-side cert rotation)."""
-    seed = b"agent-tests-rotated"
-    return ControllerIdentity(root=CONTROLLER.root,
-                              signing=certs.issue("evesim-controller-signing-2", Usage.SIGNING, issuer=CONTROLLER.root, seed=seed),
-                              ecdh=CONTROLLER.ecdh, server=CONTROLLER.server)
-
-
 def test_cert_miss_refetches_certs_and_recovers() -> None:
-    rotated = _rotated()
-    script, task = _setup(answer(A, "hash-a"), signed(payload(B, "hash-b"), identity=rotated),
-                          signed(payload(B, "hash-b"), identity=rotated))
+    script, task = _setup(answer(A, "hash-a"), signed(payload(B, "hash-b"), identity=ROTATED),
+                          signed(payload(B, "hash-b"), identity=ROTATED))
     script.files[paths.ROOT_CERT] = CONTROLLER.root_pem
-    script.responses["certs"] = certs_answer(rotated)
+    script.responses["certs"] = certs_answer(ROTATED)
     _poll(script, task)
     _poll(script, task, at=60.0)
     assert len(script.requests("certs")) == 1
-    assert script.bus.get(topics.CONTROLLER_CERTS).signing_hash == rotated.signing_hash
-    assert task.z.conn.controller.signing_hash == rotated.signing_hash
+    assert script.bus.get(topics.CONTROLLER_CERTS).signing_hash == ROTATED.signing_hash
+    assert task.z.conn.controller.signing_hash == ROTATED.signing_hash
     _poll(script, task, at=120.0)
     assert _interval(script) == 22 and script.bus.get(topics.LED) == Led.ONBOARDED
 
