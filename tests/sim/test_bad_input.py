@@ -321,20 +321,25 @@ def test_fresh_device_with_a_wrong_root_ca_does_not_onboard_until_fixed() -> Non
     _healthy(world, world.devices)
 
 
-def test_garbage_certs_answer_shows_14_until_fixed() -> None:
+@pytest.mark.parametrize(
+    "suffix, body, led",
+    [
+        ("/certs", envelope.seal(b"\x0a\x05junk!", envelope.ZERO_SIGNATURE, b"\x00" * 32), Led.INVALID_CONTROLLER_CERT),
+        ("/certs", b"\xff\xfe not even an envelope", Led.INVALID_CONTROLLER_CERT),
+        ("/uuid", b"\x0a\x03abc garbage", Led.INVALID_AUTH_CONTAINER),
+    ],
+    ids=["certs-junk-payload", "certs-garbage", "uuid-garbage"],
+)
+def test_garbage_onboarding_answers_block_onboarding_until_fixed(suffix: str, body: bytes, led: Led) -> None:
     world = _world(count=2)
-    world.controller.core.handle = _garbage_certs(world.controller.core.handle)
+    real = world.core.handle
+
+    def handle(method: str, path: str, request: bytes, headers: object = None) -> Reply:
+        return Reply(200, body, PROTO) if path.endswith(suffix) else real(method, path, request, headers)
+
+    world.core.handle = handle
     world.run(15 * MINUTE)
-    assert all(d.led == Led.INVALID_CONTROLLER_CERT and d.uuid == "" for d in world.devices)
-    del world.controller.core.handle
+    assert all(d.led == led and d.uuid == "" and d.state == "running" for d in world.devices)
+    world.core.handle = real
     world.run(world.env.now + 11 * MINUTE)
     _healthy(world, world.devices)
-
-
-def _garbage_certs(real: Callable[..., Reply]) -> Callable[..., Reply]:
-    def handle(method: str, path: str, body: bytes, headers: object = None) -> Reply:
-        if path.endswith("/certs"):
-            return Reply(200, envelope.seal(b"\x0a\x05junk!", envelope.ZERO_SIGNATURE, b"\x00" * 32), PROTO)
-        return real(method, path, body, headers)
-
-    return handle
