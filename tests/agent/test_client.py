@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from evesim.agent import client, paths, topics
 from evesim.agent import effects as fx
+from evesim.agent.pubsub import Bus
 from evesim.agent.topics import DpcState, Led, NetworkStatus
-from evesim.api import controller_certs, pb
+from evesim.api import controller_certs, envelope, pb
 from evesim.api.certs import der_hash
 
 from .harness import Script
@@ -51,8 +54,6 @@ def test_register_is_signed_by_the_onboarding_key_and_carries_the_device_cert() 
     script = _script()
     script.sign = lambda key, data: key.encode().ljust(64, b"-")
     _run(script)
-    from evesim.api import envelope
-
     request = script.requests("register")[0]
     env = envelope.open_envelope(request.body)
     assert env.signature == b"onboard".ljust(64, b"-")
@@ -60,8 +61,6 @@ def test_register_is_signed_by_the_onboarding_key_and_carries_the_device_cert() 
     assert env.sender_cert_pem() == ONBOARD.cert_pem
     msg = pb.register.ZRegisterMsg.FromString(env.payload)
     assert msg.serial == "SN-TEST-1" and msg.softSerial == "soft-1"
-    import base64
-
     assert base64.b64decode(msg.pemCert) == DEVICE.cert_pem
     uuid_env = envelope.open_envelope(script.requests("uuid")[0].body)
     assert uuid_env.sender_cert_hash == DEVICE_HASH
@@ -96,7 +95,7 @@ def test_model_without_manufacturer_is_the_product_name() -> None:
 
 def test_waits_for_a_usable_network_before_talking() -> None:
     script = _script()
-    script.bus = type(script.bus)()
+    script.bus = Bus()
     script.publish_at(40.0, topics.NETWORK, NetworkStatus(DpcState.IPDNS_WAIT, False))
     script.publish_at(90.0, topics.NETWORK, NetworkStatus(DpcState.REMOTE_WAIT, True))
     _run(script)
@@ -275,7 +274,7 @@ def _onboarded_before() -> Script:
 
 def test_fast_path_after_5s_without_network() -> None:
     script = _onboarded_before()
-    script.bus = type(script.bus)()
+    script.bus = Bus()
     _run(script)
     onboarding = script.bus.get(topics.ONBOARDING)
     assert onboarding == topics.Onboarding("11111111-2222-4333-8444-555555555555", "Acme.Box-1")
@@ -304,7 +303,7 @@ def test_no_fast_path_when_network_is_success() -> None:
 def test_no_fast_path_without_a_certs_checkpoint() -> None:
     script = _onboarded_before()
     del script.files[paths.CONTROLLER_CERTS]
-    script.bus = type(script.bus)()
+    script.bus = Bus()
     out = _run(script, max_time=3600.0)
     assert out.stop == "time" and not _onboarded(script)
 
@@ -312,7 +311,7 @@ def test_no_fast_path_without_a_certs_checkpoint() -> None:
 def test_no_fast_path_with_a_malformed_saved_uuid() -> None:
     script = _onboarded_before()
     script.files[paths.UUID] = bytes(b ^ 0xFF for b in b"11111111-2222-4333-8444-555555555555\n")
-    script.bus = type(script.bus)()
+    script.bus = Bus()
     out = _run(script, max_time=3600.0)
     assert out.stop == "time" and not _onboarded(script)
 
@@ -321,6 +320,6 @@ def test_fast_path_heals_certs_checkpoint_from_bak() -> None:
     script = _onboarded_before()
     script.files[paths.CONTROLLER_CERTS + ".bak"] = script.files[paths.CONTROLLER_CERTS]
     script.files[paths.CONTROLLER_CERTS] = b"\x00garbage"
-    script.bus = type(script.bus)()
+    script.bus = Bus()
     _run(script)
     assert _onboarded(script) and script.now == 5.0

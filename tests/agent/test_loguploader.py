@@ -7,6 +7,7 @@ import json
 import struct
 import zlib
 
+from google.protobuf import json_format
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,8 +44,6 @@ def header_comment(data: bytes) -> bytes:
 
 def entries(data: bytes) -> list[pb.logs.LogEntry]:
     """The newline-separated protojson LogEntry lines of an upload."""
-    from google.protobuf import json_format
-
     text = zlib.decompress(data, 16 + zlib.MAX_WBITS).decode()
     return [json_format.Parse(line, pb.logs.LogEntry()) for line in text.split("\n")]
 

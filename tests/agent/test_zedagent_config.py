@@ -12,7 +12,7 @@ from evesim.agent.bootreason import BootReason
 from evesim.agent.topics import Attestation, ConfigGet, Led, NodeStatus
 from evesim.agent.zedagent import config
 from evesim.agent.zedagent.state import Zedagent
-from evesim.api import pb
+from evesim.api import envelope, pb
 
 from .harness import HARDWARE, Script
 from .support import CONTROLLER, DEVICE, OTHER_CONTROLLER, ROTATED, UUID, certs_answer, conn, signed
@@ -76,8 +76,6 @@ def test_request_carries_config_hash_and_integrity_token() -> None:
 
 
 def _open(body: bytes) -> bytes:
-    from evesim.api import envelope
-
     return envelope.open_envelope(body).payload
 
 
