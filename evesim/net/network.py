@@ -7,8 +7,8 @@ TCP retransmission timeout (1 s, doubling) and too many losses time the exchange
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
+from typing import Protocol
 
 import networkx as nx
 
@@ -106,7 +106,13 @@ class Network:
         )
 
 
-def transfer(stats: PathStats, nbytes: int, rng: random.Random, timeout_s: float) -> Transfer:
+class Draw(Protocol):
+    """Anything with ``random() -> float in [0, 1)``."""
+
+    def random(self) -> float: ...
+
+
+def transfer(stats: PathStats, nbytes: int, rng: Draw, timeout_s: float) -> Transfer:
     """One-way delivery of ``nbytes`` along a path."""
     delay = stats.latency_s + nbytes * 8.0 / stats.bandwidth_bps
     if stats.jitter_s:

@@ -199,9 +199,11 @@ def drive(dev: SimDevice, gen: Generator[Any, Any, Any]) -> Generator[simpy.Even
     exchange = transport.exchange
     debt = 0.0
     result: Any = None
+    world = dev.world
     try:
         while True:
             effect = send(result)
+            world.effects += 1
             cls = effect.__class__
             handler = instant.get(cls)
             if handler is not None:

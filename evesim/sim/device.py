@@ -6,7 +6,6 @@ kernel → ``device-steps`` (the agents). A power cut or reset stops every proce
 
 from __future__ import annotations
 
-import random
 from collections import deque
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -57,7 +56,7 @@ class SimDevice:
         self.serial = serial
         self.group = ""
         self.hw = DeviceHardware(board, rng.seed_bytes(world.seed, name, "hw"), image, serial)
-        self._rngs: dict[str, random.Random] = {}
+        self._rngs: dict[str, rng.Stream] = {}
         self.bus = Bus()
         self.procs: list[simpy.Process] = []
         self.state = "off"
@@ -92,11 +91,11 @@ class SimDevice:
             if data:
                 self.write_durable(path, data)
 
-    def rng(self, purpose: str) -> random.Random:
+    def rng(self, purpose: str) -> rng.Stream:
         """This device's random stream for ``purpose``."""
         stream = self._rngs.get(purpose)
         if stream is None:
-            stream = self._rngs[purpose] = rng.stream(self.world.seed, self.name, purpose)
+            stream = self._rngs[purpose] = rng.Stream(self.world.seed, self.name, purpose)
         return stream
 
     @property

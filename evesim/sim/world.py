@@ -13,7 +13,7 @@ from evesim.agent.device import Settings
 from evesim.api import certs
 from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity, Policy
-from evesim.controller.stores import MemoryStore
+from evesim.controller.stores import Limits, MemoryStore
 from evesim.hw import board as boards
 from evesim.hw.image import EveImage
 from evesim.net import topology
@@ -68,6 +68,9 @@ class WorldSpec:
     topology: Callable[[list[str]], nx.Graph] | None = None
     """Builds the graph from the device names; default: a star of ``access`` links behind a ``wan``."""
     require_integrity_token: bool = True
+    store_limits: Limits = Limits(configs=4, info=4, metrics=4, logs=16, applogs=16, flowlog=2,
+                                  hardwarehealth=1, requests=8)
+    """How much history the simulated controller keeps per device (latest info is always kept)."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class World:
         onboard = certs.issue("evesim test fleet", certs.Usage.ONBOARDING, seed=rng.seed_bytes(spec.seed, "onboard"))
         self.bootstrap = Bootstrap(SERVER.encode(), identity.root_pem, onboard.cert_pem, onboard.key_pem, onboard.key)
         core = Controller(
-            store=MemoryStore(), identity=identity, crypto=spec.crypto, clock=self.wall_clock,
+            store=MemoryStore(spec.store_limits), identity=identity, crypto=spec.crypto, clock=self.wall_clock,
             rng=rng.stream(spec.seed, "controller"),
             policy=Policy(require_integrity_token=spec.require_integrity_token,
                           default_config_items=dict(spec.config_items)),
@@ -109,6 +112,8 @@ class World:
         self._link_events: dict[str, simpy.Event] = {}
         self.downloads = 0
         """Downloads in progress (they share the datastore's capacity)."""
+        self.effects = 0
+        """Effects agents have yielded so far (the 'agent events' of the benchmarks)."""
         self.devices: list[SimDevice] = []
         self._pending: dict[str, list[Callable[[str], Any]]] = {}
         self._build_devices()
