@@ -8,6 +8,7 @@ from evesim.agent import topics
 from evesim.agent.bootreason import BootReason
 from evesim.agent.topics import Led
 from evesim.api import pb
+from evesim.controller.stores import Limits
 from evesim.sim.world import Group, World, WorldSpec
 
 HOUR = 3600.0
@@ -21,8 +22,8 @@ def _world(seed: int = 7, count: int = 12, **spec: object) -> World:
 
 @pytest.fixture(scope="module")
 def fleet() -> World:
-    """Twelve devices, three simulated hours, EVE's default timers."""
-    world = _world()
+    """Twelve devices, three simulated hours, EVE's default timers, histories long enough to inspect."""
+    world = _world(store_limits=Limits(metrics=32, requests=128))
     world.run(3 * HOUR)
     return world
 
@@ -62,7 +63,7 @@ def test_controller_stores_metrics_every_0_3_to_1_0_minute(fleet: World) -> None
     now = fleet.wall_clock()
     for device in fleet.devices:
         stored = [item.at for item in fleet.core.store.series("metrics", device.uuid)]
-        assert len(stored) == fleet.spec.store_limits.metrics and now - stored[-1] <= 61.0
+        assert len(stored) >= 10 and now - stored[-1] <= 61.0
         gaps = [b - a for a, b in zip(stored, stored[1:])]
         assert min(gaps) >= 0.3 * 60 - 1.0 and max(gaps) <= 60 + 1.0
         last = pb.metrics.ZMetricMsg.FromString(fleet.core.store.series("metrics", device.uuid)[-1].data)
