@@ -2,7 +2,8 @@
 
 Follows EVE.md §4.3–4.5: refuses a version whose earlier attempt failed (other partition
 ``inprogress``) until ``retry_update`` is bumped, defers while a test is running (TooEarly),
-honours ``activate=false``, ``force.fallback.counter`` and a deleted base-OS config.
+honours ``activate=false``, ``force.fallback.counter`` and a deleted base-OS config (which also
+frees a failed partition, lf-edge/eve PR #206, so the same version can be tried again).
 Simplification: a config change is noticed between steps, not in the middle of a download.
 """
 
@@ -94,9 +95,9 @@ class BaseOsMgr:
         cur, oth = view.current, other(view.current)
         if cfg is None:
             self.install = None
-            if view.states[oth] == "updating":
+            if view.states[oth] in ("updating", "inprogress"):
                 yield fx.SetPartitionState(oth, "unused")
-                yield fx.Log(AGENT, "update_cancelled", {"partition": oth})
+                yield fx.Log(AGENT, "update_cancelled", {"partition": oth, "was": view.states[oth]})
             return None
         if cfg.version == view.versions[cur] or (view.states[oth] == "updating" and view.versions[oth] == cfg.version):
             return None
