@@ -69,16 +69,27 @@ def app_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
 
 
 def metrics(z: Zedagent) -> Generator[Any, Any, None]:
-    """Post ZMetricMsg every [0.3, 1.0] × ``timer.metric.interval``; best effort, never retried."""
+    """Post ZMetricMsg at start, then every [0.3, 1.0] × ``timer.metric.interval``; best effort, never retried.
+
+    A changed interval takes effect at once, with a metric sent now (EVE's ``updateMetricsTimer``).
+    Simplification: EVE holds a longer interval back until the controller has been told of it.
+    """
     start = yield fx.Now()
+    interval = z.config.int("timer.metric.interval")
+    seen = 0
     while True:
-        yield fx.Sleep(_jittered(z, "timer.metric.interval", 0.3, 1.0, (yield fx.Random("metrics"))))
         wall = yield fx.WallClock()
         now = yield fx.Now()
         apps = (yield fx.Read(topics.APP_STATUS)) or ()
         msg = report.metrics(z, wall, now - start, apps)
         reply = yield from z.conn.post(url("metrics", z.uuid), msg.SerializeToString())
         z.counters.count(reply, wall)
+        due = (yield fx.Now()) + _jittered(z, "timer.metric.interval", 0.3, 1.0, (yield fx.Random("metrics")))
+        while (now := (yield fx.Now())) < due:
+            seen = yield fx.Wait((topics.GLOBAL_CONFIG,), seen, due - now)
+            if z.config.int("timer.metric.interval") != interval:
+                interval = z.config.int("timer.metric.interval")
+                break
 
 
 def cert_refresh(z: Zedagent) -> Generator[Any, Any, None]:
