@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from evesim.backends.cli import agent_command
 from evesim.controller.cli import app as controller_app
 from evesim.scenario.cli import run_command, schema_command, validate_command
 
@@ -14,6 +15,7 @@ app.command("run")(run_command)
 app.command("validate")(validate_command)
 app.command("schema")(schema_command)
 app.add_typer(controller_app, name="controller")
+app.command("agent")(agent_command)
 
 
 def main() -> None:

@@ -1,0 +1,299 @@
+"""The ``host`` backend: performs agents' effects on the real machine.
+
+Instant effects are plain functions; timed ones are coroutines the runner awaits. Time is the
+wall clock, the controller is reached over HTTPS, files live under the state directory.
+Simplifications: no TPM (quotes, sealing and attestation certs are absent), the vault is a
+plain directory, no A/B disk (partition writes are refused), no hypervisor (domain operations
+fail), the device key is a soft key in ``/config``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from evesim.agent import effects as fx
+from evesim.agent import paths, topics
+from evesim.agent.pubsub import Bus
+from evesim.api import certs
+from evesim.backends import machine
+from evesim.backends.https import ControllerClient, request_headers
+from evesim.backends.logsink import LogSink
+from evesim.backends.statedir import StateDir
+
+AGENT = "host"
+KEY_FILES = {"device": paths.DEVICE_KEY, "onboard": paths.ONBOARD_KEY}
+UNSUPPORTED = "not supported on the host backend"
+VAULT_DIR = "/persist/vault"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where the host backend reads time: a monotonic clock and the wall clock."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
+
+
+class Lifecycle(Protocol):
+    """What the runner does for effects that change the set of running agents."""
+
+    def start_agent(self, name: str, process: Generator[Any, Any, Any]) -> None: ...
+
+    def reboot(self, reason: str) -> None: ...
+
+    def power_off(self, reason: str) -> None: ...
+
+
+class HostDevice:
+    """The device as the host backend sees it: state directory, controller client, bus, logs."""
+
+    def __init__(self, state: StateDir, lifecycle: Lifecycle, log: LogSink, *, clock: Clock = Clock(),
+                 seed: int = 0, system: Path = Path("/")) -> None:
+        self.state = state
+        self.lifecycle = lifecycle
+        self.log = log
+        self.clock = clock
+        self.seed = seed
+        self.system = system
+        self.client = ControllerClient(state)
+        self.bus = Bus()
+        self.booted_at = clock.monotonic()
+        self.link = fx.Link(False, None)
+        self.led: Any = None
+        self._rngs: dict[str, random.Random] = {}
+        self._keys: dict[bytes, ec.EllipticCurvePrivateKey] = {}
+        self._hardware: fx.Hardware | None = None
+
+    # -------------------------------------------------------------- lifecycle
+
+    def new_boot(self) -> None:
+        """Forget everything a boot held in memory: bus, uptime origin, link, hardware facts."""
+        self.bus.clear_waiters()
+        self.bus = Bus()
+        self.booted_at = self.clock.monotonic()
+        self.link = fx.Link(False, None)
+        self.led = None
+        self._hardware = None
+
+    def record(self, agent: str, kind: str, fields: dict[str, Any] | None = None, severity: str = "info") -> None:
+        """Log an event (stdout + upload buffer) and wake loguploader."""
+        msgid = self.log.emit(agent, kind, fields or {}, severity)
+        self.bus.publish(topics.LOGS, msgid)
+
+    def publish(self, topic: str, value: Any) -> None:
+        """Publish on the bus; LED changes are also logged, as the ledmanager would show them."""
+        self.bus.publish(topic, value)
+        if topic == topics.LED and value != self.led:
+            self.led = value
+            self.record("ledmanager", "led", {"blinks": int(value), "state": getattr(value, "name", str(value))})
+
+    def set_link(self, link: fx.Link) -> None:
+        """A new view of the management port: publish ``Link`` when it changed."""
+        if link == self.link:
+            return
+        self.link = link
+        self.bus.publish(topics.LINK, link.address)
+        self.record(AGENT, "link", {"up": link.up, "address": link.address})
+
+    # -------------------------------------------------------------- facts
+
+    def now(self) -> float:
+        """Monotonic seconds since this boot."""
+        return self.clock.monotonic() - self.booted_at
+
+    def rng(self, stream: str) -> random.Random:
+        """The random stream ``stream`` (seeded from the device seed)."""
+        rng = self._rngs.get(stream)
+        if rng is None:
+            rng = self._rngs[stream] = random.Random(f"{self.seed}/{stream}")
+        return rng
+
+    def hardware(self) -> fx.Hardware:
+        """The host's facts, read once per boot."""
+        if self._hardware is None:
+            self._hardware = machine.hardware(self.state, self.system)
+        return self._hardware
+
+    def onboarding_serials(self) -> tuple[str, str] | None:
+        """(serial, soft serial) while the device has no UUID yet, else None."""
+        if self.state.read(paths.UUID):
+            return None
+        soft = (self.state.read(paths.SOFT_SERIAL) or b"").decode(errors="replace").strip()
+        return self.hardware().serial, soft
+
+    # -------------------------------------------------------------- identity
+
+    def sign(self, key: str, data: bytes) -> bytes:
+        """ECDSA-SHA256 raw r‖s with the device or onboarding key from ``/config``."""
+        path = KEY_FILES.get(key)
+        if path is None:
+            raise ValueError(f"unknown signing key {key!r}: expected 'device' or 'onboard'")
+        pem = self.state.read(path)
+        if not pem:
+            raise RuntimeError(f"no {key} key at {path}")
+        private = self._keys.get(pem)
+        if private is None:
+            private = self._keys[pem] = certs.load_key(pem)
+        return certs.sign_raw(private, data)
+
+    def create_identity(self) -> bytes:
+        """A fresh EC P-256 device key (mode 0600) and a self-signed device cert named by the serial."""
+        issued = certs.issue(self.hardware().serial, certs.Usage.DEVICE)
+        self.state.write(paths.DEVICE_KEY, issued.key_pem, mode=0o600)
+        self.state.write(paths.DEVICE_CERT, issued.cert_pem)
+        return issued.cert_pem
+
+
+# ---------------------------------------------------------------- instant effects
+
+Instant = Callable[[HostDevice, Any], Any]
+Timed = Callable[[HostDevice, Any], Awaitable[Any]]
+
+
+def _spawn(dev: HostDevice, eff: fx.Spawn) -> None:
+    dev.lifecycle.start_agent(eff.name, eff.process)
+
+
+def _unlock_vault(dev: HostDevice, eff: fx.UnlockVault) -> bool:
+    """Simplification: ``/persist/vault`` is an unencrypted directory, so any key "unlocks" it."""
+    dev.state.host_path(VAULT_DIR).mkdir(parents=True, exist_ok=True)
+    return True
+
+
+INSTANT: dict[type, Instant] = {
+    fx.Now: lambda dev, eff: dev.now(),
+    fx.WallClock: lambda dev, eff: dev.clock.wall(),
+    fx.Random: lambda dev, eff: dev.rng(eff.stream).random(),
+    fx.RandomBytes: lambda dev, eff: os.urandom(eff.n),
+    fx.UnlockVault: _unlock_vault,
+    fx.LinkStatus: lambda dev, eff: dev.link,
+    fx.ReadFile: lambda dev, eff: dev.state.read(eff.path),
+    fx.WriteFile: lambda dev, eff: dev.state.write(eff.path, eff.data, eff.keep_bak),
+    fx.RemoveFile: lambda dev, eff: dev.state.remove(eff.path),
+    fx.Sign: lambda dev, eff: dev.sign(eff.key, eff.data),
+    fx.HardwareInfo: lambda dev, eff: dev.hardware(),
+    fx.DeviceCerts: lambda dev, eff: (),
+    fx.Partitions: lambda dev, eff: machine.partitions(dev.state),
+    fx.Publish: lambda dev, eff: dev.publish(eff.topic, eff.value),
+    fx.Read: lambda dev, eff: dev.bus.get(eff.topic),
+    fx.Spawn: _spawn,
+    fx.Log: lambda dev, eff: dev.record(eff.agent, eff.kind, dict(eff.fields), eff.severity),
+    fx.DrainLogs: lambda dev, eff: dev.log.drain(eff.limit),
+}
+
+
+# ---------------------------------------------------------------- timed effects
+
+
+async def _sleep(dev: HostDevice, eff: fx.Sleep) -> None:
+    await asyncio.sleep(max(eff.seconds, 0.0))
+
+
+async def _request(dev: HostDevice, eff: fx.Request) -> fx.Response:
+    headers = request_headers(eff.body, str(uuid.uuid4()), dev.onboarding_serials())
+    return await dev.client.request(eff, headers)
+
+
+async def _download(dev: HostDevice, eff: fx.Download) -> fx.DownloadResult:
+    return await dev.client.download(eff)
+
+
+async def _wait(dev: HostDevice, eff: fx.Wait) -> int:
+    loop = asyncio.get_running_loop()
+    woken: asyncio.Future[int] = loop.create_future()
+
+    def wake(version: int) -> None:
+        if not woken.done():
+            woken.set_result(version)
+
+    bus = dev.bus
+    waiter = bus.wait(eff.topics, eff.since, wake)
+    timer = None
+    if waiter is not None and eff.timeout is not None:
+        timer = loop.call_later(max(eff.timeout, 0.0), bus.expire, waiter)
+    try:
+        return await woken
+    finally:
+        if timer is not None:
+            timer.cancel()
+        if waiter is not None:
+            bus.expire(waiter)
+
+
+async def _identity(dev: HostDevice, eff: fx.CreateDeviceIdentity) -> bytes:
+    return dev.create_identity()
+
+
+async def _no_tpm(dev: HostDevice, eff: Any) -> None:
+    return None
+
+
+async def _set_partition_state(dev: HostDevice, eff: fx.SetPartitionState) -> None:
+    dev.record("zboot", "partition_state_refused", {"label": eff.label, "state": eff.state, "error": UNSUPPORTED},
+               "warning")
+
+
+async def _write_partition(dev: HostDevice, eff: fx.WritePartition) -> str:
+    return UNSUPPORTED
+
+
+async def _domain(dev: HostDevice, eff: fx.Domain) -> fx.DomainState:
+    return fx.DomainState(eff.name, "halted", None, UNSUPPORTED)
+
+
+async def _reboot(dev: HostDevice, eff: fx.Reboot) -> None:
+    dev.lifecycle.reboot(eff.reason)
+    await asyncio.get_running_loop().create_future()
+
+
+async def _poweroff(dev: HostDevice, eff: fx.PowerOff) -> None:
+    dev.lifecycle.power_off(eff.reason)
+    await asyncio.get_running_loop().create_future()
+
+
+TIMED: dict[type, Timed] = {
+    fx.Sleep: _sleep,
+    fx.Request: _request,
+    fx.Download: _download,
+    fx.Wait: _wait,
+    fx.CreateDeviceIdentity: _identity,
+    fx.Quote: _no_tpm,
+    fx.SealKey: _no_tpm,
+    fx.UnsealKey: _no_tpm,
+    fx.SetPartitionState: _set_partition_state,
+    fx.WritePartition: _write_partition,
+    fx.Domain: _domain,
+    fx.Reboot: _reboot,
+    fx.PowerOff: _poweroff,
+}
+
+
+async def drive(dev: HostDevice, process: Generator[Any, Any, Any]) -> None:
+    """Run one agent generator to completion, performing each effect it yields."""
+    send = process.send
+    result: Any = None
+    try:
+        while True:
+            effect = send(result)
+            instant = INSTANT.get(effect.__class__)
+            if instant is not None:
+                result = instant(dev, effect)
+                continue
+            timed = TIMED.get(effect.__class__)
+            if timed is None:
+                raise TypeError(f"the host backend cannot perform {effect!r}")
+            result = await timed(dev, effect)
+    except StopIteration:
+        return
+    finally:
+        process.close()

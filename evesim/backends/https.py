@@ -1,0 +1,201 @@
+"""HTTPS to the controller and datastores as EVE's ``controllerconn`` does it, with failures as transport errors.
+
+TLS trusts the system CAs plus ``/config/root-certificate.pem`` (and ``v2tlsbaseroot-certificates.pem``
+when present), needs TLS >= 1.2 and limits TLS 1.2 to EVE's two cipher suites. Simplification: no
+TLS client certificate (a v2 controller takes identity from the envelope) and no proxies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import hashlib
+import os
+import re
+import ssl
+from pathlib import Path
+
+import httpx
+
+from evesim.agent import effects as fx
+from evesim.backends.machine import split_server
+from evesim.backends.statedir import StateDir, fsync_dir
+
+PROTO = "application/x-proto-binary"
+SERVER = "/config/server"
+TRUST_FILES = ("/config/root-certificate.pem", "/config/v2tlsbaseroot-certificates.pem")
+DOWNLOADS = "/persist/downloads"
+DIAL_TIMEOUT_S = 10.0
+"""EVE's ``timer.dial.timeout``: TCP connect (and TLS handshake) budget."""
+DOWNLOAD_READ_TIMEOUT_S = 120.0
+MAX_BODY_BYTES = 64 << 20
+TLS12_CIPHERS = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_UNSAFE = re.compile(r"[^\x20-\x7e]")
+_RESET_ERRNOS = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
+
+
+class TrustError(ValueError):
+    """The device's trust anchors cannot be loaded."""
+
+
+class DownloadFailed(Exception):
+    """A download the datastore refused or that broke its announced size."""
+
+
+class BodyTooLarge(Exception):
+    """The peer sent more than ``MAX_BODY_BYTES``."""
+
+
+def tls_context(anchors: list[bytes]) -> ssl.SSLContext:
+    """Client TLS context: system CAs plus ``anchors`` (PEM), TLS >= 1.2, EVE's TLS 1.2 suites."""
+    ctx = ssl.create_default_context()
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers(TLS12_CIPHERS)
+    for pem in anchors:
+        try:
+            ctx.load_verify_locations(cadata=pem.decode("ascii"))
+        except (ssl.SSLError, UnicodeDecodeError, ValueError) as exc:
+            raise TrustError(f"unusable trust anchor: {exc}") from exc
+    return ctx
+
+
+def _header_value(text: str) -> str:
+    return _UNSAFE.sub("", text).strip()
+
+
+def request_headers(body: bytes | None, request_id: str, onboarding: tuple[str, str] | None) -> dict[str, str]:
+    """EVE.md §1.3: a request id always, the proto content type on POSTs, serials until the device has a UUID."""
+    headers = {"X-Request-Id": request_id}
+    if body is not None:
+        headers["Content-Type"] = PROTO
+    if onboarding is not None:
+        headers["X-Serial-Number"] = _header_value(onboarding[0])
+        headers["X-Soft-Serial"] = _header_value(onboarding[1])
+    return headers
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    while exc is not None and exc not in out:
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return out
+
+
+def classify(exc: BaseException) -> str:
+    """The transport error (``effects.TRANSPORT_ERRORS``) an exception from an exchange amounts to."""
+    chain = _chain(exc)
+    if any(isinstance(e, (httpx.TimeoutException, TimeoutError)) for e in chain):
+        return "timeout"
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain):
+        return "cert_invalid"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "refused"
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, BodyTooLarge)) or any(
+        isinstance(e, OSError) and e.errno in _RESET_ERRNOS for e in chain
+    ):
+        return "reset"
+    return "unreachable"
+
+
+def _timeout(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds, connect=min(DIAL_TIMEOUT_S, seconds))
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    data = bytearray()
+    async for chunk in response.aiter_bytes():
+        data += chunk
+        if len(data) > MAX_BODY_BYTES:
+            raise BodyTooLarge(f"response larger than {MAX_BODY_BYTES} bytes")
+    return bytes(data)
+
+
+class ControllerClient:
+    """One keep-alive HTTPS client, rebuilt whenever ``/config/server`` or the trust files change."""
+
+    def __init__(self, state: StateDir) -> None:
+        self.state = state
+        self._client: httpx.AsyncClient | None = None
+        self._key: tuple[bytes | None, ...] = ()
+
+    async def _connection(self) -> tuple[httpx.AsyncClient, str]:
+        """The client for the current bootstrap files and the controller's base URL."""
+        server = self.state.read(SERVER)
+        anchors = [self.state.read(path) for path in TRUST_FILES]
+        key = (server, *anchors)
+        if self._client is None or key != self._key:
+            context = tls_context([pem for pem in anchors if pem])
+            await self.aclose()
+            self._client = httpx.AsyncClient(verify=context, trust_env=False, follow_redirects=False)
+            self._key = key
+        host, port = split_server((server or b"").decode(errors="replace"))
+        return self._client, f"https://{f'[{host}]' if ':' in host else host}:{port}"
+
+    async def request(self, effect: fx.Request, headers: dict[str, str]) -> fx.Response:
+        """Perform one ``Request``; failures come back as ``Response(None, error=...)``."""
+        try:
+            client, base = await self._connection()
+        except TrustError:
+            return fx.Response(None, error="cert_invalid")
+        except ValueError:
+            return fx.Response(None, error="unreachable")
+        try:
+            async with asyncio.timeout(max(effect.timeout, 0.0)):
+                async with client.stream(effect.method, base + effect.path, content=effect.body, headers=headers,
+                                         timeout=_timeout(effect.timeout)) as response:
+                    body = await _read_capped(response)
+                    return fx.Response(response.status_code, body, response.headers.get("content-type", ""))
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, BodyTooLarge) as exc:
+            return fx.Response(None, error=classify(exc))
+
+    async def download(self, effect: fx.Download) -> fx.DownloadResult:
+        """Stream a blob to ``/persist/downloads/<sha256>``; check its size and digest before keeping it."""
+        want = effect.sha256.lower()
+        if not _SHA256.fullmatch(want):
+            return fx.DownloadResult(None, f"bad sha256 {effect.sha256!r}")
+        blob = f"{DOWNLOADS}/{want}"
+        final = self.state.host_path(blob)
+        part = final.with_name(want + ".part")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            client, _ = await self._connection()
+            got = await self._fetch(client, effect, part)
+        except DownloadFailed as exc:
+            got, error = None, str(exc)
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, BodyTooLarge) as exc:
+            got, error = None, f"{classify(exc)}: {exc}"
+        else:
+            error = "" if got == want else f"sha256 mismatch: got {got[:12]}, want {want[:12]}"
+        if error:
+            part.unlink(missing_ok=True)
+            return fx.DownloadResult(None, error)
+        os.replace(part, final)
+        fsync_dir(final.parent)
+        return fx.DownloadResult(blob)
+
+    async def _fetch(self, client: httpx.AsyncClient, effect: fx.Download, part: Path) -> str:
+        """Stream the blob into ``part`` (fsynced) and return its sha256 hex digest."""
+        timeout = httpx.Timeout(DOWNLOAD_READ_TIMEOUT_S, connect=DIAL_TIMEOUT_S)
+        async with client.stream("GET", effect.url, timeout=timeout) as response:
+            if response.status_code != 200:
+                raise DownloadFailed(f"{response.status_code} for {effect.url}")
+            digest = hashlib.sha256()
+            size = 0
+            with open(part, "wb") as out:
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if effect.size_bytes and size > effect.size_bytes:
+                        raise DownloadFailed(f"larger than the announced {effect.size_bytes} bytes")
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            return digest.hexdigest()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

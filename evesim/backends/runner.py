@@ -1,0 +1,184 @@
+"""The real-time runner: one asyncio loop drives every agent of the device as a task.
+
+Boot = empty ``/run``, start ``device-steps`` (``evesim.agent.device.boot``) and a link poller.
+An agent that raises is logged with its traceback and, like EVE's watchdog after a fatal
+error, the device's agents are restarted with boot reason ``Fatal`` recorded. ``Reboot``
+restarts the agents without rebooting the host; ``PowerOff`` and SIGINT/SIGTERM stop cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from evesim.agent import device as device_steps
+from evesim.agent import paths
+from evesim.agent.bootreason import BootReason
+from evesim.agent.device import Settings
+from evesim.backends import machine
+from evesim.backends.host import AGENT, Clock, HostDevice, drive
+from evesim.backends.logsink import LogSink
+from evesim.backends.statedir import StateDir
+
+WATCHDOG_RESTART_S = 10.0
+"""Delay between a fatal agent error and the restart of the agents (EVE's watchdog is not instant)."""
+LINK_POLL_S = 5.0
+
+
+Boot = Callable[[Settings], Generator[Any, Any, Any]]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the runner behaves; tests shorten the delays, capture the output or boot other processes."""
+
+    quiet: bool = False
+    stream: TextIO | None = None
+    clock: Clock = Clock()
+    seed: int | None = None
+    system: Path = Path("/")
+    restart_delay_s: float = WATCHDOG_RESTART_S
+    link_poll_s: float = LINK_POLL_S
+    boot: Boot = device_steps.boot
+
+
+class Runner:
+    """Runs the agents of the device whose state lives in ``state_dir`` until stopped."""
+
+    def __init__(self, state_dir: Path, settings: Settings = Settings(), options: Options = Options()) -> None:
+        self.state = StateDir(state_dir)
+        self.settings = settings
+        self.options = options
+        stream = options.stream if options.stream is not None else sys.stdout
+        seed = options.seed if options.seed is not None else secrets.randbits(64)
+        self.device = HostDevice(self.state, self, LogSink(stream, options.clock.wall, options.quiet),
+                                 clock=options.clock, seed=seed, system=options.system)
+        self.boots = 0
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._restart: asyncio.Handle | None = None
+        self._stopped: asyncio.Event | None = None
+
+    # -------------------------------------------------------------- Lifecycle (called by effects)
+
+    def start_agent(self, name: str, process: Generator[Any, Any, Any]) -> None:
+        """Run an agent generator of the current boot as a task."""
+        self._task(self._agent(self.boots, name, process), name)
+
+    def reboot(self, reason: str) -> None:
+        """``zboot reset``: the host stays up; the agents start over as after a reboot."""
+        self.device.record(AGENT, "reboot", {"reason": reason}, "warning")
+        self._schedule_restart(0.0, f"reboot: {reason}")
+
+    def power_off(self, reason: str) -> None:
+        """``zboot poweroff``: stop the runner cleanly."""
+        self.device.record(AGENT, "poweroff", {"reason": reason}, "warning")
+        self.stop()
+
+    def stop(self) -> None:
+        """Ask ``run`` to shut down (signal handlers, power off, the duration limit)."""
+        if self._stopped is not None:
+            self._stopped.set()
+
+    # -------------------------------------------------------------- running
+
+    async def run(self, duration: float | None = None) -> int:
+        """Boot and run until stopped or ``duration`` seconds passed; returns the exit code (0: clean stop)."""
+        loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        signals = [s for s in (signal.SIGINT, signal.SIGTERM) if _add_handler(loop, s, self.stop)]
+        try:
+            self._boot()
+            try:
+                await asyncio.wait_for(self._stopped.wait(), duration)
+            except TimeoutError:
+                pass
+            await self._shutdown()
+        finally:
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+        return 0
+
+    def _boot(self) -> None:
+        self.boots += 1
+        self.state.ensure()
+        self.state.reset_run()
+        self.device.new_boot()
+        self.device.record(AGENT, "boot", {"boot": self.boots, "state_dir": str(self.state.root)})
+        self._task(self._poll_link(self.boots), "link")
+        self.start_agent("device-steps", self.options.boot(self.settings))
+
+    async def _shutdown(self) -> None:
+        if self._restart is not None:
+            self._restart.cancel()
+        self.device.record(AGENT, "shutdown", {})
+        await self._cancel_all()
+        await self.device.client.aclose()
+
+    async def _cancel_all(self) -> None:
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _task(self, coro: Any, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _agent(self, boot: int, name: str, process: Generator[Any, Any, Any]) -> None:
+        try:
+            await drive(self.device, process)
+        except Exception as exc:  # noqa: BLE001 - any agent error is a fatal error of that agent
+            if boot == self.boots:
+                self._fatal(name, exc)
+
+    def _fatal(self, name: str, exc: Exception) -> None:
+        """EVE's fatal-error path: record the reason, let the watchdog restart everything."""
+        text = f"fatal: agent {name} crashed: {type(exc).__name__}: {exc}"
+        self.device.record(AGENT, "agent_crashed", {"agent": name, "error": f"{type(exc).__name__}: {exc}",
+                                                     "traceback": "".join(traceback.format_exception(exc))}, "error")
+        self.state.write(paths.BOOT_REASON, str(int(BootReason.FATAL)).encode())
+        self.state.write(paths.REBOOT_REASON, text.encode())
+        self._schedule_restart(self.options.restart_delay_s, text)
+
+    def _schedule_restart(self, delay: float, why: str) -> None:
+        if self._restart is None:
+            self._restart = asyncio.get_running_loop().call_later(delay, self._restart_now, why)
+
+    def _restart_now(self, why: str) -> None:
+        """Stop every task of this boot and boot again."""
+        self._restart = None
+        for task in list(self.tasks):
+            task.cancel()
+        self.device.record(AGENT, "restart", {"why": why}, "warning")
+        self._boot()
+
+    async def _poll_link(self, boot: int) -> None:
+        """Re-probe the route to the controller every few seconds; publish ``Link`` when it changes."""
+        while boot == self.boots:
+            link = await asyncio.to_thread(machine.probe_link, self.state.read(paths.SERVER))
+            if boot == self.boots:
+                self.device.set_link(link)
+            await asyncio.sleep(self.options.link_poll_s)
+
+
+def _add_handler(loop: asyncio.AbstractEventLoop, sig: signal.Signals, callback: Any) -> bool:
+    """Install a signal handler if this thread may (the main thread of a Unix process)."""
+    try:
+        loop.add_signal_handler(sig, callback)
+        return True
+    except (NotImplementedError, RuntimeError, ValueError):
+        return False
+
+
+def run_agent(state_dir: Path, settings: Settings = Settings(), options: Options = Options(),
+              duration: float | None = None) -> int:
+    """Run the device of ``state_dir`` in a fresh event loop; the process exit code."""
+    return asyncio.run(Runner(state_dir, settings, options).run(duration))

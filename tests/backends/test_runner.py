@@ -1,0 +1,109 @@
+"""The real-time runner: watchdog restarts after an agent error, reboots, power off, the link poller, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+from evesim.agent import effects as fx
+from evesim.agent import topics
+from evesim.agent.device import Settings
+from evesim.backends.runner import Options, Runner
+
+
+def _runner(tmp_path: Path, boot: Any) -> tuple[Runner, io.StringIO]:
+    out = io.StringIO()
+    options = Options(stream=out, seed=1, system=tmp_path / "no-system", restart_delay_s=0.01, link_poll_s=0.05,
+                      boot=boot)
+    return Runner(tmp_path / "dev", Settings(), options), out
+
+
+def _events(out: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def _boot_number() -> Generator[Any, Any, int]:
+    count = int((yield fx.ReadFile("/persist/boots")) or b"0") + 1
+    yield fx.WriteFile("/persist/boots", str(count).encode())
+    return count
+
+
+def test_an_agent_error_is_logged_and_the_agents_restart_with_boot_reason_fatal(tmp_path: Path) -> None:
+    seen: list[tuple[int, bytes | None, bytes | None, bytes | None]] = []
+
+    def child() -> Generator[Any, Any, None]:
+        yield fx.Sleep(0)
+        raise RuntimeError("zedagent lost its mind")
+
+    def boot(settings: Settings) -> Generator[Any, Any, None]:
+        count = yield from _boot_number()
+        seen.append((count, (yield fx.ReadFile("/persist/boot-reason")), (yield fx.ReadFile("/persist/reboot-reason")),
+                     (yield fx.ReadFile("/run/marker"))))
+        yield fx.WriteFile("/run/marker", b"1")
+        if count == 1:
+            yield fx.Spawn("zedagent", child())
+            yield fx.Sleep(60)
+        yield fx.PowerOff("test over")
+
+    runner, out = _runner(tmp_path, boot)
+    assert asyncio.run(runner.run(duration=10)) == 0
+    assert seen[0] == (1, None, None, None)
+    count, reason, text, marker = seen[1]
+    assert (count, reason, marker) == (2, b"6", None)
+    assert text == b"fatal: agent zedagent crashed: RuntimeError: zedagent lost its mind"
+    crash = next(e for e in _events(out) if e["kind"] == "agent_crashed")
+    assert crash["severity"] == "error" and crash["fields"]["agent"] == "zedagent"
+    assert "RuntimeError: zedagent lost its mind" in crash["fields"]["traceback"]
+    assert "Traceback" in crash["fields"]["traceback"]
+    kinds = [e["kind"] for e in _events(out) if e["agent"] == "host" and e["kind"] != "link"]
+    assert kinds == ["boot", "agent_crashed", "restart", "boot", "poweroff", "shutdown"]
+    assert runner.tasks == set()
+
+
+def test_reboot_starts_the_agents_again_with_an_empty_run(tmp_path: Path) -> None:
+    runs: list[bytes | None] = []
+
+    def boot(settings: Settings) -> Generator[Any, Any, None]:
+        count = yield from _boot_number()
+        runs.append((yield fx.ReadFile("/run/x")))
+        yield fx.WriteFile("/run/x", b"1")
+        if count == 1:
+            yield fx.Reboot("REBOOT_CMD")
+            raise AssertionError("Reboot returned")
+        yield fx.PowerOff("done")
+
+    runner, out = _runner(tmp_path, boot)
+    assert asyncio.run(runner.run(duration=10)) == 0
+    assert runs == [None, None] and runner.boots == 2
+    reboot = next(e for e in _events(out) if e["kind"] == "reboot")
+    assert reboot["fields"] == {"reason": "REBOOT_CMD"}
+    assert not any(e["kind"] == "agent_crashed" for e in _events(out))
+
+
+def test_duration_stops_cleanly(tmp_path: Path) -> None:
+    def boot(settings: Settings) -> Generator[Any, Any, None]:
+        yield fx.Wait(("never",), 0)
+
+    runner, out = _runner(tmp_path, boot)
+    assert asyncio.run(runner.run(duration=0.1)) == 0
+    assert _events(out)[-1]["kind"] == "shutdown" and runner.tasks == set()
+
+
+def test_the_link_poller_publishes_the_route_to_the_server(tmp_path: Path) -> None:
+    links: list[fx.Link] = []
+
+    def boot(settings: Settings) -> Generator[Any, Any, None]:
+        yield fx.WriteFile("/config/server", b"127.0.0.1:443")
+        seen = 0
+        while (yield fx.Read(topics.LINK)) is None:
+            seen = yield fx.Wait((topics.LINK,), seen, 5.0)
+        links.append((yield fx.LinkStatus()))
+        yield fx.PowerOff("done")
+
+    runner, _ = _runner(tmp_path, boot)
+    assert asyncio.run(runner.run(duration=10)) == 0
+    assert links == [fx.Link(True, "127.0.0.1")]
