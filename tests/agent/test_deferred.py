@@ -101,13 +101,3 @@ def test_a_backed_off_item_does_not_hold_up_the_others() -> None:
     script.run(deferred.run(z, queue), max_time=30.0)
     assert [(t, p) for t, p in zip(_times(script), _payloads(script))] == [(0, b"device"), (10, b"app")]
     assert set(queue.items) == {"device"}
-
-
-def test_replacing_a_backed_off_item_keeps_its_backoff() -> None:
-    script, queue, z = _setup(fx.Response(503), fx.Response(201))
-    _put(script, queue, "device", b"old")
-    script.at(10.0, lambda: _put(script, queue, "device", b"new"))
-    script.run(deferred.run(z, queue), max_time=200.0)
-    assert _times(script) == [0, 60]
-    assert _payloads(script) == [b"old", b"new"]
-    assert queue.items == {}
