@@ -26,7 +26,7 @@ def classify(link: fx.Link, response: fx.Response | None) -> NetworkStatus:
         return NetworkStatus(DpcState.IPDNS_WAIT, True)
     if response.ok:
         return NetworkStatus(DpcState.SUCCESS, True)
-    if response.error == "refused" or (response.status is not None and response.status >= 500):
+    if response.error in ("refused", "cert_invalid") or (response.status is not None and response.status >= 500):
         return NetworkStatus(DpcState.REMOTE_WAIT, True, f"remote temporary failure: {response.status or response.error}")
     return NetworkStatus(DpcState.FAIL_WITH_IP_AND_DNS, True, f"ping failed: {response.status or response.error}")
 

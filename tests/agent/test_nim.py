@@ -24,6 +24,7 @@ UP = fx.Link(True, "10.0.0.2")
         (UP, fx.Response(503), DpcState.REMOTE_WAIT, True),
         (UP, fx.Response(500), DpcState.REMOTE_WAIT, True),
         (UP, fx.Response(None, error="refused"), DpcState.REMOTE_WAIT, True),
+        (UP, fx.Response(None, error="cert_invalid"), DpcState.REMOTE_WAIT, True),
         (UP, fx.Response(None, error="timeout"), DpcState.FAIL_WITH_IP_AND_DNS, True),
         (UP, fx.Response(404), DpcState.FAIL_WITH_IP_AND_DNS, True),
     ],
