@@ -1,4 +1,4 @@
-"""``evesim run``, ``evesim validate`` and ``evesim schema``."""
+"""``evesim run``, ``evesim validate``, ``evesim schema`` and ``evesim sweep``."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Annotated, Any, Optional
 import typer
 import yaml
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from evesim.scenario import loader, model
+from evesim.scenario import executors, loader, model
 from evesim.scenario.run import RunResult, run
+from evesim.scenario.sweep import SweepResult, sweep
 
 console = Console(stderr=True)
 out_console = Console()
@@ -116,3 +117,75 @@ def validate_command(
 def schema_command() -> None:
     """Print the JSON Schema of the scenario language."""
     out_console.print_json(json.dumps(model.schema()))
+
+
+# ---------------------------------------------------------------- evesim sweep
+
+
+def _print_sweep(result: SweepResult) -> None:
+    summary = result.summary()
+    table = Table(title=f"{summary['scenario']}: {summary['replicas']} replicas", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    seeds = summary["seeds"]
+    table.add_row("seeds", f"{seeds['first']}..{seeds['last']}" if seeds else "-")
+    table.add_row("executor", f"{summary['executor']} ({summary['workers']} workers)")
+    table.add_row("wall time", f"{summary['wall_s']:.1f} s ({summary['replicas_per_s']} replicas/s)")
+    table.add_row("passed", str(summary["passed"]))
+    table.add_row("failed an expectation", str(summary["failed"]))
+    table.add_row("raised an error", str(summary["errors"]))
+    for column, exp in summary["expectations"].items():
+        table.add_row(f"passed: {exp['name']}", f"{exp['passed']} / {summary['replicas'] - summary['errors']}")
+    for name, stats in summary["outcomes"].items():
+        table.add_row(f"outcome {name} (mean)", f"{stats['mean']:g}")
+    out_console.print(table)
+    if result.failing_seeds:
+        shown = ", ".join(str(s) for s in result.failing_seeds[:20])
+        more = f" (+{len(result.failing_seeds) - 20} more)" if len(result.failing_seeds) > 20 else ""
+        out_console.print(f"[red]failing seeds[/red]: {shown}{more}; replay one with: evesim run FILE --seed SEED",
+                          highlight=False)
+    for seed, error in list(result.errors.items())[:20]:
+        console.print(f"[red]error[/red] seed {seed}: {error}", highlight=False)
+
+
+def sweep_command(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    seeds: Annotated[int, typer.Option(min=1, help="How many seeded replicas to run.")],
+    first_seed: Annotated[Optional[int], typer.Option(min=0, help="First seed (default: the scenario's).")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (default: CPU count).")] = None,
+    executor: Annotated[str, typer.Option(help="Where replicas run: local (process pool) or dask.")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (with --executor dask).")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
+    out: Annotated[Optional[Path], typer.Option(help="Write replicas.parquet and summary.json here.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run seeded replicas of a scenario; exit 1 if any fails an expectation, 2 if the scenario is invalid,
+    3 if a replica raised an error."""
+    overrides = _overrides(set_)
+    loaded = _load(file, set_)
+    start = loaded.scenario.seed if first_seed is None else first_seed
+    console.print(f"sweeping {loaded.scenario.name} ({file}) over seeds {start}..{start + seeds - 1}",
+                  highlight=False)
+    try:
+        with executors.open_pool(executor, workers, scheduler) as pool, Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failures]}"),
+            TimeElapsedColumn(), console=console, disable=quiet, transient=True,
+        ) as progress:
+            task = progress.add_task("replicas", total=seeds, failures="0 failed")
+            failures = 0
+
+            def on_rows(rows: list[dict[str, Any]]) -> None:
+                nonlocal failures
+                failures += sum(1 for row in rows if not row["passed"])
+                progress.update(task, advance=len(rows), failures=f"{failures} failed")
+
+            result = sweep(loaded, range(start, start + seeds), pool.executor, pool.slots, pool.kind, on_rows,
+                           overrides)
+    except executors.ExecutorError as exc:
+        console.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    _print_sweep(result)
+    if out is not None:
+        result.write(out)
+        console.print(f"outputs written to {out}", highlight=False)
+    raise typer.Exit(2 if result.scenario_errors else 3 if result.errors else 1 if result.failing_seeds else 0)

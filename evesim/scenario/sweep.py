@@ -1,0 +1,202 @@
+"""Sweeps: many seeded replicas of one scenario on an executor, one row per replica.
+
+Rows hold no wall-clock values, so a sweep's ``replicas.parquet`` is byte-identical whatever
+the executor and the worker count.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import evesim
+from evesim.scenario import model
+from evesim.scenario.expect import describe
+from evesim.scenario.loader import Loaded
+from evesim.scenario.run import run
+from evesim.sim.events import write_parquet
+from evesim.sim.outcome import OUTCOMES
+
+MAX_CHUNK = 64
+CHUNKS_PER_SLOT = 4
+COUNTS = ("devices", "onboarded", "bricked", "events")
+TOTALS = (*COUNTS, "controller_requests")
+SCENARIO_ERROR = "ScenarioError"
+Row = dict[str, Any]
+
+
+def slug(text: str) -> str:
+    """A lower-case identifier made of ``text``'s letters and digits."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60].rstrip("_") or "expectation"
+
+
+def expectation_columns(scenario: model.Scenario) -> list[str]:
+    """One stable, unique column name per expectation: ``expect_`` + a slug of its name."""
+    columns: list[str] = []
+    for exp in scenario.expectations:
+        base = "expect_" + slug(exp.name or f"{exp.kind} {describe(exp.check)}")
+        name, n = base, 2
+        while name in columns:
+            name, n = f"{base}_{n}", n + 1
+        columns.append(name)
+    return columns
+
+
+def schema(scenario: model.Scenario) -> dict[str, str]:
+    """The columns of ``replicas.parquet`` and their pandas dtypes."""
+    return {
+        "seed": "int64", "passed": "bool", "error": "string",
+        **{column: "boolean" for column in expectation_columns(scenario)},
+        **{f"outcome_{name}": "Int64" for name in OUTCOMES},
+        **{name: "Int64" for name in COUNTS},
+        "event_log_sha256": "string", "controller_requests": "Int64",
+    }
+
+
+def replica(loaded: Loaded, seed: int) -> Row:
+    """Run one seeded replica and return its row."""
+    summary = run(loaded, seed).summary()
+    columns = expectation_columns(loaded.scenario)
+    return {
+        "seed": seed, "passed": summary["passed"], "error": "",
+        **{column: exp["passed"] for column, exp in zip(columns, summary["expectations"])},
+        **{f"outcome_{name}": count for name, count in summary["outcomes"].items()},
+        **{name: summary[name] for name in COUNTS},
+        "event_log_sha256": summary["event_log_sha256"], "controller_requests": summary["controller"]["requests"],
+    }
+
+
+def error_row(seed: int, exc: BaseException) -> Row:
+    """The row of a replica that raised ``exc``."""
+    return {"seed": seed, "passed": False, "error": f"{type(exc).__name__}: {exc}".strip()}
+
+
+def run_chunk(loaded: Loaded, seeds: Sequence[int]) -> list[Row]:
+    """Run the replicas of ``seeds`` in turn; an exception becomes that replica's error row."""
+    rows = []
+    for seed in seeds:
+        try:
+            rows.append(replica(loaded, seed))
+        except Exception as exc:  # a replica's crash is data, reported with its seed
+            rows.append(error_row(seed, exc))
+    return rows
+
+
+def chunk(seeds: Sequence[int], slots: int) -> list[list[int]]:
+    """Split seeds into contiguous chunks: at least ``CHUNKS_PER_SLOT`` per slot, at most ``MAX_CHUNK`` seeds each."""
+    size = min(MAX_CHUNK, max(1, math.ceil(len(seeds) / (max(slots, 1) * CHUNKS_PER_SLOT))))
+    return [list(seeds[i:i + size]) for i in range(0, len(seeds), size)]
+
+
+def frame(rows: Sequence[Row], scenario: model.Scenario) -> pd.DataFrame:
+    """Rows sorted by seed, with every column of ``schema`` (missing values are NA)."""
+    dtypes = schema(scenario)
+    ordered = sorted(rows, key=lambda r: r["seed"])
+    data = {name: pd.array([r.get(name) for r in ordered], dtype=dtype) for name, dtype in dtypes.items()}
+    return pd.DataFrame(data, columns=list(dtypes))
+
+
+@dataclass
+class SweepResult:
+    """What a sweep produced: one row per replica, sorted by seed."""
+
+    loaded: Loaded
+    replicas: pd.DataFrame
+    executor: str
+    workers: int
+    wall_s: float
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> pd.DataFrame:
+        """Replicas that ran to the end."""
+        return self.replicas[self.replicas["error"] == ""]
+
+    @property
+    def failing_seeds(self) -> list[int]:
+        """Seeds whose replica ran but failed an expectation."""
+        return [int(s) for s in self.ok.loc[~self.ok["passed"], "seed"]]
+
+    @property
+    def errors(self) -> dict[int, str]:
+        """Seeds whose replica raised, with the error."""
+        failed = self.replicas[self.replicas["error"] != ""]
+        return {int(s): str(e) for s, e in zip(failed["seed"], failed["error"])}
+
+    @property
+    def scenario_errors(self) -> dict[int, str]:
+        """Replica errors that are scenario errors (exit code 2)."""
+        return {s: e for s, e in self.errors.items() if e.startswith(SCENARIO_ERROR)}
+
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` content."""
+        ok, seeds = self.ok, self.replicas["seed"]
+        count = len(self.replicas)
+        columns = expectation_columns(self.loaded.scenario)
+        expectations = [e.name or column for e, column in zip(self.loaded.scenario.expectations, columns)]
+        return {
+            "scenario": self.loaded.scenario.name,
+            "file": self.loaded.path,
+            "scenario_sha256": self.loaded.digest,
+            "overrides": self.overrides,
+            "evesim_version": evesim.__version__,
+            "seeds": {"first": int(seeds.min()), "last": int(seeds.max())} if count else None,
+            "replicas": count,
+            "passed": int(ok["passed"].sum()),
+            "failed": len(self.failing_seeds),
+            "errors": len(self.errors),
+            "failing_seeds": self.failing_seeds,
+            "error_seeds": {str(s): e for s, e in self.errors.items()},
+            "expectations": {column: {"name": name, "passed": int(ok[column].sum())}
+                             for column, name in zip(columns, expectations)},
+            "outcomes": {name: _total_mean(ok[f"outcome_{name}"]) for name in OUTCOMES},
+            "totals": {name: _total_mean(ok[name]) for name in TOTALS},
+            "executor": self.executor,
+            "workers": self.workers,
+            "wall_s": round(self.wall_s, 3),
+            "replicas_per_s": round(count / self.wall_s, 3) if self.wall_s else None,
+        }
+
+    def write(self, out: Path) -> None:
+        """Write ``replicas.parquet`` and ``summary.json`` into ``out``."""
+        out.mkdir(parents=True, exist_ok=True)
+        write_parquet(self.replicas, out / "replicas.parquet")
+        (out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+
+
+def _total_mean(column: pd.Series) -> dict[str, float]:
+    total = int(column.sum())
+    return {"total": total, "mean": round(total / len(column), 6) if len(column) else 0.0}
+
+
+def sweep(loaded: Loaded, seeds: Sequence[int], executor: Executor, slots: int, kind: str = "local",
+          on_rows: Callable[[list[Row]], None] | None = None, overrides: dict[str, Any] | None = None) -> SweepResult:
+    """Run one replica per seed on ``executor`` in chunks; ``on_rows`` sees each finished chunk's rows.
+
+    A chunk that cannot finish (a worker process died, a task could not be sent) gives error rows
+    for each of its seeds; the sweep still returns.
+    """
+    started = time.perf_counter()
+    pending: dict[Future[list[Row]], list[int]] = {
+        executor.submit(run_chunk, loaded, part): part for part in chunk(seeds, slots)
+    }
+    rows: list[Row] = []
+    for future in as_completed(pending):
+        try:
+            done = future.result()
+        except Exception as exc:  # the chunk never ran to its end: report every seed in it
+            done = [error_row(seed, exc) for seed in pending[future]]
+        rows.extend(done)
+        if on_rows is not None:
+            on_rows(done)
+    wall = time.perf_counter() - started
+    return SweepResult(loaded, frame(rows, loaded.scenario), kind, slots, wall, dict(overrides or {}))
