@@ -95,7 +95,8 @@ class HostDevice:
         self.bus.publish(topic, value)
         if topic == topics.LED and value != self.led:
             self.led = value
-            self.record("ledmanager", "led", {"blinks": int(value), "state": getattr(value, "name", str(value))})
+            blinks = int(value) if isinstance(value, int) else None
+            self.record("ledmanager", "led", {"blinks": blinks, "state": getattr(value, "name", str(value))})
 
     def set_link(self, link: fx.Link) -> None:
         """A new view of the management port: publish ``Link`` when it changed."""

@@ -31,9 +31,7 @@ class LogSink:
         self.msgid += 1
         fields = dict(fields)
         if self.stream is not None and (not self.quiet or severity in QUIET_SEVERITIES):
-            line = {"time": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat(timespec="milliseconds"),
-                    "agent": agent, "kind": kind, "severity": severity, "fields": fields}
-            self.stream.write(json.dumps(line, default=str, sort_keys=False) + "\n")
+            self.stream.write(_line(now, agent, kind, severity, fields) + "\n")
             self.stream.flush()
         content = f"{kind} {fields}" if fields else kind
         self.buffer.append(fx.LogRecord(now, agent, kind, severity, content, self.msgid))
@@ -45,3 +43,13 @@ class LogSink:
         while self.buffer and len(out) < limit:
             out.append(self.buffer.popleft())
         return out
+
+
+def _line(now: float, agent: str, kind: str, severity: str, fields: dict[str, Any]) -> str:
+    """The JSON line of one event; fields JSON cannot hold (e.g. tuple keys) are shown as text."""
+    line = {"time": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "agent": agent, "kind": kind, "severity": severity, "fields": fields}
+    try:
+        return json.dumps(line, default=str)
+    except (TypeError, ValueError):
+        return json.dumps({**line, "fields": repr(fields)})

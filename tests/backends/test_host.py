@@ -227,3 +227,11 @@ def test_a_new_boot_forgets_memory_not_files(state: StateDir) -> None:
     _collect(dev, [fx.Publish("T", 1), fx.WriteFile("/persist/keep", b"1")])
     dev.new_boot()
     assert dev.bus.get("T") is None and state.read("/persist/keep") == b"1"
+
+
+def test_fields_json_cannot_hold_are_printed_as_text(state: StateDir) -> None:
+    dev, out = _device(state)
+    _collect(dev, [fx.Log("a", "odd", {"map": {(1, 2): "tuple key"}}), fx.Publish(topics.LED, "odd")])
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines[0]["fields"] == "{'map': {(1, 2): 'tuple key'}}"
+    assert lines[1]["fields"] == {"blinks": None, "state": "odd"}
