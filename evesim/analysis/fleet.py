@@ -1,0 +1,107 @@
+"""What happened to a fleet during one run: version mix, rollout funnel, time to update,
+rollbacks and controller load, computed from a run's frames."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from evesim.analysis.load import Run
+
+VERSION_PREFIX = "version:"
+FUNNEL: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("download started", "download_started", {}),
+    ("downloaded", "download_done", {}),
+    ("written", "update_ready", {}),
+    ("rebooting", "reboot_requested", {"reason": "UPDATE"}),
+    ("testing", "boot", {"testing": True}),
+    ("test passed", "test_complete", {}),
+    ("committed", "update_committed", {}),
+)
+"""The rollout steps: label, event kind, and the field values the event must carry."""
+
+
+def decoded(run: Run, kind: str) -> pd.DataFrame:
+    """The events of one kind, sorted by time, with their JSON fields as columns."""
+    events = run.events[run.events["kind"] == kind].sort_values("time", kind="stable")
+    fields = pd.DataFrame([json.loads(text) for text in events["fields"]], index=events.index)
+    return pd.concat([events[["time", "device"]], fields], axis=1)
+
+
+def _matching(frame: pd.DataFrame, fields: dict[str, Any]) -> pd.DataFrame:
+    for name, value in fields.items():
+        frame = frame[frame[name] == value] if name in frame else frame.iloc[0:0]
+    return frame
+
+
+def version_mix(run: Run) -> pd.DataFrame:
+    """Devices running each EVE version over time: one row per sample time, one column per version."""
+    metrics = run.metrics[run.metrics["series"].str.startswith(VERSION_PREFIX)]
+    mix = metrics.assign(version=metrics["series"].str.removeprefix(VERSION_PREFIX)).pivot_table(
+        index="time", columns="version", values="value", aggfunc="sum", fill_value=0.0)
+    times = pd.Index(sorted(run.metrics["time"].unique()), name="time")
+    mix = mix.reindex(times, fill_value=0.0).astype("int64")
+    mix.columns = pd.Index([str(c) for c in mix.columns], name="version")
+    return mix
+
+
+def furthest_step(run: Run) -> pd.Series:
+    """Per device that started an update, the index in ``FUNNEL`` of the furthest step it reached."""
+    reached = []
+    for index, (_, kind, fields) in enumerate(FUNNEL):
+        devices = _matching(decoded(run, kind), fields)["device"]
+        reached.append(pd.Series(index, index=pd.Index(devices.unique(), name="device")))
+    return pd.concat(reached).groupby(level="device").max().astype("int64").sort_index()
+
+
+def funnel(run: Run) -> pd.Series:
+    """Devices that got at least as far as each rollout step (so the funnel never widens)."""
+    furthest = furthest_step(run)
+    counts = [int((furthest >= index).sum()) for index in range(len(FUNNEL))]
+    return pd.Series(counts, index=pd.Index([label for label, _, _ in FUNNEL], name="step"), name="devices")
+
+
+def time_to_update(run: Run) -> pd.DataFrame:
+    """Per updated device: its first ``download_started``, the first ``update_committed`` after it, and the seconds between."""
+    started = decoded(run, "download_started").groupby("device")["time"].min().rename("started")
+    committed = decoded(run, "update_committed")[["device", "time"]].merge(started, left_on="device",
+                                                                          right_index=True)
+    committed = committed[committed["time"] >= committed["started"]].groupby("device")["time"].min()
+    frame = pd.concat([started, committed.rename("committed")], axis=1, join="inner")
+    frame["seconds"] = frame["committed"] - frame["started"]
+    frame.index.name = "device"
+    return frame.sort_index().reset_index()
+
+
+def rollbacks(run: Run) -> pd.DataFrame:
+    """Boots into the other partition after a testing boot: device, time, tested partition and version, cause.
+
+    The cause is the new boot's reason (POWER_FAIL is a power cut during the test window).
+    """
+    boots = decoded(run, "boot")
+    rows = []
+    for device, history in boots.groupby("device", sort=True):
+        tested: Any = None
+        for boot in history.itertuples(index=False):
+            if tested is not None and boot.partition != tested.partition:
+                rows.append({"device": device, "time": boot.time, "partition": tested.partition,
+                             "version": tested.version, "cause": boot.reason})
+            tested = boot if boot.testing else None
+    return pd.DataFrame(rows, columns=["device", "time", "partition", "version", "cause"])
+
+
+def rollback_causes(run: Run) -> pd.Series:
+    """Rollbacks per cause, most frequent first."""
+    causes = rollbacks(run)["cause"].value_counts()
+    causes.index.name = "cause"
+    return causes.rename("rollbacks")
+
+
+def controller_load(run: Run) -> pd.Series:
+    """Controller requests per minute between consecutive samples, indexed by the sample ending each interval."""
+    series = run.metrics[run.metrics["series"] == "controller_requests"].sort_values("time")
+    times, counts = series["time"].to_numpy(), series["value"].to_numpy()
+    rate = (counts[1:] - counts[:-1]) / (times[1:] - times[:-1]) * 60.0
+    return pd.Series(rate, index=pd.Index(times[1:], name="time"), name="requests_per_min")
