@@ -73,6 +73,7 @@ class BaseOsMgr:
     saved: Saved = field(default_factory=Saved)
     install: Install | None = None
     published: BaseOsReport | None = None
+    configured: bool = False
 
     # -------------------------------------------------------------- inputs
 
@@ -94,11 +95,9 @@ class BaseOsMgr:
         view, cfg = yield from self._inputs()
         cur, oth = view.current, other(view.current)
         if cfg is None:
-            self.install = None
-            if view.states[oth] in ("updating", "inprogress"):
-                yield fx.SetPartitionState(oth, "unused")
-                yield fx.Log(AGENT, "update_cancelled", {"partition": oth, "was": view.states[oth]})
+            yield from self._deleted(view)
             return None
+        self.configured = True
         if cfg.version == view.versions[cur] or (view.states[oth] == "updating" and view.versions[oth] == cfg.version):
             return None
         if view.states[oth] == "inprogress" and view.versions[oth] == cfg.version:
@@ -109,6 +108,18 @@ class BaseOsMgr:
         if self.install.phase == "error":
             return None
         return (yield from self._advance(cfg, view))
+
+    def _deleted(self, view: fx.PartitionView) -> Generator[Any, Any, None]:
+        """The base-OS config was deleted this boot: cancel, and free a failed partition (PR #206).
+
+        A config that never had one this boot (e.g. an older checkpoint) is not a deletion.
+        """
+        self.install = None
+        oth = other(view.current)
+        if self.configured and view.states[oth] in ("updating", "inprogress"):
+            yield fx.SetPartitionState(oth, "unused")
+            yield fx.Log(AGENT, "update_cancelled", {"partition": oth, "was": view.states[oth]})
+        self.configured = False
 
     def _commit(self) -> Generator[Any, Any, None]:
         """Test complete: current ``inprogress`` → ``active``, other ``active``/``inprogress`` → ``unused``."""
@@ -132,12 +143,12 @@ class BaseOsMgr:
         counter = (status.config if status else DEFAULTS).int("force.fallback.counter")
         if self.saved.force_fallback == counter:
             return False
-        first = self.saved.force_fallback is None
+        bumped = self.saved.force_fallback is not None and counter > self.saved.force_fallback
         self.saved.force_fallback = counter
         yield self._save()
         view = yield fx.Partitions()
         oth = other(view.current)
-        if first or view.states[view.current] != "active" or view.states[oth] != "unused" or not view.versions[oth]:
+        if not bumped or view.states[view.current] != "active" or view.states[oth] != "unused" or not view.versions[oth]:
             return False
         yield fx.SetPartitionState(oth, "updating")
         yield fx.Log(AGENT, "force_fallback", {"partition": oth, "version": view.versions[oth]})
@@ -275,9 +286,12 @@ def build_report(view: fx.PartitionView, cfg: BaseOs | None, install: Install | 
 
 
 def run() -> Generator[Any, Any, None]:
-    """The baseosmgr process."""
+    """The baseosmgr process; it acts only once zedagent has applied a config (fetched or saved)."""
     mgr = BaseOsMgr(Saved.parse((yield fx.ReadFile(paths.BASEOS_STATUS))))
     seen = 0
+    while (yield fx.Read(topics.GLOBAL_CONFIG)) is None:
+        yield from mgr.publish()
+        seen = yield fx.Wait((topics.GLOBAL_CONFIG,), seen)
     while True:
         retry = yield from mgr.reconcile()
         yield from mgr.publish()

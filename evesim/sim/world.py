@@ -189,8 +189,9 @@ class World:
         self.env.timeout(max(delay, 0.0)).callbacks.append(lambda _: action())
 
     def run(self, until: float) -> None:
-        """Advance simulated time to ``until`` seconds."""
-        self.env.run(until=until)
+        """Advance simulated time to ``until`` seconds (nothing happens if that is not in the future)."""
+        if until > self.env.now:
+            self.env.run(until=until)
 
     # -------------------------------------------------------------- network services for devices
 
