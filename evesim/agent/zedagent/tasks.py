@@ -69,7 +69,7 @@ def app_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
 
 
 def metrics(z: Zedagent) -> Generator[Any, Any, None]:
-    """Post ZMetricMsg at start, then every [0.3, 1.0] × ``timer.metric.interval``; best effort, never retried.
+    """Post ZMetricMsg at start, then every [0.3, 1.0] × ``timer.metric.interval`` (tick to tick); never retried.
 
     A changed interval takes effect at once, with a metric sent now (EVE's ``updateMetricsTimer``).
     Simplification: EVE holds a longer interval back until the controller has been told of it.
@@ -84,7 +84,7 @@ def metrics(z: Zedagent) -> Generator[Any, Any, None]:
         msg = report.metrics(z, wall, now - start, apps)
         reply = yield from z.conn.post(url("metrics", z.uuid), msg.SerializeToString())
         z.counters.count(reply, wall)
-        due = (yield fx.Now()) + _jittered(z, "timer.metric.interval", 0.3, 1.0, (yield fx.Random("metrics")))
+        due = now + _jittered(z, "timer.metric.interval", 0.3, 1.0, (yield fx.Random("metrics")))
         while (now := (yield fx.Now())) < due:
             seen = yield fx.Wait((topics.GLOBAL_CONFIG,), seen, due - now)
             if z.config.int("timer.metric.interval") != interval:
