@@ -24,4 +24,9 @@ def agent_command(
     if not state_dir.is_dir():
         typer.echo(f"error: state directory {state_dir} does not exist", err=True)
         raise typer.Exit(2)
-    raise typer.Exit(run_agent(state_dir, Settings(crypto=crypto), Options(quiet=quiet), duration))
+    try:
+        code = run_agent(state_dir, Settings(crypto=crypto), Options(quiet=quiet), duration)
+    except OSError as exc:
+        typer.echo(f"error: cannot use state directory {state_dir}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    raise typer.Exit(code)

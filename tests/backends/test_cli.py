@@ -44,3 +44,9 @@ def test_an_unreadable_device_cert_is_replaced_quietly(tmp_path: Path) -> None:
     code, events = _agent(tmp_path, "--duration", "0.3", "--quiet")
     assert code == 0 and [e["kind"] for e in events] == ["device_cert_unreadable"]
     assert certs.load_cert((tmp_path / "config" / "device.cert.pem").read_bytes())
+
+
+def test_an_unusable_state_dir_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "run").write_text("a file where the run directory belongs")
+    result = CliRunner().invoke(app, ["agent", "--state-dir", str(tmp_path), "--duration", "0.1"])
+    assert result.exit_code == 2 and "cannot use state directory" in result.output
