@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,7 @@ def https_server(pki: Pki, tmp_path: Path) -> Iterator[Answering]:
 
 
 @pytest.fixture
-def raw_server(pki: Pki, tmp_path: Path) -> Iterator[callable]:
+def raw_server(pki: Pki, tmp_path: Path) -> Iterator[Callable[[str], RawServer]]:
     servers: list[RawServer] = []
 
     def make(mode: str) -> RawServer:

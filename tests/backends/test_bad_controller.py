@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 from evesim.agent.device import Settings
