@@ -155,8 +155,13 @@ class BaseOsMgr:
         return True
 
     def _previous_failed(self, cfg: BaseOs, oth: str) -> Generator[Any, Any, None]:
-        """The other partition failed this version before: retry only on a bumped ``retry_update``."""
-        if self.saved.retry_counter is not None and cfg.retry_counter != self.saved.retry_counter:
+        """The other partition failed this version before: retry only on a bumped ``retry_update``.
+
+        Only an increase counts: after a fallback the device starts from ``lastconfig.bak``, which
+        may carry an older (lower) counter; treating that change as a bump retried a broken image
+        forever, alternating between the two checkpoints (found by the property tests).
+        """
+        if self.saved.retry_counter is not None and cfg.retry_counter > self.saved.retry_counter:
             self.saved.retry_counter = self.saved.update_counter = cfg.retry_counter
             yield self._save()
             yield fx.SetPartitionState(oth, "updating")
@@ -213,7 +218,8 @@ class BaseOsMgr:
         if error is not None:
             yield fx.SetPartitionState(oth, "unused")
             return self._fail(error)
-        self.saved.retry_counter = self.saved.update_counter = cfg.retry_counter
+        self.saved.retry_counter = max(cfg.retry_counter, self.saved.retry_counter or 0)
+        self.saved.update_counter = cfg.retry_counter
         yield self._save()
         yield fx.SetPartitionState(oth, "updating")
         install.phase = "updating"
