@@ -64,7 +64,7 @@ def funnel(run: Run) -> pd.Series:
 
 
 def time_to_update(run: Run) -> pd.DataFrame:
-    """Per updated device: its first ``download_started``, the first ``update_committed`` after it, and the seconds between."""
+    """Per committed device: first ``download_started``, first ``update_committed`` after it, seconds between."""
     started = decoded(run, "download_started").groupby("device")["time"].min().rename("started")
     committed = decoded(run, "update_committed")[["device", "time"]].merge(started, left_on="device",
                                                                           right_index=True)

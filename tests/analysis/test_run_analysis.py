@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 
 from evesim import analysis
@@ -95,7 +94,8 @@ def test_controller_load_adds_up_to_the_requests_served(fleet_run):
     intervals = samples["time"].diff().dropna().to_numpy()
     assert list(load.index) == list(samples["time"].iloc[1:])
     assert (load >= 0).all()
-    assert (load.to_numpy() * intervals / 60.0).sum() == pytest.approx(samples["value"].iloc[-1] - samples["value"].iloc[0])
+    served = samples["value"].iloc[-1] - samples["value"].iloc[0]
+    assert (load.to_numpy() * intervals / 60.0).sum() == pytest.approx(served)
     assert samples["value"].iloc[-1] == fleet_run.summary["controller"]["requests"]
 
 
