@@ -111,3 +111,19 @@ def test_a_replica_that_raises_exits_3_with_its_seed(monkeypatch, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["error_seeds"] == {"12": "ZeroDivisionError: division by zero"}
     assert summary["errors"] == 1 and summary["passed"] == 2
+
+
+def test_dask_with_a_scheduler_address_gives_the_local_rows(tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        result = sweep("--seeds", "3", "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                       "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    loaded = loader.load(TINY)
+    seeds = range(loaded.scenario.seed, loaded.scenario.seed + 3)
+    expected = sweep_mod.frame(sweep_mod.run_chunk(loaded, seeds), loaded.scenario)
+    written = pd.read_parquet(tmp_path / "replicas.parquet", dtype_backend="numpy_nullable")
+    pd.testing.assert_frame_equal(written, expected, check_dtype=False)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["executor"] == "dask" and summary["workers"] == 2
