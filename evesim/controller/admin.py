@@ -11,19 +11,24 @@ import base64
 import binascii
 import hmac
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from evesim.api import pb
 from evesim.controller.core import Controller, UnknownDevice
 from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError, config_hash, find_app
 from evesim.controller.reply import PROTO
+from evesim.controller.rollout import Campaign, Plan, RolloutConflict, UnknownRollout, stages
 from evesim.controller.stores import Item
 
 NDJSON = "application/x-ndjson"
@@ -72,6 +77,23 @@ class AppIn(BaseModel):
     vcpus: int = Field(default=1, gt=0)
 
 
+class RolloutIn(BaseModel):
+    """A rollout campaign: devices (UUIDs or "all"), the base OS, batching, waits, deadline, halting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    devices: list[str] | Literal["all"]
+    version: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size_bytes: int = Field(ge=0, validation_alias=AliasChoices("size_bytes", "size"))
+    batch_size: Annotated[int, Field(ge=1)] | list[Annotated[int, Field(ge=1)]] | None = None
+    batch_fraction: Annotated[float, Field(gt=0, le=1)] | list[Annotated[float, Field(gt=0, le=1)]] | None = None
+    wait: float = Field(0.0, ge=0, allow_inf_nan=False, description="seconds between a batch settling and the next")
+    deadline: float = Field(3600.0, gt=0, allow_inf_nan=False, description="seconds a batch may take")
+    halt_failure_rate: float = Field(0.0, ge=0, le=1, description="halt when the failed fraction exceeds this")
+
+
 class VersionOut(BaseModel):
     """The config version an edit produced."""
 
@@ -91,11 +113,12 @@ def admin_router(ctl: Controller, token: str) -> APIRouter:
     _device_routes(router, ctl)
     _report_routes(router, ctl)
     _edit_routes(router, ctl)
+    _rollout_routes(router, ctl)
     return router
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map the controller's errors to 404 and 400."""
+    """Map the controller's errors to 404 and 400; keep 422 answers valid JSON for any input."""
 
     async def unknown(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": f"unknown device {exc.args[0]}"}, status_code=404)
@@ -103,8 +126,24 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
+    async def unprocessable(request: Request, exc: Exception) -> JSONResponse:
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        return JSONResponse({"detail": _finite(jsonable_encoder(errors))}, status_code=422)
+
     app.add_exception_handler(UnknownDevice, unknown)
     app.add_exception_handler(ConfigError, invalid)
+    app.add_exception_handler(RequestValidationError, unprocessable)
+
+
+def _finite(value: object) -> object:
+    """``value`` with every infinite or NaN float (JSON has none; Python's parser accepts them) as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
 
 
 def _onboard_routes(router: APIRouter, ctl: Controller) -> None:
@@ -283,6 +322,50 @@ def _edit_routes(router: APIRouter, ctl: Controller) -> None:
         if found is None:
             raise HTTPException(404, f"device {uuid} has no app {app}")
         return VersionOut(version=ctl.remove_app(uuid, found.uuidandversion.uuid))
+
+
+def _rollout_routes(router: APIRouter, ctl: Controller) -> None:
+    rollouts = ctl.rollouts
+
+    def known(rollout_id: str) -> Campaign:
+        try:
+            return rollouts.get(rollout_id)
+        except UnknownRollout:
+            raise HTTPException(404, f"no rollout {rollout_id}") from None
+
+    def transition(change: Callable[[str], Campaign], rollout_id: str) -> dict[str, object]:
+        known(rollout_id)
+        try:
+            return change(rollout_id).summary()
+        except RolloutConflict as exc:
+            raise HTTPException(409, str(exc)) from None
+
+    @router.post("/rollouts", status_code=201, summary="Start a rollout campaign (its first batch starts now)")
+    async def create_rollout(body: RolloutIn) -> dict[str, object]:
+        devices = ctl.device_uuids() if body.devices == "all" else body.devices
+        plan = Plan(tuple(devices), body.version, body.url, body.sha256, body.size_bytes,
+                    stages(body.batch_size), stages(body.batch_fraction), body.wait, body.deadline,
+                    body.halt_failure_rate)
+        try:
+            return rollouts.create(plan).summary()
+        except RolloutConflict as exc:
+            raise HTTPException(409, str(exc)) from None
+
+    @router.get("/rollouts", summary="Every rollout campaign's state and counts, oldest first")
+    async def list_rollouts() -> list[dict[str, object]]:
+        return [c.summary() for c in rollouts.list()]
+
+    @router.get("/rollouts/{rollout_id}", summary="A campaign: state, counts, per-batch devices and results, events")
+    async def get_rollout(rollout_id: str) -> dict[str, object]:
+        return known(rollout_id).status()
+
+    @router.post("/rollouts/{rollout_id}/halt", summary="Start no more batches (409 if halted or done)")
+    async def halt_rollout(rollout_id: str) -> dict[str, object]:
+        return transition(rollouts.halt, rollout_id)
+
+    @router.post("/rollouts/{rollout_id}/resume", summary="Continue a halted campaign now (409 if not halted)")
+    async def resume_rollout(rollout_id: str) -> dict[str, object]:
+        return transition(rollouts.resume, rollout_id)
 
 
 def _lines(values: Iterable[str]) -> str:

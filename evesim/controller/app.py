@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from evesim.controller.admin import admin_router, install_error_handlers
 from evesim.controller.core import MAX_BODY, PREFIX, Controller
+from evesim.controller.rollout import ticking
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -20,10 +21,16 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _DRAIN = 4
+ROLLOUT_TICK_S = 5.0
+"""How often a served controller advances its rollout campaigns."""
 
 
-def create_app(controller: Controller, admin_token: str, max_body: int = MAX_BODY) -> FastAPI:
-    """A FastAPI app serving ``controller``; admin calls need ``Authorization: Bearer <admin_token>``."""
+def create_app(controller: Controller, admin_token: str, max_body: int = MAX_BODY,
+               rollout_tick_s: float = ROLLOUT_TICK_S) -> FastAPI:
+    """A FastAPI app serving ``controller``; admin calls need ``Authorization: Bearer <admin_token>``.
+
+    While it runs, a background task ticks the controller's rollout campaigns every ``rollout_tick_s``.
+    """
     if not admin_token:
         raise ValueError("the admin token must not be empty")
     app = FastAPI(
@@ -31,6 +38,7 @@ def create_app(controller: Controller, admin_token: str, max_body: int = MAX_BOD
         summary="EVE device API v2 (/api/v2/edgedevice) and an Adam-compatible, authenticated admin API (/admin).",
         version="1",
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        lifespan=lambda _: ticking(controller.rollouts, rollout_tick_s),
     )
     app.include_router(admin_router(controller, admin_token))
     install_error_handlers(app)

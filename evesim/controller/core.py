@@ -25,6 +25,7 @@ from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError
 from evesim.controller.identity import ControllerIdentity
 from evesim.controller.policy import Policy
 from evesim.controller.reply import CREATED, NOT_MODIFIED, OK, PROTO, Refusal, Reply
+from evesim.controller.rollout import Rollouts
 from evesim.controller.stores import Attestation, ConfigVersion, DeviceRecord, Item, MemoryStore, OnboardEntry, Store
 
 PREFIX = "/api/v2/edgedevice/"
@@ -33,6 +34,11 @@ MAX_BODY = 4 << 20
 _NOT_FOUND = Reply(404, b"unknown device API path", "text/plain")
 _NOT_ALLOWED = Reply(405, b"method not allowed", "text/plain")
 _SHA256_16 = pb.common.HASH_ALGORITHM_SHA256_16BYTES
+
+
+UNKNOWN_DEVICE = 400
+"""A well-formed envelope from a device cert the controller does not know: EVE.md §1.4 says 400
+("unknown device"), which is also what makes EVE run ``getUuid`` (and re-onboard) again."""
 
 
 class UnknownDevice(LookupError):
@@ -96,6 +102,8 @@ class Controller:
             "hardwarehealth": self._hardwarehealth,
         }
         self._load()
+        self.rollouts = Rollouts(self, clock)
+        """Rollout campaigns over this controller's devices (in memory)."""
 
     # ----------------------------------------------------------------- device API
 
@@ -116,7 +124,7 @@ class Controller:
             self._check_post(body, headers)
             handler, path_uuid, app = route
             with self.store.transaction():
-                device, envelope = self._authenticate(body, path_uuid, 401)
+                device, envelope = self._authenticate(body, path_uuid, UNKNOWN_DEVICE)
                 reply = handler(device, envelope.payload, app)
                 self._log_request(device.uuid, method, path, reply.status)
             return reply
