@@ -25,8 +25,37 @@ PREDICATES: dict[str, Callable[[SimDevice, str | None], bool]] = {
 }
 
 
+class EventTally:
+    """Counts a check's events incrementally: each ``measure`` reads only the events logged since the last."""
+
+    def __init__(self, world: World, check: model.Check, index: int) -> None:
+        devices = select(world, check.target, rng.stream(world.seed, "expectation", str(index)))
+        self.log = world.log
+        self.kind = check.value
+        self.fields = dict(check.fields)
+        self.names = None if check.target == model.Target() else {d.name for d in devices}
+        self.population = len(devices)
+        self.count = 0
+        self.seen = 0
+
+    def measure(self) -> tuple[float, int]:
+        """Matching events so far, and the number of devices they may come from."""
+        events = self.log.events
+        for event in events[self.seen :]:
+            if event.kind == self.kind and (self.names is None or event.device in self.names):
+                data = event.data() if self.fields else {}
+                self.count += all(data.get(k) == v for k, v in self.fields.items())
+        self.seen = len(events)
+        return float(self.count), self.population
+
+
 def measure(world: World, check: model.Check, index: int) -> tuple[float, int]:
     """The metric's value (a count, or reboots summed) and the size of its population."""
+    if check.metric == "events":
+        return EventTally(world, check, index).measure()
+    if check.metric == "rollout":
+        campaigns = world.core.rollouts.list()
+        return float(sum(1 for c in campaigns if c.state == check.value)), len(campaigns)
     devices = select(world, check.target, rng.stream(world.seed, "expectation", str(index)))
     if check.metric == "reboots":
         return float(sum(max(d.boots - 1, 0) for d in devices)), len(devices)
@@ -50,6 +79,8 @@ def holds(check: model.Check, value: float, population: int) -> bool:
 def describe(check: model.Check) -> str:
     """A short human description of a check."""
     subject = check.metric + (f"={check.value}" if check.value is not None else "")
+    if check.fields:
+        subject += "{" + ", ".join(f"{k}={v}" for k, v in check.fields.items()) + "}"
     bounds = [f"{name} {getattr(check, name)}" for name in ("min", "max", "min_fraction", "max_fraction")
               if getattr(check, name) is not None]
     return f"{subject} ({', '.join(bounds)})"
@@ -75,12 +106,19 @@ class Judge:
     world: World
     expectations: list[model.Expectation]
     outcomes: list[Outcome] = field(init=False)
+    _tallies: dict[int, EventTally] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.outcomes = [
             Outcome(e.name or f"{e.kind} {describe(e.check)}" + (f" by {e.by:g}s" if e.by is not None else ""), e.kind)
             for e in self.expectations
         ]
+        self._tallies = {i: EventTally(self.world, e.check, i) for i, e in enumerate(self.expectations)
+                         if e.check.metric == "events"}
+
+    def _measure(self, index: int, check: model.Check) -> tuple[float, int]:
+        tally = self._tallies.get(index)
+        return tally.measure() if tally is not None else measure(self.world, check, index)
 
     def tick(self, now: float) -> None:
         """Check ``always`` and ``eventually`` expectations at ``now``."""
@@ -100,13 +138,13 @@ class Judge:
                 out.passed = True
                 out.detail = f"held at every check up to {now:g}s"
             elif exp.kind == "eventually" and out.passed is None:
-                value, population = measure(self.world, exp.check, index)
+                value, population = self._measure(index, exp.check)
                 out.passed, out.value, out.population = False, value, population
                 out.detail = f"not reached by {exp.by:g}s (at the end: {value:g} of {population})"
 
     def _record(self, index: int, exp: model.Expectation, out: Outcome, now: float,
                 fail_only: bool = False, pass_only: bool = False) -> None:
-        value, population = measure(self.world, exp.check, index)
+        value, population = self._measure(index, exp.check)
         ok = holds(exp.check, value, population)
         if (fail_only and ok) or (pass_only and not ok):
             return

@@ -10,6 +10,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from evesim.controller.rollout import STATES as ROLLOUT_STATES
 from evesim.hw import board as boards
 from evesim.hw.image import DEFECTS
 from evesim.scenario import units
@@ -258,10 +259,37 @@ class Reboot(Trigger):
     target: Target = Target()
 
 
+class Rollout(Trigger):
+    """A controller rollout campaign of ``version`` to the target's onboarded devices, in fleet order.
+
+    Batches of ``batch_size`` devices or ``batch_fraction`` of them (a list grows stage by stage; its
+    last entry repeats); the next batch starts ``wait`` after one settles (every device UPDATED or
+    FAILED, or ``deadline`` passed); halts once the failed fraction exceeds ``halt_failure_rate``.
+    """
+
+    action: Literal["rollout"]
+    target: Target = Target()
+    version: str
+    batch_size: Annotated[int, Field(ge=1)] | list[Annotated[int, Field(ge=1)]] | None = None
+    batch_fraction: (Annotated[float, Field(gt=0.0, le=1.0)] | list[Annotated[float, Field(gt=0.0, le=1.0)]]
+                     | None) = None
+    wait: Duration = 0.0
+    deadline: Duration = Field(3600.0, gt=0)
+    halt_failure_rate: float = Field(0.0, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _one_batching(self) -> Rollout:
+        if (self.batch_size is None) == (self.batch_fraction is None):
+            raise ValueError("a rollout needs exactly one of 'batch_size' and 'batch_fraction'")
+        if self.batch_size == [] or self.batch_fraction == []:
+            raise ValueError("batch lists must not be empty")
+        return self
+
+
 Action = Annotated[
     Union[
         SetConfigItems, PowerCut, PowerOn, Brownout, LinkDown, Partition, ControllerDown, ControllerFault,
-        HangAgent, ClockJump, Update, RetryUpdate, Reboot,
+        HangAgent, ClockJump, Update, RetryUpdate, Reboot, Rollout,
     ],
     Field(discriminator="action"),
 ]
@@ -273,10 +301,14 @@ Action = Annotated[
 class Check(Strict):
     """A fleet metric and its bounds (counts, or fractions of the fleet or target)."""
 
-    metric: Literal["onboarded", "bricked", "version", "outcome", "reboots", "state", "led"]
+    metric: Literal["onboarded", "bricked", "version", "outcome", "reboots", "state", "led", "events", "rollout"]
     value: str | None = None
     """For ``version``, ``state``, ``led``; for ``outcome`` one of updated, rolled_back, failed,
-    bricked, pending, unchanged."""
+    bricked, pending, unchanged; for ``events`` an event kind (counted from the target's devices,
+    and also from ``world`` when the target is the whole fleet); for ``rollout`` a campaign state
+    (running, waiting, halted, done: campaigns are counted, the population is every campaign)."""
+    fields: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    """For ``events``: count only events with these field values (as in ``when``)."""
     target: Target = Target()
     min: float | None = None
     max: float | None = None
@@ -287,8 +319,15 @@ class Check(Strict):
     def _bounded(self) -> Check:
         if self.min is None and self.max is None and self.min_fraction is None and self.max_fraction is None:
             raise ValueError("a check needs min, max, min_fraction or max_fraction")
-        if self.metric in ("version", "outcome", "state", "led") and self.value is None:
+        if self.metric in ("version", "outcome", "state", "led", "events", "rollout") and self.value is None:
             raise ValueError(f"metric {self.metric!r} needs a 'value'")
+        if self.fields and self.metric != "events":
+            raise ValueError("'fields' only applies to metric 'events'")
+        if self.metric == "rollout":
+            if self.value not in ROLLOUT_STATES:
+                raise ValueError(f"metric 'rollout' counts campaigns in a state: one of {', '.join(ROLLOUT_STATES)}")
+            if self.target != Target():
+                raise ValueError("metric 'rollout' counts campaigns, not devices: it takes no 'target'")
         return self
 
 
@@ -344,10 +383,10 @@ class Scenario(Strict):
         names = [g.name for g in self.fleet]
         if len(set(names)) != len(names):
             raise ValueError(f"group names must be unique, got {names}")
-        versions = {i.version for i in self.images}
+        versions = {i.version for i in self.images} | {g.version for g in self.fleet}
         for action in self.timeline:
-            if isinstance(action, Update) and action.version not in versions | {g.version for g in self.fleet}:
-                raise ValueError(f"update to {action.version!r}: no such image; add it under 'images'")
+            if isinstance(action, (Update, Rollout)) and action.version not in versions:
+                raise ValueError(f"{action.action} to {action.version!r}: no such image; add it under 'images'")
         return self
 
 

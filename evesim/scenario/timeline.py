@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from evesim.scenario import model
 from evesim.scenario.build import fault_rule
-from evesim.sim import faults, rng
+from evesim.controller.rollout import stages
+from evesim.sim import campaigns, faults, rng
 from evesim.sim.device import SimDevice
 from evesim.sim.events import Event
 from evesim.sim.world import World
@@ -137,6 +138,13 @@ def _update(world: World, uuid: str, action: model.Update) -> int:
                                   size_bytes=image.size_bytes, activate=action.activate)
 
 
+def _rollout(world: World, action: model.Rollout, draw: random.Random) -> None:
+    """A rollout campaign on the controller, ticked in simulated time (``evesim.sim.campaigns``)."""
+    campaigns.launch(world, select(world, action.target, draw), action.version,
+                     batch_size=stages(action.batch_size), batch_fraction=stages(action.batch_fraction),
+                     wait_s=action.wait, deadline_s=action.deadline, halt_failure_rate=action.halt_failure_rate)
+
+
 def _partition(world: World, action: model.Partition, draw: random.Random) -> None:
     faults.partition(world, list(action.nodes), [tuple(link) for link in action.links], action.duration)
 
@@ -162,4 +170,5 @@ ACTIONS: dict[type, Callable[[World, model.Trigger, random.Random], None]] = {
     model.Update: _each(_controller(_update)),
     model.RetryUpdate: _each(_controller(lambda w, uuid, a: w.core.retry_update(uuid))),
     model.Reboot: _each(_controller(lambda w, uuid, a: w.core.reboot(uuid))),
+    model.Rollout: _rollout,
 }
