@@ -7,6 +7,7 @@ fixed validity) so a simulation replays byte for byte.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 from collections.abc import Iterable, Sequence
@@ -191,8 +192,9 @@ def pem_hash(pem: bytes) -> bytes:
     return hashlib.sha256(pem).digest()
 
 
+@functools.lru_cache(maxsize=4096)
 def directly_signed(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """True if ``issuer`` signed ``cert`` (names and signature)."""
+    """True if ``issuer`` signed ``cert`` (names and signature); answers are cached per pair."""
     if cert.issuer != issuer.subject:
         return False
     try:

@@ -86,6 +86,10 @@ def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1") 
     return ctl, data
 
 
+KEEP_ALIVE_S = 90
+"""Idle keep-alive: longer than EVE's config poll interval, so polling devices keep their TLS session."""
+
+
 def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
     """Serve the controller of ``directory`` over HTTPS until interrupted (port 0 picks a free one)."""
     import uvicorn
@@ -101,6 +105,7 @@ def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
         log_level="warning",
         access_log=False,
         proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=2,
     )
     print(f"evesim controller: serving https://{_reachable(host)}:{bound_port} (data in {data.path})", flush=True)

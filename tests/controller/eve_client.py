@@ -155,7 +155,15 @@ class Https:
         all_headers = dict(headers)
         if content_type and method == "POST":
             all_headers["Content-Type"] = content_type
-        self.conn.request(method, path, body=body if method != "GET" else None, headers=all_headers)
+        try:
+            return self._exchange(method, path, body, all_headers)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The server closed the idle keep-alive connection: reconnect once, as EVE's client does.
+            self.conn.close()
+            return self._exchange(method, path, body, all_headers)
+
+    def _exchange(self, method: str, path: str, body: bytes, headers: dict) -> tuple[int, bytes, str]:
+        self.conn.request(method, path, body=body if method != "GET" else None, headers=headers)
         response = self.conn.getresponse()
         return response.status, response.read(), response.getheader("Content-Type", "")
 

@@ -125,7 +125,7 @@ def test_status_table(ctl: Controller, victim: Device, onboard) -> None:
             config_path,
             envelope.seal(request, certs.sign_raw(stranger.key, request), certs.der_hash(stranger.cert)),
             PROTO,
-            401,
+            400,
         ),
         "other device's path": ("POST", f"{API}/id/{other.uuid}/config", victim.seal(request), PROTO, 403),
         "unknown device in path": (

@@ -216,7 +216,7 @@ def test_full_device_lifecycle_over_tls(served: Served, https: Https) -> None:
         (
             "unknown sender",
             https.request("POST", info_path, envelope(info, sign_raw(other_key, info), eve.der_hash(other_cert)))[0],
-            401,
+            400,
         ),
         ("someone else's path", device.post(f"id/{uuidlib.UUID(int=1)}/info", info)[0], 403),
         ("unknown device", Eve(https, "SER-2").post("uuid", b"")[0], 400),

@@ -95,11 +95,25 @@ def _store_keys(z: Zedagent, token: bytes) -> Generator[Any, Any, bytes | str]:
     return token
 
 
-def run(z: Zedagent) -> Generator[Any, Any, None]:
-    """Attest, then sleep until a restart is asked for (config 403) or the vault needs escrow."""
-    certs_sent = False
+def _wanted(z: Zedagent, restart: object, escrow: bytes) -> Generator[Any, Any, tuple[object, bytes]]:
+    """Sleep until attestation is asked for again (config 403) or the vault has a new key to escrow."""
     seen = 0
     while True:
+        now_restart = yield fx.Read(topics.ATTEST_RESTART)
+        vault = yield fx.Read(topics.VAULT)
+        now_escrow = vault.escrow if vault is not None else b""
+        if now_restart != restart or now_escrow != escrow:
+            return now_restart, now_escrow
+        seen = yield fx.Wait((topics.ATTEST_RESTART, topics.VAULT), seen)
+
+
+def run(z: Zedagent) -> Generator[Any, Any, None]:
+    """Attest, then sleep until a restart is asked for or the vault needs escrow."""
+    certs_sent = False
+    while True:
+        restart = yield fx.Read(topics.ATTEST_RESTART)
+        vault = yield fx.Read(topics.VAULT)
+        escrow = vault.escrow if vault is not None else b""
         if not certs_sent:
             reply = yield from send_certs(z)
             certs_sent = reply.ok
@@ -112,7 +126,7 @@ def run(z: Zedagent) -> Generator[Any, Any, None]:
         if isinstance(result, bytes):
             yield _publish(A.ATTESTATION_STATE_COMPLETE, result)
             yield fx.Log(AGENT, "attested", {})
-            seen = yield fx.Wait((topics.ATTEST_RESTART, topics.VAULT), seen)
+            yield from _wanted(z, restart, escrow)
             continue
         attest = yield fx.Read(topics.ATTEST)
         yield _publish(A.ATTESTATION_STATE_RESTART_WAIT, refused=attest is not None and attest.certs_refused,
