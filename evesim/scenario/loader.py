@@ -61,7 +61,8 @@ def _plain(node: yaml.Node, marks: dict[Loc, yaml.Mark], loc: Loc) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(key_node, yaml.ScalarNode) else _scalar(key_node)
+            # Keys are taken as written: YAML 1.1 would turn `on:`/`off:`/`yes:` into booleans.
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else yaml.safe_load(yaml.serialize(key_node))
             marks[(*loc, f"<key>{key}")] = key_node.start_mark
             out[key] = _plain(value_node, marks, (*loc, key))
         return out
