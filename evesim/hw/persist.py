@@ -85,8 +85,8 @@ class FileSystem:
         dirpath = self._dir_path(dirpath)
         if self._mount(dirpath).volatile:
             return
-        names = {p: i for p, i in self._durable_names.items() if posixpath.dirname(p) != dirpath}
-        names.update((p, i) for p, i in self._names.items() if posixpath.dirname(p) == dirpath)
+        names = {p: i for p, i in self._durable_names.items() if _parent(p) != dirpath}
+        names.update((p, i) for p, i in self._names.items() if _parent(p) == dirpath)
         self._durable_names = names
         self._prune()
 
@@ -206,3 +206,8 @@ class FileSystem:
 
 def _flip(data: bytes) -> bytes:
     return bytes(b ^ 0xFF for b in data) if data else b"\xff"
+
+
+def _parent(path: str) -> str:
+    """``posixpath.dirname`` for normalised absolute paths, without its overhead."""
+    return path.rpartition("/")[0] or "/"

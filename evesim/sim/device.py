@@ -77,6 +77,7 @@ class SimDevice:
         self.uuid = ""
         self.hung: set[str] = set()
         self._pending_table: tuple[TableWrite, float] | None = None
+        self._view: fx.PartitionView | None = None
         self._reset_pending = False
         self._install_bootstrap(soft_serial)
 
@@ -193,6 +194,7 @@ class SimDevice:
         self.hung.clear()
 
     def _boot(self) -> None:
+        self._view = None
         self.state = "booting"
         self.boots += 1
         self.bus = Bus()
@@ -223,6 +225,7 @@ class SimDevice:
             tpm.measure_boot(self.hw.tpm, choice.image)
         yield self.env.timeout(profile.kernel_boot_s)
         self.running_label, self.running_image = choice.label, choice.image
+        self._view = None
         self.booted_versions.add(choice.image.version)
         self.booted_at = self.env.now
         self.state = "running"
@@ -251,6 +254,7 @@ class SimDevice:
         yield self.env.timeout(len(WRITE_ORDER) * self.hw.disk.table_write_seconds(self.hw.profile))
         self._pending_table = None
         self.hw.disk.apply(write)
+        self._view = None
 
     def _tear_pending_table(self) -> None:
         if self._pending_table is None:
@@ -261,6 +265,7 @@ class SimDevice:
             return
         torn = self.hw.disk.torn_by_cut(self.hw.profile, self.env.now - start)
         self.hw.disk.apply(write, torn)
+        self._view = None
         if torn is not None:
             self.record("hw", "gpt_write_torn", {"copy": torn}, "warning")
 
@@ -321,10 +326,14 @@ class SimDevice:
         )
 
     def partition_view(self) -> fx.PartitionView:
-        disk = self.hw.disk
-        labels = ("IMGA", "IMGB")
-        versions = {label: (img.version if (img := disk.image_in(label)) else None) for label in labels}
-        return fx.PartitionView(self.running_label or "IMGA", {l: disk.partition_state(l) for l in labels}, versions)
+        """zboot's view of IMGA/IMGB (cached until the next table write, image write or boot)."""
+        if self._view is None:
+            disk = self.hw.disk
+            labels = ("IMGA", "IMGB")
+            versions = {label: (img.version if (img := disk.image_in(label)) else None) for label in labels}
+            states = {label: disk.partition_state(label) for label in labels}
+            self._view = fx.PartitionView(self.running_label or "IMGA", states, versions)
+        return self._view
 
     def sign(self, key: str, data: bytes) -> bytes:
         if key == "onboard":
@@ -406,6 +415,7 @@ class SimDevice:
         if image is None:
             return f"blob {eff.blob} not found"
         disk = self.hw.disk
+        self._view = None
         try:
             disk.begin_image_write(eff.label, image)
         except ValueError as exc:
@@ -415,6 +425,7 @@ class SimDevice:
             yield self.env.timeout(total / 10)
             self.record("zboot", "partition_write_progress", {"label": eff.label, "percent": step * 10})
         disk.finish_image_write(eff.label)
+        self._view = None
         return None
 
     def download(self, eff: fx.Download) -> Generator[simpy.Event, Any, fx.DownloadResult]:
