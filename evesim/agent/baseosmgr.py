@@ -207,8 +207,17 @@ class BaseOsMgr:
         return DOWNLOAD_RETRY_S
 
     def _write(self, cfg: BaseOs, oth: str) -> Generator[Any, Any, float | None]:
+        """Write the image into the other partition, read its version back, mark it ``updating``.
+
+        A partition still ``updating`` (a newer version arrived before the reboot) is first marked
+        ``unused``: EVE writes over it in place, so a reboot during the write would make GRUB try
+        a half-written image once (found by the property tests); here GRUB never sees one.
+        """
         install = self.install
         install.phase = "writing"
+        view = yield fx.Partitions()
+        if view.states[oth] == "updating":
+            yield fx.SetPartitionState(oth, "unused")
         yield from self.publish()
         yield fx.Log(AGENT, "partition_write_started", {"partition": oth, "version": cfg.version})
         error = yield fx.WritePartition(oth, install.blob)
