@@ -3,7 +3,8 @@
 A campaign is a deterministic state machine advanced by ``tick(now)`` with the controller's clock.
 It reads each device's result from the latest ``ZInfoDevice`` the controller stored: an ``swList``
 entry for the version with userStatus UPDATED (updated) or FAILED (failed); a device still
-undecided at its batch's deadline has timed out (counted as failed). Campaigns live in memory.
+undecided at its batch's deadline has timed out (counted as failed).
+Simplification: campaigns live in memory only, and a campaign never retries a failed device.
 """
 
 from __future__ import annotations
@@ -73,11 +74,11 @@ class Plan:
     def batches(self) -> list[tuple[str, ...]]:
         """The devices split into batches, in the order given."""
         total = len(self.devices)
-        stages = self.batch_size or tuple(max(1, math.ceil(f * total - _FRACTION_SLACK)) for f in self.batch_fraction)
+        sizes = self.batch_size or tuple(max(1, math.ceil(f * total - _FRACTION_SLACK)) for f in self.batch_fraction)
         out: list[tuple[str, ...]] = []
         start = 0
         while start < total:
-            size = stages[min(len(out), len(stages) - 1)]
+            size = sizes[min(len(out), len(sizes) - 1)]
             out.append(self.devices[start : start + size])
             start += size
         return out
@@ -168,7 +169,7 @@ class Campaign:
     next_batch_at: float | None = None
     batches: list[Batch] = field(default_factory=list)
     events: list[RolloutEvent] = field(default_factory=list)
-    _planned: list[tuple[str, ...]] = field(default_factory=list, repr=False)
+    _planned: list[tuple[str, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._planned = self.plan.batches()

@@ -155,8 +155,12 @@ def test_only_a_fitting_state_can_halt_or_resume() -> None:
 
 def test_a_device_is_in_at_most_one_active_campaign() -> None:
     fake = fleet(4)
-    rollouts, first = start(fake)
+    rollouts, first = start(fake, wait_s=500.0)
     other = Plan(("d03", "d00"), VERSION, URL, SHA, 1, batch_size=(1,))
+    with pytest.raises(RolloutConflict, match=f"active rollout {first.id}"):
+        rollouts.create(other)
+    advance(rollouts, fake, 200)
+    assert first.state == "waiting"
     with pytest.raises(RolloutConflict, match=f"active rollout {first.id}"):
         rollouts.create(other)
     rollouts.halt(first.id)
