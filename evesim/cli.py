@@ -22,3 +22,7 @@ app.command("agent")(agent_command)
 def main() -> None:
     """Entry point of the ``evesim`` console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

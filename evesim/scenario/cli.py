@@ -35,7 +35,7 @@ def _load(file: Path, sets: list[str]) -> loader.Loaded:
         return loader.load(file, _overrides(sets))
     except loader.ScenarioError as exc:
         for problem in exc.problems:
-            console.print(f"[red]error[/red] {problem}", markup=True, highlight=False)
+            console.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -67,7 +67,7 @@ def _print_summary(result: RunResult) -> None:
     out_console.print(table)
     for exp in summary["expectations"]:
         mark = "[green]PASS[/green]" if exp["passed"] else "[red]FAIL[/red]"
-        out_console.print(f"{mark} {exp['name']}: {exp['detail']}", highlight=False)
+        out_console.print(f"{mark} {exp['name']}: {exp['detail']}", highlight=False, soft_wrap=True)
 
 
 def run_command(
@@ -80,7 +80,7 @@ def run_command(
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid."""
     loaded = _load(file, set_)
     used_seed = loaded.scenario.seed if seed is None else seed
-    console.print(f"running {loaded.scenario.name} ({file}) with seed {used_seed}", highlight=False)
+    console.print(f"running {loaded.scenario.name} ({file}) with seed {used_seed}", highlight=False, soft_wrap=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rate]}"),
                   TimeElapsedColumn(), console=console, disable=quiet, transient=True) as progress:
         task = progress.add_task("simulating", total=loaded.scenario.duration, rate="")
@@ -93,12 +93,12 @@ def run_command(
             result = run(loaded, seed, tick)
         except loader.ScenarioError as exc:
             for problem in exc.problems:
-                console.print(f"[red]error[/red] {problem}", highlight=False)
+                console.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
     _print_summary(result)
     if out is not None:
         result.write(out)
-        console.print(f"outputs written to {out}", highlight=False)
+        console.print(f"outputs written to {out}", highlight=False, soft_wrap=True)
     raise typer.Exit(0 if result.passed else 1)
 
 
@@ -111,7 +111,7 @@ def validate_command(
     scenario = loaded.scenario
     devices = sum(g.count for g in scenario.fleet)
     out_console.print(f"{file}: ok ({scenario.name}: {devices} devices, {len(scenario.timeline)} timeline actions, "
-                      f"{len(scenario.expectations)} expectations)", highlight=False)
+                      f"{len(scenario.expectations)} expectations)", highlight=False, soft_wrap=True)
 
 
 def schema_command() -> None:
@@ -187,5 +187,5 @@ def sweep_command(
     _print_sweep(result)
     if out is not None:
         result.write(out)
-        console.print(f"outputs written to {out}", highlight=False)
+        console.print(f"outputs written to {out}", highlight=False, soft_wrap=True)
     raise typer.Exit(2 if result.scenario_errors else 3 if result.errors else 1 if result.failing_seeds else 0)
