@@ -39,18 +39,21 @@ class Saved:
     retry_counter: int | None = None
     force_fallback: int | None = None
     update_counter: int = 0
+    failed: set[str] = field(default_factory=set)
 
     @classmethod
     def parse(cls, raw: bytes | None) -> Saved:
         try:
             data = json.loads(raw or b"{}")
-            return cls(data.get("retry_counter"), data.get("force_fallback"), int(data.get("update_counter", 0)))
+            return cls(data.get("retry_counter"), data.get("force_fallback"), int(data.get("update_counter", 0)),
+                       {str(v) for v in data.get("failed", [])})
         except (ValueError, TypeError, AttributeError):
             return cls()
 
     def dump(self) -> bytes:
         return json.dumps({"retry_counter": self.retry_counter, "force_fallback": self.force_fallback,
-                           "update_counter": self.update_counter}, sort_keys=True).encode()
+                           "update_counter": self.update_counter, "failed": sorted(self.failed)},
+                          sort_keys=True).encode()
 
 
 @dataclass
@@ -98,10 +101,12 @@ class BaseOsMgr:
             yield from self._deleted(view)
             return None
         self.configured = True
+        yield from self._remember_failure(view)
         if cfg.version == view.versions[cur] or (view.states[oth] == "updating" and view.versions[oth] == cfg.version):
             return None
-        if view.states[oth] == "inprogress" and view.versions[oth] == cfg.version:
-            return (yield from self._previous_failed(cfg, oth))
+        if cfg.version in self.saved.failed:
+            if not (yield from self._retry(cfg, view)):
+                return None
         if self.install is None or self.install.phase == "updating" or \
                 (self.install.version, self.install.retry) != (cfg.version, cfg.retry_counter):
             self.install = Install(cfg.version, cfg.retry_counter)
@@ -119,6 +124,9 @@ class BaseOsMgr:
         if self.configured and view.states[oth] in ("updating", "inprogress"):
             yield fx.SetPartitionState(oth, "unused")
             yield fx.Log(AGENT, "update_cancelled", {"partition": oth, "was": view.states[oth]})
+        if self.configured and self.saved.failed:
+            self.saved.failed.clear()
+            yield self._save()
         self.configured = False
 
     def _commit(self) -> Generator[Any, Any, None]:
@@ -154,19 +162,34 @@ class BaseOsMgr:
         yield fx.Log(AGENT, "force_fallback", {"partition": oth, "version": view.versions[oth]})
         return True
 
-    def _previous_failed(self, cfg: BaseOs, oth: str) -> Generator[Any, Any, None]:
-        """The other partition failed this version before: retry only on a bumped ``retry_update``.
-
-        Only an increase counts: after a fallback the device starts from ``lastconfig.bak``, which
-        may carry an older (lower) counter; treating that change as a bump retried a broken image
-        forever, alternating between the two checkpoints (found by the property tests).
-        """
-        if self.saved.retry_counter is not None and cfg.retry_counter > self.saved.retry_counter:
-            self.saved.retry_counter = self.saved.update_counter = cfg.retry_counter
+    def _remember_failure(self, view: fx.PartitionView) -> Generator[Any, Any, None]:
+        """Running the old image with the new one ``inprogress`` beside it: that version failed."""
+        oth = other(view.current)
+        version = view.versions[oth]
+        if view.states[view.current] == "active" and view.states[oth] == "inprogress" and version \
+                and version not in self.saved.failed:
+            self.saved.failed.add(version)
             yield self._save()
+
+    def _retry(self, cfg: BaseOs, view: fx.PartitionView) -> Generator[Any, Any, bool]:
+        """A version that failed before is tried again only on a bumped ``retry_update``.
+
+        EVE remembers the failure through the partition state alone; here it is also kept by
+        version, so a checkpoint naming another (also failed) version cannot overwrite that
+        memory and start a retry loop. Only an increase counts: ``lastconfig.bak`` may carry a
+        lower counter (both found by the property tests). Returns True to install afresh.
+        """
+        if self.saved.retry_counter is None or cfg.retry_counter <= self.saved.retry_counter:
+            return False
+        self.saved.retry_counter = self.saved.update_counter = cfg.retry_counter
+        self.saved.failed.discard(cfg.version)
+        yield self._save()
+        oth = other(view.current)
+        yield fx.Log(AGENT, "retry_update", {"version": cfg.version, "counter": cfg.retry_counter})
+        if view.states[oth] == "inprogress" and view.versions[oth] == cfg.version:
             yield fx.SetPartitionState(oth, "updating")
-            yield fx.Log(AGENT, "retry_update", {"version": cfg.version, "counter": cfg.retry_counter})
-        return None
+            return False
+        return True
 
     # -------------------------------------------------------------- the install pipeline
 
@@ -246,7 +269,7 @@ class BaseOsMgr:
         view, cfg = yield from self._inputs()
         node = yield fx.Read(topics.NODE)
         report = build_report(view, cfg, self.install, self.saved.update_counter,
-                              node.last_reboot_reason if node else "")
+                              node.last_reboot_reason if node else "", frozenset(self.saved.failed))
         if report != self.published:
             self.published = report
             yield fx.Publish(topics.BASEOS_STATUS, report)
@@ -272,7 +295,7 @@ _PHASES = {
 
 
 def _other_entry(label: str, state: str, version: str, cfg: BaseOs | None, install: Install | None,
-                 last_reboot: str) -> DevSw:
+                 last_reboot: str, failed: frozenset[str]) -> DevSw:
     wanted = cfg.version if cfg is not None else None
     if state == "updating":
         return DevSw(label, state, version, I.INSTALLED, I.UPDATING, I.UPDATE_REBOOTING, "About to reboot",
@@ -280,6 +303,9 @@ def _other_entry(label: str, state: str, version: str, cfg: BaseOs | None, insta
     if state == "inprogress" and version and version == wanted:
         return DevSw(label, state, version, I.INSTALLED, I.FAILED,
                      error=f"update to {version} failed, fell back: {last_reboot or 'unknown reason'}")
+    if wanted in failed:
+        return DevSw(label, state, wanted, I.INSTALLED, I.FAILED,
+                     error=f"update to {wanted} failed before; bump retry_update to try it again")
     if install is not None and install.version == wanted and install.phase == "error":
         return DevSw(label, state, wanted, I.ERROR, I.FAILED, error=install.error)
     if install is not None and install.version == wanted and install.phase in _PHASES:
@@ -290,11 +316,11 @@ def _other_entry(label: str, state: str, version: str, cfg: BaseOs | None, insta
 
 
 def build_report(view: fx.PartitionView, cfg: BaseOs | None, install: Install | None, update_counter: int,
-                 last_reboot: str) -> BaseOsReport:
+                 last_reboot: str, failed: frozenset[str] = frozenset()) -> BaseOsReport:
     """BaseOsStatus per EVE.md §4.5's mapping: one entry for the running partition, one for the other."""
     cur, oth = view.current, other(view.current)
     current = _current_entry(cur, view.states[cur], view.versions[cur] or "", cfg)
-    second = _other_entry(oth, view.states[oth], view.versions[oth] or "", cfg, install, last_reboot)
+    second = _other_entry(oth, view.states[oth], view.versions[oth] or "", cfg, install, last_reboot, failed)
     in_flight = install is not None and install.phase in IN_FLIGHT + ("deferred",)
     updating = in_flight or view.states[cur] == "inprogress" or view.states[oth] == "updating"
     return BaseOsReport((current, second), update_counter, updating, reboot=view.states[oth] == "updating")
