@@ -1,0 +1,122 @@
+"""Every scenario of the library, in small form through ``evesim run``: it passes, and it fails when its point is broken.
+
+Each case shrinks the scenario with ``--set`` and checks the exit code and ``summary.json``; each
+negative case breaks what the scenario is about and expects exit code 1 with the right expectations failed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evesim.cli import app
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SMALL = {
+    "bad-image-canary": ["fleet.1.count=8", "duration=1h"],
+    "controller-outage": ["fleet.0.count=40", "controller.service_time=700ms"],
+    "partition-during-test": ["fleet.1.count=8", "duration=1h"],
+    "brownout-loop": ["fleet.0.count=3", "fleet.1.count=3", "fleet.2.count=3", "duration=1h"],
+    "staged-rollout-10k": ["fleet.0.count=30", "timeline.0.wait=2m", "duration=135m"],
+}
+
+
+def run(name: str, out: Path, *extra: str) -> tuple[int, dict]:
+    """``evesim run`` on the small form of a library scenario (plus ``extra`` overrides)."""
+    sets = [arg for key in (*SMALL[name], *extra) for arg in ("--set", key)]
+    result = CliRunner().invoke(app, ["run", str(SCENARIOS / f"{name}.yaml"), *sets, "--out", str(out), "-q"])
+    summary = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, summary
+
+
+def failed(summary: dict) -> set[str]:
+    return {e["name"] for e in summary["expectations"] if not e["passed"]}
+
+
+def test_every_library_scenario_validates() -> None:
+    files = sorted(SCENARIOS.glob("*.yaml"))
+    assert {f.stem for f in files} >= set(SMALL)
+    for file in files:
+        result = CliRunner().invoke(app, ["validate", str(file)])
+        assert result.exit_code == 0, result.output
+        assert file.read_text().startswith("#"), f"{file.name} needs a header comment saying what it shows"
+
+
+def test_bad_image_canary_halts_before_the_fleet_sees_the_image(tmp_path: Path) -> None:
+    code, summary = run("bad-image-canary", tmp_path)
+    assert code == 0 and summary["passed"] and not failed(summary)
+    counts = summary["event_counts"]
+    assert counts["batch_started"] == 1 and counts["halted"] == 1 and "done" not in counts
+    assert summary["outcomes"]["rolled_back"] == 2 and summary["outcomes"]["unchanged"] == 8
+
+
+def test_bad_image_canary_fails_when_the_campaign_may_not_halt(tmp_path: Path) -> None:
+    code, summary = run("bad-image-canary", tmp_path, "timeline.0.halt_failure_rate=1")
+    assert code == 1
+    assert {"the campaign halts", "the rest of the fleet never downloads the image"} <= failed(summary)
+
+
+def test_controller_outage_storm_queues_and_every_device_comes_back(tmp_path: Path) -> None:
+    code, summary = run("controller-outage", tmp_path / "outage")
+    assert code == 0 and summary["passed"] and summary["event_counts"]["controller_down"] == 1
+    calm_code, calm = run("controller-outage", tmp_path / "calm", "timeline.0.at=10h")
+    assert calm_code == 0 and "controller_down" not in calm["event_counts"]
+    assert summary["controller"]["max_queue_wait_s"] > calm["controller"]["max_queue_wait_s"]
+
+
+def test_controller_outage_fails_when_the_controller_is_not_back_in_time(tmp_path: Path) -> None:
+    code, summary = run("controller-outage", tmp_path, "timeline.0.duration=45m")
+    assert code == 1
+    assert failed(summary) == {
+        "every device is back and connected (LED ONBOARDED) 15 minutes after the controller returns"}
+
+
+def test_partition_during_test_falls_back_exactly_the_isolated_sites(tmp_path: Path) -> None:
+    code, summary = run("partition-during-test", tmp_path)
+    assert code == 0 and summary["passed"]
+    assert summary["outcomes"]["rolled_back"] == 8 and summary["outcomes"]["updated"] == 8
+    assert summary["versions"] == {"14.5.1": 8, "14.6.0": 8}
+
+
+def test_partition_during_test_fails_when_the_cut_is_shorter_than_the_fallback_timer(tmp_path: Path) -> None:
+    code, summary = run("partition-during-test", tmp_path, "timeline.1.duration=2m")
+    assert code == 1
+    assert {"every isolated device falls back (BOOT_REASON_FALLBACK)",
+            "isolated devices run 14.5.1 and report 14.6.0 FAILED"} <= failed(summary)
+
+
+def test_brownout_loop_neither_rolls_back_committed_devices_nor_bricks_any(tmp_path: Path) -> None:
+    code, summary = run("brownout-loop", tmp_path)
+    assert code == 0 and summary["passed"] and summary["bricked"] == 0
+    assert summary["outcomes"]["updated"] == 6 and summary["outcomes"]["rolled_back"] == 3
+    assert summary["event_counts"]["power_cut"] == 9 * 12
+
+
+def test_brownout_loop_fails_when_committed_devices_are_cut_in_their_test_window(tmp_path: Path) -> None:
+    code, summary = run("brownout-loop", tmp_path, "timeline.1.when.event=boot",
+                        "timeline.1.when.fields={testing: true}")
+    assert code == 1
+    assert failed(summary) == {"committed devices keep 14.6.0 through the brownouts",
+                               "GRUB never again boots 14.5.1 on a committed device (only its first boot)"}
+
+
+def test_staged_rollout_grows_its_batches_to_the_whole_fleet(tmp_path: Path) -> None:
+    code, summary = run("staged-rollout-10k", tmp_path)
+    assert code == 0 and summary["passed"]
+    assert summary["event_counts"]["batch_started"] == 5 and summary["event_counts"]["done"] == 1
+    assert summary["versions"] == {"14.6.0": 30}
+    events = __import__("pandas").read_parquet(tmp_path / "events.parquet")
+    sizes = [json.loads(f)["devices"] for f in events[events.kind == "batch_started"].fields]
+    assert sizes == [1, 1, 2, 6, 20]
+
+
+def test_staged_rollout_fails_when_the_image_is_bad(tmp_path: Path) -> None:
+    code, summary = run("staged-rollout-10k", tmp_path, "images.0.defects=[crash_at_boot]")
+    assert code == 1
+    assert {"the campaign never halts", "the campaign is done",
+            "at least 99% of the fleet runs 14.6.0"} <= failed(summary)
+    assert summary["event_counts"]["batch_started"] == 1
