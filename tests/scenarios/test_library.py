@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
+import pandas as pd
 from typer.testing import CliRunner
 
 from evesim.cli import app
@@ -109,7 +109,7 @@ def test_staged_rollout_grows_its_batches_to_the_whole_fleet(tmp_path: Path) -> 
     assert code == 0 and summary["passed"]
     assert summary["event_counts"]["batch_started"] == 5 and summary["event_counts"]["done"] == 1
     assert summary["versions"] == {"14.6.0": 30}
-    events = __import__("pandas").read_parquet(tmp_path / "events.parquet")
+    events = pd.read_parquet(tmp_path / "events.parquet")
     sizes = [json.loads(f)["devices"] for f in events[events.kind == "batch_started"].fields]
     assert sizes == [1, 1, 2, 6, 20]
 
