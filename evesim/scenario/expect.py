@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from evesim.scenario import model
+from evesim.scenario import infopath, model
 from evesim.scenario.timeline import select
 from evesim.sim import outcome, rng
 from evesim.sim.device import SimDevice
@@ -61,6 +61,9 @@ def measure(world: World, check: model.Check, index: int) -> tuple[float, int]:
         return float(sum(max(d.boots - 1, 0) for d in devices)), len(devices)
     if check.metric == "outcome":
         return float(sum(1 for d in devices if outcome.classify(world, d) == check.value)), len(devices)
+    if check.metric == "info":
+        infos = (world.core.latest_device_info(d.uuid) if d.uuid else None for d in devices)
+        return float(sum(1 for i in infos if infopath.matches(i, check.path, check.value, check.match))), len(devices)
     predicate = PREDICATES[check.metric]
     return float(sum(1 for d in devices if predicate(d, check.value))), len(devices)
 

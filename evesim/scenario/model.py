@@ -6,6 +6,7 @@ keys are errors.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -13,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from evesim.controller.rollout import STATES as ROLLOUT_STATES
 from evesim.hw import board as boards
 from evesim.hw.image import DEFECTS
-from evesim.scenario import units
+from evesim.scenario import infopath, units
 
 Duration = Annotated[float, BeforeValidator(units.duration)]
 Bandwidth = Annotated[float, BeforeValidator(units.bandwidth)]
@@ -301,7 +302,8 @@ Action = Annotated[
 class Check(Strict):
     """A fleet metric and its bounds (counts, or fractions of the fleet or target)."""
 
-    metric: Literal["onboarded", "bricked", "version", "outcome", "reboots", "state", "led", "events", "rollout"]
+    metric: Literal["onboarded", "bricked", "version", "outcome", "reboots", "state", "led", "events", "rollout",
+                    "info"]
     value: str | None = None
     """For ``version``, ``state``, ``led``; for ``outcome`` one of updated, rolled_back, failed,
     bricked, pending, unchanged; for ``events`` an event kind (counted from the target's devices,
@@ -309,6 +311,11 @@ class Check(Strict):
     (running, waiting, halted, done: campaigns are counted, the population is every campaign)."""
     fields: dict[str, str | int | float | bool] = Field(default_factory=dict)
     """For ``events``: count only events with these field values (as in ``when``)."""
+    path: str | None = None
+    """For ``info``: devices whose latest ``ZInfoDevice`` at the controller has ``value`` (or a value
+    matching ``match``) at this path, like Eden's lim: ``swList[0].shortVersion``, ``swList[*].userStatus``."""
+    match: str | None = None
+    """For ``info``: a regular expression the value must fully match (instead of ``value``)."""
     target: Target = Target()
     min: float | None = None
     max: float | None = None
@@ -323,6 +330,19 @@ class Check(Strict):
             raise ValueError(f"metric {self.metric!r} needs a 'value'")
         if self.fields and self.metric != "events":
             raise ValueError("'fields' only applies to metric 'events'")
+        if (self.metric == "info") != (self.path is not None):
+            raise ValueError("metric 'info' needs a 'path', and only it takes one")
+        if self.metric == "info":
+            infopath.parse(self.path)
+            if (self.value is None) == (self.match is None):
+                raise ValueError("metric 'info' needs exactly one of 'value' and 'match'")
+            if self.match is not None:
+                try:
+                    re.compile(self.match)
+                except re.error as exc:
+                    raise ValueError(f"'match' is not a regular expression: {exc}") from None
+        elif self.match is not None:
+            raise ValueError("'match' only applies to metric 'info'")
         if self.metric == "rollout":
             if self.value not in ROLLOUT_STATES:
                 raise ValueError(f"metric 'rollout' counts campaigns in a state: one of {', '.join(ROLLOUT_STATES)}")
