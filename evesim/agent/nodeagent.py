@@ -119,7 +119,7 @@ class Node:
         yield from self._maintenance(status)
         yield from self._baseos(now)
         deadlines += (yield from self._connectivity(now, status, reachable))
-        deadlines += (yield from self._commands())
+        yield from self._commands()
         return min(deadlines)
 
     def _vault(self, now: float) -> Generator[Any, Any, list[float]]:
@@ -176,27 +176,27 @@ class Node:
         yield fx.Log(AGENT, "test_complete", {})
         yield from self._set(update_in_progress=False, test_deadline=None)
 
-    def _commands(self) -> Generator[Any, Any, list[float]]:
+    def _commands(self) -> Generator[Any, Any, None]:
         """Reboot/shutdown commands (counter bumps); deferred while an update is being tested."""
         ops = yield fx.Read(topics.DEVICE_OPS)
         if ops is None or self.update_in_progress:
-            return []
-        if self.shutdown_counter != ops.shutdown:
-            first = self.shutdown_counter is None
-            self.shutdown_counter = ops.shutdown
-            yield fx.WriteFile(paths.SHUTDOWN_CONFIG_COUNTER, str(ops.shutdown).encode())
-            yield from self._set(shutdown_config_counter=ops.shutdown)
-            if not first:
-                yield fx.Log(AGENT, "shutdown_command", {"counter": ops.shutdown})
-                yield fx.Publish(topics.HALT_APPS, ops.shutdown)
-        if self.reboot_counter != ops.reboot:
-            first = self.reboot_counter is None
-            self.reboot_counter = ops.reboot
-            yield fx.WriteFile(paths.REBOOT_CONFIG_COUNTER, str(ops.reboot).encode())
-            yield from self._set(reboot_config_counter=ops.reboot)
-            if not first:
-                yield from self.reboot(BootReason.REBOOT_CMD)
-        return []
+            return
+        if (yield from self._bumped("shutdown_counter", paths.SHUTDOWN_CONFIG_COUNTER, ops.shutdown)):
+            yield fx.Log(AGENT, "shutdown_command", {"counter": ops.shutdown})
+            yield fx.Publish(topics.HALT_APPS, ops.shutdown)
+        if (yield from self._bumped("reboot_counter", paths.REBOOT_CONFIG_COUNTER, ops.reboot)):
+            yield from self.reboot(BootReason.REBOOT_CMD)
+
+    def _bumped(self, name: str, path: str, value: int) -> Generator[Any, Any, bool]:
+        """Record a command counter from the config; True if it changed from one seen before
+        (the first value ever seen is only recorded)."""
+        old = getattr(self, name)
+        if old == value:
+            return False
+        setattr(self, name, value)
+        yield fx.WriteFile(path, str(value).encode())
+        yield from self._set(**{name.replace("_counter", "_config_counter"): value})
+        return old is not None
 
     def _maintenance(self, status: topics.ConfigStatus | None) -> Generator[Any, Any, None]:
         reasons = []
