@@ -43,29 +43,40 @@ def _line(record: fx.LogRecord) -> str:
     return json_format.MessageToJson(entry, indent=None)
 
 
-def bundle(records: list[fx.LogRecord], dev_id: str, image: str, version: str) -> bytes:
-    """The newlogs upload body for ``records``."""
+def bundle(lines: list[str], mtime: int, dev_id: str, image: str, version: str) -> bytes:
+    """The newlogs upload body for already serialized log ``lines``."""
     comment = json.dumps({"devID": dev_id, "image": image, "eveVersion": version}, separators=(",", ":"))
-    text = "\n".join(_line(r) for r in records).encode()
-    return gzip_with_comment(text, comment.encode(), int(records[0].time))
+    return gzip_with_comment("\n".join(lines).encode(), comment.encode(), mtime)
 
 
 def run(conn: Conn) -> Generator[Any, Any, None]:
-    """Wait for onboarding, then upload batches of log entries."""
+    """Wait for onboarding, then upload batches of log entries.
+
+    Entries are serialized once, when taken from the buffer; the upload body is rebuilt only
+    when it changed, so retries during an outage cost no more than the upload itself.
+    """
     seen = 0
     while (onboarding := (yield fx.Read(topics.ONBOARDING))) is None:
         seen = yield fx.Wait((topics.ONBOARDING,), seen)
-    pending: list[fx.LogRecord] = []
+    lines: list[str] = []
+    mtime = 0
+    body = b""
     while True:
-        pending += (yield fx.DrainLogs(BATCH - len(pending))) if len(pending) < BATCH else []
-        if not pending:
+        if len(lines) < BATCH:
+            records = yield fx.DrainLogs(BATCH - len(lines))
+            if records:
+                mtime = mtime if lines else int(records[0].time)
+                lines += [_line(r) for r in records]
+                body = b""
+        if not lines:
             seen = yield fx.Wait((topics.LOGS,), seen)
             continue
         certs = yield fx.Read(topics.CONTROLLER_CERTS)
         conn.controller = certs or conn.controller
-        view = yield fx.Partitions()
-        body = bundle(pending, onboarding.uuid, view.current, view.versions.get(view.current) or "")
+        if not body:
+            view = yield fx.Partitions()
+            body = bundle(lines, mtime, onboarding.uuid, view.current, view.versions.get(view.current) or "")
         reply = yield from conn.post(url("newlogs", onboarding.uuid), body)
         if reply.ok:
-            pending = []
+            lines, body = [], b""
         yield fx.Sleep(INTERVAL_S)

@@ -63,7 +63,7 @@ def test_config_checkpoint_survives_a_power_cut_right_after_it_is_written() -> N
 
 def test_saved_config_is_used_after_a_long_outage_and_a_reboot() -> None:
     """EVE #3418: the saved config expired after a long outage (apps vanished); it must never expire."""
-    world = _world(count=2)
+    world = _world(count=2, config_items={"timer.metric.interval": "3600", "timer.config.interval": "300"})
     for device in world.devices:
         world.core.set_config_items(device.uuid, {"timer.metric.interval": "321"})
     world.run(world.env.now + 300.0)
