@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import networkx as nx
 
@@ -29,40 +29,47 @@ def backbone(wan: LinkParams) -> nx.Graph:
     return graph
 
 
-def star(devices: Sequence[str], access: LinkParams, wan: LinkParams) -> nx.Graph:
-    """Every device on its own access link straight to the core."""
-    graph = backbone(wan)
-    for device in devices:
+def attach(graph: nx.Graph, devices: Sequence[str], default: Callable[[int], str], access: LinkParams,
+           where: Mapping[str, str] | None = None) -> nx.Graph:
+    """Connect each device by an access link to ``where[device]`` if given, else to ``default(i)``."""
+    where = where or {}
+    for i, device in enumerate(devices):
+        node = where.get(device) or default(i)
+        if node not in graph or graph.nodes[node].get("kind") != "router":
+            routers = sorted(n for n, kind in graph.nodes(data="kind") if kind == "router")
+            raise KeyError(f"cannot attach {device} to {node!r}: not a router of this network ({', '.join(routers)})")
         graph.add_node(device, kind="device")
-        add_link(graph, device, CORE, access)
+        add_link(graph, device, node, access)
     return graph
 
 
-def tree(devices: Sequence[str], sites: int, access: LinkParams, uplink: LinkParams, wan: LinkParams) -> nx.Graph:
-    """Devices spread round-robin over ``sites`` site routers, each uplinked to the core."""
+def star(devices: Sequence[str], access: LinkParams, wan: LinkParams,
+         where: Mapping[str, str] | None = None) -> nx.Graph:
+    """Every device on its own access link straight to the core."""
+    return attach(backbone(wan), devices, lambda i: CORE, access, where)
+
+
+def tree(devices: Sequence[str], sites: int, access: LinkParams, uplink: LinkParams, wan: LinkParams,
+         where: Mapping[str, str] | None = None) -> nx.Graph:
+    """Devices spread round-robin over ``sites`` site routers (unless placed), each uplinked to the core."""
     if sites < 1:
         raise ValueError("a tree needs at least one site")
     graph = backbone(wan)
     for s in range(sites):
         graph.add_node(f"site-{s}", kind="router")
         add_link(graph, f"site-{s}", CORE, uplink)
-    for i, device in enumerate(devices):
-        graph.add_node(device, kind="device")
-        add_link(graph, device, f"site-{i % sites}", access)
-    return graph
+    return attach(graph, devices, lambda i: f"site-{i % sites}", access, where)
 
 
-def mesh(devices: Sequence[str], routers: int, degree: int, seed: int,
-         access: LinkParams, backbone_link: LinkParams, wan: LinkParams) -> nx.Graph:
-    """A random connected mesh of routers (one of them the core); devices attach round-robin."""
+def mesh(devices: Sequence[str], routers: int, degree: int, seed: int, access: LinkParams,
+         backbone_link: LinkParams, wan: LinkParams, where: Mapping[str, str] | None = None) -> nx.Graph:
+    """A random connected mesh of routers (one of them the core); devices attach round-robin unless placed."""
     if routers < 2:
         raise ValueError("a mesh needs at least two routers")
     shape = nx.connected_watts_strogatz_graph(routers, min(max(degree, 2), routers - 1), 0.3, seed=seed)
     graph = backbone(wan)
     names = [CORE] + [f"router-{r}" for r in range(1, routers)]
+    graph.add_nodes_from(names[1:], kind="router")
     for a, b in sorted(shape.edges()):
         add_link(graph, names[a], names[b], backbone_link)
-    for i, device in enumerate(devices):
-        graph.add_node(device, kind="device")
-        add_link(graph, device, names[i % routers], access)
-    return graph
+    return attach(graph, devices, lambda i: names[i % routers], access, where)

@@ -25,10 +25,11 @@ def fault_rule(spec: model.FaultRule, start: float = 0.0, end: float | None = No
 def _topology(net: model.Network, seed: int):
     access, wan = link(net.access), link(net.wan)
     if net.topology == "tree":
-        return lambda names: topology.tree(names, net.sites, access, link(net.uplink), wan)
+        return lambda names, where: topology.tree(names, net.sites, access, link(net.uplink), wan, where)
     if net.topology == "mesh":
-        return lambda names: topology.mesh(names, net.routers, net.degree, seed, access, link(net.backbone), wan)
-    return lambda names: topology.star(names, access, wan)
+        return lambda names, where: topology.mesh(names, net.routers, net.degree, seed, access,
+                                                  link(net.backbone), wan, where)
+    return lambda names, where: topology.star(names, access, wan, where)
 
 
 def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
@@ -36,7 +37,8 @@ def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
     seed = scenario.seed if seed is None else seed
     return WorldSpec(
         seed=seed,
-        groups=tuple(Group(g.name, g.count, g.board, g.version, dict(g.config_items)) for g in scenario.fleet),
+        groups=tuple(Group(g.name, g.count, g.board, g.version, dict(g.config_items), g.attach)
+                     for g in scenario.fleet),
         images=tuple(ImageSpec(i.version, i.size, frozenset(i.defects)) for i in scenario.images),
         crypto=CryptoMode(scenario.crypto),
         config_items=dict(scenario.config_items),

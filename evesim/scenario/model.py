@@ -40,6 +40,8 @@ class Group(Strict):
     board: str = "generic-x86"
     version: str = "14.5.1"
     config_items: dict[str, str] = Field(default_factory=dict)
+    attach: str | None = None
+    """The router the group's devices connect to (``core``, ``site-N``, ``router-N``); default: spread."""
 
     @field_validator("board")
     @classmethod
@@ -86,6 +88,14 @@ class Network(Strict):
     backbone: Link = Link(latency=0.005, bandwidth=10e9)
     wan: Link = Link(latency=0.020, jitter=0.002, bandwidth=10e9)
     datastore_bandwidth: Bandwidth = 10e9
+
+    def routers_names(self) -> list[str]:
+        """The routers devices can attach to in this topology."""
+        if self.topology == "tree":
+            return ["core"] + [f"site-{i}" for i in range(self.sites)]
+        if self.topology == "mesh":
+            return ["core"] + [f"router-{i}" for i in range(1, self.routers)]
+        return ["core"]
 
 
 class FaultRule(Strict):
@@ -403,6 +413,11 @@ class Scenario(Strict):
         names = [g.name for g in self.fleet]
         if len(set(names)) != len(names):
             raise ValueError(f"group names must be unique, got {names}")
+        routers = self.network.routers_names()
+        for group in self.fleet:
+            if group.attach is not None and group.attach not in routers:
+                raise ValueError(f"group {group.name!r} attaches to {group.attach!r}, which a "
+                                 f"{self.network.topology} network does not have (routers: {', '.join(routers)})")
         versions = {i.version for i in self.images} | {g.version for g in self.fleet}
         for action in self.timeline:
             if isinstance(action, (Update, Rollout)) and action.version not in versions:

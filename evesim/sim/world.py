@@ -39,6 +39,8 @@ class Group:
     board: str = "generic-x86"
     version: str = "14.5.1"
     config_items: dict[str, str] = field(default_factory=dict)
+    attach: str | None = None
+    """The router every device of the group connects to (default: spread by the topology)."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,8 @@ class WorldSpec:
     power_on_spread_s: float = 60.0
     access: LinkParams = LinkParams(latency_s=0.010, jitter_s=0.005, bandwidth_bps=50e6)
     wan: LinkParams = LinkParams(latency_s=0.020, jitter_s=0.002, bandwidth_bps=10e9)
-    topology: Callable[[list[str]], nx.Graph] | None = None
-    """Builds the graph from the device names; default: a star of ``access`` links behind a ``wan``."""
+    topology: Callable[[list[str], dict[str, str]], nx.Graph] | None = None
+    """Builds the graph from the device names and where groups attach; default: a star behind a ``wan``."""
     require_integrity_token: bool = True
     store_limits: Limits = Limits(configs=4, info=4, metrics=4, logs=16, applogs=16, flowlog=2,
                                   hardwarehealth=1, requests=8)
@@ -107,8 +109,9 @@ class World:
         self.controller = SimController(core, spec.workers, spec.service_time_s)
         self.images: dict[str, EveImage] = {}
         names = [f"{g.name}-{i:05d}" for g in spec.groups for i in range(g.count)]
-        build = spec.topology or (lambda devs: topology.star(devs, spec.access, spec.wan))
-        self.net = Network(build(names))
+        where = {f"{g.name}-{i:05d}": g.attach for g in spec.groups if g.attach for i in range(g.count)}
+        build = spec.topology or (lambda devs, at: topology.star(devs, spec.access, spec.wan, at))
+        self.net = Network(build(names, where))
         self._link_events: dict[str, simpy.Event] = {}
         self.downloads = 0
         """Downloads in progress (they share the datastore's capacity)."""

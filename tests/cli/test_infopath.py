@@ -52,3 +52,18 @@ def test_scenario_checks_info_paths_at_load_time() -> None:
         loader.loads(base + "path: a, match: '(', min: 1}\n")
     loaded = loader.loads(base + "path: 'swList[*].shortVersion', match: '14\\.5\\..*', min: 1}\n")
     assert loaded.scenario.expectations[0].at_end.path == "swList[*].shortVersion"
+
+
+def test_groups_attach_where_the_scenario_says() -> None:
+    from evesim.scenario import build
+
+    text = ("name: x\nduration: 1h\nnetwork: {topology: tree, sites: 3}\n"
+            "fleet: [{name: a, count: 3, attach: site-2}, {name: b, count: 4}]\n")
+    world = build.world(loader.loads(text).scenario)
+    graph = world.net.graph
+    assert all(set(graph.neighbors(f"a-{i:05d}")) == {"site-2"} for i in range(3))
+    assert {next(iter(graph.neighbors(f"b-{i:05d}"))) for i in range(4)} == {"site-0", "site-1", "site-2"}
+    with pytest.raises(loader.ScenarioError, match="attaches to 'site-9'"):
+        loader.loads(text.replace("site-2", "site-9"))
+    with pytest.raises(loader.ScenarioError, match="routers: core"):
+        loader.loads(text.replace("topology: tree, sites: 3", "topology: star"))
