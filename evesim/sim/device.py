@@ -109,6 +109,11 @@ class SimDevice:
         return self.world.net.access_up(self.node)
 
     @property
+    def running_version(self) -> str:
+        """The EVE version running now ("" while off or booting)."""
+        return self.running_image.version if self.running_image is not None else ""
+
+    @property
     def has_address(self) -> bool:
         return self.address is not None and self.carrier
 

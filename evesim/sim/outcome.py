@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from evesim.api import pb
+from evesim.controller import UnknownDevice
 
 if TYPE_CHECKING:
     from evesim.sim.device import SimDevice
@@ -18,9 +19,12 @@ OUTCOMES = ("updated", "rolled_back", "failed", "bricked", "pending", "unchanged
 
 def wanted_version(world: World, device: SimDevice) -> str | None:
     """The base OS version the controller asks this device for, if any."""
-    if not device.uuid or device.uuid not in world.core.device_uuids():
+    if not device.uuid:
         return None
-    config = world.core.config(device.uuid)
+    try:
+        config = world.core.config(device.uuid)
+    except UnknownDevice:
+        return None
     return config.baseos.base_os_version or None
 
 
@@ -39,9 +43,9 @@ def classify(world: World, device: SimDevice) -> str:
     wanted = wanted_version(world, device)
     if wanted is None:
         return "unchanged"
-    running = device.running_image.version if device.running_image is not None else None
+    running = device.running_version
     if running == wanted:
         return "updated"
-    if running is not None and reports_failed(world, device, wanted):
+    if running and reports_failed(world, device, wanted):
         return "rolled_back" if wanted in device.booted_versions else "failed"
     return "pending"
