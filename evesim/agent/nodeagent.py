@@ -179,7 +179,7 @@ class Node:
     def _commands(self) -> Generator[Any, Any, None]:
         """Reboot/shutdown commands (counter bumps); deferred while an update is being tested."""
         ops = yield fx.Read(topics.DEVICE_OPS)
-        if ops is None or self.update_in_progress:
+        if ops is None or ops.saved or self.update_in_progress:
             return
         if (yield from self._bumped("shutdown_counter", paths.SHUTDOWN_CONFIG_COUNTER, ops.shutdown)):
             yield fx.Log(AGENT, "shutdown_command", {"counter": ops.shutdown})
@@ -200,7 +200,8 @@ class Node:
 
     def _maintenance(self, status: topics.ConfigStatus | None) -> Generator[Any, Any, None]:
         reasons = []
-        if self.config["maintenance.mode"] == "enabled":
+        ops = yield fx.Read(topics.DEVICE_OPS)
+        if self.config["maintenance.mode"] == "enabled" or (ops is not None and ops.maintenance):
             reasons.append(I.MAINTENANCE_MODE_REASON_USER_REQUESTED)
         if self.vault_locked_up:
             reasons.append(I.MAINTENANCE_MODE_REASON_VAULT_LOCKED_UP)

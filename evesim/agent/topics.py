@@ -130,10 +130,16 @@ class Attestation:
 
 @dataclass(frozen=True, slots=True)
 class OpsCommands:
-    """Reboot and shutdown command counters from the latest config."""
+    """Reboot and shutdown command counters and the maintenance flag from the latest config.
+
+    ``saved``: the config came from a checkpoint, whose counters may be stale (``lastconfig.bak``
+    can lag by ``timer.test.baseimage.update``), so nodeagent neither acts on nor records them.
+    """
 
     reboot: int
     shutdown: int
+    maintenance: bool = False
+    saved: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,6 +150,18 @@ def test_counter_bump_reboots_after_30s_halt_and_30s() -> None:
     assert _node(script).reboot_in_progress and _node(script).state == I.ZDEVICE_STATE_REBOOTING
 
 
+def test_counters_from_a_saved_config_are_neither_acted_on_nor_recorded() -> None:
+    # lastconfig.bak may lag behind: its older counter must not look like a command.
+    script = _commanded(b"7", (10.0, OpsCommands(6, 0, saved=True)), (100.0, OpsCommands(7, 0)))
+    assert _reboots(script) == []
+    assert script.files[paths.REBOOT_CONFIG_COUNTER] == b"7"
+
+
+def test_maintenance_flag_of_the_config_enters_maintenance_mode() -> None:
+    script = _commanded(b"7", (10.0, OpsCommands(7, 0, maintenance=True)))
+    assert I.MAINTENANCE_MODE_REASON_USER_REQUESTED in _node(script).maintenance_reasons
+
+
 def test_bump_after_the_first_config_of_a_fresh_device_reboots() -> None:
     script = _commanded(None, (10.0, OpsCommands(0, 0)), (100.0, OpsCommands(1, 0)))
     assert _reboots(script) == [(160.0, "REBOOT_CMD")]

@@ -44,6 +44,7 @@ class ConfigTask:
         self.last_temporary_fail: float | None = None
         self.published: ConfigStatus | None = None
         self.token_used = b""
+        self.ops: OpsCommands | None = None
 
     def poll(self) -> Generator[Any, Any, None]:
         """One fetch of ``/config`` and everything that follows from its answer."""
@@ -100,8 +101,10 @@ class ConfigTask:
             config, items, unknown = parse_items(parsed.items, self.z.config)
             self.z.config = config
             yield fx.Publish(topics.GLOBAL_CONFIG, GlobalConfigStatus(config, items, unknown))
-        if old is None or (old.reboot, old.shutdown) != (parsed.reboot, parsed.shutdown):
-            yield fx.Publish(topics.DEVICE_OPS, OpsCommands(parsed.reboot, parsed.shutdown))
+        ops = OpsCommands(parsed.reboot, parsed.shutdown, parsed.maintenance_mode, saved)
+        if ops != self.ops:
+            self.ops = ops
+            yield fx.Publish(topics.DEVICE_OPS, ops)
         if old is None or old.baseos != parsed.baseos:
             yield fx.Publish(topics.BASEOS_CONFIG, parsed.baseos)
         skip_apps = yield from self._new_baseos_to_activate(parsed)
