@@ -23,6 +23,8 @@ from evesim.api import pb
 AGENT = "loguploader"
 INTERVAL_S = 90.0
 BATCH = 500
+MAX_REFUSALS = 10
+TOO_MANY_REQUESTS = 429
 GZIP_FCOMMENT = 0x10
 
 
@@ -53,14 +55,16 @@ def run(conn: Conn) -> Generator[Any, Any, None]:
     """Wait for onboarding, then upload batches of log entries.
 
     Entries are serialized once, when taken from the buffer; the upload body is rebuilt only
-    when it changed, so retries during an outage cost no more than the upload itself.
+    when it changed. Success is decided by the status alone (the controller may answer with a
+    JSON ``ServerMetrics`` body); a batch refused with a 4xx ten times is dropped, as EVE moves
+    such a file aside; 429 only slows uploads down.
     """
     seen = 0
-    while (onboarding := (yield fx.Read(topics.ONBOARDING))) is None:
+    while (yield fx.Read(topics.ONBOARDING)) is None:
         seen = yield fx.Wait((topics.ONBOARDING,), seen)
     lines: list[str] = []
-    mtime = 0
-    body = b""
+    mtime, refusals = 0, 0
+    body, body_uuid = b"", ""
     while True:
         if len(lines) < BATCH:
             records = yield fx.DrainLogs(BATCH - len(lines))
@@ -71,12 +75,18 @@ def run(conn: Conn) -> Generator[Any, Any, None]:
         if not lines:
             seen = yield fx.Wait((topics.LOGS,), seen)
             continue
-        certs = yield fx.Read(topics.CONTROLLER_CERTS)
-        conn.controller = certs or conn.controller
-        if not body:
+        uuid = (yield fx.Read(topics.ONBOARDING)).uuid
+        if not body or body_uuid != uuid:
             view = yield fx.Partitions()
-            body = bundle(lines, mtime, onboarding.uuid, view.current, view.versions.get(view.current) or "")
-        reply = yield from conn.post(url("newlogs", onboarding.uuid), body)
-        if reply.ok:
-            lines, body = [], b""
-        yield fx.Sleep(INTERVAL_S)
+            body, body_uuid = bundle(lines, mtime, uuid, view.current, view.versions.get(view.current) or ""), uuid
+        sealed = yield from conn.seal(body)
+        response = yield fx.Request("POST", url("newlogs", uuid), sealed)
+        status = response.status or 0
+        if response.ok:
+            lines, body, refusals = [], b"", 0
+        elif 400 <= status < 500 and status != TOO_MANY_REQUESTS:
+            refusals += 1
+            if refusals >= MAX_REFUSALS:
+                yield fx.Log(AGENT, "logs_dropped", {"entries": len(lines), "status": status}, "error")
+                lines, body, refusals = [], b"", 0
+        yield fx.Sleep(INTERVAL_S * (2 if status == TOO_MANY_REQUESTS else 1))

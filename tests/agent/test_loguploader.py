@@ -105,3 +105,28 @@ def test_any_content_survives_the_round_trip(contents: list[str]) -> None:
     records = [record(i, content=c) for i, c in enumerate(contents)]
     decoded = entries(_body(_upload(records)))
     assert [e.content for e in decoded] == [f"{c} {i}" for i, c in enumerate(contents)]
+
+
+def _uploads(answer: fx.Response, max_time: float) -> Script:
+    script = Script(responses={"newlogs": answer}, pending_logs=[record(i) for i in range(3)])
+    script.bus.publish(topics.ONBOARDING, ONBOARDED)
+    script.run(loguploader.run(conn(CryptoMode.TRUSTED)), max_time=max_time)
+    return script
+
+
+def test_a_json_server_metrics_answer_is_a_success() -> None:
+    answer = fx.Response(201, b'{"cpu_percentage": 3.5}', "application/json")
+    assert len(_uploads(answer, 1000.0).requests("newlogs")) == 1
+
+
+def test_a_batch_refused_ten_times_is_dropped() -> None:
+    script = _uploads(fx.Response(400), 3000.0)
+    assert len(script.requests("newlogs")) == loguploader.MAX_REFUSALS
+    assert [log.fields["entries"] for log in script.logs("logs_dropped")] == [3]
+
+
+def test_too_many_requests_slows_down_but_keeps_the_batch() -> None:
+    script = _uploads(fx.Response(429), 3000.0)
+    times = [s.time for s in script.steps(fx.Request)]
+    assert len(times) > loguploader.MAX_REFUSALS / 2 and not script.logs("logs_dropped")
+    assert min(b - a for a, b in zip(times, times[1:])) >= 2 * loguploader.INTERVAL_S - 1
