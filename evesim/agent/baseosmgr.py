@@ -16,13 +16,11 @@ from typing import Any
 
 from evesim.agent import effects as fx
 from evesim.agent import paths, topics
-from evesim.agent.configitems import DEFAULTS
 from evesim.agent.topics import BaseOs, BaseOsReport, DevSw
 from evesim.api import pb
 
 AGENT = "baseosmgr"
 WATCH = (topics.BASEOS_CONFIG, topics.ZBOOT_CONFIG, topics.GLOBAL_CONFIG, topics.NODE)
-DOWNLOAD_RETRY_S = 60.0
 I = pb.info
 IN_FLIGHT = ("downloading", "verifying", "writing")
 
@@ -147,8 +145,7 @@ class BaseOsMgr:
 
     def _force_fallback(self) -> Generator[Any, Any, bool]:
         """A bumped ``force.fallback.counter`` boots the previous image (EVE.md §4.5)."""
-        status = yield fx.Read(topics.GLOBAL_CONFIG)
-        counter = (status.config if status else DEFAULTS).int("force.fallback.counter")
+        counter = (yield from topics.global_config()).int("force.fallback.counter")
         if self.saved.force_fallback == counter:
             return False
         bumped = self.saved.force_fallback is not None and counter > self.saved.force_fallback
@@ -212,8 +209,8 @@ class BaseOsMgr:
 
     def _download(self, cfg: BaseOs) -> Generator[Any, Any, float | None]:
         install = self.install
-        max_retries = ((yield fx.Read(topics.GLOBAL_CONFIG)) or topics.GlobalConfigStatus()).config.int(
-            "blob.download.max.retries")
+        config = yield from topics.global_config()
+        max_retries = config.int("blob.download.max.retries")
         install.phase, install.progress = "downloading", 0
         yield from self.publish()
         yield fx.Log(AGENT, "download_started", {"version": cfg.version, "url": cfg.url})
@@ -225,9 +222,9 @@ class BaseOsMgr:
         install.attempts += 1
         yield fx.Log(AGENT, "download_failed", {"version": cfg.version, "error": result.error,
                                                 "attempt": install.attempts}, "warning")
-        if "sha256" in (result.error or "") and install.attempts >= max_retries:
+        if result.verify_failed and install.attempts >= max_retries:
             return self._fail(f"download of {cfg.version} failed verification {install.attempts} times: {result.error}")
-        return DOWNLOAD_RETRY_S
+        return float(config.int("timer.download.retry"))
 
     def _write(self, cfg: BaseOs, oth: str) -> Generator[Any, Any, float | None]:
         """Write the image into the other partition, read its version back, mark it ``updating``.
@@ -329,10 +326,9 @@ def build_report(view: fx.PartitionView, cfg: BaseOs | None, install: Install | 
 def run() -> Generator[Any, Any, None]:
     """The baseosmgr process; it acts only once zedagent has applied a config (fetched or saved)."""
     mgr = BaseOsMgr(Saved.parse((yield fx.ReadFile(paths.BASEOS_STATUS))))
+    yield from mgr.publish()
+    yield from topics.wait_for(topics.GLOBAL_CONFIG)
     seen = 0
-    while (yield fx.Read(topics.GLOBAL_CONFIG)) is None:
-        yield from mgr.publish()
-        seen = yield fx.Wait((topics.GLOBAL_CONFIG,), seen)
     while True:
         retry = yield from mgr.reconcile()
         yield from mgr.publish()

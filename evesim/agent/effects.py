@@ -87,10 +87,14 @@ class Download:
 
 @dataclass(frozen=True, slots=True)
 class DownloadResult:
-    """Outcome of a download: ``blob`` names the verified content on the device, or ``error``."""
+    """Outcome of a download: ``blob`` names the verified content on the device, or ``error``.
+
+    ``verify_failed``: the bytes arrived but their sha256 is not the one asked for.
+    """
 
     blob: str | None
     error: str | None = None
+    verify_failed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

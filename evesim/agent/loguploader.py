@@ -59,9 +59,8 @@ def run(conn: Conn) -> Generator[Any, Any, None]:
     JSON ``ServerMetrics`` body); a batch refused with a 4xx ten times is dropped, as EVE moves
     such a file aside; 429 only slows uploads down.
     """
+    yield from topics.wait_for(topics.ONBOARDING)
     seen = 0
-    while (yield fx.Read(topics.ONBOARDING)) is None:
-        seen = yield fx.Wait((topics.ONBOARDING,), seen)
     lines: list[str] = []
     mtime, refusals = 0, 0
     body, body_uuid = b"", ""

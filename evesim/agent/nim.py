@@ -11,7 +11,6 @@ from typing import Any
 
 from evesim.agent import effects as fx
 from evesim.agent import topics
-from evesim.agent.configitems import DEFAULTS
 from evesim.agent.controllerconn import Conn, url
 from evesim.agent.topics import DpcState, Led, NetworkStatus
 
@@ -31,18 +30,13 @@ def classify(link: fx.Link, response: fx.Response | None) -> NetworkStatus:
     return NetworkStatus(DpcState.FAIL_WITH_IP_AND_DNS, True, f"ping failed: {response.status or response.error}")
 
 
-def _config() -> Generator[Any, Any, Any]:
-    status = yield fx.Read(topics.GLOBAL_CONFIG)
-    return status.config if status is not None else DEFAULTS
-
-
 def run(conn: Conn) -> Generator[Any, Any, None]:
     """Test connectivity on start, on link changes and every ``timer.port.testinterval``."""
     current: NetworkStatus | None = None
     seen = 0
     yield fx.Publish(topics.LED, Led.WAITING_FOR_IP)
     while True:
-        config = yield from _config()
+        config = yield from topics.global_config()
         link = yield fx.LinkStatus()
         response = None
         if link.up and link.address is not None:

@@ -106,8 +106,7 @@ class Node:
     def tick(self) -> Generator[Any, Any, float]:
         """Apply every rule once; return the next time something is due."""
         now = yield fx.Now()
-        global_config = yield fx.Read(topics.GLOBAL_CONFIG)
-        self.config = global_config.config if global_config else DEFAULTS
+        self.config = yield from topics.global_config()
         if self.onboarded_at is None and (yield fx.Read(topics.ONBOARDING)) is not None:
             self.onboarded_at = now
         status = yield fx.Read(topics.CONFIG_STATUS)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
-from evesim.agent.configitems import GlobalConfig, ItemStatus
+from evesim.agent import effects as fx
+from evesim.agent.configitems import DEFAULTS, GlobalConfig, ItemStatus
 
 LED = "LedBlinkCounter"
 NETWORK = "DeviceNetworkStatus"
@@ -246,3 +249,17 @@ class AppStatus:
     domid: int | None = None
     boot_time: float = 0.0
     error: str = ""
+
+
+def global_config() -> Generator[Any, Any, GlobalConfig]:
+    """The config items in force: EVE's defaults until zedagent has applied a config."""
+    status = yield fx.Read(GLOBAL_CONFIG)
+    return status.config if status is not None else DEFAULTS
+
+
+def wait_for(topic: str) -> Generator[Any, Any, Any]:
+    """Block until ``topic`` has a value, and return it."""
+    seen = 0
+    while (value := (yield fx.Read(topic))) is None:
+        seen = yield fx.Wait((topic,), seen)
+    return value

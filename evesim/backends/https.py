@@ -170,7 +170,7 @@ class ControllerClient:
             error = "" if got == want else f"sha256 mismatch: got {got[:12]}, want {want[:12]}"
         if error:
             part.unlink(missing_ok=True)
-            return fx.DownloadResult(None, error)
+            return fx.DownloadResult(None, error, verify_failed=got is not None and got != want)
         os.replace(part, final)
         fsync_dir(final.parent)
         return fx.DownloadResult(blob)

@@ -66,7 +66,10 @@ def mesh(devices: Sequence[str], routers: int, degree: int, seed: int, access: L
     """A random connected mesh of routers (one of them the core); devices attach round-robin unless placed."""
     if routers < 2:
         raise ValueError("a mesh needs at least two routers")
-    shape = nx.connected_watts_strogatz_graph(routers, min(max(degree, 2), routers - 1), 0.3, seed=seed)
+    if routers == 2:
+        shape = nx.path_graph(2)
+    else:
+        shape = nx.connected_watts_strogatz_graph(routers, min(max(degree, 2), routers - 1), 0.3, seed=seed)
     graph = backbone(wan)
     names = [CORE] + [f"router-{r}" for r in range(1, routers)]
     graph.add_nodes_from(names[1:], kind="router")

@@ -451,6 +451,7 @@ class SimDevice:
         finally:
             self.world.downloads -= 1
         if image.content_sha256 != eff.sha256:
-            return fx.DownloadResult(None, f"sha256 mismatch: got {image.content_sha256[:12]}, want {eff.sha256[:12]}")
+            return fx.DownloadResult(None, f"sha256 mismatch: got {image.content_sha256[:12]}, want {eff.sha256[:12]}",
+                                     verify_failed=True)
         self.blobs[eff.url] = image
         return fx.DownloadResult(eff.url)

@@ -16,11 +16,7 @@ AGENT = "zedagent"
 
 def run(conn: Conn, device_pem: bytes) -> Generator[Any, Any, None]:
     """Wait for onboarding, then start zedagent's tasks."""
-    seen = 0
-    onboarding = yield fx.Read(topics.ONBOARDING)
-    while onboarding is None:
-        seen = yield fx.Wait((topics.ONBOARDING,), seen)
-        onboarding = yield fx.Read(topics.ONBOARDING)
+    onboarding = yield from topics.wait_for(topics.ONBOARDING)
     hardware = yield fx.HardwareInfo()
     conn.controller = (yield fx.Read(topics.CONTROLLER_CERTS)) or conn.controller
     z = Zedagent(conn=conn, uuid=onboarding.uuid, hardware=hardware, device_pem=device_pem)
