@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -57,7 +58,8 @@ def _tpm2b(data: bytes) -> bytes:
     return struct.pack(">H", len(data)) + data
 
 
-def _selection(pcrs: tuple[int, ...]) -> bytes:
+def pcr_selection(pcrs: Iterable[int]) -> bytes:
+    """Marshalled ``TPML_PCR_SELECTION`` of the SHA-256 bank (3-byte bitmap) for ``pcrs``."""
     bitmap = bytearray(PCR_SELECT_BYTES)
     for index in pcrs:
         if not 0 <= index < 8 * PCR_SELECT_BYTES:
@@ -75,7 +77,7 @@ def encode(quote: Quote) -> bytes:
             _tpm2b(quote.extra_data),
             struct.pack(">QIIB", quote.clock, quote.reset_count, quote.restart_count, int(quote.safe)),
             struct.pack(">Q", quote.firmware_version),
-            _selection(quote.pcrs),
+            pcr_selection(quote.pcrs),
             _tpm2b(quote.pcr_digest),
         ]
     )

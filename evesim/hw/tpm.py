@@ -73,19 +73,12 @@ def manufacturer_ca() -> certs.Issued:
     return certs.issue(MANUFACTURER_CA_CN, certs.Usage.CA, seed=b"evesim-tpm-manufacturer")
 
 
-def pcr_selection(pcrs: Iterable[int]) -> bytes:
-    """Marshalled ``TPML_PCR_SELECTION`` of the SHA-256 bank (3-byte bitmap)."""
-    bitmap = bytearray(3)
-    for index in _check_pcrs(pcrs):
-        bitmap[index // 8] |= 1 << (index % 8)
-    return struct.pack(">IHB", 1, tpm_attest.TPM_ALG_SHA256, 3) + bytes(bitmap)
-
-
 def policy_pcr_digest(pcrs: Iterable[int], values: dict[int, bytes]) -> bytes:
     """The policy digest of a session holding one ``TPM2_PolicyPCR`` over ``pcrs`` at ``values``."""
     selected = _check_pcrs(pcrs)
-    pcr_hash = hashlib.sha256(b"".join(values[i] for i in selected)).digest()
-    return hashlib.sha256(bytes(32) + struct.pack(">I", TPM_CC_POLICY_PCR) + pcr_selection(selected) + pcr_hash).digest()
+    pcr_hash = tpm_attest.pcr_digest([values[i] for i in selected])
+    command = struct.pack(">I", TPM_CC_POLICY_PCR)
+    return hashlib.sha256(bytes(32) + command + tpm_attest.pcr_selection(selected) + pcr_hash).digest()
 
 
 def _check_pcrs(pcrs: Iterable[int]) -> tuple[int, ...]:
@@ -237,7 +230,7 @@ class Tpm:
         policy = policy_pcr_digest(selected, values)
         nonce = hashlib.sha256(self._seal_key + policy + secret).digest()[:12]
         sealed = AESGCM(self._seal_key).encrypt(nonce, secret, policy)
-        return _SEAL_MAGIC + pcr_selection(selected) + b"".join(values.values()) + nonce + sealed
+        return _SEAL_MAGIC + tpm_attest.pcr_selection(selected) + b"".join(values.values()) + nonce + sealed
 
     def unseal(self, blob: bytes) -> bytes:
         """The sealed secret; ``PolicyError`` naming the PCRs that changed since sealing."""

@@ -64,3 +64,19 @@ def test_garbage_is_rejected_cleanly(data: bytes) -> None:
     except QuoteFormatError:
         pass
     assert not tpm_attest.verify_signature(AK.public_key(), b"x", data)
+
+
+@given(st.sets(st.integers(0, 23), min_size=1))
+def test_pcr_selection_round_trips_through_a_quote(pcrs: set[int]) -> None:
+    selection = tpm_attest.pcr_selection(pcrs)
+    assert selection[:7] == struct.pack(">IHB", 1, tpm_attest.TPM_ALG_SHA256, 3)
+    bits = int.from_bytes(selection[7:], "little")
+    assert {i for i in range(24) if bits >> i & 1} == pcrs
+    quote = Quote(b"", b"", 0, 0, 0, True, 0, tuple(sorted(pcrs)), b"")
+    assert tpm_attest.decode(tpm_attest.encode(quote)).pcrs == tuple(sorted(pcrs))
+
+
+@pytest.mark.parametrize("index", [-1, 24])
+def test_pcr_selection_refuses_an_index_outside_the_bank(index: int) -> None:
+    with pytest.raises(QuoteFormatError, match="out of range"):
+        tpm_attest.pcr_selection([0, index])

@@ -149,11 +149,11 @@ def test_a_blob_is_bound_to_its_tpm() -> None:
 
 def test_pcr_selection_and_policy_digest() -> None:
     # Marshalled as a real TPM does (checked against swtpm in test_swtpm).
-    assert tpm.pcr_selection(tpm.VAULT_PCRS).hex() == "00000001000b03df7f00"
+    assert tpm_attest.pcr_selection(tpm.VAULT_PCRS).hex() == "00000001000b03df7f00"
     values = booted().pcr_values(tpm.VAULT_PCRS)
     digest = tpm.policy_pcr_digest(tpm.VAULT_PCRS, values)
     pcr_hash = hashlib.sha256(b"".join(values.values())).digest()
-    assert digest == hashlib.sha256(bytes(32) + b"\x00\x00\x01\x7f" + tpm.pcr_selection(tpm.VAULT_PCRS) + pcr_hash).digest()
+    assert digest == hashlib.sha256(bytes(32) + b"\x00\x00\x01\x7f" + tpm_attest.pcr_selection(tpm.VAULT_PCRS) + pcr_hash).digest()
     assert tpm.policy_pcr_digest(tpm.VAULT_PCRS, {**values, 3: bytes(32)}) != digest
 
 
