@@ -7,7 +7,7 @@ kernel → ``device-steps`` (the agents). A power cut or reset stops every proce
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -23,6 +23,7 @@ from evesim.hw.device import DeviceHardware
 from evesim.hw.disk import WRITE_ORDER, TableWrite
 from evesim.hw.image import EveImage
 from evesim.sim import backend, rng, transport
+from evesim.sim.watchdogs import Watchdogs
 
 if TYPE_CHECKING:
     from evesim.sim.world import World
@@ -31,8 +32,6 @@ LOG_BUFFER = 2000
 DHCP_S = 2.0
 PANIC_REBOOT_S = 10.0
 AGENT_CRASH_WATCHDOG_S = 60.0
-WATCHDOG_CHANGE_S = 300.0
-STILL_RUNNING_S = 25.0
 DOWNLOAD_CHUNKS = 10
 
 
@@ -75,7 +74,8 @@ class SimDevice:
         self.rx_bytes = 0
         self.led = topics.Led.UNDEFINED
         self.uuid = ""
-        self.hung: set[str] = set()
+        self.agents: dict[str, list[simpy.Process]] = {}
+        self.watchdogs = Watchdogs(self)
         self._pending_table: tuple[TableWrite, float] | None = None
         self._view: fx.PartitionView | None = None
         self._reset_pending = False
@@ -196,7 +196,7 @@ class SimDevice:
         self.procs = []
         self.bus.clear_waiters()
         self.address = None
-        self.hung.clear()
+        self.agents = {}
 
     def _boot(self) -> None:
         self._view = None
@@ -204,9 +204,10 @@ class SimDevice:
         self.boots += 1
         self.bus = Bus()
         self.running_label = self.running_image = None
-        self._spawn(self._firmware())
+        self.spawn(self._firmware())
 
-    def _spawn(self, body: Generator[simpy.Event, Any, Any]) -> simpy.Process:
+    def spawn(self, body: Generator[simpy.Event, Any, Any]) -> simpy.Process:
+        """Run a device-level process (firmware, DHCP, watchdog timers) until the next reset."""
         proc = self.env.process(_until_reset(body))
         self.procs.append(proc)
         return proc
@@ -236,8 +237,9 @@ class SimDevice:
         self.state = "running"
         self.led = topics.Led.UNDEFINED
         if "crash_at_boot" in choice.image.defects:
-            self._spawn(self._agent_crash())
-        self._spawn(self._dhcp())
+            self.spawn(self._agent_crash())
+        self.spawn(self._dhcp())
+        self.watchdogs.boot(self.env.now)
         self.start_agent("device-steps", device_steps.boot(self.world.settings))
 
     def _panic(self, why: str) -> Generator[simpy.Event, Any, None]:
@@ -249,9 +251,14 @@ class SimDevice:
         """A defective image: zedbox dies; the watchdog sees its pid file vanish and reboots."""
         yield self.env.timeout(AGENT_CRASH_WATCHDOG_S)
         self.record("watchdog", "pid_missing", {"pid": "zedbox"}, "error")
-        self.write_durable(paths.BOOT_REASON, str(int(BootReason.WATCHDOG_PID)).encode())
-        self.write_durable(paths.REBOOT_REASON, b"watchdog: zedbox.pid missing")
+        self.persist_reboot_reason(BootReason.WATCHDOG_PID, "watchdog: zedbox.pid missing")
         self.reset("soft", "watchdog pid")
+
+    def persist_reboot_reason(self, reason: BootReason, text: str) -> None:
+        """What ``watchdog-report.sh`` writes before the daemon reboots (EVE.md §4.9)."""
+        self.write_durable(paths.BOOT_REASON, str(int(reason)).encode())
+        self.write_durable(paths.REBOOT_REASON, text.encode())
+        self.write_durable(paths.REBOOT_IMAGE, (self.running_label or "").encode())
 
     def _table_write(self, write: TableWrite) -> Generator[simpy.Event, Any, None]:
         """Write both GPT copies; a power cut meanwhile tears one (see ``_tear_pending_table``)."""
@@ -291,7 +298,9 @@ class SimDevice:
 
     def start_agent(self, name: str, gen: Generator[Any, Any, Any]) -> None:
         """Run an agent generator on this device."""
-        self.procs.append(self.env.process(backend.drive(self, gen)))
+        proc = self.env.process(backend.drive(self, gen))
+        self.procs.append(proc)
+        self.agents.setdefault(name, []).append(proc)
 
     def on_publish(self, topic: str, value: Any) -> None:
         """Mirror a few topics into the world's view (LED, onboarding)."""
@@ -303,21 +312,33 @@ class SimDevice:
             self.world.device_onboarded(self)
 
     def hang(self, agent: str) -> None:
-        """Fault: ``agent`` stops touching its watchdog file; the software watchdog reboots the device."""
+        """Fault: ``agent`` (and its tasks, ``agent.*``) freezes; ``watchdog`` freezes the watchdog
+        daemon, ``kernel`` everything. The watchdogs then reset the device, or nothing does."""
         if self.state != "running":
             return
-        self.hung.add(agent)
-        since_boot = self.env.now - self.booted_at
-        last_touch = self.env.now - since_boot % STILL_RUNNING_S
+        now = self.env.now
+        if agent in ("watchdog", "kernel"):
+            if agent == "kernel":
+                self._freeze(lambda name: True)
+            self.record("fault", "agent_hung", {"agent": agent}, "warning")
+            self.watchdogs.daemon_hung(now)
+            return
+        if not self._freeze(lambda name: name == agent or name.startswith(agent + ".")):
+            self.record("fault", "agent_not_running", {"agent": agent}, "warning")
+            return
         self.record("fault", "agent_hung", {"agent": agent}, "warning")
-        self._spawn(self._watchdog_fires(agent, last_touch + WATCHDOG_CHANGE_S - self.env.now))
+        self.watchdogs.agent_hung(agent, now)
 
-    def _watchdog_fires(self, agent: str, delay: float) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(max(delay, 0.0))
-        self.record("watchdog", "touch_file_stale", {"agent": agent}, "error")
-        self.write_durable(paths.BOOT_REASON, str(int(BootReason.WATCHDOG_HUNG)).encode())
-        self.write_durable(paths.REBOOT_REASON, f"watchdog: {agent}.touch not updated".encode())
-        self.reset("soft", f"watchdog {agent}")
+    def _freeze(self, chosen: Callable[[str], bool]) -> bool:
+        """Stop the live processes of the chosen agents; True if there was one."""
+        frozen = False
+        for name, procs in self.agents.items():
+            if chosen(name):
+                for proc in procs:
+                    if proc.is_alive:
+                        proc.interrupt("hung")
+                        frozen = True
+        return frozen
 
     # -------------------------------------------------------------- facts for instant effects
 
