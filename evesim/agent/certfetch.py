@@ -9,7 +9,7 @@ from typing import Any
 from cryptography import x509
 
 from evesim.agent import effects as fx
-from evesim.agent import paths
+from evesim.agent import paths, topics
 from evesim.agent.controllerconn import Conn, url
 from evesim.api import controller_certs
 from evesim.api.certs import CertError, load_certs
@@ -70,4 +70,23 @@ def fetch(conn: Conn, roots: list[x509.Certificate]) -> Generator[Any, Any, Cont
     saved = yield fx.ReadFile(paths.CONTROLLER_CERTS)
     if saved != payload:
         yield fx.WriteFile(paths.CONTROLLER_CERTS, payload, keep_bak=True)
+    return certs
+
+
+def refresh(conn: Conn, agent: str) -> Generator[Any, Any, ControllerCerts | None]:
+    """Fetch ``/certs`` against today's roots; adopt and publish them if they changed.
+
+    Returns the certs, or None (logged as ``certs_failed``) when the fetch or the check fails.
+    """
+    roots = yield from load_roots()
+    certs = yield from fetch(conn, roots)
+    if isinstance(certs, str):
+        yield fx.Log(agent, "certs_failed", {"error": certs}, "warning")
+        return None
+    if certs != conn.controller:
+        known = conn.controller is not None
+        conn.controller = certs
+        yield fx.Publish(topics.CONTROLLER_CERTS, certs)
+        if known:
+            yield fx.Log(agent, "certs_updated", {})
     return certs

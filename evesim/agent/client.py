@@ -105,15 +105,9 @@ class Client:
 
     def attempt(self, onboard: Onboard | None, soft_serial: str) -> Generator[Any, Any, topics.Onboarding | None]:
         """One round: certs if missing (checked against the root file as it is now), register if possible, then uuid."""
-        if self.conn.controller is None:
-            roots = yield from certfetch.load_roots()
-            certs = yield from certfetch.fetch(self.conn, roots)
-            if isinstance(certs, str):
-                yield _led(Led.INVALID_CONTROLLER_CERT)
-                yield fx.Log(AGENT, "certs_failed", {"error": certs}, "warning")
-                return None
-            self.conn.controller = certs
-            yield fx.Publish(topics.CONTROLLER_CERTS, certs)
+        if self.conn.controller is None and (yield from certfetch.refresh(self.conn, AGENT)) is None:
+            yield _led(Led.INVALID_CONTROLLER_CERT)
+            return None
         if onboard is not None and not self.registered:
             yield from self._register(onboard, soft_serial)
         result = yield from get_uuid(self.conn)

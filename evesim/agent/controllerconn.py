@@ -54,7 +54,7 @@ class Reply:
     @property
     def ok(self) -> bool:
         """EVE's success codes: 200, 201, 204, 304."""
-        return self.status in (200, 201, 204, 304) and self.sender is Sender.NONE
+        return self.status in fx.SUCCESS and self.sender is Sender.NONE
 
     @property
     def reached_controller(self) -> bool:
@@ -76,7 +76,7 @@ def status_sender(response: fx.Response) -> Sender:
             return Sender.CERT_INVALID
         return Sender.TRANSPORT
     code = response.status
-    if code in (200, 201, 204, 304):
+    if code in fx.SUCCESS:
         return Sender.NONE
     if code == 503:
         return Sender.UPGRADE

@@ -57,6 +57,10 @@ class Request:
     timeout: float = 120.0
 
 
+SUCCESS = frozenset({200, 201, 204, 304})
+"""HTTP statuses EVE treats as success everywhere."""
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     """What came back: an HTTP status, or ``status=None`` and a transport ``error``."""
@@ -69,7 +73,7 @@ class Response:
     @property
     def ok(self) -> bool:
         """EVE's success codes: 200, 201, 204, 304."""
-        return self.status in (200, 201, 204, 304)
+        return self.status in SUCCESS
 
 
 TRANSPORT_ERRORS = ("timeout", "unreachable", "refused", "reset", "cert_invalid")

@@ -150,7 +150,7 @@ class ConfigTask:
             if _complete(attest) and attest.token == self.token_used:
                 yield fx.Publish(topics.ATTEST_RESTART, now)
         elif reply.sender in (Sender.CERT_MISS, Sender.CERT_INVALID):
-            yield from self._refetch_certs()
+            yield from certfetch.refresh(self.z.conn, AGENT)
         if not self.have_config:
             loaded = yield from self.load_checkpoint(node)
             if loaded:
@@ -191,15 +191,6 @@ class ConfigTask:
             self.z.uuid = result.uuid
             self.z.config_hash = ""
             yield fx.Publish(topics.ONBOARDING, result)
-
-    def _refetch_certs(self) -> Generator[Any, Any, None]:
-        roots = yield from certfetch.load_roots()
-        certs = yield from certfetch.fetch(self.z.conn, roots)
-        if isinstance(certs, str):
-            yield fx.Log(AGENT, "certs_failed", {"error": certs}, "warning")
-            return
-        self.z.conn.controller = certs
-        yield fx.Publish(topics.CONTROLLER_CERTS, certs)
 
     def load_checkpoint(self, node: topics.NodeStatus | None) -> Generator[Any, Any, bool]:
         """Apply the saved config this boot's reason calls for (``lastconfig`` or ``.bak``).

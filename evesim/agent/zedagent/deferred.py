@@ -52,24 +52,21 @@ def _retriable(status: int) -> bool:
 
 def _send(z: Zedagent, queue: Queue, key: str, item: Item, now: float) -> Generator[Any, Any, bool]:
     """Send one item; False means the link failed and the queue should back off."""
-    body = yield from z.conn.seal(item.payload)
-    response = yield fx.Request("POST", item.path, body)
-    wall = yield fx.WallClock()
-    reply = z.conn.unwrap(response)
-    z.counters.count(reply, wall)
-    if response.ok:
+    reply = yield from z.conn.post(item.path, item.payload)
+    z.counters.count(reply, (yield fx.WallClock()))
+    if reply.status in fx.SUCCESS:
         if queue.items.get(key) is item:
             del queue.items[key]
         return True
-    if response.status is None:
+    if reply.status is None:
         return False
-    if _retriable(response.status):
+    if _retriable(reply.status):
         item.attempts += 1
         item.not_before = now + min(ITEM_BACKOFF_S[0] * 2 ** (item.attempts - 1), ITEM_BACKOFF_S[1])
         return True
     if queue.items.get(key) is item:
         del queue.items[key]
-    yield fx.Log(AGENT, "info_dropped", {"key": key, "status": response.status}, "error")
+    yield fx.Log(AGENT, "info_dropped", {"key": key, "status": reply.status}, "error")
     return True
 
 

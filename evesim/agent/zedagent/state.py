@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from evesim.agent.configitems import GlobalConfig
-from evesim.agent.controllerconn import Conn, Reply
+from evesim.agent.controllerconn import ENVELOPE_FAILURES, Conn, Reply
 from evesim.agent.effects import Hardware
 
 
@@ -27,7 +27,7 @@ class CloudCounters:
         else:
             self.failures += 1
             self.last_failure = wall
-            if reply.sender.value in ("sign_verify_fail", "cert_miss", "algo_fail", "hash_size_error"):
+            if reply.sender in ENVELOPE_FAILURES:
                 self.auth_verify_failures += 1
 
 

@@ -94,16 +94,7 @@ def metrics(z: Zedagent) -> Generator[Any, Any, None]:
 
 def cert_refresh(z: Zedagent) -> Generator[Any, Any, None]:
     """Refetch ``/certs`` every ``timer.cert.interval`` and when the config's cert hash changes."""
-    seen = yield fx.Read(topics.CERT_REFETCH)
-    version = 0
+    seen = 0
     while True:
-        version = yield fx.Wait((topics.CERT_REFETCH,), version, float(z.config.int("timer.cert.interval")))
-        roots = yield from certfetch.load_roots()
-        certs = yield from certfetch.fetch(z.conn, roots)
-        if isinstance(certs, str):
-            yield fx.Log(AGENT, "certs_failed", {"error": certs}, "warning")
-            continue
-        if certs != z.conn.controller:
-            z.conn.controller = certs
-            yield fx.Publish(topics.CONTROLLER_CERTS, certs)
-            yield fx.Log(AGENT, "certs_updated", {"trigger": str(seen)})
+        seen = yield fx.Wait((topics.CERT_REFETCH,), seen, float(z.config.int("timer.cert.interval")))
+        yield from certfetch.refresh(z.conn, AGENT)
