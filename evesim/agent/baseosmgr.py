@@ -63,6 +63,7 @@ class Install:
     phase: str = "downloading"
     progress: int = 0
     error: str = ""
+    error_time: float = 0.0
     blob: str | None = None
     attempts: int = 0
 
@@ -204,7 +205,7 @@ class BaseOsMgr:
             install.phase = "deferred"
             return None
         if view.states[oth] not in ("unused", "inprogress", "updating"):
-            return self._fail(f"partition {oth} is {view.states[oth]}")
+            return (yield from self._fail(f"partition {oth} is {view.states[oth]}"))
         return (yield from self._write(cfg, oth))
 
     def _download(self, cfg: BaseOs) -> Generator[Any, Any, float | None]:
@@ -223,7 +224,7 @@ class BaseOsMgr:
         yield fx.Log(AGENT, "download_failed", {"version": cfg.version, "error": result.error,
                                                 "attempt": install.attempts}, "warning")
         if result.verify_failed and install.attempts >= max_retries:
-            return self._fail(f"download of {cfg.version} failed verification {install.attempts} times: {result.error}")
+            return (yield from self._fail(f"download of {cfg.version} failed verification {install.attempts} times: {result.error}"))
         return float(config.int("timer.download.retry"))
 
     def _write(self, cfg: BaseOs, oth: str) -> Generator[Any, Any, float | None]:
@@ -246,7 +247,7 @@ class BaseOsMgr:
             error = f"version check failed: partition {oth} holds {view.versions[oth]!r}, want {cfg.version!r}"
         if error is not None:
             yield fx.SetPartitionState(oth, "unused")
-            return self._fail(error)
+            return (yield from self._fail(error))
         self.saved.retry_counter = max(cfg.retry_counter, self.saved.retry_counter or 0)
         self.saved.update_counter = cfg.retry_counter
         yield self._save()
@@ -255,8 +256,9 @@ class BaseOsMgr:
         yield fx.Log(AGENT, "update_ready", {"partition": oth, "version": cfg.version})
         return None
 
-    def _fail(self, error: str) -> None:
+    def _fail(self, error: str) -> Generator[Any, Any, None]:
         self.install.phase, self.install.error = "error", error
+        self.install.error_time = yield fx.WallClock()
         return None
 
     # -------------------------------------------------------------- reporting
@@ -266,7 +268,8 @@ class BaseOsMgr:
         view, cfg = yield from self._inputs()
         node = yield fx.Read(topics.NODE)
         report = build_report(view, cfg, self.install, self.saved.update_counter,
-                              node.last_reboot_reason if node else "", frozenset(self.saved.failed))
+                              node.last_reboot_reason if node else "", frozenset(self.saved.failed),
+                              node.boot_time if node else 0.0)
         if report != self.published:
             self.published = report
             yield fx.Publish(topics.BASEOS_STATUS, report)
@@ -292,19 +295,20 @@ _PHASES = {
 
 
 def _other_entry(label: str, state: str, version: str, cfg: BaseOs | None, install: Install | None,
-                 last_reboot: str, failed: frozenset[str]) -> DevSw:
+                 last_reboot: str, failed: frozenset[str], booted: float) -> DevSw:
+    """The other partition's entry; a failure found at boot is dated by that boot."""
     wanted = cfg.version if cfg is not None else None
     if state == "updating":
         return DevSw(label, state, version, I.INSTALLED, I.UPDATING, I.UPDATE_REBOOTING, "About to reboot",
                      activated=True)
     if state == "inprogress" and version and version == wanted:
-        return DevSw(label, state, version, I.INSTALLED, I.FAILED,
+        return DevSw(label, state, version, I.INSTALLED, I.FAILED, error_time=booted,
                      error=f"update to {version} failed, fell back: {last_reboot or 'unknown reason'}")
     if wanted in failed:
-        return DevSw(label, state, wanted, I.INSTALLED, I.FAILED,
+        return DevSw(label, state, wanted, I.INSTALLED, I.FAILED, error_time=booted,
                      error=f"update to {wanted} failed before; bump retry_update to try it again")
     if install is not None and install.version == wanted and install.phase == "error":
-        return DevSw(label, state, wanted, I.ERROR, I.FAILED, error=install.error)
+        return DevSw(label, state, wanted, I.ERROR, I.FAILED, error=install.error, error_time=install.error_time)
     if install is not None and install.version == wanted and install.phase in _PHASES:
         status, user, sub, text = _PHASES[install.phase]
         return DevSw(label, state, wanted, status, user, sub, text, install.progress, install.progress,
@@ -313,11 +317,11 @@ def _other_entry(label: str, state: str, version: str, cfg: BaseOs | None, insta
 
 
 def build_report(view: fx.PartitionView, cfg: BaseOs | None, install: Install | None, update_counter: int,
-                 last_reboot: str, failed: frozenset[str] = frozenset()) -> BaseOsReport:
+                 last_reboot: str, failed: frozenset[str] = frozenset(), booted: float = 0.0) -> BaseOsReport:
     """BaseOsStatus per EVE.md §4.5's mapping: one entry for the running partition, one for the other."""
     cur, oth = view.current, other(view.current)
     current = _current_entry(cur, view.states[cur], view.versions[cur] or "", cfg)
-    second = _other_entry(oth, view.states[oth], view.versions[oth] or "", cfg, install, last_reboot, failed)
+    second = _other_entry(oth, view.states[oth], view.versions[oth] or "", cfg, install, last_reboot, failed, booted)
     in_flight = install is not None and install.phase in IN_FLIGHT + ("deferred",)
     updating = in_flight or view.states[cur] == "inprogress" or view.states[oth] == "updating"
     return BaseOsReport((current, second), update_counter, updating, reboot=view.states[oth] == "updating")

@@ -226,6 +226,7 @@ class DevSw:
     download_progress: int = 0
     activated: bool = False
     error: str = ""
+    error_time: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,19 +20,6 @@ def _stamp(ts: Any, wall: float) -> None:
     ts.nanos = int((wall - int(wall)) * 1e9)
 
 
-def partitions_report(view: fx.PartitionView) -> tuple[DevSw, ...]:
-    """The two ``swList`` entries when baseosmgr has nothing to add: what zboot says."""
-    other = "IMGB" if view.current == "IMGA" else "IMGA"
-    entries = []
-    for label in (view.current, other):
-        version = view.versions.get(label) or ""
-        state = view.states.get(label, "unused")
-        installed = I.INSTALLED if version else I.INITIAL
-        user = I.UPDATED if label == view.current and state == "active" else I.NONE
-        entries.append(DevSw(label, state, version, installed, user, activated=label == view.current))
-    return tuple(entries)
-
-
 def _sw(info: pb.info.ZInfoDevice, entries: tuple[DevSw, ...], wall: float, seconds_left: int) -> None:
     for entry in entries:
         sw = info.swList.add(
@@ -52,7 +39,7 @@ def _sw(info: pb.info.ZInfoDevice, entries: tuple[DevSw, ...], wall: float, seco
         if entry.error:
             sw.swErr.description = entry.error
             sw.swErr.severity = I.SEVERITY_ERROR
-            _stamp(sw.swErr.timestamp, wall)
+            _stamp(sw.swErr.timestamp, entry.error_time or wall)
 
 
 def _config_items(info: pb.info.ZInfoDevice, status: topics.GlobalConfigStatus | None) -> None:
@@ -118,9 +105,7 @@ def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
     baseos = yield fx.Read(topics.BASEOS_STATUS)
     now = yield fx.Now()
     left = max(int(node.test_deadline - now), 0) if node is not None and node.test_deadline is not None else 0
-    if baseos is None:
-        _sw(info, partitions_report((yield fx.Partitions())), wall, left)
-    else:
+    if baseos is not None:
         _sw(info, baseos.sw, wall, left)
         info.baseos_update_counter = baseos.update_counter
     attest = yield fx.Read(topics.ATTEST)
