@@ -138,6 +138,18 @@ class FileSystem:
         self._replace(path, data)
         self.fsync_dir(posixpath.dirname(path))
 
+    def replace_durably(self, path: str, data: bytes) -> None:
+        """Atomic durable replace without a ``.bak``: tmp + fsync + rename + dir fsync."""
+        path = self._file_path(path)
+        self._replace(path, data)
+        self.fsync_dir(_parent(path))
+
+    def remove_durably(self, path: str) -> None:
+        """Unlink ``path`` (no error if absent) and make that durable."""
+        if self.exists(path):
+            self.remove(path)
+            self.fsync_dir(_parent(self._file_path(path)))
+
     def read_healing(self, path: str, valid: Callable[[bytes], bool] = lambda _: True) -> bytes | None:
         """``path`` if present and ``valid``, else a valid ``.bak`` (which then durably heals ``path``)."""
         primary = self.read(path)

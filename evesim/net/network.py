@@ -48,12 +48,20 @@ class Network:
     def __init__(self, graph: nx.Graph) -> None:
         self.graph = graph
         self.version = 0
+        """Bumped when a link between routers changes; device access links do not bump it."""
         self._routes: dict[tuple[str, str], tuple[int, PathStats | None]] = {}
         self._up_links: dict[str, int] = {node: 0 for node in graph.nodes}
         for a, b, data in graph.edges(data=True):
             if data["link"].up:
                 self._up_links[a] += 1
                 self._up_links[b] += 1
+        self._access: dict[str, tuple[str, Link]] = {
+            node: (nbr, graph.edges[node, nbr]["link"])
+            for node, kind in graph.nodes(data="kind")
+            if kind == "device" and graph.degree(node) == 1
+            for nbr in graph.neighbors(node)
+        }
+        """Devices on a single access link: their router and that link."""
 
     def link(self, a: str, b: str) -> Link:
         """The link between two adjacent nodes; KeyError naming them if there is none."""
@@ -68,7 +76,8 @@ class Network:
         if link.up == up:
             return False
         link.up = up
-        self.version += 1
+        if a not in self._access and b not in self._access:
+            self.version += 1
         step = 1 if up else -1
         self._up_links[a] += step
         self._up_links[b] += step
@@ -79,7 +88,27 @@ class Network:
         return self._up_links.get(node, 0) > 0
 
     def path(self, src: str, dst: str) -> PathStats | None:
-        """Stats of the lowest-latency path over up links, None if unreachable (cached)."""
+        """Stats of the lowest-latency path over up links, None if unreachable (cached).
+
+        A device on one access link goes through its router, so a device's link going up or down
+        never invalidates another device's route.
+        """
+        access = self._access.get(src)
+        if access is None:
+            return self._path(src, dst)
+        router, link = access
+        if not link.up:
+            return None
+        key = (src, dst)
+        cached = self._routes.get(key)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        inner = self._path(router, dst)
+        stats = None if inner is None else _through(link, inner)
+        self._routes[key] = (self.version, stats)
+        return stats
+
+    def _path(self, src: str, dst: str) -> PathStats | None:
         key = (src, dst)
         cached = self._routes.get(key)
         if cached is not None and cached[0] == self.version:
@@ -110,6 +139,13 @@ class Draw(Protocol):
     """Anything with ``random() -> float in [0, 1)``."""
 
     def random(self) -> float: ...
+
+
+def _through(link: Link, path: PathStats) -> PathStats:
+    """``path`` with ``link`` in front of it."""
+    p = link.params
+    return PathStats(p.latency_s + path.latency_s, p.jitter_s + path.jitter_s, min(p.bandwidth_bps, path.bandwidth_bps),
+                     1.0 - (1.0 - p.loss) * (1.0 - path.loss), path.hops + 1)
 
 
 def transfer(stats: PathStats, nbytes: int, rng: Draw, timeout_s: float) -> Transfer:

@@ -59,7 +59,7 @@ def _write(dev: SimDevice, eff: fx.WriteFile) -> None:
 
 
 def _remove(dev: SimDevice, eff: fx.RemoveFile) -> None:
-    dev.remove_durable(eff.path)
+    dev.hw.fs.remove_durably(eff.path)
 
 
 def _sign(dev: SimDevice, eff: fx.Sign) -> bytes:

@@ -6,6 +6,7 @@ kernel → ``device-steps`` (the agents). A power cut or reset stops every proce
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,12 @@ DHCP_S = 2.0
 PANIC_REBOOT_S = 10.0
 AGENT_CRASH_WATCHDOG_S = 60.0
 DOWNLOAD_CHUNKS = 10
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_key(pem: bytes) -> Any:
+    """A soft device key, parsed once per PEM (FULL crypto signs every request with it)."""
+    return certs.load_key(pem)
 
 
 def _until_reset(body: Generator[simpy.Event, Any, Any]) -> Generator[simpy.Event, Any, Any]:
@@ -129,18 +136,7 @@ class SimDevice:
 
     def write_durable(self, path: str, data: bytes) -> None:
         """Atomic durable replace (tmp + fsync + rename + dir fsync)."""
-        fs = self.hw.fs
-        tmp = path + ".tmp"
-        fs.write(tmp, data)
-        fs.fsync(tmp)
-        fs.rename(tmp, path)
-        fs.fsync_dir(path.rsplit("/", 1)[0] or "/")
-
-    def remove_durable(self, path: str) -> None:
-        fs = self.hw.fs
-        if fs.exists(path):
-            fs.remove(path)
-            fs.fsync_dir(path.rsplit("/", 1)[0] or "/")
+        self.hw.fs.replace_durably(path, data)
 
     # -------------------------------------------------------------- power and boot
 
@@ -372,7 +368,7 @@ class SimDevice:
         pem = self.hw.fs.read(paths.DEVICE_KEY)
         if pem is None:
             raise RuntimeError(f"{self.name}: no device key on /config")
-        return certs.load_key(pem)
+        return _parse_key(pem)
 
     def attestation_certs(self) -> tuple[tuple[int, bytes], ...]:
         if self.hw.tpm is None:
