@@ -22,7 +22,7 @@ from evesim.api import pb
 AGENT = "baseosmgr"
 WATCH = (topics.BASEOS_CONFIG, topics.ZBOOT_CONFIG, topics.GLOBAL_CONFIG, topics.NODE)
 I = pb.info
-IN_FLIGHT = ("downloading", "verifying", "writing")
+IN_FLIGHT = ("downloading", "writing")
 
 
 def other(label: str) -> str:

@@ -56,11 +56,6 @@ class Reply:
         """EVE's success codes: 200, 201, 204, 304."""
         return self.status in fx.SUCCESS and self.sender is Sender.NONE
 
-    @property
-    def reached_controller(self) -> bool:
-        """The controller answered something (EVE's 'TemporaryFail' counts as reachable)."""
-        return self.status is not None or self.sender is Sender.REFUSED
-
 
 def url(action: str, uuid: str | None = None) -> str:
     """EVE's URL path for an action; per-device actions carry ``id/<uuid>/``."""

@@ -64,5 +64,5 @@ def boot(settings: Settings) -> Generator[Any, Any, None]:
     yield fx.Spawn("baseosmgr", baseosmgr.run())
     yield fx.Spawn("nim", nim.run(Conn(settings.crypto, cert_hash)))
     yield fx.Spawn("zedclient", client.run(Conn(settings.crypto, cert_hash), pem, hardware.serial))
-    yield fx.Spawn("zedagent", zedagent.run(Conn(settings.crypto, cert_hash), pem))
+    yield fx.Spawn("zedagent", zedagent.run(Conn(settings.crypto, cert_hash)))
     yield fx.Spawn("loguploader", loguploader.run(Conn(settings.crypto, cert_hash)))

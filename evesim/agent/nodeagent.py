@@ -68,7 +68,7 @@ class Node:
         counter = (_int((yield fx.ReadFile(paths.RESTART_COUNTER))) or 0)
         yield fx.WriteFile(paths.RESTART_COUNTER, str(counter + 1).encode())
         yield fx.WriteFile(paths.FIRST_BOOT_DONE, b"1")
-        yield fx.WriteFile("/persist/status/powercycles", str(hw.power_cycles).encode())
+        yield fx.WriteFile(paths.POWER_CYCLES, str(hw.power_cycles).encode())
         self.reboot_counter = _int((yield fx.ReadFile(paths.REBOOT_CONFIG_COUNTER)))
         self.shutdown_counter = _int((yield fx.ReadFile(paths.SHUTDOWN_CONFIG_COUNTER)))
         view = yield fx.Partitions()
@@ -94,7 +94,7 @@ class Node:
             return BootReason.FIRST, "NORMAL: first boot of device"
         if hw.watchdog_cardreset:
             return BootReason.HW_WATCHDOG, "hardware watchdog reset the device"
-        previous = _int((yield fx.ReadFile("/persist/status/powercycles")))
+        previous = _int((yield fx.ReadFile(paths.POWER_CYCLES)))
         if previous is None or hw.power_cycles < 0:
             return BootReason.UNKNOWN, "unknown reboot reason (no SMART power-cycle record)"
         if previous < hw.power_cycles:
@@ -116,7 +116,7 @@ class Node:
         deadlines = [now + 86400.0]
         deadlines += (yield from self._vault(now))
         yield from self._maintenance(status)
-        yield from self._baseos(now)
+        yield from self._baseos()
         deadlines += (yield from self._connectivity(now, status, reachable))
         yield from self._commands()
         return min(deadlines)
@@ -135,7 +135,7 @@ class Node:
         self.vault_locked_up = True
         return []
 
-    def _baseos(self, now: float) -> Generator[Any, Any, None]:
+    def _baseos(self) -> Generator[Any, Any, None]:
         report = yield fx.Read(topics.BASEOS_STATUS)
         if report is not None and report.reboot and not self.status.reboot_in_progress:
             yield from self.reboot(BootReason.UPDATE)

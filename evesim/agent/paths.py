@@ -10,6 +10,7 @@ SOFT_SERIAL = "/config/soft_serial"
 
 UUID = "/persist/status/uuid"
 HARDWARE_MODEL = "/persist/status/hardwaremodel"
+POWER_CYCLES = "/persist/status/powercycles"
 RESTART_COUNTER = "/persist/status/restartcounter"
 REBOOT_CONFIG_COUNTER = "/persist/status/rebootConfigCounter"
 SHUTDOWN_CONFIG_COUNTER = "/persist/status/shutdownConfigCounter"

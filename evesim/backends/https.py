@@ -18,12 +18,12 @@ from pathlib import Path
 import httpx
 
 from evesim.agent import effects as fx
+from evesim.agent import paths
+from evesim.agent.controllerconn import PROTO
 from evesim.backends.machine import split_server
 from evesim.backends.statedir import StateDir, fsync_dir
 
-PROTO = "application/x-proto-binary"
-SERVER = "/config/server"
-TRUST_FILES = ("/config/root-certificate.pem", "/config/v2tlsbaseroot-certificates.pem")
+TRUST_FILES = (paths.ROOT_CERT, "/config/v2tlsbaseroot-certificates.pem")
 DOWNLOADS = "/persist/downloads"
 DIAL_TIMEOUT_S = 10.0
 """EVE's ``timer.dial.timeout``: TCP connect (and TLS handshake) budget."""
@@ -122,7 +122,7 @@ class ControllerClient:
 
     async def _connection(self) -> tuple[httpx.AsyncClient, str]:
         """The client for the current bootstrap files and the controller's base URL."""
-        server = self.state.read(SERVER)
+        server = self.state.read(paths.SERVER)
         anchors = [self.state.read(path) for path in TRUST_FILES]
         key = (server, *anchors)
         if self._client is None or key != self._key:

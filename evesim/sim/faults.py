@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from evesim.hw import power
 from evesim.sim.service import FaultRule
 
 if TYPE_CHECKING:
@@ -20,10 +21,8 @@ def power_cut(world: World, device: SimDevice, restore_after: float | None = Non
 
 def brownout(world: World, device: SimDevice, cycles: int, on_s: float, off_s: float) -> None:
     """Rapid repeated cuts: ``cycles`` × (off for ``off_s``, on for ``on_s``), starting now."""
-    for k in range(cycles):
-        start = k * (on_s + off_s)
-        world.at(start, device.power_cut)
-        world.at(start + off_s, device.power_on)
+    for at, powered in power.brownout(0.0, cycles, on_s, off_s):
+        world.at(at, device.power_on if powered else device.power_cut)
 
 
 def _restore_later(world: World, links: list[tuple[str, str]], duration: float | None) -> None:

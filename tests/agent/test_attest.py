@@ -50,7 +50,7 @@ def _request(request: fx.Request) -> pb.attest.ZAttestReq:
 
 
 def _start(script: Script, **limits: object):
-    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE)
     agent = script.drive(attest.run(z))
     return agent, agent.run(**limits)
 

@@ -11,7 +11,7 @@ from evesim.agent.zedagent.state import Zedagent
 from evesim.api import controller_certs, pb
 
 from .harness import HARDWARE, Script
-from .support import CONTROLLER, DEVICE, OTHER_CONTROLLER, ROTATED, UUID, certs_answer, conn, signed
+from .support import CONTROLLER, OTHER_CONTROLLER, ROTATED, UUID, certs_answer, conn, signed
 
 GOOD = CONTROLLER.certs_message()
 ROOTS = [CONTROLLER.root.cert]
@@ -118,7 +118,7 @@ def _refresh(answer: fx.Response, max_time: float, refetch_at: float | None = No
                     responses={"certs": answer})
     if refetch_at is not None:
         script.publish_at(refetch_at, topics.CERT_REFETCH, "new-cert-config-hash")
-    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE)
     script.run(tasks.cert_refresh(z), max_time=max_time)
     return script, z
 

@@ -11,14 +11,14 @@ from evesim.api import envelope
 from evesim.api.envelope import CryptoMode
 
 from .harness import HARDWARE, Script
-from .support import DEVICE, UUID, conn
+from .support import UUID, conn
 
 INFO = f"/api/v2/edgedevice/id/{UUID}/info"
 
 
 def _setup(*answers: fx.Response) -> tuple[Script, deferred.Queue, Zedagent]:
     script = Script(responses={"info": list(answers)})
-    z = Zedagent(conn=conn(CryptoMode.TRUSTED), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    z = Zedagent(conn=conn(CryptoMode.TRUSTED), uuid=UUID, hardware=HARDWARE)
     return script, deferred.Queue(), z
 
 

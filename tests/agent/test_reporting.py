@@ -16,11 +16,11 @@ from evesim.api import envelope, pb
 from evesim.api.envelope import CryptoMode
 
 from .harness import EPOCH, HARDWARE, Script
-from .support import DEVICE, UUID, conn
+from .support import UUID, conn
 
 
 def _z(**items: int) -> Zedagent:
-    z = Zedagent(conn=conn(CryptoMode.TRUSTED), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    z = Zedagent(conn=conn(CryptoMode.TRUSTED), uuid=UUID, hardware=HARDWARE)
     z.config = GlobalConfig(items)
     return z
 

@@ -15,7 +15,7 @@ from evesim.agent.zedagent.state import Zedagent
 from evesim.api import envelope, pb
 
 from .harness import HARDWARE, Script
-from .support import CONTROLLER, DEVICE, OTHER_CONTROLLER, ROTATED, UUID, certs_answer, conn, signed
+from .support import CONTROLLER, OTHER_CONTROLLER, ROTATED, UUID, certs_answer, conn, signed
 
 COMPLETE = pb.info.ATTESTATION_STATE_COMPLETE
 
@@ -48,7 +48,7 @@ B = edge_config(2000, {"timer.config.interval": "22"})
 def _setup(*answers: fx.Response, token: bytes = b"token-1") -> tuple[Script, config.ConfigTask]:
     script = Script(responses={"config": list(answers)})
     script.bus.publish(topics.ATTEST, Attestation(COMPLETE, token))
-    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE)
     return script, config.ConfigTask(z)
 
 
@@ -270,7 +270,7 @@ def test_after_403_the_next_poll_waits_for_a_new_token() -> None:
     script = Script(responses={"config": [fx.Response(403), answer(A, "hash-a")]}, random=0.0)
     script.bus.publish(topics.ATTEST, Attestation(COMPLETE, b"token-1"))
     script.publish_at(7.0, topics.ATTEST, Attestation(COMPLETE, b"token-2"))
-    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE)
     script.run(config.run(z), until=lambda s: len(s.requests("config")) == 2)
     second = script.steps(fx.Request)[-1]
     assert second.time == 7.0
@@ -420,7 +420,7 @@ def test_no_checkpoint_at_all_keeps_defaults_and_fails() -> None:
 def _loop(draws: list[float], *answers: fx.Response, polls: int = 6) -> Script:
     script = Script(responses={"config": list(answers)}, random=draws)
     script.bus.publish(topics.ATTEST, Attestation(COMPLETE, b"t"))
-    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, device_pem=DEVICE.cert_pem)
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE)
     script.run(config.run(z), until=lambda s: len(s.requests("config")) == polls)
     return script
 

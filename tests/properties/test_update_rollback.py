@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from evesim.hw.disk import GptCorrupt
 from evesim.sim import faults, outcome
-from evesim.sim.world import Group, ImageSpec, World, WorldSpec
+from evesim.sim.world import Group, World, WorldSpec
 
 ORIGINAL = "14.5.1"
 DEFECTS = ("crash_at_boot", "no_controller", "breaks_vault", "corrupt_download")

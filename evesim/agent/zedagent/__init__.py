@@ -14,12 +14,12 @@ from evesim.agent.zedagent.state import Zedagent
 AGENT = "zedagent"
 
 
-def run(conn: Conn, device_pem: bytes) -> Generator[Any, Any, None]:
+def run(conn: Conn) -> Generator[Any, Any, None]:
     """Wait for onboarding, then start zedagent's tasks."""
     onboarding = yield from topics.wait_for(topics.ONBOARDING)
     hardware = yield fx.HardwareInfo()
     conn.controller = (yield fx.Read(topics.CONTROLLER_CERTS)) or conn.controller
-    z = Zedagent(conn=conn, uuid=onboarding.uuid, hardware=hardware, device_pem=device_pem)
+    z = Zedagent(conn=conn, uuid=onboarding.uuid, hardware=hardware)
     queue = deferred.Queue()
     yield fx.Log(AGENT, "started", {"uuid": z.uuid})
     yield fx.Spawn("zedagent.attest", attest.run(z))

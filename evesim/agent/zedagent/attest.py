@@ -50,7 +50,7 @@ def send_certs(z: Zedagent) -> Generator[Any, Any, Reply]:
     return reply
 
 
-def _quote_request(z: Zedagent, nonce: bytes, quote: fx.QuoteResult | None) -> pb.attest.ZAttestReq:
+def _quote_request(quote: fx.QuoteResult | None) -> pb.attest.ZAttestReq:
     request = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_QUOTE)
     if quote is not None:
         request.quote.attestData = quote.attest
@@ -69,7 +69,7 @@ def attest_once(z: Zedagent) -> Generator[Any, Any, bytes | str]:
     yield _publish(A.ATTESTATION_STATE_TPM_QUOTE_WAIT)
     quote = yield fx.Quote(answer.nonce.nonce)
     yield _publish(A.ATTESTATION_STATE_ATTEST_WAIT)
-    reply, answer = yield from _post(z, _quote_request(z, answer.nonce.nonce, quote))
+    reply, answer = yield from _post(z, _quote_request(quote))
     if answer is None or answer.quoteResp.response != pb.attest.Z_ATTEST_RESPONSE_CODE_SUCCESS:
         code = answer.quoteResp.response if answer is not None else reply.status
         return f"quote: {code or reply.error}"
@@ -95,7 +95,7 @@ def _store_keys(z: Zedagent, token: bytes) -> Generator[Any, Any, bytes | str]:
     return token
 
 
-def _wanted(z: Zedagent, restart: object, escrow: bytes) -> Generator[Any, Any, tuple[object, bytes]]:
+def _wanted(restart: object, escrow: bytes) -> Generator[Any, Any, None]:
     """Sleep until attestation is asked for again (config 403) or the vault has a new key to escrow."""
     seen = 0
     while True:
@@ -103,7 +103,7 @@ def _wanted(z: Zedagent, restart: object, escrow: bytes) -> Generator[Any, Any, 
         vault = yield fx.Read(topics.VAULT)
         now_escrow = vault.escrow if vault is not None else b""
         if now_restart != restart or now_escrow != escrow:
-            return now_restart, now_escrow
+            return
         seen = yield fx.Wait((topics.ATTEST_RESTART, topics.VAULT), seen)
 
 
@@ -126,7 +126,7 @@ def run(z: Zedagent) -> Generator[Any, Any, None]:
         if isinstance(result, bytes):
             yield _publish(A.ATTESTATION_STATE_COMPLETE, result)
             yield fx.Log(AGENT, "attested", {})
-            yield from _wanted(z, restart, escrow)
+            yield from _wanted(restart, escrow)
             continue
         attest = yield fx.Read(topics.ATTEST)
         yield _publish(A.ATTESTATION_STATE_RESTART_WAIT, refused=attest is not None and attest.certs_refused,

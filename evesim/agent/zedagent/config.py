@@ -36,11 +36,9 @@ class ConfigTask:
         self.z = z
         self.parsed: Parsed | None = None
         self.payload: bytes = b""
-        self.have_config = False
         self.hash_since = 0.0
         self.bak_hash = ""
         self.last_sender = Sender.NONE
-        self.last_reachable: float | None = None
         self.last_temporary_fail: float | None = None
         self.published: ConfigStatus | None = None
         self.token_used = b""
@@ -94,7 +92,7 @@ class ConfigTask:
     def apply(self, parsed: Parsed, config_hash: str, payload: bytes, saved: bool) -> Generator[Any, Any, None]:
         """Publish what changed between the applied config and ``parsed``."""
         old = self.parsed
-        self.parsed, self.payload, self.have_config = parsed, payload, True
+        self.parsed, self.payload = parsed, payload
         self.z.config_hash = config_hash
         yield fx.Log(AGENT, "config_applied", {"hash": config_hash[:12], "saved": saved})
         if old is None or old.items != parsed.items:
@@ -151,14 +149,13 @@ class ConfigTask:
                 yield fx.Publish(topics.ATTEST_RESTART, now)
         elif reply.sender in (Sender.CERT_MISS, Sender.CERT_INVALID):
             yield from certfetch.refresh(self.z.conn, AGENT)
-        if not self.have_config:
+        if self.parsed is None:
             loaded = yield from self.load_checkpoint(node)
             if loaded:
                 status = ConfigGet.READ_SAVED
         yield from self._publish(status)
 
     def _reachable(self, now: float) -> Generator[Any, Any, None]:
-        self.last_reachable = now
         yield fx.Publish(topics.REACHABLE, now)
 
     def _publish(self, status: ConfigGet) -> Generator[Any, Any, None]:

@@ -68,7 +68,7 @@ def _hardware(info: pb.info.ZInfoDevice, hw: fx.Hardware) -> None:
     info.api_capability = I.API_CAPABILITY_START_DELAY_IN_SECONDS
 
 
-def _node(info: pb.info.ZInfoDevice, node: topics.NodeStatus | None, wall: float) -> None:
+def _node(info: pb.info.ZInfoDevice, node: topics.NodeStatus | None) -> None:
     if node is None:
         return
     _stamp(info.bootTime, node.boot_time)
@@ -100,7 +100,7 @@ def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
     _hardware(info, z.hardware)
     info.HostName = z.uuid
     node = yield fx.Read(topics.NODE)
-    _node(info, node, wall)
+    _node(info, node)
     _config_items(info, (yield fx.Read(topics.GLOBAL_CONFIG)))
     baseos = yield fx.Read(topics.BASEOS_STATUS)
     now = yield fx.Now()

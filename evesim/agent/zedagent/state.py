@@ -38,11 +38,9 @@ class Zedagent:
     conn: Conn
     uuid: str
     hardware: Hardware
-    device_pem: bytes
     config: GlobalConfig = field(default_factory=GlobalConfig)
     config_hash: str = ""
     config_received_at: float | None = None
     config_processed_at: float | None = None
-    controller_epoch: int = 0
     counters: CloudCounters = field(default_factory=CloudCounters)
     last_uuid_retry: float | None = None
