@@ -6,6 +6,7 @@ fixed validity) so a simulation replays byte for byte.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import hashlib
@@ -160,6 +161,15 @@ def load_cert(pem: bytes) -> x509.Certificate:
         return x509.load_pem_x509_certificate(pem)
     except ValueError as exc:
         raise CertError(f"not a PEM certificate: {exc}") from exc
+
+
+def pem_from_text(value: str | bytes) -> bytes:
+    """PEM bytes given as PEM text or as base64 of them (Go's JSON []byte, EVE's ``pemCert``); else ``CertError``."""
+    try:
+        data = value.encode() if isinstance(value, str) else bytes(value)
+        return data if data.lstrip().startswith(b"-----BEGIN") else base64.b64decode(data, validate=True)
+    except ValueError as exc:  # binascii.Error and UnicodeEncodeError (a lone surrogate) are ValueErrors
+        raise CertError("not PEM text or base64 of PEM bytes") from exc
 
 
 def load_certs(pem: bytes) -> list[x509.Certificate]:

@@ -1,5 +1,6 @@
 """Certificates, chains and EVE's /certs rules."""
 
+import base64
 import datetime as dt
 
 import pytest
@@ -78,3 +79,16 @@ def test_garbage_is_cert_error() -> None:
         controller_certs.verify(b"\xff\xff\xff", [])
     with pytest.raises(CertError):
         certs.load_cert(b"nope")
+
+
+def test_pem_from_text_takes_pem_or_base64_of_pem(pki: dict[str, certs.Issued]) -> None:
+    pem = pki["root"].cert_pem
+    encoded = base64.b64encode(pem)
+    for given in (pem, pem.decode(), b"\n  " + pem, encoded, encoded.decode()):
+        assert certs.load_cert(certs.pem_from_text(given)) == pki["root"].cert
+
+
+@pytest.mark.parametrize("given", ["%%%", b"not base64!", "abc", "\ud800", b"\xff\xfe"])
+def test_pem_from_text_refuses_anything_else_with_a_cert_error(given: str | bytes) -> None:
+    with pytest.raises(CertError, match="not PEM text or base64 of PEM bytes"):
+        certs.pem_from_text(given)
