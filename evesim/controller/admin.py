@@ -8,7 +8,6 @@ newline-separated JSON, as Adam serves them. Simplification: no live streaming (
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import json
 import math
@@ -25,9 +24,10 @@ from google.protobuf.message import DecodeError, Message
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from evesim.api import pb
+from evesim.api.certs import CertError, pem_from_text
 from evesim.controller.core import Controller, UnknownDevice
 from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError, config_hash, find_app
-from evesim.controller.reply import PROTO
+from evesim.controller.reply import is_proto
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, UnknownRollout, stages
 from evesim.controller.stores import Item
 
@@ -43,7 +43,7 @@ class OnboardIn(BaseModel):
 
 
 class DeviceIn(BaseModel):
-    """Adam's device body: device cert, optional onboarding cert and serial."""
+    """Adam's device body: device cert, optional onboarding cert (then also allowed for ``Serial``) and serial."""
 
     Cert: str
     Onboard: str = ""
@@ -51,12 +51,12 @@ class DeviceIn(BaseModel):
 
 
 class BaseOsIn(BaseModel):
-    """Base OS image to run."""
+    """Base OS image to run (the image is checked by ``devconfig.check_image``: 400 when refused)."""
 
     version: str
-    url: str
-    sha256: str
-    size_bytes: int = Field(ge=0)
+    url: str = Field(description="http(s)://, docker:// or oci://host/path")
+    sha256: str = Field(description="64 lowercase hex digits")
+    size_bytes: int = Field(description=">= 0")
     activate: bool = True
 
 
@@ -78,15 +78,18 @@ class AppIn(BaseModel):
 
 
 class RolloutIn(BaseModel):
-    """A rollout campaign: devices (UUIDs or "all"), the base OS, batching, waits, deadline, halting."""
+    """A rollout campaign: devices (UUIDs or "all"), the base OS, batching, waits, deadline, halting.
+
+    The image is checked by the plan (``devconfig.check_image``): 400 when refused.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     devices: list[str] | Literal["all"]
     version: str = Field(min_length=1)
-    url: str = Field(min_length=1)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    size_bytes: int = Field(ge=0, validation_alias=AliasChoices("size_bytes", "size"))
+    url: str = Field(description="http(s)://, docker:// or oci://host/path")
+    sha256: str = Field(description="64 lowercase hex digits")
+    size_bytes: int = Field(validation_alias=AliasChoices("size_bytes", "size"), description=">= 0")
     batch_size: Annotated[int, Field(ge=1)] | list[Annotated[int, Field(ge=1)]] | None = None
     batch_fraction: Annotated[float, Field(gt=0, le=1)] | list[Annotated[float, Field(gt=0, le=1)]] | None = None
     wait: float = Field(0.0, ge=0, allow_inf_nan=False, description="seconds between a batch settling and the next")
@@ -118,7 +121,7 @@ def admin_router(ctl: Controller, token: str) -> APIRouter:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map the controller's errors to 404 and 400; keep 422 answers valid JSON for any input."""
+    """Map the controller's errors to 404 and 400 (bad edits, bad certificates); keep 422 answers valid JSON."""
 
     async def unknown(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": f"unknown device {exc.args[0]}"}, status_code=404)
@@ -132,6 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(UnknownDevice, unknown)
     app.add_exception_handler(ConfigError, invalid)
+    app.add_exception_handler(CertError, invalid)
     app.add_exception_handler(RequestValidationError, unprocessable)
 
 
@@ -154,7 +158,7 @@ def _onboard_routes(router: APIRouter, ctl: Controller) -> None:
     @router.post("/onboard", status_code=201, summary="Allow an onboarding cert for serials (comma-separated, * = any)")
     async def add_onboard(body: OnboardIn) -> dict[str, str]:
         serials = [s.strip() for s in body.Serial.split(",") if s.strip()]
-        return {"cn": ctl.onboard_add(_pem(body.Cert), serials).cn}
+        return {"cn": ctl.onboard_add(pem_from_text(body.Cert), serials).cn}
 
     @router.delete("/onboard", summary="Clear the onboarding allow-list")
     async def clear_onboard() -> dict[str, int]:
@@ -181,10 +185,8 @@ def _device_routes(router: APIRouter, ctl: Controller) -> None:
 
     @router.post("/device", status_code=201, summary="Register a device directly by its device cert")
     async def add_device(body: DeviceIn) -> dict[str, str]:
-        onboard_cn = ""
-        if body.Onboard:
-            onboard_cn = ctl.onboard_add(_pem(body.Onboard), [body.Serial or "*"]).cn
-        return {"uuid": ctl.device_add(_pem(body.Cert), onboard_cn=onboard_cn, serial=body.Serial)}
+        onboard = pem_from_text(body.Onboard) if body.Onboard else b""
+        return {"uuid": ctl.device_add(pem_from_text(body.Cert), onboard_pem=onboard, serial=body.Serial)}
 
     @router.delete("/device", summary="Remove every device")
     async def clear_devices() -> dict[str, int]:
@@ -377,20 +379,10 @@ def _ndjson(items: list[Item], message: type[Message]) -> Response:
     return Response(_lines(lines), media_type=NDJSON)
 
 
-def _pem(value: str) -> bytes:
-    """A PEM given as text, or as base64 of its bytes (Go's JSON encoding of []byte)."""
-    if value.lstrip().startswith("-----BEGIN"):
-        return value.encode()
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ConfigError("Cert must be PEM text or base64 of PEM bytes") from exc
-
-
 def _parse_config(body: bytes, content_type: str) -> pb.config.EdgeDevConfig:
     config = pb.config.EdgeDevConfig()
     try:
-        if content_type.split(";")[0].strip() == PROTO:
+        if is_proto(content_type):
             config.ParseFromString(body)
         else:
             json_format.Parse(body, config)

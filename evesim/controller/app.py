@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from evesim.controller.admin import admin_router, install_error_handlers
-from evesim.controller.core import MAX_BODY, PREFIX, Controller
+from evesim.controller.core import PREFIX, Controller
 from evesim.controller.rollout import ticking
 
 Scope = MutableMapping[str, Any]
@@ -25,11 +25,12 @@ ROLLOUT_TICK_S = 5.0
 """How often a served controller advances its rollout campaigns."""
 
 
-def create_app(controller: Controller, admin_token: str, max_body: int = MAX_BODY,
+def create_app(controller: Controller, admin_token: str, max_body: int | None = None,
                rollout_tick_s: float = ROLLOUT_TICK_S) -> FastAPI:
     """A FastAPI app serving ``controller``; admin calls need ``Authorization: Bearer <admin_token>``.
 
-    While it runs, a background task ticks the controller's rollout campaigns every ``rollout_tick_s``.
+    Request bodies above ``max_body`` (default: the controller's ``max_body``) get 413. While it runs,
+    a background task ticks the controller's rollout campaigns every ``rollout_tick_s``.
     """
     if not admin_token:
         raise ValueError("the admin token must not be empty")
@@ -42,7 +43,8 @@ def create_app(controller: Controller, admin_token: str, max_body: int = MAX_BOD
     )
     app.include_router(admin_router(controller, admin_token))
     install_error_handlers(app)
-    app.add_middleware(_Edge, controller=controller, max_body=max_body)
+    limit = controller.max_body if max_body is None else max_body
+    app.add_middleware(_Edge, controller=controller, max_body=limit)
     return app
 
 

@@ -56,6 +56,16 @@ def _call(
         raise typer.Exit(1) from exc
 
 
+def _read_text(path: Path) -> str:
+    """The file's text; a clean error and exit code 1 if it cannot be read."""
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        typer.echo(f"error: cannot read {path}: {reason}", err=True)
+        raise typer.Exit(1) from exc
+
+
 def _out(text: str) -> None:
     if text:
         typer.echo(text, nl=not text.endswith("\n"))
@@ -127,7 +137,7 @@ def config_set(
     ca: Ca = None,
 ) -> None:
     """Replace the device's config; prints the new version."""
-    text = sys.stdin.read() if file == "-" else Path(file).read_text()
+    text = sys.stdin.read() if file == "-" else _read_text(Path(file))
     headers = {"Content-Type": "application/json"}
     answer = _call(server, data, token, ca, "PUT", f"/device/{uuid}/config", content=text, headers=headers)
     _out(str(json.loads(answer)["version"]))

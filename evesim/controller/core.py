@@ -1,14 +1,14 @@
 """The controller's service core: request bytes + path + headers in, ``Reply`` out, for every v2 device endpoint.
 
 The same object is called by the simulation (after the network delivered a request) and by the
-HTTP app. Per device it caches the parsed certificate key, the config hash and the signed config
-answer (signed once per version), so a 304 poll costs one envelope parse and a dict lookup.
+HTTP app. Per device it caches the parsed certificate key, the config hash, the signed config
+answer (signed once per version) and the parsed latest device info, so a 304 poll costs one
+envelope parse and a dict lookup.
 Not thread-safe: call it from one thread.
 """
 
 from __future__ import annotations
 
-import base64
 import random
 import time
 import uuid as uuidlib
@@ -18,13 +18,13 @@ from typing import Any
 from cryptography import x509
 
 from evesim.api import pb
-from evesim.api.certs import CertError, cert_pem, der_hash, load_cert, sign_raw, verify_signature
+from evesim.api.certs import CertError, cert_pem, der_hash, load_cert, pem_from_text, sign_raw, verify_signature
 from evesim.api.envelope import ZERO_SIGNATURE, CryptoMode, Envelope, EnvelopeError, open_envelope, seal, truncate
 from evesim.controller import attestation, devconfig, telemetry
 from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError
 from evesim.controller.identity import ControllerIdentity
 from evesim.controller.policy import Policy
-from evesim.controller.reply import CREATED, NOT_MODIFIED, OK, PROTO, Refusal, Reply
+from evesim.controller.reply import CREATED, NOT_MODIFIED, OK, PROTO, Refusal, Reply, is_proto
 from evesim.controller.rollout import Rollouts
 from evesim.controller.stores import Attestation, ConfigVersion, DeviceRecord, Item, MemoryStore, OnboardEntry, Store
 
@@ -39,6 +39,9 @@ _SHA256_16 = pb.common.HASH_ALGORITHM_SHA256_16BYTES
 UNKNOWN_DEVICE = 400
 """A well-formed envelope from a device cert the controller does not know: EVE.md §1.4 says 400
 ("unknown device"), which is also what makes EVE run ``getUuid`` (and re-onboard) again."""
+UNPROCESSABLE_REGISTER = 422
+"""A well-formed, signed register envelope whose ``ZRegisterMsg`` (or its ``pemCert``) is malformed:
+EVE.md §1.4 lists 422 for register; a malformed envelope itself stays 400, as on every endpoint."""
 
 
 class UnknownDevice(LookupError):
@@ -48,7 +51,7 @@ class UnknownDevice(LookupError):
 class _Device:
     """What the hot path needs about one device, cached in memory."""
 
-    __slots__ = ("uuid", "public_key", "token", "config_hash", "config_reply", "version")
+    __slots__ = ("uuid", "public_key", "token", "config_hash", "config_reply", "version", "info")
 
     def __init__(self, uuid: str, public_key: Any, token: bytes) -> None:
         self.uuid = uuid
@@ -57,6 +60,7 @@ class _Device:
         self.config_hash = ""
         self.config_reply: Reply | None = None
         self.version = 0
+        self.info: tuple[Item, pb.info.ZInfoDevice] | None = None
 
 
 class Controller:
@@ -124,7 +128,7 @@ class Controller:
             self._check_post(body, headers)
             handler, path_uuid, app = route
             with self.store.transaction():
-                device, envelope = self._authenticate(body, path_uuid, UNKNOWN_DEVICE)
+                device, envelope = self._authenticate(body, path_uuid)
                 reply = handler(device, envelope.payload, app)
                 self._log_request(device.uuid, method, path, reply.status)
             return reply
@@ -154,15 +158,14 @@ class Controller:
             raise Refusal(413, f"request body exceeds {self.max_body} bytes")
         if headers is None:
             return
-        content_type = _header(headers, "content-type")
-        if content_type is None or content_type.split(";", 1)[0].strip().lower() != PROTO:
+        if not is_proto(_header(headers, "content-type")):
             raise Refusal(415, f"POST bodies must be {PROTO}")
 
-    def _authenticate(self, body: bytes, path_uuid: str | None, unknown_status: int) -> tuple[_Device, Envelope]:
+    def _authenticate(self, body: bytes, path_uuid: str | None) -> tuple[_Device, Envelope]:
         envelope = _open(body)
         device = self._by_hash.get(envelope.sender_cert_hash)
         if device is None:
-            raise Refusal(unknown_status, "unknown sender certificate")
+            raise Refusal(UNKNOWN_DEVICE, "unknown sender certificate")
         if self._full and not verify_signature(device.public_key, envelope.payload, envelope.signature):
             raise Refusal(401, "envelope signature does not verify")
         if path_uuid is not None and path_uuid != device.uuid:
@@ -193,7 +196,7 @@ class Controller:
         onboard_cert = _sender_cert(envelope)
         if self._full and not verify_signature(onboard_cert.public_key(), envelope.payload, envelope.signature):
             raise Refusal(401, "register envelope signature does not verify with senderCert")
-        msg = telemetry.parse(pb.register.ZRegisterMsg, envelope.payload)
+        msg = telemetry.parse(pb.register.ZRegisterMsg, envelope.payload, UNPROCESSABLE_REGISTER)
         entry = self._onboard.get(der_hash(onboard_cert))
         if entry is None:
             raise Refusal(403, "onboarding certificate is not on the allow-list")
@@ -215,7 +218,7 @@ class Controller:
         if method != "POST":
             return _NOT_ALLOWED
         self._check_post(body, headers)
-        device, envelope = self._authenticate(body, None, 400)
+        device, envelope = self._authenticate(body, None)
         telemetry.parse(pb.uuid.UuidRequest, envelope.payload)
         config = self.config(device.uuid)
         answer = pb.uuid.UuidResponse(
@@ -287,19 +290,11 @@ class Controller:
 
     def onboard_add(self, cert_pem: bytes, serials: list[str] | tuple[str, ...] = ("*",)) -> OnboardEntry:
         """Put an onboarding cert on the allow-list (keyed by its CN) for ``serials`` (``*`` = any)."""
-        try:
-            cert = load_cert(cert_pem)
-        except CertError as exc:
-            raise ConfigError(str(exc)) from exc
-        if not serials or not all(isinstance(s, str) and s and "\n" not in s for s in serials):
-            raise ConfigError("serials must be a non-empty list of non-empty single-line strings")
+        cert = _given_cert(cert_pem)
+        _check_serials(serials)
         entry = OnboardEntry(cn=_common_name(cert), cert_pem=bytes(cert_pem), serials=tuple(serials))
         with self.store.transaction():
-            old = self.store.get_onboard(entry.cn)
-            self.store.put_onboard(entry)
-        if old is not None:
-            self._onboard.pop(der_hash(load_cert(old.cert_pem)), None)
-        self._onboard[der_hash(cert)] = entry
+            self._put_onboard(entry, cert)
         return entry
 
     def onboard_list(self) -> list[OnboardEntry]:
@@ -320,17 +315,44 @@ class Controller:
         self._onboard.pop(der_hash(load_cert(entry.cert_pem)), None)
         return True
 
-    def device_add(self, cert_pem: bytes, *, onboard_cn: str = "", serial: str = "") -> str:
-        """Register a device directly by its device cert (pre-provisioning); returns its new UUID."""
-        try:
-            cert = load_cert(cert_pem)
-        except CertError as exc:
-            raise ConfigError(str(exc)) from exc
+    def device_add(self, cert_pem: bytes, *, onboard_pem: bytes = b"", serial: str = "") -> str:
+        """Register a device directly by its device cert (pre-provisioning); returns its new UUID.
+
+        With ``onboard_pem`` that onboarding cert is also allowed for ``serial`` (``*`` if empty): added if
+        its CN is new, else the serial joins the entry's serials. Nothing changes when any part is refused.
+        """
+        cert = _given_cert(cert_pem)
         cert_hash = der_hash(cert)
         if cert_hash in self._by_hash:
             raise ConfigError(f"device certificate already registered as {self._by_hash[cert_hash].uuid}")
+        if not onboard_pem:
+            with self.store.transaction():
+                return self._new_device(cert, cert_hash, "", serial)
+        onboard_cert = _given_cert(onboard_pem)
+        entry = self._allowing(onboard_cert, bytes(onboard_pem), serial or "*")
         with self.store.transaction():
-            return self._new_device(cert, cert_hash, onboard_cn, serial)
+            self._put_onboard(entry, onboard_cert)
+            return self._new_device(cert, cert_hash, entry.cn, serial)
+
+    def _allowing(self, cert: x509.Certificate, cert_pem: bytes, serial: str) -> OnboardEntry:
+        """The allow-list entry for ``cert`` once ``serial`` is allowed too (a ``*`` entry stays as it is)."""
+        _check_serials([serial])
+        cn = _common_name(cert)
+        old = self.store.get_onboard(cn)
+        if old is None:
+            return OnboardEntry(cn=cn, cert_pem=cert_pem, serials=(serial,))
+        if der_hash(load_cert(old.cert_pem)) != der_hash(cert):
+            raise ConfigError(f"another onboarding certificate with CN {cn} is on the allow-list")
+        if "*" in old.serials or serial in old.serials:
+            return old
+        return OnboardEntry(cn=cn, cert_pem=old.cert_pem, serials=(*old.serials, serial))
+
+    def _put_onboard(self, entry: OnboardEntry, cert: x509.Certificate) -> None:
+        old = self.store.get_onboard(entry.cn)
+        self.store.put_onboard(entry)
+        if old is not None:
+            self._onboard.pop(der_hash(load_cert(old.cert_pem)), None)
+        self._onboard[der_hash(cert)] = entry
 
     def device_uuids(self) -> list[str]:
         """Every registered device's UUID, in registration order."""
@@ -362,10 +384,17 @@ class Controller:
         return self.store.get_attestation(dev_uuid)
 
     def latest_device_info(self, dev_uuid: str) -> pb.info.ZInfoDevice | None:
-        """The device's last reported ``ZInfoDevice``, if any."""
-        self._cached(dev_uuid)
+        """The device's last reported ``ZInfoDevice``, if any.
+
+        Parsed once per stored report and shared between calls until the next one: read it, do not change it.
+        """
+        device = self._cached(dev_uuid)
         item = self.store.latest_info_item(dev_uuid, f"ZiDevice/{dev_uuid}")
-        return pb.info.ZInfoMsg.FromString(item.data).dinfo if item else None
+        if item is None:
+            return None
+        if device.info is None or device.info[0] != item:
+            device.info = (item, pb.info.ZInfoMsg.FromString(item.data).dinfo)
+        return device.info[1]
 
     def _new_device(self, cert: x509.Certificate, cert_hash: bytes, onboard_cn: str, serial: str) -> str:
         uuid = str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
@@ -528,10 +557,22 @@ def _sender_cert(envelope: Envelope) -> x509.Certificate:
 def _device_cert(pem_cert: bytes) -> x509.Certificate:
     """The device cert from ``ZRegisterMsg.pemCert``: base64 of PEM as EVE sends it, or raw PEM."""
     try:
-        pem = pem_cert if pem_cert.lstrip().startswith(b"-----BEGIN") else base64.b64decode(pem_cert, validate=True)
-        return load_cert(pem)
-    except (ValueError, CertError) as exc:
-        raise Refusal(400, "pemCert is not a (base64) PEM certificate") from exc
+        return load_cert(pem_from_text(pem_cert))
+    except CertError as exc:
+        raise Refusal(UNPROCESSABLE_REGISTER, "pemCert is not a (base64) PEM certificate") from exc
+
+
+def _given_cert(cert_pem: bytes) -> x509.Certificate:
+    """A certificate handed to an admin call; ``ConfigError`` if it is not one."""
+    try:
+        return load_cert(cert_pem)
+    except CertError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _check_serials(serials: list[str] | tuple[str, ...]) -> None:
+    if not serials or not all(isinstance(s, str) and s and "\n" not in s for s in serials):
+        raise ConfigError("serials must be a non-empty list of non-empty single-line strings")
 
 
 def _allowed_serial(entry: OnboardEntry, msg: pb.register.ZRegisterMsg) -> str | None:

@@ -10,7 +10,7 @@ import hashlib
 import re
 import uuid as uuidlib
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from evesim.api import pb
 
@@ -89,15 +89,21 @@ def set_base_os(
     """Point ``baseos`` at a content tree for image ``url``; the retry counter is kept."""
     if not version:
         raise ConfigError("base OS version must not be empty")
-    _check_sha(sha256, allow_empty=False)
-    if size_bytes < 0:
-        raise ConfigError("size_bytes must not be negative")
+    check_image(url, sha256, size_bytes)
     old_tree = config.baseos.content_tree_uuid
     tree = _content_tree(config, url, sha256, size_bytes, f"eve-{version}", pb.config.RAW)
     config.baseos.content_tree_uuid = tree
     config.baseos.base_os_version = version
     config.baseos.activate = activate
     _drop_unused_tree(config, old_tree)
+
+
+def check_image(url: str, sha256: str, size_bytes: int) -> None:
+    """Refuse a base OS image a device could not fetch or verify, with a ``ConfigError`` naming what is wrong."""
+    _image_url(url)
+    _check_sha(sha256, allow_empty=False)
+    if size_bytes < 0:
+        raise ConfigError("size_bytes must not be negative")
 
 
 def retry_update(config: pb.config.EdgeDevConfig) -> None:
@@ -133,7 +139,7 @@ def set_app(
     _check_sha(sha256, allow_empty=True)
     if memory_kb <= 0 or vcpus <= 0:
         raise ConfigError("memory_kb and vcpus must be positive")
-    ds_type = _DATASTORE_TYPES.get(urlsplit(image_url).scheme)
+    ds_type, _ = _image_url(image_url)
     fmt = pb.config.CONTAINER if ds_type == _REGISTRY else pb.config.QCOW2
     tree = _content_tree(config, image_url, sha256, 0, name, fmt)
     volume = _root_volume(config, app_uuid, name, tree)
@@ -197,16 +203,25 @@ def _content_tree(config: pb.config.EdgeDevConfig, url: str, sha256: str, size_b
 
 def _datastore(config: pb.config.EdgeDevConfig, url: str) -> tuple[str, str]:
     """The datastore (added if missing) serving ``url``, and the path relative to it."""
-    parts = urlsplit(url)
-    ds_type = _DATASTORE_TYPES.get(parts.scheme)
-    if ds_type is None or not parts.netloc:
-        raise ConfigError(f"unsupported image URL {url!r}: want http(s)://, docker:// or oci://host/path")
+    ds_type, parts = _image_url(url)
     fqdn = f"{parts.scheme}://{parts.netloc}"
     datastore = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, fqdn))
     if not any(ds.id == datastore for ds in config.datastores):
         config.datastores.add(id=datastore, dType=ds_type, fqdn=fqdn)
     relative = parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
     return datastore, relative
+
+
+def _image_url(url: str) -> tuple[int, SplitResult]:
+    """The datastore type serving ``url`` and its parts; ``ConfigError`` for a URL no datastore serves."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise ConfigError(f"malformed image URL {url!r}: {exc}") from exc
+    ds_type = _DATASTORE_TYPES.get(parts.scheme)
+    if ds_type is None or not parts.netloc:
+        raise ConfigError(f"unsupported image URL {url!r}: want http(s)://, docker:// or oci://host/path")
+    return ds_type, parts
 
 
 def _drop_unused_tree(config: pb.config.EdgeDevConfig, tree: str) -> None:

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 PROTO = "application/x-proto-binary"
 
 
+def is_proto(content_type: str | None) -> bool:
+    """True if a Content-Type header value names ``PROTO`` (case-insensitive, parameters ignored)."""
+    return content_type is not None and content_type.split(";", 1)[0].strip().lower() == PROTO
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One HTTP answer of the device API."""

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
-import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evesim.api import pb
-from evesim.controller.devconfig import ConfigError
+from evesim.controller.devconfig import ConfigError, check_image
 
 STATES = ("running", "waiting", "halted", "done")
 """``running``: a batch is in flight; ``waiting``: between batches; ``halted``: no new batches until
 resumed; ``done``: every batch settled."""
 RESULTS = ("pending", "updated", "failed", "timed_out")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 _FRACTION_SLACK = 1e-9
+_log = logging.getLogger(__name__)
 
 
 class RolloutError(ConfigError):
@@ -99,12 +99,10 @@ def _plan_problems(plan: Plan) -> list[str]:
         problems.append("devices must not repeat")
     if not plan.version:
         problems.append("version must not be empty")
-    if not plan.url:
-        problems.append("url must not be empty")
-    if not _SHA256.fullmatch(plan.sha256):
-        problems.append("sha256 must be 64 lowercase hex digits")
-    if plan.size_bytes < 0:
-        problems.append("size must not be negative")
+    try:
+        check_image(plan.url, plan.sha256, plan.size_bytes)
+    except ConfigError as exc:
+        problems.append(str(exc))
     if bool(plan.batch_size) == bool(plan.batch_fraction):
         problems.append("give exactly one of batch_size and batch_fraction")
     if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in plan.batch_size):
@@ -232,7 +230,7 @@ class Campaign:
             try:
                 fleet.set_base_os(device.uuid, plan.version, url=plan.url, sha256=plan.sha256,
                                   size_bytes=plan.size_bytes)
-            except LookupError:
+            except (LookupError, ConfigError):  # forgotten by the controller, or its config refuses the edit
                 device.result, device.at = "failed", now
         self._event(now, "batch_started", batch=batch.index, devices=len(uuids))
 
@@ -357,15 +355,18 @@ class Rollouts:
         self._campaigns: dict[str, Campaign] = {}
 
     def create(self, plan: Plan) -> Campaign:
-        """Start a campaign (its first batch starts now); refuses unknown or busy devices."""
+        """Start a campaign (its first batch starts now); refuses unknown or busy devices.
+
+        The campaign is kept only once its first tick succeeded: one that fails at once is not listed.
+        """
         known = set(self.fleet.device_uuids())
         unknown = [u for u in plan.devices if u not in known]
         if unknown:
             raise RolloutError(f"unknown devices: {', '.join(unknown[:5])}" + (" ..." if len(unknown) > 5 else ""))
         self._check_free(plan.devices, None)
         campaign = Campaign(f"r{len(self._campaigns) + 1}", plan, self.clock())
-        self._campaigns[campaign.id] = campaign
         campaign.tick(self.fleet, campaign.created_at)
+        self._campaigns[campaign.id] = campaign
         return campaign
 
     def get(self, rollout_id: str) -> Campaign:
@@ -395,10 +396,24 @@ class Rollouts:
         campaign.tick(self.fleet, now)
         return campaign
 
-    def tick(self) -> list[RolloutEvent]:
-        """Advance every unfinished campaign to the controller's now."""
+    def tick(self, on_error: Callable[[Campaign, Exception], None] | None = None) -> list[RolloutEvent]:
+        """Advance every unfinished campaign to the controller's now.
+
+        A campaign whose tick raises is passed to ``on_error`` and the others still advance; without
+        ``on_error`` the exception propagates.
+        """
         now = self.clock()
-        return [e for c in self._campaigns.values() if c.state != "done" for e in c.tick(self.fleet, now)]
+        events: list[RolloutEvent] = []
+        for campaign in self._campaigns.values():
+            if campaign.state == "done":
+                continue
+            try:
+                events += campaign.tick(self.fleet, now)
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(campaign, exc)
+        return events
 
     def _check_free(self, devices: Sequence[str], own: str | None) -> None:
         wanted = set(devices)
@@ -409,12 +424,15 @@ class Rollouts:
 
 @contextlib.asynccontextmanager
 async def ticking(rollouts: Rollouts, every_s: float) -> AsyncIterator[None]:
-    """While the context is open, tick ``rollouts`` every ``every_s`` seconds on the running event loop."""
+    """While the context is open, tick ``rollouts`` every ``every_s`` seconds on the running event loop.
+
+    A campaign whose tick fails is logged and ticked again next time; the other campaigns carry on.
+    """
 
     async def loop() -> None:
         while True:
             await asyncio.sleep(every_s)
-            rollouts.tick()
+            rollouts.tick(on_error=_log_failure)
 
     task = asyncio.create_task(loop())
     try:
@@ -423,3 +441,7 @@ async def ticking(rollouts: Rollouts, every_s: float) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def _log_failure(campaign: Campaign, exc: Exception) -> None:
+    _log.error("rollout %s: tick failed: %s", campaign.id, exc, exc_info=exc)

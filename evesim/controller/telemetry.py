@@ -22,12 +22,12 @@ _INFO_OBJECT_ID = {"ainfo": "AppID", "niinfo": "networkID", "vinfo": "uuid", "ci
 _GZIP_FLAGS = {"FHCRC": 2, "FEXTRA": 4, "FNAME": 8, "FCOMMENT": 16}
 
 
-def parse(message: type[Message], payload: bytes) -> Message:
-    """Parse ``payload`` as ``message``; a malformed one is refused with 400."""
+def parse(message: type[Message], payload: bytes, status: int = 400) -> Message:
+    """Parse ``payload`` as ``message``; a malformed one is refused with ``status``."""
     try:
         return message.FromString(payload)
     except (DecodeError, ValueError) as exc:
-        raise Refusal(400, f"body is not a valid {message.DESCRIPTOR.name}") from exc
+        raise Refusal(status, f"body is not a valid {message.DESCRIPTOR.name}") from exc
 
 
 def info_key(msg: pb.info.ZInfoMsg, device_uuid: str) -> str:

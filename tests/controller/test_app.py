@@ -13,8 +13,9 @@ from evesim.api import certs, pb
 from evesim.api.certs import Usage
 from evesim.controller import Controller
 from evesim.controller.app import create_app
+from evesim.controller.reply import is_proto
 
-from .conftest import API, Device
+from .conftest import API, Device, snapshot
 
 TOKEN = "secret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -68,6 +69,13 @@ def test_body_limit_is_413(client: TestClient, path: str) -> None:
     assert response.status_code == 413
 
 
+def test_body_limit_defaults_to_the_controllers(make_controller) -> None:
+    client = TestClient(create_app(make_controller(max_body=1000), TOKEN))
+    headers = {**AUTH, "Content-Type": "application/json"}
+    assert client.post("/admin/onboard", content=b"x" * 1001, headers=headers).status_code == 413
+    assert client.post("/admin/onboard", content=b"x" * 1000, headers=headers).status_code == 422
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -113,6 +121,74 @@ def test_device_admin(http_device: Device, client: TestClient, onboard) -> None:
     assert client.delete(f"/admin/device/{added.json()['uuid']}", headers=AUTH).status_code == 200
     assert client.get("/admin/device/nope", headers=AUTH).status_code == 404
     assert client.delete("/admin/device", headers=AUTH).json() == {"removed": 1}
+
+
+def _b64(pem: bytes) -> str:
+    return base64.b64encode(pem).decode()
+
+
+def test_device_add_with_onboard_merges_the_serial_into_the_allow_list(ctl: Controller, client: TestClient,
+                                                                       onboard) -> None:
+    fleet = certs.issue("batch-3", Usage.ONBOARDING, seed=b"b3")
+    body = {"Cert": _b64(fleet.cert_pem), "Serial": "A,B"}
+    assert client.post("/admin/onboard", json=body, headers=AUTH).status_code == 201
+    added = [
+        (fleet.cert_pem, "C"),  # joins the CN's serials
+        (fleet.cert_pem, "A"),  # already allowed
+        (certs.issue("batch-4", Usage.ONBOARDING, seed=b"b4").cert_pem, ""),  # new CN: any serial
+        (onboard.cert_pem, "Z"),  # "*" stays "*"
+    ]
+    for i, (onboard_pem, serial) in enumerate(added):
+        device = certs.issue(f"pre-{i}", Usage.DEVICE, seed=f"pre-{i}".encode())
+        body = {"Cert": _b64(device.cert_pem), "Onboard": _b64(onboard_pem), "Serial": serial}
+        assert client.post("/admin/device", json=body, headers=AUTH).status_code == 201
+    serials = {entry.cn: entry.serials for entry in ctl.onboard_list()}
+    assert serials == {"fleet-onboard": ("*",), "batch-3": ("A", "B", "C"), "batch-4": ("*",)}
+    assert [ctl.device(u).serial for u in ctl.device_uuids()] == ["C", "A", "", "Z"]
+
+
+@pytest.mark.parametrize(
+    "problem",
+    ["device cert garbage", "device cert registered", "onboard cert garbage", "another cert with the CN",
+     "multi-line serial"],
+)
+def test_a_refused_device_add_leaves_the_allow_list_alone(ctl: Controller, client: TestClient, onboard,
+                                                          problem: str) -> None:
+    registered = certs.issue("dev-0", Usage.DEVICE, seed=b"d0")
+    ctl.device_add(registered.cert_pem)
+    fresh = certs.issue("dev-1", Usage.DEVICE, seed=b"d1").cert_pem
+    impostor = certs.issue("fleet-onboard", Usage.ONBOARDING, seed=b"impostor").cert_pem
+    cert, onboard_pem, serial = {
+        "device cert garbage": (b"garbage", onboard.cert_pem, "S1"),
+        "device cert registered": (registered.cert_pem, onboard.cert_pem, "S1"),
+        "onboard cert garbage": (fresh, b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "S1"),
+        "another cert with the CN": (fresh, impostor, "S1"),
+        "multi-line serial": (fresh, onboard.cert_pem, "S1\nS2"),
+    }[problem]
+    before = snapshot(ctl)
+    body = {"Cert": _b64(cert), "Onboard": _b64(onboard_pem), "Serial": serial}
+    answer = client.post("/admin/device", json=body, headers=AUTH)
+    assert answer.status_code == 400, answer.text
+    assert snapshot(ctl) == before
+    assert client.post("/admin/device", json={**body, "Cert": "%%%"}, headers=AUTH).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("value", "proto"),
+    [("application/x-proto-binary", True), ("Application/X-Proto-Binary; charset=binary", True),
+     (" application/x-proto-binary ;x=1", True), ("application/json", False), ("", False), (None, False),
+     ("application/x-proto-binary-not", False)],
+)
+def test_content_type_matching(value: str | None, proto: bool) -> None:
+    assert is_proto(value) is proto
+
+
+def test_admin_config_put_matches_the_content_type_as_the_device_api_does(http_device: Device,
+                                                                          client: TestClient) -> None:
+    proto = pb.config.EdgeDevConfig(device_name="mixed-case").SerializeToString()
+    headers = {**AUTH, "Content-Type": "Application/X-Proto-Binary; charset=binary"}
+    assert client.put(f"/admin/device/{http_device.uuid}/config", content=proto, headers=headers).status_code == 200
+    assert http_device.config().config.device_name == "mixed-case"
 
 
 def test_config_get_put_json_and_proto(http_device: Device, client: TestClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from evesim.api import pb
 from evesim.api.envelope import CryptoMode
-from evesim.controller import ConfigError, Controller, Policy, UnknownDevice
+from evesim.controller import ConfigError, Controller, Policy, UnknownDevice, devconfig
 
 from .conftest import Device
 
@@ -135,6 +136,41 @@ def test_base_os_bad_arguments(device: Device, kwargs: dict) -> None:
     with pytest.raises(ConfigError):
         device.ctl.set_base_os(device.uuid, "1.0", **kwargs)
     assert device.ctl.config_version(device.uuid) == version
+
+
+@pytest.mark.parametrize(
+    ("url", "sha256", "size_bytes", "message"),
+    [
+        ("ftp://x/y", SHA, 1, "unsupported image URL 'ftp://x/y'"),
+        ("https:///y", SHA, 1, "unsupported image URL"),
+        ("", SHA, 1, "unsupported image URL"),
+        ("http://[::1/y", SHA, 1, "malformed image URL"),
+        ("https://x/y", SHA.upper(), 1, "sha256 must be 64 lowercase hex digits"),
+        ("https://x/y", "", 1, "sha256 must be 64 lowercase hex digits"),
+        ("https://x/y", SHA, -1, "size_bytes must not be negative"),
+    ],
+)
+def test_check_image_names_what_is_wrong(url: str, sha256: str, size_bytes: int, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        devconfig.check_image(url, sha256, size_bytes)
+
+
+@pytest.mark.parametrize("url", ["https://x/y", "http://x:8080/a?b=c", "docker://docker.io/lfedge/eve:14", "oci://r/e"])
+def test_check_image_accepts_what_a_datastore_serves(url: str) -> None:
+    devconfig.check_image(url, SHA, 0)
+
+
+@given(url=st.tuples(st.sampled_from(["", "http://", "https://[", "oci://"]), st.text(max_size=30)).map("".join))
+def test_check_image_refuses_any_text_with_a_config_error_only(url: str) -> None:
+    try:
+        devconfig.check_image(url, SHA, 0)
+    except ConfigError:
+        pass
+
+
+def test_an_app_image_url_that_does_not_parse_is_a_config_error(device: Device) -> None:
+    with pytest.raises(ConfigError, match="malformed image URL"):
+        device.ctl.set_app(device.uuid, "web", image_url="http://[::1/y")
 
 
 def test_apps_add_update_remove(device: Device) -> None:

@@ -86,12 +86,23 @@ def test_trusted_mode_skips_signatures(make_controller, onboard) -> None:
     assert dev.fetch_uuid().status == 200
 
 
-@pytest.mark.parametrize(
-    ("pem_cert", "status"),
-    [(b"not a cert", 400), (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 400)],
-)
-def test_malformed_device_cert_is_400(ctl: Controller, onboard, pem_cert: bytes, status: int) -> None:
-    assert Device(ctl, onboard, "a").register(pem_cert=pem_cert).status == status
+@pytest.mark.parametrize("pem_cert", [b"not a cert", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"])
+def test_malformed_device_cert_is_422(ctl: Controller, onboard, pem_cert: bytes) -> None:
+    assert Device(ctl, onboard, "a").register(pem_cert=pem_cert).status == 422
+    assert ctl.device_uuids() == []
+
+
+def test_malformed_register_payload_is_422_and_a_malformed_envelope_400(ctl: Controller, onboard) -> None:
+    def signed(payload: bytes) -> bytes:
+        signature = certs.sign_raw(onboard.key, payload)
+        return envelope.seal(payload, signature, certs.der_hash(onboard.cert), sender_cert_pem=onboard.cert_pem)
+
+    truncated_field = b"\x0a\x05ab"  # pemCert says 5 bytes, 2 follow
+    reply = ctl.handle("POST", f"{API}/register", signed(truncated_field))
+    assert (reply.status, reply.body) == (422, b"body is not a valid ZRegisterMsg")
+    good = signed(pb.register.ZRegisterMsg(pemCert=onboard.cert_pem, serial="x").SerializeToString())
+    assert ctl.handle("POST", f"{API}/register", good[:-7]).status == 400
+    assert ctl.device_uuids() == []
 
 
 def test_raw_pem_device_cert_accepted(ctl: Controller, onboard) -> None:

@@ -9,7 +9,8 @@ from google.protobuf import json_format
 
 from evesim.api import pb
 from evesim.controller import Controller
-from evesim.controller.stores import Limits, MemoryStore
+from evesim.controller import UnknownDevice
+from evesim.controller.stores import Limits, MemoryStore, SqliteStore
 
 from .conftest import API, Device
 
@@ -42,6 +43,26 @@ def test_info_latest_per_object_and_history(device: Device) -> None:
     keys = [item.key for item in ctl.store.latest_info(uuid)]
     assert keys == ["ZiApp/app-1", f"ZiDevice/{uuid}"]
     assert len(ctl.store.series("info", uuid)) == 3
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_latest_device_info_is_parsed_once_per_report(make_controller, onboard, tmp_path, kind: str) -> None:
+    store = MemoryStore() if kind == "memory" else SqliteStore(tmp_path / "store.sqlite")
+    ctl = make_controller(store=store)
+    device = Device(ctl, onboard, "cached")
+    device.onboard_device()
+    assert ctl.latest_device_info(device.uuid) is None
+    msg = pb.info.ZInfoMsg(ztype=pb.info.ZiDevice, devId=device.uuid)
+    msg.dinfo.ncpu = 2
+    device.post("info", msg)
+    first = ctl.latest_device_info(device.uuid)
+    assert first.ncpu == 2 and ctl.latest_device_info(device.uuid) is first
+    msg.dinfo.ncpu = 4
+    device.post("info", msg)  # at the same instant of the controller's clock
+    assert ctl.latest_device_info(device.uuid).ncpu == 4
+    ctl.remove_device(device.uuid)
+    with pytest.raises(UnknownDevice):
+        ctl.latest_device_info(device.uuid)
 
 
 def test_metrics_series(device: Device, clock) -> None:

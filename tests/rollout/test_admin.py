@@ -100,8 +100,11 @@ def test_a_failed_canary_halts_and_resume_continues(ctl: Controller, devices: li
         ({"batch_fraction": 0.5}, 400, "exactly one of batch_size and batch_fraction"),
         ({"batch_size": 0}, 422, "greater than or equal to 1"),
         ({"batch_size": None, "batch_fraction": [0.5, 2]}, 422, "less than or equal to 1"),
-        ({"sha256": "xyz"}, 422, "sha256"),
-        ({"size": -5}, 422, "size"),
+        ({"sha256": "xyz"}, 400, "sha256 must be 64 lowercase hex digits"),
+        ({"size": -5}, 400, "size_bytes must not be negative"),
+        ({"url": "ftp://x/y"}, 400, "unsupported image URL 'ftp://x/y'"),
+        ({"url": ""}, 400, "unsupported image URL"),
+        ({"url": "http://[::1/eve.img"}, 400, "malformed image URL"),
         ({"wait": -1}, 422, "wait"),
         ({"deadline": 0}, 422, "deadline"),
         ({"halt_failure_rate": 2}, 422, "halt_failure_rate"),
@@ -114,6 +117,16 @@ def test_bad_requests_are_refused_clearly(devices: list[Device], client: TestCli
     answer = client.post("/admin/rollouts", json=body(**change), headers=AUTH)
     assert answer.status_code == status and fragment in answer.text
     assert client.get("/admin/rollouts", headers=AUTH).json() == []
+
+
+def test_a_refused_image_leaves_no_campaign_and_the_next_rollout_starts(ctl: Controller, devices: list[Device],
+                                                                       client: TestClient) -> None:
+    refused = client.post("/admin/rollouts", json=body(url="ftp://x/y"), headers=AUTH)
+    assert refused.status_code == 400 and "unsupported image URL" in refused.text
+    assert client.get("/admin/rollouts", headers=AUTH).json() == []
+    assert all(not ctl.config(d.uuid).baseos.base_os_version for d in devices)
+    created = client.post("/admin/rollouts", json=body(), headers=AUTH)
+    assert created.status_code == 201 and created.json()["id"] == "r1"
 
 
 def test_non_finite_numbers_get_a_422_not_a_crash(devices: list[Device], client: TestClient) -> None:
@@ -150,3 +163,29 @@ def test_a_served_controller_ticks_its_campaigns_in_the_background(ctl: Controll
         while len(ctl.rollouts.get("r1").batches) < 2 and time.monotonic() < give_up:
             time.sleep(0.01)
         assert len(client.get("/admin/rollouts/r1", headers=AUTH).json()["batches"]) == 2
+
+
+def test_the_background_ticker_survives_a_failing_campaign(ctl: Controller, devices: list[Device], clock: Clock,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(ctl, TOKEN, rollout_tick_s=0.01)
+    uuids = [d.uuid for d in devices]
+    latest = ctl.latest_device_info
+
+    def broken(dev_uuid: str) -> pb.info.ZInfoDevice | None:
+        if dev_uuid == uuids[0]:
+            raise RuntimeError("store unreadable")
+        return latest(dev_uuid)
+
+    with TestClient(app) as client:
+        for part in (uuids[:2], uuids[2:]):
+            created = client.post("/admin/rollouts", json=body(devices=part, batch_size=1, wait=0), headers=AUTH)
+            assert created.status_code == 201
+        monkeypatch.setattr(ctl, "latest_device_info", broken)
+        report(devices[2], pb.info.UPDATED)
+        clock.now += 1
+        give_up = time.monotonic() + 10
+        while len(ctl.rollouts.get("r2").batches) < 2 and time.monotonic() < give_up:
+            time.sleep(0.01)
+        assert len(client.get("/admin/rollouts/r2", headers=AUTH).json()["batches"]) == 2
+    assert "rollout r1: tick failed: store unreadable" in caplog.text

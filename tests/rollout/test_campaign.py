@@ -9,9 +9,29 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evesim.api import pb
+from evesim.controller.devconfig import ConfigError
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, RolloutError, Rollouts, UnknownRollout
 
 from .fleet import SHA, VERSION, FakeFleet, Script, fleet
+
+
+class Broken(FakeFleet):
+    """A fleet that raises ``error`` on every call about the devices in ``broken`` (a bug, a store failure)."""
+
+    broken: set[str] = set()
+    error: type[Exception] = RuntimeError
+
+    def set_base_os(self, dev_uuid: str, version: str, *, url: str, sha256: str, size_bytes: int) -> int:
+        self._check(dev_uuid)
+        return super().set_base_os(dev_uuid, version, url=url, sha256=sha256, size_bytes=size_bytes)
+
+    def latest_device_info(self, dev_uuid: str) -> pb.info.ZInfoDevice | None:
+        self._check(dev_uuid)
+        return super().latest_device_info(dev_uuid)
+
+    def _check(self, dev_uuid: str) -> None:
+        if dev_uuid in self.broken:
+            raise self.error(f"cannot reach {dev_uuid}")
 
 URL = "https://datastore.example/eve.img"
 
@@ -135,6 +155,46 @@ def test_a_device_removed_from_the_controller_has_failed() -> None:
     fake.removed.update({"d01", "d02"})
     advance(rollouts, fake, 500)
     assert [d.result for b in campaign.batches for d in b.devices] == ["updated", "failed", "failed", "updated"]
+
+
+def test_a_campaign_whose_first_tick_fails_is_not_kept() -> None:
+    fake = Broken(fleet(3).scripts)
+    fake.broken = {"d00"}
+    rollouts = Rollouts(fake, lambda: fake.now)
+    with pytest.raises(RuntimeError, match="cannot reach d00"):
+        rollouts.create(Plan(("d00", "d01"), VERSION, URL, SHA, 1, batch_size=(1,)))
+    assert rollouts.list() == []
+    assert rollouts.create(Plan(("d01", "d02"), VERSION, URL, SHA, 1, batch_size=(1,))).id == "r1"
+
+
+def test_a_device_whose_config_refuses_the_edit_has_failed() -> None:
+    fake = Broken(fleet(2).scripts)
+    fake.broken, fake.error = {"d00"}, ConfigError
+    rollouts, campaign = start(fake, ["d00"], batch_size=(1,), halt_failure_rate=1.0)
+    assert campaign.state == "done" and campaign.batches[0].devices[0].result == "failed"
+
+
+def test_one_failing_campaign_does_not_stop_the_others_from_ticking() -> None:
+    fake = Broken(fleet(4).scripts)
+    rollouts = Rollouts(fake, lambda: fake.now)
+    first = rollouts.create(Plan(("d00", "d01"), VERSION, URL, SHA, 1, batch_size=(1,)))
+    second = rollouts.create(Plan(("d02", "d03"), VERSION, URL, SHA, 1, batch_size=(1,)))
+    fake.broken = {"d00"}
+    fake.now = 100.0
+    with pytest.raises(RuntimeError, match="cannot reach d00"):
+        rollouts.tick()
+    assert len(second.batches) == 1
+    failures: list[tuple[str, str]] = []
+
+    def record(campaign: Campaign, exc: Exception) -> None:
+        failures.append((campaign.id, str(exc)))
+
+    events = rollouts.tick(on_error=record)
+    assert [(e.rollout, e.kind) for e in events] == [(second.id, "batch_settled"), (second.id, "batch_started")]
+    assert failures == [(first.id, "cannot reach d00")]
+    fake.now = 200.0
+    rollouts.tick(on_error=record)
+    assert failures == [(first.id, "cannot reach d00")] * 2 and second.state == "done"
 
 
 def test_only_a_fitting_state_can_halt_or_resume() -> None:
