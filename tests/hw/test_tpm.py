@@ -153,7 +153,8 @@ def test_pcr_selection_and_policy_digest() -> None:
     values = booted().pcr_values(tpm.VAULT_PCRS)
     digest = tpm.policy_pcr_digest(tpm.VAULT_PCRS, values)
     pcr_hash = hashlib.sha256(b"".join(values.values())).digest()
-    assert digest == hashlib.sha256(bytes(32) + b"\x00\x00\x01\x7f" + tpm_attest.pcr_selection(tpm.VAULT_PCRS) + pcr_hash).digest()
+    selection = tpm_attest.pcr_selection(tpm.VAULT_PCRS)
+    assert digest == hashlib.sha256(bytes(32) + b"\x00\x00\x01\x7f" + selection + pcr_hash).digest()
     assert tpm.policy_pcr_digest(tpm.VAULT_PCRS, {**values, 3: bytes(32)}) != digest
 
 
