@@ -21,18 +21,25 @@ out_console = Console()
 
 
 def _overrides(values: list[str]) -> dict[str, Any]:
+    """``--set key=value`` options as a dict, each value read as YAML; a bad one is a usage error (exit 2)."""
     parsed: dict[str, Any] = {}
     for item in values:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise typer.BadParameter(f"expected key=value, got {item!r}", param_hint="--set")
-        parsed[key] = yaml.safe_load(raw) if raw else ""
+        try:
+            parsed[key] = yaml.safe_load(raw) if raw else ""
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or exc
+            raise typer.BadParameter(f"{key}: the value {raw!r} is not valid YAML: {problem}",
+                                     param_hint="--set") from None
     return parsed
 
 
-def _load(file: Path, sets: list[str]) -> loader.Loaded:
+def _load(file: Path, overrides: dict[str, Any]) -> loader.Loaded:
+    """The validated scenario; on problems, print each and exit 2."""
     try:
-        return loader.load(file, _overrides(sets))
+        return loader.load(file, overrides)
     except loader.ScenarioError as exc:
         for problem in exc.problems:
             console.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
@@ -78,7 +85,7 @@ def run_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid."""
-    loaded = _load(file, set_)
+    loaded = _load(file, _overrides(set_))
     used_seed = loaded.scenario.seed if seed is None else seed
     console.print(f"running {loaded.scenario.name} ({file}) with seed {used_seed}", highlight=False, soft_wrap=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rate]}"),
@@ -89,12 +96,7 @@ def run_command(
             progress.update(task, completed=now, description=f"sim {_hms(now)} / {_hms(total)}",
                             rate=f"{len(world.log)} events")
 
-        try:
-            result = run(loaded, seed, tick)
-        except loader.ScenarioError as exc:
-            for problem in exc.problems:
-                console.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+        result = run(loaded, seed, tick)
     _print_summary(result)
     if out is not None:
         result.write(out)
@@ -107,7 +109,7 @@ def validate_command(
     set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
 ) -> None:
     """Check a scenario without running it; errors name file, line, column and field."""
-    loaded = _load(file, set_)
+    loaded = _load(file, _overrides(set_))
     scenario = loaded.scenario
     devices = sum(g.count for g in scenario.fleet)
     out_console.print(f"{file}: ok ({scenario.name}: {devices} devices, {len(scenario.timeline)} timeline actions, "
@@ -162,7 +164,7 @@ def sweep_command(
     """Run seeded replicas of a scenario; exit 1 if any fails an expectation, 2 if the scenario is invalid,
     3 if a replica raised an error."""
     overrides = _overrides(set_)
-    loaded = _load(file, set_)
+    loaded = _load(file, overrides)
     start = loaded.scenario.seed if first_seed is None else first_seed
     console.print(f"sweeping {loaded.scenario.name} ({file}) over seeds {start}..{start + seeds - 1}",
                   highlight=False)
@@ -188,4 +190,4 @@ def sweep_command(
     if out is not None:
         result.write(out)
         console.print(f"outputs written to {out}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2 if result.scenario_errors else 3 if result.errors else 1 if result.failing_seeds else 0)
+    raise typer.Exit(3 if result.errors else 1 if result.failing_seeds else 0)

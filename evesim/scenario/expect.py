@@ -12,14 +12,10 @@ from evesim.sim.device import SimDevice
 from evesim.sim.world import World
 
 
-def _version(device: SimDevice) -> str:
-    return device.running_image.version if device.running_image is not None else ""
-
-
 PREDICATES: dict[str, Callable[[SimDevice, str | None], bool]] = {
     "onboarded": lambda d, v: bool(d.uuid),
     "bricked": lambda d, v: d.state == "bricked",
-    "version": lambda d, v: _version(d) == v,
+    "version": lambda d, v: d.running_version == v,
     "state": lambda d, v: d.state == v,
     "led": lambda d, v: d.led.name == v,
 }
@@ -49,10 +45,15 @@ class EventTally:
         return float(self.count), self.population
 
 
-def measure(world: World, check: model.Check, index: int) -> tuple[float, int]:
-    """The metric's value (a count, or reboots summed) and the size of its population."""
+def meter(world: World, check: model.Check, index: int) -> Callable[[], tuple[float, int]]:
+    """A function giving the check's value and population at each call (events are tallied incrementally)."""
     if check.metric == "events":
-        return EventTally(world, check, index).measure()
+        return EventTally(world, check, index).measure
+    return lambda: measure(world, check, index)
+
+
+def measure(world: World, check: model.Check, index: int) -> tuple[float, int]:
+    """A device or campaign metric's value (a count, or reboots summed) and its population; events: see ``meter``."""
     if check.metric == "rollout":
         campaigns = world.core.rollouts.list()
         return float(sum(1 for c in campaigns if c.state == check.value)), len(campaigns)
@@ -109,19 +110,18 @@ class Judge:
     world: World
     expectations: list[model.Expectation]
     outcomes: list[Outcome] = field(init=False)
-    _tallies: dict[int, EventTally] = field(init=False, repr=False)
+    _meters: list[Callable[[], tuple[float, int]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.outcomes = [
             Outcome(e.name or f"{e.kind} {describe(e.check)}" + (f" by {e.by:g}s" if e.by is not None else ""), e.kind)
             for e in self.expectations
         ]
-        self._tallies = {i: EventTally(self.world, e.check, i) for i, e in enumerate(self.expectations)
-                         if e.check.metric == "events"}
+        self._meters = [meter(self.world, e.check, i) for i, e in enumerate(self.expectations)]
 
-    def _measure(self, index: int, check: model.Check) -> tuple[float, int]:
-        tally = self._tallies.get(index)
-        return tally.measure() if tally is not None else measure(self.world, check, index)
+    def deadlines(self) -> list[float]:
+        """The ``by`` times of the ``eventually`` expectations, sorted: the run checks exactly at each."""
+        return sorted({e.by for e in self.expectations if e.kind == "eventually" and e.by is not None})
 
     def tick(self, now: float) -> None:
         """Check ``always`` and ``eventually`` expectations at ``now``."""
@@ -141,13 +141,13 @@ class Judge:
                 out.passed = True
                 out.detail = f"held at every check up to {now:g}s"
             elif exp.kind == "eventually" and out.passed is None:
-                value, population = self._measure(index, exp.check)
+                value, population = self._meters[index]()
                 out.passed, out.value, out.population = False, value, population
                 out.detail = f"not reached by {exp.by:g}s (at the end: {value:g} of {population})"
 
     def _record(self, index: int, exp: model.Expectation, out: Outcome, now: float,
                 fail_only: bool = False, pass_only: bool = False) -> None:
-        value, population = self._measure(index, exp.check)
+        value, population = self._meters[index]()
         ok = holds(exp.check, value, population)
         if (fail_only and ok) or (pass_only and not ok):
             return

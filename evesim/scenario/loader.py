@@ -20,7 +20,7 @@ Loc = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a scenario."""
+    """One thing wrong with a scenario (``line`` 0: not at a place in the file, e.g. a ``--set``)."""
 
     file: str
     line: int
@@ -29,7 +29,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
@@ -93,12 +93,19 @@ def loads(text: str, path: str = "<string>", overrides: dict[str, Any] | None = 
     data = _plain(node, marks, ())
     if not isinstance(data, dict):
         raise ScenarioError([Problem(path, 1, 1, "", "a scenario must be a mapping of keys to values")])
+    problems: list[Problem] = []
+    overridden: dict[Loc, str] = {}
     for key, value in (overrides or {}).items():
-        _set_path(data, key, value)
+        try:
+            overridden[_set_path(data, key, value)] = key
+        except ValueError as exc:
+            problems.append(Problem(path, 0, 0, f"--set {key}", str(exc)))
+    if problems:
+        raise ScenarioError(problems)
     try:
         return Loaded(Scenario.model_validate(data), path, text)
     except ValidationError as exc:
-        raise ScenarioError([_problem(path, err, data, marks) for err in exc.errors()]) from None
+        raise ScenarioError([_problem(path, err, data, marks, overridden) for err in exc.errors()]) from None
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
@@ -111,17 +118,27 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
     return loads(text, str(file), overrides)
 
 
-def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
-    """``--set a.b.0.c=value``: set a nested key (list indices allowed)."""
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> Loc:
+    """``--set a.b.0.c=value``: set a nested key (list indices allowed) and return its path; ValueError if it cannot."""
     keys = dotted.split(".")
     node: Any = data
-    for key in keys[:-1]:
-        node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
-    last = keys[-1]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
+    loc: list[str | int] = []
+    for depth, key in enumerate(keys):
+        where = ".".join(keys[:depth]) or "the scenario"
+        if isinstance(node, list):
+            if not (key.isascii() and key.isdigit() and int(key) < len(node)):
+                raise ValueError(f"{where} is a list (of {len(node)}): {key!r} is not an index of it")
+            index: str | int = int(key)
+        elif isinstance(node, dict):
+            index = key
+        else:
+            raise ValueError(f"{where} is a {type(node).__name__}, not a mapping or a list: it has no {key!r}")
+        loc.append(index)
+        if depth == len(keys) - 1:
+            node[index] = value
+        else:
+            node = node.setdefault(index, {}) if isinstance(node, dict) else node[index]
+    return tuple(loc)
 
 
 # ---------------------------------------------------------------- locating errors
@@ -162,11 +179,11 @@ def _mark(marks: dict[Loc, yaml.Mark], loc: Loc, key: bool) -> yaml.Mark | None:
     return None
 
 
-def _problem(path: str, err: dict[str, Any], data: Any, marks: dict[Loc, yaml.Mark]) -> Problem:
+def _problem(path: str, err: dict[str, Any], data: Any, marks: dict[Loc, yaml.Mark],
+             overridden: dict[Loc, str]) -> Problem:
+    """A validation error as a Problem at its place in the file, or naming the ``--set`` that put it there."""
     loc = _data_loc(tuple(err["loc"]), data)
     kind = err["type"]
-    mark = _mark(marks, loc, key=kind == "extra_forbidden")
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     message = err["msg"].removeprefix("Value error, ")
     if kind == "extra_forbidden":
         allowed = sorted(_fields_at(loc[:-1], data))
@@ -178,6 +195,11 @@ def _problem(path: str, err: dict[str, Any], data: Any, marks: dict[Loc, yaml.Ma
         message = "required key is missing"
     elif kind != "value_error" and "input" in err and not isinstance(err["input"], (dict, list)):
         message += f" (got {err['input']!r})"
+    set_by = [key for where, key in overridden.items() if loc[:len(where)] == where]
+    if set_by:
+        return Problem(path, 0, 0, _dotted(loc), f"{message} (from --set {set_by[-1]})")
+    mark = _mark(marks, loc, key=kind == "extra_forbidden")
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     return Problem(path, line, column, _dotted(loc), message)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from evesim.controller.rollout import STATES as ROLLOUT_STATES
 from evesim.hw import board as boards
 from evesim.hw.image import DEFECTS
-from evesim.scenario import infopath, units
+from evesim.scenario import infopath, references, units
 
 Duration = Annotated[float, BeforeValidator(units.duration)]
 Bandwidth = Annotated[float, BeforeValidator(units.bandwidth)]
@@ -24,9 +25,9 @@ Agent = Literal["zedagent", "nodeagent", "nim", "zedclient", "baseosmgr", "domai
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors, values are frozen."""
+    """Base of every scenario model: unknown keys are errors, values are frozen, numbers finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- fleet, images, network, controller
@@ -96,6 +97,14 @@ class Network(Strict):
         if self.topology == "mesh":
             return ["core"] + [f"router-{i}" for i in range(1, self.routers)]
         return ["core"]
+
+    def default_router(self, index: int) -> str:
+        """The router the fleet's ``index``-th device attaches to when its group has no ``attach`` (round-robin)."""
+        if self.topology == "tree":
+            return f"site-{index % self.sites}"
+        if self.topology == "mesh":
+            return self.routers_names()[index % self.routers]
+        return "core"
 
 
 class FaultRule(Strict):
@@ -410,19 +419,35 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        names = [g.name for g in self.fleet]
-        if len(set(names)) != len(names):
-            raise ValueError(f"group names must be unique, got {names}")
+        problems: list[tuple[references.Loc, str]] = []
+        seen: set[str] = set()
+        for i, group in enumerate(self.fleet):
+            if group.name in seen:
+                problems.append((("fleet", i, "name"), f"group names must be unique: {group.name!r} is used twice"))
+            seen.add(group.name)
         routers = self.network.routers_names()
-        for group in self.fleet:
-            if group.attach is not None and group.attach not in routers:
-                raise ValueError(f"group {group.name!r} attaches to {group.attach!r}, which a "
-                                 f"{self.network.topology} network does not have (routers: {', '.join(routers)})")
+        problems += [(("fleet", i, "attach"), f"group {g.name!r} attaches to {g.attach!r}, which a "
+                      f"{self.network.topology} network does not have (routers: {', '.join(routers)})")
+                     for i, g in enumerate(self.fleet) if g.attach is not None and g.attach not in routers]
         versions = {i.version for i in self.images} | {g.version for g in self.fleet}
-        for action in self.timeline:
-            if isinstance(action, (Update, Rollout)) and action.version not in versions:
-                raise ValueError(f"{action.action} to {action.version!r}: no such image; add it under 'images'")
+        problems += [(("timeline", i, "version"), f"{a.action} to {a.version!r}: no such image; add it under 'images'")
+                     for i, a in enumerate(self.timeline)
+                     if isinstance(a, (Update, Rollout)) and a.version not in versions]
+        if not problems:  # names are checked against a consistent fleet and network only
+            problems = references.problems(self)
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                InitErrorDetails(type=PydanticCustomError("value_error", message), loc=loc, input=_at(self, loc))
+                for loc, message in problems])
         return self
+
+
+def _at(scenario: Scenario, loc: references.Loc) -> object:
+    """The value at ``loc`` in a scenario (for an error's ``input``)."""
+    node: object = scenario
+    for part in loc:
+        node = node[part] if isinstance(part, int) else getattr(node, part)  # type: ignore[index]
+    return node
 
 
 def schema() -> dict:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,8 @@ import pandas as pd
 import evesim
 from evesim.scenario import build
 from evesim.scenario.expect import Judge
-from evesim.scenario.loader import Loaded, Problem, ScenarioError
-from evesim.scenario.timeline import Timeline, check_targets
+from evesim.scenario.loader import Loaded
+from evesim.scenario.timeline import Timeline
 from evesim.sim import outcome
 from evesim.sim.events import write_parquet
 from evesim.sim.world import World
@@ -41,7 +43,11 @@ class RunResult:
         return not self.judge.failed
 
     def summary(self) -> dict[str, Any]:
-        """The ``summary.json`` content."""
+        """The ``summary.json`` content (computed once)."""
+        return self._summary
+
+    @cached_property
+    def _summary(self) -> dict[str, Any]:
         world = self.world
         devices = world.devices
         duration = self.loaded.scenario.duration
@@ -58,7 +64,7 @@ class RunResult:
             "onboarded": sum(1 for d in devices if d.uuid),
             "bricked": sum(1 for d in devices if d.state == "bricked"),
             "states": dict(sorted(Counter(d.state for d in devices).items())),
-            "versions": dict(sorted(Counter(_version(d) for d in devices).items())),
+            "versions": dict(sorted(Counter(d.running_version for d in devices).items())),
             "outcomes": self.outcomes(),
             "controller": {"requests": world.controller.served, "max_queue_wait_s": round(world.controller.max_wait_s, 6)},
             "events": len(world.log),
@@ -72,9 +78,14 @@ class RunResult:
             "passed": self.passed,
         }
 
+    @cached_property
+    def device_outcomes(self) -> list[str]:
+        """Each device's update outcome, in fleet order (classified once)."""
+        return [outcome.classify(self.world, d) for d in self.world.devices]
+
     def outcomes(self) -> dict[str, int]:
         """Devices per update outcome (every key of ``OUTCOMES``, zero included)."""
-        counts = Counter(outcome.classify(self.world, d) for d in self.world.devices)
+        counts = Counter(self.device_outcomes)
         return {name: counts.get(name, 0) for name in outcome.OUTCOMES}
 
     def devices_frame(self) -> pd.DataFrame:
@@ -82,12 +93,12 @@ class RunResult:
         rows = [
             {
                 "device": d.name, "group": d.group, "board": d.hw.profile.name, "serial": d.serial, "uuid": d.uuid,
-                "state": d.state, "partition": d.running_label or "", "version": _version(d), "boots": d.boots,
+                "state": d.state, "partition": d.running_label or "", "version": d.running_version, "boots": d.boots,
                 "power_cycles": d.hw.power_cycles, "led": d.led.name, "tx_bytes": d.tx_bytes, "rx_bytes": d.rx_bytes,
-                "outcome": outcome.classify(self.world, d),
+                "outcome": kind,
                 "imga": d.hw.disk.partition_state("IMGA"), "imgb": d.hw.disk.partition_state("IMGB"),
             }
-            for d in self.world.devices
+            for d, kind in zip(self.world.devices, self.device_outcomes)
         ]
         return pd.DataFrame(rows).astype({"boots": "int64", "power_cycles": "int64", "tx_bytes": "int64",
                                           "rx_bytes": "int64"})
@@ -107,10 +118,6 @@ class RunResult:
         write_parquet(self.metrics_frame(), out / "metrics.parquet")
 
 
-def _version(device: Any) -> str:
-    return device.running_image.version if device.running_image is not None else ""
-
-
 def _sample(world: World) -> dict[str, Any]:
     devices = world.devices
     sample: dict[str, Any] = {
@@ -121,34 +128,42 @@ def _sample(world: World) -> dict[str, Any]:
         "controller_requests": world.controller.served,
         "events": len(world.log),
     }
-    for version, count in Counter(_version(d) for d in devices if d.running_image is not None).items():
+    for version, count in Counter(d.running_version for d in devices if d.running_version).items():
         sample[f"version:{version}"] = count
     return sample
 
 
+def stops(duration: float, step: float, deadlines: Iterable[float]) -> Iterator[tuple[float, bool]]:
+    """The times a run stops to check expectations, in order: every ``step`` and the end (``True``: also
+    sample the fleet there), and exactly at each deadline before the end (``False``)."""
+    pending = sorted({d for d in deadlines if d < duration})
+    ticks = max(1, math.ceil(duration / step - 1e-9))
+    for k in range(1, ticks + 1):
+        tick = duration if k == ticks else k * step
+        while pending and pending[0] < tick:
+            yield pending.pop(0), False
+        if pending and pending[0] == tick:
+            pending.pop(0)
+        yield tick, True
+
+
 def run(loaded: Loaded, seed: int | None = None,
         on_tick: Callable[[float, float, World], None] | None = None) -> RunResult:
-    """Run a loaded scenario to its end; ``on_tick(now, duration, world)`` reports progress."""
+    """Run a loaded scenario to its end; ``on_tick(now, duration, world)`` reports progress at each sample."""
     scenario = loaded.scenario
     seed = scenario.seed if seed is None else seed
     world = build.world(scenario, seed)
-    problems = check_targets(world, scenario)
-    if problems:
-        raise ScenarioError([Problem(loaded.path, 1, 1, "", p) for p in problems])
-    timeline = Timeline(world, scenario)
-    timeline.arm()
+    Timeline(world, scenario).arm()
     judge = Judge(world, list(scenario.expectations))
     world.start()
-    step = min(MAX_TICK_S, scenario.duration / TICKS)
     samples = [_sample(world)]
     started = time.perf_counter()
-    now = 0.0
-    while now < scenario.duration:
-        now = min(now + step, scenario.duration)
+    for now, sample in stops(scenario.duration, min(MAX_TICK_S, scenario.duration / TICKS), judge.deadlines()):
         world.run(until=now)
         judge.tick(now)
-        samples.append(_sample(world))
-        if on_tick is not None:
-            on_tick(now, scenario.duration, world)
+        if sample:
+            samples.append(_sample(world))
+            if on_tick is not None:
+                on_tick(now, scenario.duration, world)
     judge.finish(scenario.duration)
     return RunResult(loaded, seed, world, judge, time.perf_counter() - started, samples)

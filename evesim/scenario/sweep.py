@@ -30,7 +30,6 @@ MAX_CHUNK = 64
 CHUNKS_PER_SLOT = 4
 COUNTS = ("devices", "onboarded", "bricked", "events")
 TOTALS = (*COUNTS, "controller_requests")
-SCENARIO_ERROR = "ScenarioError"
 Row = dict[str, Any]
 
 
@@ -131,11 +130,6 @@ class SweepResult:
         """Seeds whose replica raised, with the error."""
         failed = self.replicas[self.replicas["error"] != ""]
         return {int(s): str(e) for s, e in zip(failed["seed"], failed["error"])}
-
-    @property
-    def scenario_errors(self) -> dict[int, str]:
-        """Replica errors that are scenario errors (exit code 2)."""
-        return {s: e for s, e in self.errors.items() if e.startswith(SCENARIO_ERROR)}
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` content."""

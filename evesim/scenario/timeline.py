@@ -29,25 +29,6 @@ def select(world: World, target: model.Target, draw: random.Random) -> list[SimD
     return devices
 
 
-def check_targets(world: World, scenario: model.Scenario) -> list[str]:
-    """Targets that name groups or devices the fleet does not have."""
-    groups = {d.group for d in world.devices}
-    names = {d.name for d in world.devices}
-    problems = []
-    for i, action in enumerate(scenario.timeline):
-        target = getattr(action, "target", None)
-        for tgt, where in ((target, f"timeline[{i}].target"), (action.when.target if action.when else None,
-                                                               f"timeline[{i}].when.target")):
-            if tgt is None:
-                continue
-            if tgt.group is not None and tgt.group not in groups:
-                problems.append(f"{where}: no group {tgt.group!r} (groups: {', '.join(sorted(groups))})")
-            for name in tgt.devices or ():
-                if name not in names:
-                    problems.append(f"{where}: no device {name!r}")
-    return problems
-
-
 class Timeline:
     """Arms every action of a scenario on a world."""
 

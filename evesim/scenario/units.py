@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _NUMBER = r"(\d+(?:\.\d+)?|\.\d+)"
@@ -13,13 +14,26 @@ _PREFIX = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9}
 _BYTES = {None: 1, "B": 1, "kB": 1000, "KB": 1000, "MB": 10**6, "GB": 10**9, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 
 
+def _finite(value: float | int, what: str) -> float:
+    """``value`` as a float if it is finite: inf, NaN and numbers too large for a float are refused."""
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"a {what} must be a finite number, got {number}")
+    return number
+
+
 def _number(value: object, what: str) -> float | None:
+    """A plain number as a float (None for a string with units)."""
     if isinstance(value, bool):
         raise ValueError(f"expected a {what}, got a boolean")
     if isinstance(value, (int, float)):
-        if value < 0:
+        number = _finite(value, what)
+        if number < 0:
             raise ValueError(f"a {what} cannot be negative")
-        return float(value)
+        return number
     if not isinstance(value, str):
         raise ValueError(f"expected a {what}, got {type(value).__name__}")
     return None
@@ -33,7 +47,7 @@ def duration(value: object) -> float:
     match = _DURATION.match(str(value).strip())
     if not match:
         raise ValueError(f"expected a duration like 90s, 15m, 2h or 1d, got {value!r}")
-    return float(match.group(1)) * _SECONDS[match.group(2)]
+    return _finite(float(match.group(1)) * _SECONDS[match.group(2)], "duration")
 
 
 def bandwidth(value: object) -> float:
@@ -46,7 +60,7 @@ def bandwidth(value: object) -> float:
     match = _BANDWIDTH.match(str(value).strip())
     if not match or float(match.group(1)) == 0:
         raise ValueError(f"expected a positive bandwidth like 50Mbps or 1Gbps, got {value!r}")
-    return float(match.group(1)) * _PREFIX[match.group(2)]
+    return _finite(float(match.group(1)) * _PREFIX[match.group(2)], "bandwidth")
 
 
 def size(value: object) -> int:
@@ -57,4 +71,4 @@ def size(value: object) -> int:
     match = _SIZE.match(str(value).strip())
     if not match:
         raise ValueError(f"expected a size like 300MB or 1GiB, got {value!r}")
-    return int(float(match.group(1)) * _BYTES[match.group(2)])
+    return int(_finite(float(match.group(1)) * _BYTES[match.group(2)], "size"))

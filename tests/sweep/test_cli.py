@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from evesim.cli import app
@@ -74,10 +75,11 @@ def test_scenario_errors_exit_2(tmp_path):
     assert runner.invoke(app, ["sweep", str(tmp_path / "missing.yaml"), "--seeds", "2"]).exit_code == 2
 
 
-def test_a_target_error_found_by_the_replicas_exits_2():
+def test_a_target_error_exits_2_before_any_replica_runs(monkeypatch):
+    monkeypatch.setattr(scenario_cli, "sweep", lambda *args, **kwargs: pytest.fail("a replica ran"))
     result = sweep("--seeds", "2", "--workers", "1", "--set", "timeline.0.target=group:nope")
     assert result.exit_code == 2, result.output
-    assert "no group 'nope'" in result.output
+    assert "timeline[0].target.group: no group 'nope' (groups: edge) (from --set timeline.0.target)" in result.output
 
 
 def test_bad_options_exit_2():
