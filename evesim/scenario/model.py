@@ -21,7 +21,10 @@ Duration = Annotated[float, BeforeValidator(units.duration)]
 Bandwidth = Annotated[float, BeforeValidator(units.bandwidth)]
 Size = Annotated[int, BeforeValidator(units.size)]
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
-Agent = Literal["zedagent", "nodeagent", "nim", "zedclient", "baseosmgr", "domainmgr", "vaultmgr", "loguploader"]
+MAX_DURATION_S = 366 * 86400.0
+"""The longest run a scenario may ask for: a year (and a day)."""
+Agent = Literal["zedagent", "nodeagent", "nim", "zedclient", "baseosmgr", "domainmgr", "vaultmgr", "loguploader",
+                "watchdog", "kernel"]
 
 
 class Strict(BaseModel):
@@ -406,7 +409,7 @@ class Scenario(Strict):
     name: str = Field(min_length=1)
     description: str = ""
     seed: int = Field(1, ge=0)
-    duration: Duration = Field(gt=0)
+    duration: Duration = Field(gt=0, le=MAX_DURATION_S)
     crypto: Literal["full", "trusted"] = "trusted"
     power_on_spread: Duration = 60.0
     config_items: dict[str, str] = Field(default_factory=dict)
