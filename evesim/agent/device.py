@@ -9,7 +9,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from evesim.agent import baseosmgr, client, loguploader, nim, nodeagent, paths, vaultmgr, zedagent
+from evesim.agent import baseosmgr, client, domainmgr, loguploader, nim, nodeagent, paths, vaultmgr, zedagent
 from evesim.agent import effects as fx
 from evesim.agent.controllerconn import Conn
 from evesim.api.certs import CertError, der_hash, load_cert
@@ -62,6 +62,7 @@ def boot(settings: Settings) -> Generator[Any, Any, None]:
     yield fx.Spawn("nodeagent", nodeagent.run())
     yield fx.Spawn("vaultmgr", vaultmgr.run())
     yield fx.Spawn("baseosmgr", baseosmgr.run())
+    yield fx.Spawn("domainmgr", domainmgr.run())
     yield fx.Spawn("nim", nim.run(Conn(settings.crypto, cert_hash)))
     yield fx.Spawn("zedclient", client.run(Conn(settings.crypto, cert_hash), pem, hardware.serial))
     yield fx.Spawn("zedagent", zedagent.run(Conn(settings.crypto, cert_hash)))

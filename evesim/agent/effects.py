@@ -255,20 +255,32 @@ class WritePartition:
 # ---------------------------------------------------------------- hypervisor (domainmgr)
 
 
+DOMAIN_OPS = frozenset({"create", "start", "stop", "destroy", "info"})
+
+
 @dataclass(frozen=True, slots=True)
 class Domain:
-    """A domain operation: ``op`` in create/start/stop/destroy/info. Result: ``DomainState``."""
+    """A hypervisor operation on a domain. Result: ``DomainState``.
+
+    ``create`` (paused, booting from volume ``blob``), ``start`` (unpause), ``stop`` (ask the guest
+    to shut down, or switch it off if ``force``), ``destroy`` (free it), ``info``.
+    """
 
     op: str
     name: str
     memory_kb: int = 0
     vcpus: int = 0
+    blob: str = ""
     force: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class DomainState:
-    """What the hypervisor says about a domain."""
+    """What the hypervisor says about a domain afterwards.
+
+    ``state``: ``paused``, ``running``, ``shutdown`` (shutting down), ``halted``, ``crashed`` or
+    ``absent``; ``error`` says why the operation was refused.
+    """
 
     name: str
     state: str

@@ -249,7 +249,7 @@ async def _write_partition(dev: HostDevice, eff: fx.WritePartition) -> str:
 
 
 async def _domain(dev: HostDevice, eff: fx.Domain) -> fx.DomainState:
-    return fx.DomainState(eff.name, "halted", None, UNSUPPORTED)
+    return fx.DomainState(eff.name, "absent", None, UNSUPPORTED)
 
 
 async def _reboot(dev: HostDevice, eff: fx.Reboot) -> None:

@@ -75,6 +75,7 @@ class AppIn(BaseModel):
     activate: bool = True
     memory_kb: int = Field(default=512 * 1024, gt=0)
     vcpus: int = Field(default=1, gt=0)
+    size_bytes: int = 0
 
 
 class RolloutIn(BaseModel):
@@ -317,6 +318,13 @@ def _edit_routes(router: APIRouter, ctl: Controller) -> None:
     async def set_app(uuid: str, name: str, body: AppIn) -> VersionOut:
         version = ctl.set_app(uuid, name, **body.model_dump())
         return VersionOut(version=version)
+
+    @router.post("/device/{uuid}/apps/{app}/{command}", summary="Restart an app, or purge it (rebuild its volume)")
+    async def app_command(uuid: str, app: str, command: Literal["restart", "purge"]) -> VersionOut:
+        found = find_app(ctl.config(uuid), app)
+        if found is None:
+            raise HTTPException(404, f"device {uuid} has no app {app}")
+        return VersionOut(version=ctl.app_command(uuid, found.uuidandversion.uuid, command))
 
     @router.delete("/device/{uuid}/apps/{app}", summary="Remove an app (by UUID or name)")
     async def remove_app(uuid: str, app: str) -> VersionOut:

@@ -481,6 +481,7 @@ class Controller:
         activate: bool = True,
         memory_kb: int = 512 * 1024,
         vcpus: int = 1,
+        size_bytes: int = 0,
     ) -> int:
         """Add or update app ``name`` (found by ``app_uuid`` or name; a new one gets a fresh UUID)."""
         config = self.config(dev_uuid)
@@ -502,8 +503,13 @@ class Controller:
                 activate=activate,
                 memory_kb=memory_kb,
                 vcpus=vcpus,
+                size_bytes=size_bytes,
             ),
         )
+
+    def app_command(self, dev_uuid: str, app_uuid: str, command: str) -> int:
+        """``restart`` or ``purge`` an app (bumps its command counter)."""
+        return self._edit(dev_uuid, lambda c: devconfig.app_command(c, app_uuid, command))
 
     def remove_app(self, dev_uuid: str, app_uuid: str) -> int:
         """Remove an app with its root volume."""

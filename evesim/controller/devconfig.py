@@ -121,6 +121,16 @@ def find_app(config: pb.config.EdgeDevConfig, app: str) -> pb.config.AppInstance
     return next((a for a in config.apps if a.displayname == app), None)
 
 
+def app_command(config: pb.config.EdgeDevConfig, app_uuid: str, command: str) -> None:
+    """Bump the app's ``restart`` or ``purge`` counter (EVE restarts it, or rebuilds its volume first)."""
+    if command not in ("restart", "purge"):
+        raise ConfigError(f"unknown app command {command!r}: want restart or purge")
+    app = next((a for a in config.apps if a.uuidandversion.uuid == app_uuid), None)
+    if app is None:
+        raise ConfigError(f"device has no app {app_uuid}")
+    getattr(app, command).counter += 1
+
+
 def set_app(
     config: pb.config.EdgeDevConfig,
     name: str,
@@ -131,8 +141,9 @@ def set_app(
     activate: bool,
     memory_kb: int,
     vcpus: int,
+    size_bytes: int = 0,
 ) -> None:
-    """Add or update an app with one root volume downloaded from ``image_url``."""
+    """Add or update an app with one root volume downloaded from ``image_url`` (``size_bytes``: 0 if unknown)."""
     if not name:
         raise ConfigError("app name must not be empty")
     _check_uuid(app_uuid)
@@ -141,7 +152,9 @@ def set_app(
         raise ConfigError("memory_kb and vcpus must be positive")
     ds_type, _ = _image_url(image_url)
     fmt = pb.config.CONTAINER if ds_type == _REGISTRY else pb.config.QCOW2
-    tree = _content_tree(config, image_url, sha256, 0, name, fmt)
+    if size_bytes < 0:
+        raise ConfigError("size_bytes must not be negative")
+    tree = _content_tree(config, image_url, sha256, size_bytes, name, fmt)
     volume = _root_volume(config, app_uuid, name, tree)
     app = next((a for a in config.apps if a.uuidandversion.uuid == app_uuid), None) or config.apps.add()
     version = int(app.uuidandversion.version or 0) + 1

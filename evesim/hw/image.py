@@ -1,4 +1,4 @@
-"""Simulated EVE images: version, size, published sha256 and optional defects.
+"""Simulated EVE and app images: name or version, size, published sha256 and optional defects.
 
 Simplification: an image carries no bytes; its digests are derived from what it is.
 """
@@ -39,14 +39,48 @@ class EveImage:
     @property
     def content_sha256(self) -> str:
         """sha256 of the bytes a download delivers: the published one unless ``corrupt_download``."""
-        if "corrupt_download" in self.defects:
-            return _digest("corrupt", self.sha256)
-        return self.sha256
+        return _delivered(self.sha256, self.defects)
 
     @property
     def kernel_digest(self) -> bytes:
         """Digest of the kernel and initrd GRUB loads from this image (for measured boot)."""
         return hashlib.sha256(b"evesim-kernel\0" + self.sha256.encode()).digest()
+
+
+APP_DEFECTS: frozenset[str] = frozenset({"crashes", "corrupt_download"})
+"""``crashes``: the guest crashes soon after it starts, every time; ``corrupt_download``: as for EVE images."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppImage:
+    """One app (VM or container) image as a datastore serves it."""
+
+    name: str
+    size_bytes: int
+    sha256: str
+    defects: frozenset[str]
+
+    @classmethod
+    def make(cls, name: str, size_bytes: int, defects: frozenset[str] = frozenset()) -> AppImage:
+        """Build an app image; the sha256 depends on name, size and defects except ``corrupt_download``."""
+        if not name:
+            raise ValueError("app image name must not be empty")
+        if size_bytes <= 0:
+            raise ValueError(f"app image size must be positive, got {size_bytes}")
+        unknown = set(defects) - APP_DEFECTS
+        if unknown:
+            raise ValueError(f"unknown app image defects {sorted(unknown)}; known: {sorted(APP_DEFECTS)}")
+        built = sorted(set(defects) - {"corrupt_download"})
+        return cls(name, size_bytes, _digest("app", name, str(size_bytes), *built), frozenset(defects))
+
+    @property
+    def content_sha256(self) -> str:
+        """sha256 of the bytes a download delivers: the published one unless ``corrupt_download``."""
+        return _delivered(self.sha256, self.defects)
+
+
+def _delivered(sha256: str, defects: frozenset[str]) -> str:
+    return _digest("corrupt", sha256) if "corrupt_download" in defects else sha256
 
 
 def _digest(*parts: str) -> str:

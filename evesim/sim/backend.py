@@ -179,6 +179,7 @@ TIMED: dict[type, Timed] = {
     fx.SetPartitionState: _delegate("set_partition_state"),
     fx.WritePartition: _delegate("write_partition"),
     fx.Download: _delegate("download"),
+    fx.Domain: _delegate("domain"),
 }
 
 

@@ -22,9 +22,10 @@ from evesim.api import certs, pb
 from evesim.hw import bootloader, flash, tpm
 from evesim.hw.device import DeviceHardware
 from evesim.hw.disk import WRITE_ORDER, TableWrite
-from evesim.hw.image import EveImage
+from evesim.hw.image import AppImage, EveImage
 from evesim.sim import backend, rng, transport
 from evesim.sim.watchdogs import Watchdogs
+from evesim.sim.xen import SimXen
 
 if TYPE_CHECKING:
     from evesim.sim.world import World
@@ -73,7 +74,7 @@ class SimDevice:
         self.address: str | None = None
         self.log_buffer: deque[fx.LogRecord] = deque(maxlen=LOG_BUFFER)
         self.msgid = 0
-        self.blobs: dict[str, EveImage] = {}
+        self.blobs: dict[str, EveImage | AppImage] = {}
         self.clock_offset = 0.0
         self.vault_key: bytes | None = None
         self.booted_versions: set[str] = set()
@@ -83,6 +84,7 @@ class SimDevice:
         self.uuid = ""
         self.agents: dict[str, list[simpy.Process]] = {}
         self.watchdogs = Watchdogs(self)
+        self.xen = SimXen(self)
         self._pending_table: tuple[TableWrite, float] | None = None
         self._view: fx.PartitionView | None = None
         self._reset_pending = False
@@ -193,6 +195,7 @@ class SimDevice:
         self.bus.clear_waiters()
         self.address = None
         self.agents = {}
+        self.xen.reboot()
 
     def _boot(self) -> None:
         self._view = None
@@ -436,6 +439,8 @@ class SimDevice:
         image = self.blobs.get(eff.blob)
         if image is None:
             return f"blob {eff.blob} not found"
+        if not isinstance(image, EveImage):
+            return f"blob {eff.blob} is not an EVE image"
         disk = self.hw.disk
         self._view = None
         try:
@@ -449,6 +454,10 @@ class SimDevice:
         disk.finish_image_write(eff.label)
         self._view = None
         return None
+
+    def domain(self, eff: fx.Domain) -> Generator[simpy.Event, Any, fx.DomainState]:
+        """A hypervisor operation on this boot's Xen."""
+        return (yield from self.xen.perform(eff))
 
     def download(self, eff: fx.Download) -> Generator[simpy.Event, Any, fx.DownloadResult]:
         """Fetch a blob from the datastore in chunks, then verify its sha256."""

@@ -15,7 +15,8 @@ from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity, Policy
 from evesim.controller.stores import Limits, MemoryStore
 from evesim.hw import board as boards
-from evesim.hw.image import EveImage
+from evesim.controller.devconfig import find_app
+from evesim.hw.image import AppImage, EveImage
 from evesim.net import topology
 from evesim.net.link import LinkParams
 from evesim.net.network import Network, transfer
@@ -28,6 +29,7 @@ EPOCH = 1_780_272_000.0
 """Unix time of simulated t=0 (2026-06-01T00:00:00Z)."""
 SERVER = "controller.evesim.test:443"
 IMAGE_URL = "https://datastore.evesim.test/eve/{version}/rootfs.img"
+APP_URL = "https://datastore.evesim.test/apps/{name}/disk.qcow2"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Group:
     config_items: dict[str, str] = field(default_factory=dict)
     attach: str | None = None
     """The router every device of the group connects to (default: spread by the topology)."""
+    apps: tuple[str, ...] = ()
+    """Apps (by name, from ``WorldSpec.apps``) the controller deploys to each device once it onboards."""
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,24 @@ class ImageSpec:
 
 
 @dataclass(frozen=True)
+class AppSpec:
+    """An app the datastore serves and the controller can deploy: its image and its resources."""
+
+    name: str
+    size_bytes: int = 200_000_000
+    memory_kb: int = 512 * 1024
+    vcpus: int = 1
+    defects: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class WorldSpec:
     """Everything a world is built from (the scenario layer fills it)."""
 
     seed: int = 1
     groups: tuple[Group, ...] = (Group("fleet", 10),)
     images: tuple[ImageSpec, ...] = ()
+    apps: tuple[AppSpec, ...] = ()
     crypto: CryptoMode = CryptoMode.TRUSTED
     config_items: dict[str, str] = field(default_factory=dict)
     workers: int = 16
@@ -107,7 +123,8 @@ class World:
         )
         core.onboard_add(onboard.cert_pem, ["*"])
         self.controller = SimController(core, spec.workers, spec.service_time_s)
-        self.images: dict[str, EveImage] = {}
+        self.images: dict[str, EveImage | AppImage] = {}
+        self.apps: dict[str, tuple[AppSpec, AppImage]] = {}
         names = [f"{g.name}-{i:05d}" for g in spec.groups for i in range(g.count)]
         where = {f"{g.name}-{i:05d}": g.attach for g in spec.groups if g.attach for i in range(g.count)}
         build = spec.topology or (lambda devs, at: topology.star(devs, spec.access, spec.wan, at))
@@ -126,6 +143,8 @@ class World:
     def _build_devices(self) -> None:
         for spec in self.spec.images:
             self.publish_image(spec.version, spec.size_bytes, spec.defects)
+        for app in self.spec.apps:
+            self.publish_app(app)
         for group in self.spec.groups:
             profile = boards.get(group.board)
             image = self.images.get(self.image_url(group.version)) or self.publish_image(group.version, 300_000_000)
@@ -139,12 +158,51 @@ class World:
                 if group.config_items:
                     items = dict(group.config_items)
                     self.for_device(device, lambda uuid, items=items: self.core.set_config_items(uuid, items))
+                for app in group.apps:
+                    self.deploy_app(device, app)
 
     def publish_image(self, version: str, size_bytes: int, defects: frozenset[str] = frozenset()) -> EveImage:
         """Put an EVE image on the datastore; returns it (its URL is ``image_url(version)``)."""
         image = EveImage.make(version, size_bytes, defects)
         self.images[self.image_url(version)] = image
         return image
+
+    def publish_app(self, spec: AppSpec) -> AppImage:
+        """Put an app's image on the datastore (at ``APP_URL``) and make the app deployable by name."""
+        if spec.name in self.apps:
+            raise ValueError(f"app {spec.name!r} is defined twice")
+        image = AppImage.make(spec.name, spec.size_bytes, spec.defects)
+        self.images[APP_URL.format(name=spec.name)] = image
+        self.apps[spec.name] = (spec, image)
+        return image
+
+    def deploy_app(self, device: SimDevice, name: str, activate: bool = True) -> None:
+        """Have the controller add app ``name`` to a device's config (or set its ``activate``)."""
+        spec, image = self._app(name)
+        self.for_device(device, lambda uuid: self.core.set_app(
+            uuid, name, image_url=APP_URL.format(name=name), sha256=image.sha256, activate=activate,
+            memory_kb=spec.memory_kb, vcpus=spec.vcpus, size_bytes=spec.size_bytes))
+
+    def app_command(self, device: SimDevice, name: str, command: str) -> None:
+        """Have the controller ``remove``, ``restart`` or ``purge`` app ``name`` on a device (if it has it)."""
+        self._app(name)
+
+        def act(uuid: str) -> None:
+            app = find_app(self.core.config(uuid), name)
+            if app is None:
+                self.log.append(self.env.now, device.name, "controller", "app_not_deployed", {"app": name}, "warning")
+            elif command == "remove":
+                self.core.remove_app(uuid, app.uuidandversion.uuid)
+            else:
+                self.core.app_command(uuid, app.uuidandversion.uuid, command)
+
+        self.for_device(device, act)
+
+    def _app(self, name: str) -> tuple[AppSpec, AppImage]:
+        found = self.apps.get(name)
+        if found is None:
+            raise KeyError(f"no app {name!r} (apps: {', '.join(sorted(self.apps)) or 'none'})")
+        return found
 
     @staticmethod
     def image_url(version: str) -> str:

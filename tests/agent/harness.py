@@ -69,6 +69,8 @@ class Script:
     device_certs: tuple[tuple[int, bytes], ...] = ()
     device_pem: bytes = b""
     pending_logs: list[fx.LogRecord] = field(default_factory=list)
+    hypervisor: Callable[[fx.Domain], fx.DomainState] | None = None
+    downloads: Callable[[fx.Download], fx.DownloadResult] | None = None
     sign: Callable[[str, bytes], bytes] = lambda key, data: b"\x01" * 64
     now: float = 0.0
     horizon: float = math.inf
@@ -198,6 +200,11 @@ class Script:
             self.files[eff.path + ".bak"] = self.files.get(eff.path, eff.data)
         self.files[eff.path] = eff.data
 
+    def _scripted(self, answer: Callable[[Any], Any] | None, eff: Any) -> Any:
+        if answer is None:
+            raise AssertionError(f"unscripted {eff!r}")
+        return answer(eff)
+
     def _drain(self, eff: fx.DrainLogs) -> list[fx.LogRecord]:
         out, self.pending_logs = self.pending_logs[: eff.limit], self.pending_logs[eff.limit :]
         return out
@@ -236,6 +243,8 @@ _HANDLERS: dict[type, Callable[[Script, Any], Any]] = {
     fx.Spawn: lambda s, e: s.spawned.__setitem__(e.name, e.process),
     fx.Log: lambda s, e: None,
     fx.DrainLogs: Script._drain,
+    fx.Domain: lambda s, e: s._scripted(s.hypervisor, e),
+    fx.Download: lambda s, e: s._scripted(s.downloads, e),
     fx.Reboot: _stop("reboot"),
     fx.PowerOff: _stop("poweroff"),
 }

@@ -168,7 +168,7 @@ def test_bump_after_the_first_config_of_a_fresh_device_reboots() -> None:
 
 
 def test_reboot_waits_for_running_apps_to_halt() -> None:
-    running = (topics.AppStatus("app-1", "web", "1", I.RUNNING),)
+    running = (topics.AppStatus("app-1", "web", "1", I.RUNNING, domid=3),)
     halted = (topics.AppStatus("app-1", "web", "1", I.HALTED),)
     files = _booted_before()
     files[paths.REBOOT_CONFIG_COUNTER] = b"1"

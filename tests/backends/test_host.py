@@ -174,7 +174,7 @@ def test_what_the_host_does_not_have(state: StateDir) -> None:
                              fx.Partitions(), fx.LinkStatus()])
     quote, seal, unseal, device_certs, write, set_state, domain, vault, random_bytes, hw, view, link = results
     assert (quote, seal, unseal, device_certs, set_state) == (None, None, None, (), None)
-    assert write == UNSUPPORTED and domain == fx.DomainState("app", "halted", None, UNSUPPORTED)
+    assert write == UNSUPPORTED and domain == fx.DomainState("app", "absent", None, UNSUPPORTED)
     assert vault is True and state.host_path("/persist/vault").is_dir()
     assert isinstance(random_bytes, bytes) and len(random_bytes) == 16
     assert hw.has_tpm is False and view.current == "IMGA" and link == fx.Link(False, None)

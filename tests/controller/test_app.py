@@ -228,7 +228,13 @@ def test_typed_edit_endpoints(http_device: Device, client: TestClient) -> None:
     assert client.put(f"/admin/device/{uuid}/apps/web", json={"vcpus": 2}, headers=AUTH).json() == {"version": 7}
     (app,) = client.get(f"/admin/device/{uuid}/apps", headers=AUTH).json()
     assert app["name"] == "web"
-    assert client.delete(f"/admin/device/{uuid}/apps/web", headers=AUTH).json() == {"version": 8}
+    assert client.post(f"/admin/device/{uuid}/apps/web/restart", headers=AUTH).json() == {"version": 8}
+    assert client.post(f"/admin/device/{uuid}/apps/web/purge", headers=AUTH).json() == {"version": 9}
+    (app,) = http_device.config().config.apps
+    assert (app.restart.counter, app.purge.counter) == (1, 1)
+    assert client.post(f"/admin/device/{uuid}/apps/web/reset", headers=AUTH).status_code == 422
+    assert client.post(f"/admin/device/{uuid}/apps/nope/restart", headers=AUTH).status_code == 404
+    assert client.delete(f"/admin/device/{uuid}/apps/web", headers=AUTH).json() == {"version": 10}
     assert client.delete(f"/admin/device/{uuid}/apps/web", headers=AUTH).status_code == 404
     config = http_device.config().config
     assert config.baseos.base_os_version == "14.5.1" and config.baseos.retry_update.counter == 1

@@ -198,6 +198,24 @@ def test_apps_add_update_remove(device: Device) -> None:
         ctl.remove_app(device.uuid, app_uuid)
 
 
+def test_app_commands_bump_their_counters(device: Device) -> None:
+    ctl = device.ctl
+    ctl.set_app(device.uuid, "web", image_url="https://ds.example/web.qcow2", size_bytes=5000)
+    (app,) = ctl.config(device.uuid).apps
+    assert ctl.config(device.uuid).contentInfo[0].maxSizeBytes == 5000
+    ctl.app_command(device.uuid, app.uuidandversion.uuid, "restart")
+    ctl.app_command(device.uuid, app.uuidandversion.uuid, "restart")
+    ctl.app_command(device.uuid, app.uuidandversion.uuid, "purge")
+    (app,) = ctl.config(device.uuid).apps
+    assert (app.restart.counter, app.purge.counter) == (2, 1)
+    with pytest.raises(ConfigError, match="unknown app command"):
+        ctl.app_command(device.uuid, app.uuidandversion.uuid, "reset")
+    with pytest.raises(ConfigError, match="has no app"):
+        ctl.app_command(device.uuid, "nope", "restart")
+    with pytest.raises(ConfigError, match="size_bytes"):
+        ctl.set_app(device.uuid, "web", size_bytes=-1)
+
+
 def test_ops_counters(device: Device) -> None:
     ctl = device.ctl
     ctl.reboot(device.uuid)

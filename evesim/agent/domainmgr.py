@@ -1,0 +1,324 @@
+"""domainmgr: app instances from config to running domains (EVE's zedmanager, volumemgr and domainmgr).
+
+Each app instance gets its own process, ``domainmgr.<uuid>``: it downloads the app's image once
+into a volume (in the vault, so not before the vault is unlocked), boots a domain when the app is
+activated and the device is not in maintenance mode, checks the domain every 9-30 s, and halts it
+when the app is deactivated or removed or nodeagent asks (reboot, shutdown). EVE.md §6.
+
+Simplifications: one root volume per app, made as soon as the image is verified (no copy time);
+no app networks, adapters, start delay or cloud-init; a new image for an app is handled like a
+purge. Memory is checked against the host's RAM less EVE's own share, as zedmanager does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from evesim.agent import effects as fx
+from evesim.agent import topics
+from evesim.agent.topics import App, AppStatus
+from evesim.api import pb
+
+AGENT = "domainmgr"
+I = pb.info
+VERIFY_S = 30.0
+"""domainmgr's per-domain ticker: a range timer firing every 9-30 s (``verifyStatus``)."""
+CREATE_TRIES = 3
+CREATE_RETRY_S = 5.0
+"""``doActivate`` tries a domain create three times, five seconds apart."""
+GRACEFUL_S = 60.0
+"""How long a guest may take to shut down before it is forced off (``firstDelay``, HVM)."""
+GONE_POLL_MAX_S = 60.0
+EVE_MEMORY_MB = 1024
+"""Memory EVE keeps for itself (dom0); apps share the rest."""
+VOLUMES = "/persist/vault/volumes/"
+BROKEN = "one of the application's tasks has crashed - please restart application instance"
+RESTING = ("absent", "halted", "crashed")
+
+
+@dataclass
+class Apps:
+    """What the app processes share: their statuses (published together) and memory held."""
+
+    total_kb: int
+    statuses: dict[str, AppStatus] = field(default_factory=dict)
+    held_kb: dict[str, int] = field(default_factory=dict)
+
+    def free_kb(self, uuid: str) -> int:
+        """Memory for app ``uuid``: the host's share for apps less what the others hold."""
+        return self.total_kb - sum(kb for other, kb in self.held_kb.items() if other != uuid)
+
+    def publish(self) -> fx.Publish:
+        """The statuses as one ``AppInstanceStatus`` value."""
+        return fx.Publish(topics.APP_STATUS, tuple(self.statuses.values()))
+
+
+@dataclass
+class Volume:
+    """The app's root volume as kept in the vault: from which image, at which purge count."""
+
+    blob: str = ""
+    sha256: str = ""
+    purge: int = 0
+
+    @classmethod
+    def parse(cls, data: bytes | None) -> Volume | None:
+        """A volume record, or None if missing or unreadable."""
+        try:
+            raw = json.loads(data or b"")
+            return cls(str(raw["blob"]), str(raw["sha256"]), int(raw["purge"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def dump(self) -> bytes:
+        return json.dumps({"blob": self.blob, "sha256": self.sha256, "purge": self.purge}, sort_keys=True).encode()
+
+
+class Instance:
+    """One app instance's lifecycle on this boot."""
+
+    def __init__(self, apps: Apps, app: App) -> None:
+        self.apps = apps
+        self.uuid = app.uuid
+        self.app = app
+        self.status = AppStatus(app.uuid, app.name, app.version, I.INITIAL)
+        self.domain = f"{app.name or 'app'}.{app.uuid[:8]}"
+        self.volume: Volume | None = None
+        self.restarts = app.restart_counter
+        self.broken = False
+        self.retry_at = 0.0
+        self.verify_at = 0.0
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> Generator[Any, Any, None]:
+        """Follow this app's config until it is removed."""
+        self.volume = Volume.parse((yield fx.ReadFile(VOLUMES + self.uuid)))
+        seen = 0
+        while True:
+            app = yield from self._config()
+            if app is None:
+                yield from self._remove()
+                if (yield from self._config()) is None:
+                    return
+                continue
+            self.app = app
+            watch = yield from self._step(app)
+            yield from self._set()
+            now = yield fx.Now()
+            seen = yield fx.Wait(watch, seen, self._due(now))
+
+    def _config(self) -> Generator[Any, Any, App | None]:
+        configs = (yield fx.Read(topics.APP_CONFIG)) or ()
+        return next((a for a in configs if a.uuid == self.uuid), None)
+
+    def _due(self, now: float) -> float | None:
+        times = [t for t in (self.retry_at, self.verify_at if self.has_domain else 0.0) if t > now]
+        return min(times) - now if times else None
+
+    @property
+    def has_domain(self) -> bool:
+        return self.status.domid is not None
+
+    def _step(self, app: App) -> Generator[Any, Any, tuple[str, ...]]:
+        """Move one step towards what the config asks; the topics that could change the answer."""
+        watch = (topics.APP_CONFIG, topics.HALT_APPS, topics.GLOBAL_CONFIG)
+        halt = (yield fx.Read(topics.HALT_APPS)) is not None
+        vault = yield fx.Read(topics.VAULT)
+        if vault is None or not vault.unlocked:
+            return (*watch, topics.VAULT)
+        if self._stale_volume(app):
+            yield from self._make_volume(app)
+            if self._stale_volume(app):
+                return watch
+        if app.restart_counter != self.restarts:
+            yield from self._restart(app)
+        now = yield fx.Now()
+        if self.has_domain:
+            if halt or not app.activate:
+                yield from self._halt()
+            elif now >= self.verify_at and not self.broken:
+                yield from self._verify()
+            return watch
+        if not app.activate or halt:
+            self._state(I.HALTED)
+            return watch
+        node = yield fx.Read(topics.NODE)
+        if node is not None and node.maintenance_reasons:
+            self._state(I.INSTALLED, "device in maintenance mode")
+            return (*watch, topics.NODE)
+        if now >= self.retry_at and not self.broken:
+            yield from self._boot(app)
+        return (*watch, topics.APP_STATUS)
+
+    # ------------------------------------------------------------------ volume
+
+    def _stale_volume(self, app: App) -> bool:
+        volume = self.volume
+        return volume is None or volume.sha256 != app.image_sha256 or volume.purge < app.purge_counter
+
+    def _make_volume(self, app: App) -> Generator[Any, Any, None]:
+        """Download and verify the image, then (after halting an old domain) make the volume."""
+        now = yield fx.Now()
+        if now < self.retry_at:
+            return
+        if not app.image_url:
+            self._state(I.INITIAL, "the app has no image")
+            return
+        self._state(I.PURGING if self.has_domain else I.DOWNLOAD_STARTED)
+        yield from self._set()
+        blob = yield from self._blob(app)
+        if blob is None:
+            return
+        if self.has_domain:
+            yield from self._halt(I.PURGING)
+        self.volume = Volume(blob, app.image_sha256, app.purge_counter)
+        yield fx.WriteFile(VOLUMES + self.uuid, self.volume.dump())
+        self.broken, self.retry_at = False, 0.0
+        self._state(I.INSTALLED)
+        yield fx.Log(AGENT, "app_volume_ready", {"app": app.name, "purge": app.purge_counter})
+
+    def _blob(self, app: App) -> Generator[Any, Any, str | None]:
+        """The verified image: kept from the last volume if it is the same, else downloaded."""
+        if self.volume is not None and self.volume.sha256 == app.image_sha256:
+            return self.volume.blob
+        result = yield fx.Download(app.image_url, app.image_sha256, app.image_size)
+        if result.blob is None:
+            config = yield from topics.global_config()
+            self.retry_at = (yield fx.Now()) + config.int("timer.download.retry")
+            self._state(self.status.state, f"download of {app.image_url} failed: {result.error}")
+        return result.blob
+
+    # ------------------------------------------------------------------ domain
+
+    def _boot(self, app: App) -> Generator[Any, Any, None]:
+        """Check memory, create the domain (three tries), start it."""
+        free = self.apps.free_kb(self.uuid)
+        if app.memory_kb > free:
+            self._state(I.INSTALLED, f"Remaining memory bytes {free * 1024} app instance needs {app.memory_kb * 1024}")
+            return
+        self.apps.held_kb[self.uuid] = app.memory_kb
+        self._state(I.BOOTING)
+        yield from self._set()
+        created = yield from self._create(app)
+        if created.error is None:
+            started = yield fx.Domain("start", self.domain)
+            if started.error is None:
+                wall = yield fx.WallClock()
+                self.status = replace(self.status, domid=started.domid, boot_time=wall)
+                self._state(I.RUNNING)
+                self.verify_at = (yield fx.Now()) + VERIFY_S * (0.3 + 0.7 * (yield fx.Random("domain-verify")))
+                return
+            yield fx.Domain("destroy", self.domain)
+            created = started
+        yield from self._boot_failed(created.error or "", I.HALTED)
+
+    def _create(self, app: App) -> Generator[Any, Any, fx.DomainState]:
+        for attempt in range(CREATE_TRIES):
+            if attempt:
+                yield fx.Sleep(CREATE_RETRY_S)
+            created = yield fx.Domain("create", self.domain, app.memory_kb, app.vcpus, self.volume.blob if self.volume else "")
+            if created.error is None:
+                return created
+        return created
+
+    def _boot_failed(self, why: str, state: int) -> Generator[Any, Any, None]:
+        """Boot failed: free the memory, retry after ``timer.boot.retry``."""
+        config = yield from topics.global_config()
+        wait = config.int("timer.boot.retry")
+        self.apps.held_kb.pop(self.uuid, None)
+        self.status = replace(self.status, domid=None, boot_time=0.0)
+        self.retry_at = (yield fx.Now()) + wait
+        self._state(state, f"{why}; will retry in {wait} s")
+
+    def _verify(self) -> Generator[Any, Any, None]:
+        """``verifyStatus``: a crashed guest is broken (no retry); a halted one is retried later."""
+        info = yield fx.Domain("info", self.domain)
+        self.verify_at = (yield fx.Now()) + VERIFY_S * (0.3 + 0.7 * (yield fx.Random("domain-verify")))
+        if info.state == "crashed":
+            self.broken = True
+            self._state(I.HALTING, BROKEN)
+            yield fx.Log(AGENT, "app_broken", {"app": self.app.name}, "error")
+        elif info.state in ("halted", "absent"):
+            if info.state == "halted":
+                yield fx.Domain("destroy", self.domain)
+            yield from self._boot_failed("unexpected state HALTED", I.HALTED)
+
+    def _halt(self, final: int = I.HALTED) -> Generator[Any, Any, None]:
+        """Graceful shutdown for up to 60 s, then force; then destroy the domain."""
+        if final == I.HALTED:
+            self._state(I.HALTING, self.status.error if self.broken else "")
+            yield from self._set()
+        state = yield fx.Domain("stop", self.domain)
+        waited, delay = 0.0, 1.0
+        while state.state not in RESTING and waited < GRACEFUL_S:
+            yield fx.Sleep(delay)
+            waited, delay = waited + delay, min(delay * 2, GONE_POLL_MAX_S)
+            state = yield fx.Domain("info", self.domain)
+        if state.state not in RESTING:
+            yield fx.Domain("stop", self.domain, force=True)
+        yield fx.Domain("destroy", self.domain)
+        self.apps.held_kb.pop(self.uuid, None)
+        self.status = replace(self.status, domid=None, boot_time=0.0)
+        self._state(final, self.status.error if self.broken else "")
+
+    def _restart(self, app: App) -> Generator[Any, Any, None]:
+        """A bumped restart counter: bring the domain down (it comes up again in the next step)."""
+        self.restarts = app.restart_counter
+        self.broken, self.retry_at = False, 0.0
+        if self.has_domain:
+            self._state(I.RESTARTING)
+            yield from self._set()
+            yield from self._halt(I.RESTARTING)
+
+    def _remove(self) -> Generator[Any, Any, None]:
+        """The app left the config: halt, forget the volume, drop the status."""
+        if self.has_domain:
+            yield from self._halt()
+        yield fx.RemoveFile(VOLUMES + self.uuid)
+        self.volume = None
+        self.apps.statuses.pop(self.uuid, None)
+        yield self.apps.publish()
+        yield fx.Log(AGENT, "app_removed", {"app": self.app.name})
+
+    # ------------------------------------------------------------------ status
+
+    def _state(self, state: int, error: str = "") -> None:
+        app = self.app
+        self.status = replace(self.status, name=app.name, version=app.version, state=state, error=error)
+
+    def _set(self) -> Generator[Any, Any, None]:
+        """Publish this app's status if it changed, and log the change."""
+        if self.apps.statuses.get(self.uuid) == self.status:
+            return
+        before = self.apps.statuses.get(self.uuid)
+        self.apps.statuses[self.uuid] = self.status
+        yield self.apps.publish()
+        if before is None or before.state != self.status.state or before.error != self.status.error:
+            fields = {"app": self.status.name, "state": I.ZSwState.Name(self.status.state)}
+            if self.status.error:
+                fields["error"] = self.status.error
+            yield fx.Log(AGENT, "app_state", fields, "warning" if self.status.error else "info")
+
+
+def run() -> Generator[Any, Any, None]:
+    """Start one process per app instance in the config (each ends when its app is removed)."""
+    hardware = yield fx.HardwareInfo()
+    apps = Apps(total_kb=max(hardware.memory_mb - EVE_MEMORY_MB, 0) * 1024)
+    managed: set[str] = set()
+    seen = 0
+    while True:
+        configs = (yield fx.Read(topics.APP_CONFIG)) or ()
+        for app in configs:
+            if app.uuid not in managed:
+                managed.add(app.uuid)
+                yield fx.Spawn(f"{AGENT}.{app.uuid}", _instance(apps, app, managed))
+        seen = yield fx.Wait((topics.APP_CONFIG,), seen)
+
+
+def _instance(apps: Apps, app: App, managed: set[str]) -> Generator[Any, Any, None]:
+    yield from Instance(apps, app).run()
+    managed.discard(app.uuid)

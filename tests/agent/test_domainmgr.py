@@ -1,0 +1,288 @@
+"""domainmgr against a scripted device: volumes, domains, halts, crashes, restarts, purges."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+
+from evesim.agent import domainmgr, topics
+from evesim.agent import effects as fx
+from evesim.agent.configitems import GlobalConfig
+from evesim.agent.domainmgr import VOLUMES, Apps, Instance
+from evesim.agent.topics import App, GlobalConfigStatus, Vault
+from evesim.api import pb
+from evesim.hw.xen import Hypervisor, XenError
+
+from .harness import Script
+
+I = pb.info
+UUID = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+SHA = "ab" * 32
+WEB = App(UUID, "web", "1", True, 512 * 1024, 1, "https://ds/web.qcow2", SHA, 1000)
+DOMAIN = f"web.{UUID[:8]}"
+SHUTDOWN_S = 8.0
+
+
+@dataclass
+class FakeXen:
+    """``fx.Domain`` answered by the hw Xen model; a guest asked to stop halts ``SHUTDOWN_S`` later."""
+
+    script: Script
+    hypervisor: Hypervisor = field(default_factory=lambda: Hypervisor(4096, 4))
+    stopping: dict[str, float] = field(default_factory=dict)
+    refuse_create: str | None = None
+    shutdown_s: float = SHUTDOWN_S
+    ops: list[str] = field(default_factory=list)
+
+    def __call__(self, eff: fx.Domain) -> fx.DomainState:
+        self.ops.append(eff.op + (" force" if eff.force else ""))
+        self._settle(eff.name)
+        try:
+            if eff.op == "create":
+                if self.refuse_create:
+                    raise XenError(self.refuse_create)
+                self.hypervisor.create(eff.name, eff.memory_kb, eff.vcpus)
+            elif eff.op == "start":
+                self.hypervisor.unpause(eff.name)
+            elif eff.op == "stop" and eff.force:
+                self.hypervisor.stopped(eff.name)
+            elif eff.op == "stop":
+                self.hypervisor.shutdown(eff.name)
+                self.stopping[eff.name] = self.script.now + self.shutdown_s
+            elif eff.op == "destroy":
+                self.hypervisor.destroy(eff.name)
+        except XenError as exc:
+            return self._state(eff.name, str(exc))
+        return self._state(eff.name)
+
+    def _settle(self, name: str) -> None:
+        due = self.stopping.get(name)
+        domain = self.hypervisor.info(name)
+        if due is not None and self.script.now >= due and domain is not None and domain.state == "shutdown":
+            self.hypervisor.stopped(name)
+            del self.stopping[name]
+
+    def _state(self, name: str, error: str | None = None) -> fx.DomainState:
+        domain = self.hypervisor.info(name)
+        if domain is None:
+            return fx.DomainState(name, "absent", None, error)
+        return fx.DomainState(name, domain.state, domain.domid, error)
+
+
+def device(*, unlocked: bool = True, items: dict[str, int] | None = None,
+           fail_downloads: int = 0) -> tuple[Script, FakeXen, list[fx.Download]]:
+    """A script with the app in config, the vault as asked, and downloads that succeed (after failures)."""
+    script = Script(hardware=replace(Script().hardware, memory_mb=4096))
+    xen = FakeXen(script)
+    script.hypervisor = xen
+    fetched: list[fx.Download] = []
+
+    def download(eff: fx.Download) -> fx.DownloadResult:
+        fetched.append(eff)
+        if len(fetched) <= fail_downloads:
+            return fx.DownloadResult(None, "datastore unreachable")
+        return fx.DownloadResult(f"blob:{eff.sha256[:8]}")
+
+    script.downloads = download
+    script.bus.publish(topics.APP_CONFIG, (WEB,))
+    script.bus.publish(topics.VAULT, Vault(unlocked=unlocked))
+    if items:
+        script.bus.publish(topics.GLOBAL_CONFIG, GlobalConfigStatus(GlobalConfig(items)))
+    return script, xen, fetched
+
+
+def instance(memory_mb: int = 4096) -> Instance:
+    return Instance(Apps(total_kb=(memory_mb - domainmgr.EVE_MEMORY_MB) * 1024), WEB)
+
+
+def states(script: Script) -> list[str]:
+    """The app's published states, with errors, in order (repeats collapsed)."""
+    seen: list[str] = []
+    for value in script.published(topics.APP_STATUS):
+        app = next((a for a in value if a.uuid == UUID), None)
+        label = "gone" if app is None else I.ZSwState.Name(app.state) + (f": {app.error}" if app.error else "")
+        if not seen or seen[-1] != label:
+            seen.append(label)
+    return seen
+
+
+def status(script: Script) -> topics.AppStatus | None:
+    return next((a for a in script.bus.get(topics.APP_STATUS) or () if a.uuid == UUID), None)
+
+
+def set_config(script: Script, at: float, **change: object) -> None:
+    script.publish_at(at, topics.APP_CONFIG, (replace(WEB, **change),))
+
+
+def test_an_activated_app_is_downloaded_into_a_volume_and_boots() -> None:
+    script, xen, fetched = device()
+    script.run(instance().run(), max_time=100.0)
+    assert states(script) == ["DOWNLOAD_STARTED", "BOOTING", "RUNNING"]
+    assert [(d.url, d.sha256, d.size_bytes) for d in fetched] == [(WEB.image_url, SHA, 1000)]
+    assert json.loads(script.files[VOLUMES + UUID]) == {"blob": "blob:abababab", "purge": 0, "sha256": SHA}
+    assert xen.ops[:2] == ["create", "start"] and set(xen.ops[2:]) == {"info"}
+    running = status(script)
+    assert running.domid == 1 and running.boot_time > 0
+    assert xen.hypervisor.info(DOMAIN).memory_kb == 512 * 1024
+
+
+def test_the_domain_is_checked_every_9_to_30_seconds() -> None:
+    script, xen, _ = device()
+    script.random = 0.0
+    script.run(instance().run(), max_time=100.0)
+    infos = [s.time for s in script.steps(fx.Domain) if s.effect.op == "info"]
+    assert infos == [9.0, 18.0, 27.0, 36.0, 45.0, 54.0, 63.0, 72.0, 81.0, 90.0, 99.0]
+
+
+def test_nothing_happens_until_the_vault_is_unlocked() -> None:
+    script, xen, fetched = device(unlocked=False)
+    script.publish_at(50.0, topics.VAULT, Vault(unlocked=True))
+    script.run(instance().run(), max_time=60.0)
+    assert states(script) == ["INITIAL", "DOWNLOAD_STARTED", "BOOTING", "RUNNING"]
+    assert [s.time for s in script.steps(fx.Download)] == [50.0]
+
+
+def test_a_volume_kept_from_an_earlier_boot_is_not_downloaded_again() -> None:
+    script, xen, fetched = device()
+    script.files[VOLUMES + UUID] = json.dumps({"blob": "blob:kept", "purge": 0, "sha256": SHA}).encode()
+    script.run(instance().run(), max_time=20.0)
+    assert fetched == [] and states(script) == ["BOOTING", "RUNNING"]
+    assert [e.blob for e in script.effects(fx.Domain) if e.op == "create"] == ["blob:kept"]
+
+
+def test_a_failed_download_is_retried_after_timer_download_retry() -> None:
+    script, xen, fetched = device(fail_downloads=1, items={"timer.download.retry": 120})
+    script.run(instance().run(), max_time=200.0)
+    assert [s.time for s in script.steps(fx.Download)] == [0.0, 120.0]
+    assert states(script) == [
+        "DOWNLOAD_STARTED",
+        "DOWNLOAD_STARTED: download of https://ds/web.qcow2 failed: datastore unreachable",
+        "DOWNLOAD_STARTED", "BOOTING", "RUNNING",
+    ]
+
+
+def test_deactivating_shuts_the_guest_down_then_destroys_it() -> None:
+    script, xen, _ = device()
+    set_config(script, 40.0, activate=False)
+    script.run(instance().run(), max_time=100.0)
+    assert states(script) == ["DOWNLOAD_STARTED", "BOOTING", "RUNNING", "HALTING", "HALTED"]
+    stop_to_destroy = [(s.time, s.effect.op) for s in script.steps(fx.Domain) if s.time >= 40.0]
+    assert stop_to_destroy == [(40.0, "stop"), (41.0, "info"), (43.0, "info"), (47.0, "info"), (55.0, "info"),
+                               (55.0, "destroy")]
+    assert xen.hypervisor.domains == [] and status(script).domid is None
+
+
+def test_a_guest_that_will_not_stop_is_forced_after_60_seconds() -> None:
+    script, xen, _ = device()
+    xen.shutdown_s = 1e9
+    set_config(script, 40.0, activate=False)
+    script.run(instance().run(), max_time=200.0)
+    forced = [s.time for s in script.steps(fx.Domain) if s.effect.force]
+    assert forced == [40.0 + 63.0] and xen.hypervisor.domains == []
+
+
+def test_halt_apps_stops_every_domain_for_nodeagent() -> None:
+    script, xen, _ = device()
+    script.publish_at(30.0, topics.HALT_APPS, "REBOOT_CMD")
+    script.run(instance().run(), max_time=100.0)
+    assert states(script)[-2:] == ["HALTING", "HALTED"]
+    assert status(script).domid is None and xen.hypervisor.domains == []
+
+
+def test_a_crashed_guest_is_broken_until_the_app_is_restarted() -> None:
+    script, xen, _ = device()
+    script.random = 1.0
+    script.at(40.0, lambda: xen.hypervisor.crash(DOMAIN))
+    set_config(script, 500.0, restart_counter=1)
+    script.run(instance().run(), max_time=520.0)
+    broken = f"HALTING: {domainmgr.BROKEN}"
+    assert states(script) == ["DOWNLOAD_STARTED", "BOOTING", "RUNNING", broken, "RESTARTING", "BOOTING", "RUNNING"]
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0, 500.0]
+    infos = [s.time for s in script.steps(fx.Domain) if s.effect.op == "info" and s.time < 500.0]
+    assert infos == [30.0, 60.0], "a broken domain is not checked again"
+
+
+def test_a_guest_that_halts_by_itself_is_booted_again_after_timer_boot_retry() -> None:
+    script, xen, _ = device(items={"timer.boot.retry": 100})
+    script.random = 1.0
+    script.at(40.0, lambda: xen.hypervisor.stopped(DOMAIN))
+    script.run(instance().run(), max_time=200.0)
+    assert states(script) == ["DOWNLOAD_STARTED", "BOOTING", "RUNNING",
+                              "HALTED: unexpected state HALTED; will retry in 100 s", "BOOTING", "RUNNING"]
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0, 160.0]
+
+
+def test_a_refused_create_is_tried_three_times_then_retried_after_timer_boot_retry() -> None:
+    script, xen, _ = device()
+    xen.refuse_create = "xl create failed"
+    script.at(100.0, lambda: setattr(xen, "refuse_create", None))
+    script.run(instance().run(), max_time=700.0)
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0, 5.0, 10.0, 610.0]
+    assert "HALTED: xl create failed; will retry in 600 s" in states(script)
+    assert states(script)[-1] == "RUNNING"
+
+
+def test_an_app_bigger_than_the_free_memory_waits_without_creating_a_domain() -> None:
+    script, xen, _ = device()
+    script.run(instance(memory_mb=1024 + 256).run(), max_time=50.0)
+    assert states(script)[-1] == f"INSTALLED: Remaining memory bytes {256 * 1024 * 1024} app instance needs {512 * 1024 * 1024}"
+    assert not [e for e in script.effects(fx.Domain) if e.op == "create"]
+
+
+def test_apps_share_the_memory_and_the_second_waits_for_the_first() -> None:
+    apps = Apps(total_kb=768 * 1024)
+    other = App("7" * 36, "db", "1", True, 512 * 1024, 1, "https://ds/db.qcow2", SHA, 1000)
+    apps.held_kb[other.uuid] = other.memory_kb
+    script, xen, _ = device()
+    script.at(60.0, lambda: (apps.held_kb.clear(), script.bus.publish(topics.APP_STATUS, ())))
+    script.run(Instance(apps, WEB).run(), max_time=100.0)
+    assert states(script) == ["DOWNLOAD_STARTED",
+                              "INSTALLED: Remaining memory bytes 268435456 app instance needs 536870912",
+                              "BOOTING", "RUNNING"]
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [60.0]
+
+
+def test_maintenance_mode_keeps_the_app_from_starting() -> None:
+    script, xen, _ = device()
+    node = topics.NodeStatus(boot_reason=1, last_reboot_reason="", restart_counter=0, boot_time=0.0,
+                             maintenance_reasons=(1,))
+    script.bus.publish(topics.NODE, node)
+    script.publish_at(30.0, topics.NODE, replace(node, maintenance_reasons=()))
+    script.run(instance().run(), max_time=40.0)
+    assert "INSTALLED: device in maintenance mode" in states(script)
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [30.0]
+
+
+def test_a_purge_rebuilds_the_volume_and_restarts_the_app() -> None:
+    script, xen, fetched = device()
+    set_config(script, 40.0, purge_counter=1)
+    script.run(instance().run(), max_time=100.0)
+    assert states(script)[2:] == ["RUNNING", "PURGING", "BOOTING", "RUNNING"]
+    assert len(fetched) == 1, "the verified image is reused"
+    assert json.loads(script.files[VOLUMES + UUID])["purge"] == 1
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0, 55.0]
+
+
+def test_a_new_image_is_downloaded_while_the_old_one_runs() -> None:
+    script, xen, fetched = device()
+    set_config(script, 40.0, image_sha256="cd" * 32, version="2")
+    script.run(instance().run(), max_time=100.0)
+    assert [d.sha256 for d in fetched] == [SHA, "cd" * 32]
+    assert states(script)[2:] == ["RUNNING", "PURGING", "BOOTING", "RUNNING"]
+
+
+def test_a_removed_app_is_halted_its_volume_dropped_and_its_process_ends() -> None:
+    script, xen, _ = device()
+    script.publish_at(40.0, topics.APP_CONFIG, ())
+    outcome = script.run(instance().run(), max_time=100.0)
+    assert outcome.stop == "returned"
+    assert states(script)[-1] == "gone" and VOLUMES + UUID not in script.files
+    assert xen.hypervisor.domains == []
+
+
+def test_run_starts_one_process_per_app() -> None:
+    script, _, _ = device()
+    other = replace(WEB, uuid="7" * 36, name="db")
+    script.publish_at(10.0, topics.APP_CONFIG, (WEB, other))
+    script.run(domainmgr.run(), max_time=20.0)
+    assert sorted(script.spawned) == [f"domainmgr.{UUID}", f"domainmgr.{other.uuid}"]
