@@ -69,6 +69,9 @@ def _print_summary(result: RunResult) -> None:
         table.add_row(f"running {version or '-'}", str(count))
     for name, count in summary.get("outcomes", {}).items():
         table.add_row(f"outcome {name}", str(count))
+    for app, states in summary["apps"].items():
+        for state, count in states.items():
+            table.add_row(f"app {app} {state}", str(count))
     table.add_row("controller requests", str(summary["controller"]["requests"]))
     table.add_row("events logged", str(summary["events"]))
     out_console.print(table)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from evesim.agent import topics
+from evesim.api import pb
 from evesim.scenario import infopath, model
 from evesim.scenario.timeline import select
 from evesim.sim import outcome, rng
@@ -19,6 +21,16 @@ PREDICATES: dict[str, Callable[[SimDevice, str | None], bool]] = {
     "state": lambda d, v: d.state == v,
     "led": lambda d, v: d.led.name == v,
 }
+
+
+def app_state(device: SimDevice, app: str | None) -> str | None:
+    """The state (a ``ZSwState`` name) the running device's domainmgr gives its instance of ``app``; else None."""
+    if device.state != "running":
+        return None
+    for status in device.bus.get(topics.APP_STATUS) or ():
+        if status.name == app:
+            return pb.info.ZSwState.Name(status.state)
+    return None
 
 
 class EventTally:
@@ -65,6 +77,8 @@ def measure(world: World, check: model.Check, index: int) -> tuple[float, int]:
     if check.metric == "info":
         infos = (world.core.latest_device_info(d.uuid) if d.uuid else None for d in devices)
         return float(sum(1 for i in infos if infopath.matches(i, check.path, check.value, check.match))), len(devices)
+    if check.metric == "app":
+        return float(sum(1 for d in devices if app_state(d, check.app) == check.value)), len(devices)
     predicate = PREDICATES[check.metric]
     return float(sum(1 for d in devices if predicate(d, check.value))), len(devices)
 
@@ -82,7 +96,7 @@ def holds(check: model.Check, value: float, population: int) -> bool:
 
 def describe(check: model.Check) -> str:
     """A short human description of a check."""
-    subject = check.metric + (f"={check.value}" if check.value is not None else "")
+    subject = check.metric + (f"[{check.app}]" if check.app else "") + (f"={check.value}" if check.value is not None else "")
     if check.fields:
         subject += "{" + ", ".join(f"{k}={v}" for k, v in check.fields.items()) + "}"
     bounds = [f"{name} {getattr(check, name)}" for name in ("min", "max", "min_fraction", "max_fraction")

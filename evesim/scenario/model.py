@@ -14,13 +14,16 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from evesim.controller.rollout import STATES as ROLLOUT_STATES
 from evesim.hw import board as boards
-from evesim.hw.image import DEFECTS
+from evesim.api import pb
+from evesim.hw.image import APP_DEFECTS, DEFECTS
 from evesim.scenario import infopath, references, units
 
 Duration = Annotated[float, BeforeValidator(units.duration)]
 Bandwidth = Annotated[float, BeforeValidator(units.bandwidth)]
 Size = Annotated[int, BeforeValidator(units.size)]
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
+APP_STATES = tuple(pb.info.ZSwState.keys())
+"""The states an app instance reports (EVE's ``ZSwState`` names)."""
 MAX_DURATION_S = 366 * 86400.0
 """The longest run a scenario may ask for: a year (and a day)."""
 Agent = Literal["zedagent", "nodeagent", "nim", "zedclient", "baseosmgr", "domainmgr", "vaultmgr", "loguploader",
@@ -46,6 +49,8 @@ class Group(Strict):
     config_items: dict[str, str] = Field(default_factory=dict)
     attach: str | None = None
     """The router the group's devices connect to (``core``, ``site-N``, ``router-N``); default: spread."""
+    apps: list[Name] = Field(default_factory=list)
+    """Apps (from the scenario's ``apps``) the controller deploys to each device once it onboards."""
 
     @field_validator("board")
     @classmethod
@@ -68,6 +73,32 @@ class Image(Strict):
         unknown = sorted(set(value) - DEFECTS)
         if unknown:
             raise ValueError(f"unknown defects {unknown}; known: {sorted(DEFECTS)}")
+        return value
+
+
+class App(Strict):
+    """An app (a VM image) the datastore serves and the controller can deploy to devices."""
+
+    name: Name
+    size: Size = 200_000_000
+    memory: Size = 512 * 1024 * 1024
+    """Memory the app instance's domain gets (``512MB``, ``2GB``)."""
+    vcpus: int = Field(1, ge=1, le=64)
+    defects: list[str] = Field(default_factory=list)
+
+    @field_validator("defects")
+    @classmethod
+    def _known_defects(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - APP_DEFECTS)
+        if unknown:
+            raise ValueError(f"unknown app defects {unknown}; known: {sorted(APP_DEFECTS)}")
+        return value
+
+    @field_validator("memory")
+    @classmethod
+    def _at_least_a_mebibyte(cls, value: int) -> int:
+        if value < 1024 * 1024:
+            raise ValueError(f"an app needs at least 1MiB of memory, got {value} bytes")
         return value
 
 
@@ -282,6 +313,23 @@ class Reboot(Trigger):
     target: Target = Target()
 
 
+class DeployApp(Trigger):
+    """The controller adds ``app`` to the target's configs (or, if deployed, sets its ``activate``)."""
+
+    action: Literal["deploy_app"]
+    target: Target = Target()
+    app: Name
+    activate: bool = True
+
+
+class AppCommand(Trigger):
+    """The controller removes an app from the target's configs, or bumps its restart or purge counter."""
+
+    action: Literal["remove_app", "restart_app", "purge_app"]
+    target: Target = Target()
+    app: Name
+
+
 class Rollout(Trigger):
     """A controller rollout campaign of ``version`` to the target's onboarded devices, in fleet order.
 
@@ -312,7 +360,7 @@ class Rollout(Trigger):
 Action = Annotated[
     Union[
         SetConfigItems, PowerCut, PowerOn, Brownout, LinkDown, Partition, ControllerDown, ControllerFault,
-        HangAgent, ClockJump, Update, RetryUpdate, Reboot, Rollout,
+        HangAgent, ClockJump, Update, RetryUpdate, Reboot, Rollout, DeployApp, AppCommand,
     ],
     Field(discriminator="action"),
 ]
@@ -325,12 +373,15 @@ class Check(Strict):
     """A fleet metric and its bounds (counts, or fractions of the fleet or target)."""
 
     metric: Literal["onboarded", "bricked", "version", "outcome", "reboots", "state", "led", "events", "rollout",
-                    "info"]
+                    "info", "app"]
     value: str | None = None
     """For ``version``, ``state``, ``led``; for ``outcome`` one of updated, rolled_back, failed,
     bricked, pending, unchanged; for ``events`` an event kind (counted from the target's devices,
     and also from ``world`` when the target is the whole fleet); for ``rollout`` a campaign state
-    (running, waiting, halted, done: campaigns are counted, the population is every campaign)."""
+    (running, waiting, halted, done: campaigns are counted, the population is every campaign); for
+    ``app`` a state of the app on the device (``ZSwState``: RUNNING, HALTING, HALTED, INSTALLED, ...)."""
+    app: Name | None = None
+    """For ``app``: which app (devices whose instance of it is in state ``value`` are counted)."""
     fields: dict[str, str | int | float | bool] = Field(default_factory=dict)
     """For ``events``: count only events with these field values (as in ``when``)."""
     path: str | None = None
@@ -348,7 +399,7 @@ class Check(Strict):
     def _bounded(self) -> Check:
         if self.min is None and self.max is None and self.min_fraction is None and self.max_fraction is None:
             raise ValueError("a check needs min, max, min_fraction or max_fraction")
-        if self.metric in ("version", "outcome", "state", "led", "events", "rollout") and self.value is None:
+        if self.metric in ("version", "outcome", "state", "led", "events", "rollout", "app") and self.value is None:
             raise ValueError(f"metric {self.metric!r} needs a 'value'")
         if self.fields and self.metric != "events":
             raise ValueError("'fields' only applies to metric 'events'")
@@ -365,6 +416,10 @@ class Check(Strict):
                     raise ValueError(f"'match' is not a regular expression: {exc}") from None
         elif self.match is not None:
             raise ValueError("'match' only applies to metric 'info'")
+        if (self.metric == "app") != (self.app is not None):
+            raise ValueError("metric 'app' needs an 'app', and only it takes one")
+        if self.metric == "app" and self.value not in APP_STATES:
+            raise ValueError(f"metric 'app' counts devices by app state: one of {', '.join(APP_STATES)}")
         if self.metric == "rollout":
             if self.value not in ROLLOUT_STATES:
                 raise ValueError(f"metric 'rollout' counts campaigns in a state: one of {', '.join(ROLLOUT_STATES)}")
@@ -415,6 +470,7 @@ class Scenario(Strict):
     config_items: dict[str, str] = Field(default_factory=dict)
     fleet: list[Group] = Field(min_length=1)
     images: list[Image] = Field(default_factory=list)
+    apps: list[App] = Field(default_factory=list)
     network: Network = Network()
     controller: Controller = Controller()
     timeline: list[Action] = Field(default_factory=list)
@@ -436,6 +492,7 @@ class Scenario(Strict):
         problems += [(("timeline", i, "version"), f"{a.action} to {a.version!r}: no such image; add it under 'images'")
                      for i, a in enumerate(self.timeline)
                      if isinstance(a, (Update, Rollout)) and a.version not in versions]
+        problems += _app_problems(self)
         if not problems:  # names are checked against a consistent fleet and network only
             problems = references.problems(self)
         if problems:
@@ -443,6 +500,24 @@ class Scenario(Strict):
                 InitErrorDetails(type=PydanticCustomError("value_error", message), loc=loc, input=_at(self, loc))
                 for loc, message in problems])
         return self
+
+
+def _app_problems(scenario: Scenario) -> list[tuple[references.Loc, str]]:
+    """Apps defined twice, and groups, actions and checks naming an app the scenario does not define."""
+    names = [a.name for a in scenario.apps]
+    known = ", ".join(names) or "none"
+    problems: list[tuple[references.Loc, str]] = [
+        (("apps", i, "name"), f"app names must be unique: {name!r} is used twice")
+        for i, name in enumerate(names) if name in names[:i]]
+    problems += [(("fleet", i, "apps", j), f"no app {name!r}; define it under 'apps' (apps: {known})")
+                 for i, g in enumerate(scenario.fleet) for j, name in enumerate(g.apps) if name not in names]
+    problems += [(("timeline", i, "app"), f"{a.action} of {a.app!r}: no such app; define it under 'apps' (apps: {known})")
+                 for i, a in enumerate(scenario.timeline)
+                 if isinstance(a, (DeployApp, AppCommand)) and a.app not in names]
+    problems += [(("expectations", i, e.kind, "app"), f"no app {e.check.app!r}; define it under 'apps' (apps: {known})")
+                 for i, e in enumerate(scenario.expectations)
+                 if e.check.app is not None and e.check.app not in names]
+    return problems
 
 
 def _at(scenario: Scenario, loc: references.Loc) -> object:

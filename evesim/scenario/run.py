@@ -16,7 +16,7 @@ import pandas as pd
 
 import evesim
 from evesim.scenario import build
-from evesim.scenario.expect import Judge
+from evesim.scenario.expect import Judge, app_state
 from evesim.scenario.loader import Loaded
 from evesim.scenario.timeline import Timeline
 from evesim.sim import outcome
@@ -66,6 +66,7 @@ class RunResult:
             "states": dict(sorted(Counter(d.state for d in devices).items())),
             "versions": dict(sorted(Counter(d.running_version for d in devices).items())),
             "outcomes": self.outcomes(),
+            "apps": self.app_states(),
             "controller": {"requests": world.controller.served, "max_queue_wait_s": round(world.controller.max_wait_s, 6)},
             "events": len(world.log),
             "event_counts": dict(sorted(world.log.counts.items())),
@@ -87,6 +88,13 @@ class RunResult:
         """Devices per update outcome (every key of ``OUTCOMES``, zero included)."""
         counts = Counter(self.device_outcomes)
         return {name: counts.get(name, 0) for name in outcome.OUTCOMES}
+
+    def app_states(self) -> dict[str, dict[str, int]]:
+        """For each app the scenario defines: running devices per state of their instance of it."""
+        apps = [a.name for a in self.loaded.scenario.apps]
+        states = {name: Counter(app_state(d, name) for d in self.world.devices) for name in apps}
+        return {name: dict(sorted((s, n) for s, n in counts.items() if s is not None))
+                for name, counts in states.items()}
 
     def devices_frame(self) -> pd.DataFrame:
         """One row per device with its final state."""

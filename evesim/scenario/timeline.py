@@ -152,4 +152,6 @@ ACTIONS: dict[type, Callable[[World, model.Trigger, random.Random], None]] = {
     model.RetryUpdate: _each(_controller(lambda w, uuid, a: w.core.retry_update(uuid))),
     model.Reboot: _each(_controller(lambda w, uuid, a: w.core.reboot(uuid))),
     model.Rollout: _rollout,
+    model.DeployApp: _each(lambda w, d, a: w.deploy_app(d, a.app, a.activate)),
+    model.AppCommand: _each(lambda w, d, a: w.app_command(d, a.app, a.action.removesuffix("_app"))),
 }

@@ -21,6 +21,7 @@ SMALL = {
     "partition-during-test": ["fleet.1.count=8", "duration=1h"],
     "brownout-loop": ["fleet.0.count=3", "fleet.1.count=3", "fleet.2.count=3", "duration=1h"],
     "staged-rollout-10k": ["fleet.0.count=30", "timeline.0.wait=2m", "duration=135m"],
+    "apps-through-update": [],
 }
 
 
@@ -120,3 +121,22 @@ def test_staged_rollout_fails_when_the_image_is_bad(tmp_path: Path) -> None:
     assert {"the campaign never halts", "the campaign is done",
             "at least 99% of the fleet runs 14.6.0"} <= failed(summary)
     assert summary["event_counts"]["batch_started"] == 1
+
+
+def test_apps_come_back_after_the_update_and_a_crashing_one_stays_broken(tmp_path: Path) -> None:
+    code, summary = run("apps-through-update", tmp_path)
+    assert code == 0 and summary["passed"] and summary["versions"] == {"14.6.0": 60}
+    assert summary["apps"] == {"telemetry": {"RUNNING": 60}, "analytics": {"INSTALLED": 10, "RUNNING": 50},
+                               "beta": {}}
+    counts = summary["event_counts"]
+    assert counts["app_removed"] == 5 and counts["domain_crashed"] == counts["app_broken"] == 15
+    devices = pd.read_parquet(tmp_path / "devices.parquet")
+    assert (devices.outcome == "updated").all()
+
+
+def test_apps_through_update_fails_when_the_apps_outgrow_the_boards(tmp_path: Path) -> None:
+    code, summary = run("apps-through-update", tmp_path, "apps.0.memory=3GiB")
+    assert code == 1
+    assert failed(summary) == {"telemetry runs everywhere at the end", "analytics runs on every gateway"}
+    assert summary["apps"]["telemetry"].get("RUNNING") == 50, "a 3 GiB app and Xen's overhead do not fit a pi"
+    assert "RUNNING" not in summary["apps"]["analytics"], "3 + 4 GiB and Xen's overhead do not fit a gateway"
