@@ -1,13 +1,19 @@
 """domainmgr: app instances from config to running domains (EVE's zedmanager, volumemgr and domainmgr).
 
 Each app instance gets its own process, ``domainmgr.<uuid>``: it downloads the app's image once
-into a volume (in the vault, so not before the vault is unlocked), boots a domain when the app is
-activated and the device is not in maintenance mode, checks the domain every 9-30 s, and halts it
-when the app is deactivated or removed or nodeagent asks (reboot, shutdown). EVE.md §6.
+(in a process of its own, ``domainmgr.<uuid>.download``, so a running domain is still checked and
+halted meanwhile) into a volume (in the vault, so not before the vault is unlocked), boots a
+domain when the app is activated and the device is not in maintenance mode, checks the domain
+every 9-30 s, and halts it when the app is deactivated or removed or nodeagent asks (reboot,
+shutdown). A restart or purge shows as HALTING, then BOOTING, RUNNING (EVE never reports
+RESTARTING or PURGING); a new image or a purge is prepared while the old domain runs, which is
+halted only once the new volume is ready. ``timer.gc.vdisk`` after start, volumes of apps no
+longer configured are removed. EVE.md §6.
 
 Simplifications: one root volume per app, made as soon as the image is verified (no copy time);
 no app networks, adapters, start delay or cloud-init; a new image for an app is handled like a
-purge. Memory is checked against the host's RAM less EVE's own share, as zedmanager does.
+purge; removing an app does not cancel its download. Memory is checked against the host's RAM
+less EVE's own share, as zedmanager does.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ EVE_MEMORY_MB = 1024
 VOLUMES = "/persist/vault/volumes/"
 BROKEN = "one of the application's tasks has crashed - please restart application instance"
 RESTING = ("absent", "halted", "crashed")
+DOWNLOADS = "AppImageDownload/"
+"""Prefix of the per-app topic on which an app's download process publishes its ``Fetched``."""
 
 
 @dataclass
@@ -66,15 +74,30 @@ class Volume:
 
     @classmethod
     def parse(cls, data: bytes | None) -> Volume | None:
-        """A volume record, or None if missing or unreadable."""
+        """A volume record, or None if missing, unreadable or of the wrong shape."""
         try:
             raw = json.loads(data or b"")
-            return cls(str(raw["blob"]), str(raw["sha256"]), int(raw["purge"]))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, RecursionError):
             return None
+        if not isinstance(raw, dict):
+            return None
+        blob, sha256, purge = raw.get("blob"), raw.get("sha256"), raw.get("purge")
+        if isinstance(blob, str) and isinstance(sha256, str) and type(purge) is int:
+            return cls(blob, sha256, purge)
+        return None
 
     def dump(self) -> bytes:
         return json.dumps({"blob": self.blob, "sha256": self.sha256, "purge": self.purge}, sort_keys=True).encode()
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A finished download of an app image (published on ``DOWNLOADS + uuid``)."""
+
+    ticket: int
+    sha256: str
+    blob: str | None
+    error: str | None
 
 
 class Instance:
@@ -88,9 +111,13 @@ class Instance:
         self.domain = f"{app.name or 'app'}.{app.uuid[:8]}"
         self.volume: Volume | None = None
         self.restarts = app.restart_counter
+        self.purges = app.purge_counter
         self.broken = False
-        self.retry_at = 0.0
+        self.download_retry_at = 0.0
+        self.boot_retry_at = 0.0
         self.verify_at = 0.0
+        self.tickets = 0
+        self.fetching: int | None = None
 
     # ------------------------------------------------------------------ the loop
 
@@ -116,7 +143,8 @@ class Instance:
         return next((a for a in configs if a.uuid == self.uuid), None)
 
     def _due(self, now: float) -> float | None:
-        times = [t for t in (self.retry_at, self.verify_at if self.has_domain else 0.0) if t > now]
+        verify = self.verify_at if self.has_domain else 0.0
+        times = [t for t in (self.download_retry_at, self.boot_retry_at, verify) if t > now]
         return min(times) - now if times else None
 
     @property
@@ -130,18 +158,21 @@ class Instance:
         vault = yield fx.Read(topics.VAULT)
         if vault is None or not vault.unlocked:
             return (*watch, topics.VAULT)
-        if self._stale_volume(app):
-            yield from self._make_volume(app)
-            if self._stale_volume(app):
-                return watch
+        if app.purge_counter != self.purges:
+            self.purges = app.purge_counter
+            self.broken, self.download_retry_at, self.boot_retry_at = False, 0.0, 0.0
         if app.restart_counter != self.restarts:
             yield from self._restart(app)
         now = yield fx.Now()
+        if self.has_domain and (halt or not app.activate):
+            yield from self._halt()
+            return watch
+        if self._stale_volume(app) and not (yield from self._prepare(app, now)):
+            if self.has_domain:
+                yield from self._verify_if_due(now)
+            return (*watch, DOWNLOADS + self.uuid)
         if self.has_domain:
-            if halt or not app.activate:
-                yield from self._halt()
-            elif now >= self.verify_at and not self.broken:
-                yield from self._verify()
+            yield from self._verify_if_due(now)
             return watch
         if not app.activate or halt:
             self._state(I.HALTED)
@@ -150,7 +181,7 @@ class Instance:
         if node is not None and node.maintenance_reasons:
             self._state(I.INSTALLED, "device in maintenance mode")
             return (*watch, topics.NODE)
-        if now >= self.retry_at and not self.broken:
+        if now >= self.boot_retry_at and not self.broken:
             yield from self._boot(app)
         return (*watch, topics.APP_STATUS)
 
@@ -160,37 +191,46 @@ class Instance:
         volume = self.volume
         return volume is None or volume.sha256 != app.image_sha256 or volume.purge < app.purge_counter
 
-    def _make_volume(self, app: App) -> Generator[Any, Any, None]:
-        """Download and verify the image, then (after halting an old domain) make the volume."""
-        now = yield fx.Now()
-        if now < self.retry_at:
-            return
+    def _prepare(self, app: App, now: float) -> Generator[Any, Any, bool]:
+        """Make the volume the config asks for (a running old domain is halted only once it is ready); True when made."""
         if not app.image_url:
             self._state(I.INITIAL, "the app has no image")
-            return
-        self._state(I.PURGING if self.has_domain else I.DOWNLOAD_STARTED)
-        yield from self._set()
-        blob = yield from self._blob(app)
+            return False
+        blob = self.volume.blob if self.volume is not None and self.volume.sha256 == app.image_sha256 else None
         if blob is None:
-            return
+            blob = yield from self._fetched(app, now)
+            if blob is None:
+                return False
         if self.has_domain:
-            yield from self._halt(I.PURGING)
+            yield from self._halt()
         self.volume = Volume(blob, app.image_sha256, app.purge_counter)
         yield fx.WriteFile(VOLUMES + self.uuid, self.volume.dump())
-        self.broken, self.retry_at = False, 0.0
+        self.broken, self.boot_retry_at = False, 0.0
         self._state(I.INSTALLED)
         yield fx.Log(AGENT, "app_volume_ready", {"app": app.name, "purge": app.purge_counter})
+        return True
 
-    def _blob(self, app: App) -> Generator[Any, Any, str | None]:
-        """The verified image: kept from the last volume if it is the same, else downloaded."""
-        if self.volume is not None and self.volume.sha256 == app.image_sha256:
-            return self.volume.blob
-        result = yield fx.Download(app.image_url, app.image_sha256, app.image_size)
-        if result.blob is None:
-            config = yield from topics.global_config()
-            self.retry_at = (yield fx.Now()) + config.int("timer.download.retry")
-            self._state(self.status.state, f"download of {app.image_url} failed: {result.error}")
-        return result.blob
+    def _fetched(self, app: App, now: float) -> Generator[Any, Any, str | None]:
+        """The downloaded image once its download is done; starts one (in its own process) if none runs."""
+        if self.fetching is not None:
+            result = yield fx.Read(DOWNLOADS + self.uuid)
+            if result is None or result.ticket != self.fetching:
+                return None
+            self.fetching = None
+            if result.blob is None:
+                config = yield from topics.global_config()
+                self.download_retry_at = now + config.int("timer.download.retry")
+                self._state(self.status.state, f"download of {app.image_url} failed: {result.error}")
+                return None
+            if result.sha256 == app.image_sha256:
+                return result.blob
+        if now < self.download_retry_at:
+            return None
+        self.tickets += 1
+        self.fetching = self.tickets
+        self._state(self.status.state if self.has_domain else I.DOWNLOAD_STARTED)
+        yield fx.Spawn(f"{AGENT}.{self.uuid}.download", _download(self.uuid, self.tickets, app))
+        return None
 
     # ------------------------------------------------------------------ domain
 
@@ -231,8 +271,12 @@ class Instance:
         wait = config.int("timer.boot.retry")
         self.apps.held_kb.pop(self.uuid, None)
         self.status = replace(self.status, domid=None, boot_time=0.0)
-        self.retry_at = (yield fx.Now()) + wait
+        self.boot_retry_at = (yield fx.Now()) + wait
         self._state(state, f"{why}; will retry in {wait} s")
+
+    def _verify_if_due(self, now: float) -> Generator[Any, Any, None]:
+        if now >= self.verify_at and not self.broken:
+            yield from self._verify()
 
     def _verify(self) -> Generator[Any, Any, None]:
         """``verifyStatus``: a crashed guest is broken (no retry); a halted one is retried later."""
@@ -247,11 +291,10 @@ class Instance:
                 yield fx.Domain("destroy", self.domain)
             yield from self._boot_failed("unexpected state HALTED", I.HALTED)
 
-    def _halt(self, final: int = I.HALTED) -> Generator[Any, Any, None]:
-        """Graceful shutdown for up to 60 s, then force; then destroy the domain."""
-        if final == I.HALTED:
-            self._state(I.HALTING, self.status.error if self.broken else "")
-            yield from self._set()
+    def _halt(self) -> Generator[Any, Any, None]:
+        """HALTING: graceful shutdown for up to 60 s, then force; then destroy the domain (HALTED)."""
+        self._state(I.HALTING, self.status.error if self.broken else "")
+        yield from self._set()
         state = yield fx.Domain("stop", self.domain)
         waited, delay = 0.0, 1.0
         while state.state not in RESTING and waited < GRACEFUL_S:
@@ -263,16 +306,14 @@ class Instance:
         yield fx.Domain("destroy", self.domain)
         self.apps.held_kb.pop(self.uuid, None)
         self.status = replace(self.status, domid=None, boot_time=0.0)
-        self._state(final, self.status.error if self.broken else "")
+        self._state(I.HALTED, self.status.error if self.broken else "")
 
     def _restart(self, app: App) -> Generator[Any, Any, None]:
-        """A bumped restart counter: bring the domain down (it comes up again in the next step)."""
+        """A bumped restart counter: bring the domain down (it comes up again in the same step)."""
         self.restarts = app.restart_counter
-        self.broken, self.retry_at = False, 0.0
+        self.broken, self.boot_retry_at = False, 0.0
         if self.has_domain:
-            self._state(I.RESTARTING)
-            yield from self._set()
-            yield from self._halt(I.RESTARTING)
+            yield from self._halt()
 
     def _remove(self) -> Generator[Any, Any, None]:
         """The app left the config: halt, forget the volume, drop the status."""
@@ -304,19 +345,43 @@ class Instance:
             yield fx.Log(AGENT, "app_state", fields, "warning" if self.status.error else "info")
 
 
+def _download(uuid: str, ticket: int, app: App) -> Generator[Any, Any, None]:
+    """Fetch and verify an app image, then publish the outcome for the app's process."""
+    result = yield fx.Download(app.image_url, app.image_sha256, app.image_size)
+    yield fx.Publish(DOWNLOADS + uuid, Fetched(ticket, app.image_sha256, result.blob, result.error))
+
+
+def _gc(managed: set[str]) -> Generator[Any, Any, None]:
+    """EVE's ``timer.gc.vdisk`` sweep: remove the volumes of apps no longer in the config (a removal cut short)."""
+    configs = (yield fx.Read(topics.APP_CONFIG)) or ()
+    keep = {a.uuid for a in configs} | managed
+    for name in (yield fx.ListFiles(VOLUMES)):
+        if name not in keep:
+            yield fx.RemoveFile(VOLUMES + name)
+            yield fx.Log(AGENT, "app_volume_gc", {"uuid": name})
+
+
 def run() -> Generator[Any, Any, None]:
-    """Start one process per app instance in the config (each ends when its app is removed)."""
+    """Start one process per app instance in the config (each ends when its app is removed); sweep
+    unused volumes once, ``timer.gc.vdisk`` after start."""
     hardware = yield fx.HardwareInfo()
     apps = Apps(total_kb=max(hardware.memory_mb - EVE_MEMORY_MB, 0) * 1024)
     managed: set[str] = set()
     seen = 0
+    start = yield fx.Now()
+    swept = False
     while True:
         configs = (yield fx.Read(topics.APP_CONFIG)) or ()
         for app in configs:
             if app.uuid not in managed:
                 managed.add(app.uuid)
                 yield fx.Spawn(f"{AGENT}.{app.uuid}", _instance(apps, app, managed))
-        seen = yield fx.Wait((topics.APP_CONFIG,), seen)
+        now = yield fx.Now()
+        gc_at = start + (yield from topics.global_config()).int("timer.gc.vdisk")
+        if not swept and now >= gc_at:
+            yield from _gc(managed)
+            swept = True
+        seen = yield fx.Wait((topics.APP_CONFIG, topics.GLOBAL_CONFIG), seen, None if swept else gc_at - now)
 
 
 def _instance(apps: Apps, app: App, managed: set[str]) -> Generator[Any, Any, None]:

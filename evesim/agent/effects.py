@@ -140,6 +140,13 @@ class RemoveFile:
     path: str
 
 
+@dataclass(frozen=True, slots=True)
+class ListFiles:
+    """Instant. Result: the sorted names of the files in directory ``path`` (empty if there is none)."""
+
+    path: str
+
+
 # ---------------------------------------------------------------- identity and hardware
 
 

@@ -181,6 +181,7 @@ INSTANT: dict[type, Instant] = {
     fx.ReadFile: lambda dev, eff: dev.state.read(eff.path),
     fx.WriteFile: lambda dev, eff: dev.state.write(eff.path, eff.data, eff.keep_bak),
     fx.RemoveFile: lambda dev, eff: dev.state.remove(eff.path),
+    fx.ListFiles: lambda dev, eff: dev.state.listdir(eff.path),
     fx.Sign: lambda dev, eff: dev.sign(eff.key, eff.data),
     fx.HardwareInfo: lambda dev, eff: dev.hardware(),
     fx.DeviceCerts: lambda dev, eff: (),

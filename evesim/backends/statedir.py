@@ -85,6 +85,13 @@ class StateDir:
             durable_write(path.with_name(path.name + ".bak"), data if previous is None else previous, mode)
         durable_write(path, data, mode)
 
+    def listdir(self, device_path: str) -> tuple[str, ...]:
+        """Sorted names of the files in a directory (empty if it is missing or unreadable)."""
+        try:
+            return tuple(sorted(p.name for p in self.host_path(device_path.rstrip("/")).iterdir() if p.is_file()))
+        except OSError:
+            return ()
+
     def remove(self, device_path: str) -> None:
         """Remove a file durably; no error if it is absent."""
         path = self.host_path(device_path)

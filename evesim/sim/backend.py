@@ -62,6 +62,12 @@ def _remove(dev: SimDevice, eff: fx.RemoveFile) -> None:
     dev.hw.fs.remove_durably(eff.path)
 
 
+def _list(dev: SimDevice, eff: fx.ListFiles) -> tuple[str, ...]:
+    fs = dev.hw.fs
+    path = eff.path.rstrip("/")
+    return tuple(name for name in fs.listdir(path) if fs.exists(f"{path}/{name}"))
+
+
 def _sign(dev: SimDevice, eff: fx.Sign) -> bytes:
     return dev.sign(eff.key, eff.data)
 
@@ -112,6 +118,7 @@ INSTANT: dict[type, Instant] = {
     fx.ReadFile: _read,
     fx.WriteFile: _write,
     fx.RemoveFile: _remove,
+    fx.ListFiles: _list,
     fx.Sign: _sign,
     fx.HardwareInfo: _hardware,
     fx.DeviceCerts: _device_certs,

@@ -77,6 +77,8 @@ class Script:
     bus: Bus = field(default_factory=Bus)
     trace: list[Step] = field(default_factory=list)
     spawned: dict[str, Generator[Any, Any, Any]] = field(default_factory=dict)
+    run_spawned: bool = False
+    """Run a spawned process to its end at once (it must need no time), instead of only recording it."""
     _actions: list[tuple[float, int, Callable[[], None]]] = field(default_factory=list)
     _draws: int = 0
     _seq: int = 0
@@ -205,6 +207,15 @@ class Script:
             raise AssertionError(f"unscripted {eff!r}")
         return answer(eff)
 
+    def _spawn(self, eff: fx.Spawn) -> None:
+        self.spawned[eff.name] = eff.process
+        if self.run_spawned:
+            horizon = self.horizon
+            outcome = Agent(self, eff.process).run(max_time=horizon)
+            self.horizon = horizon
+            if outcome.stop != "returned":
+                raise AssertionError(f"spawned process {eff.name} stopped: {outcome.stop}")
+
     def _drain(self, eff: fx.DrainLogs) -> list[fx.LogRecord]:
         out, self.pending_logs = self.pending_logs[: eff.limit], self.pending_logs[eff.limit :]
         return out
@@ -240,7 +251,10 @@ _HANDLERS: dict[type, Callable[[Script, Any], Any]] = {
     fx.Publish: lambda s, e: s.bus.publish(e.topic, e.value),
     fx.Read: lambda s, e: s.bus.get(e.topic),
     fx.Wait: lambda s, e: s._wait(e, math.inf if e.timeout is None else s.now + max(e.timeout, 0.0)),
-    fx.Spawn: lambda s, e: s.spawned.__setitem__(e.name, e.process),
+    fx.Spawn: lambda s, e: s._spawn(e),
+    fx.ListFiles: lambda s, e: tuple(sorted(
+        p[len(e.path.rstrip("/")) + 1:] for p in s.files
+        if p.startswith(e.path.rstrip("/") + "/") and "/" not in p[len(e.path.rstrip("/")) + 1:])),
     fx.Log: lambda s, e: None,
     fx.DrainLogs: Script._drain,
     fx.Domain: lambda s, e: s._scripted(s.hypervisor, e),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+
+import pytest
 from dataclasses import dataclass, field, replace
 
 from evesim.agent import domainmgr, topics
 from evesim.agent import effects as fx
 from evesim.agent.configitems import GlobalConfig
-from evesim.agent.domainmgr import VOLUMES, Apps, Instance
+from evesim.agent.domainmgr import VOLUMES, Apps, Instance, Volume
 from evesim.agent.topics import App, GlobalConfigStatus, Vault
 from evesim.api import pb
 from evesim.hw.xen import Hypervisor, XenError
@@ -72,7 +74,7 @@ class FakeXen:
 def device(*, unlocked: bool = True, items: dict[str, int] | None = None,
            fail_downloads: int = 0) -> tuple[Script, FakeXen, list[fx.Download]]:
     """A script with the app in config, the vault as asked, and downloads that succeed (after failures)."""
-    script = Script(hardware=replace(Script().hardware, memory_mb=4096))
+    script = Script(hardware=replace(Script().hardware, memory_mb=4096), run_spawned=True)
     xen = FakeXen(script)
     script.hypervisor = xen
     fetched: list[fx.Download] = []
@@ -196,7 +198,7 @@ def test_a_crashed_guest_is_broken_until_the_app_is_restarted() -> None:
     set_config(script, 500.0, restart_counter=1)
     script.run(instance().run(), max_time=520.0)
     broken = f"HALTING: {domainmgr.BROKEN}"
-    assert states(script) == ["DOWNLOAD_STARTED", "BOOTING", "RUNNING", broken, "RESTARTING", "BOOTING", "RUNNING"]
+    assert states(script) == ["DOWNLOAD_STARTED", "BOOTING", "RUNNING", broken, "HALTING", "BOOTING", "RUNNING"]
     assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0, 500.0]
     infos = [s.time for s in script.steps(fx.Domain) if s.effect.op == "info" and s.time < 500.0]
     assert infos == [30.0, 60.0], "a broken domain is not checked again"
@@ -257,7 +259,7 @@ def test_a_purge_rebuilds_the_volume_and_restarts_the_app() -> None:
     script, xen, fetched = device()
     set_config(script, 40.0, purge_counter=1)
     script.run(instance().run(), max_time=100.0)
-    assert states(script)[2:] == ["RUNNING", "PURGING", "BOOTING", "RUNNING"]
+    assert states(script)[2:] == ["RUNNING", "HALTING", "BOOTING", "RUNNING"], "EVE never reports PURGING"
     assert len(fetched) == 1, "the verified image is reused"
     assert json.loads(script.files[VOLUMES + UUID])["purge"] == 1
     assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0, 55.0]
@@ -268,7 +270,9 @@ def test_a_new_image_is_downloaded_while_the_old_one_runs() -> None:
     set_config(script, 40.0, image_sha256="cd" * 32, version="2")
     script.run(instance().run(), max_time=100.0)
     assert [d.sha256 for d in fetched] == [SHA, "cd" * 32]
-    assert states(script)[2:] == ["RUNNING", "PURGING", "BOOTING", "RUNNING"]
+    assert states(script)[2:] == ["RUNNING", "HALTING", "BOOTING", "RUNNING"]
+    halted = [s.time for s in script.steps(fx.Domain) if s.effect.op == "stop"]
+    assert halted == [40.0], "the old domain runs until the new image is there"
 
 
 def test_a_removed_app_is_halted_its_volume_dropped_and_its_process_ends() -> None:
@@ -282,7 +286,76 @@ def test_a_removed_app_is_halted_its_volume_dropped_and_its_process_ends() -> No
 
 def test_run_starts_one_process_per_app() -> None:
     script, _, _ = device()
+    script.run_spawned = False
     other = replace(WEB, uuid="7" * 36, name="db")
     script.publish_at(10.0, topics.APP_CONFIG, (WEB, other))
     script.run(domainmgr.run(), max_time=20.0)
     assert sorted(script.spawned) == [f"domainmgr.{UUID}", f"domainmgr.{other.uuid}"]
+
+
+def test_a_running_domain_is_still_halted_while_a_new_image_downloads() -> None:
+    script, xen, fetched = device()
+    script.at(39.0, lambda: setattr(script, "run_spawned", False))  # the next download never ends
+    set_config(script, 40.0, image_sha256="cd" * 32, version="2")
+    script.publish_at(60.0, topics.HALT_APPS, "REBOOT_CMD")
+    script.run(instance().run(), max_time=100.0)
+    assert list(script.spawned) == [f"domainmgr.{UUID}.download"]
+    assert states(script)[-2:] == ["HALTING", "HALTED"]
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "stop"] == [60.0]
+    assert xen.hypervisor.domains == []
+
+
+def test_a_crash_is_noticed_while_a_new_image_cannot_be_downloaded() -> None:
+    script, xen, fetched = device()
+    script.random = 1.0
+    script.at(39.0, lambda: setattr(script, "downloads", lambda eff: fx.DownloadResult(None, "404")))
+    set_config(script, 40.0, image_sha256="cd" * 32, version="2")
+    script.at(45.0, lambda: xen.hypervisor.crash(DOMAIN))
+    script.run(instance().run(), max_time=100.0)
+    assert states(script)[-2:] == ["RUNNING: download of https://ds/web.qcow2 failed: 404", f"HALTING: {domainmgr.BROKEN}"]
+
+
+def test_deactivating_during_the_first_download_does_not_boot_it_afterwards() -> None:
+    script, xen, _ = device()
+    script.run_spawned = False
+    set_config(script, 30.0, activate=False)
+    script.at(60.0, lambda: script.bus.publish(domainmgr.DOWNLOADS + UUID, domainmgr.Fetched(1, SHA, "blob:x", None)))
+    script.run(instance().run(), max_time=100.0)
+    assert states(script) == ["DOWNLOAD_STARTED", "HALTED"]
+    assert not [e for e in script.effects(fx.Domain) if e.op == "create"]
+    assert json.loads(script.files[VOLUMES + UUID])["blob"] == "blob:x"
+
+
+def test_a_purge_after_a_failed_boot_does_not_wait_for_the_boot_retry() -> None:
+    script, xen, _ = device()
+    xen.refuse_create = "xl create failed"
+    script.at(100.0, lambda: setattr(xen, "refuse_create", None))
+    set_config(script, 100.0, purge_counter=1)
+    script.run(instance().run(), max_time=200.0)
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0, 5.0, 10.0, 100.0]
+    assert states(script)[-1] == "RUNNING"
+
+
+@pytest.mark.parametrize("record", [
+    b'{"blob": "b", "sha256": "s", "purge": 1e400}', b"[" * 100_000, b'{"blob": null, "sha256": "s", "purge": 0}',
+    b'{"blob": "b", "sha256": "s", "purge": true}', b'["b", "s", 0]', b"\xff\xfe", b"",
+])
+def test_an_unreadable_volume_record_means_no_volume(record: bytes) -> None:
+    assert domainmgr.Volume.parse(record) is None
+    script, _, fetched = device()
+    script.files[VOLUMES + UUID] = record
+    script.run(instance().run(), max_time=50.0)
+    assert states(script)[-1] == "RUNNING" and len(fetched) == 1
+
+
+def test_volumes_of_apps_no_longer_configured_are_swept_after_timer_gc_vdisk() -> None:
+    script, _, _ = device(items={"timer.gc.vdisk": 120})
+    script.run_spawned = False
+    orphan = "7" * 36
+    script.files[VOLUMES + orphan] = Volume("blob:o", SHA, 0).dump()
+    script.files[VOLUMES + UUID] = Volume("blob:w", SHA, 0).dump()
+    script.run(domainmgr.run(), max_time=119.0)
+    assert VOLUMES + orphan in script.files
+    script.run(domainmgr.run(), max_time=300.0)
+    assert sorted(script.files) == [VOLUMES + UUID]
+    assert [log.fields for log in script.logs("app_volume_gc")] == [{"uuid": orphan}]

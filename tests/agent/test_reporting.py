@@ -166,3 +166,16 @@ def test_a_new_controller_epoch_resends_every_app_info() -> None:
     script.publish_at(50.0, topics.INFO_TRIGGER, ("epoch", 1))
     script.run(tasks.app_info(_z(), queue), max_time=100.0)
     assert [s.time for s in script.steps(fx.Publish)] == [10.0, 10.0, 50.0, 50.0]
+
+
+def test_an_app_that_is_gone_is_reported_with_only_its_app_id() -> None:
+    script = Script()
+    queue = deferred.Queue()
+    script.publish_at(10.0, topics.APP_STATUS, APPS)
+    script.publish_at(20.0, topics.APP_STATUS, APPS[:1])
+    script.publish_at(30.0, topics.APP_STATUS, APPS[:1])
+    script.run(tasks.app_info(_z(), queue), max_time=100.0)
+    assert [s.time for s in script.steps(fx.Publish)] == [10.0, 10.0, 20.0], "one delete, sent once"
+    gone = pb.info.ZInfoMsg.FromString(queue.items["app:app-2"].payload)
+    assert gone.ztype == pb.info.ZiApp and gone.ainfo.AppID == "app-2"
+    assert gone.ainfo.AppName == "" and gone.ainfo.state == 0 and gone.HasField("atTimeStamp")

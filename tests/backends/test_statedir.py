@@ -88,3 +88,12 @@ def test_reset_run_empties_run_only(state: StateDir) -> None:
     state.write("/persist/keep", b"1")
     state.reset_run()
     assert list((state.root / "run").iterdir()) == [] and state.read("/persist/keep") == b"1"
+
+
+def test_listdir_names_the_files_of_a_directory(state: StateDir) -> None:
+    assert state.listdir("/persist/vault/volumes/") == ()
+    state.write("/persist/vault/volumes/b", b"1")
+    state.write("/persist/vault/volumes/a", b"2")
+    state.write("/persist/vault/volumes/sub/c", b"3")
+    assert state.listdir("/persist/vault/volumes/") == ("a", "b")
+    assert state.listdir("/persist/vault/volumes") == ("a", "b")

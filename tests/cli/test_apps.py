@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -115,6 +116,9 @@ def test_restart_and_purge_reach_the_device(tmp_path: Path) -> None:
     assert code == 0, output
     assert summary["apps"]["web"] == {"RUNNING": 2}
     counts = summary["event_counts"]
-    assert counts["app_volume_ready"] == 3, "the purge downloaded web's volume again on edge-00001"
+    assert counts["app_volume_ready"] == 3, "the purge rebuilt web's volume on edge-00001"
+    events = pd.read_parquet(tmp_path / "out" / "events.parquet")
+    downloads = [f for k, f in zip(events.kind, events.fields) if k == "app_state" and "DOWNLOAD_STARTED" in f]
+    assert len(downloads) == 2, "from the image already verified: no second download"
     assert counts["app_not_deployed"] == 1, "flaky was never deployed there"
     assert counts["domain_halted"] == 2, "restart and purge each halt the domain"

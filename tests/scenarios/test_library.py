@@ -130,6 +130,7 @@ def test_apps_come_back_after_the_update_and_a_crashing_one_stays_broken(tmp_pat
                                "beta": {}}
     counts = summary["event_counts"]
     assert counts["app_removed"] == 5 and counts["domain_crashed"] == counts["app_broken"] == 15
+    assert counts["app_volume_ready"] == 125
     devices = pd.read_parquet(tmp_path / "devices.parquet")
     assert (devices.outcome == "updated").all()
 

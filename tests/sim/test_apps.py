@@ -5,6 +5,7 @@ from __future__ import annotations
 from evesim.agent import topics
 from evesim.agent.domainmgr import BROKEN
 from evesim.api import pb
+from evesim.sim import faults
 from evesim.sim.device import SimDevice
 from evesim.sim.world import AppSpec, Group, World, WorldSpec
 
@@ -84,7 +85,7 @@ def test_a_crashing_app_is_broken_until_the_operator_restarts_it() -> None:
     world.run(restart + 300.0)
     assert len(_kinds(world, "domain_crashed", since=restart)) == 1
     after = [e.data()["state"] for e in world.log.events if e.kind == "app_state" and e.time >= restart]
-    assert after == ["RESTARTING", "BOOTING", "RUNNING", "HALTING"]
+    assert after == ["HALTING", "BOOTING", "RUNNING", "HALTING"], "EVE never reports RESTARTING"
 
 
 def test_apps_that_do_not_fit_wait_for_memory() -> None:
@@ -106,3 +107,31 @@ def test_removing_an_app_takes_it_off_the_device() -> None:
     world.run(world.env.now + 300.0)
     assert _apps(device) == {} and device.xen.hypervisor.domains == []
     assert not world.core.config(device.uuid).apps
+    assert _reported(world, device) == {"": 0}, "the controller's last word on the app is EVE's delete (AppID only)"
+    assert not device.hw.fs.listdir("/persist/vault/volumes")
+
+
+def test_a_volume_left_by_a_removal_cut_short_is_swept_after_timer_gc_vdisk() -> None:
+    world = _world()
+    device = world.devices[0]
+    world.core.set_config_items(device.uuid, {"timer.gc.vdisk": "600"})
+    world.run(world.env.now + 120.0)
+    world.app_command(device, "web", "remove")
+    world.log.listen(lambda e: e.kind == "app_state" and e.data().get("state") == "HALTING"
+                     and (world.at(3.0, lambda: faults.power_cut(world, device, 60.0)) or True))
+    world.run(world.env.now + 300.0)
+    assert _kinds(world, "power_cut") and not _kinds(world, "app_removed")
+    assert device.hw.fs.listdir("/persist/vault/volumes"), "the volume outlived the cut"
+    world.run(world.env.now + 900.0)
+    assert device.state == "running" and not device.hw.fs.listdir("/persist/vault/volumes")
+    assert len(_kinds(world, "app_volume_gc")) == 1
+
+
+def test_an_app_removed_while_it_downloads_never_boots() -> None:
+    world = _world(AppSpec("web", size_bytes=2_000_000_000), until=120.0)
+    device = world.devices[0]
+    assert _apps(device) == {"web": ("DOWNLOAD_STARTED", "")}
+    world.app_command(device, "web", "remove")
+    world.run(world.env.now + 900.0)
+    assert _apps(device) == {} and not _kinds(world, "domain_halted")
+    assert not [e for e in world.log.events if e.kind == "app_state" and e.data()["state"] == "BOOTING"]

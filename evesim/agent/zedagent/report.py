@@ -131,6 +131,14 @@ def app_info(z: Zedagent, app: topics.AppStatus, wall: float) -> pb.info.ZInfoMs
     return msg
 
 
+def app_gone(z: Zedagent, uuid: str, wall: float) -> pb.info.ZInfoMsg:
+    """``ZInfoMsg{ztype=ZiApp}`` carrying only the AppID: the app instance is deleted."""
+    msg = pb.info.ZInfoMsg(ztype=I.ZiApp, devId=z.uuid)
+    _stamp(msg.atTimeStamp, wall)
+    msg.ainfo.AppID = uuid
+    return msg
+
+
 def metrics(z: Zedagent, wall: float, uptime: float, apps: tuple[topics.AppStatus, ...]) -> pb.metrics.ZMetricMsg:
     """``ZMetricMsg`` with the device counters evesim models."""
     msg = pb.metrics.ZMetricMsg(devID=z.uuid)

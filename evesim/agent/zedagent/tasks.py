@@ -51,7 +51,8 @@ def device_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
 
 
 def app_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
-    """Send ZInfoApp for each app whose status changed, and for every app on a new controller epoch."""
+    """Send ZInfoApp for each app whose status changed, and for every app on a new controller epoch;
+    for an app that is gone, a ZInfoApp with only its AppID (EVE's delete)."""
     seen = 0
     sent: dict[str, topics.AppStatus] = {}
     last_trigger = None
@@ -66,6 +67,9 @@ def app_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
             if sent.get(app.uuid) != app:
                 sent[app.uuid] = app
                 yield queue.put(f"app:{app.uuid}", url("info", z.uuid), report.app_info(z, app, wall).SerializeToString())
+        for uuid in sorted(set(sent) - {app.uuid for app in apps}):
+            del sent[uuid]
+            yield queue.put(f"app:{uuid}", url("info", z.uuid), report.app_gone(z, uuid, wall).SerializeToString())
 
 
 def metrics(z: Zedagent) -> Generator[Any, Any, None]:
