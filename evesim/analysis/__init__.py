@@ -11,6 +11,8 @@ from typing import Any
 
 from evesim.analysis.fleet import (
     FUNNEL,
+    app_states,
+    apps,
     controller_load,
     funnel,
     rollback_causes,
@@ -22,12 +24,12 @@ from evesim.analysis.load import AnalysisError, Run, Sweep, load_run, load_sweep
 from evesim.analysis.sweeps import outcome_distribution, outcome_stats, pass_rates
 
 PLOTS = (
-    "plot_controller_load", "plot_funnel", "plot_outcome_distribution", "plot_rollback_causes",
+    "plot_app_states", "plot_controller_load", "plot_funnel", "plot_outcome_distribution", "plot_rollback_causes",
     "plot_time_to_update", "plot_version_mix",
 )
 
 __all__ = [
-    "FUNNEL", "AnalysisError", "Run", "Sweep", "controller_load", "funnel", "load_run", "load_sweep",
+    "FUNNEL", "AnalysisError", "Run", "Sweep", "app_states", "apps", "controller_load", "funnel", "load_run", "load_sweep",
     "outcome_distribution", "outcome_stats", "pass_rates", *PLOTS,
     "rollback_causes", "rollbacks", "time_to_update", "version_mix",
 ]

@@ -11,6 +11,7 @@ import pandas as pd
 from evesim.analysis.load import Run
 
 VERSION_PREFIX = "version:"
+APP_PREFIX = "app:"
 FUNNEL: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("download started", "download_started", {}),
     ("downloaded", "download_done", {}),
@@ -45,6 +46,25 @@ def version_mix(run: Run) -> pd.DataFrame:
     mix = mix.reindex(times, fill_value=0.0).astype("int64")
     mix.columns = pd.Index([str(c) for c in mix.columns], name="version")
     return mix
+
+
+def apps(run: Run) -> list[str]:
+    """The apps whose states the run sampled (``app:<name>:<state>`` series), sorted."""
+    series = run.metrics["series"]
+    names = series[series.str.startswith(APP_PREFIX)].str.removeprefix(APP_PREFIX).str.rsplit(":", n=1).str[0]
+    return sorted(set(names))
+
+
+def app_states(run: Run, app: str) -> pd.DataFrame:
+    """Running devices per state of their instance of ``app`` over time: one row per sample, one column per state."""
+    prefix = f"{APP_PREFIX}{app}:"
+    metrics = run.metrics[run.metrics["series"].str.startswith(prefix)]
+    states = metrics.assign(state=metrics["series"].str.removeprefix(prefix)).pivot_table(
+        index="time", columns="state", values="value", aggfunc="sum", fill_value=0.0)
+    times = pd.Index(sorted(run.metrics["time"].unique()), name="time")
+    states = states.reindex(times, fill_value=0.0).astype("int64")
+    states.columns = pd.Index([str(c) for c in states.columns], name="state")
+    return states
 
 
 def furthest_step(run: Run) -> pd.Series:

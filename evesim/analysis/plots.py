@@ -39,6 +39,19 @@ def plot_version_mix(run: Run, ax: Axes | None = None) -> Figure:
     return ax.figure
 
 
+def plot_app_states(run: Run, app: str, ax: Axes | None = None) -> Figure:
+    """Stacked areas: running devices per state of one app over simulated time."""
+    ax = _axes(ax)
+    states = fleet.app_states(run, app)
+    if states.empty or not len(states.columns):
+        _empty(ax, f"samples of app {app!r}")
+    else:
+        ax.stackplot(states.index / HOUR, states.T.to_numpy(), labels=list(states.columns))
+        ax.legend(title="state", loc="center right")
+    ax.set(title=f"App {app}", xlabel="simulated time (h)", ylabel="devices")
+    return ax.figure
+
+
 def plot_funnel(run: Run, ax: Axes | None = None) -> Figure:
     """Horizontal bars: devices that got at least as far as each rollout step."""
     ax = _axes(ax)

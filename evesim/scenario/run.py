@@ -138,6 +138,10 @@ def _sample(world: World) -> dict[str, Any]:
     }
     for version, count in Counter(d.running_version for d in devices if d.running_version).items():
         sample[f"version:{version}"] = count
+    for app in world.apps:
+        for state, count in Counter(app_state(d, app) for d in devices).items():
+            if state is not None:
+                sample[f"app:{app}:{state}"] = count
     return sample
 
 

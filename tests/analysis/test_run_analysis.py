@@ -139,3 +139,24 @@ def test_load_run_errors_are_clear(run_dir, tmp_path):
         analysis.load_run(tmp_path)
     with pytest.raises(analysis.AnalysisError, match="evesim sweep"):
         analysis.load_sweep(run_dir)
+
+
+def test_app_states_follow_the_app_through_the_update(fleet_run):
+    assert analysis.apps(fleet_run) == ["web"]
+    states = analysis.app_states(fleet_run, "web")
+    times = sorted(fleet_run.metrics["time"].unique())
+    assert list(states.index) == times and states.index.name == "time"
+    assert states.iloc[-1]["RUNNING"] == 4 and states.iloc[-1].sum() == 4
+    assert fleet_run.summary["apps"] == {"web": {"RUNNING": 4}}
+    assert (states.sum(axis=1) <= 4).all() and states["RUNNING"].iloc[0] == 0
+    assert (states["RUNNING"] < 4).any(), "the update's reboot halts the app on the way"
+
+
+def test_app_states_of_an_unknown_app_are_empty(fleet_run):
+    states = analysis.app_states(fleet_run, "nope")
+    assert list(states.columns) == [] and len(states) == len(fleet_run.metrics["time"].unique())
+    figure = analysis.plot_app_states(fleet_run, "nope")
+    assert [t.get_text() for t in figure.axes[0].texts] == ["no samples of app 'nope' in this run"]
+    figure = analysis.plot_app_states(fleet_run, "web")
+    assert figure.axes[0].get_title() == "App web"
+    figure.canvas.draw()
