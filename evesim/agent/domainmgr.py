@@ -43,6 +43,8 @@ EVE_MEMORY_MB = 1024
 VOLUMES = "/persist/vault/volumes/"
 BROKEN = "one of the application's tasks has crashed - please restart application instance"
 RESTING = ("absent", "halted", "crashed")
+REPORTED = ("INITIAL", "DOWNLOAD_STARTED", "INSTALLED", "BOOTING", "RUNNING", "HALTING", "HALTED")
+"""The ``ZSwState`` names domainmgr reports for an app."""
 DOWNLOADS = "AppImageDownload/"
 """Prefix of the per-app topic on which an app's download process publishes its ``Fetched``."""
 
@@ -54,6 +56,13 @@ class Apps:
     total_kb: int
     statuses: dict[str, AppStatus] = field(default_factory=dict)
     held_kb: dict[str, int] = field(default_factory=dict)
+    tickets: int = 0
+    """Downloads started on this boot (a ``Fetched`` names its download by this number)."""
+
+    def ticket(self) -> int:
+        """A number for a new download, unique on this boot (even across instances of one app)."""
+        self.tickets += 1
+        return self.tickets
 
     def free_kb(self, uuid: str) -> int:
         """Memory for app ``uuid``: the host's share for apps less what the others hold."""
@@ -116,7 +125,8 @@ class Instance:
         self.download_retry_at = 0.0
         self.boot_retry_at = 0.0
         self.verify_at = 0.0
-        self.tickets = 0
+        self.again = False
+        self.wanted = (app.image_url, app.image_sha256)
         self.fetching: int | None = None
 
     # ------------------------------------------------------------------ the loop
@@ -143,6 +153,9 @@ class Instance:
         return next((a for a in configs if a.uuid == self.uuid), None)
 
     def _due(self, now: float) -> float | None:
+        if self.again:
+            self.again = False
+            return 0.0
         verify = self.verify_at if self.has_domain else 0.0
         times = [t for t in (self.download_retry_at, self.boot_retry_at, verify) if t > now]
         return min(times) - now if times else None
@@ -152,27 +165,34 @@ class Instance:
         return self.status.domid is not None
 
     def _step(self, app: App) -> Generator[Any, Any, tuple[str, ...]]:
-        """Move one step towards what the config asks; the topics that could change the answer."""
+        """Move one step towards what the config asks; the topics that could change the answer.
+
+        A step that halted a domain ends there (``again``): config and halt requests are read afresh.
+        """
         watch = (topics.APP_CONFIG, topics.HALT_APPS, topics.GLOBAL_CONFIG)
         halt = (yield fx.Read(topics.HALT_APPS)) is not None
         vault = yield fx.Read(topics.VAULT)
         if vault is None or not vault.unlocked:
             return (*watch, topics.VAULT)
-        if app.purge_counter != self.purges:
-            self.purges = app.purge_counter
-            self.broken, self.download_retry_at, self.boot_retry_at = False, 0.0, 0.0
-        if app.restart_counter != self.restarts:
-            yield from self._restart(app)
+        self._counters(app)
         now = yield fx.Now()
-        if self.has_domain and (halt or not app.activate):
+        if self.has_domain and (halt or not app.activate or app.restart_counter != self.restarts):
+            self.restarts = app.restart_counter
             yield from self._halt()
+            self.again = True
             return watch
-        if self._stale_volume(app) and not (yield from self._prepare(app, now)):
-            if self.has_domain:
-                yield from self._verify_if_due(now)
-            return (*watch, DOWNLOADS + self.uuid)
+        self.restarts = app.restart_counter
+        if self._stale_volume(app):
+            ready = yield from self._prepare(app, now)
+            if ready and self.again:
+                return watch
+            if not ready:
+                watch = (*watch, DOWNLOADS + self.uuid)
+                if self.volume is None:
+                    return watch
         if self.has_domain:
-            yield from self._verify_if_due(now)
+            if now >= self.verify_at and not self.broken:
+                yield from self._verify()
             return watch
         if not app.activate or halt:
             self._state(I.HALTED)
@@ -184,6 +204,17 @@ class Instance:
         if now >= self.boot_retry_at and not self.broken:
             yield from self._boot(app)
         return (*watch, topics.APP_STATUS)
+
+    def _counters(self, app: App) -> None:
+        """Bumped restart or purge counters and a changed image clear what held the app back."""
+        if app.restart_counter != self.restarts:
+            self.broken, self.boot_retry_at = False, 0.0
+        if app.purge_counter != self.purges:
+            self.purges = app.purge_counter
+            self.broken, self.download_retry_at, self.boot_retry_at = False, 0.0, 0.0
+        if (app.image_url, app.image_sha256) != self.wanted:
+            self.wanted = (app.image_url, app.image_sha256)
+            self.download_retry_at = 0.0
 
     # ------------------------------------------------------------------ volume
 
@@ -203,6 +234,7 @@ class Instance:
                 return False
         if self.has_domain:
             yield from self._halt()
+            self.again = True
         self.volume = Volume(blob, app.image_sha256, app.purge_counter)
         yield fx.WriteFile(VOLUMES + self.uuid, self.volume.dump())
         self.broken, self.boot_retry_at = False, 0.0
@@ -211,25 +243,27 @@ class Instance:
         return True
 
     def _fetched(self, app: App, now: float) -> Generator[Any, Any, str | None]:
-        """The downloaded image once its download is done; starts one (in its own process) if none runs."""
+        """The downloaded image once its download is done; starts one (in its own process) if none runs.
+
+        A download of another image (the config changed meanwhile) is ignored, and the wanted one started.
+        """
         if self.fetching is not None:
             result = yield fx.Read(DOWNLOADS + self.uuid)
             if result is None or result.ticket != self.fetching:
                 return None
             self.fetching = None
-            if result.blob is None:
+            if result.sha256 == app.image_sha256:
+                if result.blob is not None:
+                    return result.blob
                 config = yield from topics.global_config()
                 self.download_retry_at = now + config.int("timer.download.retry")
                 self._state(self.status.state, f"download of {app.image_url} failed: {result.error}")
                 return None
-            if result.sha256 == app.image_sha256:
-                return result.blob
         if now < self.download_retry_at:
             return None
-        self.tickets += 1
-        self.fetching = self.tickets
+        self.fetching = self.apps.ticket()
         self._state(self.status.state if self.has_domain else I.DOWNLOAD_STARTED)
-        yield fx.Spawn(f"{AGENT}.{self.uuid}.download", _download(self.uuid, self.tickets, app))
+        yield fx.Spawn(f"{AGENT}.{self.uuid}.download", _download(self.uuid, self.fetching, app))
         return None
 
     # ------------------------------------------------------------------ domain
@@ -274,10 +308,6 @@ class Instance:
         self.boot_retry_at = (yield fx.Now()) + wait
         self._state(state, f"{why}; will retry in {wait} s")
 
-    def _verify_if_due(self, now: float) -> Generator[Any, Any, None]:
-        if now >= self.verify_at and not self.broken:
-            yield from self._verify()
-
     def _verify(self) -> Generator[Any, Any, None]:
         """``verifyStatus``: a crashed guest is broken (no retry); a halted one is retried later."""
         info = yield fx.Domain("info", self.domain)
@@ -307,13 +337,6 @@ class Instance:
         self.apps.held_kb.pop(self.uuid, None)
         self.status = replace(self.status, domid=None, boot_time=0.0)
         self._state(I.HALTED, self.status.error if self.broken else "")
-
-    def _restart(self, app: App) -> Generator[Any, Any, None]:
-        """A bumped restart counter: bring the domain down (it comes up again in the same step)."""
-        self.restarts = app.restart_counter
-        self.broken, self.boot_retry_at = False, 0.0
-        if self.has_domain:
-            yield from self._halt()
 
     def _remove(self) -> Generator[Any, Any, None]:
         """The app left the config: halt, forget the volume, drop the status."""
@@ -351,9 +374,8 @@ def _download(uuid: str, ticket: int, app: App) -> Generator[Any, Any, None]:
     yield fx.Publish(DOWNLOADS + uuid, Fetched(ticket, app.image_sha256, result.blob, result.error))
 
 
-def _gc(managed: set[str]) -> Generator[Any, Any, None]:
+def _gc(configs: tuple[App, ...], managed: set[str]) -> Generator[Any, Any, None]:
     """EVE's ``timer.gc.vdisk`` sweep: remove the volumes of apps no longer in the config (a removal cut short)."""
-    configs = (yield fx.Read(topics.APP_CONFIG)) or ()
     keep = {a.uuid for a in configs} | managed
     for name in (yield fx.ListFiles(VOLUMES)):
         if name not in keep:
@@ -363,7 +385,7 @@ def _gc(managed: set[str]) -> Generator[Any, Any, None]:
 
 def run() -> Generator[Any, Any, None]:
     """Start one process per app instance in the config (each ends when its app is removed); sweep
-    unused volumes once, ``timer.gc.vdisk`` after start."""
+    unused volumes once, ``timer.gc.vdisk`` after start and not before this boot's app config is known."""
     hardware = yield fx.HardwareInfo()
     apps = Apps(total_kb=max(hardware.memory_mb - EVE_MEMORY_MB, 0) * 1024)
     managed: set[str] = set()
@@ -371,17 +393,18 @@ def run() -> Generator[Any, Any, None]:
     start = yield fx.Now()
     swept = False
     while True:
-        configs = (yield fx.Read(topics.APP_CONFIG)) or ()
-        for app in configs:
+        configs = yield fx.Read(topics.APP_CONFIG)
+        for app in configs or ():
             if app.uuid not in managed:
                 managed.add(app.uuid)
                 yield fx.Spawn(f"{AGENT}.{app.uuid}", _instance(apps, app, managed))
         now = yield fx.Now()
         gc_at = start + (yield from topics.global_config()).int("timer.gc.vdisk")
-        if not swept and now >= gc_at:
-            yield from _gc(managed)
+        if not swept and now >= gc_at and configs is not None:
+            yield from _gc(configs, managed)
             swept = True
-        seen = yield fx.Wait((topics.APP_CONFIG, topics.GLOBAL_CONFIG), seen, None if swept else gc_at - now)
+        wait = None if swept or now >= gc_at else gc_at - now
+        seen = yield fx.Wait((topics.APP_CONFIG, topics.GLOBAL_CONFIG), seen, wait)
 
 
 def _instance(apps: Apps, app: App, managed: set[str]) -> Generator[Any, Any, None]:

@@ -235,14 +235,14 @@ class Node:
 
 
 def halt_apps(why: str) -> Generator[Any, Any, None]:
-    """Ask domainmgr to halt every app and wait (up to 300 s) until no app has a domain."""
+    """Ask domainmgr to halt every app and wait (up to 300 s) until no app has or is creating a domain."""
     yield fx.Publish(topics.HALT_APPS, why)
     start = yield fx.Now()
     seen = 0
     while True:
         apps = (yield fx.Read(topics.APP_STATUS)) or ()
         now = yield fx.Now()
-        if all(app.domid is None for app in apps) or now - start >= HALT_WAIT_S:
+        if all(app.domid is None and app.state != pb.info.BOOTING for app in apps) or now - start >= HALT_WAIT_S:
             return
         seen = yield fx.Wait((topics.APP_STATUS,), seen, HALT_WAIT_S - (now - start))
 

@@ -14,7 +14,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from evesim.controller.rollout import STATES as ROLLOUT_STATES
 from evesim.hw import board as boards
-from evesim.api import pb
+from evesim.agent import domainmgr
 from evesim.hw.image import APP_DEFECTS, DEFECTS
 from evesim.scenario import infopath, references, units
 
@@ -22,8 +22,8 @@ Duration = Annotated[float, BeforeValidator(units.duration)]
 Bandwidth = Annotated[float, BeforeValidator(units.bandwidth)]
 Size = Annotated[int, BeforeValidator(units.size)]
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
-APP_STATES = tuple(pb.info.ZSwState.keys())
-"""The states an app instance reports (EVE's ``ZSwState`` names)."""
+APP_STATES = domainmgr.REPORTED
+"""The states an app instance reports (EVE's ``ZSwState`` names that evesim's domainmgr uses)."""
 MAX_DURATION_S = 366 * 86400.0
 """The longest run a scenario may ask for: a year (and a day)."""
 Agent = Literal["zedagent", "nodeagent", "nim", "zedclient", "baseosmgr", "domainmgr", "vaultmgr", "loguploader",
@@ -379,7 +379,8 @@ class Check(Strict):
     bricked, pending, unchanged; for ``events`` an event kind (counted from the target's devices,
     and also from ``world`` when the target is the whole fleet); for ``rollout`` a campaign state
     (running, waiting, halted, done: campaigns are counted, the population is every campaign); for
-    ``app`` a state of the app on the device (``ZSwState``: RUNNING, HALTING, HALTED, INSTALLED, ...)."""
+    ``app`` a state of the app on the device (``ZSwState``: INITIAL, DOWNLOAD_STARTED, INSTALLED, BOOTING,
+    RUNNING, HALTING, HALTED)."""
     app: Name | None = None
     """For ``app``: which app (devices whose instance of it is in state ``value`` are counted)."""
     fields: dict[str, str | int | float | bool] = Field(default_factory=dict)

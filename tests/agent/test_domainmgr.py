@@ -198,7 +198,8 @@ def test_a_crashed_guest_is_broken_until_the_app_is_restarted() -> None:
     set_config(script, 500.0, restart_counter=1)
     script.run(instance().run(), max_time=520.0)
     broken = f"HALTING: {domainmgr.BROKEN}"
-    assert states(script) == ["DOWNLOAD_STARTED", "BOOTING", "RUNNING", broken, "HALTING", "BOOTING", "RUNNING"]
+    assert states(script) == ["DOWNLOAD_STARTED", "BOOTING", "RUNNING", broken, "HALTING", "HALTED", "BOOTING",
+                              "RUNNING"], "EVE never reports RESTARTING"
     assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0, 500.0]
     infos = [s.time for s in script.steps(fx.Domain) if s.effect.op == "info" and s.time < 500.0]
     assert infos == [30.0, 60.0], "a broken domain is not checked again"
@@ -259,7 +260,7 @@ def test_a_purge_rebuilds_the_volume_and_restarts_the_app() -> None:
     script, xen, fetched = device()
     set_config(script, 40.0, purge_counter=1)
     script.run(instance().run(), max_time=100.0)
-    assert states(script)[2:] == ["RUNNING", "HALTING", "BOOTING", "RUNNING"], "EVE never reports PURGING"
+    assert states(script)[2:] == ["RUNNING", "HALTING", "INSTALLED", "BOOTING", "RUNNING"], "EVE never reports PURGING"
     assert len(fetched) == 1, "the verified image is reused"
     assert json.loads(script.files[VOLUMES + UUID])["purge"] == 1
     assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0, 55.0]
@@ -270,7 +271,7 @@ def test_a_new_image_is_downloaded_while_the_old_one_runs() -> None:
     set_config(script, 40.0, image_sha256="cd" * 32, version="2")
     script.run(instance().run(), max_time=100.0)
     assert [d.sha256 for d in fetched] == [SHA, "cd" * 32]
-    assert states(script)[2:] == ["RUNNING", "HALTING", "BOOTING", "RUNNING"]
+    assert states(script)[2:] == ["RUNNING", "HALTING", "INSTALLED", "BOOTING", "RUNNING"]
     halted = [s.time for s in script.steps(fx.Domain) if s.effect.op == "stop"]
     assert halted == [40.0], "the old domain runs until the new image is there"
 
@@ -299,7 +300,7 @@ def test_a_running_domain_is_still_halted_while_a_new_image_downloads() -> None:
     set_config(script, 40.0, image_sha256="cd" * 32, version="2")
     script.publish_at(60.0, topics.HALT_APPS, "REBOOT_CMD")
     script.run(instance().run(), max_time=100.0)
-    assert list(script.spawned) == [f"domainmgr.{UUID}.download"]
+    assert [s.time for s in script.steps(fx.Spawn)] == [0.0, 40.0] and len(fetched) == 1
     assert states(script)[-2:] == ["HALTING", "HALTED"]
     assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "stop"] == [60.0]
     assert xen.hypervisor.domains == []
@@ -359,3 +360,79 @@ def test_volumes_of_apps_no_longer_configured_are_swept_after_timer_gc_vdisk() -
     script.run(domainmgr.run(), max_time=300.0)
     assert sorted(script.files) == [VOLUMES + UUID]
     assert [log.fields for log in script.logs("app_volume_gc")] == [{"uuid": orphan}]
+
+
+def test_a_restart_while_a_new_image_downloads_boots_the_old_volume_again() -> None:
+    script, xen, fetched = device()
+    script.at(39.0, lambda: setattr(script, "run_spawned", False))
+    set_config(script, 40.0, image_sha256="cd" * 32, version="2")
+    set_config(script, 60.0, image_sha256="cd" * 32, version="2", restart_counter=1)
+    script.run(instance().run(), max_time=100.0)
+    creates = [s for s in script.steps(fx.Domain) if s.effect.op == "create"]
+    assert [c.time for c in creates] == [0.0, 75.0], "after the guest's 8 s shutdown, seen at the 1-2-4-8 s polls"
+    assert creates[1].effect.blob == f"blob:{SHA[:8]}", "the old image runs until the new one is there"
+    assert states(script)[-1] == "RUNNING"
+
+
+def test_a_download_of_an_image_no_longer_wanted_is_ignored() -> None:
+    script, xen, fetched = device()
+    script.run_spawned = False
+    set_config(script, 40.0, image_sha256="cd" * 32, version="2")
+    script.publish_at(50.0, domainmgr.DOWNLOADS + UUID, domainmgr.Fetched(1, SHA, None, "sha256 mismatch"))
+    script.publish_at(60.0, domainmgr.DOWNLOADS + UUID, domainmgr.Fetched(2, "cd" * 32, "blob:new", None))
+    script.run(instance().run(), max_time=100.0)
+    assert [s.time for s in script.steps(fx.Spawn)] == [0.0, 50.0], "the wanted image at once, no retry wait"
+    assert not [label for label in states(script) if "failed" in label]
+    assert states(script)[-1] == "RUNNING"
+    assert json.loads(script.files[VOLUMES + UUID])["blob"] == "blob:new"
+
+
+def test_a_fixed_image_url_is_downloaded_without_waiting_for_the_retry() -> None:
+    script, xen, fetched = device(fail_downloads=1)
+    set_config(script, 100.0, image_url="https://ds/web-fixed.qcow2")
+    script.run(instance().run(), max_time=200.0)
+    assert [(s.time, s.effect.url) for s in script.steps(fx.Download)] == [
+        (0.0, "https://ds/web.qcow2"), (100.0, "https://ds/web-fixed.qcow2")]
+
+
+def test_a_purge_clears_a_pending_download_retry() -> None:
+    script, xen, fetched = device(fail_downloads=1)
+    set_config(script, 100.0, purge_counter=1)
+    script.run(instance().run(), max_time=200.0)
+    assert [s.time for s in script.steps(fx.Download)] == [0.0, 100.0]
+    assert states(script)[-1] == "RUNNING"
+
+
+def test_a_result_from_an_earlier_instance_of_the_same_app_is_ignored() -> None:
+    script, xen, _ = device()
+    script.run_spawned = False
+    apps = Apps(total_kb=3 * 1024 * 1024)
+    script.publish_at(40.0, topics.APP_CONFIG, ())
+    assert script.run(Instance(apps, WEB).run(), max_time=50.0).stop == "returned"
+    script.bus.publish(topics.APP_CONFIG, (WEB,))
+    script.publish_at(70.0, domainmgr.DOWNLOADS + UUID, domainmgr.Fetched(1, SHA, None, "404 from the old one"))
+    script.publish_at(80.0, domainmgr.DOWNLOADS + UUID, domainmgr.Fetched(2, SHA, "blob:ok", None))
+    script.run(Instance(apps, WEB).run(), max_time=100.0)
+    assert not [label for label in states(script) if "404" in label]
+    assert states(script)[-1] == "RUNNING"
+
+
+def test_a_halt_asked_while_an_old_domain_is_replaced_keeps_the_new_one_down() -> None:
+    script, xen, _ = device()
+    set_config(script, 40.0, image_sha256="cd" * 32, version="2")
+    script.publish_at(44.0, topics.HALT_APPS, "REBOOT_CMD")
+    script.run(instance().run(), max_time=100.0)
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0]
+    assert status(script).domid is None and states(script)[-1] == "HALTED"
+
+
+def test_no_sweep_before_this_boots_app_config_is_known() -> None:
+    script = Script(run_spawned=False)
+    script.bus.publish(topics.GLOBAL_CONFIG, GlobalConfigStatus(GlobalConfig({"timer.gc.vdisk": 120})))
+    script.files[VOLUMES + UUID] = Volume("blob:w", SHA, 0).dump()
+    script.publish_at(400.0, topics.APP_CONFIG, ())
+    agent = script.drive(domainmgr.run())
+    agent.run(max_time=399.0)
+    assert VOLUMES + UUID in script.files, "no config yet: nothing is known to be unused"
+    agent.run(max_time=500.0)
+    assert VOLUMES + UUID not in script.files

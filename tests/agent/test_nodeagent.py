@@ -180,6 +180,18 @@ def test_reboot_waits_for_running_apps_to_halt() -> None:
     assert _reboots(script) == [(130.0, "REBOOT_CMD")]
 
 
+def test_reboot_waits_for_an_app_that_is_still_booting() -> None:
+    booting = (topics.AppStatus("app-1", "web", "1", I.BOOTING),)
+    files = _booted_before()
+    files[paths.REBOOT_CONFIG_COUNTER] = b"1"
+    script = Script(files=files)
+    script.bus.publish(topics.APP_STATUS, booting)
+    script.publish_at(10.0, topics.DEVICE_OPS, OpsCommands(2, 0))
+    script.publish_at(60.0, topics.APP_STATUS, (topics.AppStatus("app-1", "web", "1", I.HALTED),))
+    script.run(nodeagent.run(), max_time=500.0)
+    assert _reboots(script) == [(90.0, "REBOOT_CMD")], "a domain being created is not yet halted"
+
+
 def test_shutdown_command_halts_apps_without_rebooting() -> None:
     files = _booted_before()
     files[paths.SHUTDOWN_CONFIG_COUNTER] = b"1"

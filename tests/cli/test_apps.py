@@ -70,7 +70,8 @@ def test_app_definitions_are_checked() -> None:
 
 
 @pytest.mark.parametrize("check, message", [
-    ("{metric: app, app: web, value: RUNING, min: 1}", "metric 'app' counts devices by app state: one of INVALID"),
+    ("{metric: app, app: web, value: RUNING, min: 1}", "metric 'app' counts devices by app state: one of INITIAL"),
+    ("{metric: app, app: web, value: RESTARTING, min: 1}", "one of INITIAL, DOWNLOAD_STARTED, INSTALLED, BOOTING, RUNNING, HALTING, HALTED"),
     ("{metric: app, value: RUNNING, min: 1}", "metric 'app' needs an 'app', and only it takes one"),
     ("{metric: state, value: running, app: web, min: 1}", "metric 'app' needs an 'app', and only it takes one"),
     ("{metric: app, app: web, min: 1}", "metric 'app' needs a 'value'"),

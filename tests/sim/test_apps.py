@@ -85,7 +85,7 @@ def test_a_crashing_app_is_broken_until_the_operator_restarts_it() -> None:
     world.run(restart + 300.0)
     assert len(_kinds(world, "domain_crashed", since=restart)) == 1
     after = [e.data()["state"] for e in world.log.events if e.kind == "app_state" and e.time >= restart]
-    assert after == ["HALTING", "BOOTING", "RUNNING", "HALTING"], "EVE never reports RESTARTING"
+    assert after == ["HALTING", "HALTED", "BOOTING", "RUNNING", "HALTING"], "EVE never reports RESTARTING"
 
 
 def test_apps_that_do_not_fit_wait_for_memory() -> None:
