@@ -5,10 +5,11 @@ Each app instance gets its own process, ``domainmgr.<uuid>``: it downloads the a
 halted meanwhile) into a volume (in the vault, so not before the vault is unlocked), boots a
 domain when the app is activated and the device is not in maintenance mode, checks the domain
 every 9-30 s, and halts it when the app is deactivated or removed or nodeagent asks (reboot,
-shutdown). A restart or purge shows as HALTING, then BOOTING, RUNNING (EVE never reports
-RESTARTING or PURGING); a new image or a purge is prepared while the old domain runs, which is
-halted only once the new volume is ready. ``timer.gc.vdisk`` after start, volumes of apps no
-longer configured are removed. EVE.md §6.
+shutdown). A restart or purge shows as HALTING, HALTED (or INSTALLED), BOOTING, RUNNING (EVE
+never reports RESTARTING or PURGING); a new image or a purge is prepared while the old domain
+runs, which is halted only once the new volume is ready (until then a restart boots the old
+volume again). ``timer.gc.vdisk`` after start, once this boot's app config is known, volumes of
+apps no longer configured are removed. EVE.md §6.
 
 Simplifications: one root volume per app, made as soon as the image is verified (no copy time);
 no app networks, adapters, start delay or cloud-init; a new image for an app is handled like a
