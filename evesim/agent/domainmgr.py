@@ -224,7 +224,7 @@ class Instance:
         return volume is None or volume.sha256 != app.image_sha256 or volume.purge < app.purge_counter
 
     def _prepare(self, app: App, now: float) -> Generator[Any, Any, bool]:
-        """Make the volume the config asks for (a running old domain is halted only once it is ready); True when made."""
+        """Make the volume the config asks for (an old domain is halted only once it is ready); True when made."""
         if not app.image_url:
             self._state(I.INITIAL, "the app has no image")
             return False
@@ -295,7 +295,8 @@ class Instance:
         for attempt in range(CREATE_TRIES):
             if attempt:
                 yield fx.Sleep(CREATE_RETRY_S)
-            created = yield fx.Domain("create", self.domain, app.memory_kb, app.vcpus, self.volume.blob if self.volume else "")
+            blob = self.volume.blob if self.volume else ""
+            created = yield fx.Domain("create", self.domain, app.memory_kb, app.vcpus, blob)
             if created.error is None:
                 return created
         return created

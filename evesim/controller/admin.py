@@ -2,22 +2,24 @@
 
 Routes and the auth dependency are ``async`` so they run on the event loop, the one thread that
 calls the controller. Lists (onboard CNs, device UUIDs) are text, one per line; info, metrics, logs and requests are
-newline-separated JSON, as Adam serves them. Simplification: no live streaming (``X-Stream``).
+newline-separated JSON, as Adam serves them; with ``X-Stream: true`` the series routes stream new
+items live, as Adam does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
@@ -32,6 +34,10 @@ from evesim.controller.rollout import Campaign, Plan, RolloutConflict, UnknownRo
 from evesim.controller.stores import Item
 
 NDJSON = "application/x-ndjson"
+STREAM_VALUE = "true"
+STREAM_BACKLOG = 100
+"""Items a live reader may fall behind by before it loses new ones (Adam's channel size)."""
+StreamHeader = Annotated[str | None, Header(alias="X-Stream", description="true: stream new items live, as Adam")]
 _bearer = HTTPBearer(auto_error=False, description="The admin token (DIR/admin-token when served).")
 
 
@@ -229,53 +235,76 @@ def _device_routes(router: APIRouter, ctl: Controller) -> None:
 
 
 def _report_routes(router: APIRouter, ctl: Controller) -> None:
-    def series(kind: str, message: type[Message], uuid: str, key: str | None = None) -> Response:
+    def series(kind: str, render: Callable[[Item], str], uuid: str, stream: str | None,
+               key: str | None = None) -> Response:
         ctl.device(uuid)
-        return _ndjson(ctl.store.series(kind, uuid, key), message)
+        if stream == STREAM_VALUE:
+            return _live(ctl, kind, uuid, render, key)
+        return Response(_lines(render(item) for item in ctl.store.series(kind, uuid, key)), media_type=NDJSON)
 
-    @router.get("/device/{uuid}/info", summary="Kept info messages, oldest first (NDJSON)")
-    async def info(uuid: str) -> Response:
-        return series("info", pb.info.ZInfoMsg, uuid)
+    @router.get("/device/{uuid}/info", summary="Kept info messages, oldest first (NDJSON; X-Stream: live)")
+    async def info(uuid: str, stream: StreamHeader = None) -> Response:
+        return series("info", _protojson(pb.info.ZInfoMsg), uuid, stream)
 
     @router.get("/device/{uuid}/info/latest", summary="The latest info message per object (NDJSON)")
     async def latest_info(uuid: str) -> Response:
         ctl.device(uuid)
-        return _ndjson(ctl.store.latest_info(uuid), pb.info.ZInfoMsg)
+        render = _protojson(pb.info.ZInfoMsg)
+        return Response(_lines(render(item) for item in ctl.store.latest_info(uuid)), media_type=NDJSON)
 
-    @router.get("/device/{uuid}/metrics", summary="Kept metrics, oldest first (NDJSON)")
-    async def metrics(uuid: str) -> Response:
-        return series("metrics", pb.metrics.ZMetricMsg, uuid)
+    @router.get("/device/{uuid}/metrics", summary="Kept metrics, oldest first (NDJSON; X-Stream: live)")
+    async def metrics(uuid: str, stream: StreamHeader = None) -> Response:
+        return series("metrics", _protojson(pb.metrics.ZMetricMsg), uuid, stream)
 
-    @router.get("/device/{uuid}/logs", summary="Kept device log entries (NDJSON)")
-    async def logs(uuid: str) -> Response:
-        return series("logs", pb.logs.LogEntry, uuid)
+    @router.get("/device/{uuid}/logs", summary="Kept device log entries (NDJSON; X-Stream: live)")
+    async def logs(uuid: str, stream: StreamHeader = None) -> Response:
+        return series("logs", _protojson(pb.logs.LogEntry), uuid, stream)
 
-    @router.get("/device/{uuid}/app/{app}/logs", summary="Kept log entries of one app (NDJSON)")
-    async def app_logs(uuid: str, app: str) -> Response:
-        return series("applogs", pb.logs.LogEntry, uuid, app)
+    @router.get("/device/{uuid}/app/{app}/logs", summary="Kept log entries of one app (NDJSON; X-Stream: live)")
+    async def app_logs(uuid: str, app: str, stream: StreamHeader = None) -> Response:
+        return series("applogs", _protojson(pb.logs.LogEntry), uuid, stream, app)
 
-    @router.get("/device/{uuid}/flowlogs", summary="Kept flow messages (NDJSON)")
-    async def flowlogs(uuid: str) -> Response:
-        return series("flowlog", pb.flowlog.FlowMessage, uuid)
+    @router.get("/device/{uuid}/flowlogs", summary="Kept flow messages (NDJSON; X-Stream: live)")
+    async def flowlogs(uuid: str, stream: StreamHeader = None) -> Response:
+        return series("flowlog", _protojson(pb.flowlog.FlowMessage), uuid, stream)
 
-    @router.get("/device/{uuid}/hardwarehealth", summary="Kept hardware health reports (NDJSON)")
-    async def hardwarehealth(uuid: str) -> Response:
-        return series("hardwarehealth", pb.hardwarehealth.ZHardwareHealth, uuid)
+    @router.get("/device/{uuid}/hardwarehealth", summary="Kept hardware health reports (NDJSON; X-Stream: live)")
+    async def hardwarehealth(uuid: str, stream: StreamHeader = None) -> Response:
+        return series("hardwarehealth", _protojson(pb.hardwarehealth.ZHardwareHealth), uuid, stream)
 
-    @router.get("/device/{uuid}/requests", summary="Accepted device requests (NDJSON)")
-    async def requests(uuid: str) -> Response:
-        ctl.device(uuid)
-        lines = []
-        for item in ctl.store.series("requests", uuid):
-            method, status = item.data.decode().split(" ")
-            lines.append(json.dumps({"at": item.at, "method": method, "url": item.key, "status": int(status)}))
-        return Response(_lines(lines), media_type=NDJSON)
+    @router.get("/device/{uuid}/requests", summary="Accepted device requests (NDJSON; X-Stream: live)")
+    async def requests(uuid: str, stream: StreamHeader = None) -> Response:
+        return series("requests", _request_json, uuid, stream)
 
     @router.get("/device/{uuid}/certs", summary="Certificates the device sent for attestation (NDJSON)")
     async def device_certs(uuid: str) -> Response:
         state = ctl.attestation(uuid)
         certs = pb.attest.ZAttestReq.FromString(state.certs).certs if state.certs else []
         return Response(_lines(json_format.MessageToJson(c, indent=None) for c in certs), media_type=NDJSON)
+
+
+def _live(ctl: Controller, kind: str, uuid: str, render: Callable[[Item], str], key: str | None) -> StreamingResponse:
+    """Adam's ``X-Stream: true``: items stored from now on, one JSON line each, until the reader leaves.
+
+    Like Adam, a reader more than ``STREAM_BACKLOG`` items behind loses the newest ones.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Item] = asyncio.Queue(STREAM_BACKLOG)
+
+    def offer(item: Item) -> None:
+        if (key is None or item.key == key) and not queue.full():
+            queue.put_nowait(item)
+
+    stop = ctl.listen(kind, uuid, lambda item: loop.call_soon_threadsafe(offer, item))
+
+    async def lines() -> AsyncIterator[str]:
+        try:
+            while True:
+                yield render(await queue.get()) + "\n"
+        finally:
+            stop()
+
+    return StreamingResponse(lines(), media_type=NDJSON)
 
 
 def _edit_routes(router: APIRouter, ctl: Controller) -> None:
@@ -382,9 +411,14 @@ def _lines(values: Iterable[str]) -> str:
     return "".join(f"{value}\n" for value in values)
 
 
-def _ndjson(items: list[Item], message: type[Message]) -> Response:
-    lines = (json_format.MessageToJson(message.FromString(item.data), indent=None) for item in items)
-    return Response(_lines(lines), media_type=NDJSON)
+def _protojson(message: type[Message]) -> Callable[[Item], str]:
+    """Render a stored protobuf item as one line of protojson."""
+    return lambda item: json_format.MessageToJson(message.FromString(item.data), indent=None)
+
+
+def _request_json(item: Item) -> str:
+    method, status = item.data.decode().split(" ")
+    return json.dumps({"at": item.at, "method": method, "url": item.key, "status": int(status)})
 
 
 def _parse_config(body: bytes, content_type: str) -> pb.config.EdgeDevConfig:

@@ -27,8 +27,11 @@ from evesim.controller.policy import Policy
 from evesim.controller.reply import CREATED, NOT_MODIFIED, OK, PROTO, Refusal, Reply, is_proto
 from evesim.controller.rollout import Rollouts
 from evesim.controller.stores import Attestation, ConfigVersion, DeviceRecord, Item, MemoryStore, OnboardEntry, Store
+from evesim.controller.stores.base import check_kind
 
 PREFIX = "/api/v2/edgedevice/"
+Listener = Callable[[Item], None]
+"""Called with each item a live feed delivers."""
 MAX_BODY = 4 << 20
 """Largest request body accepted (413 above)."""
 _NOT_FOUND = Reply(404, b"unknown device API path", "text/plain")
@@ -94,6 +97,8 @@ class Controller:
         self._by_serial: dict[tuple[str, str], str] = {}
         self._onboard: dict[bytes, OnboardEntry] = {}
         self._request_tags: dict[tuple[str, int], bytes] = {}
+        self._listeners: dict[tuple[str, str], list[Listener]] = {}
+        self._pending: list[tuple[str, str, Item]] = []
         self._static = {"certs": self._certs, "ping": self._ping, "register": self._register, "uuid": self._uuid}
         self._routes = {
             "config": self._config,
@@ -115,25 +120,62 @@ class Controller:
         """Answer one device API request; ``path`` is the full URL path. Never raises for bad input."""
         if not path.startswith(PREFIX):
             return _NOT_FOUND
+        try:
+            reply = self._handle(method, path, body, headers)
+        except Refusal as refusal:
+            self._pending.clear()
+            return refusal.reply
+        except BaseException:
+            self._pending.clear()
+            raise
+        if self._pending:
+            self._deliver()
+        return reply
+
+    def _handle(self, method: str, path: str, body: bytes, headers: Mapping[str, str] | None) -> Reply:
         rest = path[len(PREFIX) :]
         static = self._static.get(rest)
-        try:
-            if static is not None:
-                return static(method, body, headers)
-            route = self._route(rest)
-            if route is None:
-                return _NOT_FOUND
-            if method != "POST":
-                return _NOT_ALLOWED
-            self._check_post(body, headers)
-            handler, path_uuid, app = route
-            with self.store.transaction():
-                device, envelope = self._authenticate(body, path_uuid)
-                reply = handler(device, envelope.payload, app)
-                self._log_request(device.uuid, method, path, reply.status)
-            return reply
-        except Refusal as refusal:
-            return refusal.reply
+        if static is not None:
+            return static(method, body, headers)
+        route = self._route(rest)
+        if route is None:
+            return _NOT_FOUND
+        if method != "POST":
+            return _NOT_ALLOWED
+        self._check_post(body, headers)
+        handler, path_uuid, app = route
+        with self.store.transaction():
+            device, envelope = self._authenticate(body, path_uuid)
+            reply = handler(device, envelope.payload, app)
+            self._log_request(device.uuid, method, path, reply.status)
+        return reply
+
+    # ----------------------------------------------------------------- live feeds (Adam's X-Stream)
+
+    def listen(self, kind: str, uuid: str, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(item)`` for each ``kind`` item stored for device ``uuid`` from now on, once its
+        request has committed; returns the function that stops it. Kinds: those of ``Store.series``."""
+        check_kind(kind)
+        listeners = self._listeners.setdefault((kind, uuid), [])
+        listeners.append(listener)
+
+        def stop() -> None:
+            if listener in listeners:
+                listeners.remove(listener)
+            if not listeners and self._listeners.get((kind, uuid)) is listeners:
+                del self._listeners[(kind, uuid)]
+
+        return stop
+
+    def _stored(self, kind: str, uuid: str, item: Item) -> None:
+        if (kind, uuid) in self._listeners:
+            self._pending.append((kind, uuid, item))
+
+    def _deliver(self) -> None:
+        pending, self._pending = self._pending, []
+        for kind, uuid, item in pending:
+            for listener in list(self._listeners.get((kind, uuid), ())):
+                listener(item)
 
     def _route(self, rest: str) -> tuple[Callable[..., Reply], str | None, str] | None:
         parts = rest.split("/")
@@ -180,7 +222,10 @@ class Controller:
         tag = self._request_tags.get((method, status))
         if tag is None:
             tag = self._request_tags[(method, status)] = f"{method} {status}".encode()
-        self.store.append("requests", uuid, Item(self._clock(), path, tag))
+        item = Item(self._clock(), path, tag)
+        self.store.append("requests", uuid, item)
+        if self._listeners:
+            self._stored("requests", uuid, item)
 
     def _certs(self, method: str, body: bytes, headers: Mapping[str, str] | None) -> Reply:
         return self._certs_reply if method in ("GET", "POST") else _NOT_ALLOWED
@@ -253,7 +298,10 @@ class Controller:
         return self._signed(201, answer.SerializeToString())
 
     def _info(self, device: _Device, payload: bytes, app: str) -> Reply:
-        self.store.put_info(device.uuid, telemetry.info_item(payload, device.uuid, self._clock()))
+        item = telemetry.info_item(payload, device.uuid, self._clock())
+        self.store.put_info(device.uuid, item)
+        if self._listeners:
+            self._stored("info", device.uuid, item)
         return CREATED
 
     def _metrics(self, device: _Device, payload: bytes, app: str) -> Reply:
@@ -281,6 +329,8 @@ class Controller:
     def _append(self, kind: str, device: _Device, items: list[Item]) -> Reply:
         for item in items:
             self.store.append(kind, device.uuid, item)
+            if self._listeners:
+                self._stored(kind, device.uuid, item)
         return CREATED
 
     def _draw(self, size: int) -> bytes:

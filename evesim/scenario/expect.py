@@ -96,7 +96,8 @@ def holds(check: model.Check, value: float, population: int) -> bool:
 
 def describe(check: model.Check) -> str:
     """A short human description of a check."""
-    subject = check.metric + (f"[{check.app}]" if check.app else "") + (f"={check.value}" if check.value is not None else "")
+    subject = check.metric + (f"[{check.app}]" if check.app else "")
+    subject += f"={check.value}" if check.value is not None else ""
     if check.fields:
         subject += "{" + ", ".join(f"{k}={v}" for k, v in check.fields.items()) + "}"
     bounds = [f"{name} {getattr(check, name)}" for name in ("min", "max", "min_fraction", "max_fraction")

@@ -1,0 +1,116 @@
+"""Live feeds: ``Controller.listen`` and the admin API's ``X-Stream: true`` (Adam's live NDJSON)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from evesim.api import pb
+from evesim.controller import Controller
+from evesim.controller.app import create_app
+
+from .conftest import API, Device
+
+TOKEN = "stream-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+STREAM = {**AUTH, "X-Stream": "true"}
+
+
+def _info(n: int) -> pb.info.ZInfoMsg:
+    return pb.info.ZInfoMsg(ztype=pb.info.ZiDevice, dinfo=pb.info.ZInfoDevice(ncpu=n))
+
+
+@pytest.fixture
+def attested(device: Device) -> Device:
+    device.attest_tpmless()
+    return device
+
+
+def test_a_listener_gets_each_new_item_once_its_request_commits(ctl: Controller, attested: Device) -> None:
+    attested.post("info", _info(1))
+    got: list[int] = []
+    stop = ctl.listen("info", attested.uuid, lambda item: got.append(pb.info.ZInfoMsg.FromString(item.data).dinfo.ncpu))
+    assert attested.post("info", _info(2)).status == 201
+    assert attested.post("info", _info(3)).status == 201
+    assert got == [2, 3], "only items stored after listen, in order"
+    stop()
+    attested.post("info", _info(4))
+    assert got == [2, 3]
+
+
+def test_refused_requests_and_other_devices_deliver_nothing(ctl: Controller, attested: Device, onboard) -> None:
+    other = Device(ctl, onboard, "other")
+    other.onboard_device()
+    other.attest_tpmless()
+    got: list[object] = []
+    ctl.listen("metrics", attested.uuid, got.append)
+    ctl.listen("requests", attested.uuid, got.append)
+    other.post("metrics", pb.metrics.ZMetricMsg(devID=other.uuid))
+    assert attested.post("metrics", b"\xff\xff not a message").status == 400
+    assert got == [], "a refused request stores nothing, so it streams nothing"
+    assert attested.post("metrics", pb.metrics.ZMetricMsg(devID=attested.uuid)).status == 201
+    assert [item.key for item in got] == ["", f"{API}/id/{attested.uuid}/metrics"]
+
+
+def test_unknown_kinds_are_refused(ctl: Controller) -> None:
+    with pytest.raises(ValueError, match="unknown series kind 'infos'"):
+        ctl.listen("infos", "x", print)
+
+
+@pytest.fixture
+def live(ctl: Controller) -> Iterator[str]:
+    """The admin API served by uvicorn on a free port (plain HTTP), in a thread."""
+    server = uvicorn.Server(uvicorn.Config(create_app(ctl, TOKEN), host="127.0.0.1", port=0,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/admin"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_x_stream_sends_new_items_live_and_stops_when_the_reader_leaves(
+        ctl: Controller, attested: Device, live: str) -> None:
+    attested.post("info", _info(1))
+    plain = httpx.get(f"{live}/device/{attested.uuid}/info", headers=AUTH)
+    assert [json.loads(line)["dinfo"]["ncpu"] for line in plain.text.splitlines()] == [1]
+    with httpx.Client(timeout=10) as client, client.stream(
+            "GET", f"{live}/device/{attested.uuid}/info", headers=STREAM) as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("application/x-ndjson")
+        attested.post("info", _info(2))
+        attested.post("info", _info(3))
+        lines = response.iter_lines()
+        assert [json.loads(next(lines))["dinfo"]["ncpu"] for _ in range(2)] == [2, 3], "new items only"
+    deadline = time.monotonic() + 10
+    while ctl._listeners:
+        assert time.monotonic() < deadline, "the feed outlived its reader"
+        time.sleep(0.05)
+
+
+def test_x_stream_of_app_logs_carries_only_that_app(ctl: Controller, attested: Device, live: str) -> None:
+    with httpx.Client(timeout=10) as client, client.stream(
+            "GET", f"{live}/device/{attested.uuid}/app/app-b/logs", headers=STREAM) as response:
+        for app in ("app-a", "app-b"):
+            bundle = pb.logs.AppInstanceLogBundle(log=[pb.logs.LogEntry(content=f"from {app}", msgid=1)])
+            path = f"{API}/apps/instanceid/{app}/logs"
+            assert ctl.handle("POST", path, attested.seal(bundle.SerializeToString()),
+                              {"Content-Type": "application/x-proto-binary"}).status == 201
+        line = next(response.iter_lines())
+        assert json.loads(line)["content"] == "from app-b"
+    assert [i.key for i in ctl.store.series("applogs", attested.uuid)] == ["app-a", "app-b"]
+
+
+def test_x_stream_needs_the_token_and_a_known_device(live: str) -> None:
+    assert httpx.get(f"{live}/device/nope/info", headers={"X-Stream": "true"}).status_code == 401
+    assert httpx.get(f"{live}/device/nope/info", headers=STREAM).status_code == 404
