@@ -28,6 +28,8 @@ Data = Annotated[
 Token = Annotated[str | None, typer.Option("--token", envvar="EVESIM_ADMIN_TOKEN", help="Admin bearer token")]
 Ca = Annotated[Path | None, typer.Option("--ca", help="PEM of the root CA that signed the controller's TLS cert")]
 Uuid = Annotated[str, typer.Argument(help="Device UUID")]
+Follow = Annotated[bool, typer.Option("--follow", "-f", help="Print new items as they arrive (X-Stream), until Ctrl-C")]
+Count = Annotated[int | None, typer.Option("--count", min=1, help="With --follow: stop after this many items")]
 
 
 @app.command()
@@ -147,22 +149,53 @@ def config_set(
 def info(
     uuid: Uuid,
     latest: Annotated[bool, typer.Option(help="Only the latest message per object")] = False,
+    follow: Follow = False,
+    count: Count = None,
     server: Server = None,
     data: Data = None,
     token: Token = None,
     ca: Ca = None,
 ) -> None:
     """A device's info messages (NDJSON)."""
-    _out(_call(server, data, token, ca, "GET", f"/device/{uuid}/info" + ("/latest" if latest else "")))
+    if latest and follow:
+        raise typer.BadParameter("--latest and --follow do not go together", param_hint="--follow")
+    _report(server, data, token, ca, f"/device/{uuid}/info" + ("/latest" if latest else ""), follow, count)
 
 
 @app.command()
-def metrics(uuid: Uuid, server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
+def metrics(uuid: Uuid, follow: Follow = False, count: Count = None, server: Server = None, data: Data = None,
+            token: Token = None, ca: Ca = None) -> None:
     """A device's kept metrics (NDJSON)."""
-    _out(_call(server, data, token, ca, "GET", f"/device/{uuid}/metrics"))
+    _report(server, data, token, ca, f"/device/{uuid}/metrics", follow, count)
 
 
 @app.command()
-def logs(uuid: Uuid, server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
+def logs(uuid: Uuid, follow: Follow = False, count: Count = None, server: Server = None, data: Data = None,
+         token: Token = None, ca: Ca = None) -> None:
     """A device's kept log entries (NDJSON)."""
-    _out(_call(server, data, token, ca, "GET", f"/device/{uuid}/logs"))
+    _report(server, data, token, ca, f"/device/{uuid}/logs", follow, count)
+
+
+def _report(server: str | None, data: Path | None, token: str | None, ca: Path | None, path: str, follow: bool,
+            count: int | None) -> None:
+    """Print what is kept at ``path``, or with ``follow`` each new item as it arrives (up to ``count``)."""
+    if count is not None and not follow:
+        raise typer.BadParameter("--count needs --follow", param_hint="--count")
+    if not follow:
+        _out(_call(server, data, token, ca, "GET", path))
+        return
+    try:
+        client = AdminClient.resolve(server, data, token, ca)
+        try:
+            for n, line in enumerate(client.stream(path), 1):
+                typer.echo(line)
+                sys.stdout.flush()
+                if count is not None and n >= count:
+                    return
+        finally:
+            client.close()
+    except AdminError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,7 @@ class AdminClient:
         self, server: str, token: str, ca: str | os.PathLike[str] | None = None, timeout: float = 30.0
     ) -> None:
         verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=os.fspath(ca)) if ca else True
+        self.timeout = timeout
         self._http = httpx.Client(
             base_url=server.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, verify=verify, timeout=timeout
         )
@@ -50,6 +52,18 @@ class AdminClient:
         if response.status_code >= 400:
             raise AdminError(f"{method} /admin{path}: {response.status_code} {_detail(response)}")
         return response
+
+    def stream(self, path: str) -> Iterator[str]:
+        """The lines of a live feed (``X-Stream: true``) as they arrive; it waits for them without a timeout."""
+        timeout = httpx.Timeout(self.timeout, read=None)
+        try:
+            with self._http.stream("GET", f"/admin{path}", headers={"X-Stream": "true"}, timeout=timeout) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise AdminError(f"GET /admin{path}: {response.status_code} {_detail(response)}")
+                yield from response.iter_lines()
+        except httpx.HTTPError as exc:
+            raise AdminError(f"cannot reach the controller: {exc}") from exc
 
     def close(self) -> None:
         """Close the connection pool."""

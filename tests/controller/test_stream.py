@@ -114,3 +114,47 @@ def test_x_stream_of_app_logs_carries_only_that_app(ctl: Controller, attested: D
 def test_x_stream_needs_the_token_and_a_known_device(live: str) -> None:
     assert httpx.get(f"{live}/device/nope/info", headers={"X-Stream": "true"}).status_code == 401
     assert httpx.get(f"{live}/device/nope/info", headers=STREAM).status_code == 404
+
+
+def _follow(live: str, *args: str) -> tuple[threading.Thread, dict]:
+    """``evesim controller ARGS --server ... --token ...`` in a thread; its result lands in the dict."""
+    from typer.testing import CliRunner
+
+    from evesim.cli import app
+
+    done: dict = {}
+    server = live.removesuffix("/admin")
+
+    def run() -> None:
+        done["result"] = CliRunner().invoke(app, ["controller", *args, "--server", server, "--token", TOKEN])
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, done
+
+
+def test_cli_follow_prints_new_items_and_stops_after_count(ctl: Controller, attested: Device, live: str) -> None:
+    attested.post("metrics", pb.metrics.ZMetricMsg(devID="old"))
+    thread, done = _follow(live, "metrics", attested.uuid, "--follow", "--count", "2")
+    deadline = time.monotonic() + 10
+    while ("metrics", attested.uuid) not in ctl._listeners:
+        assert time.monotonic() < deadline, "the CLI never subscribed"
+        time.sleep(0.02)
+    for name in ("new-1", "new-2", "new-3"):
+        attested.post("metrics", pb.metrics.ZMetricMsg(devID=name))
+    thread.join(10)
+    result = done["result"]
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["devID"] for line in result.output.splitlines()] == ["new-1", "new-2"]
+
+
+def test_cli_follow_errors(live: str) -> None:
+    thread, done = _follow(live, "logs", "no-such-device", "--follow")
+    thread.join(10)
+    assert done["result"].exit_code == 1 and "404" in done["result"].output
+    thread, done = _follow(live, "info", "x", "--latest", "--follow")
+    thread.join(10)
+    assert done["result"].exit_code == 2 and "--latest and --follow do not go together" in done["result"].output
+    thread, done = _follow(live, "metrics", "x", "--count", "3")
+    thread.join(10)
+    assert done["result"].exit_code == 2 and "--count needs --follow" in done["result"].output
