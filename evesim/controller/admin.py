@@ -13,6 +13,7 @@ import base64
 import hmac
 import json
 import math
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Annotated, Literal
 
@@ -290,12 +291,20 @@ def _live(ctl: Controller, kind: str, uuid: str, render: Callable[[Item], str], 
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Item] = asyncio.Queue(STREAM_BACKLOG)
+    alive = weakref.ref(queue)  # a response dropped before it streamed takes its queue, and so its feed, along
 
     def offer(item: Item) -> None:
-        if (key is None or item.key == key) and not queue.full():
-            queue.put_nowait(item)
+        waiting = alive()
+        if waiting is not None and (key is None or item.key == key) and not waiting.full():
+            waiting.put_nowait(item)
 
-    stop = ctl.listen(kind, uuid, lambda item: loop.call_soon_threadsafe(offer, item))
+    def listener(item: Item) -> None:
+        if alive() is None or loop.is_closed():
+            stop()
+        else:
+            loop.call_soon_threadsafe(offer, item)
+
+    stop = ctl.listen(kind, uuid, listener)
 
     async def lines() -> AsyncIterator[str]:
         try:

@@ -156,26 +156,30 @@ class Controller:
         """Call ``listener(item)`` for each ``kind`` item stored for device ``uuid`` from now on, once its
         request has committed; returns the function that stops it. Kinds: those of ``Store.series``."""
         check_kind(kind)
-        listeners = self._listeners.setdefault((kind, uuid), [])
-        listeners.append(listener)
+        self._listeners.setdefault((kind, uuid), []).append(listener)
+        return lambda: self._drop(kind, uuid, listener)
 
-        def stop() -> None:
-            if listener in listeners:
-                listeners.remove(listener)
-            if not listeners and self._listeners.get((kind, uuid)) is listeners:
-                del self._listeners[(kind, uuid)]
-
-        return stop
+    def _drop(self, kind: str, uuid: str, listener: Listener) -> None:
+        listeners = self._listeners.get((kind, uuid), [])
+        if listener in listeners:
+            listeners.remove(listener)
+        if not listeners:
+            self._listeners.pop((kind, uuid), None)
 
     def _stored(self, kind: str, uuid: str, item: Item) -> None:
         if (kind, uuid) in self._listeners:
             self._pending.append((kind, uuid, item))
 
     def _deliver(self) -> None:
+        """Hand committed items to their listeners; a listener that raises is dropped (a reader's
+        failure never fails a device's request)."""
         pending, self._pending = self._pending, []
         for kind, uuid, item in pending:
             for listener in list(self._listeners.get((kind, uuid), ())):
-                listener(item)
+                try:
+                    listener(item)
+                except Exception:
+                    self._drop(kind, uuid, listener)
 
     def _route(self, rest: str) -> tuple[Callable[..., Reply], str | None, str] | None:
         parts = rest.split("/")

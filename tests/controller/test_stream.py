@@ -158,3 +158,36 @@ def test_cli_follow_errors(live: str) -> None:
     thread, done = _follow(live, "metrics", "x", "--count", "3")
     thread.join(10)
     assert done["result"].exit_code == 2 and "--count needs --follow" in done["result"].output
+
+
+def test_a_listener_that_fails_is_dropped_and_the_device_is_unaffected(ctl: Controller, attested: Device) -> None:
+    calls: list[int] = []
+
+    def broken(item: object) -> None:
+        calls.append(1)
+        raise RuntimeError("reader gone")
+
+    ctl.listen("info", attested.uuid, broken)
+    assert attested.post("info", _info(1)).status == 201
+    assert attested.post("info", _info(2)).status == 201
+    assert calls == [1] and not ctl._listeners
+
+
+def test_a_stream_response_dropped_before_it_streamed_leaves_no_feed(ctl: Controller, attested: Device) -> None:
+    import asyncio
+    import gc
+
+    from evesim.controller import admin
+
+    async def open_and_drop() -> None:
+        admin._live(ctl, "info", attested.uuid, str, None)  # never iterated, then garbage
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(open_and_drop())
+        gc.collect()
+        assert ("info", attested.uuid) in ctl._listeners
+        assert attested.post("info", _info(1)).status == 201
+        assert not ctl._listeners, "the next item finds the reader gone (its loop still runs) and ends its feed"
+    finally:
+        loop.close()
