@@ -39,13 +39,18 @@ def _matching(frame: pd.DataFrame, fields: dict[str, Any]) -> pd.DataFrame:
 
 def version_mix(run: Run) -> pd.DataFrame:
     """Devices running each EVE version over time: one row per sample time, one column per version."""
-    metrics = run.metrics[run.metrics["series"].str.startswith(VERSION_PREFIX)]
-    mix = metrics.assign(version=metrics["series"].str.removeprefix(VERSION_PREFIX)).pivot_table(
-        index="time", columns="version", values="value", aggfunc="sum", fill_value=0.0)
+    return _wide(run, VERSION_PREFIX, "version")
+
+
+def _wide(run: Run, prefix: str, column: str) -> pd.DataFrame:
+    """The ``<prefix><name>`` metric series as one column per name (``column``), one row per sample time."""
+    metrics = run.metrics[run.metrics["series"].str.startswith(prefix)]
+    wide = metrics.assign(**{column: metrics["series"].str.removeprefix(prefix)}).pivot_table(
+        index="time", columns=column, values="value", aggfunc="sum", fill_value=0.0)
     times = pd.Index(sorted(run.metrics["time"].unique()), name="time")
-    mix = mix.reindex(times, fill_value=0.0).astype("int64")
-    mix.columns = pd.Index([str(c) for c in mix.columns], name="version")
-    return mix
+    wide = wide.reindex(times, fill_value=0.0).astype("int64")
+    wide.columns = pd.Index([str(c) for c in wide.columns], name=column)
+    return wide
 
 
 def apps(run: Run) -> list[str]:
@@ -57,14 +62,7 @@ def apps(run: Run) -> list[str]:
 
 def app_states(run: Run, app: str) -> pd.DataFrame:
     """Running devices per state of their instance of ``app`` over time: one row per sample, one column per state."""
-    prefix = f"{APP_PREFIX}{app}:"
-    metrics = run.metrics[run.metrics["series"].str.startswith(prefix)]
-    states = metrics.assign(state=metrics["series"].str.removeprefix(prefix)).pivot_table(
-        index="time", columns="state", values="value", aggfunc="sum", fill_value=0.0)
-    times = pd.Index(sorted(run.metrics["time"].unique()), name="time")
-    states = states.reindex(times, fill_value=0.0).astype("int64")
-    states.columns = pd.Index([str(c) for c in states.columns], name="state")
-    return states
+    return _wide(run, f"{APP_PREFIX}{app}:", "state")
 
 
 def furthest_step(run: Run) -> pd.Series:

@@ -60,6 +60,14 @@ class Group(Strict):
         return value
 
 
+def _only_known(value: list[str], known: frozenset[str], what: str) -> list[str]:
+    """``value`` if every entry is in ``known``, else a ValueError naming the unknown ones and the known."""
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}; known: {sorted(known)}")
+    return value
+
+
 class Image(Strict):
     """An EVE image published on the datastore."""
 
@@ -70,10 +78,7 @@ class Image(Strict):
     @field_validator("defects")
     @classmethod
     def _known_defects(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - DEFECTS)
-        if unknown:
-            raise ValueError(f"unknown defects {unknown}; known: {sorted(DEFECTS)}")
-        return value
+        return _only_known(value, DEFECTS, "defects")
 
 
 class App(Strict):
@@ -89,10 +94,7 @@ class App(Strict):
     @field_validator("defects")
     @classmethod
     def _known_defects(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - APP_DEFECTS)
-        if unknown:
-            raise ValueError(f"unknown app defects {unknown}; known: {sorted(APP_DEFECTS)}")
-        return value
+        return _only_known(value, APP_DEFECTS, "app defects")
 
     @field_validator("memory")
     @classmethod
