@@ -146,11 +146,13 @@ def metrics(z: Zedagent, wall: float, uptime: float, apps: tuple[topics.AppStatu
     dm = msg.dm
     total = z.hardware.memory_mb
     used = min(total, 900 + 256 * len(apps))
-    dm.memory.usedMem, dm.memory.availMem = used, total - used
-    dm.memory.usedPercentage = 100.0 * used / total if total else 0.0
-    dm.memory.availPercentage = 100.0 - dm.memory.usedPercentage
-    _stamp(dm.cpuMetric.upTime, wall - uptime)
-    dm.cpuMetric.total = int(uptime)
+    used_pct = 100.0 * used / total if total else 0.0
+    memory = dm.memory
+    memory.usedMem, memory.availMem = used, total - used
+    memory.usedPercentage, memory.availPercentage = used_pct, 100.0 - used_pct
+    cpu = dm.cpuMetric
+    _stamp(cpu.upTime, wall - uptime)
+    cpu.total = int(uptime)
     cloud = dm.zedcloud.add(ifName="eth0", failures=z.counters.failures, success=z.counters.success,
                             authVerifyFailure=z.counters.auth_verify_failures)
     if z.counters.last_success:
