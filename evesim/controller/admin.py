@@ -20,16 +20,23 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 from evesim.api import pb
 from evesim.api.certs import CertError, pem_from_text
 from evesim.controller.core import Controller, UnknownDevice
-from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError, config_hash, find_app
+from evesim.controller.devconfig import (
+    DEFAULT_APP_IMAGE,
+    UINT32_MAX,
+    UINT64_MAX,
+    ConfigError,
+    config_hash,
+    find_app,
+)
 from evesim.controller.reply import is_proto
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, UnknownRollout, stages
 from evesim.controller.stores import Item
@@ -39,53 +46,74 @@ STREAM_VALUE = "true"
 STREAM_BACKLOG = 100
 """Items a live reader may fall behind by before it loses new ones (Adam's channel size)."""
 StreamHeader = Annotated[str | None, Header(alias="X-Stream", description="true: stream new items live, as Adam")]
+UNAUTHORIZED = "missing or wrong admin bearer token"
 _bearer = HTTPBearer(auto_error=False, description="The admin token (DIR/admin-token when served).")
 
 
-class OnboardIn(BaseModel):
+def _unicode(value: str) -> str:
+    """Refuse text JSON can carry but UTF-8 cannot (a lone surrogate such as ``"\\ud800"``)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (it has a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_unicode)]
+Size = Annotated[int, Field(ge=0, le=UINT64_MAX, description="bytes, 0 to 2^64-1")]
+Count = Annotated[int, Field(ge=1, le=UINT32_MAX)]
+
+
+class _In(BaseModel):
+    """An admin request body: numbers are numbers and flags are booleans (no coercion between them)."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class OnboardIn(_In):
     """Adam's onboard body: ``Cert`` is the PEM (base64 of its bytes, as Go encodes []byte, or plain)."""
 
-    Cert: str
-    Serial: str = "*"
+    Cert: Text
+    Serial: Text = "*"
 
 
-class DeviceIn(BaseModel):
+class DeviceIn(_In):
     """Adam's device body: device cert, optional onboarding cert (then also allowed for ``Serial``) and serial."""
 
-    Cert: str
-    Onboard: str = ""
-    Serial: str = ""
+    Cert: Text
+    Onboard: Text = ""
+    Serial: Text = ""
 
 
-class BaseOsIn(BaseModel):
+class BaseOsIn(_In):
     """Base OS image to run (the image is checked by ``devconfig.check_image``: 400 when refused)."""
 
-    version: str
-    url: str = Field(description="http(s)://, docker:// or oci://host/path")
-    sha256: str = Field(description="64 lowercase hex digits")
-    size_bytes: int = Field(description=">= 0")
+    version: Text
+    url: Text = Field(description="http(s)://, docker:// or oci://host/path")
+    sha256: Text = Field(description="64 lowercase hex digits")
+    size_bytes: Size
     activate: bool = True
 
 
-class ConfigItemsIn(BaseModel):
+class ConfigItemsIn(_In):
     """Config items to set; null removes a key."""
 
-    items: dict[str, str | None]
+    items: dict[Text, Text | None]
 
 
-class AppIn(BaseModel):
+class AppIn(_In):
     """An app with one root volume from ``image_url``."""
 
-    app_uuid: str | None = None
-    image_url: str = DEFAULT_APP_IMAGE
-    sha256: str = ""
+    app_uuid: Text | None = None
+    image_url: Text = DEFAULT_APP_IMAGE
+    sha256: Text = ""
     activate: bool = True
-    memory_kb: int = Field(default=512 * 1024, gt=0)
-    vcpus: int = Field(default=1, gt=0)
-    size_bytes: int = 0
+    memory_kb: Count = 512 * 1024
+    vcpus: Count = 1
+    size_bytes: Size = 0
 
 
-class RolloutIn(BaseModel):
+class RolloutIn(_In):
     """A rollout campaign: devices (UUIDs or "all"), the base OS, batching, waits, deadline, halting.
 
     The image is checked by the plan (``devconfig.check_image``): 400 when refused.
@@ -93,11 +121,11 @@ class RolloutIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    devices: list[str] | Literal["all"]
-    version: str = Field(min_length=1)
-    url: str = Field(description="http(s)://, docker:// or oci://host/path")
-    sha256: str = Field(description="64 lowercase hex digits")
-    size_bytes: int = Field(validation_alias=AliasChoices("size_bytes", "size"), description=">= 0")
+    devices: list[Text] | Literal["all"]
+    version: Text = Field(min_length=1)
+    url: Text = Field(description="http(s)://, docker:// or oci://host/path")
+    sha256: Text = Field(description="64 lowercase hex digits")
+    size_bytes: Size = Field(validation_alias=AliasChoices("size_bytes", "size"))
     batch_size: Annotated[int, Field(ge=1)] | list[Annotated[int, Field(ge=1)]] | None = None
     batch_fraction: Annotated[float, Field(gt=0, le=1)] | list[Annotated[float, Field(gt=0, le=1)]] | None = None
     wait: float = Field(0.0, ge=0, allow_inf_nan=False, description="seconds between a batch settling and the next")
@@ -115,9 +143,8 @@ def admin_router(ctl: Controller, token: str) -> APIRouter:
     """Every ``/admin`` route, guarded by ``token``."""
 
     async def authorize(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
-        given = credentials.credentials if credentials else ""
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(401, "missing or wrong admin bearer token", headers={"WWW-Authenticate": "Bearer"})
+        if not token_matches(f"Bearer {credentials.credentials}" if credentials else None, token):
+            raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
 
     router = APIRouter(prefix="/admin", dependencies=[Depends(authorize)], tags=["admin"])
     _onboard_routes(router, ctl)
@@ -128,23 +155,35 @@ def admin_router(ctl: Controller, token: str) -> APIRouter:
     return router
 
 
+def token_matches(authorization: str | None, token: str) -> bool:
+    """True if an ``Authorization`` header value is ``Bearer <token>`` (compared in constant time)."""
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map the controller's errors to 404 and 400 (bad edits, bad certificates); keep 422 answers valid JSON."""
 
-    async def unknown(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": f"unknown device {exc.args[0]}"}, status_code=404)
+    async def unknown(request: Request, exc: Exception) -> Response:
+        return _error(404, f"unknown device {exc.args[0]}")
 
-    async def invalid(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+    async def invalid(request: Request, exc: Exception) -> Response:
+        return _error(400, str(exc))
 
-    async def unprocessable(request: Request, exc: Exception) -> JSONResponse:
+    async def unprocessable(request: Request, exc: Exception) -> Response:
         errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-        return JSONResponse({"detail": _finite(jsonable_encoder(errors))}, status_code=422)
+        return _error(422, _finite(jsonable_encoder(errors)))
 
     app.add_exception_handler(UnknownDevice, unknown)
     app.add_exception_handler(ConfigError, invalid)
     app.add_exception_handler(CertError, invalid)
     app.add_exception_handler(RequestValidationError, unprocessable)
+
+
+def _error(status: int, detail: object) -> Response:
+    """``{"detail": ...}`` as ASCII JSON, so that any text a request carried (even a lone surrogate) renders."""
+    return Response(json.dumps({"detail": detail}, ensure_ascii=True), status_code=status,
+                    media_type="application/json")
 
 
 def _finite(value: object) -> object:
@@ -172,14 +211,14 @@ def _onboard_routes(router: APIRouter, ctl: Controller) -> None:
     async def clear_onboard() -> dict[str, int]:
         return {"removed": sum(ctl.onboard_remove(entry.cn) for entry in ctl.onboard_list())}
 
-    @router.get("/onboard/{cn}", summary="One onboarding cert and its serials")
+    @router.get("/onboard/{cn:path}", summary="One onboarding cert and its serials")
     async def get_onboard(cn: str) -> dict[str, str]:
         entry = ctl.onboard_get(cn)
         if entry is None:
             raise HTTPException(404, f"no onboarding cert with CN {cn}")
         return {"Cert": base64.b64encode(entry.cert_pem).decode(), "Serial": ",".join(entry.serials)}
 
-    @router.delete("/onboard/{cn}", summary="Remove an onboarding cert")
+    @router.delete("/onboard/{cn:path}", summary="Remove an onboarding cert")
     async def remove_onboard(cn: str) -> dict[str, str]:
         if not ctl.onboard_remove(cn):
             raise HTTPException(404, f"no onboarding cert with CN {cn}")
@@ -436,7 +475,10 @@ def _parse_config(body: bytes, content_type: str) -> pb.config.EdgeDevConfig:
         if is_proto(content_type):
             config.ParseFromString(body)
         else:
-            json_format.Parse(body, config)
+            tree = json.loads(body)
+            if not isinstance(tree, dict):
+                raise ValueError(f"want a JSON object, got {type(tree).__name__}")
+            json_format.ParseDict(tree, config)
     except (json_format.ParseError, DecodeError, ValueError, RecursionError) as exc:
         raise ConfigError(f"body is not an EdgeDevConfig: {exc}") from exc
     return config

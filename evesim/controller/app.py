@@ -1,17 +1,19 @@
 """The HTTP face of the controller: device API under ``/api/v2/edgedevice``, admin API under ``/admin``.
 
 Device requests skip FastAPI's routing: a small ASGI layer hands them straight to the service
-core. The same layer caps every request body (413 above the limit).
+core. The same layer caps every request body (413 above the limit) and refuses admin calls
+without the token (401) before their bodies are read or parsed.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI
 
-from evesim.controller.admin import admin_router, install_error_handlers
+from evesim.controller.admin import UNAUTHORIZED, admin_router, install_error_handlers, token_matches
 from evesim.controller.core import PREFIX, Controller
 from evesim.controller.rollout import ticking
 
@@ -40,25 +42,32 @@ def create_app(controller: Controller, admin_token: str, max_body: int | None = 
         version="1",
         telemetry={"tracing": False, "metrics": False, "logs": False},
         lifespan=lambda _: ticking(controller.rollouts, rollout_tick_s),
+        redirect_slashes=False,
     )
     app.include_router(admin_router(controller, admin_token))
     install_error_handlers(app)
     limit = controller.max_body if max_body is None else max_body
-    app.add_middleware(_Edge, controller=controller, max_body=limit)
+    app.add_middleware(_Edge, controller=controller, max_body=limit, admin_token=admin_token)
     return app
 
 
 class _Edge:
-    """Buffers request bodies up to ``max_body`` (else 413) and answers device API paths from the core."""
+    """Refuses admin calls without the token, buffers request bodies up to ``max_body`` (else 413) and
+    answers device API paths from the core."""
 
-    def __init__(self, app: ASGIApp, controller: Controller, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, controller: Controller, max_body: int, admin_token: str) -> None:
         self.app = app
         self.controller = controller
         self.max_body = max_body
+        self.admin_token = admin_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if _is_admin(scope["path"]) and not token_matches(_header(scope, b"authorization"), self.admin_token):
+            await _respond(send, 401, json.dumps({"detail": UNAUTHORIZED}).encode(), "application/json",
+                           [(b"www-authenticate", b"Bearer")])
             return
         body = await _read_body(scope, receive, self.max_body)
         if body is None:
@@ -66,12 +75,20 @@ class _Edge:
             return
         path: str = scope["path"]
         if path.startswith(PREFIX):
-            content_type = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), None)
+            content_type = _header(scope, b"content-type")
             headers = {} if content_type is None else {"content-type": content_type}
             reply = self.controller.handle(scope["method"], path, body, headers)
             await _respond(send, reply.status, reply.body, reply.content_type)
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+def _is_admin(path: str) -> bool:
+    return path == "/admin" or path.startswith("/admin/")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), None)
 
 
 async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
@@ -108,8 +125,10 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _respond(send: Send, status: int, body: bytes, content_type: str) -> None:
+async def _respond(send: Send, status: int, body: bytes, content_type: str,
+                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
     headers = [] if status == 304 else [(b"content-length", str(len(body)).encode())]
+    headers.extend(extra or ())
     if content_type:
         headers.append((b"content-type", content_type.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})

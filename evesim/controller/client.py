@@ -44,12 +44,12 @@ class AdminClient:
         return cls(server, token, ca)
 
     def call(self, method: str, path: str, **kwargs: object) -> httpx.Response:
-        """One admin request; raises ``AdminError`` for transport failures and 4xx/5xx answers."""
+        """One admin request; raises ``AdminError`` for transport failures and 3xx/4xx/5xx answers."""
         try:
             response = self._http.request(method, f"/admin{path}", **kwargs)
         except httpx.HTTPError as exc:
             raise AdminError(f"cannot reach the controller: {exc}") from exc
-        if response.status_code >= 400:
+        if response.status_code >= 300:
             raise AdminError(f"{method} /admin{path}: {response.status_code} {_detail(response)}")
         return response
 

@@ -539,6 +539,8 @@ class Controller:
     ) -> int:
         """Add or update app ``name`` (found by ``app_uuid`` or name; a new one gets a fresh UUID)."""
         config = self.config(dev_uuid)
+        if app_uuid is not None:
+            app_uuid = devconfig.normal_uuid(app_uuid)
         existing = devconfig.find_app(config, app_uuid or name)
         if app_uuid is None:
             app_uuid = (
@@ -644,5 +646,9 @@ def _allowed_serial(entry: OnboardEntry, msg: pb.register.ZRegisterMsg) -> str |
 
 
 def _common_name(cert: x509.Certificate) -> str:
+    """An onboarding cert's key on the allow-list: its CN (its hash if it has none); one printable line."""
     names = cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
-    return str(names[0].value) if names else der_hash(cert).hex()
+    cn = str(names[0].value) if names else der_hash(cert).hex()
+    if not cn.isprintable():
+        raise ConfigError(f"onboarding certificate CN {cn!r} has control characters: it could not be listed")
+    return cn

@@ -23,6 +23,8 @@ _DATASTORE_TYPES = {
 }
 _REGISTRY = pb.config.DsContainerRegistry
 DEFAULT_APP_IMAGE = "docker://docker.io/library/nginx:latest"
+UINT32_MAX = 2**32 - 1
+UINT64_MAX = 2**64 - 1
 
 
 class ConfigError(ValueError):
@@ -79,8 +81,13 @@ def set_config_items(config: pb.config.EdgeDevConfig, items: Mapping[str, str | 
 
 def bump(command: pb.config.DeviceOpsCmd) -> None:
     """Ask for the operation once more (EVE acts when the counter changes)."""
-    command.counter += 1
+    command.counter = next_counter(command.counter)
     command.desiredState = True
+
+
+def next_counter(counter: int) -> int:
+    """A uint32 command counter's next value; after its maximum it starts again at 1 (a change all the same)."""
+    return counter + 1 if counter < UINT32_MAX else 1
 
 
 def set_base_os(
@@ -102,15 +109,14 @@ def check_image(url: str, sha256: str, size_bytes: int) -> None:
     """Refuse a base OS image a device could not fetch or verify, with a ``ConfigError`` naming what is wrong."""
     _image_url(url)
     _check_sha(sha256, allow_empty=False)
-    if size_bytes < 0:
-        raise ConfigError("size_bytes must not be negative")
+    _check_size(size_bytes)
 
 
 def retry_update(config: pb.config.EdgeDevConfig) -> None:
     """Bump ``baseos.retry_update.counter`` so EVE retries a failed update."""
     if not config.baseos.content_tree_uuid:
         raise ConfigError("device has no base OS configured")
-    config.baseos.retry_update.counter += 1
+    config.baseos.retry_update.counter = next_counter(config.baseos.retry_update.counter)
 
 
 def find_app(config: pb.config.EdgeDevConfig, app: str) -> pb.config.AppInstanceConfig | None:
@@ -128,7 +134,8 @@ def app_command(config: pb.config.EdgeDevConfig, app_uuid: str, command: str) ->
     app = next((a for a in config.apps if a.uuidandversion.uuid == app_uuid), None)
     if app is None:
         raise ConfigError(f"device has no app {app_uuid}")
-    getattr(app, command).counter += 1
+    counter = getattr(app, command)
+    counter.counter = next_counter(counter.counter)
 
 
 def set_app(
@@ -146,18 +153,18 @@ def set_app(
     """Add or update an app with one root volume downloaded from ``image_url`` (``size_bytes``: 0 if unknown)."""
     if not name:
         raise ConfigError("app name must not be empty")
-    _check_uuid(app_uuid)
+    app_uuid = normal_uuid(app_uuid)
     _check_sha(sha256, allow_empty=True)
-    if memory_kb <= 0 or vcpus <= 0:
-        raise ConfigError("memory_kb and vcpus must be positive")
+    if not (0 < memory_kb <= UINT32_MAX and 0 < vcpus <= UINT32_MAX):
+        raise ConfigError(f"memory_kb and vcpus must be between 1 and {UINT32_MAX}")
     ds_type, _ = _image_url(image_url)
     fmt = pb.config.CONTAINER if ds_type == _REGISTRY else pb.config.QCOW2
-    if size_bytes < 0:
-        raise ConfigError("size_bytes must not be negative")
+    _check_size(size_bytes)
     tree = _content_tree(config, image_url, sha256, size_bytes, name, fmt)
     volume = _root_volume(config, app_uuid, name, tree)
     app = next((a for a in config.apps if a.uuidandversion.uuid == app_uuid), None) or config.apps.add()
-    version = int(app.uuidandversion.version or 0) + 1
+    old = app.uuidandversion.version
+    version = int(old) + 1 if old.isdecimal() and int(old) < UINT64_MAX else 1
     app.uuidandversion.uuid, app.uuidandversion.version = app_uuid, str(version)
     app.displayname, app.activate = name, activate
     mode = pb.config.NOHYPER if fmt == pb.config.CONTAINER else pb.config.HVM
@@ -177,7 +184,9 @@ def remove_app(config: pb.config.EdgeDevConfig, app_uuid: str) -> None:
     del config.apps[index]
     still_used = {ref.uuid for app in config.apps for ref in app.volumeRefList}
     for volume_id in sorted(volume_ids - still_used):
-        position = next(i for i, v in enumerate(config.volumes) if v.uuid == volume_id)
+        position = next((i for i, v in enumerate(config.volumes) if v.uuid == volume_id), None)
+        if position is None:  # a reference to no volume (a config put whole may have one)
+            continue
         tree = config.volumes[position].origin.downloadContentTreeID
         del config.volumes[position]
         _drop_unused_tree(config, tree)
@@ -200,7 +209,10 @@ def _root_volume(config: pb.config.EdgeDevConfig, app_uuid: str, name: str, tree
 def _content_tree(config: pb.config.EdgeDevConfig, url: str, sha256: str, size_bytes: int, name: str, fmt: int) -> str:
     datastore, relative = _datastore(config, url)
     tree_id = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{url}#{sha256}"))
-    if not any(t.uuid == tree_id for t in config.contentInfo):
+    tree = next((t for t in config.contentInfo if t.uuid == tree_id), None)
+    if tree is not None:
+        _declare_size(tree, size_bytes)
+    else:
         config.contentInfo.add(
             uuid=tree_id,
             dsId=datastore,
@@ -212,6 +224,16 @@ def _content_tree(config: pb.config.EdgeDevConfig, url: str, sha256: str, size_b
             displayName=name,
         )
     return tree_id
+
+
+def _declare_size(tree: pb.config.ContentTree, size_bytes: int) -> None:
+    """Give a known image a size if it had none; refuse a size that contradicts the one it has."""
+    if not size_bytes or tree.maxSizeBytes == size_bytes:
+        return
+    if tree.maxSizeBytes:
+        raise ConfigError(f"image {tree.displayName} ({tree.uuid}) is already declared with size_bytes "
+                          f"{tree.maxSizeBytes}, not {size_bytes}")
+    tree.maxSizeBytes = size_bytes
 
 
 def _datastore(config: pb.config.EdgeDevConfig, url: str) -> tuple[str, str]:
@@ -227,12 +249,16 @@ def _datastore(config: pb.config.EdgeDevConfig, url: str) -> tuple[str, str]:
 
 def _image_url(url: str) -> tuple[int, SplitResult]:
     """The datastore type serving ``url`` and its parts; ``ConfigError`` for a URL no datastore serves."""
+    if not url.isprintable() or " " in url:
+        raise ConfigError(f"malformed image URL {url!r}: it has spaces or control characters")
     try:
         parts = urlsplit(url)
-    except ValueError as exc:
+        if parts.port == 0:
+            raise ValueError("port 0")
+    except ValueError as exc:  # urlsplit raises for a port out of range too
         raise ConfigError(f"malformed image URL {url!r}: {exc}") from exc
     ds_type = _DATASTORE_TYPES.get(parts.scheme)
-    if ds_type is None or not parts.netloc:
+    if ds_type is None or not parts.hostname:
         raise ConfigError(f"unsupported image URL {url!r}: want http(s)://, docker:// or oci://host/path")
     return ds_type, parts
 
@@ -252,8 +278,14 @@ def _check_sha(sha256: str, *, allow_empty: bool) -> None:
         raise ConfigError("sha256 must be 64 lowercase hex digits")
 
 
-def _check_uuid(value: str) -> None:
+def _check_size(size_bytes: int) -> None:
+    if not 0 <= size_bytes <= UINT64_MAX:
+        raise ConfigError(f"size_bytes must be between 0 and {UINT64_MAX}")
+
+
+def normal_uuid(value: str) -> str:
+    """``value`` as a UUID in its standard lowercase form (EVE reads every spelling as the same UUID)."""
     try:
-        uuidlib.UUID(value)
-    except (ValueError, TypeError) as exc:
+        return str(uuidlib.UUID(value))
+    except (ValueError, TypeError, AttributeError) as exc:
         raise ConfigError(f"not a UUID: {value!r}") from exc

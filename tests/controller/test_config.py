@@ -147,7 +147,12 @@ def test_base_os_bad_arguments(device: Device, kwargs: dict) -> None:
         ("http://[::1/y", SHA, 1, "malformed image URL"),
         ("https://x/y", SHA.upper(), 1, "sha256 must be 64 lowercase hex digits"),
         ("https://x/y", "", 1, "sha256 must be 64 lowercase hex digits"),
-        ("https://x/y", SHA, -1, "size_bytes must not be negative"),
+        ("https://x/y", SHA, -1, "size_bytes must be between 0 and"),
+        ("https://x/y", SHA, 2**64, "size_bytes must be between 0 and"),
+        ("https://x:99999/y", SHA, 1, "malformed image URL"),
+        ("https://x:0/y", SHA, 1, "malformed image URL"),
+        ("https://x/a b", SHA, 1, "spaces or control characters"),
+        ("https://:80/y", SHA, 1, "unsupported image URL"),
     ],
 )
 def test_check_image_names_what_is_wrong(url: str, sha256: str, size_bytes: int, message: str) -> None:
