@@ -9,15 +9,18 @@ from typing import Annotated, Any, Optional
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from evesim.scenario import executors, loader, model
+from evesim.scenario import executors, loader, model, outputs
 from evesim.scenario.run import RunResult, run
 from evesim.scenario.sweep import SweepResult, sweep
 
 console = Console(stderr=True)
 out_console = Console()
+MAX_SEED = 2**63 - 1
+"""Seeds are stored as int64 in the sweep's Parquet rows."""
 
 
 def _overrides(values: list[str]) -> dict[str, Any]:
@@ -42,8 +45,35 @@ def _load(file: Path, overrides: dict[str, Any]) -> loader.Loaded:
         return loader.load(file, overrides)
     except loader.ScenarioError as exc:
         for problem in exc.problems:
-            console.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
+            _error(str(problem))
         raise typer.Exit(2) from None
+
+
+def _error(message: str) -> None:
+    console.print(f"[red]error[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _check_out(out: Path | None) -> None:
+    """Refuse an ``--out`` that cannot be written before any simulating (exit 2)."""
+    if out is None:
+        return
+    try:
+        outputs.check_dir(out)
+    except outputs.OutputError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+
+
+def _write(result: RunResult | SweepResult, out: Path | None) -> None:
+    """Write the outputs; if they cannot be, say so and exit 2 (nothing half-written is left)."""
+    if out is None:
+        return
+    try:
+        result.write(out)
+    except outputs.OutputError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+    console.print(f"outputs written to {escape(str(out))}", highlight=False, soft_wrap=True)
 
 
 def _hms(seconds: float) -> str:
@@ -55,7 +85,7 @@ def _hms(seconds: float) -> str:
 
 def _print_summary(result: RunResult) -> None:
     summary = result.summary()
-    table = Table(title=f"{summary['scenario']} (seed {summary['seed']})", show_header=False)
+    table = Table(title=escape(f"{summary['scenario']} (seed {summary['seed']})"), show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("simulated", _hms(summary["duration_s"]))
@@ -66,31 +96,33 @@ def _print_summary(result: RunResult) -> None:
     for state, count in summary["states"].items():
         table.add_row(f"state {state}", str(count))
     for version, count in summary["versions"].items():
-        table.add_row(f"running {version or '-'}", str(count))
+        table.add_row(escape(f"running {version or '-'}"), str(count))
     for name, count in summary.get("outcomes", {}).items():
         table.add_row(f"outcome {name}", str(count))
     for app, states in summary["apps"].items():
         for state, count in states.items():
-            table.add_row(f"app {app} {state}", str(count))
+            table.add_row(escape(f"app {app} {state}"), str(count))
     table.add_row("controller requests", str(summary["controller"]["requests"]))
     table.add_row("events logged", str(summary["events"]))
     out_console.print(table)
     for exp in summary["expectations"]:
         mark = "[green]PASS[/green]" if exp["passed"] else "[red]FAIL[/red]"
-        out_console.print(f"{mark} {exp['name']}: {exp['detail']}", highlight=False, soft_wrap=True)
+        out_console.print(f"{mark} {escape(exp['name'])}: {escape(exp['detail'])}", highlight=False, soft_wrap=True)
 
 
 def run_command(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    seed: Annotated[Optional[int], typer.Option(help="Override the scenario's seed.")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, max=MAX_SEED, help="Override the scenario's seed.")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
     out: Annotated[Optional[Path], typer.Option(help="Write summary.json and Parquet outputs here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid."""
     loaded = _load(file, _overrides(set_))
+    _check_out(out)
     used_seed = loaded.scenario.seed if seed is None else seed
-    console.print(f"running {loaded.scenario.name} ({file}) with seed {used_seed}", highlight=False, soft_wrap=True)
+    console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}"), highlight=False,
+                  soft_wrap=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rate]}"),
                   TimeElapsedColumn(), console=console, disable=quiet, transient=True) as progress:
         task = progress.add_task("simulating", total=loaded.scenario.duration, rate="")
@@ -101,9 +133,7 @@ def run_command(
 
         result = run(loaded, seed, tick)
     _print_summary(result)
-    if out is not None:
-        result.write(out)
-        console.print(f"outputs written to {out}", highlight=False, soft_wrap=True)
+    _write(result, out)
     raise typer.Exit(0 if result.passed else 1)
 
 
@@ -115,8 +145,8 @@ def validate_command(
     loaded = _load(file, _overrides(set_))
     scenario = loaded.scenario
     devices = sum(g.count for g in scenario.fleet)
-    out_console.print(f"{file}: ok ({scenario.name}: {devices} devices, {len(scenario.timeline)} timeline actions, "
-                      f"{len(scenario.expectations)} expectations)", highlight=False, soft_wrap=True)
+    out_console.print(escape(f"{file}: ok ({scenario.name}: {devices} devices, {len(scenario.timeline)} timeline "
+                             f"actions, {len(scenario.expectations)} expectations)"), highlight=False, soft_wrap=True)
 
 
 def schema_command() -> None:
@@ -129,7 +159,7 @@ def schema_command() -> None:
 
 def _print_sweep(result: SweepResult) -> None:
     summary = result.summary()
-    table = Table(title=f"{summary['scenario']}: {summary['replicas']} replicas", show_header=False)
+    table = Table(title=escape(f"{summary['scenario']}: {summary['replicas']} replicas"), show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     seeds = summary["seeds"]
@@ -140,7 +170,7 @@ def _print_sweep(result: SweepResult) -> None:
     table.add_row("failed an expectation", str(summary["failed"]))
     table.add_row("raised an error", str(summary["errors"]))
     for column, exp in summary["expectations"].items():
-        table.add_row(f"passed: {exp['name']}", f"{exp['passed']} / {summary['replicas'] - summary['errors']}")
+        table.add_row(escape(f"passed: {exp['name']}"), f"{exp['passed']} / {summary['replicas'] - summary['errors']}")
     for name, stats in summary["outcomes"].items():
         table.add_row(f"outcome {name} (mean)", f"{stats['mean']:g}")
     out_console.print(table)
@@ -150,13 +180,14 @@ def _print_sweep(result: SweepResult) -> None:
         out_console.print(f"[red]failing seeds[/red]: {shown}{more}; replay one with: evesim run FILE --seed SEED",
                           highlight=False)
     for seed, error in list(result.errors.items())[:20]:
-        console.print(f"[red]error[/red] seed {seed}: {error}", highlight=False)
+        _error(f"seed {seed}: {error}")
 
 
 def sweep_command(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     seeds: Annotated[int, typer.Option(min=1, help="How many seeded replicas to run.")],
-    first_seed: Annotated[Optional[int], typer.Option(min=0, help="First seed (default: the scenario's).")] = None,
+    first_seed: Annotated[Optional[int], typer.Option(min=0, max=MAX_SEED,
+                                                      help="First seed (default: the scenario's).")] = None,
     workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (default: CPU count).")] = None,
     executor: Annotated[str, typer.Option(help="Where replicas run: local (process pool) or dask.")] = "local",
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (with --executor dask).")] = None,
@@ -169,7 +200,10 @@ def sweep_command(
     overrides = _overrides(set_)
     loaded = _load(file, overrides)
     start = loaded.scenario.seed if first_seed is None else first_seed
-    console.print(f"sweeping {loaded.scenario.name} ({file}) over seeds {start}..{start + seeds - 1}",
+    if start + seeds - 1 > MAX_SEED:
+        raise typer.BadParameter(f"the last seed {start + seeds - 1} is above {MAX_SEED}", param_hint="--seeds")
+    _check_out(out)
+    console.print(escape(f"sweeping {loaded.scenario.name} ({file}) over seeds {start}..{start + seeds - 1}"),
                   highlight=False)
     try:
         with executors.open_pool(executor, workers, scheduler) as pool, Progress(
@@ -187,10 +221,8 @@ def sweep_command(
             result = sweep(loaded, range(start, start + seeds), pool.executor, pool.slots, pool.kind, on_rows,
                            overrides)
     except executors.ExecutorError as exc:
-        console.print(f"[red]error[/red] {exc}", highlight=False)
+        _error(str(exc))
         raise typer.Exit(2) from None
     _print_sweep(result)
-    if out is not None:
-        result.write(out)
-        console.print(f"outputs written to {out}", highlight=False, soft_wrap=True)
+    _write(result, out)
     raise typer.Exit(3 if result.errors else 1 if result.failing_seeds else 0)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,49 +56,97 @@ class Loaded:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
 
-def _plain(node: yaml.Node, marks: dict[Loc, yaml.Mark], loc: Loc) -> Any:
+class _NodeError(Exception):
+    """A YAML node that cannot become scenario data, at ``mark``."""
+
+    def __init__(self, mark: yaml.Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+
+
+def _plain(node: yaml.Node, marks: dict[Loc, yaml.Mark], loc: Loc, inside: frozenset[int] = frozenset()) -> Any:
     """Turn a composed YAML node into Python data, remembering where each path starts."""
     marks[loc] = node.start_mark
+    if id(node) in inside:
+        raise _NodeError(node.start_mark, "an alias refers to a node that contains it")
     if isinstance(node, yaml.MappingNode):
+        inside = inside | {id(node)}
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            # Keys are taken as written: YAML 1.1 would turn `on:`/`off:`/`yes:` into booleans.
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else yaml.safe_load(yaml.serialize(key_node))
+            key = _key(key_node)
+            if key in out:
+                first = marks[(*loc, f"<key>{key}")]
+                raise _NodeError(key_node.start_mark, f"duplicate key {key!r} (first at line {first.line + 1})")
             marks[(*loc, f"<key>{key}")] = key_node.start_mark
-            out[key] = _plain(value_node, marks, (*loc, key))
+            out[key] = _plain(value_node, marks, (*loc, key), inside)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, marks, (*loc, i)) for i, item in enumerate(node.value)]
+        inside = inside | {id(node)}
+        return [_plain(item, marks, (*loc, i), inside) for i, item in enumerate(node.value)]
     return _scalar(node)
 
 
+def _key(node: yaml.Node) -> str:
+    """A mapping key as written (YAML 1.1 would turn ``on:``/``off:``/``yes:`` into booleans)."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise _NodeError(node.start_mark, "a key must be plain text, not a list or a mapping")
+    return node.value
+
+
 def _scalar(node: yaml.Node) -> Any:
-    return yaml.SafeLoader(yaml.serialize(node)).get_single_data() if node.tag != "tag:yaml.org,2002:str" else node.value
+    """A scalar's value by its tag (an empty value is null); an explicit tag that does not fit is an error."""
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except yaml.YAMLError as exc:
+        raise _NodeError(node.start_mark, getattr(exc, "problem", None) or str(exc)) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise _NodeError(node.start_mark, f"{node.value!r} cannot be read as {node.tag}: {exc}") from None
 
 
-def _yaml_problem(path: str, exc: yaml.YAMLError) -> Problem:
+def _yaml_problem(path: str, text: str, exc: yaml.YAMLError) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, column = _line_column(text, exc.position)
+        return Problem(path, line, column, "", f"not valid YAML: unacceptable character #x{exc.character:04x}: "
+                                               f"{exc.reason}")
     mark = getattr(exc, "problem_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     return Problem(path, line, column, "", f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
 
 
-def loads(text: str, path: str = "<string>", overrides: dict[str, Any] | None = None) -> Loaded:
-    """Parse and validate scenario text; raise ``ScenarioError`` listing every problem."""
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of character ``offset`` in ``text``."""
+    start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - start + 1
+
+
+def _data(text: str, path: str) -> tuple[Any, dict[Loc, yaml.Mark]]:
+    """The scenario text as plain data and where each path starts; ``ScenarioError`` if it is not usable YAML."""
+    marks: dict[Loc, yaml.Mark] = {}
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            raise ScenarioError([Problem(path, 1, 1, "", "the file is empty")])
+        return _plain(node, marks, ()), marks
     except yaml.YAMLError as exc:
-        raise ScenarioError([_yaml_problem(path, exc)]) from None
-    if node is None:
-        raise ScenarioError([Problem(path, 1, 1, "", "the file is empty")])
-    marks: dict[Loc, yaml.Mark] = {}
-    data = _plain(node, marks, ())
+        raise ScenarioError([_yaml_problem(path, text, exc)]) from None
+    except _NodeError as exc:
+        raise ScenarioError([Problem(path, exc.mark.line + 1, exc.mark.column + 1, "", f"not valid YAML: {exc}")]) \
+            from None
+    except RecursionError:
+        raise ScenarioError([Problem(path, 1, 1, "", "not valid YAML: nested too deeply")]) from None
+
+
+def loads(text: str, path: str = "<string>", overrides: dict[str, Any] | None = None) -> Loaded:
+    """Parse and validate scenario text; raise ``ScenarioError`` listing every problem."""
+    data, marks = _data(text, path)
     if not isinstance(data, dict):
         raise ScenarioError([Problem(path, 1, 1, "", "a scenario must be a mapping of keys to values")])
     problems: list[Problem] = []
     overridden: dict[Loc, str] = {}
     for key, value in (overrides or {}).items():
         try:
-            overridden[_set_path(data, key, value)] = key
+            for loc in _set_path(data, key, value):
+                overridden[loc] = key
         except ValueError as exc:
             problems.append(Problem(path, 0, 0, f"--set {key}", str(exc)))
     if problems:
@@ -105,24 +154,35 @@ def loads(text: str, path: str = "<string>", overrides: dict[str, Any] | None = 
     try:
         return Loaded(Scenario.model_validate(data), path, text)
     except ValidationError as exc:
-        raise ScenarioError([_problem(path, err, data, marks, overridden) for err in exc.errors()]) from None
+        raise ScenarioError(_merged([_problem(path, err, data, marks, overridden) for err in exc.errors()])) \
+            from None
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
     """Read and validate a scenario file."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = file.read_bytes()
+    except OSError as exc:
         raise ScenarioError([Problem(str(file), 1, 1, "", f"cannot read the file: {exc}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = _line_column(raw.decode("latin-1"), exc.start)
+        raise ScenarioError([Problem(str(file), line, column, "", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} "
+                                                                  f"({exc.reason})")]) from None
     return loads(text, str(file), overrides)
 
 
-def _set_path(data: dict[str, Any], dotted: str, value: Any) -> Loc:
-    """``--set a.b.0.c=value``: set a nested key (list indices allowed) and return its path; ValueError if it cannot."""
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> list[Loc]:
+    """``--set a.b.0.c=value``: set a nested key (list indices allowed); ValueError if it cannot.
+
+    Returns the paths the override made: the key, and each mapping it had to create on the way.
+    """
     keys = dotted.split(".")
     node: Any = data
     loc: list[str | int] = []
+    made: list[Loc] = []
     for depth, key in enumerate(keys):
         where = ".".join(keys[:depth]) or "the scenario"
         if isinstance(node, list):
@@ -136,9 +196,13 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> Loc:
         loc.append(index)
         if depth == len(keys) - 1:
             node[index] = value
+        elif isinstance(node, dict):
+            if index not in node:
+                made.append(tuple(loc))
+            node = node.setdefault(index, {})
         else:
-            node = node.setdefault(index, {}) if isinstance(node, dict) else node[index]
-    return tuple(loc)
+            node = node[index]
+    return [*made, tuple(loc)]
 
 
 # ---------------------------------------------------------------- locating errors
@@ -157,10 +221,46 @@ def _data_loc(loc: Loc, data: Any) -> Loc:
             node = node[part]
         elif isinstance(node, dict) and part == node.get("action"):
             continue
+        elif isinstance(part, str) and not isinstance(node, dict) and _is_tag(part):
+            continue  # a union member's tag (``int``, ``list[...]``) where the data holds no key
         else:
             out.append(part)
             node = None
     return tuple(out)
+
+
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "none", "bytes"})
+
+
+def _is_tag(part: str) -> bool:
+    """True for pydantic's name of a union member (``int``, ``constrained-int``, ``list[int]``, ``Target``)."""
+    return part in _TYPE_TAGS or any(c in part for c in "[-") or part[:1].isupper()
+
+
+def _merged(problems: list[Problem]) -> list[Problem]:
+    """One problem per place: the alternatives of a union that all failed at one path become one message,
+    and a union member that failed at a path is dropped when another got further inside it."""
+    deepest = [p for p in problems if not any(_under(q.path, p.path) for q in problems)]
+    places: dict[tuple[int, int, str], list[Problem]] = {}
+    for problem in deepest:
+        places.setdefault((problem.line, problem.column, problem.path), []).append(problem)
+    return [replace(same[0], message=_alternatives(list(dict.fromkeys(p.message for p in same))))
+            for same in places.values()]
+
+
+def _under(inner: str, outer: str) -> bool:
+    """True if path ``inner`` lies strictly inside path ``outer``."""
+    return bool(outer) and inner.startswith(outer) and inner[len(outer):len(outer) + 1] in (".", "[")
+
+
+def _alternatives(messages: list[str]) -> str:
+    """Messages of a union's failed alternatives as one: "Input should be a, b or c (got x)"."""
+    prefix, got = "Input should be ", re.search(r" \(got .*\)$", messages[0])
+    suffix = got.group(0) if got and all(m.endswith(got.group(0)) for m in messages) else ""
+    tails = [m.removeprefix(prefix).removesuffix(suffix) for m in messages]
+    if len(messages) > 1 and all(m.startswith(prefix) for m in messages):
+        return prefix + ", ".join(tails[:-1]) + " or " + tails[-1] + suffix
+    return "; ".join(messages)
 
 
 def _dotted(loc: Loc) -> str:
@@ -192,7 +292,8 @@ def _problem(path: str, err: dict[str, Any], data: Any, marks: dict[Loc, yaml.Ma
         if allowed:
             message += f" (expected one of: {', '.join(allowed)})"
     elif kind == "missing":
-        message = "required key is missing"
+        message = "an item is missing here (the list is too short)" if isinstance(loc[-1], int) else \
+            "required key is missing"
     elif kind != "value_error" and "input" in err and not isinstance(err["input"], (dict, list)):
         message += f" (got {err['input']!r})"
     set_by = [key for where, key in overridden.items() if loc[:len(where)] == where]

@@ -15,13 +15,25 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from evesim.controller.rollout import STATES as ROLLOUT_STATES
 from evesim.hw import board as boards
 from evesim.agent import domainmgr
+from evesim.agent.topics import Led
 from evesim.hw.image import APP_DEFECTS, DEFECTS
 from evesim.scenario import infopath, references, units
+from evesim.sim.device import STATES as DEVICE_STATES
+from evesim.sim.outcome import OUTCOMES
 
 Duration = Annotated[float, BeforeValidator(units.duration)]
 Bandwidth = Annotated[float, BeforeValidator(units.bandwidth)]
 Size = Annotated[int, BeforeValidator(units.size)]
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
+Int = Annotated[int, Field(strict=True)]
+"""A count or an index: ``true`` is not 1."""
+MAX_IMAGE_BYTES = 2**40
+"""The largest image or app memory a scenario may give (1 TiB)."""
+ImageSize = Annotated[Size, Field(gt=0, le=MAX_IMAGE_BYTES)]
+MAX_CLOCK_JUMP_S = 10 * 366 * 86400.0
+MIN_EVERY_S = 0.001
+"""The shortest repeat interval: the sim backend's shortest wait."""
+MAX_SEED = 2**63 - 1
 APP_STATES = domainmgr.REPORTED
 """The states an app instance reports (EVE's ``ZSwState`` names that evesim's domainmgr uses)."""
 MAX_DURATION_S = 366 * 86400.0
@@ -43,9 +55,9 @@ class Group(Strict):
     """A group of identical devices."""
 
     name: Name
-    count: int = Field(ge=1, le=1_000_000)
+    count: Int = Field(ge=1, le=1_000_000)
     board: str = "generic-x86"
-    version: str = "14.5.1"
+    version: str = Field("14.5.1", min_length=1)
     config_items: dict[str, str] = Field(default_factory=dict)
     attach: str | None = None
     """The router the group's devices connect to (``core``, ``site-N``, ``router-N``); default: spread."""
@@ -72,7 +84,7 @@ class Image(Strict):
     """An EVE image published on the datastore."""
 
     version: str = Field(min_length=1)
-    size: Size = 300_000_000
+    size: ImageSize = 300_000_000
     defects: list[str] = Field(default_factory=list)
 
     @field_validator("defects")
@@ -85,10 +97,10 @@ class App(Strict):
     """An app (a VM image) the datastore serves and the controller can deploy to devices."""
 
     name: Name
-    size: Size = 200_000_000
-    memory: Size = 512 * 1024 * 1024
+    size: ImageSize = 200_000_000
+    memory: Annotated[Size, Field(le=MAX_IMAGE_BYTES)] = 512 * 1024 * 1024
     """Memory the app instance's domain gets (``512MB``, ``2GB``)."""
-    vcpus: int = Field(1, ge=1, le=64)
+    vcpus: Int = Field(1, ge=1, le=64)
     defects: list[str] = Field(default_factory=list)
 
     @field_validator("defects")
@@ -117,9 +129,9 @@ class Network(Strict):
     """The topology between devices and the controller."""
 
     topology: Literal["star", "tree", "mesh"] = "star"
-    sites: int = Field(10, ge=1)
-    routers: int = Field(8, ge=2)
-    degree: int = Field(3, ge=2)
+    sites: Int = Field(10, ge=1, le=10_000)
+    routers: Int = Field(8, ge=2, le=10_000)
+    degree: Int = Field(3, ge=2, le=100)
     access: Link = Link()
     uplink: Link = Link(latency=0.005, bandwidth=1e9)
     backbone: Link = Link(latency=0.005, bandwidth=10e9)
@@ -149,9 +161,9 @@ class FaultRule(Strict):
     action: Literal["status", "close", "delay"]
     method: Literal["", "GET", "POST"] = ""
     path: str = ""
-    status: int = Field(503, ge=100, le=599)
+    status: Int = Field(503, ge=100, le=599)
     delay: Duration = 0.0
-    count: int | None = Field(None, ge=1)
+    count: Int | None = Field(None, ge=1)
     start: Duration = 0.0
     end: Duration | None = None
 
@@ -159,7 +171,7 @@ class FaultRule(Strict):
 class Controller(Strict):
     """The controller's capacity, strictness and fault rules."""
 
-    workers: int = Field(16, ge=1, le=10_000)
+    workers: Int = Field(16, ge=1, le=10_000)
     service_time: Duration = 0.002
     require_integrity_token: bool = True
     faults: list[FaultRule] = Field(default_factory=list)
@@ -174,7 +186,7 @@ class Target(Strict):
     group: str | None = None
     devices: list[str] | None = None
     fraction: float | None = Field(None, gt=0.0, le=1.0)
-    count: int | None = Field(None, ge=1)
+    count: Int | None = Field(None, ge=1)
 
     @model_validator(mode="before")
     @classmethod
@@ -200,8 +212,8 @@ class When(Strict):
     event: str
     target: Target = Target()
     fields: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    per_device: int = Field(1, ge=1)
-    limit: int | None = Field(None, ge=1)
+    per_device: Int = Field(1, ge=1)
+    limit: Int | None = Field(None, ge=1)
 
 
 class Trigger(Strict):
@@ -212,7 +224,7 @@ class Trigger(Strict):
     """
 
     at: Duration | None = None
-    every: Duration | None = Field(None, gt=0)
+    every: Duration | None = Field(None, ge=MIN_EVERY_S)
     until: Duration | None = None
     when: When | None = None
     delay: Duration = 0.0
@@ -251,9 +263,9 @@ class PowerOn(Trigger):
 class Brownout(Trigger):
     action: Literal["brownout"]
     target: Target = Target()
-    cycles: int = Field(ge=1, le=1000)
-    on: Duration
-    off: Duration
+    cycles: Int = Field(ge=1, le=1000)
+    on: Duration = Field(gt=0)
+    off: Duration = Field(gt=0)
 
 
 class LinkDown(Trigger):
@@ -295,7 +307,7 @@ class HangAgent(Trigger):
 class ClockJump(Trigger):
     action: Literal["clock_jump"]
     target: Target = Target()
-    seconds: float
+    seconds: float = Field(ge=-MAX_CLOCK_JUMP_S, le=MAX_CLOCK_JUMP_S)
 
 
 class Update(Trigger):
@@ -343,7 +355,7 @@ class Rollout(Trigger):
     action: Literal["rollout"]
     target: Target = Target()
     version: str
-    batch_size: Annotated[int, Field(ge=1)] | list[Annotated[int, Field(ge=1)]] | None = None
+    batch_size: Annotated[Int, Field(ge=1)] | list[Annotated[Int, Field(ge=1)]] | None = None
     batch_fraction: (Annotated[float, Field(gt=0.0, le=1.0)] | list[Annotated[float, Field(gt=0.0, le=1.0)]]
                      | None) = None
     wait: Duration = 0.0
@@ -423,6 +435,9 @@ class Check(Strict):
             raise ValueError("metric 'app' needs an 'app', and only it takes one")
         if self.metric == "app" and self.value not in APP_STATES:
             raise ValueError(f"metric 'app' counts devices by app state: one of {', '.join(APP_STATES)}")
+        known = {"state": DEVICE_STATES, "outcome": OUTCOMES, "led": tuple(led.name for led in Led)}.get(self.metric)
+        if known is not None and self.value not in known:
+            raise ValueError(f"metric {self.metric!r} has no value {self.value!r}; one of {', '.join(known)}")
         if self.metric == "rollout":
             if self.value not in ROLLOUT_STATES:
                 raise ValueError(f"metric 'rollout' counts campaigns in a state: one of {', '.join(ROLLOUT_STATES)}")
@@ -466,7 +481,7 @@ class Scenario(Strict):
 
     name: str = Field(min_length=1)
     description: str = ""
-    seed: int = Field(1, ge=0)
+    seed: Int = Field(1, ge=0, le=MAX_SEED)
     duration: Duration = Field(gt=0, le=MAX_DURATION_S)
     crypto: Literal["full", "trusted"] = "trusted"
     power_on_spread: Duration = 60.0
@@ -492,6 +507,12 @@ class Scenario(Strict):
                       f"{self.network.topology} network does not have (routers: {', '.join(routers)})")
                      for i, g in enumerate(self.fleet) if g.attach is not None and g.attach not in routers]
         versions = {i.version for i in self.images} | {g.version for g in self.fleet}
+        problems += [(("images", i, "version"), f"image versions must be unique: {image.version!r} is given twice")
+                     for i, image in enumerate(self.images) if image.version in [m.version for m in self.images[:i]]]
+        problems += [(("expectations", i, e.kind, "value"), f"no image {e.check.value!r}; versions: "
+                      f"{', '.join(sorted(versions))}")
+                     for i, e in enumerate(self.expectations)
+                     if e.check.metric == "version" and e.check.value not in versions]
         problems += [(("timeline", i, "version"), f"{a.action} to {a.version!r}: no such image; add it under 'images'")
                      for i, a in enumerate(self.timeline)
                      if isinstance(a, (Update, Rollout)) and a.version not in versions]

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 import evesim
-from evesim.scenario import build
+from evesim.scenario import build, outputs
 from evesim.scenario.expect import Judge, app_state
 from evesim.scenario.loader import Loaded
 from evesim.scenario.timeline import Timeline
@@ -118,12 +118,15 @@ class RunResult:
         return pd.DataFrame(rows, columns=["time", "series", "value"])
 
     def write(self, out: Path) -> None:
-        """Write summary.json, events.parquet, devices.parquet and metrics.parquet into ``out``."""
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").write_text(json.dumps(self.summary(), indent=2, sort_keys=False) + "\n")
-        self.world.log.write_parquet(out / "events.parquet")
-        write_parquet(self.devices_frame(), out / "devices.parquet")
-        write_parquet(self.metrics_frame(), out / "metrics.parquet")
+        """Write events.parquet, devices.parquet, metrics.parquet and then summary.json into ``out`` (all or
+        none: ``OutputError`` if they cannot be written)."""
+        summary = json.dumps(self.summary(), indent=2, sort_keys=False) + "\n"
+        outputs.write_all(out, {
+            "events.parquet": self.world.log.write_parquet,
+            "devices.parquet": lambda path: write_parquet(self.devices_frame(), path),
+            "metrics.parquet": lambda path: write_parquet(self.metrics_frame(), path),
+            "summary.json": lambda path: path.write_text(summary),
+        })
 
 
 def _sample(world: World) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 import evesim
-from evesim.scenario import model
+from evesim.scenario import model, outputs
 from evesim.scenario.expect import describe
 from evesim.scenario.loader import Loaded
 from evesim.scenario.run import run
@@ -161,10 +161,12 @@ class SweepResult:
         }
 
     def write(self, out: Path) -> None:
-        """Write ``replicas.parquet`` and ``summary.json`` into ``out``."""
-        out.mkdir(parents=True, exist_ok=True)
-        write_parquet(self.replicas, out / "replicas.parquet")
-        (out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+        """Write ``replicas.parquet`` and then ``summary.json`` into ``out`` (all or none)."""
+        summary = json.dumps(self.summary(), indent=2) + "\n"
+        outputs.write_all(out, {
+            "replicas.parquet": lambda path: write_parquet(self.replicas, path),
+            "summary.json": lambda path: path.write_text(summary),
+        })
 
 
 def _total_mean(column: pd.Series) -> dict[str, float]:

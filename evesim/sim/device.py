@@ -30,6 +30,8 @@ from evesim.sim.xen import SimXen
 if TYPE_CHECKING:
     from evesim.sim.world import World
 
+STATES = ("off", "booting", "running", "bricked")
+"""A device's power and boot state, as ``SimDevice.state`` holds it."""
 LOG_BUFFER = 2000
 DHCP_S = 2.0
 PANIC_REBOOT_S = 10.0

@@ -1,0 +1,43 @@
+"""Writing a run's or a sweep's output files: all of them or none, ``summary.json`` last."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+Writer = Callable[[Path], None]
+
+
+class OutputError(OSError):
+    """An output directory that cannot be used or written."""
+
+
+def check_dir(out: Path) -> None:
+    """Make ``out`` (and its parents) if needed and check it can be written, before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file, not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"--out {out} cannot be made: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {out} is not writable")
+
+
+def write_all(out: Path, files: Mapping[str, Writer]) -> None:
+    """Write each file into a scratch folder in ``out``, then move them into place in order (put
+    ``summary.json`` last): a failure leaves no new ``summary.json`` beside stale or missing data."""
+    check_dir(out)
+    scratch = Path(tempfile.mkdtemp(prefix=".writing-", dir=out))
+    try:
+        for name, write in files.items():
+            write(scratch / name)
+        for name in files:
+            os.replace(scratch / name, out / name)
+    except OSError as exc:
+        raise OutputError(f"cannot write the outputs to {out}: {exc}") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,141 @@
+"""Scenario input a review's probes broke the CLI with: each is now a clear error (exit 2) naming file,
+line and field, or works; nothing is half-written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evesim.cli import app
+
+HEAD = "name: x\nduration: 30m\nfleet: [{name: a, count: 2}]\n"
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+def _validate(tmp_path: Path, text: str | bytes) -> tuple[int, str]:
+    file = tmp_path / "s.yaml"
+    file.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return _invoke("validate", str(file))
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("name: x\ndescription:\nduration: 1h\nfleet: [{name: a, count: 2}]\n", "2:13",
+         "description: Input should be a valid string (got None)"),
+        (HEAD + "timeline:\n", "4:10", "timeline: Input should be a valid list (got None)"),
+        ("name: x\nduration: !!int 1h\nfleet: [{name: a, count: 2}]\n", "2:11",
+         "not valid YAML: '1h' cannot be read as tag:yaml.org,2002:int"),
+        ("name: !foo x\nduration: 1h\nfleet: [{name: a, count: 2}]\n", "1:7", "not valid YAML: could not determine"),
+        (HEAD + "? [a, b]\n: 1\n", "4:3", "not valid YAML: a key must be plain text"),
+        ("name: x\nduration: 1h\nfleet: &f [{name: a, count: 2, apps: *f}]\n", "3:8",
+         "not valid YAML: an alias refers to a node that contains it"),
+        ("name: x\nduration: 1h\nduration: 5h\nfleet: [{name: a, count: 2}]\n", "3:1",
+         "not valid YAML: duplicate key 'duration' (first at line 2)"),
+        (HEAD.encode() + b"description: caf\xe9\n", "4:17", "not UTF-8 text: byte 0xe9"),
+        (HEAD + "description: a\x07b\n", "4:15", "unacceptable character #x0007"),
+        ("name: x\ndescription: " + "[" * 2000 + "]" * 2000 + "\nduration: 1h\nfleet: [{name: a, count: 2}]\n",
+         "1:1", "not valid YAML: nested too deeply"),
+    ],
+)
+def test_unusual_yaml_is_an_error_at_its_place(tmp_path: Path, text: str | bytes, where: str, message: str) -> None:
+    code, output = _validate(tmp_path, text)
+    assert code == 2 and f"s.yaml:{where}: " in output and message in output, output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("  - {name: b, count: 1, version: ''}\n", "fleet[1].version: String should have at least 1 character"),
+        ("  - {name: b, count: true}\n", "fleet[1].count: Input should be a valid integer (got True)"),
+        ("images: [{version: 14.6.0, size: 0MB}]\n", "images[0].size: Input should be greater than 0"),
+        ("images: [{version: 14.6.0}, {version: 14.6.0}]\n", "images[1].version: image versions must be unique"),
+        ("apps: [{name: t, size: 0.5}]\n", "apps[0].size: Input should be greater than 0"),
+        ("apps: [{name: t, memory: 1.0e+25}]\n", "apps[0].memory: Input should be less than or equal to"),
+        ("timeline: [{at: 5m, action: brownout, cycles: 3, on: 0s, off: 2s}]\n",
+         "timeline[0].on: Input should be greater than 0"),
+        ("timeline: [{at: 5m, action: clock_jump, seconds: 1.0e+20}]\n", "timeline[0].seconds: Input should be less"),
+        ("timeline: [{every: 1.0e-300, action: reboot}]\n", "timeline[0].every: Input should be greater than or equal"),
+        ("network: {topology: mesh, routers: 100000000}\n", "network.routers: Input should be less than or equal"),
+        ("seed: 99999999999999999999\n", "seed: Input should be less than or equal to 9223372036854775807"),
+        ("expectations: [{always: {metric: state, value: brickd, max: 0}}]\n",
+         "metric 'state' has no value 'brickd'; one of off, booting, running, bricked"),
+        ("expectations: [{always: {metric: outcome, value: roled_back, max: 0}}]\n", "no value 'roled_back'"),
+        ("expectations: [{always: {metric: led, value: NOPE, max: 0}}]\n", "metric 'led' has no value 'NOPE'"),
+        ("expectations: [{at_end: {metric: version, value: 14.5.9, max: 0}}]\n",
+         "expectations[0].at_end.value: no image '14.5.9'"),
+        ("timeline: [{at: 5m, action: rollout, version: 14.5.1, batch_size: [0, 2]}]\n",
+         "timeline[0].batch_size[0]: Input should be greater than or equal to 1 (got 0)"),
+        ("expectations: [{at_end: {metric: events, value: boot, fields: {a: [1]}, max: 1}}]\n",
+         "fields.a: Input should be a valid string, a valid integer, a valid number or a valid boolean"),
+    ],
+)
+def test_what_a_run_would_refuse_is_refused_at_load(tmp_path: Path, extra: str, message: str) -> None:
+    text = HEAD.replace("fleet: [{name: a, count: 2}]\n", "fleet:\n  - {name: a, count: 2}\n")
+    text = text + extra if not extra.startswith("  -") else text + extra
+    code, output = _validate(tmp_path, text)
+    assert code == 2 and message in output, output
+    assert output.count("\nerror") + output.startswith("error") == 1, output
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("controller.faults.0.status=5", "controller.faults: Input should be a valid list (from --set controller.faults"),
+        ("description.x.y=1", "description: Input should be a valid string (from --set description.x.y)"),
+        ("a.b.c=1", "a: unknown key 'a'"),
+    ],
+)
+def test_a_set_that_builds_a_wrong_container_is_named(tmp_path: Path, override: str, message: str) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(HEAD)
+    code, output = _invoke("validate", str(file), "--set", override)
+    assert code == 2 and message in output and f"(from --set {override.split('=')[0]})" in output, output
+
+
+@pytest.mark.parametrize("text", ["[/bold]", "[red]x", "a [/] b"])
+def test_brackets_in_names_print_as_written(tmp_path: Path, text: str) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(f"name: {json.dumps(text)}\nduration: 10m\nfleet: [{{name: a, count: 1}}]\nexpectations:\n"
+                    f"  - {{name: {json.dumps(text + ' check')}, at_end: {{metric: bricked, max: 0}}}}\n")
+    code, output = _invoke("validate", str(file))
+    assert code == 0 and f"({text}: 1 devices" in output, output
+    code, output = _invoke("run", str(file), "-q", "--out", str(tmp_path / "out"))
+    assert code == 0 and f"PASS {text} check" in output, output
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["scenario"] == text
+
+
+def test_a_bad_out_is_refused_before_the_run(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(HEAD)
+    (tmp_path / "afile").write_text("keep me")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+        code, output = _invoke("run", str(file), "-q", "--out", str(out))
+        assert code == 2 and "--out" in output and "running" not in output, output
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+def test_outputs_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(HEAD)
+    out = tmp_path / "out"
+    (out / "events.parquet").mkdir(parents=True)
+    code, output = _invoke("run", str(file), "-q", "--out", str(out))
+    assert code == 2 and "cannot write the outputs" in output, output
+    assert sorted(p.name for p in out.iterdir()) == ["events.parquet"] and (out / "events.parquet").is_dir()
+
+
+def test_seeds_fit_in_the_outputs(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(HEAD)
+    assert _invoke("run", str(file), "-q", "--seed", "-1")[0] == 2
+    code, output = _invoke("sweep", str(file), "--seeds", "2", "--first-seed", str(2**63 - 1), "-q")
+    assert code == 2 and "the last seed" in output
