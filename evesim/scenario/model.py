@@ -6,10 +6,11 @@ keys are errors.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from evesim.controller.rollout import STATES as ROLLOUT_STATES
@@ -19,6 +20,7 @@ from evesim.agent.topics import Led
 from evesim.hw.image import APP_DEFECTS, DEFECTS
 from evesim.scenario import infopath, references, units
 from evesim.sim.device import STATES as DEVICE_STATES
+from evesim.sim.events import KINDS as EVENT_KINDS
 from evesim.sim.outcome import OUTCOMES
 
 Duration = Annotated[float, BeforeValidator(units.duration)]
@@ -70,6 +72,15 @@ class Group(Strict):
         if value not in boards.PROFILES:
             raise ValueError(f"unknown board {value!r}; known: {', '.join(sorted(boards.PROFILES))}")
         return value
+
+
+def _event_kind(value: str) -> str:
+    """``value`` if the world logs events of that kind, else a ValueError with the nearest kinds."""
+    if value not in EVENT_KINDS:
+        close = difflib.get_close_matches(value, sorted(EVENT_KINDS), n=3)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"no event kind {value!r}{hint} (kinds: docs/scenario-language.md)")
+    return value
 
 
 def _only_known(value: list[str], known: frozenset[str], what: str) -> list[str]:
@@ -209,7 +220,7 @@ class When(Strict):
     Fires for each such device, at most ``per_device`` times each and ``limit`` times in all.
     """
 
-    event: str
+    event: Annotated[str, AfterValidator(_event_kind)]
     target: Target = Target()
     fields: dict[str, str | int | float | bool] = Field(default_factory=dict)
     per_device: Int = Field(1, ge=1)
@@ -435,6 +446,8 @@ class Check(Strict):
             raise ValueError("metric 'app' needs an 'app', and only it takes one")
         if self.metric == "app" and self.value not in APP_STATES:
             raise ValueError(f"metric 'app' counts devices by app state: one of {', '.join(APP_STATES)}")
+        if self.metric == "events":
+            _event_kind(self.value)
         known = {"state": DEVICE_STATES, "outcome": OUTCOMES, "led": tuple(led.name for led in Led)}.get(self.metric)
         if known is not None and self.value not in known:
             raise ValueError(f"metric {self.metric!r} has no value {self.value!r}; one of {', '.join(known)}")
