@@ -62,6 +62,11 @@ def url(action: str, uuid: str | None = None) -> str:
     return f"{BASE}id/{uuid}/{action}" if uuid else f"{BASE}{action}"
 
 
+def unsigned(key: str) -> str:
+    """The error of a request that was not sent because ``key`` could not sign it."""
+    return f"not sent: the {key} key is missing or unusable"
+
+
 def status_sender(response: fx.Response) -> Sender:
     """Map an HTTP status or transport error to EVE's sender status (EVE.md §1.5)."""
     if response.status is None:
@@ -92,10 +97,13 @@ class Conn:
     _last_sealed: tuple[bytes, bytes] = (b"", b"")
 
     def seal(self, payload: bytes, key: str = "device", cert_hash: bytes | None = None,
-             sender_cert_pem: bytes | None = None) -> Generator[Any, Any, bytes]:
-        """Wrap ``payload`` in a signed AuthContainer (signing via the ``Sign`` effect)."""
+             sender_cert_pem: bytes | None = None) -> Generator[Any, Any, bytes | None]:
+        """Wrap ``payload`` in a signed AuthContainer (signing via the ``Sign`` effect); None if ``key``
+        cannot sign (missing or unusable)."""
         if self.mode is CryptoMode.FULL:
             signature = yield fx.Sign(key, payload)
+            if signature is None:
+                return None
         else:
             signature = envelope.ZERO_SIGNATURE
         return envelope.seal(payload, signature, cert_hash or self.device_cert_hash,
@@ -114,6 +122,8 @@ class Conn:
             body = self._last_sealed[1]
         else:
             body = yield from self.seal(payload, key, cert_hash, sender_cert_pem)
+            if body is None:
+                return Reply(None, Sender.TRANSPORT, None, unsigned(key))
             if reuse:
                 self._last_sealed = (payload, body)
         response = yield fx.Request("POST", path, body, timeout)

@@ -157,7 +157,8 @@ class CreateDeviceIdentity:
 
 @dataclass(frozen=True, slots=True)
 class Sign:
-    """Instant. ECDSA-SHA256 with ``key`` ("device" or "onboard"). Result: raw r‖s bytes."""
+    """Instant. ECDSA-SHA256 with ``key`` ("device" or "onboard"). Result: raw r‖s bytes, or None if that
+    key is missing or unusable."""
 
     key: str
     data: bytes

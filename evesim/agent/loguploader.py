@@ -17,7 +17,7 @@ from google.protobuf import json_format
 
 from evesim.agent import effects as fx
 from evesim.agent import topics
-from evesim.agent.controllerconn import Conn, url
+from evesim.agent.controllerconn import Conn, unsigned, url
 from evesim.api import pb
 
 AGENT = "loguploader"
@@ -79,7 +79,10 @@ def run(conn: Conn) -> Generator[Any, Any, None]:
             view = yield fx.Partitions()
             body, body_uuid = bundle(lines, mtime, uuid, view.current, view.versions.get(view.current) or ""), uuid
         sealed = yield from conn.seal(body)
-        response = yield fx.Request("POST", url("newlogs", uuid), sealed)
+        if sealed is None:
+            response = fx.Response(None, error=unsigned("device"))
+        else:
+            response = yield fx.Request("POST", url("newlogs", uuid), sealed)
         status = response.status or 0
         if response.ok:
             lines, body, refusals = [], b"", 0

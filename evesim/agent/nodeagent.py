@@ -23,6 +23,7 @@ AGENT = "nodeagent"
 TICK_S = 10.0
 MIN_REBOOT_DELAY_S = 30.0
 HALT_WAIT_S = 300.0
+UINT32_MAX = 2**32 - 1
 WATCH = (topics.ONBOARDING, topics.DEVICE_OPS, topics.GLOBAL_CONFIG, topics.ATTEST, topics.VAULT,
          topics.BASEOS_STATUS, topics.CONFIG_STATUS)
 """Topics nodeagent reacts to at once; the rest it reads at its deadlines."""
@@ -37,10 +38,12 @@ I = pb.info
 
 
 def _int(raw: bytes | None) -> int | None:
+    """A counter file's value; None if it is missing, not a number or outside uint32 (as on the wire)."""
     try:
-        return int((raw or b"").strip()) if raw else None
+        value = int((raw or b"").strip()) if raw else None
     except ValueError:
         return None
+    return value if value is not None and 0 <= value <= UINT32_MAX else None
 
 
 class Node:

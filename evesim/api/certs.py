@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -185,7 +185,7 @@ def load_key(pem: bytes) -> ec.EllipticCurvePrivateKey:
     """Parse a PEM EC private key."""
     try:
         key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise CertError(f"not a PEM private key: {exc}") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise CertError("private key is not an EC key")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +11,11 @@ import typer
 from evesim.agent.device import Settings
 from evesim.api.envelope import CryptoMode
 from evesim.backends.runner import Options, run_agent
+from evesim.backends.statedir import ROOTS
+
 
 def agent_command(
-    state_dir: Annotated[Path, typer.Option("--state-dir", help="Device state: DIR/config, DIR/persist, DIR/run")],
+    state_dir: Annotated[str, typer.Option("--state-dir", help="Device state: DIR/config, DIR/persist, DIR/run")],
     crypto: Annotated[CryptoMode, typer.Option(help="Sign and check envelopes (full) or not (trusted)")] = CryptoMode.FULL,
     duration: Annotated[float | None, typer.Option(min=0, help="Stop after this many seconds")] = None,
     quiet: Annotated[bool, typer.Option(help="Print only warnings and errors")] = False,
@@ -21,12 +24,28 @@ def agent_command(
 
     Like EVE, it waits (and says so) until DIR/config holds `server` and `root-certificate.pem`.
     """
-    if not state_dir.is_dir():
-        typer.echo(f"error: state directory {state_dir} does not exist", err=True)
+    problem = _unusable(state_dir)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     try:
-        code = run_agent(state_dir, Settings(crypto=crypto), Options(quiet=quiet), duration)
+        code = run_agent(Path(state_dir), Settings(crypto=crypto), Options(quiet=quiet), duration)
     except OSError as exc:
         typer.echo(f"error: cannot use state directory {state_dir}: {exc}", err=True)
         raise typer.Exit(2) from exc
     raise typer.Exit(code)
+
+
+def _unusable(state_dir: str) -> str:
+    """Why ``state_dir`` cannot hold a device ("" if it can): empty, missing, not a directory, read-only."""
+    if not state_dir.strip():
+        return "--state-dir is empty (an unset variable?): give the device's state directory"
+    path = Path(state_dir)
+    if not path.exists():
+        return f"state directory {state_dir} does not exist"
+    if not path.is_dir():
+        return f"state directory {state_dir} is not a directory"
+    for directory in (path, *(path / root for root in ROOTS if (path / root).is_dir())):
+        if not os.access(directory, os.W_OK | os.X_OK):
+            return f"state directory {directory} is not writable (EVE needs /config, /persist and /run writable)"
+    return ""

@@ -10,6 +10,7 @@ fail), the device key is a soft key in ``/config``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import random
 import time
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from evesim.agent import effects as fx
@@ -34,6 +36,9 @@ AGENT = "host"
 KEY_FILES = {"device": paths.DEVICE_KEY, "onboard": paths.ONBOARD_KEY}
 UNSUPPORTED = "not supported on the host backend"
 VAULT_DIR = "/persist/vault"
+MAX_CN = 64
+DEVICE_CERT_DAYS = 100 * 365
+"""A device cert's validity from ``certs.EPOCH`` (fixed, so the cert can be made again identically)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class HostDevice:
         self.link = fx.Link(False, None)
         self.led: Any = None
         self._rngs: dict[str, random.Random] = {}
-        self._keys: dict[bytes, ec.EllipticCurvePrivateKey] = {}
+        self._keys: dict[bytes, ec.EllipticCurvePrivateKey | None] = {}
         self._hardware: fx.Hardware | None = None
 
     # -------------------------------------------------------------- lifecycle
@@ -134,25 +139,45 @@ class HostDevice:
 
     # -------------------------------------------------------------- identity
 
-    def sign(self, key: str, data: bytes) -> bytes:
-        """ECDSA-SHA256 raw r‖s with the device or onboarding key from ``/config``."""
+    def sign(self, key: str, data: bytes) -> bytes | None:
+        """ECDSA-SHA256 raw r‖s with the device or onboarding key from ``/config``; None if it is missing or
+        unusable (not a PEM EC private key)."""
         path = KEY_FILES.get(key)
         if path is None:
             raise ValueError(f"unknown signing key {key!r}: expected 'device' or 'onboard'")
-        pem = self.state.read(path)
+        private = self._key(self.state.read(path))
+        return None if private is None else certs.sign_raw(private, data)
+
+    def _key(self, pem: bytes | None) -> Any:
+        """The parsed private key of ``pem`` (cached), or None."""
         if not pem:
-            raise RuntimeError(f"no {key} key at {path}")
-        private = self._keys.get(pem)
-        if private is None:
-            private = self._keys[pem] = certs.load_key(pem)
-        return certs.sign_raw(private, data)
+            return None
+        if pem not in self._keys:
+            try:
+                self._keys[pem] = certs.load_key(pem)
+            except certs.CertError:
+                self._keys[pem] = None
+        return self._keys[pem]
 
     def create_identity(self) -> bytes:
-        """A fresh EC P-256 device key (mode 0600) and a self-signed device cert named by the serial."""
-        issued = certs.issue(self.hardware().serial, certs.Usage.DEVICE)
-        self.state.write(paths.DEVICE_KEY, issued.key_pem, mode=0o600)
+        """The device cert, self-signed, for the device key in ``/config`` if it holds a usable one (a new
+        EC P-256 key, mode 0600, if not). The cert follows from key and serial alone, so a lost or
+        corrupt cert is made again byte for byte and the device keeps its identity at the controller."""
+        key = self._key(self.state.read(paths.DEVICE_KEY))
+        if key is None:
+            key = certs.make_key()
+            self.state.write(paths.DEVICE_KEY, certs.key_pem(key), mode=0o600)
+        public = key.public_key().public_bytes(serialization.Encoding.DER,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+        issued = certs.issue(_common_name(self.hardware().serial), certs.Usage.DEVICE, key=key,
+                             seed=hashlib.sha256(public).digest(), days=DEVICE_CERT_DAYS)
         self.state.write(paths.DEVICE_CERT, issued.cert_pem)
         return issued.cert_pem
+
+
+def _common_name(serial: str) -> str:
+    """A device cert's CN from the serial: X.509 allows 1 to 64 characters."""
+    return serial[:MAX_CN] or "eve-device"
 
 
 # ---------------------------------------------------------------- instant effects

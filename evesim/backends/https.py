@@ -32,6 +32,7 @@ MAX_BODY_BYTES = 64 << 20
 TLS12_CIPHERS = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _UNSAFE = re.compile(r"[^\x20-\x7e]")
+_PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
 _RESET_ERRNOS = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
 
 
@@ -48,15 +49,23 @@ class BodyTooLarge(Exception):
 
 
 def tls_context(anchors: list[bytes]) -> ssl.SSLContext:
-    """Client TLS context: system CAs plus ``anchors`` (PEM), TLS >= 1.2, EVE's TLS 1.2 suites."""
+    """Client TLS context: system CAs plus ``anchors`` (PEM), TLS >= 1.2, EVE's TLS 1.2 suites.
+
+    As EVE's ``AppendCertsFromPEM``, a block that is not a usable certificate is skipped (garbage in
+    the optional extra roots file costs nothing); ``TrustError`` if the anchors hold none at all.
+    """
     ctx = ssl.create_default_context()
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.set_ciphers(TLS12_CIPHERS)
-    for pem in anchors:
+    loaded = 0
+    for block in (b for pem in anchors for b in _PEM_CERT.findall(pem)):
         try:
-            ctx.load_verify_locations(cadata=pem.decode("ascii"))
-        except (ssl.SSLError, UnicodeDecodeError, ValueError) as exc:
-            raise TrustError(f"unusable trust anchor: {exc}") from exc
+            ctx.load_verify_locations(cadata=block.decode("ascii"))
+            loaded += 1
+        except (ssl.SSLError, UnicodeDecodeError, ValueError):
+            continue
+    if anchors and not loaded:
+        raise TrustError("no usable certificate in the trust anchors (/config/root-certificate.pem)")
     return ctx
 
 

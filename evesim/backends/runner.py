@@ -64,6 +64,7 @@ class Runner:
         self.tasks: set[asyncio.Task[None]] = set()
         self._restart: asyncio.Handle | None = None
         self._stopped: asyncio.Event | None = None
+        self._bad_server: bytes | None = None
 
     # -------------------------------------------------------------- Lifecycle (called by effects)
 
@@ -140,12 +141,17 @@ class Runner:
                 self._fatal(name, exc)
 
     def _fatal(self, name: str, exc: Exception) -> None:
-        """EVE's fatal-error path: record the reason, let the watchdog restart everything."""
+        """EVE's fatal-error path: record the reason, let the watchdog restart everything (even when the
+        reason cannot be saved: a read-only or full ``/persist`` must not stop the restart)."""
         text = f"fatal: agent {name} crashed: {type(exc).__name__}: {exc}"
-        self.device.record(AGENT, "agent_crashed", {"agent": name, "error": f"{type(exc).__name__}: {exc}",
-                                                     "traceback": "".join(traceback.format_exception(exc))}, "error")
-        self.state.write(paths.BOOT_REASON, str(int(BootReason.FATAL)).encode())
-        self.state.write(paths.REBOOT_REASON, text.encode())
+        fields = {"agent": name, "error": f"{type(exc).__name__}: {exc}",
+                  "traceback": "".join(traceback.format_exception(exc))}
+        try:
+            self.state.write(paths.BOOT_REASON, str(int(BootReason.FATAL)).encode())
+            self.state.write(paths.REBOOT_REASON, text.encode())
+        except OSError as error:
+            fields["reason_not_saved"] = f"{type(error).__name__}: {error}"
+        self.device.record(AGENT, "agent_crashed", fields, "error")
         self._schedule_restart(self.options.restart_delay_s, text)
 
     def _schedule_restart(self, delay: float, why: str) -> None:
@@ -163,10 +169,22 @@ class Runner:
     async def _poll_link(self, boot: int) -> None:
         """Re-probe the route to the controller every few seconds; publish ``Link`` when it changes."""
         while boot == self.boots:
-            link = await asyncio.to_thread(machine.probe_link, self.state.read(paths.SERVER))
+            server = self.state.read(paths.SERVER)
+            self._check_server(server)
+            link = await asyncio.to_thread(machine.probe_link, server)
             if boot == self.boots:
                 self.device.set_link(link)
             await asyncio.sleep(self.options.link_poll_s)
+
+    def _check_server(self, server: bytes | None) -> None:
+        """Say once per value when ``/config/server`` is not ``host[:port]`` (the link then shows down)."""
+        if not server or server == self._bad_server:
+            return
+        try:
+            machine.split_server(server.decode(errors="replace"))
+        except ValueError as exc:
+            self._bad_server = server
+            self.device.record(AGENT, "server_malformed", {"file": paths.SERVER, "error": str(exc)}, "error")
 
 
 def _add_handler(loop: asyncio.AbstractEventLoop, sig: signal.Signals, callback: Any) -> bool:

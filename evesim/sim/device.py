@@ -362,18 +362,18 @@ class SimDevice:
             self._view = fx.PartitionView(self.running_label or "IMGA", states, versions)
         return self._view
 
-    def sign(self, key: str, data: bytes) -> bytes:
+    def sign(self, key: str, data: bytes) -> bytes | None:
+        """The ``Sign`` effect: with the TPM's device key, the soft key in /config (None if it is missing or
+        unusable) or the onboarding key."""
         if key == "onboard":
             return certs.sign_raw(self.world.bootstrap.onboard_key, data)
         if self.hw.tpm is not None:
             return self.hw.tpm.sign(data)
-        return certs.sign_raw(self._soft_key(), data)
-
-    def _soft_key(self) -> Any:
         pem = self.hw.fs.read(paths.DEVICE_KEY)
-        if pem is None:
-            raise RuntimeError(f"{self.name}: no device key on /config")
-        return _parse_key(pem)
+        try:
+            return certs.sign_raw(_parse_key(pem), data) if pem else None
+        except certs.CertError:
+            return None
 
     def attestation_certs(self) -> tuple[tuple[int, bytes], ...]:
         if self.hw.tpm is None:

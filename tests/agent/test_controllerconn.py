@@ -91,6 +91,14 @@ def test_trusted_mode_sends_a_zero_signature_without_signing() -> None:
     assert envelope.open_envelope(script.requests()[0].body).signature == envelope.ZERO_SIGNATURE
 
 
+def test_a_key_that_cannot_sign_sends_nothing_and_fails_like_a_transport_error() -> None:
+    script = Script(responses={"uuid": fx.Response(201)}, sign=lambda key, data: None)
+    reply = script.run(conn().post(url("uuid"), b"payload")).value
+    assert script.requests() == []
+    assert reply.status is None and reply.sender is Sender.TRANSPORT and not reply.ok
+    assert reply.error == "not sent: the device key is missing or unusable"
+
+
 def test_get_has_no_body() -> None:
     script = Script(responses={"ping": fx.Response(200)})
     response = script.run(conn().get(url("ping"))).value

@@ -103,11 +103,14 @@ def test_restart_counter_counts_boots() -> None:
     assert script.files[paths.RESTART_COUNTER] == b"5"
 
 
-def test_corrupt_restart_counter_starts_again() -> None:
+@pytest.mark.parametrize("content", [b"\x00\xff", b"-5", b"4294967296", b"99999999999999999999999"])
+def test_a_restart_counter_that_is_no_uint32_starts_again(content: bytes) -> None:
     files = _booted_before()
-    files[paths.RESTART_COUNTER] = b"\x00\xff"
+    files[paths.RESTART_COUNTER] = content
+    files[paths.REBOOT_CONFIG_COUNTER] = content
     script = Script(files=files)
-    assert _boot(script).restart_counter == 0
+    status = _boot(script)
+    assert status.restart_counter == 0 and status.reboot_config_counter == 0
     assert script.files[paths.RESTART_COUNTER] == b"1"
 
 

@@ -50,3 +50,19 @@ def test_an_unusable_state_dir_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "run").write_text("a file where the run directory belongs")
     result = CliRunner().invoke(app, ["agent", "--state-dir", str(tmp_path), "--duration", "0.1"])
     assert result.exit_code == 2 and "cannot use state directory" in result.output
+
+
+def test_an_empty_state_dir_is_refused_and_nothing_is_touched(tmp_path: Path, monkeypatch) -> None:
+    precious = tmp_path / "run" / "important" / "file"
+    precious.parent.mkdir(parents=True)
+    precious.write_text("data")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["agent", "--state-dir", "", "--duration", "0.1"])
+    assert result.exit_code == 2 and "--state-dir is empty" in result.output
+    assert precious.read_text() == "data" and not (tmp_path / "config").exists()
+
+
+def test_a_state_dir_that_is_a_file_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "dir").write_text("a file")
+    result = CliRunner().invoke(app, ["agent", "--state-dir", str(tmp_path / "dir"), "--duration", "0.1"])
+    assert result.exit_code == 2 and "is not a directory" in result.output

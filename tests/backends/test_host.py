@@ -8,9 +8,12 @@ import json
 import os
 import stat
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa as rsa_key
 
 from evesim.agent import effects as fx
 from evesim.agent import topics
@@ -88,7 +91,7 @@ def test_identity_is_created_kept_private_and_signs(state: StateDir) -> None:
     assert len(signature) == 64 and certs.verify_signature(cert.public_key(), b"payload", signature)
 
 
-def test_onboard_key_signs_and_bad_keys_are_clear_errors(state: StateDir) -> None:
+def test_onboard_key_signs_and_a_missing_or_unusable_key_signs_nothing(state: StateDir) -> None:
     dev, _ = _device(state)
     onboard = certs.issue("fleet", certs.Usage.ONBOARDING, seed=b"fleet")
     state.write("/config/onboard.key.pem", onboard.key_pem)
@@ -96,8 +99,30 @@ def test_onboard_key_signs_and_bad_keys_are_clear_errors(state: StateDir) -> Non
     assert certs.verify_signature(onboard.cert.public_key(), b"register", signature)
     with pytest.raises(ValueError, match="unknown signing key"):
         _collect(dev, [fx.Sign("tpm", b"x")])
-    with pytest.raises(RuntimeError, match="no device key"):
-        _collect(dev, [fx.Sign("device", b"x")])
+    assert _collect(dev, [fx.Sign("device", b"x")]) == [None]
+    rsa = rsa_key.generate_private_key(public_exponent=65537, key_size=2048)
+    for garbage in (b"garbage", rsa.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption())):
+        state.write("/config/device.key.pem", garbage)
+        assert _collect(dev, [fx.Sign("device", b"x")]) == [None]
+
+
+def test_a_lost_device_cert_is_made_again_from_the_kept_key(state: StateDir) -> None:
+    dev, _ = _device(state)
+    [pem] = _collect(dev, [fx.CreateDeviceIdentity()])
+    key = state.read("/config/device.key.pem")
+    state.write("/config/device.cert.pem", b"garbage")
+    assert _collect(dev, [fx.CreateDeviceIdentity()]) == [pem]
+    assert state.read("/config/device.key.pem") == key and state.read("/config/device.cert.pem") == pem
+
+
+def test_a_serial_longer_than_a_cn_still_gets_an_identity(tmp_path: Path) -> None:
+    state = StateDir(tmp_path)
+    state.ensure()
+    state.write("/config/serial", b"S" * 65 + b"\n")
+    dev, _ = _device(state)
+    [pem] = _collect(dev, [fx.CreateDeviceIdentity()])
+    assert certs.load_cert(pem).subject.rfc4514_string() == "CN=" + "S" * 64
 
 
 def test_clocks_and_random_streams(state: StateDir) -> None:

@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evesim.agent import effects as fx
-from evesim.backends.https import PROTO, ControllerClient, classify, request_headers
+from evesim.api import certs
+from evesim.backends.https import PROTO, ControllerClient, TrustError, classify, request_headers, tls_context
 from evesim.backends.statedir import StateDir
 
 from .conftest import bootstrap
@@ -208,3 +209,12 @@ def test_download_failures_keep_nothing(state: StateDir, pki: Pki, https_server:
     assert expected[case] in result.error
     downloads = state.root / "persist" / "downloads"
     assert not downloads.exists() or list(downloads.iterdir()) == []
+
+
+def test_garbage_beside_a_good_root_is_skipped_as_eve_does() -> None:
+    root = certs.cert_pem(certs.issue("root", certs.Usage.CA, seed=b"root").cert)
+    system = tls_context([]).cert_store_stats()["x509_ca"]
+    assert tls_context([root, b"garbage"]).cert_store_stats()["x509_ca"] == system + 1
+    assert tls_context([b"junk\n" + root + b"\nmore junk"]).cert_store_stats()["x509_ca"] == system + 1
+    with pytest.raises(TrustError, match="no usable certificate"):
+        tls_context([b"garbage", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"])

@@ -107,3 +107,44 @@ def test_the_link_poller_publishes_the_route_to_the_server(tmp_path: Path) -> No
     runner, _ = _runner(tmp_path, boot)
     assert asyncio.run(runner.run(duration=10)) == 0
     assert links == [fx.Link(True, "127.0.0.1")]
+
+
+def test_the_watchdog_restarts_the_agents_even_when_the_reason_cannot_be_saved(tmp_path: Path, monkeypatch) -> None:
+    def child() -> Generator[Any, Any, None]:
+        yield fx.Sleep(0)
+        raise OSError(30, "Read-only file system")
+
+    def boot(settings: Settings) -> Generator[Any, Any, None]:
+        count = yield from _boot_number()
+        if count == 1:
+            yield fx.Spawn("nodeagent", child())
+            yield fx.Sleep(60)
+        yield fx.PowerOff("test over")
+
+    runner, out = _runner(tmp_path, boot)
+    write = runner.state.write
+
+    def read_only_reasons(path: str, data: bytes, *args: Any, **kwargs: Any) -> None:
+        if path.endswith("reboot-reason") or path.endswith("boot-reason"):
+            raise OSError(30, "Read-only file system")
+        write(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(runner.state, "write", read_only_reasons)
+    assert asyncio.run(runner.run(duration=10)) == 0
+    crash = next(e for e in _events(out) if e["kind"] == "agent_crashed")
+    assert "Read-only file system" in crash["fields"]["reason_not_saved"]
+    kinds = [e["kind"] for e in _events(out) if e["agent"] == "host" and e["kind"] != "link"]
+    assert kinds == ["boot", "agent_crashed", "restart", "boot", "poweroff", "shutdown"]
+
+
+def test_a_malformed_server_file_is_named_once(tmp_path: Path) -> None:
+    def boot(settings: Settings) -> Generator[Any, Any, None]:
+        yield fx.WriteFile("/config/server", b"127.0.0.1:99999")
+        yield fx.Sleep(0.3)
+        yield fx.PowerOff("done")
+
+    runner, out = _runner(tmp_path, boot)
+    assert asyncio.run(runner.run(duration=10)) == 0
+    bad = [e for e in _events(out) if e["kind"] == "server_malformed"]
+    assert len(bad) == 1 and bad[0]["fields"] == {"file": "/config/server",
+                                                   "error": "malformed server '127.0.0.1:99999'"}

@@ -343,3 +343,25 @@ def test_garbage_onboarding_answers_block_onboarding_until_fixed(suffix: str, bo
     world.core.handle = real
     world.run(world.env.now + 11 * MINUTE)
     _healthy(world, world.devices)
+
+
+def test_a_corrupt_soft_device_key_sends_nothing_and_the_run_goes_on() -> None:
+    world = World(WorldSpec(seed=21, groups=(Group("pi", 2, board="rpi4"),), crypto=CryptoMode.FULL))
+    world.start()
+    world.run(20 * MINUTE)
+    device, other = world.devices
+    assert device.led == Led.ONBOARDED and not device.hw.tpm
+    key = device.hw.fs.read(paths.DEVICE_KEY)
+    device.write_durable(paths.DEVICE_KEY, b"not a key")
+    since = world.env.now
+    device.reset("soft", "test reboot")
+    world.run(since + 5 * MINUTE)
+    failed = _events(world, device, "uuid_failed", since)
+    assert len(failed) > 2 and {f["error"] for f in failed} == {"not sent: the device key is missing or unusable"}
+    assert device.hw.fs.read(paths.DEVICE_KEY) == b"not a key" and device.state == "running"
+    _healthy(world, [other])
+    uuid = device.uuid
+    device.write_durable(paths.DEVICE_KEY, key)
+    world.run(world.env.now + 15 * MINUTE)
+    _healthy(world, [device])
+    assert device.uuid == uuid
