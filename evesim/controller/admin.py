@@ -475,10 +475,19 @@ def _parse_config(body: bytes, content_type: str) -> pb.config.EdgeDevConfig:
         if is_proto(content_type):
             config.ParseFromString(body)
         else:
-            tree = json.loads(body)
+            tree = json.loads(body.decode("utf-8"), object_pairs_hook=_no_duplicates)
             if not isinstance(tree, dict):
                 raise ValueError(f"want a JSON object, got {type(tree).__name__}")
             json_format.ParseDict(tree, config)
     except (json_format.ParseError, DecodeError, ValueError, RecursionError) as exc:
         raise ConfigError(f"body is not an EdgeDevConfig: {exc}") from exc
     return config
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object's members; ValueError for a key given twice (protojson refuses them)."""
+    keys = [key for key, _ in pairs]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise ValueError(f"duplicate key {', '.join(twice)}")
+    return dict(pairs)

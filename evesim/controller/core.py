@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+import unicodedata
 import uuid as uuidlib
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -649,6 +650,7 @@ def _common_name(cert: x509.Certificate) -> str:
     """An onboarding cert's key on the allow-list: its CN (its hash if it has none); one printable line."""
     names = cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
     cn = str(names[0].value) if names else der_hash(cert).hex()
-    if not cn.isprintable():
-        raise ConfigError(f"onboarding certificate CN {cn!r} has control characters: it could not be listed")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in cn):
+        raise ConfigError(f"onboarding certificate CN {cn!r} has control characters or line breaks: "
+                          "it could not be listed")
     return cn

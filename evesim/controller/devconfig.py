@@ -120,18 +120,35 @@ def retry_update(config: pb.config.EdgeDevConfig) -> None:
 
 
 def find_app(config: pb.config.EdgeDevConfig, app: str) -> pb.config.AppInstanceConfig | None:
-    """The app whose UUID, or else display name, is ``app``."""
-    for instance in config.apps:
-        if instance.uuidandversion.uuid == app:
-            return instance
-    return next((a for a in config.apps if a.displayname == app), None)
+    """The app whose UUID (in any spelling), or else display name, is ``app``."""
+    return _by_uuid(config, app) or next((a for a in config.apps if a.displayname == app), None)
+
+
+def _by_uuid(config: pb.config.EdgeDevConfig, app_uuid: str) -> pb.config.AppInstanceConfig | None:
+    """The app with this UUID, however either side spells it."""
+    index = _index(config, app_uuid)
+    return None if index is None else config.apps[index]
+
+
+def _index(config: pb.config.EdgeDevConfig, app_uuid: str) -> int | None:
+    wanted = _normal_or_none(app_uuid)
+    if wanted is None:
+        return None
+    return next((i for i, a in enumerate(config.apps) if _normal_or_none(a.uuidandversion.uuid) == wanted), None)
+
+
+def _normal_or_none(value: str) -> str | None:
+    try:
+        return normal_uuid(value)
+    except ConfigError:
+        return None
 
 
 def app_command(config: pb.config.EdgeDevConfig, app_uuid: str, command: str) -> None:
     """Bump the app's ``restart`` or ``purge`` counter (EVE restarts it, or rebuilds its volume first)."""
     if command not in ("restart", "purge"):
         raise ConfigError(f"unknown app command {command!r}: want restart or purge")
-    app = next((a for a in config.apps if a.uuidandversion.uuid == app_uuid), None)
+    app = _by_uuid(config, app_uuid)
     if app is None:
         raise ConfigError(f"device has no app {app_uuid}")
     counter = getattr(app, command)
@@ -162,7 +179,7 @@ def set_app(
     _check_size(size_bytes)
     tree = _content_tree(config, image_url, sha256, size_bytes, name, fmt)
     volume = _root_volume(config, app_uuid, name, tree)
-    app = next((a for a in config.apps if a.uuidandversion.uuid == app_uuid), None) or config.apps.add()
+    app = _by_uuid(config, app_uuid) or config.apps.add()
     old = app.uuidandversion.version
     version = int(old) + 1 if old.isdecimal() and int(old) < UINT64_MAX else 1
     app.uuidandversion.uuid, app.uuidandversion.version = app_uuid, str(version)
@@ -177,7 +194,7 @@ def set_app(
 
 def remove_app(config: pb.config.EdgeDevConfig, app_uuid: str) -> None:
     """Remove an app, its root volume and any content tree nothing else uses."""
-    index = next((i for i, a in enumerate(config.apps) if a.uuidandversion.uuid == app_uuid), None)
+    index = _index(config, app_uuid)
     if index is None:
         raise ConfigError(f"device has no app {app_uuid}")
     volume_ids = {ref.uuid for ref in config.apps[index].volumeRefList}
@@ -227,13 +244,9 @@ def _content_tree(config: pb.config.EdgeDevConfig, url: str, sha256: str, size_b
 
 
 def _declare_size(tree: pb.config.ContentTree, size_bytes: int) -> None:
-    """Give a known image a size if it had none; refuse a size that contradicts the one it has."""
-    if not size_bytes or tree.maxSizeBytes == size_bytes:
-        return
-    if tree.maxSizeBytes:
-        raise ConfigError(f"image {tree.displayName} ({tree.uuid}) is already declared with size_bytes "
-                          f"{tree.maxSizeBytes}, not {size_bytes}")
-    tree.maxSizeBytes = size_bytes
+    """An image (URL and sha256) has one size, the last one given (0: unknown, keeps the one it has)."""
+    if size_bytes:
+        tree.maxSizeBytes = size_bytes
 
 
 def _datastore(config: pb.config.EdgeDevConfig, url: str) -> tuple[str, str]:
@@ -253,9 +266,9 @@ def _image_url(url: str) -> tuple[int, SplitResult]:
         raise ConfigError(f"malformed image URL {url!r}: it has spaces or control characters")
     try:
         parts = urlsplit(url)
-        if parts.port == 0:
+        if parts.scheme in ("http", "https") and parts.port == 0:
             raise ValueError("port 0")
-    except ValueError as exc:  # urlsplit raises for a port out of range too
+    except ValueError as exc:  # urlsplit, and reading the port, raise for a malformed one
         raise ConfigError(f"malformed image URL {url!r}: {exc}") from exc
     ds_type = _DATASTORE_TYPES.get(parts.scheme)
     if ds_type is None or not parts.hostname:

@@ -230,7 +230,7 @@ class Campaign:
             try:
                 fleet.set_base_os(device.uuid, plan.version, url=plan.url, sha256=plan.sha256,
                                   size_bytes=plan.size_bytes)
-            except (LookupError, ValueError):  # forgotten by the controller, or its config refuses the edit
+            except (LookupError, ConfigError):  # forgotten by the controller, or its config refuses the edit
                 device.result, device.at = "failed", now
         self._event(now, "batch_started", batch=batch.index, devices=len(uuids))
 

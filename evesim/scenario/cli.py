@@ -65,7 +65,7 @@ def _check_out(out: Path | None) -> None:
 
 
 def _write(result: RunResult | SweepResult, out: Path | None) -> None:
-    """Write the outputs; if they cannot be, say so and exit 2 (nothing half-written is left)."""
+    """Write the outputs; if they cannot be, say so and exit 2 (no ``summary.json`` is left beside them)."""
     if out is None:
         return
     try:

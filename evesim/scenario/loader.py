@@ -166,7 +166,7 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
     except OSError as exc:
         raise ScenarioError([Problem(str(file), 1, 1, "", f"cannot read the file: {exc}")]) from None
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         line, column = _line_column(raw.decode("latin-1"), exc.start)
         raise ScenarioError([Problem(str(file), line, column, "", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} "

@@ -1,4 +1,4 @@
-"""Writing a run's or a sweep's output files: all of them or none, ``summary.json`` last."""
+"""Writing a run's or a sweep's output files through a scratch folder, ``summary.json`` last."""
 
 from __future__ import annotations
 
@@ -27,15 +27,19 @@ def check_dir(out: Path) -> None:
         raise OutputError(f"--out {out} is not writable")
 
 
-def write_all(out: Path, files: Mapping[str, Writer]) -> None:
-    """Write each file into a scratch folder in ``out``, then move them into place in order (put
-    ``summary.json`` last): a failure leaves no new ``summary.json`` beside stale or missing data."""
+def write_all(out: Path, files: Mapping[str, Writer], marker: str = "summary.json") -> None:
+    """Write each file into a scratch folder in ``out``, then move them into place with ``marker`` last.
+
+    The old ``marker`` goes before anything moves, so a ``marker`` in ``out`` always sits beside the
+    outputs of its own run; a failure leaves none (and a clear ``OutputError``).
+    """
     check_dir(out)
     scratch = Path(tempfile.mkdtemp(prefix=".writing-", dir=out))
     try:
         for name, write in files.items():
             write(scratch / name)
-        for name in files:
+        (out / marker).unlink(missing_ok=True)
+        for name in sorted(files, key=lambda name: name == marker):
             os.replace(scratch / name, out / name)
     except OSError as exc:
         raise OutputError(f"cannot write the outputs to {out}: {exc}") from None

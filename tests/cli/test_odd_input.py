@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evesim.cli import app
+from evesim.scenario import loader
 
 HEAD = "name: x\nduration: 30m\nfleet: [{name: a, count: 2}]\n"
 
@@ -134,6 +135,27 @@ def test_outputs_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
     code, output = _invoke("run", str(file), "-q", "--out", str(out))
     assert code == 2 and "cannot write the outputs" in output, output
     assert sorted(p.name for p in out.iterdir()) == ["events.parquet"] and (out / "events.parquet").is_dir()
+
+
+def test_a_failed_write_leaves_no_summary_of_another_run(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(HEAD)
+    out = tmp_path / "out"
+    assert _invoke("run", str(file), "-q", "--seed", "1", "--out", str(out))[0] == 0
+    (out / "metrics.parquet").unlink()
+    (out / "metrics.parquet").mkdir()
+    code, output = _invoke("run", str(file), "-q", "--seed", "2", "--out", str(out))
+    assert code == 2 and "cannot write the outputs" in output
+    assert not (out / "summary.json").exists() and not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_line_endings_and_a_bom_do_not_change_the_scenario_digest(tmp_path: Path) -> None:
+    digests = set()
+    for name, data in (("lf", HEAD.encode()), ("crlf", HEAD.replace("\n", "\r\n").encode()),
+                       ("bom", b"\xef\xbb\xbf" + HEAD.encode())):
+        (tmp_path / name).write_bytes(data)
+        digests.add(loader.load(tmp_path / name).digest)
+    assert len(digests) == 1
 
 
 def test_seeds_fit_in_the_outputs(tmp_path: Path) -> None:

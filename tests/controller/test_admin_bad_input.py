@@ -13,7 +13,6 @@ from evesim.api.certs import Usage
 from evesim.controller import Controller
 from evesim.controller.app import create_app
 
-from .conftest import Clock
 
 TOKEN = "secret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -44,8 +43,8 @@ def _raw(value: object) -> str:
                                              "size_bytes": 1}),
         ("PUT", "/admin/device/{u}/configitems", {"items": {"k": "\ud800"}}),
         ("PUT", "/admin/device/{u}/configitems", {"items": {"\ud800": "x"}}),
-        ("PUT", "/admin/device/{u}/configitems", {"items": "\ud800"}),
-        ("PUT", "/admin/device/{u}/apps/a", {"activate": "\ud800"}),
+        ("PUT", "/admin/device/{u}/apps/a", {"image_url": "docker://h/\ud800"}),
+        ("PUT", "/admin/device/{u}/apps/a", {"app_uuid": "\ud800"}),
         ("POST", "/admin/rollouts", {"devices": ["\ud800"], "version": "1", "url": "https://h/x", "sha256": SHA,
                                      "size": 1, "batch_size": 1}),
         ("POST", "/admin/device", {"Cert": "x", "Serial": "\udcff"}),
@@ -111,28 +110,47 @@ def test_typed_edits_work_on_any_config_a_put_accepted(ctl: Controller, client: 
     assert not ctl.config(uuid).apps
 
 
-def test_an_app_uuid_is_stored_in_its_standard_form(ctl: Controller, client: TestClient, uuid: str) -> None:
-    standard = "12345678-1234-5678-1234-567812345678"
+def test_an_app_uuid_is_stored_in_its_standard_form_and_found_in_any(ctl: Controller, client: TestClient,
+                                                                    uuid: str) -> None:
+    standard = "abcdefab-1234-5678-1234-567812345678"
     spellings = [standard.upper(), "{%s}" % standard, f"urn:uuid:{standard}", standard.replace("-", "")]
     for name, spelling in zip("abcd", spellings):
         assert client.put(f"/admin/device/{uuid}/apps/{name}", json={"app_uuid": spelling}, headers=AUTH).status_code == 200
     apps = ctl.config(uuid).apps
     assert [a.uuidandversion.uuid for a in apps] == [standard] and apps[0].displayname == "d"
+    assert client.post(f"/admin/device/{uuid}/apps/{standard.upper()}/restart", headers=AUTH).status_code == 200
     assert client.put(f"/admin/device/{uuid}/apps/e", json={"app_uuid": "nope"}, headers=AUTH).status_code == 400
+    assert client.delete(f"/admin/device/{uuid}/apps/{{{standard}}}", headers=AUTH).status_code == 200
+    assert not ctl.config(uuid).apps
 
 
-def test_an_image_keeps_one_size(ctl: Controller, client: TestClient, uuid: str) -> None:
+def test_an_app_put_whole_with_an_odd_uuid_spelling_is_the_same_app(ctl: Controller, client: TestClient,
+                                                                    uuid: str) -> None:
+    odd = "ABCDEFAB-1234-5678-1234-567812345678"
+    app = {"uuidandversion": {"uuid": odd, "version": "1"}, "displayname": "odd"}
+    assert client.put(f"/admin/device/{uuid}/config", json={"apps": [app]}, headers=AUTH).status_code == 200
+    assert client.put(f"/admin/device/{uuid}/apps/odd", json={"app_uuid": odd}, headers=AUTH).status_code == 200
+    assert [(a.uuidandversion.uuid, a.displayname) for a in ctl.config(uuid).apps] == [(odd.lower(), "odd")]
+
+
+def test_an_image_has_the_last_size_given(ctl: Controller, client: TestClient, uuid: str) -> None:
     image = {"url": "https://h/eve.img", "sha256": SHA}
-    assert client.put(f"/admin/device/{uuid}/baseos", json={"version": "1", **image, "size_bytes": 100},
-                      headers=AUTH).status_code == 200
-    clash = client.put(f"/admin/device/{uuid}/baseos", json={"version": "2", **image, "size_bytes": 5000}, headers=AUTH)
-    assert clash.status_code == 400 and "already declared with size_bytes 100, not 5000" in clash.text
-    assert ctl.config(uuid).baseos.base_os_version == "1"
-    assert client.put(f"/admin/device/{uuid}/apps/a", json={"image_url": "https://h/app.img", "sha256": SHA},
-                      headers=AUTH).status_code == 200
-    assert client.put(f"/admin/device/{uuid}/apps/a", json={"image_url": "https://h/app.img", "sha256": SHA,
-                                                            "size_bytes": 7}, headers=AUTH).status_code == 200
-    assert [t.maxSizeBytes for t in ctl.config(uuid).contentInfo] == [100, 7]
+    for version, size in (("1", 100), ("2", 5000)):
+        assert client.put(f"/admin/device/{uuid}/baseos", json={"version": version, **image, "size_bytes": size},
+                          headers=AUTH).status_code == 200
+    assert [t.maxSizeBytes for t in ctl.config(uuid).contentInfo] == [5000]
+    app = {"image_url": "https://h/app.img", "sha256": SHA}
+    for size in (7, 0, 9):
+        assert client.put(f"/admin/device/{uuid}/apps/a", json={**app, "size_bytes": size}, headers=AUTH).status_code == 200
+    assert [t.maxSizeBytes for t in ctl.config(uuid).contentInfo] == [5000, 9]
+
+
+def test_a_config_put_with_a_key_twice_is_refused(ctl: Controller, client: TestClient, uuid: str) -> None:
+    answer = client.put(f"/admin/device/{uuid}/config", content='{"reboot": {"counter": 1}, "reboot": {"counter": 2}}',
+                        headers=JSON)
+    assert answer.status_code == 400 and "duplicate key reboot" in answer.text
+    utf16 = client.put(f"/admin/device/{uuid}/config", content="{}".encode("utf-16"), headers=JSON)
+    assert utf16.status_code == 400 and ctl.store.current_config(uuid).version == 1
 
 
 @pytest.mark.parametrize("body", ["{", "\xff", '{"Cert": "x"}'])
@@ -161,24 +179,10 @@ def test_an_onboarding_cn_with_a_slash_is_reachable(ctl: Controller, client: Tes
 
 
 def test_an_onboarding_cn_that_cannot_be_listed_is_refused(ctl: Controller, client: TestClient) -> None:
-    split = certs.issue("one\ntwo", Usage.ONBOARDING, seed=b"split")
-    answer = client.post("/admin/onboard", json={"Cert": split.cert_pem.decode()}, headers=AUTH)
-    assert answer.status_code == 400 and "control characters" in answer.text
-    assert [e.cn for e in ctl.onboard_list()] == ["fleet-onboard"]
-
-
-def test_a_batch_whose_edit_is_refused_fails_its_devices_and_the_campaign_goes_on(
-        ctl: Controller, client: TestClient, clock: Clock, uuid: str) -> None:
-    other = ctl.device_add(certs.issue("dev-2", Usage.DEVICE, seed=b"dev-2").cert_pem)
-    image = {"url": "https://h/eve.img", "sha256": SHA}
-    assert client.put(f"/admin/device/{other}/baseos", json={"version": "1", **image, "size_bytes": 100},
-                      headers=AUTH).status_code == 200
-    plan = {"devices": [uuid, other], "version": "2", **image, "size": 200, "batch_size": 1, "deadline": 10,
-            "halt_failure_rate": 1.0}
-    assert client.post("/admin/rollouts", json=plan, headers=AUTH).status_code == 201
-    assert client.post("/admin/rollouts/r1/halt", headers=AUTH).status_code == 200
-    clock.now += 20
-    resumed = client.post("/admin/rollouts/r1/resume", headers=AUTH)
-    assert resumed.status_code == 200
-    status = client.get("/admin/rollouts/r1", headers=AUTH).json()
-    assert status["batches"][1]["devices"] == [{"uuid": other, "result": "failed", "at": clock.now}]
+    for cn in ("one\ntwo", "one\u2028two", "bell\x07"):
+        split = certs.issue(cn, Usage.ONBOARDING, seed=b"split")
+        answer = client.post("/admin/onboard", json={"Cert": split.cert_pem.decode()}, headers=AUTH)
+        assert answer.status_code == 400 and "control characters or line breaks" in answer.text
+    spaced = certs.issue("Acme\u00a0Fleet", Usage.ONBOARDING, seed=b"spaced")
+    assert client.post("/admin/onboard", json={"Cert": spaced.cert_pem.decode()}, headers=AUTH).status_code == 201
+    assert [e.cn for e in ctl.onboard_list()] == ["fleet-onboard", "Acme\u00a0Fleet"]
