@@ -21,12 +21,16 @@ from evesim.hw.image import APP_DEFECTS, DEFECTS
 from evesim.scenario import infopath, references, units
 from evesim.sim.device import STATES as DEVICE_STATES
 from evesim.sim.events import KINDS as EVENT_KINDS
+from evesim.sim.events import WORLD_KINDS
 from evesim.sim.outcome import OUTCOMES
 
 Duration = Annotated[float, BeforeValidator(units.duration)]
 Bandwidth = Annotated[float, BeforeValidator(units.bandwidth)]
 Size = Annotated[int, BeforeValidator(units.size)]
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
+Version = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+~-]{0,99}$")]
+"""An EVE version as it goes into image URLs and ``base_os_version`` (``14.5.1``, ``14.6.0-rc1``)."""
+ItemKey = Annotated[str, Field(min_length=1)]
 Int = Annotated[int, Field(strict=True)]
 """A count or an index: ``true`` is not 1."""
 MAX_IMAGE_BYTES = 2**40
@@ -59,8 +63,8 @@ class Group(Strict):
     name: Name
     count: Int = Field(ge=1, le=1_000_000)
     board: str = "generic-x86"
-    version: str = Field("14.5.1", min_length=1)
-    config_items: dict[str, str] = Field(default_factory=dict)
+    version: Version = "14.5.1"
+    config_items: dict[ItemKey, str] = Field(default_factory=dict)
     attach: str | None = None
     """The router the group's devices connect to (``core``, ``site-N``, ``router-N``); default: spread."""
     apps: list[Name] = Field(default_factory=list)
@@ -76,6 +80,13 @@ class Group(Strict):
 
 def _event_kind(value: str) -> str:
     """``value`` if the world logs events of that kind, else a ValueError with the nearest kinds."""
+    if value in WORLD_KINDS:
+        raise ValueError(f"{value!r} events come from the world, not from a device: a 'when' trigger follows "
+                         "device events (count world events with an 'events' expectation)")
+    return _known_kind(value)
+
+
+def _known_kind(value: str) -> str:
     if value not in EVENT_KINDS:
         close = difflib.get_close_matches(value, sorted(EVENT_KINDS), n=3)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
@@ -94,7 +105,7 @@ def _only_known(value: list[str], known: frozenset[str], what: str) -> list[str]
 class Image(Strict):
     """An EVE image published on the datastore."""
 
-    version: str = Field(min_length=1)
+    version: Version
     size: ImageSize = 300_000_000
     defects: list[str] = Field(default_factory=list)
 
@@ -223,8 +234,8 @@ class When(Strict):
     event: Annotated[str, AfterValidator(_event_kind)]
     target: Target = Target()
     fields: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    per_device: Int = Field(1, ge=1)
-    limit: Int | None = Field(None, ge=1)
+    per_device: Int = Field(1, ge=1, le=10_000)
+    limit: Int | None = Field(None, ge=1, le=1_000_000)
 
 
 class Trigger(Strict):
@@ -256,7 +267,7 @@ class Trigger(Strict):
 class SetConfigItems(Trigger):
     action: Literal["set_config_items"]
     target: Target = Target()
-    items: dict[str, str | None]
+    items: dict[ItemKey, str | None]
 
 
 class PowerCut(Trigger):
@@ -324,7 +335,7 @@ class ClockJump(Trigger):
 class Update(Trigger):
     action: Literal["update"]
     target: Target = Target()
-    version: str
+    version: Version
     activate: bool = True
 
 
@@ -365,7 +376,7 @@ class Rollout(Trigger):
 
     action: Literal["rollout"]
     target: Target = Target()
-    version: str
+    version: Version
     batch_size: Annotated[Int, Field(ge=1)] | list[Annotated[Int, Field(ge=1)]] | None = None
     batch_fraction: (Annotated[float, Field(gt=0.0, le=1.0)] | list[Annotated[float, Field(gt=0.0, le=1.0)]]
                      | None) = None
@@ -447,7 +458,7 @@ class Check(Strict):
         if self.metric == "app" and self.value not in APP_STATES:
             raise ValueError(f"metric 'app' counts devices by app state: one of {', '.join(APP_STATES)}")
         if self.metric == "events":
-            _event_kind(self.value)
+            _known_kind(self.value)
         known = {"state": DEVICE_STATES, "outcome": OUTCOMES, "led": tuple(led.name for led in Led)}.get(self.metric)
         if known is not None and self.value not in known:
             raise ValueError(f"metric {self.metric!r} has no value {self.value!r}; one of {', '.join(known)}")
@@ -498,7 +509,7 @@ class Scenario(Strict):
     duration: Duration = Field(gt=0, le=MAX_DURATION_S)
     crypto: Literal["full", "trusted"] = "trusted"
     power_on_spread: Duration = 60.0
-    config_items: dict[str, str] = Field(default_factory=dict)
+    config_items: dict[ItemKey, str] = Field(default_factory=dict)
     fleet: list[Group] = Field(min_length=1)
     images: list[Image] = Field(default_factory=list)
     apps: list[App] = Field(default_factory=list)

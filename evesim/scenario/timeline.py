@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from evesim.scenario import model
 from evesim.scenario.build import fault_rule
+from evesim.controller.devconfig import ConfigError
 from evesim.controller.rollout import stages
 from evesim.sim import campaigns, faults, rng
 from evesim.sim.device import SimDevice
@@ -107,8 +108,18 @@ def _each(fn: Callable[[World, SimDevice, model.Trigger], None]) -> Callable[[Wo
 
 
 def _controller(edit: Callable[[World, str, model.Trigger], object]) -> Callable[[World, SimDevice, model.Trigger], None]:
+    """An edit of the device's config at the controller (once it onboarded); one the controller refuses (a
+    retry with no base OS set) is logged as ``refused``, as an operator would see it."""
+
+    def attempt(world: World, device: SimDevice, uuid: str, action: model.Trigger) -> None:
+        try:
+            edit(world, uuid, action)
+        except ConfigError as exc:
+            world.log.append(world.env.now, device.name, "controller", "refused",
+                             {"action": action.action, "error": str(exc)}, "warning")
+
     def apply(world: World, device: SimDevice, action: model.Trigger) -> None:
-        world.for_device(device, lambda uuid: edit(world, uuid, action))
+        world.for_device(device, lambda uuid: attempt(world, device, uuid, action))
 
     return apply
 

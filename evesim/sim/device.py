@@ -196,6 +196,7 @@ class SimDevice:
         self.procs = []
         self.bus.clear_waiters()
         self.address = None
+        self.led = topics.Led.UNDEFINED  # the LED is dark until this boot's ledmanager lights it
         self.agents = {}
         self.xen.reboot()
 

@@ -30,6 +30,9 @@ KINDS = frozenset({
 })
 """Every kind of event evesim logs: agents' ``Log`` effects, the device and hardware models, the network,
 the controller, rollout campaigns, the timeline, the host runner (a test checks it against the code)."""
+WORLD_KINDS = frozenset({"action", "batch_settled", "batch_started", "controller_down", "controller_up", "created",
+                         "done", "fault_rule", "halted", "link", "resumed"})
+"""Kinds only the world logs (device ``"world"``): the timeline, the network, the controller, rollouts."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,16 @@ def hang_agent(device: SimDevice, agent: str) -> None:
     device.hang(agent)
 
 
+MAX_CLOCK_OFFSET_S = 50 * 365 * 86400.0
+"""How far jumps may take a device's wall clock from true time in all (an RTC keeps a valid date)."""
+
+
 def clock_jump(device: SimDevice, seconds: float) -> None:
-    """Jump a device's wall clock (monotonic time is unaffected)."""
-    device.clock_offset += seconds
-    device.record("fault", "clock_jump", {"seconds": seconds}, "warning")
+    """Jump a device's wall clock (monotonic time is unaffected); jumps add up to at most 50 years either way,
+    and never before 1970."""
+    now = device.world.epoch + device.world.env.now
+    offset = min(max(device.clock_offset + seconds, -MAX_CLOCK_OFFSET_S, -now), MAX_CLOCK_OFFSET_S)
+    fields = {"seconds": seconds} if offset == device.clock_offset + seconds else \
+        {"seconds": seconds, "applied": offset - device.clock_offset}
+    device.clock_offset = offset
+    device.record("fault", "clock_jump", fields, "warning")

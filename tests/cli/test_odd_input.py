@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -55,7 +56,7 @@ def test_unusual_yaml_is_an_error_at_its_place(tmp_path: Path, text: str | bytes
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ("  - {name: b, count: 1, version: ''}\n", "fleet[1].version: String should have at least 1 character"),
+        ("  - {name: b, count: 1, version: ''}\n", "fleet[1].version: String should match pattern"),
         ("  - {name: b, count: true}\n", "fleet[1].count: Input should be a valid integer (got True)"),
         ("images: [{version: 14.6.0, size: 0MB}]\n", "images[0].size: Input should be greater than 0"),
         ("images: [{version: 14.6.0}, {version: 14.6.0}]\n", "images[1].version: image versions must be unique"),
@@ -73,6 +74,13 @@ def test_unusual_yaml_is_an_error_at_its_place(tmp_path: Path, text: str | bytes
         ("expectations: [{always: {metric: led, value: NOPE, max: 0}}]\n", "metric 'led' has no value 'NOPE'"),
         ("expectations: [{at_end: {metric: version, value: 14.5.9, max: 0}}]\n",
          "expectations[0].at_end.value: no image '14.5.9'"),
+        ("images: [{version: 14.6.0 rc1}]\n", "images[0].version: String should match pattern"),
+        ("images: [{version: '14.6.0/../x?y#z'}]\n", "images[0].version: String should match pattern"),
+        ("config_items: {'': '1'}\n", "config_items.: String should have at least 1 character"),
+        ("timeline: [{when: {event: batch_started}, action: reboot}]\n",
+         "'batch_started' events come from the world, not from a device"),
+        ("timeline: [{when: {event: power_on, per_device: 100000}, action: reboot}]\n",
+         "per_device: Input should be less than or equal to 10000"),
         ("timeline: [{when: {event: onboard}, action: reboot}]\n",
          "timeline[0].when.event: no event kind 'onboard'; did you mean 'onboarded'"),
         ("expectations: [{always: {metric: events, value: bootz, max: 0}}]\n", "no event kind 'bootz'"),
@@ -164,3 +172,42 @@ def test_seeds_fit_in_the_outputs(tmp_path: Path) -> None:
     assert _invoke("run", str(file), "-q", "--seed", "-1")[0] == 2
     code, output = _invoke("sweep", str(file), "--seeds", "2", "--first-seed", str(2**63 - 1), "-q")
     assert code == 2 and "the last seed" in output
+
+
+def _run(tmp_path: Path, text: str) -> tuple[int, str, Path]:
+    file = tmp_path / "s.yaml"
+    file.write_text(text)
+    out = tmp_path / "out"
+    code, output = _invoke("run", str(file), "-q", "--out", str(out))
+    return code, output, out
+
+
+def _events(out: Path, kind: str) -> list[dict[str, object]]:
+    frame = pd.read_parquet(out / "events.parquet")
+    return [json.loads(fields) for fields in frame[frame["kind"] == kind]["fields"]]
+
+
+def test_a_retry_with_no_base_os_is_refused_by_the_controller_not_a_crash(tmp_path: Path) -> None:
+    code, output, out = _run(tmp_path, HEAD + "timeline: [{at: 10m, action: retry_update}]\n")
+    assert code == 0, output
+    assert _events(out, "refused") == 2 * [{"action": "retry_update", "error": "device has no base OS configured"}]
+
+
+def test_clock_jumps_add_up_to_at_most_fifty_years(tmp_path: Path) -> None:
+    text = HEAD + "timeline: [{at: 0, every: 1s, until: 20s, action: clock_jump, seconds: 316224000}]\n"
+    code, output, out = _run(tmp_path, text)
+    assert code == 0, output
+    jumps = _events(out, "clock_jump")
+    assert len(jumps) == 2 * 21 and jumps[-1] == {"seconds": 316224000.0, "applied": 0.0}
+    assert sum(j.get("applied", j["seconds"]) for j in jumps) / 2 == 50 * 365 * 86400.0
+
+
+def test_a_device_that_is_off_shows_no_led(tmp_path: Path) -> None:
+    text = HEAD + ("timeline: [{at: 20m, action: power_cut, target: device:a-00000}]\n"
+                   "expectations:\n"
+                   "  - {at_end: {metric: led, value: UNDEFINED, target: device:a-00000, min: 1}}\n"
+                   "  - {at_end: {metric: led, value: ONBOARDED, target: device:a-00001, min: 1}}\n")
+    code, output, out = _run(tmp_path, text)
+    assert code == 0, output
+    devices = pd.read_parquet(out / "devices.parquet").set_index("device")
+    assert devices.loc["a-00000", "state"] == "off" and devices.loc["a-00000", "led"] == "UNDEFINED"

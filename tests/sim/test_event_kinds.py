@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from evesim.sim.events import KINDS
+from evesim.sim.events import KINDS, WORLD_KINDS
 
 ROOT = Path(__file__).parents[2]
 
@@ -44,6 +44,7 @@ def test_the_registry_is_what_the_code_logs() -> None:
     logged = _logged_kinds()
     assert sorted(logged - KINDS) == [], "logged but not in events.KINDS"
     assert sorted(KINDS - logged) == [], "in events.KINDS but logged nowhere"
+    assert WORLD_KINDS < KINDS
 
 
 def test_the_scenario_docs_list_every_kind() -> None:
