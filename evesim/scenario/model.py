@@ -10,7 +10,16 @@ import difflib
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from evesim.controller.rollout import STATES as ROLLOUT_STATES
@@ -559,7 +568,8 @@ def _app_problems(scenario: Scenario) -> list[tuple[references.Loc, str]]:
         for i, name in enumerate(names) if name in names[:i]]
     problems += [(("fleet", i, "apps", j), f"no app {name!r}; define it under 'apps' (apps: {known})")
                  for i, g in enumerate(scenario.fleet) for j, name in enumerate(g.apps) if name not in names]
-    problems += [(("timeline", i, "app"), f"{a.action} of {a.app!r}: no such app; define it under 'apps' (apps: {known})")
+    problems += [(("timeline", i, "app"),
+                  f"{a.action} of {a.app!r}: no such app; define it under 'apps' (apps: {known})")
                  for i, a in enumerate(scenario.timeline)
                  if isinstance(a, (DeployApp, AppCommand)) and a.app not in names]
     problems += [(("expectations", i, e.kind, "app"), f"no app {e.check.app!r}; define it under 'apps' (apps: {known})")

@@ -24,9 +24,9 @@ KINDS = frozenset({
     "maintenance_mode", "onboarded", "panic", "partition_state", "partition_state_refused",
     "partition_write_progress", "partition_write_started", "pid_missing", "power_cut", "power_on", "poweroff",
     "reboot", "reboot_requested", "refused", "register", "reset", "restart", "resumed", "retry_update",
-    "server_malformed", "shutdown", "shutdown_command", "started", "test_complete", "touch_file_stale", "update_cancelled",
-    "update_committed", "update_ready", "uuid_changed", "uuid_failed", "uuid_file_malformed",
-    "vault_escrow_rejected", "vault_locked", "vault_unlocked", "waiting_for_bootstrap",
+    "server_malformed", "shutdown", "shutdown_command", "started", "test_complete", "touch_file_stale",
+    "update_cancelled", "update_committed", "update_ready", "uuid_changed", "uuid_failed",
+    "uuid_file_malformed", "vault_escrow_rejected", "vault_locked", "vault_unlocked", "waiting_for_bootstrap",
 })
 """Every kind of event evesim logs: agents' ``Log`` effects, the device and hardware models, the network,
 the controller, rollout campaigns, the timeline, the host runner (a test checks it against the code)."""

@@ -101,7 +101,8 @@ def test_what_a_run_would_refuse_is_refused_at_load(tmp_path: Path, extra: str, 
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("controller.faults.0.status=5", "controller.faults: Input should be a valid list (from --set controller.faults"),
+        ("controller.faults.0.status=5",
+         "controller.faults: Input should be a valid list (from --set controller.faults"),
         ("description.x.y=1", "description: Input should be a valid string (from --set description.x.y)"),
         ("a.b.c=1", "a: unknown key 'a'"),
     ],

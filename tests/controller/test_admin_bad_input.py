@@ -38,7 +38,8 @@ def _raw(value: object) -> str:
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("PUT", "/admin/device/{u}/baseos", {"version": "\ud800", "url": "https://h/x", "sha256": SHA, "size_bytes": 1}),
+        ("PUT", "/admin/device/{u}/baseos", {"version": "\ud800", "url": "https://h/x", "sha256": SHA,
+                                             "size_bytes": 1}),
         ("PUT", "/admin/device/{u}/baseos", {"version": "1", "url": "https://h\ud800/x", "sha256": SHA,
                                              "size_bytes": 1}),
         ("PUT", "/admin/device/{u}/configitems", {"items": {"k": "\ud800"}}),
@@ -103,7 +104,7 @@ def test_typed_edits_work_on_any_config_a_put_accepted(ctl: Controller, client: 
     for path in ("reboot", "baseos/retry", "apps/odd/restart"):
         assert client.post(f"/admin/device/{uuid}/{path}", headers=AUTH).status_code == 200, path
     edited = ctl.config(uuid)
-    assert edited.reboot.counter == 1 and edited.baseos.retry_update.counter == 1 and edited.apps[0].restart.counter == 1
+    assert edited.reboot.counter == edited.baseos.retry_update.counter == edited.apps[0].restart.counter == 1
     assert client.put(f"/admin/device/{uuid}/apps/odd", json={}, headers=AUTH).status_code == 200
     assert ctl.config(uuid).apps[0].uuidandversion.version == "1"
     assert client.delete(f"/admin/device/{uuid}/apps/odd", headers=AUTH).status_code == 200
@@ -115,7 +116,8 @@ def test_an_app_uuid_is_stored_in_its_standard_form_and_found_in_any(ctl: Contro
     standard = "abcdefab-1234-5678-1234-567812345678"
     spellings = [standard.upper(), "{%s}" % standard, f"urn:uuid:{standard}", standard.replace("-", "")]
     for name, spelling in zip("abcd", spellings):
-        assert client.put(f"/admin/device/{uuid}/apps/{name}", json={"app_uuid": spelling}, headers=AUTH).status_code == 200
+        answer = client.put(f"/admin/device/{uuid}/apps/{name}", json={"app_uuid": spelling}, headers=AUTH)
+        assert answer.status_code == 200
     apps = ctl.config(uuid).apps
     assert [a.uuidandversion.uuid for a in apps] == [standard] and apps[0].displayname == "d"
     assert client.post(f"/admin/device/{uuid}/apps/{standard.upper()}/restart", headers=AUTH).status_code == 200
@@ -141,7 +143,8 @@ def test_an_image_has_the_last_size_given(ctl: Controller, client: TestClient, u
     assert [t.maxSizeBytes for t in ctl.config(uuid).contentInfo] == [5000]
     app = {"image_url": "https://h/app.img", "sha256": SHA}
     for size in (7, 0, 9):
-        assert client.put(f"/admin/device/{uuid}/apps/a", json={**app, "size_bytes": size}, headers=AUTH).status_code == 200
+        answer = client.put(f"/admin/device/{uuid}/apps/a", json={**app, "size_bytes": size}, headers=AUTH)
+        assert answer.status_code == 200
     assert [t.maxSizeBytes for t in ctl.config(uuid).contentInfo] == [5000, 9]
 
 
