@@ -212,3 +212,18 @@ def test_a_device_that_is_off_shows_no_led(tmp_path: Path) -> None:
     assert code == 0, output
     devices = pd.read_parquet(out / "devices.parquet").set_index("device")
     assert devices.loc["a-00000", "state"] == "off" and devices.loc["a-00000", "led"] == "UNDEFINED"
+
+
+@pytest.mark.parametrize("image", ["{version: 14.6.0, size: 1GB}", "{version: 14.6.0, defects: [no_controller]}"])
+def test_apps_held_for_an_update_apply_once_it_has_failed(tmp_path: Path, image: str) -> None:
+    text = ("name: x\nduration: 2h\nfleet: [{name: a, count: 1}]\n"
+            f"images: [{image}]\n"
+            "apps: [{name: y, size: 10MB, memory: 256MiB}]\n"
+            "timeline:\n"
+            "  - {at: 5m, action: update, version: 14.6.0}\n"
+            "  - {at: 6m, action: deploy_app, app: y}\n"
+            "expectations:\n"
+            "  - {at_end: {metric: version, value: 14.5.1, min: 1}}\n"
+            "  - {at_end: {metric: app, app: y, value: RUNNING, min: 1}}\n")
+    code, output, _ = _run(tmp_path, text)
+    assert code == 0, output

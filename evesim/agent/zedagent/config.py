@@ -18,7 +18,7 @@ from evesim.agent.bootreason import BootReason
 from evesim.agent.configitems import parse_items
 from evesim.agent.controllerconn import ENVELOPE_FAILURES, Reply, Sender, url
 from evesim.agent.topics import ConfigGet, ConfigStatus, GlobalConfigStatus, Led, OpsCommands
-from evesim.agent.zedagent.parse import Parsed, parse
+from evesim.agent.zedagent.parse import App, Parsed, parse
 from evesim.agent.zedagent.state import Zedagent
 from evesim.api import pb
 
@@ -43,6 +43,7 @@ class ConfigTask:
         self.published: ConfigStatus | None = None
         self.token_used = b""
         self.ops: OpsCommands | None = None
+        self.published_apps: tuple[App, ...] | None = None
 
     def poll(self) -> Generator[Any, Any, None]:
         """One fetch of ``/config`` and everything that follows from its answer."""
@@ -65,6 +66,7 @@ class ConfigTask:
         self.z.config_received_at = wall
         if reply.status != 304 and reply.payload:
             yield from self._receive(reply.payload, now, wall)
+        yield from self._held_apps()
         yield from self._reachable(now)
         yield from self._publish(ConfigGet.SUCCESS)
         led = yield fx.Read(topics.LED)
@@ -105,20 +107,35 @@ class ConfigTask:
             yield fx.Publish(topics.DEVICE_OPS, ops)
         if old is None or old.baseos != parsed.baseos:
             yield fx.Publish(topics.BASEOS_CONFIG, parsed.baseos)
-        skip_apps = yield from self._new_baseos_to_activate(parsed)
-        if not skip_apps and (old is None or old.apps != parsed.apps):
-            yield fx.Publish(topics.APP_CONFIG, parsed.apps)
+        if not (yield from self._new_baseos_to_activate(parsed)):
+            yield from self._publish_apps(parsed)
         if old is not None and old.controllercert_confighash != parsed.controllercert_confighash:
             yield fx.Publish(topics.CERT_REFETCH, parsed.controllercert_confighash)
         if old is not None and old.controller_epoch != parsed.controller_epoch:
             yield fx.Publish(topics.INFO_TRIGGER, ("epoch", parsed.controller_epoch))
 
+    def _publish_apps(self, parsed: Parsed) -> Generator[Any, Any, None]:
+        if parsed.apps != self.published_apps:
+            self.published_apps = parsed.apps
+            yield fx.Publish(topics.APP_CONFIG, parsed.apps)
+
+    def _held_apps(self) -> Generator[Any, Any, None]:
+        """Publish app changes held back for a base OS activation that has since failed."""
+        if self.parsed is not None and self.parsed.apps != self.published_apps:
+            if not (yield from self._new_baseos_to_activate(self.parsed)):
+                yield from self._publish_apps(self.parsed)
+
     def _new_baseos_to_activate(self, parsed: Parsed) -> Generator[Any, Any, bool]:
-        """EVE's ``skipConfigUpdate``: hold app changes while a new base OS is being activated."""
+        """EVE's ``skipConfigUpdate``: hold app changes while a new base OS is being activated. Once that
+        update has failed (baseosmgr reports an error for its version) it is no longer being activated,
+        and app changes apply again."""
         if parsed.baseos is None or not parsed.baseos.activate:
             return False
         view = yield fx.Partitions()
-        return view.versions.get(view.current) != parsed.baseos.version
+        if view.versions.get(view.current) == parsed.baseos.version:
+            return False
+        status = yield fx.Read(topics.BASEOS_STATUS)
+        return not any(sw.version == parsed.baseos.version and sw.error for sw in (status.sw if status else ()))
 
     def _refresh_bak(self, now: float) -> Generator[Any, Any, None]:
         """``lastconfig.bak`` = the last config that stayed for ``timer.test.baseimage.update``."""
