@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from evesim.agent.device import Settings
+from evesim.agent.device_steps import Settings
 from evesim.api.envelope import CryptoMode
 from evesim.backends.runner import Options, run_agent
 from evesim.backends.statedir import ROOTS

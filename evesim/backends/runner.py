@@ -1,6 +1,6 @@
 """The real-time runner: one asyncio loop drives every agent of the device as a task.
 
-Boot = empty ``/run``, start ``device-steps`` (``evesim.agent.device.boot``) and a link poller.
+Boot = empty ``/run``, start ``device-steps`` (``evesim.agent.device_steps.boot``) and a link poller.
 An agent that raises is logged with its traceback and, like EVE's watchdog after a fatal
 error, the device's agents are restarted with boot reason ``Fatal`` recorded. ``Reboot``
 restarts the agents without rebooting the host; ``PowerOff`` and SIGINT/SIGTERM stop cleanly.
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from evesim.agent import device as device_steps
+from evesim.agent import device_steps
 from evesim.agent import paths
 from evesim.agent.bootreason import BootReason
-from evesim.agent.device import Settings
+from evesim.agent.device_steps import Settings
 from evesim.backends import machine
 from evesim.backends.host import AGENT, Clock, HostDevice, drive
 from evesim.backends.logsink import LogSink

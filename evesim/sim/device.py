@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from evesim.agent import device as device_steps
+from evesim.agent import device_steps
 from evesim.agent import effects as fx
 from evesim.agent import paths, topics
 from evesim.agent.bootreason import BootReason

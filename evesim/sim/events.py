@@ -11,25 +11,11 @@ from typing import Any
 
 import pandas as pd
 
+from evesim.api.vocab import EVENT_KINDS
+
 COLUMNS = ("time", "device", "agent", "kind", "severity", "fields")
-KINDS = frozenset({
-    "action", "agent_crashed", "agent_hung", "agent_not_running", "app_broken", "app_not_deployed",
-    "app_removed", "app_state", "app_volume_gc", "app_volume_ready", "attest_certs_refused", "attested",
-    "batch_settled", "batch_started", "boot", "boot_partition", "bricked", "certs_failed", "certs_updated",
-    "checkpoint_unusable", "clock_jump", "config_applied", "config_checkpoint_unreadable", "config_failed",
-    "config_obsolete", "config_read_saved", "config_unparseable", "controller_down", "controller_up",
-    "created", "device_cert_created", "device_cert_unreadable", "domain_crashed", "domain_halted", "done",
-    "download_done", "download_failed", "download_started", "dpc", "fault_rule", "force_fallback",
-    "gpt_write_torn", "halted", "hardware_watchdog_reset", "info_dropped", "led", "link", "logs_dropped",
-    "maintenance_mode", "onboarded", "panic", "partition_state", "partition_state_refused",
-    "partition_write_progress", "partition_write_started", "pid_missing", "power_cut", "power_on", "poweroff",
-    "reboot", "reboot_requested", "refused", "register", "reset", "restart", "resumed", "retry_update",
-    "server_malformed", "shutdown", "shutdown_command", "started", "test_complete", "touch_file_stale",
-    "update_cancelled", "update_committed", "update_ready", "uuid_changed", "uuid_failed",
-    "uuid_file_malformed", "vault_escrow_rejected", "vault_locked", "vault_unlocked", "waiting_for_bootstrap",
-})
-"""Every kind of event evesim logs: agents' ``Log`` effects, the device and hardware models, the network,
-the controller, rollout campaigns, the timeline, the host runner (a test checks it against the code)."""
+KINDS = EVENT_KINDS
+"""Every kind of event evesim logs (``evesim.api.vocab.EventKind``)."""
 WORLD_KINDS = frozenset({"action", "batch_settled", "batch_started", "controller_down", "controller_up", "created",
                          "done", "fault_rule", "halted", "link", "resumed"})
 """Kinds only the world logs (device ``"world"``): the timeline, the network, the controller, rollouts."""

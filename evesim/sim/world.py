@@ -9,7 +9,7 @@ from typing import Any
 import networkx as nx
 import simpy
 
-from evesim.agent.device import Settings
+from evesim.agent.device_steps import Settings
 from evesim.api import certs
 from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity, Policy

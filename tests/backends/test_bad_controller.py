@@ -10,7 +10,7 @@ import io
 import json
 from typing import Any
 
-from evesim.agent.device import Settings
+from evesim.agent.device_steps import Settings
 from evesim.api import certs
 from evesim.backends.runner import Options, Runner
 from evesim.backends.statedir import StateDir

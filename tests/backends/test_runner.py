@@ -11,7 +11,7 @@ from typing import Any
 
 from evesim.agent import effects as fx
 from evesim.agent import topics
-from evesim.agent.device import Settings
+from evesim.agent.device_steps import Settings
 from evesim.backends.runner import Options, Runner
 
 

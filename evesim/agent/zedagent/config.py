@@ -11,7 +11,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from evesim.agent import certfetch, client
+from evesim.agent import certfetch, zedclient
 from evesim.agent import effects as fx
 from evesim.agent import paths, topics
 from evesim.agent.bootreason import BootReason
@@ -199,7 +199,7 @@ class ConfigTask:
         if self.z.last_uuid_retry is not None and now - self.z.last_uuid_retry < UUID_RETRY_S:
             return
         self.z.last_uuid_retry = now
-        result = yield from client.get_uuid(self.z.conn)
+        result = yield from zedclient.get_uuid(self.z.conn)
         if isinstance(result, topics.Onboarding) and result.uuid != self.z.uuid:
             yield fx.Log(AGENT, "uuid_changed", {"old": self.z.uuid, "new": result.uuid})
             self.z.uuid = result.uuid

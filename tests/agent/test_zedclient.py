@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from evesim.agent import client, paths, topics
+from evesim.agent import paths, topics, zedclient
 from evesim.agent import effects as fx
 from evesim.agent.pubsub import Bus
 from evesim.agent.topics import DpcState, Led, NetworkStatus
@@ -29,7 +29,7 @@ def _script(**responses: object) -> Script:
 
 
 def _run(script: Script, **limits: object):
-    return script.run(client.run(conn(with_certs=False), DEVICE.cert_pem, "SN-TEST-1"), **limits)
+    return script.run(zedclient.run(conn(with_certs=False), DEVICE.cert_pem, "SN-TEST-1"), **limits)
 
 
 def _onboarded(script: Script) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from evesim.agent import baseosmgr, client, domainmgr, loguploader, nim, nodeagent, paths, vaultmgr, zedagent
+from evesim.agent import baseosmgr, domainmgr, loguploader, nim, nodeagent, paths, vaultmgr, zedagent, zedclient
 from evesim.agent import effects as fx
 from evesim.agent.controllerconn import Conn
 from evesim.api.certs import CertError, der_hash, load_cert
@@ -64,6 +64,6 @@ def boot(settings: Settings) -> Generator[Any, Any, None]:
     yield fx.Spawn("baseosmgr", baseosmgr.run())
     yield fx.Spawn("domainmgr", domainmgr.run())
     yield fx.Spawn("nim", nim.run(Conn(settings.crypto, cert_hash)))
-    yield fx.Spawn("zedclient", client.run(Conn(settings.crypto, cert_hash), pem, hardware.serial))
+    yield fx.Spawn("zedclient", zedclient.run(Conn(settings.crypto, cert_hash), pem, hardware.serial))
     yield fx.Spawn("zedagent", zedagent.run(Conn(settings.crypto, cert_hash)))
     yield fx.Spawn("loguploader", loguploader.run(Conn(settings.crypto, cert_hash)))

@@ -1,0 +1,65 @@
+"""Vocabularies shared by agents, hardware models, the world and the controller, as ``Literal`` types.
+
+Each ``Literal`` has a frozenset of its values beside it for checks at run time; a typo in a
+literal is a type error, a typo in data is refused where it enters.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+PartitionLabel = Literal["IMGA", "IMGB"]
+"""EVE's two image partitions."""
+PARTITION_LABELS: tuple[PartitionLabel, ...] = get_args(PartitionLabel)
+
+PartitionState = Literal["active", "updating", "inprogress", "unused", "unknown"]
+"""``zboot partstate`` (``unknown``: attribute bits zboot reads as INVALID)."""
+PARTITION_STATES: frozenset[PartitionState] = frozenset(get_args(PartitionState))
+
+SettableState = Literal["active", "updating", "unused"]
+"""States ``zboot set_partstate`` can write; ``inprogress`` only comes from the bootloader."""
+SETTABLE_STATES: tuple[SettableState, ...] = get_args(SettableState)
+
+TransportError = Literal["timeout", "unreachable", "refused", "reset", "cert_invalid"]
+"""Why a request got no HTTP status."""
+TRANSPORT_ERRORS: frozenset[TransportError] = frozenset(get_args(TransportError))
+
+DomainOp = Literal["create", "start", "stop", "destroy", "info"]
+"""Hypervisor operations on a domain."""
+DOMAIN_OPS: frozenset[DomainOp] = frozenset(get_args(DomainOp))
+
+DomainStatus = Literal["paused", "running", "shutdown", "halted", "crashed", "absent"]
+"""A domain as the hypervisor reports it (``shutdown``: shutting down)."""
+DOMAIN_STATUSES: frozenset[DomainStatus] = frozenset(get_args(DomainStatus))
+
+Severity = Literal["info", "warning", "error"]
+"""An event's severity."""
+SEVERITIES: frozenset[Severity] = frozenset(get_args(Severity))
+
+ImageDefect = Literal["crash_at_boot", "no_controller", "breaks_vault", "corrupt_download"]
+"""Defects an EVE image can be built with (``evesim.hw.image``)."""
+IMAGE_DEFECTS: frozenset[ImageDefect] = frozenset(get_args(ImageDefect))
+
+AppDefect = Literal["crashes", "corrupt_download"]
+"""Defects an app image can be built with."""
+APP_DEFECTS: frozenset[AppDefect] = frozenset(get_args(AppDefect))
+
+EventKind = Literal[
+    "action", "agent_crashed", "agent_hung", "agent_not_running", "app_broken", "app_not_deployed",
+    "app_removed", "app_state", "app_volume_gc", "app_volume_ready", "attest_certs_refused", "attested",
+    "batch_settled", "batch_started", "boot", "boot_partition", "bricked", "certs_failed", "certs_updated",
+    "checkpoint_unusable", "clock_jump", "config_applied", "config_checkpoint_unreadable", "config_failed",
+    "config_obsolete", "config_read_saved", "config_unparseable", "controller_down", "controller_up",
+    "created", "device_cert_created", "device_cert_unreadable", "domain_crashed", "domain_halted", "done",
+    "download_done", "download_failed", "download_started", "dpc", "fault_rule", "force_fallback",
+    "gpt_write_torn", "halted", "hardware_watchdog_reset", "info_dropped", "led", "link", "logs_dropped",
+    "maintenance_mode", "onboarded", "panic", "partition_state", "partition_state_refused",
+    "partition_write_progress", "partition_write_started", "pid_missing", "power_cut", "power_on", "poweroff",
+    "reboot", "reboot_requested", "refused", "register", "reset", "restart", "resumed", "retry_update",
+    "server_malformed", "shutdown", "shutdown_command", "started", "test_complete", "touch_file_stale",
+    "update_cancelled", "update_committed", "update_ready", "uuid_changed", "uuid_failed",
+    "uuid_file_malformed", "vault_escrow_rejected", "vault_locked", "vault_unlocked", "waiting_for_bootstrap",
+]
+"""Every kind of event evesim logs: agents' ``Log`` effects, the device and hardware models, the network,
+the controller, rollout campaigns, the timeline, the host runner (a test checks it against the code)."""
+EVENT_KINDS: frozenset[EventKind] = frozenset(get_args(EventKind))
