@@ -29,7 +29,7 @@ def load_roots() -> Generator[Any, Any, list[x509.Certificate]]:
 
 
 def _check(data: bytes, roots: list[x509.Certificate], wall: float) -> ControllerCerts:
-    at = dt.datetime.fromtimestamp(wall, dt.timezone.utc)
+    at = dt.datetime.fromtimestamp(wall, dt.UTC)
     return controller_certs.verify(data, roots, at=at)
 
 

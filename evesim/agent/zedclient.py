@@ -14,9 +14,8 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from evesim.agent import certfetch
+from evesim.agent import certfetch, paths, topics
 from evesim.agent import effects as fx
-from evesim.agent import paths, topics
 from evesim.agent.controllerconn import ENVELOPE_FAILURES, PROTO, Backoff, Conn, Reply, Sender, url
 from evesim.agent.topics import Led
 from evesim.api import pb

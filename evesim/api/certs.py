@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 _CURVE_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 """Default start of validity for deterministic certificates."""
 
 
@@ -122,7 +122,7 @@ def issue(
     ``EPOCH`` unless ``not_before`` says otherwise.
     """
     key = key or make_key(None if seed is None else seed + cn.encode())
-    start = not_before or (EPOCH if seed is not None else dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
+    start = not_before or (EPOCH if seed is not None else dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     signer_key = issuer.key if issuer else key
     builder = (
         x509.CertificateBuilder()

@@ -47,7 +47,7 @@ class LogSink:
 
 def _line(now: float, agent: str, kind: str, severity: str, fields: dict[str, Any]) -> str:
     """The JSON line of one event; fields JSON cannot hold (e.g. tuple keys) are shown as text."""
-    line = {"time": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat(timespec="milliseconds"),
+    line = {"time": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="milliseconds"),
             "agent": agent, "kind": kind, "severity": severity, "fields": fields}
     try:
         return json.dumps(line, default=str)

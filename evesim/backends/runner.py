@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from evesim.agent import device_steps
-from evesim.agent import paths
+from evesim.agent import device_steps, paths
 from evesim.agent.bootreason import BootReason
 from evesim.agent.device_steps import Settings
 from evesim.backends import machine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evesim.hw import gpt
-from evesim.hw.disk import Attr, Disk, GptCorrupt, TableWrite, PARTITIONS
+from evesim.hw.disk import PARTITIONS, Attr, Disk, GptCorrupt, TableWrite
 from evesim.hw.image import EveImage
 
 _LABELS = {number: label for label, number in PARTITIONS.items()}

@@ -239,7 +239,7 @@ class Tpm:
         try:
             return AESGCM(self._seal_key).decrypt(nonce, sealed, policy_pcr_digest(pcrs, current))
         except InvalidTag:
-            mismatched = tuple(i for i, value in zip(pcrs, sealed_values) if current[i] != value)
+            mismatched = tuple(i for i, value in zip(pcrs, sealed_values, strict=False) if current[i] != value)
             if mismatched:
                 raise PolicyError(mismatched) from None
             raise TpmError("sealed blob is damaged or belongs to another TPM") from None

@@ -122,7 +122,7 @@ class Network:
             nodes = nx.shortest_path(self.graph, src, dst, weight=_latency)
         except (nx.NetworkXNoPath, nx.NodeNotFound):
             return None
-        links = [self.graph.edges[a, b]["link"] for a, b in zip(nodes, nodes[1:])]
+        links = [self.graph.edges[a, b]["link"] for a, b in zip(nodes, nodes[1:], strict=False)]
         keep = 1.0
         for link in links:
             keep *= 1.0 - link.params.loss

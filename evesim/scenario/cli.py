@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -112,9 +112,9 @@ def _print_summary(result: RunResult) -> None:
 
 def run_command(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    seed: Annotated[Optional[int], typer.Option(min=0, max=MAX_SEED, help="Override the scenario's seed.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Override the scenario's seed.")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
-    out: Annotated[Optional[Path], typer.Option(help="Write summary.json and Parquet outputs here.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write summary.json and Parquet outputs here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid."""
@@ -186,13 +186,13 @@ def _print_sweep(result: SweepResult) -> None:
 def sweep_command(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     seeds: Annotated[int, typer.Option(min=1, help="How many seeded replicas to run.")],
-    first_seed: Annotated[Optional[int], typer.Option(min=0, max=MAX_SEED,
+    first_seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED,
                                                       help="First seed (default: the scenario's).")] = None,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (default: CPU count).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPU count).")] = None,
     executor: Annotated[str, typer.Option(help="Where replicas run: local (process pool) or dask.")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (with --executor dask).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (with --executor dask).")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
-    out: Annotated[Optional[Path], typer.Option(help="Write replicas.parquet and summary.json here.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write replicas.parquet and summary.json here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run seeded replicas of a scenario; exit 1 if any fails an expectation, 2 if the scenario is invalid,

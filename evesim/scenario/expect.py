@@ -13,7 +13,6 @@ from evesim.sim import outcome, rng
 from evesim.sim.device import SimDevice
 from evesim.sim.world import World
 
-
 PREDICATES: dict[str, Callable[[SimDevice, str | None], bool]] = {
     "onboarded": lambda d, v: bool(d.uuid),
     "bricked": lambda d, v: d.state == "bricked",
@@ -140,7 +139,7 @@ class Judge:
 
     def tick(self, now: float) -> None:
         """Check ``always`` and ``eventually`` expectations at ``now``."""
-        for index, (exp, out) in enumerate(zip(self.expectations, self.outcomes)):
+        for index, (exp, out) in enumerate(zip(self.expectations, self.outcomes, strict=False)):
             if exp.kind == "always" and out.passed is not False:
                 self._record(index, exp, out, now, fail_only=True)
             elif exp.kind == "eventually" and out.passed is None and now <= exp.by:
@@ -149,7 +148,7 @@ class Judge:
     def finish(self, now: float) -> None:
         """Settle every expectation at the end of the run."""
         self.tick(now)
-        for index, (exp, out) in enumerate(zip(self.expectations, self.outcomes)):
+        for index, (exp, out) in enumerate(zip(self.expectations, self.outcomes, strict=False)):
             if exp.kind == "at_end":
                 self._record(index, exp, out, now)
             elif exp.kind == "always" and out.passed is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,10 +22,10 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from evesim.controller.rollout import STATES as ROLLOUT_STATES
-from evesim.hw import board as boards
 from evesim.agent import domainmgr
 from evesim.agent.topics import Led
+from evesim.controller.rollout import STATES as ROLLOUT_STATES
+from evesim.hw import board as boards
 from evesim.hw.image import APP_DEFECTS, DEFECTS
 from evesim.scenario import infopath, references, units
 from evesim.sim.device import STATES as DEVICE_STATES
@@ -403,10 +403,7 @@ class Rollout(Trigger):
 
 
 Action = Annotated[
-    Union[
-        SetConfigItems, PowerCut, PowerOn, Brownout, LinkDown, Partition, ControllerDown, ControllerFault,
-        HangAgent, ClockJump, Update, RetryUpdate, Reboot, Rollout, DeployApp, AppCommand,
-    ],
+    SetConfigItems | PowerCut | PowerOn | Brownout | LinkDown | Partition | ControllerDown | ControllerFault | HangAgent | ClockJump | Update | RetryUpdate | Reboot | Rollout | DeployApp | AppCommand,
     Field(discriminator="action"),
 ]
 

@@ -106,7 +106,7 @@ class RunResult:
                 "outcome": kind,
                 "imga": d.hw.disk.partition_state("IMGA"), "imgb": d.hw.disk.partition_state("IMGB"),
             }
-            for d, kind in zip(self.world.devices, self.device_outcomes)
+            for d, kind in zip(self.world.devices, self.device_outcomes, strict=False)
         ]
         return pd.DataFrame(rows).astype({"boots": "int64", "power_cycles": "int64", "tx_bytes": "int64",
                                           "rx_bytes": "int64"})

@@ -67,7 +67,7 @@ def replica(loaded: Loaded, seed: int) -> Row:
     columns = expectation_columns(loaded.scenario)
     return {
         "seed": seed, "passed": summary["passed"], "error": "",
-        **{column: exp["passed"] for column, exp in zip(columns, summary["expectations"])},
+        **{column: exp["passed"] for column, exp in zip(columns, summary["expectations"], strict=False)},
         **{f"outcome_{name}": count for name, count in summary["outcomes"].items()},
         **{name: summary[name] for name in COUNTS},
         "event_log_sha256": summary["event_log_sha256"], "controller_requests": summary["controller"]["requests"],
@@ -129,14 +129,14 @@ class SweepResult:
     def errors(self) -> dict[int, str]:
         """Seeds whose replica raised, with the error."""
         failed = self.replicas[self.replicas["error"] != ""]
-        return {int(s): str(e) for s, e in zip(failed["seed"], failed["error"])}
+        return {int(s): str(e) for s, e in zip(failed["seed"], failed["error"], strict=False)}
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` content."""
         ok, seeds = self.ok, self.replicas["seed"]
         count = len(self.replicas)
         columns = expectation_columns(self.loaded.scenario)
-        expectations = [e.name or column for e, column in zip(self.loaded.scenario.expectations, columns)]
+        expectations = [e.name or column for e, column in zip(self.loaded.scenario.expectations, columns, strict=False)]
         return {
             "scenario": self.loaded.scenario.name,
             "file": self.loaded.path,
@@ -151,7 +151,7 @@ class SweepResult:
             "failing_seeds": self.failing_seeds,
             "error_seeds": {str(s): e for s, e in self.errors.items()},
             "expectations": {column: {"name": name, "passed": int(ok[column].sum())}
-                             for column, name in zip(columns, expectations)},
+                             for column, name in zip(columns, expectations, strict=False)},
             "outcomes": {name: _total_mean(ok[f"outcome_{name}"]) for name in OUTCOMES},
             "totals": {name: _total_mean(ok[name]) for name in TOTALS},
             "executor": self.executor,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from evesim.scenario import model
-from evesim.scenario.build import fault_rule
 from evesim.controller.devconfig import ConfigError
 from evesim.controller.rollout import stages
+from evesim.scenario import model
+from evesim.scenario.build import fault_rule
 from evesim.sim import campaigns, faults, rng
 from evesim.sim.device import SimDevice
 from evesim.sim.events import Event

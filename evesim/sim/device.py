@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from evesim.agent import device_steps
+from evesim.agent import device_steps, paths, topics
 from evesim.agent import effects as fx
-from evesim.agent import paths, topics
 from evesim.agent.bootreason import BootReason
 from evesim.agent.pubsub import Bus
 from evesim.api import certs, pb

@@ -13,9 +13,9 @@ from evesim.agent.device_steps import Settings
 from evesim.api import certs
 from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity, Policy
+from evesim.controller.devconfig import find_app
 from evesim.controller.stores import Limits, MemoryStore
 from evesim.hw import board as boards
-from evesim.controller.devconfig import find_app
 from evesim.hw.image import AppImage, EveImage
 from evesim.net import topology
 from evesim.net.link import LinkParams

@@ -31,7 +31,7 @@ ROTATED = ControllerIdentity(
 
 def verified_certs(identity: ControllerIdentity = CONTROLLER) -> controller_certs.ControllerCerts:
     """What a device keeps after checking ``identity``'s ``/certs`` against its own root."""
-    at = dt.datetime.fromtimestamp(EPOCH, dt.timezone.utc)
+    at = dt.datetime.fromtimestamp(EPOCH, dt.UTC)
     return controller_certs.verify(identity.certs_message(), [identity.root.cert], at=at)
 
 

@@ -75,7 +75,7 @@ def test_retriable_refusal_backs_off_the_item_1_2_4_to_15_minutes(status: int) -
     script, queue, z = _setup(fx.Response(status))
     _put(script, queue, "device", b"x")
     script.run(deferred.run(z, queue), max_time=4500.0)
-    gaps = [b - a for a, b in zip(_times(script), _times(script)[1:])]
+    gaps = [b - a for a, b in zip(_times(script), _times(script)[1:], strict=False)]
     assert gaps[:6] == [60, 120, 240, 480, 900, 900]
     assert "device" in queue.items
 
@@ -99,5 +99,5 @@ def test_a_backed_off_item_does_not_hold_up_the_others() -> None:
     _put(script, queue, "device", b"device")
     script.at(10.0, lambda: _put(script, queue, "app:1", b"app"))
     script.run(deferred.run(z, queue), max_time=30.0)
-    assert [(t, p) for t, p in zip(_times(script), _payloads(script))] == [(0, b"device"), (10, b"app")]
+    assert [(t, p) for t, p in zip(_times(script), _payloads(script), strict=False)] == [(0, b"device"), (10, b"app")]
     assert set(queue.items) == {"device"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field, replace
 
 import pytest
-from dataclasses import dataclass, field, replace
 
 from evesim.agent import domainmgr, topics
 from evesim.agent import effects as fx

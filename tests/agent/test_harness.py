@@ -87,8 +87,7 @@ def test_requests_are_answered_by_action_and_queues_keep_their_last_answer() -> 
 
 
 def _effects(*effects: Any) -> Generator[Any, Any, None]:
-    for effect in effects:
-        yield effect
+    yield from effects
 
 
 def test_reboot_stops_the_agent_for_good() -> None:

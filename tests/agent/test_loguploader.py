@@ -129,4 +129,4 @@ def test_too_many_requests_slows_down_but_keeps_the_batch() -> None:
     script = _uploads(fx.Response(429), 3000.0)
     times = [s.time for s in script.steps(fx.Request)]
     assert len(times) > loguploader.MAX_REFUSALS / 2 and not script.logs("logs_dropped")
-    assert min(b - a for a, b in zip(times, times[1:])) >= 2 * loguploader.INTERVAL_S - 1
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 2 * loguploader.INTERVAL_S - 1

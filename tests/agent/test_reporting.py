@@ -33,7 +33,7 @@ def _metrics_run(answer: fx.Response | list[fx.Response], draws: list[float], re
 
 def _gaps(script: Script) -> list[float]:
     times = [s.time for s in script.steps(fx.Request)]
-    return [b - a for a, b in zip(times, times[1:])]
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
 
 
 # -------------------------------------------------------------- metrics

@@ -6,15 +6,26 @@ import base64
 
 import pytest
 
-from evesim.agent import paths, topics, zedclient
 from evesim.agent import effects as fx
+from evesim.agent import paths, topics, zedclient
 from evesim.agent.pubsub import Bus
 from evesim.agent.topics import DpcState, Led, NetworkStatus
 from evesim.api import controller_certs, envelope, pb
 from evesim.api.certs import der_hash
 
 from .harness import Script
-from .support import CONTROLLER, DEVICE, DEVICE_HASH, ONBOARD, OTHER_CONTROLLER, UUID, bootstrap_files, certs_answer, conn, signed
+from .support import (
+    CONTROLLER,
+    DEVICE,
+    DEVICE_HASH,
+    ONBOARD,
+    OTHER_CONTROLLER,
+    UUID,
+    bootstrap_files,
+    certs_answer,
+    conn,
+    signed,
+)
 
 SUCCESS = NetworkStatus(DpcState.SUCCESS, True)
 UUID_ANSWER = signed(pb.uuid.UuidResponse(uuid=UUID, manufacturer="Acme", product_name="Box-1").SerializeToString())
@@ -118,7 +129,7 @@ def test_backoff_doubles_from_1s_to_600s_without_jitter() -> None:
     assert out.stop == "time"
     assert script.sleeps()[:12] == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600]
     times = [s.time for s in script.steps(fx.Request)]
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert gaps[:11] == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600]
     assert not _onboarded(script)
 

@@ -42,7 +42,7 @@ def test_a_rollback_follows_each_unresolved_testing_boot_at_most_once(events):
     assert len(backs) <= testing
     for device, group in backs.groupby("device"):
         history = [e["fields"] for e in events if e["device"] == device]
-        assert len(group) <= sum(1 for a, b in zip(history, history[1:]) if a["testing"]
+        assert len(group) <= sum(1 for a, b in zip(history, history[1:], strict=False) if a["testing"]
                                  and a["partition"] != b["partition"])
     assert analysis.rollback_causes(run).sum() == len(backs)
 

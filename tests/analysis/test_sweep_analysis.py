@@ -20,7 +20,7 @@ def test_outcome_distribution_has_one_row_per_replica_and_outcome(fleet_sweep):
     assert len(long) == len(completed) * len(OUTCOMES)
     assert list(dict.fromkeys(long["outcome"])) == list(OUTCOMES)
     per_seed = long.groupby("seed")["devices"].sum()
-    assert per_seed.to_dict() == dict(zip(completed["seed"], completed["devices"]))
+    assert per_seed.to_dict() == dict(zip(completed["seed"], completed["devices"], strict=False))
 
 
 def test_outcome_stats_agree_with_the_summary(fleet_sweep):

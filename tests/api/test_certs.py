@@ -71,7 +71,7 @@ def test_exactly_one_signing_and_no_foreign_types(pki: dict[str, certs.Issued]) 
 def test_validity_checked_when_time_given(pki: dict[str, certs.Issued]) -> None:
     data = controller_certs.build(pki["signing"].cert_pem, [pki["ecdh"].cert_pem], [pki["inter"].cert_pem])
     with pytest.raises(CertError, match="not valid"):
-        controller_certs.verify(data, [pki["root"].cert], at=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+        controller_certs.verify(data, [pki["root"].cert], at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
 
 
 def test_garbage_is_cert_error() -> None:

@@ -119,7 +119,7 @@ def test_restart_and_purge_reach_the_device(tmp_path: Path) -> None:
     counts = summary["event_counts"]
     assert counts["app_volume_ready"] == 3, "the purge rebuilt web's volume on edge-00001"
     events = pd.read_parquet(tmp_path / "out" / "events.parquet")
-    downloads = [f for k, f in zip(events.kind, events.fields) if k == "app_state" and "DOWNLOAD_STARTED" in f]
+    downloads = [f for k, f in zip(events.kind, events.fields, strict=False) if k == "app_state" and "DOWNLOAD_STARTED" in f]
     assert len(downloads) == 2, "from the image already verified: no second download"
     assert counts["app_not_deployed"] == 1, "flaky was never deployed there"
     assert counts["domain_halted"] == 2, "restart and purge each halt the domain"

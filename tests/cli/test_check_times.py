@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evesim.scenario import loader
-from evesim.scenario.run import stops
 from evesim.scenario.run import run as run_scenario
+from evesim.scenario.run import stops
 
 DAY = """\
 name: day

@@ -13,7 +13,6 @@ from evesim.api.certs import Usage
 from evesim.controller import Controller
 from evesim.controller.app import create_app
 
-
 TOKEN = "secret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SHA = "ab" * 32
@@ -114,8 +113,8 @@ def test_typed_edits_work_on_any_config_a_put_accepted(ctl: Controller, client: 
 def test_an_app_uuid_is_stored_in_its_standard_form_and_found_in_any(ctl: Controller, client: TestClient,
                                                                     uuid: str) -> None:
     standard = "abcdefab-1234-5678-1234-567812345678"
-    spellings = [standard.upper(), "{%s}" % standard, f"urn:uuid:{standard}", standard.replace("-", "")]
-    for name, spelling in zip("abcd", spellings):
+    spellings = [standard.upper(), f"{{{standard}}}", f"urn:uuid:{standard}", standard.replace("-", "")]
+    for name, spelling in zip("abcd", spellings, strict=False):
         answer = client.put(f"/admin/device/{uuid}/apps/{name}", json={"app_uuid": spelling}, headers=AUTH)
         assert answer.status_code == 200
     apps = ctl.config(uuid).apps

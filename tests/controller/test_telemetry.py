@@ -8,8 +8,7 @@ import pytest
 from google.protobuf import json_format
 
 from evesim.api import pb
-from evesim.controller import Controller
-from evesim.controller import UnknownDevice
+from evesim.controller import Controller, UnknownDevice
 from evesim.controller.stores import Limits, MemoryStore, SqliteStore
 
 from .conftest import API, Device

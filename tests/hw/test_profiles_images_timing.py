@@ -106,7 +106,7 @@ def test_brownout_alternates_and_ends_powered(start: float, cycles: int, on_s: f
     schedule = power.brownout(start, cycles, on_s, off_s)
     assert len(schedule) == 2 * cycles
     assert [powered for _, powered in schedule] == [False, True] * cycles
-    assert all(a[0] < b[0] for a, b in zip(schedule, schedule[1:]))
+    assert all(a[0] < b[0] for a, b in zip(schedule, schedule[1:], strict=False))
 
 
 def test_brownout_rejects_nonsense() -> None:

@@ -109,7 +109,7 @@ def _read_pcrs(esys, pcrs) -> dict[int, bytes]:
     for start in range(0, len(pcrs), 8):  # a TPM returns at most 8 digests per read
         chunk = pcrs[start : start + 8]
         _, _, digests = esys.pcr_read(_selection(chunk))
-        values.update(zip(chunk, (bytes(d) for d in digests)))
+        values.update(zip(chunk, (bytes(d) for d in digests), strict=False))
     return values
 
 

@@ -135,11 +135,11 @@ def test_a_refused_image_leaves_no_campaign_and_the_next_rollout_starts(ctl: Con
 
 def test_non_finite_numbers_get_a_422_not_a_crash(devices: list[Device], client: TestClient) -> None:
     json_type = {**AUTH, "Content-Type": "application/json"}
-    raw = '{"devices": "all", "version": "14.6.0", "url": "u", "sha256": "%s", "size": 1, "batch_size": 1, ' \
-          '"deadline": Infinity, "wait": NaN}' % SHA
+    raw = f'{{"devices": "all", "version": "14.6.0", "url": "u", "sha256": "{SHA}", "size": 1, "batch_size": 1, ' \
+          '"deadline": Infinity, "wait": NaN}'
     answer = client.post("/admin/rollouts", content=raw, headers=json_type)
     assert answer.status_code == 422 and {e["input"] for e in answer.json()["detail"]} == {"inf", "nan"}
-    raw = '{"version": "14.6.0", "url": "u", "sha256": "%s", "size_bytes": -Infinity}' % SHA
+    raw = f'{{"version": "14.6.0", "url": "u", "sha256": "{SHA}", "size_bytes": -Infinity}}'
     answer = client.put(f"/admin/device/{devices[0].uuid}/baseos", content=raw, headers=json_type)
     assert answer.status_code == 422 and answer.json()["detail"][0]["input"] == "-inf"
 

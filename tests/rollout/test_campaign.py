@@ -62,7 +62,7 @@ def test_batches_run_one_after_another_with_the_wait_between() -> None:
     assert campaign.state == "done"
     assert kinds(campaign) == ["created"] + ["batch_started", "batch_settled"] * 3 + ["done"]
     assert [u for _, u in fake.edits] == [f"d{i:02d}" for i in range(5)]
-    for before, after in zip(campaign.batches, campaign.batches[1:]):
+    for before, after in zip(campaign.batches, campaign.batches[1:], strict=False):
         assert after.started_at >= before.settled_at + 60.0
     assert campaign.counts() == {"devices": 5, "not_started": 0, "pending": 0, "updated": 5, "failed": 0,
                                  "timed_out": 0}
@@ -276,7 +276,7 @@ def test_campaign_invariants(data: st.DataObject, n: int, wait: float, deadline:
             assert all(d.result != "pending" for d in batch.devices)
         for device in batch.devices:
             assert device.result != "timed_out" or device.at >= batch.deadline_at
-    for before, after in zip(campaign.batches, campaign.batches[1:]):
+    for before, after in zip(campaign.batches, campaign.batches[1:], strict=False):
         assert after.started_at >= before.settled_at
         if not any(before.settled_at <= t <= after.started_at for t in resumed_at):
             assert after.started_at >= before.settled_at + wait

@@ -50,7 +50,7 @@ def test_the_campaign_runs_in_simulated_time_and_logs_its_steps(result: RunResul
     started = [t for t, k, _ in events if k == "batch_started"]
     assert [(f["updated"], f["failed"], f["timed_out"], f["pending"]) for _, f in settled] == [
         (1, 0, 0, 0), (2, 0, 0, 0), (3, 0, 0, 0)]
-    for (settled_at, _), next_start in zip(settled, started[1:]):
+    for (settled_at, _), next_start in zip(settled, started[1:], strict=False):
         assert next_start >= settled_at + 120.0
         assert (next_start - events[0][0]) % campaigns.TICK_S == 0.0
 

@@ -64,7 +64,7 @@ def test_controller_stores_metrics_every_0_3_to_1_0_minute(fleet: World) -> None
     for device in fleet.devices:
         stored = [item.at for item in fleet.core.store.series("metrics", device.uuid)]
         assert len(stored) >= 10 and now - stored[-1] <= 61.0
-        gaps = [b - a for a, b in zip(stored, stored[1:])]
+        gaps = [b - a for a, b in zip(stored, stored[1:], strict=False)]
         assert min(gaps) >= 0.3 * 60 - 1.0 and max(gaps) <= 60 + 1.0
         last = pb.metrics.ZMetricMsg.FromString(fleet.core.store.series("metrics", device.uuid)[-1].data)
         assert last.devID == device.uuid
@@ -79,7 +79,7 @@ def test_device_logs_reach_the_controller(fleet: World) -> None:
 def test_config_polls_stay_within_the_jitter_window(fleet: World) -> None:
     device = fleet.devices[0]
     requests = [i.at for i in fleet.core.store.series("requests", device.uuid) if i.key.endswith("/config")]
-    gaps = [b - a for a, b in zip(requests[5:], requests[6:])]
+    gaps = [b - a for a, b in zip(requests[5:], requests[6:], strict=False)]
     assert gaps and min(gaps) >= 0.3 * 60 - 1.0 and max(gaps) <= 60 + 1.0
 
 

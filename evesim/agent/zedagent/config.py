@@ -11,9 +11,8 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from evesim.agent import certfetch, zedclient
+from evesim.agent import certfetch, paths, topics, zedclient
 from evesim.agent import effects as fx
-from evesim.agent import paths, topics
 from evesim.agent.bootreason import BootReason
 from evesim.agent.configitems import parse_items
 from evesim.agent.controllerconn import ENVELOPE_FAILURES, Reply, Sender, url

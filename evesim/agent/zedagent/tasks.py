@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from evesim.agent import certfetch
+from evesim.agent import certfetch, topics
 from evesim.agent import effects as fx
-from evesim.agent import topics
 from evesim.agent.controllerconn import url
 from evesim.agent.zedagent import report
 from evesim.agent.zedagent.deferred import Queue
