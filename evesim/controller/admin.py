@@ -26,7 +26,7 @@ from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
-from evesim.api import pb
+from evesim.api import defaults, pb
 from evesim.api.certs import CertError, pem_from_text
 from evesim.controller.core import Controller, UnknownDevice
 from evesim.controller.devconfig import (
@@ -108,8 +108,8 @@ class AppIn(_In):
     image_url: Text = DEFAULT_APP_IMAGE
     sha256: Text = ""
     activate: bool = True
-    memory_kb: Count = 512 * 1024
-    vcpus: Count = 1
+    memory_kb: Count = defaults.APP_MEMORY_KB
+    vcpus: Count = defaults.APP_VCPUS
     size_bytes: Size = 0
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography import x509
 
-from evesim.api import pb
+from evesim.api import defaults, pb
 from evesim.api.certs import CertError, cert_pem, der_hash, load_cert, pem_from_text, sign_raw, verify_signature
 from evesim.api.envelope import ZERO_SIGNATURE, CryptoMode, Envelope, EnvelopeError, open_envelope, seal, truncate
 from evesim.controller import attestation, devconfig, telemetry
@@ -534,8 +534,8 @@ class Controller:
         image_url: str = DEFAULT_APP_IMAGE,
         sha256: str = "",
         activate: bool = True,
-        memory_kb: int = 512 * 1024,
-        vcpus: int = 1,
+        memory_kb: int = defaults.APP_MEMORY_KB,
+        vcpus: int = defaults.APP_VCPUS,
         size_bytes: int = 0,
     ) -> int:
         """Add or update app ``name`` (found by ``app_uuid`` or name; a new one gets a fresh UUID)."""

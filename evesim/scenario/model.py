@@ -24,6 +24,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from evesim.agent import domainmgr
 from evesim.agent.topics import Led
+from evesim.api import defaults
 from evesim.controller.rollout import STATES as ROLLOUT_STATES
 from evesim.hw import board as boards
 from evesim.hw.image import APP_DEFECTS, DEFECTS
@@ -128,10 +129,10 @@ class App(Strict):
     """An app (a VM image) the datastore serves and the controller can deploy to devices."""
 
     name: Name
-    size: ImageSize = 200_000_000
-    memory: Annotated[Size, Field(le=MAX_IMAGE_BYTES)] = 512 * 1024 * 1024
+    size: ImageSize = defaults.APP_IMAGE_BYTES
+    memory: Annotated[Size, Field(le=MAX_IMAGE_BYTES)] = defaults.APP_MEMORY_KB * 1024
     """Memory the app instance's domain gets (``512MB``, ``2GB``)."""
-    vcpus: Int = Field(1, ge=1, le=64)
+    vcpus: Int = Field(defaults.APP_VCPUS, ge=1, le=64)
     defects: list[str] = Field(default_factory=list)
 
     @field_validator("defects")

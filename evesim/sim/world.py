@@ -10,7 +10,7 @@ import networkx as nx
 import simpy
 
 from evesim.agent.device_steps import Settings
-from evesim.api import certs
+from evesim.api import certs, defaults
 from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity, Policy
 from evesim.controller.devconfig import find_app
@@ -61,9 +61,9 @@ class AppSpec:
     """An app the datastore serves and the controller can deploy: its image and its resources."""
 
     name: str
-    size_bytes: int = 200_000_000
-    memory_kb: int = 512 * 1024
-    vcpus: int = 1
+    size_bytes: int = defaults.APP_IMAGE_BYTES
+    memory_kb: int = defaults.APP_MEMORY_KB
+    vcpus: int = defaults.APP_VCPUS
     defects: frozenset[str] = frozenset()
 
 
