@@ -1,11 +1,14 @@
-# evesim: `make demo` and `make test` are all a fresh machine needs.
+# evesim: `make demo` and `make test` are all a fresh machine needs; `make check` is the fast loop.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv demo test bench protos clean
+UNIT := tests/agent tests/api tests/hw tests/controller tests/rollout tests/sim tests/regressions \
+	tests/test_import_contracts.py
+
+.PHONY: venv demo check lint types imports unit test soak bench protos clean
 
 venv: $(STAMP)
 
@@ -19,8 +22,25 @@ $(STAMP): pyproject.toml
 demo: venv
 	$(VENV)/bin/evesim run scenarios/power-loss-during-update.yaml --out out/demo
 
+check: lint types imports unit
+
+lint: venv
+	$(VENV)/bin/ruff check evesim tests benchmarks notebooks
+
+types: venv
+	$(VENV)/bin/mypy
+
+imports: venv
+	$(VENV)/bin/lint-imports --no-cache
+
+unit: venv
+	$(PY) -m pytest -n 2 -q -m "not slow and not e2e and not swtpm" $(UNIT)
+
 test: venv
 	$(PY) -m pytest -n 2 -q
+
+soak: venv
+	EVESIM_FLAGSHIP_SEEDS=1000 $(PY) -m pytest -n 2 -q tests/properties
 
 bench: venv
 	$(PY) benchmarks/run_all.py

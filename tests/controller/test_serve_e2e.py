@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from . import eve_client as eve
 from .eve_client import API, Https, decode, envelope, first, message, sign_raw
 
+pytestmark = pytest.mark.e2e
 CLI = [sys.executable, "-c", "from evesim.cli import main; main()"]
 
 

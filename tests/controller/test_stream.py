@@ -17,6 +17,7 @@ from evesim.controller.app import create_app
 
 from .conftest import API, Device
 
+pytestmark = pytest.mark.e2e
 TOKEN = "stream-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 STREAM = {**AUTH, "X-Stream": "true"}

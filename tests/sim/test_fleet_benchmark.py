@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
+pytestmark = pytest.mark.e2e
 SCRIPT = Path(__file__).parents[2] / "benchmarks" / "fleet.py"
 
 
