@@ -166,12 +166,15 @@ def main() -> None:
     parser.add_argument("--breakdown", action="store_true", help="also split request time and memory by part")
     args = parser.parse_args()
     r = run(args.devices, args.hours, args.crypto)
-    print(f"fleet: {r['devices']} devices ({r['onboarded']} onboarded), {r['hours']:g} h simulated, crypto {args.crypto}")
+    print(f"fleet: {r['devices']} devices ({r['onboarded']} onboarded), {r['hours']:g} h simulated, "
+          f"crypto {args.crypto}")
     print(f"  wall {r['wall_s']:.1f} s, simulated/wall {r['speedup']:.0f}x, {r['requests']} controller requests")
     print(f"  agent events {r['effects']} ({r['effects_per_s']:.0f}/s) in {r['processes']} processes")
     print(f"  bare SimPy, same count of timeouts and processes: {r['bare_s']:.2f} s")
-    print(f"  per-event cost vs bare SimPy timeout: {r['per_event_ratio']:.2f}x (target <= {TARGETS['per_event_ratio']:g}x)")
-    print(f"  1,000-device fleet-day at this rate: {r['fleet_day_wall_s']:.1f} s (target <= {TARGETS['fleet_day_wall_s']:g} s)")
+    print(f"  per-event cost vs bare SimPy timeout: {r['per_event_ratio']:.2f}x "
+          f"(target <= {TARGETS['per_event_ratio']:g}x)")
+    print(f"  1,000-device fleet-day at this rate: {r['fleet_day_wall_s']:.1f} s "
+          f"(target <= {TARGETS['fleet_day_wall_s']:g} s)")
     print(f"  memory: {r['kb_per_device']:.1f} KB per device (target <= {TARGETS['kb_per_device']:g} KB)")
     if args.breakdown:
         print_breakdown(args.devices, min(args.hours, 1.0), args.crypto)
