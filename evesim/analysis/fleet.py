@@ -84,9 +84,8 @@ def funnel(run: Run) -> pd.Series:
 def time_to_update(run: Run) -> pd.DataFrame:
     """Per committed device: first ``download_started``, first ``update_committed`` after it, seconds between."""
     started = decoded(run, "download_started").groupby("device")["time"].min().rename("started")
-    committed = decoded(run, "update_committed")[["device", "time"]].merge(started, left_on="device",
-                                                                          right_index=True)
-    committed = committed[committed["time"] >= committed["started"]].groupby("device")["time"].min()
+    commits = decoded(run, "update_committed")[["device", "time"]].merge(started, left_on="device", right_index=True)
+    committed = commits[commits["time"] >= commits["started"]].groupby("device")["time"].min()
     frame = pd.concat([started, committed.rename("committed")], axis=1, join="inner")
     frame["seconds"] = frame["committed"] - frame["started"]
     frame.index.name = "device"

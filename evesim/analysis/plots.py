@@ -22,6 +22,13 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 3.5)) -> Axes:
     return figure.add_subplot()
 
 
+def _figure(ax: Axes) -> Figure:
+    """The figure ``ax`` is drawn on (the root one if ``ax`` is in a subfigure)."""
+    figure = ax.get_figure(root=True)
+    assert figure is not None
+    return figure
+
+
 def _empty(ax: Axes, what: str) -> None:
     ax.text(0.5, 0.5, f"no {what} in this run", ha="center", va="center", transform=ax.transAxes)
 
@@ -36,7 +43,7 @@ def plot_version_mix(run: Run, ax: Axes | None = None) -> Figure:
         ax.stackplot(mix.index / HOUR, mix.T.to_numpy(), labels=list(mix.columns))
         ax.legend(title="version", loc="center right")
     ax.set(title="Version mix", xlabel="simulated time (h)", ylabel="devices")
-    return ax.figure
+    return _figure(ax)
 
 
 def plot_app_states(run: Run, app: str, ax: Axes | None = None) -> Figure:
@@ -49,7 +56,7 @@ def plot_app_states(run: Run, app: str, ax: Axes | None = None) -> Figure:
         ax.stackplot(states.index / HOUR, states.T.to_numpy(), labels=list(states.columns))
         ax.legend(title="state", loc="center right")
     ax.set(title=f"App {app}", xlabel="simulated time (h)", ylabel="devices")
-    return ax.figure
+    return _figure(ax)
 
 
 def plot_funnel(run: Run, ax: Axes | None = None) -> Figure:
@@ -60,7 +67,7 @@ def plot_funnel(run: Run, ax: Axes | None = None) -> Figure:
     ax.bar_label(bars, padding=2)
     ax.margins(x=0.12)
     ax.set(title="Rollout funnel", xlabel="devices")
-    return ax.figure
+    return _figure(ax)
 
 
 def plot_time_to_update(run: Run, ax: Axes | None = None) -> Figure:
@@ -74,7 +81,7 @@ def plot_time_to_update(run: Run, ax: Axes | None = None) -> Figure:
         ax.axvline(times["seconds"].median() / 60.0, color="black", linestyle="--", label="median")
         ax.legend()
     ax.set(title="Time to update", xlabel="minutes from first download to commit", ylabel="devices")
-    return ax.figure
+    return _figure(ax)
 
 
 def plot_rollback_causes(run: Run, ax: Axes | None = None) -> Figure:
@@ -86,7 +93,7 @@ def plot_rollback_causes(run: Run, ax: Axes | None = None) -> Figure:
     else:
         ax.bar_label(ax.bar(list(causes.index), causes.to_numpy()))
     ax.set(title="Rollback causes", ylabel="rollbacks")
-    return ax.figure
+    return _figure(ax)
 
 
 def plot_controller_load(run: Run, ax: Axes | None = None) -> Figure:
@@ -95,7 +102,7 @@ def plot_controller_load(run: Run, ax: Axes | None = None) -> Figure:
     load = fleet.controller_load(run)
     ax.plot(load.index / HOUR, load.to_numpy(), drawstyle="steps-pre")
     ax.set(title="Controller load", xlabel="simulated time (h)", ylabel="requests / min")
-    return ax.figure
+    return _figure(ax)
 
 
 def plot_outcome_distribution(sweep: Sweep, ax: Axes | None = None) -> Figure:
@@ -112,4 +119,4 @@ def plot_outcome_distribution(sweep: Sweep, ax: Axes | None = None) -> Figure:
         for position, column in enumerate(values, start=1):
             ax.plot(position + jitter.uniform(-0.15, 0.15, len(column)), column, ".", alpha=0.5, color="tab:blue")
     ax.set(title=f"Outcomes across {len(sweeps.completed(sweep))} replicas", ylabel="devices")
-    return ax.figure
+    return _figure(ax)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -26,7 +27,7 @@ class ControllerCerts:
     ecdh_pems: tuple[bytes, ...]
 
 
-def build(signing_pem: bytes, ecdh_pems: list[bytes], intermediate_pems: list[bytes] = ()) -> bytes:
+def build(signing_pem: bytes, ecdh_pems: list[bytes], intermediate_pems: Sequence[bytes] = ()) -> bytes:
     """Serialize a ``ZControllerCert`` listing the given PEM certificates."""
     msg = pb.certs.ZControllerCert()
     for kind, pems in ((SIGNING, [signing_pem]), (INTERMEDIATE, intermediate_pems), (ECDH, ecdh_pems)):

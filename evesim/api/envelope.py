@@ -60,7 +60,7 @@ def seal(
     signature: bytes,
     cert_hash: bytes,
     *,
-    algo: int = SHA256_32,
+    algo: pb.common.HashAlgorithm = SHA256_32,
     sender_cert_pem: bytes | None = None,
 ) -> bytes:
     """Serialize an ``AuthContainer`` around ``payload`` with a ready signature."""

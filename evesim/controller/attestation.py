@@ -70,7 +70,7 @@ def _quote(
     return response, replace(state, nonce=b"", token=token)
 
 
-def quote_result(quote: pb.attest.ZAttestQuote, state: Attestation, policy: Policy) -> int:
+def quote_result(quote: pb.attest.ZAttestQuote, state: Attestation, policy: Policy) -> pb.attest.ZAttestResponseCode:
     """The ``ZAttestResponseCode`` for a quote, given the stored nonce and attestation cert."""
     if not quote.attestData and not quote.signature:
         return SUCCESS if policy.accept_tpmless_quote else _A.Z_ATTEST_RESPONSE_CODE_QUOTE_FAILED

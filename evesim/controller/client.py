@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -43,7 +44,7 @@ class AdminClient:
             raise AdminError("say where the controller is: --data DIR, or --server URL and --token TOKEN")
         return cls(server, token, ca)
 
-    def call(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One admin request; raises ``AdminError`` for transport failures and 3xx/4xx/5xx answers."""
         try:
             response = self._http.request(method, f"/admin{path}", **kwargs)

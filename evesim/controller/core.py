@@ -288,6 +288,7 @@ class Controller:
             return NOT_MODIFIED
         if device.config_reply is None:
             current = self.store.current_config(device.uuid)
+            assert current is not None, "a registered device always has a config"
             answer = pb.config.ConfigResponse(configHash=device.config_hash)
             answer.config.ParseFromString(current.data)
             device.config_reply = self._signed(200, answer.SerializeToString(deterministic=True))

@@ -10,6 +10,7 @@ Simplification: campaigns live in memory only, and a campaign never retries a fa
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import logging
 import math
@@ -396,14 +397,14 @@ class Rollouts:
         campaign.tick(self.fleet, now)
         return campaign
 
-    def tick(self, on_error: Callable[[Campaign, Exception], None] | None = None) -> list[RolloutEvent]:
+    def tick(self, on_error: Callable[[Campaign, Exception], None] | None = None) -> builtins.list[RolloutEvent]:
         """Advance every unfinished campaign to the controller's now.
 
         A campaign whose tick raises is passed to ``on_error`` and the others still advance; without
         ``on_error`` the exception propagates.
         """
         now = self.clock()
-        events: list[RolloutEvent] = []
+        events: builtins.list[RolloutEvent] = []
         for campaign in self._campaigns.values():
             if campaign.state == "done":
                 continue

@@ -10,6 +10,8 @@ import struct
 import zlib
 
 from google.protobuf import json_format
+from typing import TypeVar
+
 from google.protobuf.message import DecodeError, Message
 
 from evesim.api import pb
@@ -20,9 +22,10 @@ MAX_LOG_BYTES = 16 << 20
 """Largest decompressed ``newlogs`` upload accepted."""
 _INFO_OBJECT_ID = {"ainfo": "AppID", "niinfo": "networkID", "vinfo": "uuid", "cinfo": "uuid"}
 _GZIP_FLAGS = {"FHCRC": 2, "FEXTRA": 4, "FNAME": 8, "FCOMMENT": 16}
+M = TypeVar("M", bound=Message)
 
 
-def parse(message: type[Message], payload: bytes, status: int = 400) -> Message:
+def parse(message: type[M], payload: bytes, status: int = 400) -> M:
     """Parse ``payload`` as ``message``; a malformed one is refused with ``status``."""
     try:
         return message.FromString(payload)
@@ -56,7 +59,7 @@ def raw_item(message: type[Message], payload: bytes, at: float, key: str = "") -
 
 def bundle_items(payload: bytes, at: float, key: str = "", app: bool = False) -> list[Item]:
     """One item per ``LogEntry`` of a ``LogBundle`` (or, for apps, an ``AppInstanceLogBundle``)."""
-    bundle = parse(pb.logs.AppInstanceLogBundle if app else pb.logs.LogBundle, payload)
+    bundle = parse(pb.logs.AppInstanceLogBundle, payload) if app else parse(pb.logs.LogBundle, payload)
     return [Item(at, key, entry.SerializeToString()) for entry in bundle.log]
 
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evesim.api.vocab import PartitionLabel
 from evesim.hw import gpt
-from evesim.hw.disk import PARTITIONS, Attr, Disk, GptCorrupt, TableWrite
+from evesim.hw.disk import IMAGE_LABELS, PARTITIONS, Attr, Disk, GptCorrupt, TableWrite
 from evesim.hw.image import EveImage
 
-_LABELS = {number: label for label, number in PARTITIONS.items()}
+_LABELS: dict[int, PartitionLabel] = {PARTITIONS[label]: label for label in IMAGE_LABELS}
+"""Partition number -> label of the partitions that can hold an EVE rootfs."""
 
 
 @dataclass(frozen=True, slots=True)
 class BootChoice:
     """The partition GRUB boots, the image it holds (None if invalid) and the write to apply first."""
 
-    label: str
+    label: PartitionLabel
     image: EveImage | None
     tries_decremented: bool
     write: TableWrite | None
@@ -33,7 +35,7 @@ def gptprio_next(disk: Disk) -> BootChoice | None:
         entries = disk.read_table()
     except GptCorrupt:
         return None
-    best: tuple[str, Attr] | None = None
+    best: tuple[PartitionLabel, Attr] | None = None
     for entry in entries:
         attr = entry.attr
         eligible = entry.type_guid == gpt.TYPE_EVE_ROOTFS and (attr.tries > 0 or attr.successful)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
+from evesim.api.vocab import PARTITION_LABELS, SETTABLE_STATES, PartitionLabel, PartitionState, SettableState
 from evesim.hw import flash, gpt
 from evesim.hw.board import MIB, BoardProfile
 from evesim.hw.gpt import Attr, Entry
@@ -20,22 +21,25 @@ from evesim.hw.image import EveImage
 
 __all__ = ["ATTRS", "Attr", "Disk", "DiskError", "GptCorrupt", "TableWrite", "WRITE_ORDER"]
 
-ATTRS: dict[str, int] = {"active": 0x102, "updating": 0x13, "inprogress": 0x3, "unused": 0x0}
+Partition = Literal["EFI", "IMGA", "IMGB", "CONFIG", "P3"]
+"""Every partition of EVE's disk, by label."""
+Copy = Literal["primary", "backup"]
+"""One of the two GPT copies."""
+
+ATTRS: dict[PartitionState, int] = {"active": 0x102, "updating": 0x13, "inprogress": 0x3, "unused": 0x0}
 """Partition state -> value of ``attributes >> 48`` as zboot encodes it."""
-SETTABLE = ("active", "updating", "unused")
+SETTABLE: tuple[SettableState, ...] = SETTABLE_STATES
 """States ``zboot set_partstate`` can write; ``inprogress`` only comes from the bootloader."""
-PARTITIONS: dict[str, int] = {"EFI": 1, "IMGA": 2, "IMGB": 3, "CONFIG": 4, "P3": 9}
-IMAGE_LABELS = ("IMGA", "IMGB")
-WRITE_ORDER = ("primary", "backup")
+PARTITIONS: dict[Partition, int] = {"EFI": 1, "IMGA": 2, "IMGB": 3, "CONFIG": 4, "P3": 9}
+IMAGE_LABELS: tuple[PartitionLabel, ...] = PARTITION_LABELS
+WRITE_ORDER: tuple[Copy, ...] = get_args(Copy)
 """The order in which one table write puts the two copies on disk."""
 
-_STATES = {value: state for state, value in ATTRS.items()}
+_STATES: dict[int, PartitionState] = {value: state for state, value in ATTRS.items()}
 _FIRST_PARTITION_LBA = 2048
 _EFI_BYTES = 36 * MIB
 _CONFIG_BYTES = 1 * MIB
 _LEGACY_BIOS_BOOTABLE = 1 << 2
-
-Copy = Literal["primary", "backup"]
 
 
 class DiskError(ValueError):
@@ -50,7 +54,7 @@ class GptCorrupt(DiskError):
 class TableWrite:
     """A planned rewrite of the partition table: ``label`` gets ``attr``."""
 
-    label: str
+    label: Partition
     attr: Attr
     before: bytes
     entries: bytes
@@ -96,7 +100,7 @@ class Disk:
             raise GptCorrupt("both GPT copies are corrupt")
         return gpt.decode_entries(view)
 
-    def attributes(self, label: str) -> Attr:
+    def attributes(self, label: Partition) -> Attr:
         """Priority, tries and successful of ``label``; ``GptCorrupt`` when no copy is valid."""
         number = _number(label)
         view = self._view()
@@ -104,7 +108,7 @@ class Disk:
             raise GptCorrupt("both GPT copies are corrupt")
         return Attr.from_bits(gpt.attributes_at(view, number))
 
-    def partition_state(self, label: str) -> str:
+    def partition_state(self, label: Partition) -> PartitionState:
         """``zboot partstate``: active/updating/inprogress/unused, or unknown (zboot's INVALID)."""
         number = _number(label)
         view = self._view()
@@ -114,7 +118,7 @@ class Disk:
 
     # -- writing the table -------------------------------------------------
 
-    def plan_state_change(self, label: str, state: str) -> TableWrite:
+    def plan_state_change(self, label: PartitionLabel, state: SettableState) -> TableWrite:
         """``zboot set_partstate``: a table write giving ``label`` one of active/updating/unused."""
         if state not in SETTABLE:
             raise DiskError(f"set_partstate can only set {', '.join(SETTABLE)}; got {state!r}")
@@ -122,7 +126,7 @@ class Disk:
             raise DiskError(f"set_partstate works on {' or '.join(IMAGE_LABELS)}; got {label!r}")
         return self.plan_attr_change(label, Attr.from_bits(ATTRS[state] << 48))
 
-    def plan_attr_change(self, label: str, attr: Attr) -> TableWrite:
+    def plan_attr_change(self, label: Partition, attr: Attr) -> TableWrite:
         """A table write setting bits 48-63 of ``label`` to ``attr`` (bits 0-47 are kept)."""
         number = _number(label)
         view = self._view()
@@ -188,18 +192,18 @@ class Disk:
 
     # -- image contents ----------------------------------------------------
 
-    def image_in(self, label: str) -> EveImage | None:
+    def image_in(self, label: PartitionLabel) -> EveImage | None:
         """The image ``label`` holds; None if never written or its last write did not complete."""
         return self._images[_image_index(label)]
 
-    def begin_image_write(self, label: str, image: EveImage) -> None:
+    def begin_image_write(self, label: PartitionLabel, image: EveImage) -> None:
         """Start writing ``image`` into ``label``: its content is invalid from here on."""
         index = _image_index(label)
         self._check_fits(label, image)
         self._images[index] = None
         self._pending[index] = image
 
-    def finish_image_write(self, label: str) -> None:
+    def finish_image_write(self, label: PartitionLabel) -> None:
         """The write into ``label`` completed: its content is the new image."""
         index = _image_index(label)
         image = self._pending[index]
@@ -212,7 +216,7 @@ class Disk:
         """Power loss or reset: writes in flight never complete, their partitions stay invalid."""
         self._pending = [None, None]
 
-    def partition_bytes(self, label: str) -> int:
+    def partition_bytes(self, label: Partition) -> int:
         """Size of partition ``label`` from the table."""
         number = _number(label)
         entry = next((e for e in self.read_table() if e.number == number), None)
@@ -220,25 +224,25 @@ class Disk:
             raise DiskError(f"partition {label} is missing from the table")
         return (entry.last_lba - entry.first_lba + 1) * gpt.SECTOR
 
-    def _check_fits(self, label: str, image: EveImage) -> None:
+    def _check_fits(self, label: PartitionLabel, image: EveImage) -> None:
         size = self.partition_bytes(label)
         if image.size_bytes > size:
             raise DiskError(f"image {image.version} ({image.size_bytes} B) does not fit {label} ({size} B)")
 
     @staticmethod
-    def other(label: str) -> str:
+    def other(label: PartitionLabel) -> PartitionLabel:
         """The other image partition: IMGA <-> IMGB."""
         return IMAGE_LABELS[1 - _image_index(label)]
 
 
-def _number(label: str) -> int:
+def _number(label: Partition) -> int:
     try:
         return PARTITIONS[label]
     except KeyError:
         raise DiskError(f"unknown partition {label!r}; known: {', '.join(PARTITIONS)}") from None
 
 
-def _image_index(label: str) -> int:
+def _image_index(label: PartitionLabel) -> int:
     if label not in IMAGE_LABELS:
         raise DiskError(f"{label!r} is not an image partition; expected IMGA or IMGB")
     return IMAGE_LABELS.index(label)
@@ -255,7 +259,7 @@ def _sectors(nbytes: int) -> int:
 
 def _layout(profile: BoardProfile, seed: bytes) -> list[Entry]:
     last_usable = gpt.last_lba(profile.disk_gb * 10**9) - gpt.ENTRIES_SECTORS - 1
-    sizes = [("EFI", _EFI_BYTES), ("IMGA", profile.imga_size_bytes), ("IMGB", profile.imga_size_bytes)]
+    sizes: list[tuple[Partition, int]] = [("EFI", _EFI_BYTES), ("IMGA", profile.imga_size_bytes), ("IMGB", profile.imga_size_bytes)]
     sizes.append(("CONFIG", _CONFIG_BYTES))
     types = {"EFI": gpt.TYPE_EFI_SYSTEM, "CONFIG": gpt.TYPE_EVE_CONFIG, "P3": gpt.TYPE_EVE_PERSIST}
     attrs = {"EFI": _LEGACY_BIOS_BOOTABLE, "IMGA": ATTRS["active"] << 48}

@@ -164,8 +164,8 @@ class SqliteStore:
 
     def _first_seq(self, kind: str, uuid: str, limit: int) -> int:
         """The next sequence number of a series, dropping what a (possibly smaller) limit no longer keeps."""
-        row = self._one("SELECT max(seq) FROM series WHERE kind = ? AND uuid = ?", kind, uuid)
-        seq = 0 if row[0] is None else row[0] + 1
+        (top,) = self._db.execute("SELECT max(seq) FROM series WHERE kind = ? AND uuid = ?", (kind, uuid)).fetchone()
+        seq = 0 if top is None else top + 1
         self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq < ?", (kind, uuid, seq - limit))
         return seq
 
