@@ -1,9 +1,9 @@
 """baseosmgr: the A/B base-OS update — download, write the other partition, mark it, commit.
 
-Follows EVE.md §4.3–4.5: refuses a version whose earlier attempt failed (other partition
-``inprogress``) until ``retry_update`` is bumped, defers while a test is running (TooEarly),
+As EVE's ``pkg/pillar/cmd/baseosmgr``: refuses a version whose earlier attempt failed (other
+partition ``inprogress``) until ``retry_update`` is bumped, defers while a test is running (TooEarly),
 honours ``activate=false``, ``force.fallback.counter`` and a deleted base-OS config (which also
-frees a failed partition, lf-edge/eve PR #206, so the same version can be tried again).
+frees a failed partition, ``doBaseOsUninstall``, so the same version can be tried again).
 Simplification: a config change is noticed between steps, not in the middle of a download.
 """
 
@@ -12,20 +12,25 @@ from __future__ import annotations
 import json
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from evesim.agent import effects as fx
 from evesim.agent import paths, topics
 from evesim.agent.topics import BaseOs, BaseOsReport, DevSw
 from evesim.api import pb
+from evesim.api.vocab import PartitionLabel, PartitionState
 
 AGENT = "baseosmgr"
 WATCH = (topics.BASEOS_CONFIG, topics.ZBOOT_CONFIG, topics.GLOBAL_CONFIG, topics.NODE)
-I = pb.info
-IN_FLIGHT = ("downloading", "writing")
+INFO = pb.info
+Phase = Literal["downloading", "verified", "delivered", "deferred", "writing", "updating", "error"]
+"""Where the install of one version stands."""
+IN_FLIGHT: tuple[Phase, ...] = ("downloading", "writing")
+WRITABLE: tuple[PartitionState, ...] = ("unused", "inprogress", "updating")
+"""Other-partition states an image may be written over (EVE's ``doBaseOsActivate``)."""
 
 
-def other(label: str) -> str:
+def other(label: str) -> PartitionLabel:
     """The partition that is not ``label``."""
     return "IMGB" if label == "IMGA" else "IMGA"
 
@@ -60,7 +65,7 @@ class Install:
 
     version: str
     retry: int = 0
-    phase: str = "downloading"
+    phase: Phase = "downloading"
     progress: int = 0
     error: str = ""
     error_time: float = 0.0
@@ -101,6 +106,7 @@ class BaseOsMgr:
             return None
         self.configured = True
         yield from self._remember_failure(view)
+        # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go doBaseOsStatusUpdate does nothing for the running version
         if cfg.version == view.versions[cur] or (view.states[oth] == "updating" and view.versions[oth] == cfg.version):
             return None
         if cfg.version in self.saved.failed:
@@ -111,15 +117,16 @@ class BaseOsMgr:
             self.install = Install(cfg.version, cfg.retry_counter)
         if self.install.phase == "error":
             return None
-        return (yield from self._advance(cfg, view))
+        return (yield from self._advance(self.install, cfg, view))
 
     def _deleted(self, view: fx.PartitionView) -> Generator[Any, Any, None]:
-        """The base-OS config was deleted this boot: cancel, and free a failed partition (PR #206).
+        """The base-OS config was deleted this boot: cancel, and free a failed partition (``doBaseOsUninstall``).
 
         A config that never had one this boot (e.g. an older checkpoint) is not a deletion.
         """
         self.install = None
         oth = other(view.current)
+        # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go doBaseOsUninstall also rolls back an ``updating`` partition
         if self.configured and view.states[oth] in ("updating", "inprogress"):
             yield fx.SetPartitionState(oth, "unused")
             yield fx.Log(AGENT, "update_cancelled", {"partition": oth, "was": view.states[oth]})
@@ -136,6 +143,7 @@ class BaseOsMgr:
         if zboot is None or not zboot.test_complete or view.states[cur] != "inprogress":
             return
         yield fx.SetPartitionState(cur, "active")
+        # EVE: pkg/pillar/zboot/zboot.go MarkCurrentPartitionStateActive marks the other unused only from these
         if view.states[oth] in ("active", "inprogress"):
             yield fx.SetPartitionState(oth, "unused")
         cfg = yield fx.Read(topics.BASEOS_CONFIG)
@@ -145,16 +153,18 @@ class BaseOsMgr:
         yield fx.Log(AGENT, "update_committed", {"partition": cur, "version": view.versions[cur] or ""})
 
     def _force_fallback(self) -> Generator[Any, Any, bool]:
-        """A bumped ``force.fallback.counter`` boots the previous image (EVE.md §4.5)."""
+        """A bumped ``force.fallback.counter`` boots the previous image (EVE's ``handleForceFallback``)."""
         counter = (yield from topics.global_config()).int("force.fallback.counter")
         if self.saved.force_fallback == counter:
             return False
+        # EVE: pkg/pillar/cmd/baseosmgr/forcefallback.go handleForceFallback only records the first value it sees
         bumped = self.saved.force_fallback is not None and counter > self.saved.force_fallback
         self.saved.force_fallback = counter
         yield self._save()
         view = yield fx.Partitions()
         oth = other(view.current)
-        if not bumped or view.states[view.current] != "active" or view.states[oth] != "unused" or not view.versions[oth]:
+        if not bumped or view.states[view.current] != "active" or view.states[oth] != "unused" \
+                or not view.versions[oth]:
             return False
         yield fx.SetPartitionState(oth, "updating")
         yield fx.Log(AGENT, "force_fallback", {"partition": oth, "version": view.versions[oth]})
@@ -177,6 +187,7 @@ class BaseOsMgr:
         memory and start a retry loop. Only an increase counts: ``lastconfig.bak`` may carry a
         lower counter (both found by the property tests). Returns True to install afresh.
         """
+        # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go handleUpdateRetryCounter acts on any change, not an increase
         if self.saved.retry_counter is None or cfg.retry_counter <= self.saved.retry_counter:
             return False
         self.saved.retry_counter = self.saved.update_counter = cfg.retry_counter
@@ -185,16 +196,16 @@ class BaseOsMgr:
         oth = other(view.current)
         yield fx.Log(AGENT, "retry_update", {"version": cfg.version, "counter": cfg.retry_counter})
         if view.states[oth] == "inprogress" and view.versions[oth] == cfg.version:
+            # EVE: same function; the failed image is booted again as it is, not downloaded afresh
             yield fx.SetPartitionState(oth, "updating")
             return False
         return True
 
     # -------------------------------------------------------------- the install pipeline
 
-    def _advance(self, cfg: BaseOs, view: fx.PartitionView) -> Generator[Any, Any, float | None]:
-        install = self.install
+    def _advance(self, install: Install, cfg: BaseOs, view: fx.PartitionView) -> Generator[Any, Any, float | None]:
         if install.blob is None:
-            retry = yield from self._download(cfg)
+            retry = yield from self._download(install, cfg)
             if retry is not None or install.blob is None:
                 return retry
         if not cfg.activate:
@@ -202,14 +213,15 @@ class BaseOsMgr:
             return None
         cur, oth = view.current, other(view.current)
         if view.states[cur] == "inprogress" or view.states[oth] == "active":
+            # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go validateAndAssignPartition defers (TooEarly) while testing
             install.phase = "deferred"
             return None
-        if view.states[oth] not in ("unused", "inprogress", "updating"):
-            return (yield from self._fail(f"partition {oth} is {view.states[oth]}"))
-        return (yield from self._write(cfg, oth))
+        if view.states[oth] not in WRITABLE:
+            yield from self._fail(install, f"partition {oth} is {view.states[oth]}")
+            return None
+        return (yield from self._write(install, install.blob, cfg, oth))
 
-    def _download(self, cfg: BaseOs) -> Generator[Any, Any, float | None]:
-        install = self.install
+    def _download(self, install: Install, cfg: BaseOs) -> Generator[Any, Any, float | None]:
         config = yield from topics.global_config()
         max_retries = config.int("blob.download.max.retries")
         install.phase, install.progress = "downloading", 0
@@ -223,31 +235,36 @@ class BaseOsMgr:
         install.attempts += 1
         yield fx.Log(AGENT, "download_failed", {"version": cfg.version, "error": result.error,
                                                 "attempt": install.attempts}, "warning")
+        # EVE: pkg/pillar/cmd/volumemgr/updatestatus.go doUpdateContentTree retries only verify errors, up to the limit
         if result.verify_failed and install.attempts >= max_retries:
-            return (yield from self._fail(f"download of {cfg.version} failed verification {install.attempts} times: {result.error}"))
+            yield from self._fail(install, f"download of {cfg.version} failed verification "
+                                           f"{install.attempts} times: {result.error}")
+            return None
         return float(config.int("timer.download.retry"))
 
-    def _write(self, cfg: BaseOs, oth: str) -> Generator[Any, Any, float | None]:
+    def _write(self, install: Install, blob: str, cfg: BaseOs,
+               oth: PartitionLabel) -> Generator[Any, Any, float | None]:
         """Write the image into the other partition, read its version back, mark it ``updating``.
 
         A partition still ``updating`` (a newer version arrived before the reboot) is first marked
         ``unused``: EVE writes over it in place, so a reboot during the write would make GRUB try
         a half-written image once (found by the property tests); here GRUB never sees one.
         """
-        install = self.install
         install.phase = "writing"
         view = yield fx.Partitions()
         if view.states[oth] == "updating":
             yield fx.SetPartitionState(oth, "unused")
         yield from self.publish()
         yield fx.Log(AGENT, "partition_write_started", {"partition": oth, "version": cfg.version})
-        error = yield fx.WritePartition(oth, install.blob)
+        error = yield fx.WritePartition(oth, blob)
         view = yield fx.Partitions()
         if error is None and view.versions[oth] != cfg.version:
+            # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go checkInstalledVersion reads the version back after the write
             error = f"version check failed: partition {oth} holds {view.versions[oth]!r}, want {cfg.version!r}"
         if error is not None:
             yield fx.SetPartitionState(oth, "unused")
-            return (yield from self._fail(error))
+            yield from self._fail(install, error)
+            return None
         self.saved.retry_counter = max(cfg.retry_counter, self.saved.retry_counter or 0)
         self.saved.update_counter = cfg.retry_counter
         yield self._save()
@@ -256,10 +273,10 @@ class BaseOsMgr:
         yield fx.Log(AGENT, "update_ready", {"partition": oth, "version": cfg.version})
         return None
 
-    def _fail(self, error: str) -> Generator[Any, Any, None]:
-        self.install.phase, self.install.error = "error", error
-        self.install.error_time = yield fx.WallClock()
-        return None
+    @staticmethod
+    def _fail(install: Install, error: str) -> Generator[Any, Any, None]:
+        install.phase, install.error = "error", error
+        install.error_time = yield fx.WallClock()
 
     # -------------------------------------------------------------- reporting
 
@@ -278,19 +295,19 @@ class BaseOsMgr:
 def _current_entry(label: str, state: str, version: str, cfg: BaseOs | None) -> DevSw:
     configured = cfg is None or (cfg.activate and cfg.version == version)
     if state == "inprogress":
-        return DevSw(label, state, version, I.INSTALLED, I.UPDATING, I.UPDATE_TESTING, "testing the new image",
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATING, INFO.UPDATE_TESTING, "testing the new image",
                      activated=True)
     if configured:
-        return DevSw(label, state, version, I.INSTALLED, I.UPDATED, activated=True)
-    return DevSw(label, state, version, I.INSTALLED, I.FALLBACK, activated=False)
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATED, activated=True)
+    return DevSw(label, state, version, INFO.INSTALLED, INFO.FALLBACK, activated=False)
 
 
-_PHASES = {
-    "downloading": (I.DOWNLOAD_STARTED, I.DOWNLOADING, I.DOWNLOAD_INPROGRESS, "downloading"),
-    "verified": (I.DELIVERED, I.DOWNLOAD_DONE, I.NONE_SUBSTATUS, ""),
-    "delivered": (I.DELIVERED, I.DOWNLOAD_DONE, I.NONE_SUBSTATUS, ""),
-    "deferred": (I.DELIVERED, I.UPDATING, I.UPDATE_DEFERRED, "waiting for the running update test to finish"),
-    "writing": (I.DELIVERED, I.UPDATING, I.UPDATE_INITIALIZING, "writing the image"),
+_PHASES: dict[Phase, tuple[int, int, int, str]] = {
+    "downloading": (INFO.DOWNLOAD_STARTED, INFO.DOWNLOADING, INFO.DOWNLOAD_INPROGRESS, "downloading"),
+    "verified": (INFO.DELIVERED, INFO.DOWNLOAD_DONE, INFO.NONE_SUBSTATUS, ""),
+    "delivered": (INFO.DELIVERED, INFO.DOWNLOAD_DONE, INFO.NONE_SUBSTATUS, ""),
+    "deferred": (INFO.DELIVERED, INFO.UPDATING, INFO.UPDATE_DEFERRED, "waiting for the running update test to finish"),
+    "writing": (INFO.DELIVERED, INFO.UPDATING, INFO.UPDATE_INITIALIZING, "writing the image"),
 }
 
 
@@ -299,26 +316,26 @@ def _other_entry(label: str, state: str, version: str, cfg: BaseOs | None, insta
     """The other partition's entry; a failure found at boot is dated by that boot."""
     wanted = cfg.version if cfg is not None else None
     if state == "updating":
-        return DevSw(label, state, version, I.INSTALLED, I.UPDATING, I.UPDATE_REBOOTING, "About to reboot",
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATING, INFO.UPDATE_REBOOTING, "About to reboot",
                      activated=True)
     if state == "inprogress" and version and version == wanted:
-        return DevSw(label, state, version, I.INSTALLED, I.FAILED, error_time=booted,
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.FAILED, error_time=booted,
                      error=f"update to {version} failed, fell back: {last_reboot or 'unknown reason'}")
     if wanted in failed:
-        return DevSw(label, state, wanted, I.INSTALLED, I.FAILED, error_time=booted,
+        return DevSw(label, state, wanted, INFO.INSTALLED, INFO.FAILED, error_time=booted,
                      error=f"update to {wanted} failed before; bump retry_update to try it again")
     if install is not None and install.version == wanted and install.phase == "error":
-        return DevSw(label, state, wanted, I.ERROR, I.FAILED, error=install.error, error_time=install.error_time)
+        return DevSw(label, state, wanted, INFO.ERROR, INFO.FAILED, error=install.error, error_time=install.error_time)
     if install is not None and install.version == wanted and install.phase in _PHASES:
         status, user, sub, text = _PHASES[install.phase]
         return DevSw(label, state, wanted, status, user, sub, text, install.progress, install.progress,
                      activated=bool(cfg and cfg.activate))
-    return DevSw(label, state, version, I.INSTALLED if version else I.INITIAL, I.NONE)
+    return DevSw(label, state, version, INFO.INSTALLED if version else INFO.INITIAL, INFO.NONE)
 
 
 def build_report(view: fx.PartitionView, cfg: BaseOs | None, install: Install | None, update_counter: int,
                  last_reboot: str, failed: frozenset[str] = frozenset(), booted: float = 0.0) -> BaseOsReport:
-    """BaseOsStatus per EVE.md §4.5's mapping: one entry for the running partition, one for the other."""
+    """BaseOsStatus as ``swList`` entries: one for the running partition, one for the other."""
     cur, oth = view.current, other(view.current)
     current = _current_entry(cur, view.states[cur], view.versions[cur] or "", cfg)
     second = _other_entry(oth, view.states[oth], view.versions[oth] or "", cfg, install, last_reboot, failed, booted)

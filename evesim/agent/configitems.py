@@ -1,30 +1,44 @@
-"""EVE's global config items: specs with defaults and ranges, and the parse rules.
+"""EVE's global config items (``pkg/pillar/types/global.go``): specs with defaults and ranges, and the parse rules.
 
 Every config starts from the defaults, so an item the controller stops sending reverts to
 its default; a value that does not parse or is out of range keeps the previous value and is
-reported with an error; unknown keys are reported separately (EVE.md §8).
+reported with an error; unknown keys are reported separately.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 U32_MAX = 2**32 - 1
 
+SpecKind = Literal["int", "bool", "str", "enabled"]
+IntItem = Literal[
+    "timer.config.interval", "timer.metric.interval", "timer.deviceinfo.interval", "timer.cert.interval",
+    "timer.hardwarehealth.interval", "timer.location.cloud.interval", "timer.ntpsources.interval",
+    "timer.send.timeout", "timer.dial.timeout", "timer.reboot.no.network", "timer.update.fallback.no.network",
+    "timer.test.baseimage.update", "timer.vault.ready.cutoff", "timer.gc.vdisk", "timer.download.retry",
+    "timer.download.stalled", "timer.boot.retry", "timer.port.testduration", "timer.port.testinterval",
+    "timer.port.testbetterinterval", "timer.port.timeout", "network.download.max.cost",
+    "blob.download.max.retries", "force.fallback.counter", "newlog.gzipfiles.ondisk.maxmegabytes",
+    "storage.dom0.disk.minusage.percent",
+]
+"""The integer items (``GlobalConfig.int`` takes only these)."""
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Spec:
-    """One config item: its kind ("int", "bool", "str", "enabled") and default/range."""
+    """One config item: its kind and default/range."""
 
-    kind: str
+    kind: SpecKind
     default: int | bool | str
     lo: int = 0
     hi: int = U32_MAX
 
 
 def _t(default: int, lo: int, hi: int = U32_MAX) -> Spec:
-    return Spec("int", default, lo, hi)
+    return Spec(kind="int", default=default, lo=lo, hi=hi)
 
 
 SPECS: dict[str, Spec] = {
@@ -54,14 +68,14 @@ SPECS: dict[str, Spec] = {
     "force.fallback.counter": _t(0, 0),
     "newlog.gzipfiles.ondisk.maxmegabytes": _t(2048, 10),
     "storage.dom0.disk.minusage.percent": _t(20, 20, 80),
-    "network.fallback.any.eth": Spec("enabled", "disabled"),
-    "maintenance.mode": Spec("enabled", ""),
-    "debug.enable.ssh": Spec("str", ""),
-    "debug.enable.usb": Spec("bool", True),
-    "debug.enable.vga": Spec("bool", True),
-    "debug.enable.console": Spec("bool", True),
-    "debug.default.loglevel": Spec("str", "info"),
-    "debug.default.remote.loglevel": Spec("str", "warning"),
+    "network.fallback.any.eth": Spec(kind="enabled", default="disabled"),
+    "maintenance.mode": Spec(kind="enabled", default=""),
+    "debug.enable.ssh": Spec(kind="str", default=""),
+    "debug.enable.usb": Spec(kind="bool", default=True),
+    "debug.enable.vga": Spec(kind="bool", default=True),
+    "debug.enable.console": Spec(kind="bool", default=True),
+    "debug.default.loglevel": Spec(kind="str", default="info"),
+    "debug.default.remote.loglevel": Spec(kind="str", default="warning"),
 }
 
 
@@ -94,13 +108,13 @@ class GlobalConfig(Mapping[str, int | bool | str]):
     def __getitem__(self, key: str) -> int | bool | str:
         return self._values[key]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
     def __len__(self) -> int:
         return len(self._values)
 
-    def int(self, key: str) -> int:
+    def int(self, key: IntItem) -> int:
         """An integer item."""
         value = self._values[key]
         assert isinstance(value, int)

@@ -1,8 +1,8 @@
 """nodeagent: boot reason, restart counter, reboots, the base-OS test window, maintenance mode.
 
-EVE ticks every 10 s; here the agent sleeps until its next deadline (rounded up to the 10 s
-tick grid) or until a topic it reacts to changes, which gives the same decisions with far
-fewer wake-ups (EVE.md §4.4, §4.8).
+EVE ticks every 10 s (``pkg/pillar/cmd/nodeagent/handletimers.go`` ``handleDeviceTimers``); here the
+agent sleeps until its next deadline (rounded up to the 10 s tick grid) or until a topic it reacts to
+changes, which gives the same decisions with far fewer wake-ups.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from evesim.agent import bootreason, paths, topics
 from evesim.agent import effects as fx
@@ -34,7 +34,7 @@ REASON_TEXT = {
     BootReason.DISCONNECT: "reboot: controller not reachable for timer.reboot.no.network",
     BootReason.VAULT_FAILED: "vault not unlocked within timer.vault.ready.cutoff while testing the new image",
 }
-I = pb.info
+INFO = pb.info
 
 
 def _int(raw: bytes | None) -> int | None:
@@ -46,63 +46,68 @@ def _int(raw: bytes | None) -> int | None:
     return value if value is not None and 0 <= value <= UINT32_MAX else None
 
 
-class Node:
-    """One boot of nodeagent."""
+def boot() -> Generator[Any, Any, Node]:
+    """Work out why we booted, count the restart, publish NodeAgentStatus."""
+    start = yield fx.Now()
+    wall = yield fx.WallClock()
+    hw = yield fx.HardwareInfo()
+    reason, text = yield from _boot_reason(hw)
+    # EVE: pkg/pillar/cmd/nodeagent/nodeagent.go incrementRestartCounter counts every boot, reported as restartCounter
+    counter = (_int((yield fx.ReadFile(paths.RESTART_COUNTER))) or 0)
+    yield fx.WriteFile(paths.RESTART_COUNTER, str(counter + 1).encode())
+    yield fx.WriteFile(paths.FIRST_BOOT_DONE, b"1")
+    yield fx.WriteFile(paths.POWER_CYCLES, str(hw.power_cycles).encode())
+    reboot_counter = _int((yield fx.ReadFile(paths.REBOOT_CONFIG_COUNTER)))
+    shutdown_counter = _int((yield fx.ReadFile(paths.SHUTDOWN_CONFIG_COUNTER)))
+    view = yield fx.Partitions()
+    testing = view.states.get(view.current) == "inprogress"
+    status = NodeStatus(
+        boot_reason=int(reason), last_reboot_reason=text, restart_counter=counter, boot_time=wall,
+        reboot_config_counter=reboot_counter or 0, shutdown_config_counter=shutdown_counter or 0,
+        state=INFO.ZDEVICE_STATE_BOOTING, update_in_progress=testing,
+    )
+    yield fx.Publish(topics.NODE, status)
+    yield fx.Log(AGENT, "boot", {"reason": reason.name, "restart_counter": counter, "partition": view.current,
+                                 "version": view.versions.get(view.current) or "", "testing": testing})
+    return Node(start, status, reboot_counter, shutdown_counter)
 
-    def __init__(self) -> None:
-        self.status: NodeStatus | None = None
-        self.start = 0.0
+
+def _boot_reason(hw: fx.Hardware) -> Generator[Any, Any, tuple[BootReason, str]]:
+    """Persisted reason, else first boot, HW watchdog, SMART power cycles, kernel."""
+    stored = bootreason.parse((yield fx.ReadFile(paths.BOOT_REASON)))
+    text = ((yield fx.ReadFile(paths.REBOOT_REASON)) or b"").decode(errors="replace")
+    for path in (paths.BOOT_REASON, paths.REBOOT_REASON, paths.REBOOT_IMAGE):
+        yield fx.RemoveFile(path)
+    if stored is not None and stored is not BootReason.NONE:
+        return stored, text or stored.name
+    # EVE: pkg/pillar/cmd/nodeagent/nodeagent.go synthesizeRebootReason when nothing was persisted
+    if not (yield fx.ReadFile(paths.FIRST_BOOT_DONE)):
+        return BootReason.FIRST, "NORMAL: first boot of device"
+    # EVE: same function; it looks at SMART power cycles before this flag when both SMART records are usable
+    if hw.watchdog_cardreset:
+        return BootReason.HW_WATCHDOG, "hardware watchdog reset the device"
+    previous = _int((yield fx.ReadFile(paths.POWER_CYCLES)))
+    if previous is None or hw.power_cycles < 0:
+        return BootReason.UNKNOWN, "unknown reboot reason (no SMART power-cycle record)"
+    if previous < hw.power_cycles:
+        return BootReason.POWER_FAIL, "device powered off"
+    return BootReason.KERNEL, "system reset, reboot or kernel panic"
+
+
+class Node:
+    """One boot of nodeagent, from its ``boot``."""
+
+    def __init__(self, start: float, status: NodeStatus, reboot_counter: int | None,
+                 shutdown_counter: int | None) -> None:
+        self.status = status
+        self.start = start
         self.onboarded_at: float | None = None
         self.config: GlobalConfig = DEFAULTS
-        self.update_in_progress = False
-        self.reboot_counter: int | None = None
-        self.shutdown_counter: int | None = None
+        self.update_in_progress = status.update_in_progress
+        self.reboot_counter = reboot_counter
+        self.shutdown_counter = shutdown_counter
         self.first_config_ok: float | None = None
         self.vault_locked_up = False
-
-    # -------------------------------------------------------------- boot
-
-    def boot(self) -> Generator[Any, Any, None]:
-        """Work out why we booted, count the restart, publish NodeAgentStatus."""
-        self.start = yield fx.Now()
-        wall = yield fx.WallClock()
-        hw = yield fx.HardwareInfo()
-        reason, text = yield from self._boot_reason(hw)
-        counter = (_int((yield fx.ReadFile(paths.RESTART_COUNTER))) or 0)
-        yield fx.WriteFile(paths.RESTART_COUNTER, str(counter + 1).encode())
-        yield fx.WriteFile(paths.FIRST_BOOT_DONE, b"1")
-        yield fx.WriteFile(paths.POWER_CYCLES, str(hw.power_cycles).encode())
-        self.reboot_counter = _int((yield fx.ReadFile(paths.REBOOT_CONFIG_COUNTER)))
-        self.shutdown_counter = _int((yield fx.ReadFile(paths.SHUTDOWN_CONFIG_COUNTER)))
-        view = yield fx.Partitions()
-        self.update_in_progress = view.states.get(view.current) == "inprogress"
-        self.status = NodeStatus(
-            boot_reason=int(reason), last_reboot_reason=text, restart_counter=counter, boot_time=wall,
-            reboot_config_counter=self.reboot_counter or 0, shutdown_config_counter=self.shutdown_counter or 0,
-            state=I.ZDEVICE_STATE_BOOTING, update_in_progress=self.update_in_progress,
-        )
-        yield fx.Publish(topics.NODE, self.status)
-        yield fx.Log(AGENT, "boot", {"reason": reason.name, "restart_counter": counter, "partition": view.current,
-                                     "version": view.versions.get(view.current) or "", "testing": self.update_in_progress})
-
-    def _boot_reason(self, hw: fx.Hardware) -> Generator[Any, Any, tuple[BootReason, str]]:
-        """EVE.md §4.8: persisted reason, else first boot, HW watchdog, SMART power cycles, kernel."""
-        stored = bootreason.parse((yield fx.ReadFile(paths.BOOT_REASON)))
-        text = ((yield fx.ReadFile(paths.REBOOT_REASON)) or b"").decode(errors="replace")
-        for path in (paths.BOOT_REASON, paths.REBOOT_REASON, paths.REBOOT_IMAGE):
-            yield fx.RemoveFile(path)
-        if stored is not None and stored is not BootReason.NONE:
-            return stored, text or stored.name
-        if not (yield fx.ReadFile(paths.FIRST_BOOT_DONE)):
-            return BootReason.FIRST, "NORMAL: first boot of device"
-        if hw.watchdog_cardreset:
-            return BootReason.HW_WATCHDOG, "hardware watchdog reset the device"
-        previous = _int((yield fx.ReadFile(paths.POWER_CYCLES)))
-        if previous is None or hw.power_cycles < 0:
-            return BootReason.UNKNOWN, "unknown reboot reason (no SMART power-cycle record)"
-        if previous < hw.power_cycles:
-            return BootReason.POWER_FAIL, "device powered off"
-        return BootReason.KERNEL, "system reset, reboot or kernel panic"
 
     # -------------------------------------------------------------- ticks
 
@@ -125,7 +130,7 @@ class Node:
         return min(deadlines)
 
     def _vault(self, now: float) -> Generator[Any, Any, list[float]]:
-        """The vault must unlock within ``timer.vault.ready.cutoff`` of the first config (EVE.md §4.4)."""
+        """The vault must unlock within ``timer.vault.ready.cutoff`` of the first config."""
         vault = yield fx.Read(topics.VAULT)
         if self.first_config_ok is None or vault is None or vault.unlocked:
             self.vault_locked_up = False
@@ -133,6 +138,8 @@ class Node:
         cutoff = self.first_config_ok + self.config.int("timer.vault.ready.cutoff")
         if now <= cutoff:
             return [cutoff + 1e-6]
+        # EVE: pkg/pillar/cmd/nodeagent/handletimers.go handleRebootOnVaultLocked fails only an update under test;
+        # otherwise the device enters maintenance mode (VAULT_LOCKED_UP)
         if self.update_in_progress:
             yield from self.reboot(BootReason.VAULT_FAILED)
         self.vault_locked_up = True
@@ -143,16 +150,17 @@ class Node:
         if report is not None and report.reboot and not self.status.reboot_in_progress:
             yield from self.reboot(BootReason.UPDATE)
         updating = bool(report and report.updating)
-        state = I.ZDEVICE_STATE_BASEOS_UPDATING if updating or self.update_in_progress else I.ZDEVICE_STATE_ONLINE
+        state = INFO.ZDEVICE_STATE_BASEOS_UPDATING if updating or self.update_in_progress else INFO.ZDEVICE_STATE_ONLINE
         if self.onboarded_at is None and not updating:
-            state = I.ZDEVICE_STATE_BOOTING
+            state = INFO.ZDEVICE_STATE_BOOTING
         if self.status.maintenance_reasons:
-            state = I.ZDEVICE_STATE_MAINTENANCE_MODE
+            state = INFO.ZDEVICE_STATE_MAINTENANCE_MODE
         yield from self._set(state=state, update_in_progress=self.update_in_progress)
 
     def _connectivity(self, now: float, status: topics.ConfigStatus | None,
                       last_reachable: float | None) -> Generator[Any, Any, list[float]]:
         """Fallback and commit while testing a new image; reboot after long disconnection."""
+        # EVE: pkg/pillar/cmd/nodeagent/nodeagent.go Run starts both the reachability and test clocks once onboarded
         base = self.onboarded_at if self.onboarded_at is not None else self.start
         reachable = max(base, last_reachable or base)
         out: list[float] = []
@@ -160,6 +168,8 @@ class Node:
             fallback_at = reachable + self.config.int("timer.update.fallback.no.network")
             if now > fallback_at:
                 yield from self.reboot(BootReason.FALLBACK)
+            # EVE: pkg/pillar/cmd/nodeagent/handletimers.go updateZedagentCloudConnectStatus restarts the test window
+            # on a temporary failure (the controller answered but gave no config)
             test_start = max(self.onboarded_at, (status.last_temporary_fail or 0.0) if status else 0.0)
             commit_at = test_start + self.config.int("timer.test.baseimage.update")
             if now >= commit_at:
@@ -181,6 +191,7 @@ class Node:
     def _commands(self) -> Generator[Any, Any, None]:
         """Reboot/shutdown commands (counter bumps); deferred while an update is being tested."""
         ops = yield fx.Read(topics.DEVICE_OPS)
+        # EVE: pkg/pillar/cmd/zedagent/parseconfig.go scheduleDeviceOperation defers a command while testing an update
         if ops is None or ops.saved or self.update_in_progress:
             return
         if (yield from self._bumped("shutdown_counter", paths.SHUTDOWN_CONFIG_COUNTER, ops.shutdown)):
@@ -189,9 +200,11 @@ class Node:
         if (yield from self._bumped("reboot_counter", paths.REBOOT_CONFIG_COUNTER, ops.reboot)):
             yield from self.reboot(BootReason.REBOOT_CMD)
 
-    def _bumped(self, name: str, path: str, value: int) -> Generator[Any, Any, bool]:
+    def _bumped(self, name: Literal["reboot_counter", "shutdown_counter"], path: str,
+                value: int) -> Generator[Any, Any, bool]:
         """Record a command counter from the config; True if it changed from one seen before
         (the first value ever seen is only recorded)."""
+        # EVE: pkg/pillar/cmd/zedagent/parseconfig.go scheduleDeviceOperation: "First boot - skip the reboot/shutdown"
         old = getattr(self, name)
         if old == value:
             return False
@@ -204,14 +217,14 @@ class Node:
         reasons = []
         ops = yield fx.Read(topics.DEVICE_OPS)
         if self.config["maintenance.mode"] == "enabled" or (ops is not None and ops.maintenance):
-            reasons.append(I.MAINTENANCE_MODE_REASON_USER_REQUESTED)
+            reasons.append(INFO.MAINTENANCE_MODE_REASON_USER_REQUESTED)
         if self.vault_locked_up:
-            reasons.append(I.MAINTENANCE_MODE_REASON_VAULT_LOCKED_UP)
+            reasons.append(INFO.MAINTENANCE_MODE_REASON_VAULT_LOCKED_UP)
         attest = yield fx.Read(topics.ATTEST)
         if attest is not None and attest.certs_refused and status is not None and status.status is ConfigGet.SUCCESS:
-            reasons.append(I.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED)
+            reasons.append(INFO.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED)
         if tuple(reasons) != self.status.maintenance_reasons:
-            yield fx.Log(AGENT, "maintenance_mode", {"reasons": [I.MaintenanceModeReason.Name(r) for r in reasons]})
+            yield fx.Log(AGENT, "maintenance_mode", {"reasons": [INFO.MaintenanceModeReason.Name(r) for r in reasons]})
             yield from self._set(maintenance_reasons=tuple(reasons))
 
     def _set(self, **changes: Any) -> Generator[Any, Any, None]:
@@ -226,7 +239,8 @@ class Node:
         """EVE's reboot: wait 30 s, persist the reason, halt apps, wait 30 s, ``zboot reset``."""
         text = REASON_TEXT.get(reason, reason.name)
         yield fx.Log(AGENT, "reboot_requested", {"reason": reason.name})
-        yield from self._set(reboot_in_progress=True, state=I.ZDEVICE_STATE_REBOOTING)
+        yield from self._set(reboot_in_progress=True, state=INFO.ZDEVICE_STATE_REBOOTING)
+        # EVE: pkg/pillar/cmd/nodeagent/handletimers.go handleNodeOperation waits minRebootDelay before and after
         yield fx.Sleep(MIN_REBOOT_DELAY_S)
         view = yield fx.Partitions()
         yield fx.WriteFile(paths.REBOOT_REASON, text.encode())
@@ -238,7 +252,8 @@ class Node:
 
 
 def halt_apps(why: str) -> Generator[Any, Any, None]:
-    """Ask domainmgr to halt every app and wait (up to 300 s) until no app has or is creating a domain."""
+    """Ask domainmgr to halt every app and wait (up to 300 s, EVE's ``maxDomainHaltTime``) until no app has
+    or is creating a domain."""
     yield fx.Publish(topics.HALT_APPS, why)
     start = yield fx.Now()
     seen = 0
@@ -252,8 +267,7 @@ def halt_apps(why: str) -> Generator[Any, Any, None]:
 
 def run() -> Generator[Any, Any, None]:
     """The nodeagent process."""
-    node = Node()
-    yield from node.boot()
+    node = yield from boot()
     seen = 0
     while True:
         due = yield from node.tick()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evesim.agent.configitems import DEFAULTS, SPECS, U32_MAX, GlobalConfig, parse_items
+from evesim.agent.configitems import DEFAULTS, SPECS, U32_MAX, GlobalConfig, IntItem, parse_items
 
 # key, default, min, max — EVE.md §8
 TABLE = [
@@ -146,3 +148,7 @@ def test_arbitrary_items_never_raise(items: list[tuple[str, str]]) -> None:
     assert set(status) | set(unknown) == {k for k, _ in items}
     for key in SPECS:
         assert key in config
+
+
+def test_int_items_are_the_int_specs() -> None:
+    assert set(get_args(IntItem)) == {key for key, spec in SPECS.items() if spec.kind == "int"}

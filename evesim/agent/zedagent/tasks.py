@@ -7,6 +7,7 @@ from typing import Any
 
 from evesim.agent import certfetch, topics
 from evesim.agent import effects as fx
+from evesim.agent.configitems import IntItem
 from evesim.agent.controllerconn import url
 from evesim.agent.zedagent import report
 from evesim.agent.zedagent.deferred import Queue
@@ -24,7 +25,7 @@ INFO_WATCH = (
 )
 
 
-def _jittered(z: Zedagent, key: str, lo: float, hi: float, draw: float) -> float:
+def _jittered(z: Zedagent, key: IntItem, lo: float, hi: float, draw: float) -> float:
     return z.config.int(key) * (lo + (hi - lo) * draw)
 
 
