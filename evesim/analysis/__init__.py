@@ -29,7 +29,8 @@ PLOTS = (
 )
 
 __all__ = [
-    "FUNNEL", "AnalysisError", "Run", "Sweep", "app_states", "apps", "controller_load", "funnel", "load_run", "load_sweep",
+    "FUNNEL", "AnalysisError", "Run", "Sweep", "app_states", "apps", "controller_load", "funnel", "load_run",
+    "load_sweep",
     "outcome_distribution", "outcome_stats", "pass_rates", *PLOTS,
     "rollback_causes", "rollbacks", "time_to_update", "version_mix",
 ]

@@ -4,15 +4,16 @@ rollbacks and controller load, computed from a run's frames."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from evesim.analysis.load import Run
+from evesim.api.vocab import EventKind
 
 VERSION_PREFIX = "version:"
 APP_PREFIX = "app:"
-FUNNEL: tuple[tuple[str, str, dict[str, Any]], ...] = (
+FUNNEL: tuple[tuple[str, EventKind, dict[str, Any]], ...] = (
     ("download started", "download_started", {}),
     ("downloaded", "download_done", {}),
     ("written", "update_ready", {}),
@@ -24,7 +25,7 @@ FUNNEL: tuple[tuple[str, str, dict[str, Any]], ...] = (
 """The rollout steps: label, event kind, and the field values the event must carry."""
 
 
-def decoded(run: Run, kind: str) -> pd.DataFrame:
+def decoded(run: Run, kind: EventKind) -> pd.DataFrame:
     """The events of one kind, sorted by time, with their JSON fields as columns."""
     events = run.events[run.events["kind"] == kind].sort_values("time", kind="stable")
     fields = pd.DataFrame([json.loads(text) for text in events["fields"]], index=events.index)
@@ -42,7 +43,7 @@ def version_mix(run: Run) -> pd.DataFrame:
     return _wide(run, VERSION_PREFIX, "version")
 
 
-def _wide(run: Run, prefix: str, column: str) -> pd.DataFrame:
+def _wide(run: Run, prefix: str, column: Literal["version", "state"]) -> pd.DataFrame:
     """The ``<prefix><name>`` metric series as one column per name (``column``), one row per sample time."""
     metrics = run.metrics[run.metrics["series"].str.startswith(prefix)]
     wide = metrics.assign(**{column: metrics["series"].str.removeprefix(prefix)}).pivot_table(

@@ -22,7 +22,7 @@ SIGNATURE_SIZE = 64
 ZERO_SIGNATURE = bytes(SIGNATURE_SIZE)
 
 
-class CryptoMode(str, enum.Enum):
+class CryptoMode(enum.StrEnum):
     """Whether envelope signatures are made and checked."""
 
     FULL = "full"

@@ -134,7 +134,8 @@ def _read_selection(reader: _Reader) -> tuple[int, ...]:
 def sign(key: ec.EllipticCurvePrivateKey, attest: bytes) -> bytes:
     """ECDSA-SHA256 over ``attest``, marshalled as ``TPMT_SIGNATURE``."""
     r, s = decode_dss_signature(key.sign(attest, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
-    return struct.pack(">HH", TPM_ALG_ECDSA, TPM_ALG_SHA256) + _tpm2b(r.to_bytes(32, "big")) + _tpm2b(s.to_bytes(32, "big"))
+    signature = _tpm2b(r.to_bytes(32, "big")) + _tpm2b(s.to_bytes(32, "big"))
+    return struct.pack(">HH", TPM_ALG_ECDSA, TPM_ALG_SHA256) + signature
 
 
 def verify_signature(public_key: ec.EllipticCurvePublicKey, attest: bytes, signature: bytes) -> bool:

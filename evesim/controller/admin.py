@@ -33,13 +33,14 @@ from evesim.controller.devconfig import (
     DEFAULT_APP_IMAGE,
     UINT32_MAX,
     UINT64_MAX,
+    AppCommand,
     ConfigError,
     config_hash,
     find_app,
 )
 from evesim.controller.reply import is_proto
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, UnknownRollout, stages
-from evesim.controller.stores import Item
+from evesim.controller.stores import Item, SeriesKind
 
 NDJSON = "application/x-ndjson"
 STREAM_VALUE = "true"
@@ -275,7 +276,7 @@ def _device_routes(router: APIRouter, ctl: Controller) -> None:
 
 
 def _report_routes(router: APIRouter, ctl: Controller) -> None:
-    def series(kind: str, render: Callable[[Item], str], uuid: str, stream: str | None,
+    def series(kind: SeriesKind, render: Callable[[Item], str], uuid: str, stream: str | None,
                key: str | None = None) -> Response:
         ctl.device(uuid)
         if stream == STREAM_VALUE:
@@ -323,7 +324,9 @@ def _report_routes(router: APIRouter, ctl: Controller) -> None:
         return Response(_lines(json_format.MessageToJson(c, indent=None) for c in certs), media_type=NDJSON)
 
 
-def _live(ctl: Controller, kind: str, uuid: str, render: Callable[[Item], str], key: str | None) -> StreamingResponse:
+def _live(
+    ctl: Controller, kind: SeriesKind, uuid: str, render: Callable[[Item], str], key: str | None
+) -> StreamingResponse:
     """Adam's ``X-Stream: true``: items stored from now on, one JSON line each, until the reader leaves.
 
     Like Adam, a reader more than ``STREAM_BACKLOG`` items behind loses the newest ones.
@@ -397,7 +400,7 @@ def _edit_routes(router: APIRouter, ctl: Controller) -> None:
         return VersionOut(version=version)
 
     @router.post("/device/{uuid}/apps/{app}/{command}", summary="Restart an app, or purge it (rebuild its volume)")
-    async def app_command(uuid: str, app: str, command: Literal["restart", "purge"]) -> VersionOut:
+    async def app_command(uuid: str, app: str, command: AppCommand) -> VersionOut:
         found = find_app(ctl.config(uuid), app)
         if found is None:
             raise HTTPException(404, f"device {uuid} has no app {app}")

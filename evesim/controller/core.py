@@ -28,7 +28,7 @@ from evesim.controller.policy import Policy
 from evesim.controller.reply import CREATED, NOT_MODIFIED, OK, PROTO, Refusal, Reply, is_proto
 from evesim.controller.rollout import Rollouts
 from evesim.controller.stores import Attestation, ConfigVersion, DeviceRecord, Item, MemoryStore, OnboardEntry, Store
-from evesim.controller.stores.base import check_kind
+from evesim.controller.stores.base import SeriesKind, check_kind
 
 PREFIX = "/api/v2/edgedevice/"
 Listener = Callable[[Item], None]
@@ -98,8 +98,8 @@ class Controller:
         self._by_serial: dict[tuple[str, str], str] = {}
         self._onboard: dict[bytes, OnboardEntry] = {}
         self._request_tags: dict[tuple[str, int], bytes] = {}
-        self._listeners: dict[tuple[str, str], list[Listener]] = {}
-        self._pending: list[tuple[str, str, Item]] = []
+        self._listeners: dict[tuple[SeriesKind, str], list[Listener]] = {}
+        self._pending: list[tuple[SeriesKind, str, Item]] = []
         self._static = {"certs": self._certs, "ping": self._ping, "register": self._register, "uuid": self._uuid}
         self._routes = {
             "config": self._config,
@@ -153,21 +153,21 @@ class Controller:
 
     # ----------------------------------------------------------------- live feeds (Adam's X-Stream)
 
-    def listen(self, kind: str, uuid: str, listener: Listener) -> Callable[[], None]:
+    def listen(self, kind: SeriesKind, uuid: str, listener: Listener) -> Callable[[], None]:
         """Call ``listener(item)`` for each ``kind`` item stored for device ``uuid`` from now on, once its
         request has committed; returns the function that stops it. Kinds: those of ``Store.series``."""
         check_kind(kind)
         self._listeners.setdefault((kind, uuid), []).append(listener)
         return lambda: self._drop(kind, uuid, listener)
 
-    def _drop(self, kind: str, uuid: str, listener: Listener) -> None:
+    def _drop(self, kind: SeriesKind, uuid: str, listener: Listener) -> None:
         listeners = self._listeners.get((kind, uuid), [])
         if listener in listeners:
             listeners.remove(listener)
         if not listeners:
             self._listeners.pop((kind, uuid), None)
 
-    def _stored(self, kind: str, uuid: str, item: Item) -> None:
+    def _stored(self, kind: SeriesKind, uuid: str, item: Item) -> None:
         if (kind, uuid) in self._listeners:
             self._pending.append((kind, uuid, item))
 
@@ -332,7 +332,7 @@ class Controller:
         item = telemetry.raw_item(pb.hardwarehealth.ZHardwareHealth, payload, self._clock())
         return self._append("hardwarehealth", device, [item])
 
-    def _append(self, kind: str, device: _Device, items: list[Item]) -> Reply:
+    def _append(self, kind: SeriesKind, device: _Device, items: list[Item]) -> Reply:
         for item in items:
             self.store.append(kind, device.uuid, item)
             if self._listeners:

@@ -10,6 +10,7 @@ import hashlib
 import re
 import uuid as uuidlib
 from collections.abc import Mapping
+from typing import Literal, get_args
 from urllib.parse import SplitResult, urlsplit
 
 from evesim.api import pb
@@ -25,6 +26,9 @@ _REGISTRY = pb.config.DsContainerRegistry
 DEFAULT_APP_IMAGE = "docker://docker.io/library/nginx:latest"
 UINT32_MAX = 2**32 - 1
 UINT64_MAX = 2**64 - 1
+AppCommand = Literal["restart", "purge"]
+"""What the controller can ask of a deployed app (each bumps the app's counter of that name)."""
+APP_COMMANDS: tuple[AppCommand, ...] = get_args(AppCommand)
 
 
 class ConfigError(ValueError):
@@ -146,7 +150,7 @@ def _normal_or_none(value: str) -> str | None:
 
 def app_command(config: pb.config.EdgeDevConfig, app_uuid: str, command: str) -> None:
     """Bump the app's ``restart`` or ``purge`` counter (EVE restarts it, or rebuilds its volume first)."""
-    if command not in ("restart", "purge"):
+    if command not in APP_COMMANDS:
         raise ConfigError(f"unknown app command {command!r}: want restart or purge")
     app = _by_uuid(config, app_uuid)
     if app is None:

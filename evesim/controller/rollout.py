@@ -16,15 +16,20 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from evesim.api import pb
 from evesim.controller.devconfig import ConfigError, check_image
 
-STATES = ("running", "waiting", "halted", "done")
+CampaignState = Literal["running", "waiting", "halted", "done"]
 """``running``: a batch is in flight; ``waiting``: between batches; ``halted``: no new batches until
 resumed; ``done``: every batch settled."""
-RESULTS = ("pending", "updated", "failed", "timed_out")
+STATES: tuple[CampaignState, ...] = get_args(CampaignState)
+DeviceOutcome = Literal["pending", "updated", "failed", "timed_out"]
+"""Where one device of a batch stands; ``timed_out`` counts as failed."""
+RESULTS: tuple[DeviceOutcome, ...] = get_args(DeviceOutcome)
+RolloutEventKind = Literal["created", "batch_started", "batch_settled", "halted", "resumed", "done"]
+"""What a campaign logs (each is also an ``EventKind``)."""
 _FRACTION_SLACK = 1e-9
 _log = logging.getLogger(__name__)
 
@@ -124,7 +129,7 @@ class DeviceResult:
     """One device of a batch: its result so far and when it was decided."""
 
     uuid: str
-    result: str = "pending"
+    result: DeviceOutcome = "pending"
     at: float | None = None
 
 
@@ -138,7 +143,7 @@ class Batch:
     devices: list[DeviceResult]
     settled_at: float | None = None
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[DeviceOutcome, int]:
         """Devices per result."""
         counts = dict.fromkeys(RESULTS, 0)
         for device in self.devices:
@@ -148,11 +153,11 @@ class Batch:
 
 @dataclass(frozen=True)
 class RolloutEvent:
-    """Something a campaign did: created, batch_started, batch_settled, halted, resumed or done."""
+    """Something a campaign did."""
 
     at: float
     rollout: str
-    kind: str
+    kind: RolloutEventKind
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -163,7 +168,7 @@ class Campaign:
     id: str
     plan: Plan
     created_at: float
-    state: str = "waiting"
+    state: CampaignState = "waiting"
     reason: str = ""
     next_batch_at: float | None = None
     batches: list[Batch] = field(default_factory=list)
@@ -262,7 +267,7 @@ class Campaign:
     def _in_flight(self) -> Batch | None:
         return self.batches[-1] if self.batches and self.batches[-1].settled_at is None else None
 
-    def _event(self, now: float, kind: str, **fields: Any) -> RolloutEvent:
+    def _event(self, now: float, kind: RolloutEventKind, **fields: Any) -> RolloutEvent:
         event = RolloutEvent(now, self.id, kind, {"version": self.plan.version, **fields})
         self.events.append(event)
         return event
@@ -271,7 +276,7 @@ class Campaign:
 
     def counts(self) -> dict[str, int]:
         """Devices per result over the campaign, plus ``not_started`` and ``devices``."""
-        counts = dict.fromkeys(RESULTS, 0)
+        counts: dict[str, int] = dict.fromkeys(RESULTS, 0)
         for batch in self.batches:
             for name, count in batch.counts().items():
                 counts[name] += count
@@ -330,7 +335,7 @@ class Campaign:
         }
 
 
-def _result(fleet: Fleet, dev_uuid: str, version: str) -> str:
+def _result(fleet: Fleet, dev_uuid: str, version: str) -> DeviceOutcome:
     """updated / failed from the device's latest info, else pending; a forgotten device has failed."""
     try:
         info = fleet.latest_device_info(dev_uuid)

@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-
-from google.protobuf import json_format
 from typing import TypeVar
 
+from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
 
 from evesim.api import pb

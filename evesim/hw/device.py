@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from evesim.hw.board import BoardProfile
 from evesim.hw.disk import Disk
@@ -12,7 +12,8 @@ from evesim.hw.tpm import Tpm
 from evesim.hw.watchdog import HardwareWatchdog
 
 ResetKind = Literal["soft", "hw_watchdog"]
-RESET_KINDS = ("soft", "hw_watchdog")
+"""``soft``: a reboot; ``hw_watchdog``: the hardware watchdog timer fired."""
+RESET_KINDS: tuple[ResetKind, ...] = get_args(ResetKind)
 
 
 class DeviceHardware:

@@ -259,7 +259,8 @@ def _sectors(nbytes: int) -> int:
 
 def _layout(profile: BoardProfile, seed: bytes) -> list[Entry]:
     last_usable = gpt.last_lba(profile.disk_gb * 10**9) - gpt.ENTRIES_SECTORS - 1
-    sizes: list[tuple[Partition, int]] = [("EFI", _EFI_BYTES), ("IMGA", profile.imga_size_bytes), ("IMGB", profile.imga_size_bytes)]
+    image_bytes = profile.imga_size_bytes
+    sizes: list[tuple[Partition, int]] = [("EFI", _EFI_BYTES), ("IMGA", image_bytes), ("IMGB", image_bytes)]
     sizes.append(("CONFIG", _CONFIG_BYTES))
     types = {"EFI": gpt.TYPE_EFI_SYSTEM, "CONFIG": gpt.TYPE_EVE_CONFIG, "P3": gpt.TYPE_EVE_PERSIST}
     attrs = {"EFI": _LEGACY_BIOS_BOOTABLE, "IMGA": ATTRS["active"] << 48}

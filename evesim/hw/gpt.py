@@ -108,9 +108,8 @@ def decode_entries(data: bytes) -> tuple[Entry, ...]:
         type_le, unique_le, first, last, attributes, name = _ENTRY.unpack_from(data, index * ENTRY_SIZE)
         if type_le != bytes(16):
             label = name.decode("utf-16-le", errors="replace").split("\0", 1)[0]
-            entries.append(
-                Entry(index + 1, uuid.UUID(bytes_le=type_le), uuid.UUID(bytes_le=unique_le), first, last, attributes, label)
-            )
+            type_guid, unique_guid = uuid.UUID(bytes_le=type_le), uuid.UUID(bytes_le=unique_le)
+            entries.append(Entry(index + 1, type_guid, unique_guid, first, last, attributes, label))
     return tuple(entries)
 
 
@@ -146,7 +145,8 @@ def encode_header(disk_guid: uuid.UUID, last: int, entries: bytes, backup: bool)
     my_lba, alternate = (last, PRIMARY_LBA) if backup else (PRIMARY_LBA, last)
     entries_lba = last - ENTRIES_SECTORS if backup else 2
     fields = [SIGNATURE, REVISION, HEADER_SIZE, 0, 0, my_lba, alternate, FIRST_USABLE_LBA]
-    fields += [last - ENTRIES_SECTORS - 1, disk_guid.bytes_le, entries_lba, NUM_ENTRIES, ENTRY_SIZE, entries_crc(entries)]
+    fields += [last - ENTRIES_SECTORS - 1, disk_guid.bytes_le, entries_lba, NUM_ENTRIES, ENTRY_SIZE]
+    fields.append(entries_crc(entries))
     unsigned = _HEADER.pack(*fields)
     fields[3] = zlib.crc32(unsigned)
     return _HEADER.pack(*fields)

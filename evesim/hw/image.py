@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TypeVar
 
-DEFECTS: frozenset[str] = frozenset({"crash_at_boot", "no_controller", "breaks_vault", "corrupt_download"})
+from evesim.api.vocab import APP_DEFECTS, IMAGE_DEFECTS, AppDefect, ImageDefect
+
+_D = TypeVar("_D", bound=str)
+
+DEFECTS: frozenset[ImageDefect] = IMAGE_DEFECTS
 """``crash_at_boot``: the kernel or an agent dies during boot (watchdog); ``no_controller``: never
 reaches the controller (fallback); ``breaks_vault``: cannot unlock the vault (fallback);
 ``corrupt_download``: the downloaded bytes do not match the published sha256."""
@@ -21,7 +26,7 @@ class EveImage:
     version: str
     size_bytes: int
     sha256: str
-    defects: frozenset[str]
+    defects: frozenset[ImageDefect]
 
     @classmethod
     def make(cls, version: str, size_bytes: int, defects: frozenset[str] = frozenset()) -> EveImage:
@@ -30,11 +35,9 @@ class EveImage:
             raise ValueError("image version must not be empty")
         if size_bytes <= 0:
             raise ValueError(f"image size must be positive, got {size_bytes}")
-        unknown = set(defects) - DEFECTS
-        if unknown:
-            raise ValueError(f"unknown image defects {sorted(unknown)}; known: {sorted(DEFECTS)}")
-        built = sorted(set(defects) - {"corrupt_download"})
-        return cls(version, size_bytes, _digest("image", version, str(size_bytes), *built), frozenset(defects))
+        known = _known(defects, DEFECTS, "image defects")
+        built = sorted(known - {"corrupt_download"})
+        return cls(version, size_bytes, _digest("image", version, str(size_bytes), *built), known)
 
     @property
     def content_sha256(self) -> str:
@@ -47,18 +50,17 @@ class EveImage:
         return hashlib.sha256(b"evesim-kernel\0" + self.sha256.encode()).digest()
 
 
-APP_DEFECTS: frozenset[str] = frozenset({"crashes", "corrupt_download"})
-"""``crashes``: the guest crashes soon after it starts, every time; ``corrupt_download``: as for EVE images."""
-
-
 @dataclass(frozen=True, slots=True)
 class AppImage:
-    """One app (VM or container) image as a datastore serves it."""
+    """One app (VM or container) image as a datastore serves it.
+
+    Defects (``APP_DEFECTS``): ``crashes``, the guest crashes soon after it starts, every time; ``corrupt_download``.
+    """
 
     name: str
     size_bytes: int
     sha256: str
-    defects: frozenset[str]
+    defects: frozenset[AppDefect]
 
     @classmethod
     def make(cls, name: str, size_bytes: int, defects: frozenset[str] = frozenset()) -> AppImage:
@@ -67,16 +69,22 @@ class AppImage:
             raise ValueError("app image name must not be empty")
         if size_bytes <= 0:
             raise ValueError(f"app image size must be positive, got {size_bytes}")
-        unknown = set(defects) - APP_DEFECTS
-        if unknown:
-            raise ValueError(f"unknown app image defects {sorted(unknown)}; known: {sorted(APP_DEFECTS)}")
-        built = sorted(set(defects) - {"corrupt_download"})
-        return cls(name, size_bytes, _digest("app", name, str(size_bytes), *built), frozenset(defects))
+        known = _known(defects, APP_DEFECTS, "app image defects")
+        built = sorted(known - {"corrupt_download"})
+        return cls(name, size_bytes, _digest("app", name, str(size_bytes), *built), known)
 
     @property
     def content_sha256(self) -> str:
         """sha256 of the bytes a download delivers: the published one unless ``corrupt_download``."""
         return _delivered(self.sha256, self.defects)
+
+
+def _known(defects: frozenset[str], vocabulary: frozenset[_D], what: str) -> frozenset[_D]:
+    """``defects`` as members of ``vocabulary``; ``ValueError`` names any that are not."""
+    unknown = set(defects) - vocabulary
+    if unknown:
+        raise ValueError(f"unknown {what} {sorted(unknown)}; known: {sorted(vocabulary)}")
+    return frozenset(d for d in vocabulary if d in defects)
 
 
 def _delivered(sha256: str, defects: frozenset[str]) -> str:

@@ -13,6 +13,7 @@ import hashlib
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -20,6 +21,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from evesim.api import certs, tpm_attest
 from evesim.hw.image import EveImage
+
+KeyName = Literal["ek", "ak", "device"]
+"""The TPM's keys: endorsement, attestation and the device key."""
 
 PCR_COUNT = 24
 QUOTE_PCRS = tuple(range(16))
@@ -104,20 +108,20 @@ class Tpm:
         self._pcrs: list[bytes] | None = None
         self._log: list[Event] = []
         self.reset_count = 0
-        self._keys: dict[str, ec.EllipticCurvePrivateKey] | None = None
-        self._certs: dict[str, bytes] | None = None
+        self._keys: dict[KeyName, ec.EllipticCurvePrivateKey] | None = None
+        self._certs: dict[KeyName, bytes] | None = None
         self._device_key = False
 
     # -- keys and certificates ----------------------------------------------
 
-    def _key(self, kind: str) -> ec.EllipticCurvePrivateKey:
+    def _key(self, kind: KeyName) -> ec.EllipticCurvePrivateKey:
         if self._keys is None:
             self._keys = {}
         if kind not in self._keys:
             self._keys[kind] = certs.make_key(self._seed + b"/tpm/" + kind.encode())
         return self._keys[kind]
 
-    def _cert(self, kind: str, usage: certs.Usage) -> bytes:
+    def _cert(self, kind: KeyName, usage: certs.Usage) -> bytes:
         if self._certs is None:
             self._certs = {}
         if kind not in self._certs:

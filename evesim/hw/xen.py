@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evesim.api.vocab import DOMAIN_STATUSES, DomainStatus
+
 DOM0_MB = 1024
 """Memory EVE's dom0 keeps for itself (its ``dom0_mem`` default)."""
 OVERHEAD_KB = 8 * 1024
 """Memory Xen needs per guest beyond what the guest is given (page tables, device model)."""
-STATES = frozenset({"paused", "running", "shutdown", "halted", "crashed"})
+STATES: frozenset[DomainStatus] = DOMAIN_STATUSES - {"absent"}
+"""The states a domain that exists can be in."""
 
 
 class XenError(Exception):
@@ -29,7 +32,7 @@ class Domain:
     domid: int
     memory_kb: int
     vcpus: int
-    state: str = "paused"
+    state: DomainStatus = "paused"
 
 
 class Hypervisor:
@@ -106,7 +109,7 @@ class Hypervisor:
         self._domains.clear()
         self._next_domid = 1
 
-    def _move(self, name: str, sources: tuple[str, ...], target: str) -> Domain:
+    def _move(self, name: str, sources: tuple[DomainStatus, ...], target: DomainStatus) -> Domain:
         domain = self._domains.get(name)
         if domain is None:
             raise XenError(f"no domain {name!r}")

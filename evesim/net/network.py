@@ -8,11 +8,14 @@ TCP retransmission timeout (1 s, doubling) and too many losses time the exchange
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import networkx as nx
 
 from evesim.net.link import Link
+
+TransferError = Literal["timeout"]
+"""Why a one-way transfer failed (a narrowing of ``evesim.api.vocab.TransportError``)."""
 
 RTO_S = 1.0
 MAX_RETRANSMITS = 6
@@ -31,10 +34,10 @@ class PathStats:
 
 @dataclass(frozen=True, slots=True)
 class Transfer:
-    """Outcome of moving bytes one way: delay, or a failure (``"timeout"``)."""
+    """Outcome of moving bytes one way: delay, or a failure."""
 
     delay_s: float
-    error: str | None = None
+    error: TransferError | None = None
 
 
 def _latency(u: str, v: str, data: dict) -> float | None:

@@ -29,7 +29,8 @@ def test_signature_is_raw_r_s_and_hash_is_der(device: certs.Issued) -> None:
 
 
 def test_register_envelope_carries_base64_pem(device: certs.Issued) -> None:
-    raw = envelope.seal(b"x", certs.sign_raw(device.key, b"x"), certs.der_hash(device.cert), sender_cert_pem=device.cert_pem)
+    signature = certs.sign_raw(device.key, b"x")
+    raw = envelope.seal(b"x", signature, certs.der_hash(device.cert), sender_cert_pem=device.cert_pem)
     container = pb.auth.AuthContainer.FromString(raw)
     assert base64.b64decode(container.senderCert) == device.cert_pem
     assert envelope.open_envelope(raw).sender_cert_pem() == device.cert_pem

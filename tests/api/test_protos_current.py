@@ -9,7 +9,9 @@ def test_generated_code_is_current(tmp_path: Path) -> None:
     codegen.generate(tmp_path)
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*_pb2.py*"))
     assert len(generated) == 2 * len(codegen.proto_files())
-    stale = [str(rel) for rel in generated if (tmp_path / rel).read_bytes() != (codegen.PACKAGE_ROOT / rel).read_bytes()]
+    stale = [
+        str(rel) for rel in generated if (tmp_path / rel).read_bytes() != (codegen.PACKAGE_ROOT / rel).read_bytes()
+    ]
     assert not stale, f"regenerate with `python -m evesim.api.codegen`: {stale}"
 
 

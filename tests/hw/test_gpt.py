@@ -44,7 +44,8 @@ def test_attr_rejects_values_wider_than_4_bits() -> None:
 
 
 def _entry(number: int, attributes: int = 0, name: str = "IMGA") -> Entry:
-    return Entry(number, gpt.TYPE_EVE_ROOTFS, uuid.UUID(int=number), 2048 * number, 2048 * number + 2047, attributes, name)
+    first = 2048 * number
+    return Entry(number, gpt.TYPE_EVE_ROOTFS, uuid.UUID(int=number), first, first + 2047, attributes, name)
 
 
 def test_entry_layout_is_uefi() -> None:
@@ -57,7 +58,9 @@ def test_entry_layout_is_uefi() -> None:
 
 @given(
     st.lists(
-        st.tuples(st.integers(1, 128), st.integers(0, (1 << 64) - 1), st.text("ABCDEFGHIJKLMNOP3", min_size=1, max_size=36)),
+        st.tuples(
+            st.integers(1, 128), st.integers(0, (1 << 64) - 1), st.text("ABCDEFGHIJKLMNOP3", min_size=1, max_size=36)
+        ),
         unique_by=lambda t: t[0],
         max_size=8,
     )

@@ -8,6 +8,7 @@ from evesim.controller.stores.base import (
     Item,
     Limits,
     OnboardEntry,
+    SeriesKind,
     Store,
 )
 from evesim.controller.stores.memory import MemoryStore
@@ -22,6 +23,7 @@ __all__ = [
     "Limits",
     "MemoryStore",
     "OnboardEntry",
+    "SeriesKind",
     "SqliteStore",
     "Store",
 ]

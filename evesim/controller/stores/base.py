@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
-KINDS = ("info", "metrics", "logs", "applogs", "flowlog", "hardwarehealth", "requests")
+SeriesKind = Literal["info", "metrics", "logs", "applogs", "flowlog", "hardwarehealth", "requests"]
 """The bounded series a store keeps per device (``info`` is the history behind the latest-info table)."""
+KINDS: tuple[SeriesKind, ...] = get_args(SeriesKind)
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Limits:
     hardwarehealth: int = 4
     requests: int = 32
 
-    def of(self, kind: str) -> int:
+    def of(self, kind: SeriesKind | Literal["configs"]) -> int:
         """The limit for one series kind (or ``configs``)."""
         return getattr(self, kind)
 
@@ -134,10 +135,10 @@ class Store(Protocol):
     def latest_info_item(self, uuid: str, key: str) -> Item | None:
         """The latest info item for one key."""
 
-    def append(self, kind: str, uuid: str, item: Item) -> None:
+    def append(self, kind: SeriesKind, uuid: str, item: Item) -> None:
         """Append to a bounded series (one of ``KINDS``)."""
 
-    def series(self, kind: str, uuid: str, key: str | None = None) -> list[Item]:
+    def series(self, kind: SeriesKind, uuid: str, key: str | None = None) -> list[Item]:
         """A device's kept entries of one series, oldest first, optionally only those with ``key``."""
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ from evesim.controller.stores.base import (
     Item,
     Limits,
     OnboardEntry,
+    SeriesKind,
     check_kind,
 )
 
@@ -32,7 +33,7 @@ class MemoryStore:
         self._configs: dict[str, deque[ConfigVersion]] = {}
         self._attest: dict[str, Attestation] = {}
         self._info: dict[str, dict[str, Item]] = {}
-        self._series: dict[tuple[str, str], deque[Item]] = {}
+        self._series: dict[tuple[SeriesKind, str], deque[Item]] = {}
         self._maxlen = {kind: self.limits.of(kind) for kind in KINDS}
         self._tx = nullcontext()
 
@@ -106,7 +107,7 @@ class MemoryStore:
     def latest_info_item(self, uuid: str, key: str) -> Item | None:
         return self._info.get(uuid, {}).get(key)
 
-    def append(self, kind: str, uuid: str, item: Item) -> None:
+    def append(self, kind: SeriesKind, uuid: str, item: Item) -> None:
         maxlen = self._maxlen.get(kind)
         if not maxlen:
             if maxlen is None:
@@ -117,7 +118,7 @@ class MemoryStore:
             entries = self._series[(kind, uuid)] = deque(maxlen=maxlen)
         entries.append(item)
 
-    def series(self, kind: str, uuid: str, key: str | None = None) -> list[Item]:
+    def series(self, kind: SeriesKind, uuid: str, key: str | None = None) -> list[Item]:
         check_kind(kind)
         entries = self._series.get((kind, uuid), ())
         return [item for item in entries if key is None or item.key == key]

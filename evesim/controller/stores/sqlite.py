@@ -16,6 +16,7 @@ from evesim.controller.stores.base import (
     Item,
     Limits,
     OnboardEntry,
+    SeriesKind,
     check_kind,
 )
 
@@ -45,7 +46,7 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self._next_seq: dict[tuple[str, str], int] = {}
+        self._next_seq: dict[tuple[SeriesKind, str], int] = {}
         self._tx = _Transaction(self._db, self._next_seq.clear)
 
     def transaction(self) -> AbstractContextManager[None]:
@@ -145,7 +146,7 @@ class SqliteStore:
         row = self._one("SELECT at, key, data FROM info_latest WHERE uuid = ? AND key = ?", uuid, key)
         return Item(*row) if row else None
 
-    def append(self, kind: str, uuid: str, item: Item) -> None:
+    def append(self, kind: SeriesKind, uuid: str, item: Item) -> None:
         """Append with the next sequence number and drop the one entry that fell out of the window."""
         check_kind(kind)
         limit = self.limits.of(kind)
@@ -162,14 +163,14 @@ class SqliteStore:
             self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq = ?", (kind, uuid, seq - limit))
             self._next_seq[(kind, uuid)] = seq + 1
 
-    def _first_seq(self, kind: str, uuid: str, limit: int) -> int:
+    def _first_seq(self, kind: SeriesKind, uuid: str, limit: int) -> int:
         """The next sequence number of a series, dropping what a (possibly smaller) limit no longer keeps."""
         (top,) = self._db.execute("SELECT max(seq) FROM series WHERE kind = ? AND uuid = ?", (kind, uuid)).fetchone()
         seq = 0 if top is None else top + 1
         self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq < ?", (kind, uuid, seq - limit))
         return seq
 
-    def series(self, kind: str, uuid: str, key: str | None = None) -> list[Item]:
+    def series(self, kind: SeriesKind, uuid: str, key: str | None = None) -> list[Item]:
         check_kind(kind)
         sql = "SELECT at, key, data FROM series WHERE kind = ? AND uuid = ?"
         args: tuple = (kind, uuid)
