@@ -292,7 +292,7 @@ class BaseOsMgr:
             yield fx.Publish(topics.BASEOS_STATUS, report)
 
 
-def _current_entry(label: str, state: str, version: str, cfg: BaseOs | None) -> DevSw:
+def _current_entry(label: PartitionLabel, state: PartitionState, version: str, cfg: BaseOs | None) -> DevSw:
     configured = cfg is None or (cfg.activate and cfg.version == version)
     if state == "inprogress":
         return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATING, INFO.UPDATE_TESTING, "testing the new image",
@@ -302,7 +302,7 @@ def _current_entry(label: str, state: str, version: str, cfg: BaseOs | None) -> 
     return DevSw(label, state, version, INFO.INSTALLED, INFO.FALLBACK, activated=False)
 
 
-_PHASES: dict[Phase, tuple[int, int, int, str]] = {
+_PHASES: dict[Phase, tuple[pb.info.ZSwState, pb.info.BaseOsStatus, pb.info.BaseOsSubStatus, str]] = {
     "downloading": (INFO.DOWNLOAD_STARTED, INFO.DOWNLOADING, INFO.DOWNLOAD_INPROGRESS, "downloading"),
     "verified": (INFO.DELIVERED, INFO.DOWNLOAD_DONE, INFO.NONE_SUBSTATUS, ""),
     "delivered": (INFO.DELIVERED, INFO.DOWNLOAD_DONE, INFO.NONE_SUBSTATUS, ""),
@@ -311,8 +311,8 @@ _PHASES: dict[Phase, tuple[int, int, int, str]] = {
 }
 
 
-def _other_entry(label: str, state: str, version: str, cfg: BaseOs | None, install: Install | None,
-                 last_reboot: str, failed: frozenset[str], booted: float) -> DevSw:
+def _other_entry(label: PartitionLabel, state: PartitionState, version: str, cfg: BaseOs | None,
+                 install: Install | None, last_reboot: str, failed: frozenset[str], booted: float) -> DevSw:
     """The other partition's entry; a failure found at boot is dated by that boot."""
     wanted = cfg.version if cfg is not None else None
     if state == "updating":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import cast
 
 from evesim.api import pb
 
@@ -28,15 +29,16 @@ class BootReason(IntEnum):
     HW_WATCHDOG = 15
     PARSE_FAIL = 255
 
-    def to_proto(self) -> int:
+    def to_proto(self) -> pb.info.BootReason:
         """The ``info.BootReason`` value sent to the controller (HW_WATCHDOG has none: UNKNOWN)."""
         if self is BootReason.HW_WATCHDOG:
             return pb.info.BOOT_REASON_UNKNOWN
-        return int(self)
+        return cast(pb.info.BootReason, int(self))
 
     @property
     def uses_bak_config(self) -> bool:
-        """EVE's ``StartWithSavedConfig``: after these, start from ``lastconfig.bak``."""
+        """After these EVE's ``StartWithSavedConfig`` (``pkg/pillar/types/zedagenttypes.go``) is false: start from
+        ``lastconfig.bak``."""
         return self in _BAK
 
 

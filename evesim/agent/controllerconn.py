@@ -9,19 +9,23 @@ from __future__ import annotations
 import enum
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from evesim.agent import effects as fx
 from evesim.api import envelope
 from evesim.api.controller_certs import ControllerCerts
 from evesim.api.envelope import CryptoMode, EnvelopeError
+from evesim.api.vocab import TransportError
 
+SigningKey = Literal["device", "onboard"]
+"""The keys a request can be signed with: the device's own and the fleet's onboarding key."""
 BASE = "/api/v2/edgedevice/"
 PROTO = "application/x-proto-binary"
 
 
 class Sender(enum.Enum):
-    """EVE's ``SenderStatus`` plus the transport outcomes it folds into a failure."""
+    """EVE's ``SenderStatus`` (``pkg/pillar/types/global.go``) plus the transport outcomes it folds into
+    a failure; REFUSED and CERT_INVALID carry the ``TransportError`` they come from."""
 
     NONE = "none"
     UPGRADE = "upgrade"
@@ -37,6 +41,12 @@ class Sender(enum.Enum):
     HTTP_ERROR = "http_error"
     TRANSPORT = "transport"
 
+
+TRANSPORT_SENDERS: dict[TransportError, Sender] = {"refused": Sender.REFUSED, "cert_invalid": Sender.CERT_INVALID}
+"""Transport errors EVE gives a sender status of their own (``handleHTTPReqFailure``); the rest are TRANSPORT."""
+
+_ENVELOPE_SENDERS = {"algo": Sender.ALGO_FAIL, "hash_size": Sender.HASH_SIZE_ERROR}
+"""``EnvelopeError.kind`` values with a sender status of their own; the rest are SIGN_VERIFY_FAIL."""
 
 ENVELOPE_FAILURES = frozenset({Sender.CERT_MISS, Sender.SIGN_VERIFY_FAIL, Sender.ALGO_FAIL, Sender.HASH_SIZE_ERROR})
 """An answer's AuthContainer could not be verified: EVE lights LED 15."""
@@ -68,16 +78,13 @@ def unsigned(key: str) -> str:
 
 
 def status_sender(response: fx.Response) -> Sender:
-    """Map an HTTP status or transport error to EVE's sender status (EVE.md §1.5)."""
+    """Map an HTTP status or transport error to EVE's sender status."""
     if response.status is None:
-        if response.error == "refused":
-            return Sender.REFUSED
-        if response.error == "cert_invalid":
-            return Sender.CERT_INVALID
-        return Sender.TRANSPORT
+        return TRANSPORT_SENDERS.get(response.error, Sender.TRANSPORT) if response.error else Sender.TRANSPORT
     code = response.status
     if code in fx.SUCCESS:
         return Sender.NONE
+    # EVE: pkg/pillar/controllerconn/send.go SendOnAllIntf folds 503 into Upgrade, 400 and 404 into NotFound
     if code == 503:
         return Sender.UPGRADE
     if code in (400, 404):
@@ -96,7 +103,7 @@ class Conn:
     controller: ControllerCerts | None = None
     _last_sealed: tuple[bytes, bytes] = (b"", b"")
 
-    def seal(self, payload: bytes, key: str = "device", cert_hash: bytes | None = None,
+    def seal(self, payload: bytes, key: SigningKey = "device", cert_hash: bytes | None = None,
              sender_cert_pem: bytes | None = None) -> Generator[Any, Any, bytes | None]:
         """Wrap ``payload`` in a signed AuthContainer (signing via the ``Sign`` effect); None if ``key``
         cannot sign (missing or unusable)."""
@@ -109,7 +116,7 @@ class Conn:
         return envelope.seal(payload, signature, cert_hash or self.device_cert_hash,
                              sender_cert_pem=sender_cert_pem)
 
-    def post(self, path: str, payload: bytes, *, key: str = "device", cert_hash: bytes | None = None,
+    def post(self, path: str, payload: bytes, *, key: SigningKey = "device", cert_hash: bytes | None = None,
              sender_cert_pem: bytes | None = None, timeout: float = 120.0,
              reuse: bool = False, accept: tuple[str, ...] = (PROTO,)) -> Generator[Any, Any, Reply]:
         """POST a signed payload; verify and unwrap a signed answer.
@@ -118,6 +125,7 @@ class Conn:
         device-signed payload (a config poll repeats until the config changes). ``accept`` lists
         the content types a body may have.
         """
+        body: bytes | None
         if reuse and self._last_sealed[1] and self._last_sealed[0] == payload:
             body = self._last_sealed[1]
         else:
@@ -146,7 +154,7 @@ class Conn:
         try:
             env = envelope.open_envelope(response.body)
         except EnvelopeError as exc:
-            kind = {"algo": Sender.ALGO_FAIL, "hash_size": Sender.HASH_SIZE_ERROR}.get(exc.kind, Sender.SIGN_VERIFY_FAIL)
+            kind = _ENVELOPE_SENDERS.get(exc.kind, Sender.SIGN_VERIFY_FAIL)
             return Reply(response.status, kind, None, str(exc))
         certs = self.controller
         if certs is None or not envelope.hash_matches(env, certs.signing_hash):
@@ -160,7 +168,7 @@ class Conn:
 
 @dataclass(slots=True)
 class Backoff:
-    """Exponential backoff without jitter (EVE's zedclient ticker: 1 s doubling to a cap)."""
+    """Exponential backoff without jitter (EVE's ``flextimer.NewExpTicker`` with no noise: doubling to a cap)."""
 
     start: float
     cap: float

@@ -21,7 +21,7 @@ BOOTSTRAP_POLL_S = 10.0
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """What a backend tells the agents that is not in the device's files."""
 
@@ -29,7 +29,7 @@ class Settings:
 
 
 def _device_cert() -> Generator[Any, Any, bytes]:
-    """The device cert, created on first boot (then sync, 10 s, sync — EVE.md §3.2)."""
+    """The device cert, created on first boot (EVE's ``pkg/pillar/scripts/device-steps.sh``: sync, 10 s, sync)."""
     pem = yield fx.ReadFile(paths.DEVICE_CERT)
     if pem:
         try:

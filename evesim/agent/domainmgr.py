@@ -9,7 +9,7 @@ shutdown). A restart or purge shows as HALTING, HALTED (or INSTALLED), BOOTING, 
 never reports RESTARTING or PURGING); a new image or a purge is prepared while the old domain
 runs, which is halted only once the new volume is ready (until then a restart boots the old
 volume again). ``timer.gc.vdisk`` after start, once this boot's app config is known, volumes of
-apps no longer configured are removed. EVE.md §6.
+apps no longer configured are removed. EVE: ``pkg/pillar/cmd/zedmanager``, ``volumemgr`` and ``domainmgr``.
 
 Simplifications: one root volume per app, made as soon as the image is verified (no copy time);
 no app networks, adapters, start delay or cloud-init; a new image for an app is handled like a
@@ -28,22 +28,26 @@ from evesim.agent import effects as fx
 from evesim.agent import topics
 from evesim.agent.topics import App, AppStatus
 from evesim.api import pb
+from evesim.api.vocab import DomainStatus
 
 AGENT = "domainmgr"
-I = pb.info
+INFO = pb.info
 VERIFY_S = 30.0
-"""domainmgr's per-domain ticker: a range timer firing every 9-30 s (``verifyStatus``)."""
+"""domainmgr's per-domain ticker: a range timer firing every 9-30 s (``runHandler``, which calls ``verifyStatus``)."""
 CREATE_TRIES = 3
 CREATE_RETRY_S = 5.0
 """``doActivate`` tries a domain create three times, five seconds apart."""
 GRACEFUL_S = 60.0
-"""How long a guest may take to shut down before it is forced off (``firstDelay``, HVM)."""
+"""How long a guest may take to shut down before it is forced off (``doInactivate``'s ``firstDelay``, HVM)."""
 GONE_POLL_MAX_S = 60.0
+"""``waitForDomainGone`` polls after 1 s, doubling up to a minute."""
 EVE_MEMORY_MB = 1024
 """Memory EVE keeps for itself (dom0); apps share the rest."""
 VOLUMES = "/persist/vault/volumes/"
 BROKEN = "one of the application's tasks has crashed - please restart application instance"
-RESTING = ("absent", "halted", "crashed")
+"""EVE's error text for a crashed domain (``verifyStatus``)."""
+RESTING: tuple[DomainStatus, ...] = ("absent", "halted", "crashed")
+"""Hypervisor states in which a domain is gone or will not run again by itself."""
 REPORTED = ("INITIAL", "DOWNLOAD_STARTED", "INSTALLED", "BOOTING", "RUNNING", "HALTING", "HALTED")
 """The ``ZSwState`` names domainmgr reports for an app."""
 DOWNLOADS = "AppImageDownload/"
@@ -117,7 +121,7 @@ class Instance:
         self.apps = apps
         self.uuid = app.uuid
         self.app = app
-        self.status = AppStatus(app.uuid, app.name, app.version, I.INITIAL)
+        self.status = AppStatus(app.uuid, app.name, app.version, INFO.INITIAL)
         self.domain = f"{app.name or 'app'}.{app.uuid[:8]}"
         self.volume: Volume | None = None
         self.restarts = app.restart_counter
@@ -170,7 +174,7 @@ class Instance:
 
         A step that halted a domain ends there (``again``): config and halt requests are read afresh.
         """
-        watch = (topics.APP_CONFIG, topics.HALT_APPS, topics.GLOBAL_CONFIG)
+        watch: tuple[str, ...] = (topics.APP_CONFIG, topics.HALT_APPS, topics.GLOBAL_CONFIG)
         halt = (yield fx.Read(topics.HALT_APPS)) is not None
         vault = yield fx.Read(topics.VAULT)
         if vault is None or not vault.unlocked:
@@ -196,11 +200,11 @@ class Instance:
                 yield from self._verify()
             return watch
         if not app.activate or halt:
-            self._state(I.HALTED)
+            self._state(INFO.HALTED)
             return watch
         node = yield fx.Read(topics.NODE)
         if node is not None and node.maintenance_reasons:
-            self._state(I.INSTALLED, "device in maintenance mode")
+            self._state(INFO.INSTALLED, "device in maintenance mode")
             return (*watch, topics.NODE)
         if now >= self.boot_retry_at and not self.broken:
             yield from self._boot(app)
@@ -226,7 +230,7 @@ class Instance:
     def _prepare(self, app: App, now: float) -> Generator[Any, Any, bool]:
         """Make the volume the config asks for (an old domain is halted only once it is ready); True when made."""
         if not app.image_url:
-            self._state(I.INITIAL, "the app has no image")
+            self._state(INFO.INITIAL, "the app has no image")
             return False
         blob = self.volume.blob if self.volume is not None and self.volume.sha256 == app.image_sha256 else None
         if blob is None:
@@ -239,7 +243,7 @@ class Instance:
         self.volume = Volume(blob, app.image_sha256, app.purge_counter)
         yield fx.WriteFile(VOLUMES + self.uuid, self.volume.dump())
         self.broken, self.boot_retry_at = False, 0.0
-        self._state(I.INSTALLED)
+        self._state(INFO.INSTALLED)
         yield fx.Log(AGENT, "app_volume_ready", {"app": app.name, "purge": app.purge_counter})
         return True
 
@@ -263,7 +267,7 @@ class Instance:
         if now < self.download_retry_at:
             return None
         self.fetching = self.apps.ticket()
-        self._state(self.status.state if self.has_domain else I.DOWNLOAD_STARTED)
+        self._state(self.status.state if self.has_domain else INFO.DOWNLOAD_STARTED)
         yield fx.Spawn(f"{AGENT}.{self.uuid}.download", _download(self.uuid, self.fetching, app))
         return None
 
@@ -272,11 +276,13 @@ class Instance:
     def _boot(self, app: App) -> Generator[Any, Any, None]:
         """Check memory, create the domain (three tries), start it."""
         free = self.apps.free_kb(self.uuid)
+        # EVE: pkg/pillar/cmd/zedmanager/updatestatus.go doActivate keeps an app that does not fit from booting
         if app.memory_kb > free:
-            self._state(I.INSTALLED, f"Remaining memory bytes {free * 1024} app instance needs {app.memory_kb * 1024}")
+            need = app.memory_kb * 1024
+            self._state(INFO.INSTALLED, f"Remaining memory bytes {free * 1024} app instance needs {need}")
             return
         self.apps.held_kb[self.uuid] = app.memory_kb
-        self._state(I.BOOTING)
+        self._state(INFO.BOOTING)
         yield from self._set()
         created = yield from self._create(app)
         if created.error is None:
@@ -284,14 +290,15 @@ class Instance:
             if started.error is None:
                 wall = yield fx.WallClock()
                 self.status = replace(self.status, domid=started.domid, boot_time=wall)
-                self._state(I.RUNNING)
+                self._state(INFO.RUNNING)
                 self.verify_at = (yield fx.Now()) + VERIFY_S * (0.3 + 0.7 * (yield fx.Random("domain-verify")))
                 return
             yield fx.Domain("destroy", self.domain)
             created = started
-        yield from self._boot_failed(created.error or "", I.HALTED)
+        yield from self._boot_failed(created.error or "", INFO.HALTED)
 
     def _create(self, app: App) -> Generator[Any, Any, fx.DomainState]:
+        # EVE: pkg/pillar/cmd/domainmgr/domainmgr.go doActivate retries DomainCreate, not the whole boot
         for attempt in range(CREATE_TRIES):
             if attempt:
                 yield fx.Sleep(CREATE_RETRY_S)
@@ -301,7 +308,7 @@ class Instance:
                 return created
         return created
 
-    def _boot_failed(self, why: str, state: int) -> Generator[Any, Any, None]:
+    def _boot_failed(self, why: str, state: pb.info.ZSwState) -> Generator[Any, Any, None]:
         """Boot failed: free the memory, retry after ``timer.boot.retry``."""
         config = yield from topics.global_config()
         wait = config.int("timer.boot.retry")
@@ -314,19 +321,22 @@ class Instance:
         """``verifyStatus``: a crashed guest is broken (no retry); a halted one is retried later."""
         info = yield fx.Domain("info", self.domain)
         self.verify_at = (yield fx.Now()) + VERIFY_S * (0.3 + 0.7 * (yield fx.Random("domain-verify")))
+        # EVE: pkg/pillar/cmd/domainmgr/domainmgr.go verifyStatus: a BROKEN task waits for a restart (no boot retry),
+        # a HALTED one is booted again after timer.boot.retry
         if info.state == "crashed":
             self.broken = True
-            self._state(I.HALTING, BROKEN)
+            self._state(INFO.HALTING, BROKEN)
             yield fx.Log(AGENT, "app_broken", {"app": self.app.name}, "error")
         elif info.state in ("halted", "absent"):
             if info.state == "halted":
                 yield fx.Domain("destroy", self.domain)
-            yield from self._boot_failed("unexpected state HALTED", I.HALTED)
+            yield from self._boot_failed("unexpected state HALTED", INFO.HALTED)
 
     def _halt(self) -> Generator[Any, Any, None]:
         """HALTING: graceful shutdown for up to 60 s, then force; then destroy the domain (HALTED)."""
-        self._state(I.HALTING, self.status.error if self.broken else "")
+        self._state(INFO.HALTING, self.status.error if self.broken else "")
         yield from self._set()
+        # EVE: pkg/pillar/cmd/domainmgr/domainmgr.go doInactivate: a shutdown, up to firstDelay, then a forced one
         state = yield fx.Domain("stop", self.domain)
         waited, delay = 0.0, 1.0
         while state.state not in RESTING and waited < GRACEFUL_S:
@@ -338,7 +348,7 @@ class Instance:
         yield fx.Domain("destroy", self.domain)
         self.apps.held_kb.pop(self.uuid, None)
         self.status = replace(self.status, domid=None, boot_time=0.0)
-        self._state(I.HALTED, self.status.error if self.broken else "")
+        self._state(INFO.HALTED, self.status.error if self.broken else "")
 
     def _remove(self) -> Generator[Any, Any, None]:
         """The app left the config: halt, forget the volume, drop the status."""
@@ -352,7 +362,7 @@ class Instance:
 
     # ------------------------------------------------------------------ status
 
-    def _state(self, state: int, error: str = "") -> None:
+    def _state(self, state: pb.info.ZSwState, error: str = "") -> None:
         app = self.app
         self.status = replace(self.status, name=app.name, version=app.version, state=state, error=error)
 
@@ -364,7 +374,7 @@ class Instance:
         self.apps.statuses[self.uuid] = self.status
         yield self.apps.publish()
         if before is None or before.state != self.status.state or before.error != self.status.error:
-            fields = {"app": self.status.name, "state": I.ZSwState.Name(self.status.state)}
+            fields = {"app": self.status.name, "state": INFO.ZSwState.Name(self.status.state)}
             if self.status.error:
                 fields["error"] = self.status.error
             yield fx.Log(AGENT, "app_state", fields, "warning" if self.status.error else "info")

@@ -1,7 +1,7 @@
 """loguploader: ship the device's log entries to ``/newlogs`` as gzip of protojson lines.
 
-The gzip header comment is JSON ``{devID, image, eveVersion}`` (EVE.md §2.5). Uploads at
-most every 90 s, only when there is something to send. Simplification: pending entries
+The gzip header comment is JSON ``{devID, image, eveVersion}`` (as EVE's newlogd writes it). Uploads
+at most every 90 s (``defaultUploadIntv``), only when there is something to send. Simplification: pending entries
 live in memory, so a reboot loses what was not yet uploaded (EVE keeps them on /persist).
 """
 
@@ -17,7 +17,7 @@ from google.protobuf import json_format
 
 from evesim.agent import effects as fx
 from evesim.agent import topics
-from evesim.agent.controllerconn import Conn, unsigned, url
+from evesim.agent.controllerconn import Conn, url
 from evesim.api import pb
 
 AGENT = "loguploader"
@@ -79,13 +79,14 @@ def run(conn: Conn) -> Generator[Any, Any, None]:
             view = yield fx.Partitions()
             body, body_uuid = bundle(lines, mtime, uuid, view.current, view.versions.get(view.current) or ""), uuid
         sealed = yield from conn.seal(body)
-        if sealed is None:
-            response = fx.Response(None, error=unsigned("device"))
-        else:
+        status, ok = 0, False
+        if sealed is not None:
             response = yield fx.Request("POST", url("newlogs", uuid), sealed)
-        status = response.status or 0
-        if response.ok:
+            status, ok = response.status or 0, response.ok
+        if ok:
             lines, body, refusals = [], b"", 0
+        # EVE: pkg/pillar/cmd/loguploader/loguploader.go: a file refused max4xxRetries times moves aside; a 429
+        # doubles the upload interval
         elif 400 <= status < 500 and status != TOO_MANY_REQUESTS:
             refusals += 1
             if refusals >= MAX_REFUSALS:

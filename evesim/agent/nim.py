@@ -1,7 +1,7 @@
 """nim: management-port connectivity — wait for an address, test the controller with ``/ping``.
 
 Simplification: one management port and one DPC (no fallback list, no last-resort
-switching); the test result drives DeviceNetworkStatus as EVE.md §7.3 describes.
+switching); the test result drives DeviceNetworkStatus as EVE's ``pkg/pillar/dpcmanager`` does.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from evesim.agent import effects as fx
 from evesim.agent import topics
 from evesim.agent.controllerconn import Conn, url
 from evesim.agent.topics import DpcState, Led, NetworkStatus
+from evesim.api.vocab import TransportError
 
 AGENT = "nim"
+REMOTE_TEMPORARY: frozenset[TransportError] = frozenset({"refused", "cert_invalid"})
+"""Transport errors that still show the controller is there (``RemoteTempFailure``)."""
 
 
 def classify(link: fx.Link, response: fx.Response | None) -> NetworkStatus:
@@ -25,8 +28,10 @@ def classify(link: fx.Link, response: fx.Response | None) -> NetworkStatus:
         return NetworkStatus(DpcState.IPDNS_WAIT, True)
     if response.ok:
         return NetworkStatus(DpcState.SUCCESS, True)
-    if response.error in ("refused", "cert_invalid") or (response.status is not None and response.status >= 500):
-        return NetworkStatus(DpcState.REMOTE_WAIT, True, f"remote temporary failure: {response.status or response.error}")
+    # EVE: pkg/pillar/controllerconn/send.go VerifyAllIntf: refused, a cert error or a 5xx is a remote temporary failure
+    if response.error in REMOTE_TEMPORARY or (response.status is not None and response.status >= 500):
+        why = response.status or response.error
+        return NetworkStatus(DpcState.REMOTE_WAIT, True, f"remote temporary failure: {why}")
     return NetworkStatus(DpcState.FAIL_WITH_IP_AND_DNS, True, f"ping failed: {response.status or response.error}")
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from evesim.agent import effects as fx
 from evesim.agent.configitems import DEFAULTS, GlobalConfig, ItemStatus
+from evesim.api import pb
+from evesim.api.vocab import PartitionLabel, PartitionState
 
 LED = "LedBlinkCounter"
 NETWORK = "DeviceNetworkStatus"
@@ -34,7 +36,7 @@ VAULT = "VaultStatus"
 
 
 class Led(IntEnum):
-    """EVE's LED blink counts (EVE.md §9)."""
+    """EVE's LED blink counts (``pkg/pillar/types/ledmanagertypes.go``)."""
 
     UNDEFINED = 0
     WAITING_FOR_IP = 1
@@ -53,7 +55,7 @@ class Led(IntEnum):
 
 
 class DpcState(IntEnum):
-    """nim's DPC states (EVE.md §7.3)."""
+    """nim's DPC states (``DPCState`` in ``pkg/pillar/types/dpc.go``)."""
 
     NONE = 0
     FAIL = 1
@@ -83,7 +85,7 @@ class NetworkStatus:
 
     @property
     def usable(self) -> bool:
-        """zedclient proceeds in these states (EVE.md §3.3)."""
+        """zedclient proceeds in these states (EVE's ``pkg/pillar/cmd/client/client.go`` ``tryRegister``)."""
         return self.has_address and self.state in (
             DpcState.SUCCESS,
             DpcState.FAIL_WITH_IP_AND_DNS,
@@ -124,7 +126,7 @@ class GlobalConfigStatus:
 class Attestation:
     """Attestation progress and the integrity token to put in every ConfigRequest."""
 
-    state: int
+    state: pb.info.AttestationState
     token: bytes = b""
     certs_refused: bool = False
     error: str = ""
@@ -155,8 +157,8 @@ class NodeStatus:
     reboot_config_counter: int = 0
     shutdown_config_counter: int = 0
     reboot_in_progress: bool = False
-    maintenance_reasons: tuple[int, ...] = ()
-    state: int = 5
+    maintenance_reasons: tuple[pb.info.MaintenanceModeReason, ...] = ()
+    state: pb.info.ZDeviceState = pb.info.ZDEVICE_STATE_BOOTING
     update_in_progress: bool = False
     test_deadline: float | None = None
 
@@ -212,14 +214,14 @@ class Vault:
 
 @dataclass(frozen=True, slots=True)
 class DevSw:
-    """One ``ZInfoDevSW`` entry as baseosmgr reports it (EVE.md §4.5 mapping)."""
+    """One ``ZInfoDevSW`` entry as baseosmgr reports it."""
 
-    partition: str
-    partition_state: str
+    partition: PartitionLabel
+    partition_state: PartitionState
     version: str
-    status: int
-    user_status: int
-    sub_status: int = 0
+    status: pb.info.ZSwState
+    user_status: pb.info.BaseOsStatus
+    sub_status: pb.info.BaseOsSubStatus = pb.info.NONE_SUBSTATUS
     sub_status_str: str = ""
     sub_status_progress: int = 0
     download_progress: int = 0
@@ -245,7 +247,7 @@ class AppStatus:
     uuid: str
     name: str
     version: str
-    state: int
+    state: pb.info.ZSwState
     domid: int | None = None
     boot_time: float = 0.0
     error: str = ""

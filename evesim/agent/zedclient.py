@@ -1,4 +1,4 @@
-"""zedclient: onboarding — ``/certs`` → ``/register`` → ``/uuid`` (EVE.md §3.3).
+"""zedclient: onboarding — ``/certs`` → ``/register`` → ``/uuid`` (EVE's ``pkg/pillar/cmd/client/client.go``).
 
 Retries on an exponential backoff (1 s doubling to 10 min, no jitter). Tolerates Adam's
 quirk of answering 500 to a device it just registered by trying ``/uuid`` anyway.
@@ -24,7 +24,7 @@ from evesim.api.certs import CertError, der_hash, load_cert
 AGENT = "zedclient"
 FAST_PATH_S = 5.0
 ACCEPT = (PROTO, "application/json", "text/plain")
-"""Content types zedclient tolerates on an answer with a body (EVE.md §1.3)."""
+"""Content types zedclient tolerates on an answer with a body (EVE's ``myPost``)."""
 REGISTER_LED = {409: Led.ONBOARDING_CONFLICT, 304: Led.ONBOARDING_CONFLICT, 403: Led.ONBOARDING_NOT_FOUND,
                 404: Led.CONNECTED, 401: Led.CONNECTED, 400: Led.ONBOARDING_FAILURE,
                 500: Led.ONBOARDING_FAILURE, 504: Led.ONBOARDING_FAILURE}
@@ -50,7 +50,8 @@ def read_onboard() -> Generator[Any, Any, Onboard | None]:
         return None
 
 
-def register(conn: Conn, onboard: Onboard, device_pem: bytes, serial: str, soft_serial: str) -> Generator[Any, Any, Reply]:
+def register(conn: Conn, onboard: Onboard, device_pem: bytes, serial: str,
+             soft_serial: str) -> Generator[Any, Any, Reply]:
     """POST ``/register`` signed with the onboarding key."""
     msg = pb.register.ZRegisterMsg(pemCert=base64.b64encode(device_pem), serial=serial, softSerial=soft_serial)
     return (yield from conn.post(url("register"), msg.SerializeToString(), key="onboard",
@@ -115,7 +116,8 @@ class Client:
                 self.conn.controller = None
             if result.sender in ENVELOPE_FAILURES:
                 yield _led(Led.INVALID_AUTH_CONTAINER)
-            yield fx.Log(AGENT, "uuid_failed", {"status": result.status, "error": result.error or result.sender.value}, "warning")
+            error = result.error or result.sender.value
+            yield fx.Log(AGENT, "uuid_failed", {"status": result.status, "error": error}, "warning")
             return None
         return result
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evesim.agent import effects as fx
-from evesim.agent.controllerconn import BASE, PROTO, Backoff, Sender, status_sender, url
+from evesim.agent.controllerconn import BASE, PROTO, TRANSPORT_SENDERS, Backoff, Sender, status_sender, url
 from evesim.api import certs, envelope, pb
 from evesim.api.envelope import CryptoMode
 
@@ -211,3 +211,7 @@ def test_backoff_doubles_from_start_to_cap_without_jitter() -> None:
     assert delays == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600]
     backoff.reset()
     assert backoff.next() == 1.0
+
+
+def test_transport_senders_carry_the_transport_error_they_come_from() -> None:
+    assert all(sender.value == error for error, sender in TRANSPORT_SENDERS.items())

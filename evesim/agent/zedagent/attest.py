@@ -1,6 +1,6 @@
-"""zedagent's attestation task: CERT, then NONCE → QUOTE → STORE_KEYS (EVE.md §1.9).
+"""zedagent's attestation task: CERT, then NONCE → QUOTE → STORE_KEYS (EVE's ``attesttask.go``).
 
-A failed step waits 15 s and starts over from NONCE. A CERT request the controller refuses
+A failed step waits 15 s (EVE's ``retryTimeInterval``) and starts over from NONCE. A CERT request the controller refuses
 marks ``certs_refused`` (nodeagent then enters maintenance mode).
 """
 
@@ -24,7 +24,8 @@ RETRY_S = 15.0
 A = pb.info
 
 
-def _post(z: Zedagent, request: pb.attest.ZAttestReq) -> Generator[Any, Any, tuple[Reply, pb.attest.ZAttestResponse | None]]:
+def _post(z: Zedagent,
+          request: pb.attest.ZAttestReq) -> Generator[Any, Any, tuple[Reply, pb.attest.ZAttestResponse | None]]:
     reply = yield from z.conn.post(url("attest", z.uuid), request.SerializeToString())
     wall = yield fx.WallClock()
     z.counters.count(reply, wall)
@@ -36,7 +37,7 @@ def _post(z: Zedagent, request: pb.attest.ZAttestReq) -> Generator[Any, Any, tup
         return reply, None
 
 
-def _publish(state: int, token: bytes = b"", refused: bool = False, error: str = "") -> fx.Publish:
+def _publish(state: pb.info.AttestationState, token: bytes = b"", refused: bool = False, error: str = "") -> fx.Publish:
     return fx.Publish(topics.ATTEST, Attestation(state, token, refused, error))
 
 
@@ -56,7 +57,8 @@ def _quote_request(quote: fx.QuoteResult | None) -> pb.attest.ZAttestReq:
         request.quote.attestData = quote.attest
         request.quote.signature = quote.signature
         for index in sorted(quote.pcr_values):
-            request.quote.pcr_values.add(index=index, hash_algo=pb.attest.TPM_HASH_ALGO_SHA256, value=quote.pcr_values[index])
+            request.quote.pcr_values.add(index=index, hash_algo=pb.attest.TPM_HASH_ALGO_SHA256,
+                                         value=quote.pcr_values[index])
     return request
 
 

@@ -1,4 +1,4 @@
-"""zedagent's config task: poll ``/config``, apply what changed, checkpoint it (EVE.md §1.5, §4.8).
+"""zedagent's config task: poll ``/config``, apply what changed, checkpoint it (EVE's ``handleconfig.go``).
 
 Simplification: the checkpoint holds the ``ConfigResponse`` payload rather than the whole
 signed envelope.
@@ -23,6 +23,9 @@ from evesim.api import pb
 
 AGENT = "zedagent"
 UUID_RETRY_S = 600.0
+"""``potentialUUIDUpdate`` asks for the UUID at most every 10 minutes."""
+# EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: while an update is tested these count as
+# ConfigGetTemporaryFail (the controller is there), which keeps nodeagent from falling back
 TEMPORARY = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID, Sender.FORBIDDEN})
 CONNECTED_NOT_ONBOARDED = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID,
                                      Sender.BAD_CONTENT_TYPE})
@@ -79,9 +82,11 @@ class ConfigTask:
         except DecodeError:
             yield fx.Log(AGENT, "config_unparseable", {}, "error")
             return
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go readConfigResponseProtoMessage: an unchanged hash is not applied
         if response.configHash == self.z.config_hash:
             return
         parsed = parse(response.config)
+        # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig skips a config older than the one applied
         if self.parsed is not None and parsed.timestamp < self.parsed.timestamp:
             yield fx.Log(AGENT, "config_obsolete", {"timestamp": parsed.timestamp}, "warning")
             return
@@ -125,8 +130,8 @@ class ConfigTask:
                 yield from self._publish_apps(self.parsed)
 
     def _new_baseos_to_activate(self, parsed: Parsed) -> Generator[Any, Any, bool]:
-        """EVE's ``skipConfigUpdate``: hold app changes while a new base OS is being activated. Once that
-        update has failed (baseosmgr reports an error for its version) it is no longer being activated,
+        """EVE's ``skipConfigUpdate`` (``parseConfig``): hold app changes while a new base OS is being activated.
+        Once that update has failed (baseosmgr reports an error for its version) it is no longer being activated,
         and app changes apply again."""
         if parsed.baseos is None or not parsed.baseos.activate:
             return False
@@ -137,7 +142,10 @@ class ConfigTask:
         return not any(sw.version == parsed.baseos.version and sw.error for sw in (status.sw if status else ()))
 
     def _refresh_bak(self, now: float) -> Generator[Any, Any, None]:
-        """``lastconfig.bak`` = the last config that stayed for ``timer.test.baseimage.update``."""
+        """``lastconfig.bak`` = the last config that stayed for ``timer.test.baseimage.update``.
+
+        EVE's ``configTimerTask`` (``backupSavedConfig``) compares the last config change with the last backup.
+        """
         if not self.payload or self.bak_hash == self.z.config_hash:
             return
         if now - self.hash_since >= self.z.config.int("timer.test.baseimage.update"):
@@ -160,10 +168,12 @@ class ConfigTask:
         if reply.sender is Sender.NOT_FOUND:
             yield from self._retry_uuid(now)
         elif reply.sender is Sender.FORBIDDEN:
+            # EVE: same function; a 403 means the integrity token is stale: attest again (restartAttestation)
             attest = yield fx.Read(topics.ATTEST)
             if _complete(attest) and attest.token == self.token_used:
                 yield fx.Publish(topics.ATTEST_RESTART, now)
         elif reply.sender in (Sender.CERT_MISS, Sender.CERT_INVALID):
+            # EVE: same function, triggerControllerCertEvent: refetch the controller's certs
             yield from certfetch.refresh(self.z.conn, AGENT)
         if self.parsed is None:
             loaded = yield from self.load_checkpoint(node)
@@ -181,6 +191,7 @@ class ConfigTask:
             yield fx.Publish(topics.CONFIG_STATUS, current)
 
     def _failure_led(self, reply: Reply) -> Generator[Any, Any, None]:
+        """LED on a failed poll: 15 for an envelope failure, 3 when the controller answered, else 2 once onboarded."""
         led = yield fx.Read(topics.LED)
         if reply.sender in ENVELOPE_FAILURES:
             target = Led.INVALID_AUTH_CONTAINER
@@ -208,8 +219,10 @@ class ConfigTask:
     def load_checkpoint(self, node: topics.NodeStatus | None) -> Generator[Any, Any, bool]:
         """Apply the saved config this boot's reason calls for (``lastconfig`` or ``.bak``).
 
-        An unreadable ``lastconfig`` is healed from ``.bak`` (EVE.md §4.7).
+        An unreadable ``lastconfig`` is healed from ``.bak`` (EVE's ``isSavedConfigDecodable`` check).
         """
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: after a crash (StartWithSavedConfig false)
+        # start from lastconfig.bak, the config that last survived timer.test.baseimage.update
         use_bak = node is None or BootReason(node.boot_reason).uses_bak_config
         order = (paths.LASTCONFIG_BAK, paths.LASTCONFIG) if use_bak else (paths.LASTCONFIG, paths.LASTCONFIG_BAK)
         unreadable = False

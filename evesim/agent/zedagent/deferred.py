@@ -2,7 +2,7 @@
 
 A newer payload for a key replaces the queued one. Transport failures back off the whole
 queue (1 → 15 min); retriable refusals (401, 403, 407, 408, 429, 5xx) back off the item
-(1, 2, 4 … 15 min); any other 4xx drops the item (EVE.md §1.5, behaviour of 2026).
+(1, 2, 4 … 15 min); any other 4xx drops the item (EVE's ``pkg/pillar/controllerconn/deferred.go``).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class Queue:
 
 
 def _retriable(status: int) -> bool:
+    # EVE: pkg/pillar/controllerconn/deferred.go retriableHTTPStatus; the controller would refuse the same bytes again
     return status in RETRIABLE or status >= 500
 
 

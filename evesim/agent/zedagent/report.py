@@ -12,7 +12,7 @@ from evesim.agent.topics import DevSw
 from evesim.agent.zedagent.state import Zedagent
 from evesim.api import pb
 
-I = pb.info
+INFO = pb.info
 
 
 def _stamp(ts: Any, wall: float) -> None:
@@ -34,11 +34,11 @@ def _sw(info: pb.info.ZInfoDevice, entries: tuple[DevSw, ...], wall: float, seco
             userStatus=entry.user_status,
             subStatus=entry.sub_status,
             subStatusStr=entry.sub_status_str,
-            subStatusProgress=seconds_left if entry.sub_status == I.UPDATE_TESTING else entry.sub_status_progress,
+            subStatusProgress=seconds_left if entry.sub_status == INFO.UPDATE_TESTING else entry.sub_status_progress,
         )
         if entry.error:
             sw.swErr.description = entry.error
-            sw.swErr.severity = I.SEVERITY_ERROR
+            sw.swErr.severity = INFO.SEVERITY_ERROR
             _stamp(sw.swErr.timestamp, entry.error_time or wall)
 
 
@@ -63,9 +63,9 @@ def _hardware(info: pb.info.ZInfoDevice, hw: fx.Hardware) -> None:
     info.minfo.manufacturer = hw.manufacturer
     info.minfo.productName = hw.product_name
     info.minfo.serialNumber = hw.serial
-    info.HSMStatus = I.ENABLED if hw.has_tpm else I.NOTFOUND
+    info.HSMStatus = INFO.ENABLED if hw.has_tpm else INFO.NOTFOUND
     info.hardware_watchdog_present = hw.has_hw_watchdog
-    info.api_capability = I.API_CAPABILITY_START_DELAY_IN_SECONDS
+    info.api_capability = INFO.API_CAPABILITY_START_DELAY_IN_SECONDS
 
 
 def _node(info: pb.info.ZInfoDevice, node: topics.NodeStatus | None) -> None:
@@ -94,7 +94,7 @@ def _network(info: pb.info.ZInfoDevice, net: topics.NetworkStatus | None, link: 
 def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
     """The full ``ZInfoMsg{ztype=ZiDevice}`` as of now."""
     wall = yield fx.WallClock()
-    msg = pb.info.ZInfoMsg(ztype=I.ZiDevice, devId=z.uuid)
+    msg = pb.info.ZInfoMsg(ztype=INFO.ZiDevice, devId=z.uuid)
     _stamp(msg.atTimeStamp, wall)
     info = msg.dinfo
     _hardware(info, z.hardware)
@@ -119,21 +119,21 @@ def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
 
 def app_info(z: Zedagent, app: topics.AppStatus, wall: float) -> pb.info.ZInfoMsg:
     """``ZInfoMsg{ztype=ZiApp}`` for one app instance."""
-    msg = pb.info.ZInfoMsg(ztype=I.ZiApp, devId=z.uuid)
+    msg = pb.info.ZInfoMsg(ztype=INFO.ZiApp, devId=z.uuid)
     _stamp(msg.atTimeStamp, wall)
     info = msg.ainfo
     info.AppID, info.AppName, info.appVersion, info.state = app.uuid, app.name, app.version, app.state
     if app.boot_time:
         _stamp(info.bootTime, app.boot_time)
     if app.error:
-        err = info.appErr.add(description=app.error, severity=I.SEVERITY_ERROR)
+        err = info.appErr.add(description=app.error, severity=INFO.SEVERITY_ERROR)
         _stamp(err.timestamp, wall)
     return msg
 
 
 def app_gone(z: Zedagent, uuid: str, wall: float) -> pb.info.ZInfoMsg:
     """``ZInfoMsg{ztype=ZiApp}`` carrying only the AppID: the app instance is deleted."""
-    msg = pb.info.ZInfoMsg(ztype=I.ZiApp, devId=z.uuid)
+    msg = pb.info.ZInfoMsg(ztype=INFO.ZiApp, devId=z.uuid)
     _stamp(msg.atTimeStamp, wall)
     msg.ainfo.AppID = uuid
     return msg

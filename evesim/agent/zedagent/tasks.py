@@ -66,7 +66,8 @@ def app_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
         for app in apps:
             if sent.get(app.uuid) != app:
                 sent[app.uuid] = app
-                yield queue.put(f"app:{app.uuid}", url("info", z.uuid), report.app_info(z, app, wall).SerializeToString())
+                payload = report.app_info(z, app, wall).SerializeToString()
+                yield queue.put(f"app:{app.uuid}", url("info", z.uuid), payload)
         for uuid in sorted(set(sent) - {app.uuid for app in apps}):
             del sent[uuid]
             yield queue.put(f"app:{uuid}", url("info", z.uuid), report.app_gone(z, uuid, wall).SerializeToString())
