@@ -434,8 +434,8 @@ def _rollout_routes(router: APIRouter, ctl: Controller) -> None:
     async def create_rollout(body: RolloutIn) -> dict[str, object]:
         devices = ctl.device_uuids() if body.devices == "all" else body.devices
         plan = Plan(tuple(devices), body.version, body.url, body.sha256, body.size_bytes,
-                    stages(body.batch_size), stages(body.batch_fraction), body.wait, body.deadline,
-                    body.halt_failure_rate)
+                    batch_size=stages(body.batch_size), batch_fraction=stages(body.batch_fraction), wait_s=body.wait,
+                    deadline_s=body.deadline, halt_failure_rate=body.halt_failure_rate)
         try:
             return rollouts.create(plan).summary()
         except RolloutConflict as exc:

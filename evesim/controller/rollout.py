@@ -15,7 +15,7 @@ import contextlib
 import logging
 import math
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Literal, Protocol, get_args
 
 from evesim.api import pb
@@ -58,14 +58,15 @@ class Fleet(Protocol):
 
 @dataclass(frozen=True)
 class Plan:
-    """What to roll out, to whom, and how: batch sizes (or fractions of all devices; the last one
-    repeats), the wait after a batch settles, each batch's deadline and the failure rate that halts."""
+    """What to roll out, to whom, and how (by name): batch sizes (or fractions of all devices; the last
+    one repeats), the wait after a batch settles, each batch's deadline and the failure rate that halts."""
 
     devices: tuple[str, ...]
     version: str
     url: str
     sha256: str
     size_bytes: int
+    _: KW_ONLY
     batch_size: tuple[int, ...] = ()
     batch_fraction: tuple[float, ...] = ()
     wait_s: float = 0.0

@@ -13,7 +13,7 @@ ROOTFS_PART_BYTES = 300 * MIB
 """Size of IMGA/IMGB on a default EVE install (``make-raw``'s rootfs partition size)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BoardProfile:
     """Static figures of one kind of board; shared by every device built from it."""
 

@@ -11,7 +11,7 @@ SeriesKind = Literal["info", "metrics", "logs", "applogs", "flowlog", "hardwareh
 KINDS: tuple[SeriesKind, ...] = get_args(SeriesKind)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Limits:
     """How many entries a store keeps per device and series; 0 keeps none."""
 
