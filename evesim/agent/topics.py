@@ -132,7 +132,7 @@ class Attestation:
     error: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OpsCommands:
     """Reboot and shutdown command counters and the maintenance flag from the latest config.
 
@@ -163,7 +163,7 @@ class NodeStatus:
     test_deadline: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BaseOs:
     """BaseOsConfig: the EVE image the controller wants, with its content tree."""
 
@@ -176,7 +176,7 @@ class BaseOs:
     size_bytes: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class App:
     """AppInstanceConfig reduced to what the simulated hypervisor needs."""
 
@@ -196,7 +196,7 @@ ESCROWED_KEY = "EscrowedVaultKey"
 HALT_APPS = "HaltApps"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ZbootConfig:
     """nodeagent → baseosmgr: the test of the running image is complete (commit it)."""
 

@@ -35,7 +35,8 @@ def controller(**answers: fx.Response | list[fx.Response]) -> Callable[[fx.Reque
     """Answer each ``ZAttestReq`` by its type: cert, nonce, quote (lists are consumed in order)."""
     table: dict[str, list[fx.Response]] = {"cert": [CERT_OK], "nonce": [NONCE_OK], "quote": [quote_answer()]}
     table.update({k: v if isinstance(v, list) else [v] for k, v in answers.items()})
-    names = {pb.attest.ATTEST_REQ_CERT: "cert", pb.attest.ATTEST_REQ_NONCE: "nonce", pb.attest.ATTEST_REQ_QUOTE: "quote"}
+    names = {pb.attest.ATTEST_REQ_CERT: "cert", pb.attest.ATTEST_REQ_NONCE: "nonce",
+             pb.attest.ATTEST_REQ_QUOTE: "quote"}
 
     def handle(request: fx.Request) -> fx.Response:
         kind = names[_request(request).reqType]
@@ -134,7 +135,8 @@ def test_failure_waits_15s_in_restart_wait_and_starts_over_from_nonce(answers: d
 
 
 def test_restart_request_runs_nonce_and_quote_again_for_a_new_token() -> None:
-    script = Script(responses={"attest": controller(quote=[quote_answer(token=b"token-1"), quote_answer(token=b"token-2")])})
+    quotes = [quote_answer(token=b"token-1"), quote_answer(token=b"token-2")]
+    script = Script(responses={"attest": controller(quote=quotes)})
     agent, out = _start(script)
     assert out.stop == "blocked"
     script.bus.publish(topics.ATTEST_RESTART, 100.0)

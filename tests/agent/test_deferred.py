@@ -62,7 +62,8 @@ def test_transport_failure_backs_off_the_queue_1_to_15_minutes() -> None:
 
 
 def test_link_backoff_resets_after_a_success() -> None:
-    script, queue, z = _setup(*[fx.Response(None, error="timeout")] * 3, fx.Response(201), fx.Response(None, error="timeout"))
+    timeout = fx.Response(None, error="timeout")
+    script, queue, z = _setup(timeout, timeout, timeout, fx.Response(201), timeout)
     _put(script, queue, "device", b"x")
     script.at(1000.0, lambda: _put(script, queue, "device", b"y"))
     script.run(deferred.run(z, queue), max_time=1050.0)

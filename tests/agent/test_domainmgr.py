@@ -17,10 +17,11 @@ from evesim.hw.xen import Hypervisor, XenError
 
 from .harness import Script
 
-I = pb.info
+INFO = pb.info
 UUID = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 SHA = "ab" * 32
-WEB = App(UUID, "web", "1", True, 512 * 1024, 1, "https://ds/web.qcow2", SHA, 1000)
+WEB = App(uuid=UUID, name="web", version="1", activate=True, memory_kb=512 * 1024, vcpus=1,
+          image_url="https://ds/web.qcow2", image_sha256=SHA, image_size=1000)
 DOMAIN = f"web.{UUID[:8]}"
 SHUTDOWN_S = 8.0
 
@@ -102,7 +103,7 @@ def states(script: Script) -> list[str]:
     seen: list[str] = []
     for value in script.published(topics.APP_STATUS):
         app = next((a for a in value if a.uuid == UUID), None)
-        label = "gone" if app is None else I.ZSwState.Name(app.state) + (f": {app.error}" if app.error else "")
+        label = "gone" if app is None else INFO.ZSwState.Name(app.state) + (f": {app.error}" if app.error else "")
         if not seen or seen[-1] != label:
             seen.append(label)
     return seen
@@ -228,13 +229,14 @@ def test_a_refused_create_is_tried_three_times_then_retried_after_timer_boot_ret
 def test_an_app_bigger_than_the_free_memory_waits_without_creating_a_domain() -> None:
     script, xen, _ = device()
     script.run(instance(memory_mb=1024 + 256).run(), max_time=50.0)
-    assert states(script)[-1] == f"INSTALLED: Remaining memory bytes {256 * 1024 * 1024} app instance needs {512 * 1024 * 1024}"
+    free, need = 256 * 1024 * 1024, 512 * 1024 * 1024
+    assert states(script)[-1] == f"INSTALLED: Remaining memory bytes {free} app instance needs {need}"
     assert not [e for e in script.effects(fx.Domain) if e.op == "create"]
 
 
 def test_apps_share_the_memory_and_the_second_waits_for_the_first() -> None:
     apps = Apps(total_kb=768 * 1024)
-    other = App("7" * 36, "db", "1", True, 512 * 1024, 1, "https://ds/db.qcow2", SHA, 1000)
+    other = replace(WEB, uuid="7" * 36, name="db", image_url="https://ds/db.qcow2")
     apps.held_kb[other.uuid] = other.memory_kb
     script, xen, _ = device()
     script.at(60.0, lambda: (apps.held_kb.clear(), script.bus.publish(topics.APP_STATUS, ())))
@@ -313,7 +315,8 @@ def test_a_crash_is_noticed_while_a_new_image_cannot_be_downloaded() -> None:
     set_config(script, 40.0, image_sha256="cd" * 32, version="2")
     script.at(45.0, lambda: xen.hypervisor.crash(DOMAIN))
     script.run(instance().run(), max_time=100.0)
-    assert states(script)[-2:] == ["RUNNING: download of https://ds/web.qcow2 failed: 404", f"HALTING: {domainmgr.BROKEN}"]
+    assert states(script)[-2:] == ["RUNNING: download of https://ds/web.qcow2 failed: 404",
+                                   f"HALTING: {domainmgr.BROKEN}"]
 
 
 def test_deactivating_during_the_first_download_does_not_boot_it_afterwards() -> None:

@@ -15,7 +15,7 @@ from evesim.api import pb
 
 from .harness import HARDWARE, PARTITIONS, Script
 
-I = pb.info
+INFO = pb.info
 ONBOARDED = topics.Onboarding("6ba7b810-9dad-41d1-80b4-00c04fd430c8", "Acme.Box-1")
 TESTING = fx.PartitionView("IMGB", {"IMGA": "active", "IMGB": "inprogress"}, {"IMGA": "14.5.1", "IMGB": "14.5.2"})
 
@@ -129,19 +129,19 @@ def _commanded(counter_file: bytes | None, *ops: tuple[float, OpsCommands], max_
 
 
 def test_first_config_seen_records_the_counter_without_rebooting() -> None:
-    script = _commanded(None, (10.0, OpsCommands(7, 0)))
+    script = _commanded(None, (10.0, OpsCommands(reboot=7, shutdown=0)))
     assert _reboots(script) == []
     assert script.files[paths.REBOOT_CONFIG_COUNTER] == b"7"
     assert _node(script).reboot_config_counter == 7
 
 
 def test_same_counter_as_saved_does_not_reboot() -> None:
-    script = _commanded(b"7", (10.0, OpsCommands(7, 0)))
+    script = _commanded(b"7", (10.0, OpsCommands(reboot=7, shutdown=0)))
     assert _reboots(script) == []
 
 
 def test_counter_bump_reboots_after_30s_halt_and_30s() -> None:
-    script = _commanded(b"7", (10.0, OpsCommands(8, 0)))
+    script = _commanded(b"7", (10.0, OpsCommands(reboot=8, shutdown=0)))
     assert _reboots(script) == [(70.0, "REBOOT_CMD")]
     assert script.files[paths.BOOT_REASON] == str(int(BootReason.REBOOT_CMD)).encode()
     assert script.files[paths.REBOOT_REASON]
@@ -150,47 +150,48 @@ def test_counter_bump_reboots_after_30s_halt_and_30s() -> None:
     writes = [s.time for s in script.steps(fx.WriteFile) if s.effect.path == paths.BOOT_REASON]
     assert writes == [40.0]
     assert script.published(topics.HALT_APPS)
-    assert _node(script).reboot_in_progress and _node(script).state == I.ZDEVICE_STATE_REBOOTING
+    assert _node(script).reboot_in_progress and _node(script).state == INFO.ZDEVICE_STATE_REBOOTING
 
 
 def test_counters_from_a_saved_config_are_neither_acted_on_nor_recorded() -> None:
     # lastconfig.bak may lag behind: its older counter must not look like a command.
-    script = _commanded(b"7", (10.0, OpsCommands(6, 0, saved=True)), (100.0, OpsCommands(7, 0)))
+    script = _commanded(b"7", (10.0, OpsCommands(reboot=6, shutdown=0, saved=True)),
+                        (100.0, OpsCommands(reboot=7, shutdown=0)))
     assert _reboots(script) == []
     assert script.files[paths.REBOOT_CONFIG_COUNTER] == b"7"
 
 
 def test_maintenance_flag_of_the_config_enters_maintenance_mode() -> None:
-    script = _commanded(b"7", (10.0, OpsCommands(7, 0, maintenance=True)))
-    assert I.MAINTENANCE_MODE_REASON_USER_REQUESTED in _node(script).maintenance_reasons
+    script = _commanded(b"7", (10.0, OpsCommands(reboot=7, shutdown=0, maintenance=True)))
+    assert INFO.MAINTENANCE_MODE_REASON_USER_REQUESTED in _node(script).maintenance_reasons
 
 
 def test_bump_after_the_first_config_of_a_fresh_device_reboots() -> None:
-    script = _commanded(None, (10.0, OpsCommands(0, 0)), (100.0, OpsCommands(1, 0)))
+    script = _commanded(None, (10.0, OpsCommands(reboot=0, shutdown=0)), (100.0, OpsCommands(reboot=1, shutdown=0)))
     assert _reboots(script) == [(160.0, "REBOOT_CMD")]
 
 
 def test_reboot_waits_for_running_apps_to_halt() -> None:
-    running = (topics.AppStatus("app-1", "web", "1", I.RUNNING, domid=3),)
-    halted = (topics.AppStatus("app-1", "web", "1", I.HALTED),)
+    running = (topics.AppStatus("app-1", "web", "1", INFO.RUNNING, domid=3),)
+    halted = (topics.AppStatus("app-1", "web", "1", INFO.HALTED),)
     files = _booted_before()
     files[paths.REBOOT_CONFIG_COUNTER] = b"1"
     script = Script(files=files)
     script.bus.publish(topics.APP_STATUS, running)
-    script.publish_at(10.0, topics.DEVICE_OPS, OpsCommands(2, 0))
+    script.publish_at(10.0, topics.DEVICE_OPS, OpsCommands(reboot=2, shutdown=0))
     script.publish_at(100.0, topics.APP_STATUS, halted)
     script.run(nodeagent.run(), max_time=500.0)
     assert _reboots(script) == [(130.0, "REBOOT_CMD")]
 
 
 def test_reboot_waits_for_an_app_that_is_still_booting() -> None:
-    booting = (topics.AppStatus("app-1", "web", "1", I.BOOTING),)
+    booting = (topics.AppStatus("app-1", "web", "1", INFO.BOOTING),)
     files = _booted_before()
     files[paths.REBOOT_CONFIG_COUNTER] = b"1"
     script = Script(files=files)
     script.bus.publish(topics.APP_STATUS, booting)
-    script.publish_at(10.0, topics.DEVICE_OPS, OpsCommands(2, 0))
-    script.publish_at(60.0, topics.APP_STATUS, (topics.AppStatus("app-1", "web", "1", I.HALTED),))
+    script.publish_at(10.0, topics.DEVICE_OPS, OpsCommands(reboot=2, shutdown=0))
+    script.publish_at(60.0, topics.APP_STATUS, (topics.AppStatus("app-1", "web", "1", INFO.HALTED),))
     script.run(nodeagent.run(), max_time=500.0)
     assert _reboots(script) == [(90.0, "REBOOT_CMD")], "a domain being created is not yet halted"
 
@@ -199,7 +200,7 @@ def test_shutdown_command_halts_apps_without_rebooting() -> None:
     files = _booted_before()
     files[paths.SHUTDOWN_CONFIG_COUNTER] = b"1"
     script = Script(files=files)
-    script.publish_at(10.0, topics.DEVICE_OPS, OpsCommands(0, 2))
+    script.publish_at(10.0, topics.DEVICE_OPS, OpsCommands(reboot=0, shutdown=2))
     script.run(nodeagent.run(), max_time=500.0)
     assert script.published(topics.HALT_APPS) == [2]
     assert script.files[paths.SHUTDOWN_CONFIG_COUNTER] == b"2"
@@ -241,25 +242,25 @@ def test_contact_with_the_controller_postpones_the_disconnect_reboot() -> None:
 
 def test_refused_certs_with_working_config_enter_maintenance_mode() -> None:
     script = _onboarded_script()
-    script.publish_at(20.0, topics.ATTEST, Attestation(I.ATTESTATION_STATE_RESTART_WAIT, certs_refused=True))
+    script.publish_at(20.0, topics.ATTEST, Attestation(INFO.ATTESTATION_STATE_RESTART_WAIT, certs_refused=True))
     script.publish_at(30.0, topics.CONFIG_STATUS, ConfigStatus(ConfigGet.SUCCESS))
     agent = script.drive(nodeagent.run())
     agent.run(max_time=25.0)
     assert _node(script).maintenance_reasons == ()
     agent.run(max_time=40.0)
-    assert _node(script).maintenance_reasons == (I.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED,)
-    assert _node(script).state == I.ZDEVICE_STATE_MAINTENANCE_MODE
-    script.publish_at(50.0, topics.ATTEST, Attestation(I.ATTESTATION_STATE_COMPLETE, b"t"))
+    assert _node(script).maintenance_reasons == (INFO.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED,)
+    assert _node(script).state == INFO.ZDEVICE_STATE_MAINTENANCE_MODE
+    script.publish_at(50.0, topics.ATTEST, Attestation(INFO.ATTESTATION_STATE_COMPLETE, b"t"))
     agent.run(max_time=60.0)
     assert _node(script).maintenance_reasons == ()
-    assert _node(script).state == I.ZDEVICE_STATE_ONLINE
+    assert _node(script).state == INFO.ZDEVICE_STATE_ONLINE
 
 
 def test_maintenance_mode_config_item() -> None:
     script = _onboarded_script()
     script.publish_at(20.0, topics.GLOBAL_CONFIG, GlobalConfigStatus(GlobalConfig({"maintenance.mode": "enabled"})))
     script.run(nodeagent.run(), max_time=30.0)
-    assert _node(script).maintenance_reasons == (I.MAINTENANCE_MODE_REASON_USER_REQUESTED,)
+    assert _node(script).maintenance_reasons == (INFO.MAINTENANCE_MODE_REASON_USER_REQUESTED,)
 
 
 # -------------------------------------------------------------- the base-OS test window (§4.4)
@@ -286,7 +287,7 @@ def _commits(script: Script) -> list[float]:
 def test_testing_image_is_reported_as_updating() -> None:
     script = _testing(100.0, 100.0)
     assert _node(script).update_in_progress
-    assert _node(script).state == I.ZDEVICE_STATE_BASEOS_UPDATING
+    assert _node(script).state == INFO.ZDEVICE_STATE_BASEOS_UPDATING
 
 
 def test_commit_after_the_test_window_with_the_controller_reachable() -> None:
@@ -338,7 +339,7 @@ def test_reboot_command_is_deferred_until_the_test_completes() -> None:
     script.bus.publish(topics.CONFIG_STATUS, ConfigStatus(ConfigGet.SUCCESS))
     for t in range(0, 2000, 60):
         script.publish_at(float(t), topics.REACHABLE, float(t))
-    script.publish_at(100.0, topics.DEVICE_OPS, OpsCommands(2, 0))
+    script.publish_at(100.0, topics.DEVICE_OPS, OpsCommands(reboot=2, shutdown=0))
     script.run(nodeagent.run(), max_time=2000.0)
     (commit,) = _commits(script)
     ((time, reason),) = _reboots(script)

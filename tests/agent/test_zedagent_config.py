@@ -86,7 +86,7 @@ def test_new_config_is_applied_published_and_checkpointed() -> None:
     script, task = _setup(answer(A, "hash-a"))
     _poll(script, task)
     assert _interval(script) == 11
-    assert script.bus.get(topics.DEVICE_OPS) == topics.OpsCommands(0, 0)
+    assert script.bus.get(topics.DEVICE_OPS) == topics.OpsCommands(reboot=0, shutdown=0)
     assert script.files[paths.LASTCONFIG] == payload(A, "hash-a")
     assert task.z.config_hash == "hash-a"
     assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.SUCCESS
@@ -136,7 +136,8 @@ def test_reboot_counter_is_published_as_device_ops() -> None:
     script, task = _setup(answer(A, "hash-a"), answer(edge_config(1500, reboot=4), "hash-r"))
     _poll(script, task)
     _poll(script, task, at=60.0)
-    assert script.published(topics.DEVICE_OPS) == [topics.OpsCommands(0, 0), topics.OpsCommands(4, 0)]
+    assert script.published(topics.DEVICE_OPS) == [topics.OpsCommands(reboot=0, shutdown=0),
+                                                   topics.OpsCommands(reboot=4, shutdown=0)]
 
 
 # -------------------------------------------------------------- lastconfig.bak (§4.8)
@@ -344,7 +345,8 @@ LAST_REASONS = [BootReason.REBOOT_CMD, BootReason.UPDATE, BootReason.DISCONNECT,
                 BootReason.POWER_FAIL, BootReason.UNKNOWN]
 
 
-def _saved(reason: BootReason, response: fx.Response = fx.Response(None, error="timeout")) -> tuple[Script, config.ConfigTask]:
+def _saved(reason: BootReason,
+           response: fx.Response = fx.Response(None, error="timeout")) -> tuple[Script, config.ConfigTask]:
     script, task = _setup(response)
     script.files[paths.LASTCONFIG] = payload(B, "hash-b")
     script.files[paths.LASTCONFIG_BAK] = payload(A, "hash-a")

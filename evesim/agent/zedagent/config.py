@@ -105,7 +105,8 @@ class ConfigTask:
             config, items, unknown = parse_items(parsed.items, self.z.config)
             self.z.config = config
             yield fx.Publish(topics.GLOBAL_CONFIG, GlobalConfigStatus(config, items, unknown))
-        ops = OpsCommands(parsed.reboot, parsed.shutdown, parsed.maintenance_mode, saved)
+        ops = OpsCommands(reboot=parsed.reboot, shutdown=parsed.shutdown, maintenance=parsed.maintenance_mode,
+                          saved=saved)
         if ops != self.ops:
             self.ops = ops
             yield fx.Publish(topics.DEVICE_OPS, ops)

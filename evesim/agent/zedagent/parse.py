@@ -8,7 +8,7 @@ from evesim.agent.topics import App, BaseOs
 from evesim.api import pb
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Parsed:
     """The parts of a device config evesim's agents act on."""
 
