@@ -41,11 +41,12 @@ _SHA256_16 = pb.common.HASH_ALGORITHM_SHA256_16BYTES
 
 
 UNKNOWN_DEVICE = 400
-"""A well-formed envelope from a device cert the controller does not know: EVE.md §1.4 says 400
-("unknown device"), which is also what makes EVE run ``getUuid`` (and re-onboard) again."""
+"""A well-formed envelope from a device cert the controller does not know: ``Unknown Device: 400`` in
+lf-edge/eve-api ``APIv2.md``. EVE's pkg/pillar/controllerconn/send.go ``SendOnAllIntf`` maps 400 to
+``SenderStatusNotFound``, on which zedagent's ``getLatestConfig`` calls ``potentialUUIDUpdate``."""
 UNPROCESSABLE_REGISTER = 422
-"""A well-formed, signed register envelope whose ``ZRegisterMsg`` (or its ``pemCert``) is malformed:
-EVE.md §1.4 lists 422 for register; a malformed envelope itself stays 400, as on every endpoint."""
+"""A well-formed, signed register envelope whose ``ZRegisterMsg`` (or its ``pemCert``) is malformed: lf-edge/eve-api
+``APIv2.md`` lists 422 for register; a malformed envelope itself stays 400, as on every endpoint."""
 
 
 class UnknownDevice(LookupError):

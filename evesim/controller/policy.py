@@ -11,7 +11,8 @@ class Policy:
     """Controller behaviour that differs between deployments."""
 
     require_integrity_token: bool = True
-    """Answer config polls 403 unless they carry the token from a successful attestation (as Adam does)."""
+    """Answer config polls 403 unless they carry the token from a successful attestation (as Adam does).
+    On a 403, EVE's ``getLatestConfig`` (lf-edge/eve pkg/pillar/cmd/zedagent/handleconfig.go) attests again."""
     accept_tpmless_quote: bool = True
     """Accept an empty quote (a device without a TPM); False answers it QUOTE_FAILED."""
     default_config_items: Mapping[str, str] = field(default_factory=dict)

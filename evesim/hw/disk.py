@@ -1,9 +1,10 @@
 """EVE's boot disk: a GPT (primary and backup copy) with IMGA/IMGB states in attribute bits.
 
 Layout as EVE's ``make-raw`` builds it: 1 ``EFI System``, 2 ``IMGA``, 3 ``IMGB``, 4 ``CONFIG``,
-9 ``P3`` (/persist). Every table write rewrites both copies, primary first then backup (GRUB's
-``grub_gpt_write`` order); the simulation decides whether a power cut tears one of them.
-Simplification: zboot's ``cgpt`` writes are modelled with the same order as GRUB's.
+9 ``P3`` (/persist). Every table write, GRUB's or zboot's ``cgpt``'s, rewrites both copies, primary
+first then backup; the simulation decides whether a power cut tears one of them.
+Difference from EVE: GRUB's ``grub_gpt_write`` (lf-edge/eve pkg/grub/patches-2.12/0005-gpt-start-new-GPT-module.patch)
+writes the backup copy first, so that a failed write leaves the primary intact.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
 from evesim.api.vocab import PARTITION_LABELS, SETTABLE_STATES, PartitionLabel, PartitionState, SettableState
 from evesim.hw import flash, gpt
@@ -27,12 +28,12 @@ Copy = Literal["primary", "backup"]
 """One of the two GPT copies."""
 
 ATTRS: dict[PartitionState, int] = {"active": 0x102, "updating": 0x13, "inprogress": 0x3, "unused": 0x0}
-"""Partition state -> value of ``attributes >> 48`` as zboot encodes it."""
+"""Partition state -> value of ``attributes >> 48`` as zboot encodes it (lf-edge/eve pkg/gpt-tools/files/zboot)."""
 SETTABLE: tuple[SettableState, ...] = SETTABLE_STATES
 """States ``zboot set_partstate`` can write; ``inprogress`` only comes from the bootloader."""
 PARTITIONS: dict[Partition, int] = {"EFI": 1, "IMGA": 2, "IMGB": 3, "CONFIG": 4, "P3": 9}
 IMAGE_LABELS: tuple[PartitionLabel, ...] = PARTITION_LABELS
-WRITE_ORDER: tuple[Copy, ...] = get_args(Copy)
+WRITE_ORDER: tuple[Copy, ...] = ("primary", "backup")
 """The order in which one table write puts the two copies on disk."""
 
 _STATES: dict[int, PartitionState] = {value: state for state, value in ATTRS.items()}

@@ -29,7 +29,8 @@ PCR_COUNT = 24
 QUOTE_PCRS = tuple(range(16))
 """PCRs EVE quotes during attestation."""
 VAULT_PCRS = (0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14)
-"""EVE's default PCRs for sealing the vault key (0-15 without 5, the GPT, and 15)."""
+"""EVE's default PCRs for sealing the vault key (0-15 without 5, the GPT, and 15): ``DefaultDiskKeySealingPCRs``
+in lf-edge/eve pkg/pillar/evetpm/tpm.go."""
 DEVICE_KEY_HANDLE = 0x817FFFFF
 TPM_CC_POLICY_PCR = 0x0000017F
 FIRMWARE_VERSION = 0x0000_0007_0055_0000

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 DEFAULT_CHANGE_S = 300.0
-"""The watchdog daemon's ``change`` for touch files (EVE's default)."""
+"""The watchdog daemon's ``change`` for touch files: ``DEFAULT_WATCHDOG_CHANGE_TIME`` in lf-edge/eve
+pkg/watchdog/init.sh. Difference from EVE: GRUB's ``set_generic`` (pkg/grub/rootfs.cfg) boots with ``change=500``."""
 
 
 class SoftwareWatchdog:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from evesim.api.vocab import DOMAIN_STATUSES, DomainStatus
 
 DOM0_MB = 1024
-"""Memory EVE's dom0 keeps for itself (its ``dom0_mem`` default)."""
+"""Memory dom0 keeps for itself. Difference from EVE: GRUB's ``set_generic`` (lf-edge/eve pkg/grub/rootfs.cfg)
+boots Xen with ``dom0_mem=640M,max:800M`` (6400M for the ``k`` flavour)."""
 OVERHEAD_KB = 8 * 1024
 """Memory Xen needs per guest beyond what the guest is given (page tables, device model)."""
 STATES: frozenset[DomainStatus] = DOMAIN_STATUSES - {"absent"}

@@ -1,6 +1,6 @@
-"""A stand-alone EVE device client built from EVE.md facts only: its own protobuf codec, envelopes and certs.
+"""A stand-alone EVE device client built from the published API only: its own protobuf codec, envelopes and certs.
 
-Nothing here imports evesim: field numbers come from EVE.md §1.6–2.4, crypto from ``cryptography``.
+Nothing here imports evesim: field numbers come from lf-edge/eve-api ``proto/``, crypto from ``cryptography``.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def der_hash(cert: x509.Certificate) -> bytes:
 
 
 def sign_raw(key: ec.EllipticCurvePrivateKey, payload: bytes) -> bytes:
-    """ECDSA P-256 over SHA-256, raw r‖s of 32 bytes each (EVE.md §1.6)."""
+    """ECDSA P-256 over SHA-256, raw r‖s of 32 bytes each (lf-edge/eve-api ``OBJECT-SIGNING.md``)."""
     r, s = decode_dss_signature(key.sign(payload, ec.ECDSA(hashes.SHA256())))
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 

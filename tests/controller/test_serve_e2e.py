@@ -1,4 +1,4 @@
-"""``evesim controller serve`` as a subprocess over real TLS, driven by a client built only from EVE.md facts."""
+"""``evesim controller serve`` as a subprocess over real TLS, driven by a client built only from the published API."""
 
 from __future__ import annotations
 

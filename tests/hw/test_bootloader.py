@@ -1,4 +1,4 @@
-"""GRUB's gptprio.next through every transition of EVE's A/B update (EVE.md section 4.5)."""
+"""GRUB's gptprio.next through every transition of EVE's A/B update."""
 
 from hypothesis import given
 from hypothesis import strategies as st

@@ -89,7 +89,7 @@ def test_unknown_labels_are_clear_errors() -> None:
 
 
 def test_write_order_is_primary_then_backup() -> None:
-    # grub_gpt_write() writes the primary header and entries, then the backup ones.
+    # The model's order; GRUB's grub_gpt_write() writes the backup copy first (see evesim.hw.disk).
     assert disk.WRITE_ORDER == ("primary", "backup")
 
 
