@@ -62,6 +62,7 @@ def fetch(conn: Conn, roots: list[x509.Certificate]) -> Generator[Any, Any, Cont
 
     The envelope around ``/certs`` is not signature-checked (EVE does not), only the chain.
     """
+    # EVE: pkg/pillar/cmd/client/client.go fetchCertChain skips the envelope check (skipVerify) and the LED
     response = yield from conn.get(url("certs"))
     if response.status != 200 or not response.body:
         return f"certs: {response.status or response.error}"

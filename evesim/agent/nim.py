@@ -52,6 +52,7 @@ def run(conn: Conn) -> Generator[Any, Any, None]:
             yield fx.Publish(topics.NETWORK, status)
             yield fx.Log(AGENT, "dpc", {"state": status.state.name, "error": status.last_error})
             led = yield fx.Read(topics.LED)
+            # EVE: pkg/pillar/types/ledmanagertypes.go DeriveLedCounter shows at least 2 once there is an address
             if led in (Led.UNDEFINED, Led.WAITING_FOR_IP, None) and status.has_address:
                 yield fx.Publish(topics.LED, Led.CONNECTING)
         interval = config.int("timer.port.testinterval")

@@ -21,8 +21,11 @@ from evesim.api import pb
 
 AGENT = "nodeagent"
 TICK_S = 10.0
+"""EVE's ``timeTickInterval``."""
 MIN_REBOOT_DELAY_S = 30.0
+"""EVE's ``minRebootDelay``."""
 HALT_WAIT_S = 300.0
+"""EVE's ``maxDomainHaltTime``."""
 UINT32_MAX = 2**32 - 1
 WATCH = (topics.ONBOARDING, topics.DEVICE_OPS, topics.GLOBAL_CONFIG, topics.ATTEST, topics.VAULT,
          topics.BASEOS_STATUS, topics.CONFIG_STATUS)
@@ -52,7 +55,7 @@ def boot() -> Generator[Any, Any, Node]:
     wall = yield fx.WallClock()
     hw = yield fx.HardwareInfo()
     reason, text = yield from _boot_reason(hw)
-    # EVE: pkg/pillar/cmd/nodeagent/nodeagent.go incrementRestartCounter counts every boot, reported as restartCounter
+    # EVE: pkg/pillar/cmd/nodeagent/nodeagent.go incrementRestartCounter reports the count before this boot
     counter = (_int((yield fx.ReadFile(paths.RESTART_COUNTER))) or 0)
     yield fx.WriteFile(paths.RESTART_COUNTER, str(counter + 1).encode())
     yield fx.WriteFile(paths.FIRST_BOOT_DONE, b"1")

@@ -25,6 +25,7 @@ AGENT = "zedclient"
 FAST_PATH_S = 5.0
 ACCEPT = (PROTO, "application/json", "text/plain")
 """Content types zedclient tolerates on an answer with a body (EVE's ``myPost``)."""
+# EVE: pkg/pillar/cmd/client/client.go selfRegister (and myPost for 401/404): the LED for a refused /register
 REGISTER_LED = {409: Led.ONBOARDING_CONFLICT, 304: Led.ONBOARDING_CONFLICT, 403: Led.ONBOARDING_NOT_FOUND,
                 404: Led.CONNECTED, 401: Led.CONNECTED, 400: Led.ONBOARDING_FAILURE,
                 500: Led.ONBOARDING_FAILURE, 504: Led.ONBOARDING_FAILURE}
@@ -110,8 +111,10 @@ class Client:
             return None
         if onboard is not None and not self.registered:
             yield from self._register(onboard, soft_serial)
+        # EVE: pkg/pillar/cmd/client/client.go Run (tryRegister) asks /uuid even when /register failed
         result = yield from get_uuid(self.conn)
         if isinstance(result, Reply):
+            # EVE: pkg/pillar/cmd/client/client.go doGetUUID: a cert miss schedules a refetch of /certs
             if result.sender is Sender.CERT_MISS:
                 self.conn.controller = None
             if result.sender in ENVELOPE_FAILURES:
@@ -142,11 +145,14 @@ def run(conn: Conn, device_pem: bytes, serial: str) -> Generator[Any, Any, None]
     saved = yield from _saved_onboarding()
     saved_certs = yield from certfetch.load_checkpoint(roots)
     client = Client(conn, device_pem, serial)
+    # EVE: pkg/pillar/cmd/client/client.go Run: flextimer.NewExpTicker(time.Second, maxDelay, 0), 10 min cap, no noise
     backoff = Backoff(1.0, 600.0)
     seen = 0
     while True:
         network = yield fx.Read(topics.NETWORK)
         now = yield fx.Now()
+        # EVE: pkg/pillar/cmd/client/client.go Run (t1, 5 s): a saved UUID and cert checkpoint end onboarding
+        # without the controller unless the network works
         if saved and saved_certs and now - start >= FAST_PATH_S and not _network_success(network):
             conn.controller = saved_certs
             yield fx.Publish(topics.CONTROLLER_CERTS, saved_certs)

@@ -265,6 +265,7 @@ def run(z: Zedagent) -> Generator[Any, Any, None]:
     task = ConfigTask(z)
     while True:
         yield from task.poll()
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go configTimerTask: a range ticker of [0.3, 1.0] × the interval
         draw = yield fx.Random("config")
         delay = z.config.int("timer.config.interval") * (0.3 + 0.7 * draw)
         if task.last_sender is Sender.FORBIDDEN:

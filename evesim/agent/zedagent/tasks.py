@@ -36,6 +36,7 @@ def device_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
     last = b""
     last_trigger = None
     now = yield fx.Now()
+    # EVE: pkg/pillar/cmd/zedagent/handleconfig.go configTimerTask: tickerInfo ranges over [0.8, 1.2] × the interval
     due = now + _jittered(z, "timer.deviceinfo.interval", 0.8, 1.2, (yield fx.Random("info")))
     while True:
         msg = yield from report.device_info(z)
@@ -89,6 +90,7 @@ def metrics(z: Zedagent) -> Generator[Any, Any, None]:
         msg = report.metrics(z, wall, now - start, apps)
         reply = yield from z.conn.post(url("metrics", z.uuid), msg.SerializeToString())
         z.counters.count(reply, wall)
+        # EVE: pkg/pillar/cmd/zedagent/handlemetrics.go metricsAndInfoTimerTask: a range ticker of [0.3, 1.0] × interval
         due = now + _jittered(z, "timer.metric.interval", 0.3, 1.0, (yield fx.Random("metrics")))
         while (now := (yield fx.Now())) < due:
             seen = yield fx.Wait((topics.GLOBAL_CONFIG,), seen, due - now)
