@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import enum
 from dataclasses import dataclass
+from typing import Literal
 
 from google.protobuf.message import DecodeError
 
@@ -29,10 +30,14 @@ class CryptoMode(enum.StrEnum):
     TRUSTED = "trusted"
 
 
+EnvelopeProblem = Literal["cert", "parse", "algo", "hash_size", "signature"]
+"""What is wrong with an envelope (``EnvelopeError.kind``)."""
+
+
 class EnvelopeError(ValueError):
     """An envelope that cannot be used; ``kind`` names EVE's matching sender status."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: EnvelopeProblem, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 
