@@ -1,4 +1,4 @@
-"""zedagent's attestation task against EVE.md §1.9: CERT → NONCE → QUOTE → token, refusal, retry."""
+"""zedagent's attestation task: CERT → NONCE → QUOTE → token, refusal, retry."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``/certs`` fetch and checkpoint against EVE.md §1.7 and §4.7 (chain rules, ``.bak`` healing)."""
+"""``/certs`` fetch and checkpoint: chain rules, ``.bak`` healing."""
 
 from __future__ import annotations
 

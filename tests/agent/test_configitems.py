@@ -1,4 +1,4 @@
-"""Config items against EVE.md §8: defaults, ranges, keep-previous on error, unknown keys, revert to default."""
+"""Config items: defaults, ranges, keep-previous on error, unknown keys, revert to default."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from evesim.agent.configitems import DEFAULTS, SPECS, U32_MAX, GlobalConfig, IntItem, parse_items
 
-# key, default, min, max — EVE.md §8
+# key, default, min, max — as EVE's pkg/pillar/types/global.go declares them
 TABLE = [
     ("timer.config.interval", 60, 5, 86400),
     ("timer.metric.interval", 60, 5, 3600),

@@ -1,4 +1,4 @@
-"""controllerconn against EVE.md §1.2, §1.3, §1.5, §1.6: URLs, sender status, content type, envelopes."""
+"""controllerconn: URLs, sender status, content type, envelopes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""zedagent's deferred queue against EVE.md §1.5 (info row): replace, link backoff, per-item backoff, drop."""
+"""zedagent's deferred queue: replace, link backoff, per-item backoff, drop."""
 
 from __future__ import annotations
 

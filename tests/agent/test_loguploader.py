@@ -1,4 +1,4 @@
-"""loguploader against EVE.md §2.5: gzip with a JSON header comment, protojson LogEntry lines, /newlogs."""
+"""loguploader: gzip with a JSON header comment, protojson LogEntry lines, /newlogs."""
 
 from __future__ import annotations
 

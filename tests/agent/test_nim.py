@@ -1,4 +1,4 @@
-"""nim against EVE.md §7.3: DPC state from the port and the ``/ping`` answer; LED 1 → 2."""
+"""nim: DPC state from the port and the ``/ping`` answer; LED 1 → 2."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""nodeagent against EVE.md §4.4 (test window, reboots) and §4.8 (boot reason, restart counter)."""
+"""nodeagent: the test window, reboots, boot reason, restart counter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""zedagent's reporting tasks against EVE.md §1.5 and §8: metrics (best effort, jittered) and device info."""
+"""zedagent's reporting tasks: metrics (best effort, jittered) and device info."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""zedagent's config task against EVE.md §1.5 (config row), §4.4, §4.8 and §9."""
+"""zedagent's config task: polling, applying, checkpoints, temporary failures, LEDs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""zedclient against EVE.md §3.3 (onboarding), §1.8 (uuid, hardware model) and §9 (LEDs)."""
+"""zedclient: onboarding, uuid and hardware model, LEDs."""
 
 from __future__ import annotations
 
