@@ -8,7 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
+
+from evesim.api.vocab import DOMAIN_OPS as DOMAIN_OPS
+from evesim.api.vocab import TRANSPORT_ERRORS as TRANSPORT_ERRORS
+from evesim.api.vocab import (
+    DomainOp,
+    DomainStatus,
+    EventKind,
+    PartitionLabel,
+    PartitionState,
+    SettableState,
+    Severity,
+    TransportError,
+)
 
 # ---------------------------------------------------------------- time and randomness
 
@@ -68,16 +81,12 @@ class Response:
     status: int | None
     body: bytes = b""
     content_type: str = ""
-    error: str | None = None
+    error: TransportError | None = None
 
     @property
     def ok(self) -> bool:
         """EVE's success codes: 200, 201, 204, 304."""
         return self.status in SUCCESS
-
-
-TRANSPORT_ERRORS = ("timeout", "unreachable", "refused", "reset", "cert_invalid")
-"""Values of ``Response.error`` a backend may report."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,31 +248,28 @@ class Partitions:
 class PartitionView:
     """Current partition, each partition's state and the version of its complete image."""
 
-    current: str
-    states: Mapping[str, str]
-    versions: Mapping[str, str | None]
+    current: PartitionLabel
+    states: Mapping[PartitionLabel, PartitionState]
+    versions: Mapping[PartitionLabel, str | None]
 
 
 @dataclass(frozen=True, slots=True)
 class SetPartitionState:
     """zboot set_partstate: ``state`` in active/updating/unused. Result: None."""
 
-    label: str
-    state: str
+    label: PartitionLabel
+    state: SettableState
 
 
 @dataclass(frozen=True, slots=True)
 class WritePartition:
     """Stream a downloaded blob onto a partition. Result: None, or an error string."""
 
-    label: str
+    label: PartitionLabel
     blob: str
 
 
 # ---------------------------------------------------------------- hypervisor (domainmgr)
-
-
-DOMAIN_OPS = frozenset({"create", "start", "stop", "destroy", "info"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +280,7 @@ class Domain:
     to shut down, or switch it off if ``force``), ``destroy`` (free it), ``info``.
     """
 
-    op: str
+    op: DomainOp
     name: str
     memory_kb: int = 0
     vcpus: int = 0
@@ -291,7 +297,7 @@ class DomainState:
     """
 
     name: str
-    state: str
+    state: DomainStatus
     domid: int | None = None
     error: str | None = None
 
@@ -339,9 +345,9 @@ class Log:
     """Instant. A structured event for the run's event log and the device's uploaded logs."""
 
     agent: str
-    kind: str
+    kind: EventKind
     fields: Mapping[str, Any] = field(default_factory=dict)
-    severity: str = "info"
+    severity: Severity = "info"
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,8 +363,8 @@ class LogRecord:
 
     time: float
     agent: str
-    kind: str
-    severity: str
+    kind: EventKind
+    severity: Severity
     content: str
     msgid: int
 
@@ -375,3 +381,24 @@ class PowerOff:
     """Power the device off (``zboot poweroff``). Never returns."""
 
     reason: str
+
+
+# ---------------------------------------------------------------- the vocabulary as a whole
+
+
+Effect: TypeAlias = (
+    Sleep | Now | WallClock | Random | RandomBytes | Request | Download | LinkStatus | ReadFile | WriteFile
+    | RemoveFile | ListFiles | CreateDeviceIdentity | Sign | HardwareInfo | Quote | DeviceCerts | SealKey | UnsealKey
+    | UnlockVault | Partitions | SetPartitionState | WritePartition | Domain | Publish | Read | Wait | Spawn | Log
+    | DrainLogs | Reboot | PowerOff
+)
+"""Every request an agent may yield; a backend performs each of them (``typing.get_args(Effect)``)."""
+
+
+class EffectFailed(RuntimeError):
+    """A backend failed to perform an effect: the message names the device, the agent and the effect."""
+
+    @classmethod
+    def performing(cls, device: str, agent: str, effect: object, cause: BaseException) -> EffectFailed:
+        """The error for ``cause``, raised by the handler of ``effect`` (raise it ``from cause``)."""
+        return cls(f"device {device}, agent {agent}: performing {effect!r} failed: {type(cause).__name__}: {cause}")

@@ -16,7 +16,9 @@ from evesim.backends.statedir import ROOTS
 
 def agent_command(
     state_dir: Annotated[str, typer.Option("--state-dir", help="Device state: DIR/config, DIR/persist, DIR/run")],
-    crypto: Annotated[CryptoMode, typer.Option(help="Sign and check envelopes (full) or not (trusted)")] = CryptoMode.FULL,
+    crypto: Annotated[
+        CryptoMode, typer.Option(help="Sign and check envelopes (full) or not (trusted)")
+    ] = CryptoMode.FULL,
     duration: Annotated[float | None, typer.Option(min=0, help="Stop after this many seconds")] = None,
     quiet: Annotated[bool, typer.Option(help="Print only warnings and errors")] = False,
 ) -> None:

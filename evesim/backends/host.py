@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import os
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -27,6 +28,7 @@ from evesim.agent import effects as fx
 from evesim.agent import paths, topics
 from evesim.agent.pubsub import Bus
 from evesim.api import certs
+from evesim.api.vocab import EventKind, Severity
 from evesim.backends import machine
 from evesim.backends.https import ControllerClient, request_headers
 from evesim.backends.logsink import LogSink
@@ -64,6 +66,8 @@ class HostDevice:
 
     def __init__(self, state: StateDir, lifecycle: Lifecycle, log: LogSink, *, clock: Clock = Clock(),
                  seed: int = 0, system: Path = Path("/")) -> None:
+        self.name = str(state.root)
+        """How errors name this device: its state directory."""
         self.state = state
         self.lifecycle = lifecycle
         self.log = log
@@ -90,7 +94,8 @@ class HostDevice:
         self.led = None
         self._hardware = None
 
-    def record(self, agent: str, kind: str, fields: dict[str, Any] | None = None, severity: str = "info") -> None:
+    def record(self, agent: str, kind: EventKind, fields: Mapping[str, Any] | None = None,
+               severity: Severity = "info") -> None:
         """Log an event (stdout + upload buffer) and wake loguploader."""
         msgid = self.log.emit(agent, kind, fields or {}, severity)
         self.bus.publish(topics.LOGS, msgid)
@@ -182,8 +187,14 @@ def _common_name(serial: str) -> str:
 
 # ---------------------------------------------------------------- instant effects
 
+E = TypeVar("E")
 Instant = Callable[[HostDevice, Any], Any]
 Timed = Callable[[HostDevice, Any], Awaitable[Any]]
+
+
+def _on(cls: type[E], handler: Callable[[HostDevice, E], Any]) -> tuple[type, Callable[[HostDevice, Any], Any]]:
+    """A table entry: ``handler`` performs effects of type ``cls`` (mypy checks it takes one)."""
+    return cls, handler
 
 
 def _spawn(dev: HostDevice, eff: fx.Spawn) -> None:
@@ -196,27 +207,27 @@ def _unlock_vault(dev: HostDevice, eff: fx.UnlockVault) -> bool:
     return True
 
 
-INSTANT: dict[type, Instant] = {
-    fx.Now: lambda dev, eff: dev.now(),
-    fx.WallClock: lambda dev, eff: dev.clock.wall(),
-    fx.Random: lambda dev, eff: dev.rng(eff.stream).random(),
-    fx.RandomBytes: lambda dev, eff: os.urandom(eff.n),
-    fx.UnlockVault: _unlock_vault,
-    fx.LinkStatus: lambda dev, eff: dev.link,
-    fx.ReadFile: lambda dev, eff: dev.state.read(eff.path),
-    fx.WriteFile: lambda dev, eff: dev.state.write(eff.path, eff.data, eff.keep_bak),
-    fx.RemoveFile: lambda dev, eff: dev.state.remove(eff.path),
-    fx.ListFiles: lambda dev, eff: dev.state.listdir(eff.path),
-    fx.Sign: lambda dev, eff: dev.sign(eff.key, eff.data),
-    fx.HardwareInfo: lambda dev, eff: dev.hardware(),
-    fx.DeviceCerts: lambda dev, eff: (),
-    fx.Partitions: lambda dev, eff: machine.partitions(dev.state),
-    fx.Publish: lambda dev, eff: dev.publish(eff.topic, eff.value),
-    fx.Read: lambda dev, eff: dev.bus.get(eff.topic),
-    fx.Spawn: _spawn,
-    fx.Log: lambda dev, eff: dev.record(eff.agent, eff.kind, dict(eff.fields), eff.severity),
-    fx.DrainLogs: lambda dev, eff: dev.log.drain(eff.limit),
-}
+INSTANT: dict[type, Instant] = dict((
+    _on(fx.Now, lambda dev, eff: dev.now()),
+    _on(fx.WallClock, lambda dev, eff: dev.clock.wall()),
+    _on(fx.Random, lambda dev, eff: dev.rng(eff.stream).random()),
+    _on(fx.RandomBytes, lambda dev, eff: os.urandom(eff.n)),
+    _on(fx.UnlockVault, _unlock_vault),
+    _on(fx.LinkStatus, lambda dev, eff: dev.link),
+    _on(fx.ReadFile, lambda dev, eff: dev.state.read(eff.path)),
+    _on(fx.WriteFile, lambda dev, eff: dev.state.write(eff.path, eff.data, eff.keep_bak)),
+    _on(fx.RemoveFile, lambda dev, eff: dev.state.remove(eff.path)),
+    _on(fx.ListFiles, lambda dev, eff: dev.state.listdir(eff.path)),
+    _on(fx.Sign, lambda dev, eff: dev.sign(eff.key, eff.data)),
+    _on(fx.HardwareInfo, lambda dev, eff: dev.hardware()),
+    _on(fx.DeviceCerts, lambda dev, eff: ()),
+    _on(fx.Partitions, lambda dev, eff: machine.partitions(dev.state)),
+    _on(fx.Publish, lambda dev, eff: dev.publish(eff.topic, eff.value)),
+    _on(fx.Read, lambda dev, eff: dev.bus.get(eff.topic)),
+    _on(fx.Spawn, _spawn),
+    _on(fx.Log, lambda dev, eff: dev.record(eff.agent, eff.kind, dict(eff.fields), eff.severity)),
+    _on(fx.DrainLogs, lambda dev, eff: dev.log.drain(eff.limit)),
+))
 
 
 # ---------------------------------------------------------------- timed effects
@@ -261,7 +272,7 @@ async def _identity(dev: HostDevice, eff: fx.CreateDeviceIdentity) -> bytes:
     return dev.create_identity()
 
 
-async def _no_tpm(dev: HostDevice, eff: Any) -> None:
+async def _no_tpm(dev: HostDevice, eff: fx.Quote | fx.SealKey | fx.UnsealKey) -> None:
     return None
 
 
@@ -288,27 +299,31 @@ async def _poweroff(dev: HostDevice, eff: fx.PowerOff) -> None:
     await asyncio.get_running_loop().create_future()
 
 
-TIMED: dict[type, Timed] = {
-    fx.Sleep: _sleep,
-    fx.Request: _request,
-    fx.Download: _download,
-    fx.Wait: _wait,
-    fx.CreateDeviceIdentity: _identity,
-    fx.Quote: _no_tpm,
-    fx.SealKey: _no_tpm,
-    fx.UnsealKey: _no_tpm,
-    fx.SetPartitionState: _set_partition_state,
-    fx.WritePartition: _write_partition,
-    fx.Domain: _domain,
-    fx.Reboot: _reboot,
-    fx.PowerOff: _poweroff,
-}
+TIMED: dict[type, Timed] = dict((
+    _on(fx.Sleep, _sleep),
+    _on(fx.Request, _request),
+    _on(fx.Download, _download),
+    _on(fx.Wait, _wait),
+    _on(fx.CreateDeviceIdentity, _identity),
+    _on(fx.Quote, _no_tpm),
+    _on(fx.SealKey, _no_tpm),
+    _on(fx.UnsealKey, _no_tpm),
+    _on(fx.SetPartitionState, _set_partition_state),
+    _on(fx.WritePartition, _write_partition),
+    _on(fx.Domain, _domain),
+    _on(fx.Reboot, _reboot),
+    _on(fx.PowerOff, _poweroff),
+))
 
 
-async def drive(dev: HostDevice, process: Generator[Any, Any, Any]) -> None:
-    """Run one agent generator to completion, performing each effect it yields."""
+async def drive(dev: HostDevice, process: Generator[Any, Any, Any], agent: str) -> None:
+    """Run agent ``agent``'s generator to completion, performing each effect it yields.
+
+    A handler that raises is reported as ``fx.EffectFailed`` naming the device, the agent and the effect.
+    """
     send = process.send
     result: Any = None
+    effect: Any = None
     try:
         while True:
             effect = send(result)
@@ -322,5 +337,9 @@ async def drive(dev: HostDevice, process: Generator[Any, Any, Any]) -> None:
             result = await timed(dev, effect)
     except StopIteration:
         return
+    except Exception as exc:
+        if inspect.getgeneratorstate(process) == inspect.GEN_CLOSED:  # the agent itself raised
+            raise
+        raise fx.EffectFailed.performing(dev.name, agent, effect, exc) from exc
     finally:
         process.close()

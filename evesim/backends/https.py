@@ -20,6 +20,7 @@ import httpx
 from evesim.agent import effects as fx
 from evesim.agent import paths
 from evesim.agent.controllerconn import PROTO
+from evesim.api.vocab import TransportError
 from evesim.backends.machine import split_server
 from evesim.backends.statedir import StateDir, fsync_dir
 
@@ -86,13 +87,14 @@ def request_headers(body: bytes | None, request_id: str, onboarding: tuple[str, 
 
 def _chain(exc: BaseException) -> list[BaseException]:
     out: list[BaseException] = []
-    while exc is not None and exc not in out:
-        out.append(exc)
-        exc = exc.__cause__ or exc.__context__
+    link: BaseException | None = exc
+    while link is not None and link not in out:
+        out.append(link)
+        link = link.__cause__ or link.__context__
     return out
 
 
-def classify(exc: BaseException) -> str:
+def classify(exc: BaseException) -> TransportError:
     """The transport error (``effects.TRANSPORT_ERRORS``) an exception from an exchange amounts to."""
     chain = _chain(exc)
     if any(isinstance(e, (httpx.TimeoutException, TimeoutError)) for e in chain):
@@ -168,15 +170,17 @@ class ControllerClient:
         final = self.state.host_path(blob)
         part = final.with_name(want + ".part")
         final.parent.mkdir(parents=True, exist_ok=True)
+        got: str | None = None
         try:
             client, _ = await self._connection()
-            got = await self._fetch(client, effect, part)
+            digest = await self._fetch(client, effect, part)
         except DownloadFailed as exc:
-            got, error = None, str(exc)
+            error = str(exc)
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, BodyTooLarge) as exc:
-            got, error = None, f"{classify(exc)}: {exc}"
+            error = f"{classify(exc)}: {exc}"
         else:
-            error = "" if got == want else f"sha256 mismatch: got {got[:12]}, want {want[:12]}"
+            got = digest
+            error = "" if digest == want else f"sha256 mismatch: got {digest[:12]}, want {want[:12]}"
         if error:
             part.unlink(missing_ok=True)
             return fx.DownloadResult(None, error, verify_failed=got is not None and got != want)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 from evesim.agent import effects as fx
+from evesim.api.vocab import EventKind, Severity
 
 LOG_BUFFER = 2000
 """Entries kept for loguploader; the oldest are dropped beyond this (as the sim device does)."""
@@ -25,7 +26,7 @@ class LogSink:
         self.buffer: deque[fx.LogRecord] = deque(maxlen=LOG_BUFFER)
         self.msgid = 0
 
-    def emit(self, agent: str, kind: str, fields: Mapping[str, Any], severity: str = "info") -> int:
+    def emit(self, agent: str, kind: EventKind, fields: Mapping[str, Any], severity: Severity = "info") -> int:
         """Print and buffer one event; returns its message id."""
         now = self.wall()
         self.msgid += 1

@@ -134,7 +134,7 @@ class Runner:
 
     async def _agent(self, boot: int, name: str, process: Generator[Any, Any, Any]) -> None:
         try:
-            await drive(self.device, process)
+            await drive(self.device, process, name)
         except Exception as exc:  # noqa: BLE001 - any agent error is a fatal error of that agent
             if boot == self.boots:
                 self._fatal(name, exc)

@@ -1,134 +1,132 @@
 """The ``sim`` backend: performs agents' effects against the modelled device, network and controller.
 
-Instant effects are plain functions; timed ones are generators that yield SimPy events.
+Instant effects are plain functions; timed ones are generators that yield SimPy events. Each
+table maps an effect type to its handler; ``_on`` has mypy check that the handler takes that effect.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 import simpy
 
 from evesim.agent import effects as fx
-from evesim.sim import transport
+from evesim.sim import disk_effects, download, tpm_effects, transport, xen
+from evesim.sim.ports import AgentHost
 
-if TYPE_CHECKING:
-    from evesim.sim.device import SimDevice
+E = TypeVar("E")
+Instant = Callable[[AgentHost, Any], Any]
+Timed = Callable[[AgentHost, Any], Generator[simpy.Event, Any, Any]]
 
-Instant = Callable[["SimDevice", Any], Any]
-Timed = Callable[["SimDevice", Any], Generator[simpy.Event, Any, Any]]
+
+def _on(cls: type[E], handler: Callable[[AgentHost, E], Any]) -> tuple[type, Callable[[AgentHost, Any], Any]]:
+    """A table entry: ``handler`` performs effects of type ``cls`` (mypy checks it takes one)."""
+    return cls, handler
 
 
 # ---------------------------------------------------------------- instant effects
 
 
-def _now(dev: SimDevice, eff: fx.Now) -> float:
-    return dev.world.env.now - dev.booted_at
+def _now(dev: AgentHost, eff: fx.Now) -> float:
+    return dev.world.env.now - dev.boot.booted_at
 
 
-def _wall(dev: SimDevice, eff: fx.WallClock) -> float:
+def _wall(dev: AgentHost, eff: fx.WallClock) -> float:
     return dev.world.epoch + dev.world.env.now + dev.clock_offset
 
 
-def _random(dev: SimDevice, eff: fx.Random) -> float:
+def _random(dev: AgentHost, eff: fx.Random) -> float:
     return dev.rng(eff.stream).random()
 
 
-def _random_bytes(dev: SimDevice, eff: fx.RandomBytes) -> bytes:
+def _random_bytes(dev: AgentHost, eff: fx.RandomBytes) -> bytes:
     return dev.rng("keys").randbytes(eff.n)
 
 
-def _unlock_vault(dev: SimDevice, eff: fx.UnlockVault) -> bool:
-    return dev.unlock_vault(eff.key)
-
-
-def _link(dev: SimDevice, eff: fx.LinkStatus) -> fx.Link:
+def _link(dev: AgentHost, eff: fx.LinkStatus) -> fx.Link:
     return fx.Link(dev.carrier, dev.address)
 
 
-def _read(dev: SimDevice, eff: fx.ReadFile) -> bytes | None:
+def _read(dev: AgentHost, eff: fx.ReadFile) -> bytes | None:
     return dev.hw.fs.read(eff.path)
 
 
-def _write(dev: SimDevice, eff: fx.WriteFile) -> None:
+def _write(dev: AgentHost, eff: fx.WriteFile) -> None:
     if eff.keep_bak:
         dev.hw.fs.write_rename(eff.path, eff.data)
     else:
         dev.write_durable(eff.path, eff.data)
 
 
-def _remove(dev: SimDevice, eff: fx.RemoveFile) -> None:
+def _remove(dev: AgentHost, eff: fx.RemoveFile) -> None:
     dev.hw.fs.remove_durably(eff.path)
 
 
-def _list(dev: SimDevice, eff: fx.ListFiles) -> tuple[str, ...]:
+def _list(dev: AgentHost, eff: fx.ListFiles) -> tuple[str, ...]:
     fs = dev.hw.fs
     path = eff.path.rstrip("/")
     return tuple(name for name in fs.listdir(path) if fs.exists(f"{path}/{name}"))
 
 
-def _sign(dev: SimDevice, eff: fx.Sign) -> bytes:
-    return dev.sign(eff.key, eff.data)
+def _hardware(dev: AgentHost, eff: fx.HardwareInfo) -> fx.Hardware:
+    hw = dev.hw
+    p = hw.profile
+    return fx.Hardware(
+        serial=dev.serial, manufacturer=p.manufacturer, product_name=p.product_name, ncpu=p.ncpu,
+        memory_mb=p.ram_mb, storage_mb=p.disk_gb * 1024, has_tpm=hw.tpm is not None,
+        has_hw_watchdog=hw.hw_watchdog is not None, power_cycles=hw.power_cycles,
+        watchdog_cardreset=hw.bootstatus_cardreset,
+    )
 
 
-def _hardware(dev: SimDevice, eff: fx.HardwareInfo) -> fx.Hardware:
-    return dev.hardware_facts()
-
-
-def _device_certs(dev: SimDevice, eff: fx.DeviceCerts) -> tuple[tuple[int, bytes], ...]:
-    return dev.attestation_certs()
-
-
-def _partitions(dev: SimDevice, eff: fx.Partitions) -> fx.PartitionView:
-    return dev.partition_view()
-
-
-def _publish(dev: SimDevice, eff: fx.Publish) -> None:
+def _publish(dev: AgentHost, eff: fx.Publish) -> None:
     dev.bus.publish(eff.topic, eff.value)
     dev.on_publish(eff.topic, eff.value)
 
 
-def _read_topic(dev: SimDevice, eff: fx.Read) -> Any:
+def _read_topic(dev: AgentHost, eff: fx.Read) -> Any:
     return dev.bus.get(eff.topic)
 
 
-def _spawn(dev: SimDevice, eff: fx.Spawn) -> None:
+def _spawn(dev: AgentHost, eff: fx.Spawn) -> None:
     dev.start_agent(eff.name, eff.process)
 
 
-def _log(dev: SimDevice, eff: fx.Log) -> None:
+def _log(dev: AgentHost, eff: fx.Log) -> None:
     dev.record(eff.agent, eff.kind, eff.fields, eff.severity)
 
 
-def _drain(dev: SimDevice, eff: fx.DrainLogs) -> list[fx.LogRecord]:
-    out = []
-    while dev.log_buffer and len(out) < eff.limit:
-        out.append(dev.log_buffer.popleft())
+def _drain(dev: AgentHost, eff: fx.DrainLogs) -> list[fx.LogRecord]:
+    buffer = dev.telemetry.log_buffer
+    out: list[fx.LogRecord] = []
+    while buffer and len(out) < eff.limit:
+        out.append(buffer.popleft())
     return out
 
 
-INSTANT: dict[type, Instant] = {
-    fx.Now: _now,
-    fx.WallClock: _wall,
-    fx.Random: _random,
-    fx.RandomBytes: _random_bytes,
-    fx.UnlockVault: _unlock_vault,
-    fx.LinkStatus: _link,
-    fx.ReadFile: _read,
-    fx.WriteFile: _write,
-    fx.RemoveFile: _remove,
-    fx.ListFiles: _list,
-    fx.Sign: _sign,
-    fx.HardwareInfo: _hardware,
-    fx.DeviceCerts: _device_certs,
-    fx.Partitions: _partitions,
-    fx.Publish: _publish,
-    fx.Read: _read_topic,
-    fx.Spawn: _spawn,
-    fx.Log: _log,
-    fx.DrainLogs: _drain,
-}
+INSTANT: dict[type, Instant] = dict((
+    _on(fx.Now, _now),
+    _on(fx.WallClock, _wall),
+    _on(fx.Random, _random),
+    _on(fx.RandomBytes, _random_bytes),
+    _on(fx.UnlockVault, tpm_effects.unlock_vault),
+    _on(fx.LinkStatus, _link),
+    _on(fx.ReadFile, _read),
+    _on(fx.WriteFile, _write),
+    _on(fx.RemoveFile, _remove),
+    _on(fx.ListFiles, _list),
+    _on(fx.Sign, tpm_effects.sign),
+    _on(fx.HardwareInfo, _hardware),
+    _on(fx.DeviceCerts, tpm_effects.device_certs),
+    _on(fx.Partitions, disk_effects.partitions),
+    _on(fx.Publish, _publish),
+    _on(fx.Read, _read_topic),
+    _on(fx.Spawn, _spawn),
+    _on(fx.Log, _log),
+    _on(fx.DrainLogs, _drain),
+))
 
 
 # ---------------------------------------------------------------- timed effects
@@ -142,72 +140,67 @@ def _duration(seconds: float) -> float:
     return 0.0 if seconds <= 0.0 else max(seconds, MIN_WAIT_S)
 
 
-def _sleep(dev: SimDevice, eff: fx.Sleep) -> Generator[simpy.Event, Any, None]:
+def _sleep(dev: AgentHost, eff: fx.Sleep) -> Generator[simpy.Event, Any, None]:
     yield dev.world.env.timeout(_duration(eff.seconds))
 
 
-def _wait(dev: SimDevice, eff: fx.Wait) -> Generator[simpy.Event, Any, int]:
+def _wait(dev: AgentHost, eff: fx.Wait) -> Generator[simpy.Event, Any, int]:
     env = dev.world.env
     event = env.event()
-    waiter = dev.bus.wait(eff.topics, eff.since, event.succeed)
+    waiter = dev.bus.wait(eff.topics, eff.since, event.succeed)  # type: ignore[arg-type]  # returns the event, unused
     if waiter is not None and eff.timeout is not None:
         env.timeout(_duration(eff.timeout)).callbacks.append(lambda _: dev.bus.expire(waiter))
     return (yield event)
 
 
-def _reboot(dev: SimDevice, eff: fx.Reboot) -> Generator[simpy.Event, Any, None]:
+def _reboot(dev: AgentHost, eff: fx.Reboot) -> Generator[simpy.Event, Any, None]:
     dev.request_reset("soft", eff.reason)
     yield dev.world.env.event()
 
 
-def _poweroff(dev: SimDevice, eff: fx.PowerOff) -> Generator[simpy.Event, Any, None]:
+def _poweroff(dev: AgentHost, eff: fx.PowerOff) -> Generator[simpy.Event, Any, None]:
     dev.request_poweroff(eff.reason)
     yield dev.world.env.event()
 
 
-def _delegate(method: str) -> Timed:
-    """A timed effect the device model performs itself (hardware with its own timing)."""
-
-    def handler(dev: SimDevice, eff: Any) -> Generator[simpy.Event, Any, Any]:
-        return (yield from getattr(dev, method)(eff))
-
-    return handler
-
-
-TIMED: dict[type, Timed] = {
-    fx.Sleep: _sleep,
-    fx.Wait: _wait,
-    fx.Reboot: _reboot,
-    fx.PowerOff: _poweroff,
-    fx.CreateDeviceIdentity: _delegate("create_identity"),
-    fx.Quote: _delegate("quote"),
-    fx.SealKey: _delegate("seal"),
-    fx.UnsealKey: _delegate("unseal"),
-    fx.SetPartitionState: _delegate("set_partition_state"),
-    fx.WritePartition: _delegate("write_partition"),
-    fx.Download: _delegate("download"),
-    fx.Domain: _delegate("domain"),
-}
+TIMED: dict[type, Timed] = dict((
+    _on(fx.Sleep, _sleep),
+    _on(fx.Wait, _wait),
+    _on(fx.Reboot, _reboot),
+    _on(fx.PowerOff, _poweroff),
+    _on(fx.CreateDeviceIdentity, tpm_effects.create_identity),
+    _on(fx.Quote, tpm_effects.quote),
+    _on(fx.SealKey, tpm_effects.seal),
+    _on(fx.UnsealKey, tpm_effects.unseal),
+    _on(fx.SetPartitionState, disk_effects.set_partition_state),
+    _on(fx.WritePartition, disk_effects.write_partition),
+    _on(fx.Download, download.download),
+    _on(fx.Domain, xen.domain),
+))
+"""Timed effects; ``fx.Request`` is the transport's, performed in ``drive`` itself."""
 
 
 LAZY_LATENCY_S = 1.0
 """Round trips up to this long are not waited for at once but added to the process's next sleep."""
 
 
-def drive(dev: SimDevice, gen: Generator[Any, Any, Any]) -> Generator[simpy.Event, Any, None]:
-    """Run one agent generator as a SimPy process body; a device reset interrupts it.
+def drive(dev: AgentHost, gen: Generator[Any, Any, Any], agent: str) -> Generator[simpy.Event, Any, None]:
+    """Run agent ``agent``'s generator as a SimPy process body; a device reset interrupts it.
 
     Simplification (for speed): a short round trip returns its response at once and its
     duration is owed, then paid with the process's next timed effect, so the agent acts on
     an answer up to ``LAZY_LATENCY_S`` early. Longer exchanges (queues, timeouts) are waited.
+    A handler that raises is reported as ``fx.EffectFailed`` naming the device, the agent and the effect.
     """
     send = gen.send
     instant = INSTANT
-    timeout = dev.world.env.timeout
+    timed_handlers = TIMED
+    world = dev.world
+    timeout = world.env.timeout
     exchange = transport.exchange
     debt = 0.0
     result: Any = None
-    world = dev.world
+    effect: Any = None
     try:
         while True:
             effect = send(result)
@@ -230,7 +223,7 @@ def drive(dev: SimDevice, gen: Generator[Any, Any, Any]) -> Generator[simpy.Even
                 if debt:
                     yield timeout(debt)
                     debt = 0.0
-                timed = TIMED.get(cls)
+                timed = timed_handlers.get(cls)
                 if timed is None:
                     raise TypeError(f"the sim backend cannot perform {effect!r}")
                 result = yield from timed(dev, effect)
@@ -238,3 +231,7 @@ def drive(dev: SimDevice, gen: Generator[Any, Any, Any]) -> Generator[simpy.Even
         return
     except simpy.Interrupt:
         gen.close()
+    except Exception as exc:
+        if inspect.getgeneratorstate(gen) == inspect.GEN_CLOSED:  # the agent itself raised
+            raise
+        raise fx.EffectFailed.performing(dev.name, agent, effect, exc) from exc

@@ -7,22 +7,19 @@ Campaign events go into the event log as device ``world``, agent ``rollout``, ki
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, RolloutError, RolloutEvent
-
-if TYPE_CHECKING:
-    from evesim.sim.device import SimDevice
-    from evesim.sim.world import World
+from evesim.sim.ports import Fleet, Member
 
 TICK_S = 30.0
 """How often (simulated seconds) the world advances a campaign."""
 AGENT = "rollout"
 
 
-def launch(world: World, devices: Sequence[SimDevice], version: str, *, batch_size: tuple[int, ...] = (),
+def launch(world: Fleet, devices: Sequence[Member], version: str, *, batch_size: tuple[int, ...] = (),
            batch_fraction: tuple[float, ...] = (), wait_s: float = 0.0, deadline_s: float = 3600.0,
            halt_failure_rate: float = 0.0, every_s: float = TICK_S) -> Campaign | None:
     """Roll the published image ``version`` out to the onboarded ``devices`` (in their order).
@@ -33,8 +30,9 @@ def launch(world: World, devices: Sequence[SimDevice], version: str, *, batch_si
     image = world.images[world.image_url(version)]
     uuids = tuple(d.uuid for d in devices if d.uuid)
     try:
-        plan = Plan(uuids, version, world.image_url(version), image.sha256, image.size_bytes, batch_size,
-                    batch_fraction, wait_s, deadline_s, halt_failure_rate)
+        plan = Plan(uuids, version, world.image_url(version), image.sha256, image.size_bytes, batch_size=batch_size,
+                    batch_fraction=batch_fraction, wait_s=wait_s, deadline_s=deadline_s,
+                    halt_failure_rate=halt_failure_rate)
         campaign = world.core.rollouts.create(plan)
     except (RolloutError, RolloutConflict) as exc:
         world.log.append(world.env.now, "world", AGENT, "refused", {"version": version, "error": str(exc)}, "error")
@@ -45,7 +43,7 @@ def launch(world: World, devices: Sequence[SimDevice], version: str, *, batch_si
     return campaign
 
 
-def _drive(world: World, campaign: Campaign, every_s: float) -> Generator[simpy.Event, Any, None]:
+def _drive(world: Fleet, campaign: Campaign, every_s: float) -> Generator[simpy.Event, Any, None]:
     """Tick the campaign every ``every_s`` until it is done (a halted one may still be resumed).
 
     Logs every campaign event since the last tick, also those of halts and resumes made elsewhere.
@@ -58,7 +56,7 @@ def _drive(world: World, campaign: Campaign, every_s: float) -> Generator[simpy.
         logged = len(campaign.events)
 
 
-def _log(world: World, events: Sequence[RolloutEvent], **extra: Any) -> None:
+def _log(world: Fleet, events: Sequence[RolloutEvent], **extra: Any) -> None:
     for event in events:
         severity = "warning" if event.kind == "halted" else "info"
         world.log.append(world.env.now, "world", AGENT, event.kind,

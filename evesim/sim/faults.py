@@ -2,42 +2,41 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from evesim.hw import power
+from evesim.sim.ports import Faultable, Fleet
 from evesim.sim.service import FaultRule
 
-if TYPE_CHECKING:
-    from evesim.sim.device import SimDevice
-    from evesim.sim.world import World
 
-
-def power_cut(world: World, device: SimDevice, restore_after: float | None = None) -> None:
+def power_cut(world: Fleet, device: Faultable, restore_after: float | None = None) -> None:
     """Cut a device's power, and restore it after ``restore_after`` seconds if given."""
     device.power_cut()
     if restore_after is not None:
         world.at(restore_after, device.power_on)
 
 
-def brownout(world: World, device: SimDevice, cycles: int, on_s: float, off_s: float) -> None:
+def brownout(world: Fleet, device: Faultable, cycles: int, on_s: float, off_s: float) -> None:
     """Rapid repeated cuts: ``cycles`` × (off for ``off_s``, on for ``on_s``), starting now."""
     for at, powered in power.brownout(0.0, cycles, on_s, off_s):
         world.at(at, device.power_on if powered else device.power_cut)
 
 
-def _restore_later(world: World, links: list[tuple[str, str]], duration: float | None) -> None:
+def _set_links(world: Fleet, links: list[tuple[str, str]], up: bool) -> None:
     for a, b in links:
-        world.set_link(a, b, False)
+        world.set_link(a, b, up)
+
+
+def _restore_later(world: Fleet, links: list[tuple[str, str]], duration: float | None) -> None:
+    _set_links(world, links, False)
     if duration is not None:
-        world.at(duration, lambda: [world.set_link(a, b, True) for a, b in links])
+        world.at(duration, lambda: _set_links(world, links, True))
 
 
-def link_down(world: World, device: SimDevice, duration: float | None = None) -> None:
+def link_down(world: Fleet, device: Faultable, duration: float | None = None) -> None:
     """Take a device's access link(s) down (carrier lost), for ``duration`` if given."""
     _restore_later(world, sorted((device.node, n) for n in world.net.graph.neighbors(device.node)), duration)
 
 
-def partition(world: World, nodes: list[str], links: list[tuple[str, str]], duration: float | None = None) -> None:
+def partition(world: Fleet, nodes: list[str], links: list[tuple[str, str]], duration: float | None = None) -> None:
     """Isolate ``nodes`` (all their links) and cut ``links``, for ``duration`` if given."""
     graph = world.net.graph
     for node in nodes:
@@ -50,14 +49,14 @@ def partition(world: World, nodes: list[str], links: list[tuple[str, str]], dura
     _restore_later(world, sorted(cut), duration)
 
 
-def controller_down(world: World, duration: float | None = None) -> None:
+def controller_down(world: Fleet, duration: float | None = None) -> None:
     """Stop the controller (connections refused), for ``duration`` if given."""
     world.set_controller_up(False)
     if duration is not None:
         world.at(duration, lambda: world.set_controller_up(True))
 
 
-def controller_fault(world: World, rule: FaultRule) -> None:
+def controller_fault(world: Fleet, rule: FaultRule) -> None:
     """Arm an evetest-style fault rule on the controller."""
     world.controller.rules.append(rule)
     world.log.append(world.env.now, "world", "controller", "fault_rule", {
@@ -65,7 +64,7 @@ def controller_fault(world: World, rule: FaultRule) -> None:
         "count": rule.count, "end": None if rule.end == float("inf") else rule.end})
 
 
-def hang_agent(device: SimDevice, agent: str) -> None:
+def hang_agent(device: Faultable, agent: str) -> None:
     """Make an agent stop touching its watchdog file."""
     device.hang(agent)
 
@@ -74,7 +73,7 @@ MAX_CLOCK_OFFSET_S = 50 * 365 * 86400.0
 """How far jumps may take a device's wall clock from true time in all (an RTC keeps a valid date)."""
 
 
-def clock_jump(device: SimDevice, seconds: float) -> None:
+def clock_jump(device: Faultable, seconds: float) -> None:
     """Jump a device's wall clock (monotonic time is unaffected); jumps add up to at most 50 years either way,
     and never before 1970."""
     now = device.world.epoch + device.world.env.now

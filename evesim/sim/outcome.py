@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from evesim.api import pb
 from evesim.controller import UnknownDevice
-
-if TYPE_CHECKING:
-    from evesim.sim.device import SimDevice
-    from evesim.sim.world import World
+from evesim.sim.ports import Fleet, Member
 
 OUTCOMES = ("updated", "rolled_back", "failed", "bricked", "pending", "unchanged")
 """``updated``: runs the version asked for; ``rolled_back``: booted it, fell back, reports FAILED;
@@ -17,7 +12,7 @@ OUTCOMES = ("updated", "rolled_back", "failed", "bricked", "pending", "unchanged
 ``bricked``: nothing bootable; ``pending``: none of these yet; ``unchanged``: no update asked."""
 
 
-def wanted_version(world: World, device: SimDevice) -> str | None:
+def wanted_version(world: Fleet, device: Member) -> str | None:
     """The base OS version the controller asks this device for, if any."""
     if not device.uuid:
         return None
@@ -28,7 +23,7 @@ def wanted_version(world: World, device: SimDevice) -> str | None:
     return config.baseos.base_os_version or None
 
 
-def reports_failed(world: World, device: SimDevice, version: str) -> bool:
+def reports_failed(world: Fleet, device: Member, version: str) -> bool:
     """True if the controller's latest info from the device reports ``version`` as FAILED."""
     info = world.core.latest_device_info(device.uuid)
     if info is None:
@@ -36,7 +31,7 @@ def reports_failed(world: World, device: SimDevice, version: str) -> bool:
     return any(sw.shortVersion == version and sw.userStatus == pb.info.FAILED for sw in info.swList)
 
 
-def classify(world: World, device: SimDevice) -> str:
+def classify(world: Fleet, device: Member) -> str:
     """The device's outcome (one of ``OUTCOMES``)."""
     if device.state == "bricked":
         return "bricked"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+from evesim.api.vocab import TransportError
 from evesim.controller import Controller, Reply
 
 
@@ -44,7 +45,7 @@ class Served:
 
     done_at: float
     reply: Reply | None
-    error: str | None = None
+    error: TransportError | None = None
 
 
 class SimController:

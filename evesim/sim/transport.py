@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from evesim.agent import effects as fx
+from evesim.api.vocab import TransportError
 from evesim.net.network import transfer
 from evesim.net.topology import CONTROLLER
-
-if TYPE_CHECKING:
-    from evesim.sim.device import SimDevice
+from evesim.sim.ports import Networked
 
 HTTP_OVERHEAD_BYTES = 600
 """Headers, TLS records and TCP/IP framing added to each request and each response."""
@@ -26,16 +24,17 @@ class Exchange:
     response: fx.Response
 
 
-def _fail(delay: float, error: str) -> Exchange:
+def _fail(delay: float, error: TransportError) -> Exchange:
     return Exchange(delay, fx.Response(None, error=error))
 
 
-def exchange(device: SimDevice, request: fx.Request) -> Exchange:
+def exchange(device: Networked, request: fx.Request) -> Exchange:
     """Send one request to the controller and bring back its answer (or a transport error)."""
     world = device.world
     if not device.has_address:
         return _fail(0.0, "unreachable")
-    if device.running_image is not None and "no_controller" in device.running_image.defects:
+    image = device.boot.running_image
+    if image is not None and "no_controller" in image.defects:
         return _fail(DIAL_TIMEOUT_S, "timeout")
     stats = world.net.path(device.node, CONTROLLER)
     if stats is None:
@@ -44,7 +43,7 @@ def exchange(device: SimDevice, request: fx.Request) -> Exchange:
     body = request.body or b""
     sent = len(body) + HTTP_OVERHEAD_BYTES
     up = transfer(stats, sent, rng, request.timeout)
-    device.tx_bytes += sent
+    device.telemetry.tx_bytes += sent
     if up.error:
         return _fail(up.delay_s, up.error)
     now = world.env.now
@@ -57,5 +56,5 @@ def exchange(device: SimDevice, request: fx.Request) -> Exchange:
     total = served.done_at - now + down.delay_s
     if down.error or total > request.timeout:
         return _fail(request.timeout, "timeout")
-    device.rx_bytes += received
+    device.telemetry.rx_bytes += received
     return Exchange(total, fx.Response(reply.status, reply.body, reply.content_type))

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
 from evesim.agent.bootreason import BootReason
-from evesim.hw.watchdog import SoftwareWatchdog
-
-if TYPE_CHECKING:
-    from evesim.sim.device import SimDevice
+from evesim.hw.watchdog import HardwareWatchdog, SoftwareWatchdog
+from evesim.sim.ports import Watched
 
 STILL_RUNNING_S = 25.0
 CHECK_S = 1.0
@@ -29,7 +27,7 @@ class Watchdogs:
 
     __slots__ = ("device", "touch_files", "daemon_alive")
 
-    def __init__(self, device: SimDevice) -> None:
+    def __init__(self, device: Watched) -> None:
         self.device = device
         self.touch_files = SoftwareWatchdog()
         self.daemon_alive = False
@@ -43,9 +41,9 @@ class Watchdogs:
 
     def agent_hung(self, agent: str, now: float) -> None:
         """``agent`` stopped at ``now``: its touch file keeps its last tick's time."""
-        self.touch_files.watch(agent, now - (now - self.device.booted_at) % STILL_RUNNING_S)
-        if self.daemon_alive:
-            due = self.touch_files.next_deadline()
+        self.touch_files.watch(agent, now - (now - self.device.boot.booted_at) % STILL_RUNNING_S)
+        due = self.touch_files.next_deadline()
+        if self.daemon_alive and due is not None:
             self.device.spawn(self._check_at(math.ceil(due / CHECK_S) * CHECK_S + CHECK_S))
 
     def daemon_hung(self, now: float) -> None:
@@ -54,9 +52,9 @@ class Watchdogs:
             return
         self.daemon_alive = False
         hw = self.device.hw.hw_watchdog
-        if hw is not None and hw.armed:
+        if hw is not None and hw.deadline is not None:
             hw.pet(math.floor(now / CHECK_S) * CHECK_S)
-            self.device.spawn(self._card_reset_at(hw.deadline))
+            self.device.spawn(self._card_reset_at(hw, hw.deadline))
 
     def _check_at(self, when: float) -> Generator[simpy.Event, Any, None]:
         device = self.device
@@ -68,9 +66,9 @@ class Watchdogs:
         device.persist_reboot_reason(BootReason.WATCHDOG_HUNG, f"watchdog: {', '.join(stale)} touch file not updated")
         device.reset("soft", f"watchdog {stale[0]}")
 
-    def _card_reset_at(self, when: float) -> Generator[simpy.Event, Any, None]:
+    def _card_reset_at(self, hw: HardwareWatchdog, when: float) -> Generator[simpy.Event, Any, None]:
         device = self.device
         yield device.env.timeout(max(when - device.env.now, 0.0))
-        if device.hw.hw_watchdog.expired(device.env.now):
+        if hw.expired(device.env.now):
             device.record("watchdog", "hardware_watchdog_reset", {}, "error")
             device.reset("hw_watchdog", "hardware watchdog")

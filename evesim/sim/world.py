@@ -19,7 +19,7 @@ from evesim.hw import board as boards
 from evesim.hw.image import AppImage, EveImage
 from evesim.net import topology
 from evesim.net.link import LinkParams
-from evesim.net.network import Network, transfer
+from evesim.net.network import Draw, Network, transfer
 from evesim.sim import rng
 from evesim.sim.device import SimDevice
 from evesim.sim.events import EventLog
@@ -147,7 +147,8 @@ class World:
             self.publish_app(app)
         for group in self.spec.groups:
             profile = boards.get(group.board)
-            image = self.images.get(self.image_url(group.version)) or self.publish_image(group.version, 300_000_000)
+            found = self.images.get(self.image_url(group.version))
+            image = found if isinstance(found, EveImage) else self.publish_image(group.version, 300_000_000)
             for i in range(group.count):
                 index = len(self.devices)
                 name = f"{group.name}-{i:05d}"
@@ -156,10 +157,12 @@ class World:
                 device.group = group.name
                 self.devices.append(device)
                 if group.config_items:
-                    items = dict(group.config_items)
-                    self.for_device(device, lambda uuid, items=items: self.core.set_config_items(uuid, items))
-                for app in group.apps:
-                    self.deploy_app(device, app)
+                    self._set_config_items(device, dict(group.config_items))
+                for app_name in group.apps:
+                    self.deploy_app(device, app_name)
+
+    def _set_config_items(self, device: SimDevice, items: dict[str, str]) -> None:
+        self.for_device(device, lambda uuid: self.core.set_config_items(uuid, items))
 
     def publish_image(self, version: str, size_bytes: int, defects: frozenset[str] = frozenset()) -> EveImage:
         """Put an EVE image on the datastore; returns it (its URL is ``image_url(version)``)."""
@@ -240,10 +243,10 @@ class World:
         else:
             self._pending.setdefault(device.name, []).append(action)
 
-    def device_onboarded(self, device: SimDevice) -> None:
-        """Called when a device learns its UUID: apply what was waiting for it."""
-        for action in self._pending.pop(device.name, []):
-            action(device.uuid)
+    def device_onboarded(self, name: str, uuid: str) -> None:
+        """Called when device ``name`` learns its UUID: apply what was waiting for it."""
+        for action in self._pending.pop(name, []):
+            action(uuid)
 
     def at(self, delay: float, action: Callable[[], Any]) -> None:
         """Call ``action`` after ``delay`` simulated seconds."""
@@ -272,13 +275,11 @@ class World:
                 if event is not None and not event.triggered:
                     event.succeed()
 
-    def datastore_chunk_delay(self, device: SimDevice, nbytes: int) -> float | None:
-        """Seconds to fetch ``nbytes`` from the datastore, sharing its capacity; None if unreachable."""
-        if not device.has_address:
-            return None
-        stats = self.net.path(device.node, topology.DATASTORE)
+    def datastore_chunk_delay(self, node: str, draw: Draw, nbytes: int) -> float | None:
+        """Seconds for ``node`` to fetch ``nbytes`` from the datastore, sharing its capacity; None if unreachable."""
+        stats = self.net.path(node, topology.DATASTORE)
         if stats is None:
             return None
         share = min(stats.bandwidth_bps, self.spec.datastore_bps / max(self.downloads, 1))
-        result = transfer(stats, 0, device.rng("net"), 3600.0)
+        result = transfer(stats, 0, draw, 3600.0)
         return result.delay_s + nbytes * 8.0 / share

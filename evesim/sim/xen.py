@@ -8,15 +8,14 @@ starts a fresh hypervisor (domains do not survive a reset or a power cut).
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
 from evesim.agent import effects as fx
+from evesim.api.vocab import EventKind
 from evesim.hw.xen import Domain, Hypervisor, XenError
-
-if TYPE_CHECKING:
-    from evesim.sim.device import SimDevice
+from evesim.sim.ports import AgentHost, XenHost
 
 CREATE_S = 2.0
 """``xl create -p`` until the domain has a domid."""
@@ -32,7 +31,7 @@ class SimXen:
 
     __slots__ = ("device", "hypervisor", "volumes")
 
-    def __init__(self, device: SimDevice) -> None:
+    def __init__(self, device: XenHost) -> None:
         self.device = device
         profile = device.hw.profile
         self.hypervisor = Hypervisor(profile.ram_mb, profile.ncpu)
@@ -73,7 +72,7 @@ class SimXen:
         return fx.DomainState(name, domain.state, domain.domid, error)
 
     def _start(self, domain: Domain) -> None:
-        image = self.device.blobs.get(self.volumes.get(domain.name, ""))
+        image = self.device.storage.blobs.get(self.volumes.get(domain.name, ""))
         if image is not None and "crashes" in image.defects:
             self.device.spawn(self._later(domain, CRASH_AFTER_S, "crash", "domain_crashed"))
 
@@ -84,7 +83,7 @@ class SimXen:
         domain = self.hypervisor.shutdown(name)
         self.device.spawn(self._later(domain, GUEST_SHUTDOWN_S, "stopped", "domain_halted"))
 
-    def _later(self, domain: Domain, delay: float, change: str, kind: str) -> Generator[simpy.Event, Any, None]:
+    def _later(self, domain: Domain, delay: float, change: str, kind: EventKind) -> Generator[simpy.Event, Any, None]:
         """After ``delay``, apply ``change`` to this very domain if it still exists and can take it."""
         yield self.device.env.timeout(delay)
         if self.hypervisor.info(domain.name) is domain:
@@ -94,3 +93,8 @@ class SimXen:
                 return
             self.device.record("xen", kind, {"domain": domain.name, "domid": domain.domid},
                                "error" if change == "crash" else "info")
+
+
+def domain(dev: AgentHost, eff: fx.Domain) -> Generator[simpy.Event, Any, fx.DomainState]:
+    """The ``Domain`` effect: an operation on this boot's hypervisor."""
+    return (yield from dev.xen.perform(eff))

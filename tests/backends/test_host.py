@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa as rsa_key
 from evesim.agent import effects as fx
 from evesim.agent import topics
 from evesim.api import certs
+from evesim.backends import host
 from evesim.backends.host import UNSUPPORTED, Clock, HostDevice, drive
 from evesim.backends.logsink import LogSink
 from evesim.backends.statedir import StateDir
@@ -57,7 +58,7 @@ def _device(state: StateDir, *, quiet: bool = False, clock: Clock | None = None)
 
 def _run(dev: HostDevice, *processes: Generator[Any, Any, Any]) -> None:
     async def go() -> None:
-        await asyncio.gather(*(drive(dev, p) for p in processes))
+        await asyncio.gather(*(drive(dev, p, "test") for p in processes))
         await dev.client.aclose()
 
     asyncio.run(go())
@@ -97,7 +98,7 @@ def test_onboard_key_signs_and_a_missing_or_unusable_key_signs_nothing(state: St
     state.write("/config/onboard.key.pem", onboard.key_pem)
     [signature] = _collect(dev, [fx.Sign("onboard", b"register")])
     assert certs.verify_signature(onboard.cert.public_key(), b"register", signature)
-    with pytest.raises(ValueError, match="unknown signing key"):
+    with pytest.raises(fx.EffectFailed, match="unknown signing key"):
         _collect(dev, [fx.Sign("tpm", b"x")])
     assert _collect(dev, [fx.Sign("device", b"x")]) == [None]
     rsa = rsa_key.generate_private_key(public_exponent=65537, key_size=2048)
@@ -142,7 +143,7 @@ def test_files_through_effects_and_refusals(state: StateDir) -> None:
     results = _collect(dev, [fx.WriteFile("/persist/x", b"1", keep_bak=True), fx.ReadFile("/persist/x"),
                              fx.ReadFile("/persist/x.bak"), fx.RemoveFile("/persist/x"), fx.ReadFile("/persist/x")])
     assert results == [None, b"1", b"1", None, None]
-    with pytest.raises(ValueError, match="outside /config, /persist and /run"):
+    with pytest.raises(fx.EffectFailed, match="ValueError: refused device path .*outside /config, /persist and /run"):
         _collect(dev, [fx.WriteFile("/etc/evesim", b"no")])
 
 
@@ -172,7 +173,8 @@ def test_logs_are_json_lines_and_drained_for_upload(state: StateDir) -> None:
     assert [(x["agent"], x["kind"], x["severity"]) for x in lines] == [("zedagent", "config_applied", "info"),
                                                                      ("nim", "dpc", "warning")]
     assert lines[0]["fields"] == {"hash": "ab", "blob": "b'\\x00'"} and lines[0]["time"].endswith("+00:00")
-    assert [(r.agent, r.kind, r.msgid) for r in drained + rest] == [("zedagent", "config_applied", 1), ("nim", "dpc", 2)]
+    assert [(r.agent, r.kind, r.msgid) for r in drained + rest] == [("zedagent", "config_applied", 1),
+                                                                    ("nim", "dpc", 2)]
     assert dev.bus.get(topics.LOGS) == 2
 
 
@@ -194,7 +196,8 @@ def test_led_changes_are_logged_once(state: StateDir) -> None:
 def test_what_the_host_does_not_have(state: StateDir) -> None:
     dev, out = _device(state)
     results = _collect(dev, [fx.Quote(b"n"), fx.SealKey(b"k"), fx.UnsealKey(b"b"), fx.DeviceCerts(),
-                             fx.WritePartition("IMGB", "/persist/downloads/x"), fx.SetPartitionState("IMGB", "updating"),
+                             fx.WritePartition("IMGB", "/persist/downloads/x"),
+                             fx.SetPartitionState("IMGB", "updating"),
                              fx.Domain("create", "app"), fx.UnlockVault(b"k"), fx.RandomBytes(16), fx.HardwareInfo(),
                              fx.Partitions(), fx.LinkStatus()])
     quote, seal, unseal, device_certs, write, set_state, domain, vault, random_bytes, hw, view, link = results
@@ -218,8 +221,9 @@ def test_spawn_asks_the_runner(state: StateDir) -> None:
 
 def test_unknown_effects_are_refused(state: StateDir) -> None:
     dev, _ = _device(state)
-    with pytest.raises(TypeError, match="cannot perform"):
+    with pytest.raises(fx.EffectFailed, match="cannot perform") as failed:
         _collect(dev, [object()])
+    assert isinstance(failed.value.__cause__, TypeError)
 
 
 def test_serial_headers_until_the_device_has_a_uuid(state: StateDir, pki: Pki, https_server: Answering) -> None:
@@ -260,3 +264,18 @@ def test_fields_json_cannot_hold_are_printed_as_text(state: StateDir) -> None:
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines[0]["fields"] == "{'map': {(1, 2): 'tuple key'}}"
     assert lines[1]["fields"] == {"blinks": None, "state": "odd"}
+
+
+def test_a_failing_handler_names_the_device_the_agent_and_the_effect(state: StateDir,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    dev, _ = _device(state)
+
+    def broken(dev: HostDevice, eff: fx.ReadFile) -> bytes:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setitem(host.INSTANT, fx.ReadFile, broken)
+    with pytest.raises(fx.EffectFailed) as failed:
+        _collect(dev, [fx.ReadFile("/persist/status/x")])
+    message = str(failed.value)
+    assert str(state.root) in message and "agent test" in message and "ReadFile(path='/persist/status/x')" in message
+    assert isinstance(failed.value.__cause__, OSError)

@@ -70,7 +70,8 @@ def test_split_server(server: str, parsed: tuple[str, int]) -> None:
     assert machine.split_server(server) == parsed
 
 
-@pytest.mark.parametrize("server", ["", ":443", "host:0", "host:70000", "host:http", "https://host", "a b:1", "[::1", "[::1]x", "[::1]:", "host:", "host:²"])
+@pytest.mark.parametrize("server", ["", ":443", "host:0", "host:70000", "host:http", "https://host", "a b:1", "[::1",
+                                    "[::1]x", "[::1]:", "host:", "host:²"])
 def test_split_server_refuses_malformed(server: str) -> None:
     with pytest.raises(ValueError):
         machine.split_server(server)

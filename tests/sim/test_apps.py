@@ -9,12 +9,13 @@ from evesim.sim import faults
 from evesim.sim.device import SimDevice
 from evesim.sim.world import AppSpec, Group, World, WorldSpec
 
-I = pb.info
+INFO = pb.info
 TIMERS = {"timer.metric.interval": "600"}
 WEB = AppSpec("web", size_bytes=100_000_000, memory_kb=1024 * 1024)
 
 
-def _world(*apps: AppSpec, board: str = "generic-x86", deploy: tuple[str, ...] = ("web",), until: float = 600.0) -> World:
+def _world(*apps: AppSpec, board: str = "generic-x86", deploy: tuple[str, ...] = ("web",),
+           until: float = 600.0) -> World:
     spec = WorldSpec(seed=9, groups=(Group("dev", 1, board, apps=deploy),), apps=apps or (WEB,),
                      power_on_spread_s=0.0, config_items=TIMERS)
     world = World(spec)
@@ -25,7 +26,7 @@ def _world(*apps: AppSpec, board: str = "generic-x86", deploy: tuple[str, ...] =
 
 def _apps(device: SimDevice) -> dict[str, tuple[str, str]]:
     """The device's own app statuses: name → (state, error)."""
-    return {a.name: (I.ZSwState.Name(a.state), a.error) for a in device.bus.get(topics.APP_STATUS) or ()}
+    return {a.name: (INFO.ZSwState.Name(a.state), a.error) for a in device.bus.get(topics.APP_STATUS) or ()}
 
 
 def _kinds(world: World, *kinds: str, since: float = 0.0) -> list[tuple[float, str]]:
@@ -35,14 +36,14 @@ def _kinds(world: World, *kinds: str, since: float = 0.0) -> list[tuple[float, s
 def _reported(world: World, device: SimDevice) -> dict[str, int]:
     """What the controller last heard about each app: name → ZSwState."""
     infos = (pb.info.ZInfoMsg.FromString(item.data) for item in world.core.store.latest_info(device.uuid))
-    return {m.ainfo.AppName: m.ainfo.state for m in infos if m.ztype == I.ZiApp}
+    return {m.ainfo.AppName: m.ainfo.state for m in infos if m.ztype == INFO.ZiApp}
 
 
 def test_a_deployed_app_runs_and_the_controller_hears_of_it() -> None:
     world = _world()
     device = world.devices[0]
     assert _apps(device) == {"web": ("RUNNING", "")}
-    assert _reported(world, device) == {"web": I.RUNNING}
+    assert _reported(world, device) == {"web": INFO.RUNNING}
     (domain,) = device.xen.hypervisor.domains
     assert (domain.memory_kb, domain.state) == (1024 * 1024, "running")
     assert len(_kinds(world, "app_volume_ready")) == 1
@@ -78,7 +79,7 @@ def test_a_crashing_app_is_broken_until_the_operator_restarts_it() -> None:
     world = _world(AppSpec("web", 50_000_000, defects=frozenset({"crashes"})), until=900.0)
     device = world.devices[0]
     assert _apps(device) == {"web": ("HALTING", BROKEN)}
-    assert _reported(world, device) == {"web": I.HALTING}
+    assert _reported(world, device) == {"web": INFO.HALTING}
     assert len(_kinds(world, "domain_crashed")) == 1, "EVE does not restart a broken app by itself"
     restart = world.env.now
     world.app_command(device, "web", "restart")

@@ -109,7 +109,8 @@ def test_bad_config_answers_are_refused_and_the_device_recovers(make_body, conte
 
 def test_forged_signature_is_not_noticed_in_trusted_mode() -> None:
     world = _settled(CryptoMode.TRUSTED)
-    undo = _answer_config(world, lambda reply, uuid: Reply(200, _forged_config(world, uuid, IMPOSTOR.signing.key), PROTO))
+    undo = _answer_config(world,
+                          lambda reply, uuid: Reply(200, _forged_config(world, uuid, IMPOSTOR.signing.key), PROTO))
     world.run(world.env.now + 2 * MINUTE)
     undo()
     assert all(_config(d)["timer.config.interval"] == 5 for d in world.devices)

@@ -1,0 +1,41 @@
+"""The ``Download`` effect: a blob from the datastore in chunks over the simulated network, then verified."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from evesim.agent import effects as fx
+from evesim.sim.ports import Downloader
+from evesim.sim.transport import DIAL_TIMEOUT_S
+
+CHUNKS = 10
+"""A download is this many chunks; each shares the datastore with the downloads under way."""
+
+
+def download(dev: Downloader, eff: fx.Download) -> Generator[simpy.Event, Any, fx.DownloadResult]:
+    """Fetch a blob from the datastore in chunks, then verify its sha256."""
+    world = dev.world
+    env = dev.env
+    image = world.images.get(eff.url)
+    if image is None:
+        yield env.timeout(0.1)
+        return fx.DownloadResult(None, f"404 for {eff.url}")
+    chunk = max(image.size_bytes // CHUNKS, 1)
+    world.downloads += 1
+    try:
+        for _ in range(CHUNKS):
+            delay = world.datastore_chunk_delay(dev.node, dev.rng("net"), chunk) if dev.has_address else None
+            if delay is None:
+                yield env.timeout(DIAL_TIMEOUT_S)
+                return fx.DownloadResult(None, "datastore unreachable")
+            yield env.timeout(delay)
+    finally:
+        world.downloads -= 1
+    if image.content_sha256 != eff.sha256:
+        return fx.DownloadResult(None, f"sha256 mismatch: got {image.content_sha256[:12]}, want {eff.sha256[:12]}",
+                                 verify_failed=True)
+    dev.storage.blobs[eff.url] = image
+    return fx.DownloadResult(eff.url)
