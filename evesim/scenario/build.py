@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import networkx as nx
+
 from evesim.api.envelope import CryptoMode
 from evesim.net import topology
 from evesim.net.link import LinkParams
@@ -12,7 +16,7 @@ from evesim.sim.world import AppSpec, Group, ImageSpec, World, WorldSpec
 
 def link(spec: model.Link) -> LinkParams:
     """Network-layer link parameters from the scenario's."""
-    return LinkParams(spec.latency, spec.jitter, spec.bandwidth, spec.loss)
+    return LinkParams(latency_s=spec.latency, jitter_s=spec.jitter, bandwidth_bps=spec.bandwidth, loss=spec.loss)
 
 
 def fault_rule(spec: model.FaultRule, start: float = 0.0, end: float | None = None) -> FaultRule:
@@ -22,7 +26,8 @@ def fault_rule(spec: model.FaultRule, start: float = 0.0, end: float | None = No
     return FaultRule(spec.action, spec.method, spec.path, spec.status, spec.delay, spec.count, begin, stop)
 
 
-def _topology(net: model.Network, seed: int):
+def _topology(net: model.Network, seed: int) -> Callable[[list[str], dict[str, str]], nx.Graph]:
+    """The network builder the world calls with its device names and where each attaches."""
     access, wan = link(net.access), link(net.wan)
     if net.topology == "tree":
         return lambda names, where: topology.tree(names, net.sites, access, link(net.uplink), wan, where)

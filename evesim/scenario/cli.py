@@ -113,12 +113,12 @@ def _print_summary(result: RunResult) -> None:
 def run_command(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Override the scenario's seed.")] = None,
-    set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write summary.json and Parquet outputs here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid."""
-    loaded = _load(file, _overrides(set_))
+    loaded = _load(file, _overrides(set_ or []))
     _check_out(out)
     used_seed = loaded.scenario.seed if seed is None else seed
     console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}"), highlight=False,
@@ -139,10 +139,10 @@ def run_command(
 
 def validate_command(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = None,
 ) -> None:
     """Check a scenario without running it; errors name file, line, column and field."""
-    loaded = _load(file, _overrides(set_))
+    loaded = _load(file, _overrides(set_ or []))
     scenario = loaded.scenario
     devices = sum(g.count for g in scenario.fleet)
     out_console.print(escape(f"{file}: ok ({scenario.name}: {devices} devices, {len(scenario.timeline)} timeline "
@@ -169,7 +169,7 @@ def _print_sweep(result: SweepResult) -> None:
     table.add_row("passed", str(summary["passed"]))
     table.add_row("failed an expectation", str(summary["failed"]))
     table.add_row("raised an error", str(summary["errors"]))
-    for column, exp in summary["expectations"].items():
+    for exp in summary["expectations"].values():
         table.add_row(escape(f"passed: {exp['name']}"), f"{exp['passed']} / {summary['replicas'] - summary['errors']}")
     for name, stats in summary["outcomes"].items():
         table.add_row(f"outcome {name} (mean)", f"{stats['mean']:g}")
@@ -191,13 +191,13 @@ def sweep_command(
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPU count).")] = None,
     executor: Annotated[str, typer.Option(help="Where replicas run: local (process pool) or dask.")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (with --executor dask).")] = None,
-    set_: Annotated[list[str], typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = [],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write replicas.parquet and summary.json here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run seeded replicas of a scenario; exit 1 if any fails an expectation, 2 if the scenario is invalid,
     3 if a replica raised an error."""
-    overrides = _overrides(set_)
+    overrides = _overrides(set_ or [])
     loaded = _load(file, overrides)
     start = loaded.scenario.seed if first_seed is None else first_seed
     if start + seeds - 1 > MAX_SEED:

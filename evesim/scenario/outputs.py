@@ -8,7 +8,8 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-Writer = Callable[[Path], None]
+Writer = Callable[[Path], object]
+"""Writes one output file at the path it is given (what it returns is ignored)."""
 
 
 class OutputError(OSError):

@@ -11,7 +11,8 @@ _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 864
 _BANDWIDTH = re.compile(rf"^{_NUMBER}\s*([kMG]?)(bps|bit/s)?$")
 _SIZE = re.compile(rf"^{_NUMBER}\s*(B|kB|KB|MB|GB|KiB|MiB|GiB)?$")
 _PREFIX = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9}
-_BYTES = {None: 1, "B": 1, "kB": 1000, "KB": 1000, "MB": 10**6, "GB": 10**9, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
+_BYTES = {None: 1, "B": 1, "kB": 1000, "KB": 1000, "MB": 10**6, "GB": 10**9,
+          "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 
 
 def _finite(value: float | int, what: str) -> float:

@@ -1,4 +1,4 @@
-"""Every scenario of the library, in small form through ``evesim run``: it passes, and it fails when its point is broken.
+"""Every scenario of the library, in small form through ``evesim run``: it passes, and fails when its point is broken.
 
 Each case shrinks the scenario with ``--set`` and checks the exit code and ``summary.json``; each
 negative case breaks what the scenario is about and expects exit code 1 with the right expectations failed.
