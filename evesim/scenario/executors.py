@@ -10,7 +10,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-EXECUTORS = ("local", "dask")
+from evesim.scenario.vocab import EXECUTORS, ExecutorKind
+
 CONNECT_TIMEOUT_S = 10.0
 
 
@@ -22,7 +23,7 @@ class ExecutorError(RuntimeError):
 class Pool:
     """A ``concurrent.futures`` executor and how many replicas it runs at once."""
 
-    kind: str
+    kind: ExecutorKind
     executor: Executor
     slots: int
 

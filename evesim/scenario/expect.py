@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from evesim.agent import topics
 from evesim.api import pb
-from evesim.scenario import infopath, model
+from evesim.scenario import checks, infopath
+from evesim.scenario.checks import AnyCheck, Expectation
+from evesim.scenario.fields import Target
 from evesim.scenario.timeline import select
+from evesim.scenario.vocab import ExpectationKind
 from evesim.sim import outcome, rng
 from evesim.sim.device import SimDevice
 from evesim.sim.world import World
-
-PREDICATES: dict[str, Callable[[SimDevice, str | None], bool]] = {
-    "onboarded": lambda d, v: bool(d.uuid),
-    "bricked": lambda d, v: d.state == "bricked",
-    "version": lambda d, v: d.running_version == v,
-    "state": lambda d, v: d.state == v,
-    "led": lambda d, v: d.led.name == v,
-}
 
 
 def app_state(device: SimDevice, app: str | None) -> str | None:
@@ -35,12 +31,12 @@ def app_state(device: SimDevice, app: str | None) -> str | None:
 class EventTally:
     """Counts a check's events incrementally: each ``measure`` reads only the events logged since the last."""
 
-    def __init__(self, world: World, check: model.Check, index: int) -> None:
+    def __init__(self, world: World, check: checks.Events, index: int) -> None:
         devices = select(world, check.target, rng.stream(world.seed, "expectation", str(index)))
         self.log = world.log
         self.kind = check.value
         self.fields = dict(check.fields)
-        self.names = None if check.target == model.Target() else {d.name for d in devices}
+        self.names = None if check.target == Target() else {d.name for d in devices}
         self.population = len(devices)
         self.count = 0
         self.seen = 0
@@ -56,33 +52,56 @@ class EventTally:
         return float(self.count), self.population
 
 
-def meter(world: World, check: model.Check, index: int) -> Callable[[], tuple[float, int]]:
+def meter(world: World, check: AnyCheck, index: int) -> Callable[[], tuple[float, int]]:
     """A function giving the check's value and population at each call (events are tallied incrementally)."""
-    if check.metric == "events":
+    if isinstance(check, checks.Events):
         return EventTally(world, check, index).measure
     return lambda: measure(world, check, index)
 
 
-def measure(world: World, check: model.Check, index: int) -> tuple[float, int]:
-    """A device or campaign metric's value (a count, or reboots summed) and its population; events: see ``meter``."""
-    if check.metric == "rollout":
+def measure(world: World, check: AnyCheck, index: int) -> tuple[float, int]:
+    """A check's value (a count, or reboots summed) and its population, counted afresh."""
+    if isinstance(check, checks.Campaigns):
         campaigns = world.core.rollouts.list()
         return float(sum(1 for c in campaigns if c.state == check.value)), len(campaigns)
+    if isinstance(check, checks.Events):
+        return EventTally(world, check, index).measure()
     devices = select(world, check.target, rng.stream(world.seed, "expectation", str(index)))
-    if check.metric == "reboots":
+    if isinstance(check, checks.Reboots):
         return float(sum(max(d.boots - 1, 0) for d in devices)), len(devices)
-    if check.metric == "outcome":
-        return float(sum(1 for d in devices if outcome.classify(world, d) == check.value)), len(devices)
-    if check.metric == "info":
-        infos = (world.core.latest_device_info(d.uuid) if d.uuid else None for d in devices)
-        return float(sum(1 for i in infos if infopath.matches(i, check.path, check.value, check.match))), len(devices)
-    if check.metric == "app":
-        return float(sum(1 for d in devices if app_state(d, check.app) == check.value)), len(devices)
-    predicate = PREDICATES[check.metric]
-    return float(sum(1 for d in devices if predicate(d, check.value))), len(devices)
+    return float(sum(1 for d in devices if _counts(world, check, d))), len(devices)
 
 
-def holds(check: model.Check, value: float, population: int) -> bool:
+CountingCheck = (checks.Onboarded | checks.Bricked | checks.RunningVersion | checks.UpdateOutcome | checks.State
+                 | checks.Led | checks.Info | checks.AppInstance)
+"""The checks that count devices matching a predicate."""
+
+
+def _counts(world: World, check: CountingCheck, device: SimDevice) -> bool:
+    """True if ``device`` is one the check counts."""
+    match check:
+        case checks.Onboarded():
+            return bool(device.uuid)
+        case checks.Bricked():
+            return device.state == "bricked"
+        case checks.RunningVersion():
+            return device.running_version == check.value
+        case checks.UpdateOutcome():
+            return outcome.classify(world, device) == check.value
+        case checks.State():
+            return device.state == check.value
+        case checks.Led():
+            return device.led.name == check.value
+        case checks.Info():
+            info = world.core.latest_device_info(device.uuid) if device.uuid else None
+            return infopath.matches(info, check.path, check.value, check.match)
+        case checks.AppInstance():
+            return app_state(device, check.app) == check.value
+        case _:
+            assert_never(check)
+
+
+def holds(check: AnyCheck, value: float, population: int) -> bool:
     """True if ``value`` out of ``population`` is within the check's bounds."""
     fraction = value / population if population else 0.0
     return (
@@ -93,11 +112,12 @@ def holds(check: model.Check, value: float, population: int) -> bool:
     )
 
 
-def describe(check: model.Check) -> str:
+def describe(check: AnyCheck) -> str:
     """A short human description of a check."""
-    subject = check.metric + (f"[{check.app}]" if check.app else "")
-    subject += f"={check.value}" if check.value is not None else ""
-    if check.fields:
+    subject = check.metric + (f"[{check.app}]" if isinstance(check, checks.AppInstance) else "")
+    value = None if isinstance(check, (checks.Onboarded, checks.Bricked, checks.Reboots)) else check.value
+    subject += f"={value}" if value is not None else ""
+    if isinstance(check, checks.Events) and check.fields:
         subject += "{" + ", ".join(f"{k}={v}" for k, v in check.fields.items()) + "}"
     bounds = [f"{name} {getattr(check, name)}" for name in ("min", "max", "min_fraction", "max_fraction")
               if getattr(check, name) is not None]
@@ -109,7 +129,7 @@ class Outcome:
     """An expectation's verdict so far."""
 
     name: str
-    kind: str
+    kind: ExpectationKind
     passed: bool | None = None
     at: float | None = None
     value: float | None = None
@@ -122,7 +142,7 @@ class Judge:
     """Evaluates the expectations as the run goes and at its end."""
 
     world: World
-    expectations: list[model.Expectation]
+    expectations: list[Expectation]
     outcomes: list[Outcome] = field(init=False)
     _meters: list[Callable[[], tuple[float, int]]] = field(init=False, repr=False)
 
@@ -142,7 +162,7 @@ class Judge:
         for index, (exp, out) in enumerate(zip(self.expectations, self.outcomes, strict=False)):
             if exp.kind == "always" and out.passed is not False:
                 self._record(index, exp, out, now, fail_only=True)
-            elif exp.kind == "eventually" and out.passed is None and now <= exp.by:
+            elif exp.kind == "eventually" and out.passed is None and exp.by is not None and now <= exp.by:
                 self._record(index, exp, out, now, pass_only=True)
 
     def finish(self, now: float) -> None:
@@ -159,7 +179,7 @@ class Judge:
                 out.passed, out.value, out.population = False, value, population
                 out.detail = f"not reached by {exp.by:g}s (at the end: {value:g} of {population})"
 
-    def _record(self, index: int, exp: model.Expectation, out: Outcome, now: float,
+    def _record(self, index: int, exp: Expectation, out: Outcome, now: float,
                 fail_only: bool = False, pass_only: bool = False) -> None:
         value, population = self._meters[index]()
         ok = holds(exp.check, value, population)

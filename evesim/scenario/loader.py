@@ -13,8 +13,9 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
-from evesim.scenario.model import Scenario
+from evesim.scenario.model import CROSS_CHECK, Scenario
 
 Loc = tuple[str | int, ...]
 
@@ -208,25 +209,44 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> list[Loc]:
 # ---------------------------------------------------------------- locating errors
 
 
-def _data_loc(loc: Loc, data: Any) -> Loc:
-    """The error location with pydantic's union tags dropped, so it names real keys."""
+TAGS = ("action", "metric")
+"""The keys that pick a member of the scenario's tagged unions (timeline actions, checks)."""
+
+
+@dataclass(frozen=True)
+class Tag:
+    """The union member an error's location passes through: its tag key and value, and where it is."""
+
+    key: str
+    value: str
+    depth: int
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.value!r}"
+
+
+def _data_loc(loc: Loc, data: Any, tagged: bool = True) -> tuple[Loc, Tag | None]:
+    """The error location with pydantic's union tags dropped (if it is ``tagged``), so it names real keys; and
+    the last tag dropped."""
     out: list[str | int] = []
-    node = data
+    node, tag = data, None
+    annotation: Any = Scenario
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        key = _tag_key(annotation)
+        if tagged and key is not None and isinstance(node, dict) and part == node.get(key):
+            tag, annotation = Tag(key, str(part), len(out)), _model_for(annotation, node)
+        elif isinstance(node, dict) and part in node:
             out.append(part)
-            node = node[part]
+            annotation, node = _field_annotation(annotation, node, str(part)), node[part]
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             out.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and part == node.get("action"):
-            continue
+            annotation, node = _element(annotation), node[part]
         elif isinstance(part, str) and not isinstance(node, dict) and _is_tag(part):
             continue  # a union member's tag (``int``, ``list[...]``) where the data holds no key
         else:
             out.append(part)
-            node = None
-    return tuple(out)
+            node = annotation = None
+    return tuple(out), tag
 
 
 _TYPE_TAGS = frozenset({"str", "int", "float", "bool", "none", "bytes"})
@@ -279,23 +299,16 @@ def _mark(marks: dict[Loc, yaml.Mark], loc: Loc, key: bool) -> yaml.Mark | None:
     return None
 
 
-def _problem(path: str, err: dict[str, Any], data: Any, marks: dict[Loc, yaml.Mark],
+def _problem(path: str, err: ErrorDetails, data: Any, marks: dict[Loc, yaml.Mark],
              overridden: dict[Loc, str]) -> Problem:
     """A validation error as a Problem at its place in the file, or naming the ``--set`` that put it there."""
-    loc = _data_loc(tuple(err["loc"]), data)
     kind = err["type"]
-    message = err["msg"].removeprefix("Value error, ")
-    if kind == "extra_forbidden":
-        allowed = sorted(_fields_at(loc[:-1], data))
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        message = f"unknown key {loc[-1]!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-        if allowed:
-            message += f" (expected one of: {', '.join(allowed)})"
-    elif kind == "missing":
-        message = "an item is missing here (the list is too short)" if isinstance(loc[-1], int) else \
-            "required key is missing"
-    elif kind != "value_error" and "input" in err and not isinstance(err["input"], (dict, list)):
-        message += f" (got {err['input']!r})"
+    loc, tag = _data_loc(tuple(err["loc"]), data, tagged=kind != CROSS_CHECK)
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        key = str(err.get("ctx", {}).get("discriminator", "")).strip("'")
+        loc, kind = (*loc, key), "missing" if kind == "union_tag_not_found" else kind
+    tag = tag if tag is not None and tag.depth == len(loc) - 1 else None  # the member holding the key
+    message = _message(err, kind, loc, tag, data)
     set_by = [key for where, key in overridden.items() if loc[:len(where)] == where]
     if set_by:
         return Problem(path, 0, 0, _dotted(loc), f"{message} (from --set {set_by[-1]})")
@@ -304,25 +317,92 @@ def _problem(path: str, err: dict[str, Any], data: Any, marks: dict[Loc, yaml.Ma
     return Problem(path, line, column, _dotted(loc), message)
 
 
-def _fields_at(loc: Loc, data: Any) -> set[str]:
-    """Field names the model at ``loc`` accepts (follows lists, optionals and the action union)."""
-    annotation: Any = Scenario
-    node = data
-    for part in loc:
-        if isinstance(part, str):
-            model = _model_for(annotation, node)
-            if model is None or part not in model.model_fields:
-                return set()
-            annotation = model.model_fields[part].annotation
-        else:
-            annotation = _element(annotation)
-        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+def _message(err: ErrorDetails, kind: str, loc: Loc, tag: Tag | None, data: Any) -> str:
+    """The words of an error: pydantic's, or clearer ones for unknown, missing and misplaced keys."""
+    if kind == "extra_forbidden":
+        return _unknown_key(loc, tag, data)
+    if kind == "union_tag_invalid":
+        return _unknown_tag(str(loc[-1]), err.get("ctx", {}).get("tag"), _fields_at(loc[:-1], data, every=True))
+    if kind == "missing" or (tag is not None and err.get("input", "") is None and _required(loc, data)):
+        if isinstance(loc[-1], int):
+            return "an item is missing here (the list is too short)"
+        return f"{tag} needs {_a(str(loc[-1]))}" if tag is not None else "required key is missing"
+    message = err["msg"].removeprefix("Value error, ")
+    if kind not in ("value_error", CROSS_CHECK) and not isinstance(err.get("input"), (dict, list)) and "input" in err:
+        message += f" (got {err['input']!r})"
+    return message
+
+
+def _a(key: str) -> str:
+    """``key`` quoted, after its article: ``an 'app'``, ``a 'value'``."""
+    return f"{'an' if key[:1] in 'aeiou' else 'a'} {key!r}"
+
+
+def _unknown_key(loc: Loc, tag: Tag | None, data: Any) -> str:
+    """Why a key is refused: unknown (with the nearest known key), or one that only other members take."""
+    key, allowed = str(loc[-1]), sorted(_fields_at(loc[:-1], data))
+    expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+    if tag is not None:
+        others = sorted(_taking(_annotation_at(loc[:-1], data)[0], key) - {tag.value})
+        if others:
+            only = f"; {key!r} only applies to {tag.key} {' or '.join(repr(o) for o in others)}" \
+                if len(others) <= 3 else ""
+            return f"{tag} takes no {key!r}{only}" + ("" if only else expected)
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return f"unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else "") + expected
+
+
+def _unknown_tag(key: str, value: object, tags: set[str]) -> str:
+    """The error for a union tag (``action``, ``metric``) no member has."""
+    close = difflib.get_close_matches(value, sorted(tags), n=1) if isinstance(value, str) else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"no {key} {value!r}{hint} (one of: {', '.join(sorted(tags))})"
+
+
+def _fields_at(loc: Loc, data: Any, every: bool = False) -> set[str]:
+    """Field names the model at ``loc`` accepts (following lists, optionals and tagged unions); with ``every``,
+    the tag values of the union there instead."""
+    annotation, node = _annotation_at(loc, data)
+    if every:
+        return _taking(annotation, None)
     model = _model_for(annotation, node)
     return set(model.model_fields) if model is not None else set()
 
 
-def _has(node: dict | list, part: str | int) -> bool:
-    return part in node if isinstance(node, dict) else isinstance(part, int) and part < len(node)
+def _taking(annotation: Any, key: str | None) -> set[str]:
+    """The tag values of the members of the tagged union ``annotation`` that take ``key`` (any key: all)."""
+    tag = _tag_key(annotation)
+    return {v for m in _models(annotation) if tag and (key is None or key in m.model_fields)
+            for v in typing.get_args(m.model_fields[tag].annotation)}
+
+
+def _required(loc: Loc, data: Any) -> bool:
+    """True if the key at ``loc`` is one its model requires."""
+    annotation, node = _annotation_at(loc[:-1], data)
+    model = _model_for(annotation, node)
+    field = model.model_fields.get(str(loc[-1])) if model is not None else None
+    return field is not None and field.is_required()
+
+
+def _annotation_at(loc: Loc, data: Any) -> tuple[Any, Any]:
+    """The annotation of the value at ``loc`` (a data location) and the data there."""
+    annotation: Any = Scenario
+    node = data
+    for part in loc:
+        if isinstance(part, str):
+            annotation = _field_annotation(annotation, node, part)
+            node = node.get(part) if isinstance(node, dict) else None
+        else:
+            annotation = _element(annotation)
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+    return annotation, node
+
+
+def _field_annotation(annotation: Any, node: Any, key: str) -> Any:
+    """The annotation of field ``key`` of the model ``annotation`` gives ``node`` (None if there is none)."""
+    model = _model_for(annotation, node)
+    field = model.model_fields.get(key) if model is not None else None
+    return field.annotation if field is not None else None
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -343,11 +423,20 @@ def _element(annotation: Any) -> Any:
     return None
 
 
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    """The models among ``annotation``'s alternatives."""
+    return [alt for alt in _unwrap(annotation) if isinstance(alt, type) and issubclass(alt, BaseModel)]
+
+
+def _tag_key(annotation: Any) -> str | None:
+    """The key (one of ``TAGS``) that picks a member of the union ``annotation`` is, if it is a tagged union."""
+    models = _models(annotation)
+    return next((key for key in TAGS if len(models) > 1 and all(key in m.model_fields for m in models)), None)
+
+
 def _model_for(annotation: Any, node: Any) -> type[BaseModel] | None:
-    """The model among ``annotation``'s alternatives that describes ``node`` (by ``action``)."""
-    models = [alt for alt in _unwrap(annotation) if isinstance(alt, type) and issubclass(alt, BaseModel)]
-    for model in models:
-        action = model.model_fields.get("action")
-        if action is None or not isinstance(node, dict) or node.get("action") in typing.get_args(action.annotation):
-            return model
-    return None
+    """The model among ``annotation``'s alternatives that describes ``node`` (by its tag, in a tagged union)."""
+    models, key = _models(annotation), _tag_key(annotation)
+    if key is None or not isinstance(node, dict):
+        return models[0] if models else None
+    return next((m for m in models if node.get(key) in typing.get_args(m.model_fields[key].annotation)), None)

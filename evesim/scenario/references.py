@@ -1,31 +1,64 @@
 """The names a scenario defines (groups, devices, routers, network nodes, links) and checks of every use of them.
 
 Device names follow the world's ``<group>-00000`` numbering (``evesim.sim.world``); network nodes
-are ``controller``, ``datastore``, the routers and the devices (``evesim.net.topology``).
+are ``controller``, ``datastore``, the routers and the devices (``evesim.net.topology``). The checks
+read the scenario's parts through the protocols below, so they need not know the scenario model.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from evesim.scenario.model import Scenario, Target
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 Loc = tuple[str | int, ...]
 SERVICES = ("controller", "datastore")
 
 
+class Network(Protocol):
+    """A network's shape: its topology and the routers devices attach to."""
+
+    @property
+    def topology(self) -> str: ...
+
+    def routers_names(self) -> list[str]: ...
+
+    def default_router(self, index: int) -> str: ...
+
+
+class Group(Protocol):
+    """A group of the fleet: its name, size and router."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def attach(self) -> str | None: ...
+
+
+class Target(Protocol):
+    """The names a target gives: a group and devices."""
+
+    @property
+    def group(self) -> str | None: ...
+
+    @property
+    def devices(self) -> list[str] | None: ...
+
+
 class Names:
     """What a scenario's targets and partitions may name, known from the scenario alone."""
 
-    def __init__(self, scenario: Scenario) -> None:
-        self.network = scenario.network
-        self.groups = [g.name for g in scenario.fleet]
-        self.counts = {g.name: g.count for g in scenario.fleet}
-        self.attach = {g.name: g.attach for g in scenario.fleet}
+    def __init__(self, network: Network, fleet: Sequence[Group]) -> None:
+        self.network = network
+        self.groups = [g.name for g in fleet]
+        self.counts = {g.name: g.count for g in fleet}
+        self.attach = {g.name: g.attach for g in fleet}
         self.first: dict[str, int] = {}
         total = 0
-        for group in scenario.fleet:
+        for group in fleet:
             self.first[group.name], total = total, total + group.count
         self.routers = self.network.routers_names()
 
@@ -89,22 +122,10 @@ def _adjacent(names: Names, a: str, b: str) -> bool:
     return names.router_of(a) == b
 
 
-def problems(scenario: Scenario) -> list[tuple[Loc, str]]:
-    """Every target, ``when`` target, expectation target, partition node and link naming what is not there."""
-    names = Names(scenario)
-    found: list[tuple[Loc, str]] = []
-    for i, action in enumerate(scenario.timeline):
-        targets: list[tuple[Loc, Target | None]] = [(("timeline", i, "target"), getattr(action, "target", None))]
-        if action.when is not None:
-            targets.append((("timeline", i, "when", "target"), action.when.target))
-        found += [((*loc, *inner), p) for loc, target in targets if target is not None
-                  for inner, p in names.target_problems(target)]
-        if action.action == "partition":
-            found += [(("timeline", i, "nodes", j), names.node_problem(n))
-                      for j, n in enumerate(action.nodes) if not names.is_node(n)]
-            found += [(("timeline", i, "links", j), p)
-                      for j, (a, b) in enumerate(action.links) if (p := names.link_problem(a, b)) is not None]
-    for i, expectation in enumerate(scenario.expectations):
-        found += [(("expectations", i, expectation.kind, "target", *inner), p)
-                  for inner, p in names.target_problems(expectation.check.target)]
+def problems(names: Names, targets: Iterable[tuple[Loc, Target]], nodes: Iterable[tuple[Loc, str]] = (),
+             links: Iterable[tuple[Loc, tuple[str, str]]] = ()) -> list[tuple[Loc, str]]:
+    """Every target, network node and link (each at its place in the scenario) naming what is not there."""
+    found = [((*loc, *inner), p) for loc, target in targets for inner, p in names.target_problems(target)]
+    found += [(loc, names.node_problem(node)) for loc, node in nodes if not names.is_node(node)]
+    found += [(loc, p) for loc, (a, b) in links if (p := names.link_problem(a, b)) is not None]
     return found

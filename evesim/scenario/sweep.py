@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -23,6 +23,7 @@ from evesim.scenario import model, outputs
 from evesim.scenario.expect import describe
 from evesim.scenario.loader import Loaded
 from evesim.scenario.run import run
+from evesim.scenario.vocab import ExecutorKind
 from evesim.sim.events import write_parquet
 from evesim.sim.outcome import OUTCOMES
 
@@ -31,6 +32,8 @@ CHUNKS_PER_SLOT = 4
 COUNTS = ("devices", "onboarded", "bricked", "events")
 TOTALS = (*COUNTS, "controller_requests")
 Row = dict[str, Any]
+ColumnType = Literal["int64", "bool", "string", "boolean", "Int64"]
+"""The pandas dtypes of the replica table's columns."""
 
 
 def slug(text: str) -> str:
@@ -50,7 +53,7 @@ def expectation_columns(scenario: model.Scenario) -> list[str]:
     return columns
 
 
-def schema(scenario: model.Scenario) -> dict[str, str]:
+def schema(scenario: model.Scenario) -> dict[str, ColumnType]:
     """The columns of ``replicas.parquet`` and their pandas dtypes."""
     return {
         "seed": "int64", "passed": "bool", "error": "string",
@@ -110,7 +113,7 @@ class SweepResult:
 
     loaded: Loaded
     replicas: pd.DataFrame
-    executor: str
+    executor: ExecutorKind
     workers: int
     wall_s: float
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -174,7 +177,7 @@ def _total_mean(column: pd.Series) -> dict[str, float]:
     return {"total": total, "mean": round(total / len(column), 6) if len(column) else 0.0}
 
 
-def sweep(loaded: Loaded, seeds: Sequence[int], executor: Executor, slots: int, kind: str = "local",
+def sweep(loaded: Loaded, seeds: Sequence[int], executor: Executor, slots: int, kind: ExecutorKind = "local",
           on_rows: Callable[[list[Row]], None] | None = None, overrides: dict[str, Any] | None = None) -> SweepResult:
     """Run one replica per seed on ``executor`` in chunks; ``on_rows`` sees each finished chunk's rows.
 

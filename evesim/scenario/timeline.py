@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import assert_never
 
 from evesim.controller.devconfig import ConfigError
 from evesim.controller.rollout import stages
 from evesim.scenario import model
 from evesim.scenario.build import fault_rule
+from evesim.scenario.fields import Target
+from evesim.scenario.vocab import ActionName
 from evesim.sim import campaigns, faults, rng
 from evesim.sim.device import SimDevice
 from evesim.sim.events import Event
 from evesim.sim.world import World
 
 
-def select(world: World, target: model.Target, draw: random.Random) -> list[SimDevice]:
+def select(world: World, target: Target, draw: random.Random) -> list[SimDevice]:
     """The devices a target names, in fleet order (random subsets drawn from ``draw``)."""
     devices = world.devices
     if target.group is not None:
@@ -23,8 +26,9 @@ def select(world: World, target: model.Target, draw: random.Random) -> list[SimD
     if target.devices is not None:
         wanted = set(target.devices)
         devices = [d for d in devices if d.name in wanted]
-    if target.fraction is not None or target.count is not None:
-        k = target.count if target.count is not None else round(target.fraction * len(devices))
+    k = target.count if target.count is not None else (
+        round(target.fraction * len(devices)) if target.fraction is not None else None)
+    if k is not None:
         chosen = set(draw.sample(range(len(devices)), min(k, len(devices))))
         devices = [d for i, d in enumerate(devices) if i in chosen]
     return devices
@@ -36,38 +40,38 @@ class Timeline:
     def __init__(self, world: World, scenario: model.Scenario) -> None:
         self.world = world
         self.scenario = scenario
-        self.fired: list[tuple[float, int, str]] = []
+        self.fired: list[tuple[float, int, ActionName]] = []
 
     def arm(self) -> None:
         """Schedule every action."""
         for index, action in enumerate(self.scenario.timeline):
             if action.when is not None:
-                self._arm_when(index, action)
+                self._arm_when(index, action, action.when)
             else:
                 self._arm_time(index, action)
 
-    def _delay(self, action: model.Trigger, *names: str) -> float:
+    def _delay(self, action: model.AnyAction, *names: str) -> float:
         if not action.jitter:
             return action.delay
         return action.delay + action.jitter * rng.stream(self.world.seed, "jitter", *names).random()
 
-    def _arm_time(self, index: int, action: model.Trigger) -> None:
+    def _arm_time(self, index: int, action: model.AnyAction) -> None:
         start = (action.at or 0.0) + self._delay(action, str(index))
-        if action.every is None:
+        every = action.every
+        if every is None:
             self.world.at(start, lambda: self.run(index, action))
             return
         until = action.until if action.until is not None else float("inf")
 
         def tick(k: int = 0) -> None:
             self.run(index, action, str(k))
-            if (action.at or 0.0) + (k + 1) * action.every <= until:
-                self.world.at(action.every, lambda: tick(k + 1))
+            if (action.at or 0.0) + (k + 1) * every <= until:
+                self.world.at(every, lambda: tick(k + 1))
 
         if start <= until:
             self.world.at(start, tick)
 
-    def _arm_when(self, index: int, action: model.Trigger) -> None:
-        when = action.when
+    def _arm_when(self, index: int, action: model.AnyAction, when: model.When) -> None:
         devices = {d.name for d in select(self.world, when.target, rng.stream(self.world.seed, "when", str(index)))}
         hits: dict[str, int] = {}
         fired = 0
@@ -87,41 +91,85 @@ class Timeline:
 
         self.world.log.listen(listener)
 
-    def run(self, index: int, action: model.Trigger, repeat: str = "0", device: str | None = None) -> None:
+    def run(self, index: int, action: model.AnyAction, repeat: str = "0", device: str | None = None) -> None:
         """Perform one action now (on the triggering ``device`` when it has no target of its own)."""
         world = self.world
         draw = rng.stream(world.seed, "timeline", str(index), repeat)
         if device is not None and "target" in type(action).model_fields and "target" not in action.model_fields_set:
-            action = action.model_copy(update={"target": model.Target(devices=[device])})
+            action = action.model_copy(update={"target": Target(devices=[device])})
         self.fired.append((world.env.now, index, action.action))
         world.log.append(world.env.now, "world", "timeline", "action",
                          {"index": index, "action": action.action, "trigger_device": device or ""})
-        ACTIONS[type(action)](world, action, draw)
+        perform(world, action, draw)
 
 
-def _each(fn: Callable[[World, SimDevice, model.Trigger], None]) -> Callable[[World, model.Trigger, random.Random], None]:
-    def apply(world: World, action: model.Trigger, draw: random.Random) -> None:
-        for device in select(world, action.target, draw):
-            fn(world, device, action)
-
-    return apply
+DeviceAction = (model.SetConfigItems | model.PowerCut | model.PowerOn | model.Brownout | model.LinkDown
+                | model.HangAgent | model.ClockJump | model.Update | model.RetryUpdate | model.Reboot
+                | model.DeployApp | model.AppCommand)
+"""The actions done to each device of their target, one by one."""
 
 
-def _controller(edit: Callable[[World, str, model.Trigger], object]) -> Callable[[World, SimDevice, model.Trigger], None]:
+def perform(world: World, action: model.AnyAction, draw: random.Random) -> None:
+    """Do ``action`` now: to the world, or to each device of its target (drawn from ``draw``)."""
+    match action:
+        case model.Partition():
+            faults.partition(world, list(action.nodes), list(action.links), action.duration)
+        case model.ControllerDown():
+            faults.controller_down(world, action.duration)
+        case model.ControllerFault():
+            _controller_fault(world, action)
+        case model.Rollout():
+            _rollout(world, action, draw)
+        case _:
+            for device in select(world, action.target, draw):
+                _on_device(world, device, action)
+
+
+def _on_device(world: World, device: SimDevice, action: DeviceAction) -> None:
+    """Do a per-device action to ``device``."""
+    match action:
+        case model.SetConfigItems():
+            _at_controller(world, device, action, lambda uuid: world.core.set_config_items(uuid, dict(action.items)))
+        case model.PowerCut():
+            restore = action.restore_after
+            faults.power_cut(world, device, None if restore is None else
+                             restore + action.restore_jitter * device.rng("restore").random())
+        case model.PowerOn():
+            device.power_on()
+        case model.Brownout():
+            faults.brownout(world, device, action.cycles, action.on, action.off)
+        case model.LinkDown():
+            faults.link_down(world, device, action.duration)
+        case model.HangAgent():
+            faults.hang_agent(device, action.agent)
+        case model.ClockJump():
+            faults.clock_jump(device, action.seconds)
+        case model.Update():
+            _at_controller(world, device, action, lambda uuid: _update(world, uuid, action))
+        case model.RetryUpdate():
+            _at_controller(world, device, action, world.core.retry_update)
+        case model.Reboot():
+            _at_controller(world, device, action, world.core.reboot)
+        case model.DeployApp():
+            world.deploy_app(device, action.app, action.activate)
+        case model.AppCommand():
+            world.app_command(device, action.app, action.action.removesuffix("_app"))
+        case _:
+            assert_never(action)
+
+
+def _at_controller(world: World, device: SimDevice, action: DeviceAction, edit: Callable[[str], object]) -> None:
     """An edit of the device's config at the controller (once it onboarded); one the controller refuses (a
     retry with no base OS set) is logged as ``refused``, as an operator would see it."""
 
-    def attempt(world: World, device: SimDevice, uuid: str, action: model.Trigger) -> None:
+    def attempt(uuid: str) -> None:
         try:
-            edit(world, uuid, action)
+            edit(uuid)
         except ConfigError as exc:
             world.log.append(world.env.now, device.name, "controller", "refused",
                              {"action": action.action, "error": str(exc)}, "warning")
 
-    def apply(world: World, device: SimDevice, action: model.Trigger) -> None:
-        world.for_device(device, lambda uuid: attempt(world, device, uuid, action))
-
-    return apply
+    world.for_device(device, attempt)
 
 
 def _update(world: World, uuid: str, action: model.Update) -> int:
@@ -137,32 +185,7 @@ def _rollout(world: World, action: model.Rollout, draw: random.Random) -> None:
                      wait_s=action.wait, deadline_s=action.deadline, halt_failure_rate=action.halt_failure_rate)
 
 
-def _partition(world: World, action: model.Partition, draw: random.Random) -> None:
-    faults.partition(world, list(action.nodes), [tuple(link) for link in action.links], action.duration)
-
-
-def _controller_fault(world: World, action: model.ControllerFault, draw: random.Random) -> None:
+def _controller_fault(world: World, action: model.ControllerFault) -> None:
     now = world.env.now
     end = now + action.duration if action.duration is not None else None
     faults.controller_fault(world, fault_rule(action.rule, start=now, end=end))
-
-
-ACTIONS: dict[type, Callable[[World, model.Trigger, random.Random], None]] = {
-    model.SetConfigItems: _each(_controller(lambda w, uuid, a: w.core.set_config_items(uuid, dict(a.items)))),
-    model.PowerCut: _each(lambda w, d, a: faults.power_cut(
-        w, d, None if a.restore_after is None else a.restore_after + a.restore_jitter * d.rng("restore").random())),
-    model.PowerOn: _each(lambda w, d, a: d.power_on()),
-    model.Brownout: _each(lambda w, d, a: faults.brownout(w, d, a.cycles, a.on, a.off)),
-    model.LinkDown: _each(lambda w, d, a: faults.link_down(w, d, a.duration)),
-    model.Partition: _partition,
-    model.ControllerDown: lambda w, a, r: faults.controller_down(w, a.duration),
-    model.ControllerFault: _controller_fault,
-    model.HangAgent: _each(lambda w, d, a: faults.hang_agent(d, a.agent)),
-    model.ClockJump: _each(lambda w, d, a: faults.clock_jump(d, a.seconds)),
-    model.Update: _each(_controller(_update)),
-    model.RetryUpdate: _each(_controller(lambda w, uuid, a: w.core.retry_update(uuid))),
-    model.Reboot: _each(_controller(lambda w, uuid, a: w.core.reboot(uuid))),
-    model.Rollout: _rollout,
-    model.DeployApp: _each(lambda w, d, a: w.deploy_app(d, a.app, a.activate)),
-    model.AppCommand: _each(lambda w, d, a: w.app_command(d, a.app, a.action.removesuffix("_app"))),
-}

@@ -70,10 +70,14 @@ def test_app_definitions_are_checked() -> None:
 
 
 @pytest.mark.parametrize("check, message", [
-    ("{metric: app, app: web, value: RUNING, min: 1}", "metric 'app' counts devices by app state: one of INITIAL"),
-    ("{metric: app, app: web, value: RESTARTING, min: 1}", "one of INITIAL, DOWNLOAD_STARTED, INSTALLED, BOOTING, RUNNING, HALTING, HALTED"),
-    ("{metric: app, value: RUNNING, min: 1}", "metric 'app' needs an 'app', and only it takes one"),
-    ("{metric: state, value: running, app: web, min: 1}", "metric 'app' needs an 'app', and only it takes one"),
+    ("{metric: app, app: web, value: RUNING, min: 1}",
+     "metric 'app' has no value 'RUNING'; one of INITIAL, DOWNLOAD_STARTED, INSTALLED, BOOTING, RUNNING, HALTING, "
+     "HALTED (did you mean 'RUNNING'?)"),
+    ("{metric: app, app: web, value: RESTARTING, min: 1}",
+     "one of INITIAL, DOWNLOAD_STARTED, INSTALLED, BOOTING, RUNNING, HALTING, HALTED"),
+    ("{metric: app, value: RUNNING, min: 1}", "expectations[0].at_end.app: metric 'app' needs an 'app'"),
+    ("{metric: state, value: running, app: web, min: 1}",
+     "expectations[0].at_end.app: metric 'state' takes no 'app'; 'app' only applies to metric 'app'"),
     ("{metric: app, app: web, min: 1}", "metric 'app' needs a 'value'"),
 ])
 def test_app_checks_are_checked(check: str, message: str) -> None:
@@ -119,7 +123,8 @@ def test_restart_and_purge_reach_the_device(tmp_path: Path) -> None:
     counts = summary["event_counts"]
     assert counts["app_volume_ready"] == 3, "the purge rebuilt web's volume on edge-00001"
     events = pd.read_parquet(tmp_path / "out" / "events.parquet")
-    downloads = [f for k, f in zip(events.kind, events.fields, strict=False) if k == "app_state" and "DOWNLOAD_STARTED" in f]
+    downloads = [f for k, f in zip(events.kind, events.fields, strict=False)
+                 if k == "app_state" and "DOWNLOAD_STARTED" in f]
     assert len(downloads) == 2, "from the image already verified: no second download"
     assert counts["app_not_deployed"] == 1, "flaky was never deployed there"
     assert counts["domain_halted"] == 2, "restart and purge each halt the domain"

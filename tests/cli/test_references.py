@@ -104,7 +104,7 @@ def test_names_agree_with_the_world_the_scenario_builds(topology: str, size: int
              for i, group in enumerate(groups)]
     text = f"name: x\nseed: {seed}\nduration: 1h\nnetwork: {{topology: {topology}, sites: {size}, routers: {size}}}\n"
     scenario = loader.loads(text + "fleet:\n" + "".join(fleet)).scenario
-    names = Names(scenario)
+    names = Names(scenario.network, scenario.fleet)
     graph = build.world(scenario).net.graph
     nodes = sorted(graph.nodes)
     assert all(names.is_node(n) for n in nodes)
