@@ -21,10 +21,10 @@ MAX_LOG_BYTES = 16 << 20
 """Largest decompressed ``newlogs`` upload accepted."""
 _INFO_OBJECT_ID = {"ainfo": "AppID", "niinfo": "networkID", "vinfo": "uuid", "cinfo": "uuid"}
 _GZIP_FLAGS = {"FHCRC": 2, "FEXTRA": 4, "FNAME": 8, "FCOMMENT": 16}
-M = TypeVar("M", bound=Message)
+_M = TypeVar("_M", bound=Message)
 
 
-def parse(message: type[M], payload: bytes, status: int = 400) -> M:
+def parse(message: type[_M], payload: bytes, status: int = 400) -> _M:
     """Parse ``payload`` as ``message``; a malformed one is refused with ``status``."""
     try:
         return message.FromString(payload)
