@@ -34,11 +34,9 @@ def _check(data: bytes, roots: list[x509.Certificate], wall: float) -> Controlle
 
 
 def load_checkpoint(roots: list[x509.Certificate]) -> Generator[Any, Any, ControllerCerts | None]:
-    """The saved certs, healing the primary copy from ``.bak`` when it is unusable.
-
-    EVE heals only a primary that does not decode (``pkg/pillar/cmd/zedagent/handlecertconfig.go``
-    ``maybeHealControllerCertsFromBackup``); here a failed chain check counts too.
-    """
+    """The saved certs, healing the primary copy from ``.bak`` when it is unusable."""
+    # EVE: pkg/pillar/cmd/zedagent/handlecertconfig.go maybeHealControllerCertsFromBackup heals only a primary that
+    # does not decode; here a failed chain check counts too
     wall = yield fx.WallClock()
     primary_ok = True
     for path in (paths.CONTROLLER_CERTS, paths.CONTROLLER_CERTS + ".bak"):

@@ -1,4 +1,4 @@
-"""zedagent's attestation task: CERT, then NONCE → QUOTE → STORE_KEYS (EVE's ``attesttask.go``).
+"""zedagent's attestation task: CERT, then NONCE → QUOTE → STORE_KEYS (EVE: ``pkg/pillar/cmd/zedagent/attesttask.go``).
 
 A failed step waits 15 s (EVE's ``retryTimeInterval``) and starts over from NONCE. A CERT request the controller refuses
 marks ``certs_refused`` (nodeagent then enters maintenance mode).

@@ -1,7 +1,7 @@
-"""zedagent's config task: poll ``/config``, apply what changed, checkpoint it (EVE's ``handleconfig.go``).
+"""zedagent's config task: poll ``/config``, apply what changed, checkpoint it.
 
-Simplification: the checkpoint holds the ``ConfigResponse`` payload rather than the whole
-signed envelope.
+As EVE's ``pkg/pillar/cmd/zedagent/handleconfig.go``. Simplification: the checkpoint holds the
+``ConfigResponse`` payload rather than the whole signed envelope.
 """
 
 from __future__ import annotations
@@ -143,10 +143,9 @@ class ConfigTask:
         return not any(sw.version == parsed.baseos.version and sw.error for sw in (status.sw if status else ()))
 
     def _refresh_bak(self, now: float) -> Generator[Any, Any, None]:
-        """``lastconfig.bak`` = the last config that stayed for ``timer.test.baseimage.update``.
-
-        EVE's ``configTimerTask`` (``backupSavedConfig``) compares the last config change with the last backup.
-        """
+        """``lastconfig.bak`` = the last config that stayed for ``timer.test.baseimage.update``."""
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go configTimerTask backs up (backupSavedConfig) once the last
+        # config change is that long after the last backup
         if not self.payload or self.bak_hash == self.z.config_hash:
             return
         if now - self.hash_since >= self.z.config.int("timer.test.baseimage.update"):
