@@ -168,12 +168,12 @@ class ConfigTask:
         if reply.sender is Sender.NOT_FOUND:
             yield from self._retry_uuid(now)
         elif reply.sender is Sender.FORBIDDEN:
-            # EVE: same function; a 403 means the integrity token is stale: attest again (restartAttestation)
+            # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: 403 (stale integrity token): attest again
             attest = yield fx.Read(topics.ATTEST)
             if _complete(attest) and attest.token == self.token_used:
                 yield fx.Publish(topics.ATTEST_RESTART, now)
         elif reply.sender in (Sender.CERT_MISS, Sender.CERT_INVALID):
-            # EVE: same function, triggerControllerCertEvent: refetch the controller's certs
+            # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL triggerControllerCertEvent: refetch certs
             yield from certfetch.refresh(self.z.conn, AGENT)
         if self.parsed is None:
             loaded = yield from self.load_checkpoint(node)

@@ -47,7 +47,7 @@ class Queue:
 
 
 def _retriable(status: int) -> bool:
-    # EVE: pkg/pillar/controllerconn/deferred.go retriableHTTPStatus; the controller would refuse the same bytes again
+    # EVE: pkg/pillar/controllerconn/deferred.go retriableHTTPStatus; any other 4xx would be refused again: dropped
     return status in RETRIABLE or status >= 500
 
 
