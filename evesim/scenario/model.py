@@ -1,19 +1,15 @@
 """The scenario language: a validated model of a scenario YAML file (exported as JSON Schema).
 
 Durations accept ``90s``/``15m``/``2h``/``1d``, bandwidths ``50Mbps``, sizes ``300MB``; unknown
-keys are errors.
+keys are errors. Timeline actions are a union tagged by ``action``; expectations and their checks
+are in ``evesim.scenario.checks``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import (
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from evesim.api import defaults
@@ -178,7 +174,7 @@ class Controller(Strict):
     faults: list[FaultRule] = Field(default_factory=list)
 
 
-# ---------------------------------------------------------------- targets and triggers
+# ---------------------------------------------------------------- triggers
 
 
 class When(Strict):
@@ -221,12 +217,16 @@ class Trigger(Strict):
 
 
 class SetConfigItems(Trigger):
+    """The controller sets (or, with null, removes) config items on the target's devices."""
+
     action: Literal["set_config_items"]
     target: Target = Target()
     items: dict[ItemKey, str | None]
 
 
 class PowerCut(Trigger):
+    """Power is cut on the target's devices (and restored ``restore_after`` plus some ``restore_jitter``)."""
+
     action: Literal["power_cut"]
     target: Target = Target()
     restore_after: Duration | None = None
@@ -234,11 +234,15 @@ class PowerCut(Trigger):
 
 
 class PowerOn(Trigger):
+    """The target's devices are powered on."""
+
     action: Literal["power_on"]
     target: Target = Target()
 
 
 class Brownout(Trigger):
+    """``cycles`` of power ``off`` then ``on`` on the target's devices."""
+
     action: Literal["brownout"]
     target: Target = Target()
     cycles: Int = Field(ge=1, le=1000)
@@ -247,12 +251,16 @@ class Brownout(Trigger):
 
 
 class LinkDown(Trigger):
+    """The target's devices lose their access link (for ``duration``, else for good)."""
+
     action: Literal["link_down"]
     target: Target = Target()
     duration: Duration | None = None
 
 
 class Partition(Trigger):
+    """The network isolates ``nodes`` and cuts ``links`` (for ``duration``, else for good)."""
+
     action: Literal["partition"]
     nodes: list[str] = Field(default_factory=list)
     links: list[tuple[str, str]] = Field(default_factory=list)
@@ -266,29 +274,39 @@ class Partition(Trigger):
 
 
 class ControllerDown(Trigger):
+    """The controller stops answering (for ``duration``, else for good)."""
+
     action: Literal["controller_down"]
     duration: Duration | None = None
 
 
 class ControllerFault(Trigger):
+    """The controller arms fault ``rule``, its window counted from now (``duration`` after now ends it, if given)."""
+
     action: Literal["controller_fault"]
     rule: FaultRule
     duration: Duration | None = None
 
 
 class HangAgent(Trigger):
+    """``agent`` hangs on each of the target's devices."""
+
     action: Literal["hang_agent"]
     target: Target = Target()
     agent: Agent
 
 
 class ClockJump(Trigger):
+    """The clock of each of the target's devices jumps by ``seconds``."""
+
     action: Literal["clock_jump"]
     target: Target = Target()
     seconds: float = Field(ge=-MAX_CLOCK_JUMP_S, le=MAX_CLOCK_JUMP_S)
 
 
 class Update(Trigger):
+    """The controller sets base OS ``version`` on the target's devices."""
+
     action: Literal["update"]
     target: Target = Target()
     version: Version
@@ -296,11 +314,15 @@ class Update(Trigger):
 
 
 class RetryUpdate(Trigger):
+    """The controller bumps the retry counter of a failed update on the target's devices."""
+
     action: Literal["retry_update"]
     target: Target = Target()
 
 
 class Reboot(Trigger):
+    """The controller asks the target's devices to reboot."""
+
     action: Literal["reboot"]
     target: Target = Target()
 
