@@ -322,7 +322,8 @@ def _message(err: ErrorDetails, kind: str, loc: Loc, tag: Tag | None, data: Any)
     if kind == "extra_forbidden":
         return _unknown_key(loc, tag, data)
     if kind == "union_tag_invalid":
-        return _unknown_tag(str(loc[-1]), err.get("ctx", {}).get("tag"), _fields_at(loc[:-1], data, every=True))
+        tags = _taking(_annotation_at(loc[:-1], data)[0], None)
+        return _unknown_tag(str(loc[-1]), err.get("ctx", {}).get("tag"), tags)
     if kind == "missing" or (tag is not None and err.get("input", "") is None and _required(loc, data)):
         if isinstance(loc[-1], int):
             return "an item is missing here (the list is too short)"
@@ -359,12 +360,9 @@ def _unknown_tag(key: str, value: object, tags: set[str]) -> str:
     return f"no {key} {value!r}{hint} (one of: {', '.join(sorted(tags))})"
 
 
-def _fields_at(loc: Loc, data: Any, every: bool = False) -> set[str]:
-    """Field names the model at ``loc`` accepts (following lists, optionals and tagged unions); with ``every``,
-    the tag values of the union there instead."""
+def _fields_at(loc: Loc, data: Any) -> set[str]:
+    """Field names the model at ``loc`` accepts (following lists, optionals and tagged unions)."""
     annotation, node = _annotation_at(loc, data)
-    if every:
-        return _taking(annotation, None)
     model = _model_for(annotation, node)
     return set(model.model_fields) if model is not None else set()
 
