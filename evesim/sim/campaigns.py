@@ -11,6 +11,7 @@ from typing import Any
 
 import simpy
 
+from evesim.api.vocab import Severity
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, RolloutError, RolloutEvent
 from evesim.sim.ports import Fleet, Member
 
@@ -58,6 +59,6 @@ def _drive(world: Fleet, campaign: Campaign, every_s: float) -> Generator[simpy.
 
 def _log(world: Fleet, events: Sequence[RolloutEvent], **extra: Any) -> None:
     for event in events:
-        severity = "warning" if event.kind == "halted" else "info"
+        severity: Severity = "warning" if event.kind == "halted" else "info"
         world.log.append(world.env.now, "world", AGENT, event.kind,
                          {"rollout": event.rollout, **event.fields, **extra}, severity)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from evesim.api.vocab import EVENT_KINDS
+from evesim.api.vocab import EVENT_KINDS, EventKind, Severity
 
 COLUMNS = ("time", "device", "agent", "kind", "severity", "fields")
 KINDS = EVENT_KINDS
@@ -28,8 +28,8 @@ class Event:
     time: float
     device: str
     agent: str
-    kind: str
-    severity: str
+    kind: EventKind
+    severity: Severity
     fields: str
 
     def data(self) -> dict[str, Any]:
@@ -49,8 +49,8 @@ class EventLog:
         self.counts: dict[str, int] = {}
         self._listeners: list[Callable[[Event], bool]] = []
 
-    def append(self, time: float, device: str, agent: str, kind: str,
-               fields: Mapping[str, Any] | None = None, severity: str = "info") -> Event:
+    def append(self, time: float, device: str, agent: str, kind: EventKind,
+               fields: Mapping[str, Any] | None = None, severity: Severity = "info") -> Event:
         """Record an event and offer it to the listeners."""
         event = Event(round(time, 6), device, agent, kind, severity, _json(fields or {}))
         self.events.append(event)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from evesim.api import pb
 from evesim.controller import UnknownDevice
 from evesim.sim.ports import Fleet, Member
 
-OUTCOMES = ("updated", "rolled_back", "failed", "bricked", "pending", "unchanged")
+Outcome = Literal["updated", "rolled_back", "failed", "bricked", "pending", "unchanged"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 """``updated``: runs the version asked for; ``rolled_back``: booted it, fell back, reports FAILED;
 ``failed``: reports FAILED without having booted it (download, write, version check);
 ``bricked``: nothing bootable; ``pending``: none of these yet; ``unchanged``: no update asked."""
@@ -31,7 +34,7 @@ def reports_failed(world: Fleet, device: Member, version: str) -> bool:
     return any(sw.shortVersion == version and sw.userStatus == pb.info.FAILED for sw in info.swList)
 
 
-def classify(world: Fleet, device: Member) -> str:
+def classify(world: Fleet, device: Member) -> Outcome:
     """The device's outcome (one of ``OUTCOMES``)."""
     if device.state == "bricked":
         return "bricked"

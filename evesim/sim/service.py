@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from typing import Literal
 
 from evesim.api.vocab import TransportError
 from evesim.controller import Controller, Reply
+
+FaultAction = Literal["status", "close", "delay"]
+"""What a fault rule does to a request it matches: answer ``status``, close the connection, or delay it."""
 
 
 @dataclass(slots=True)
@@ -21,7 +25,7 @@ class FaultRule:
     simulated seconds.
     """
 
-    action: str
+    action: FaultAction
     method: str = ""
     path_suffix: str = ""
     status: int = 503

@@ -7,13 +7,13 @@ starts a fresh hypervisor (domains do not survive a reset or a power cut).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
 
 from evesim.agent import effects as fx
-from evesim.api.vocab import EventKind
+from evesim.api.vocab import EventKind, Severity
 from evesim.hw.xen import Domain, Hypervisor, XenError
 from evesim.sim.ports import AgentHost, XenHost
 
@@ -74,25 +74,25 @@ class SimXen:
     def _start(self, domain: Domain) -> None:
         image = self.device.storage.blobs.get(self.volumes.get(domain.name, ""))
         if image is not None and "crashes" in image.defects:
-            self.device.spawn(self._later(domain, CRASH_AFTER_S, "crash", "domain_crashed"))
+            self.device.spawn(self._later(domain, CRASH_AFTER_S, self.hypervisor.crash, "error", "domain_crashed"))
 
     def _stop(self, name: str, force: bool) -> None:
         if force:
             self.hypervisor.stopped(name)
             return
         domain = self.hypervisor.shutdown(name)
-        self.device.spawn(self._later(domain, GUEST_SHUTDOWN_S, "stopped", "domain_halted"))
+        self.device.spawn(self._later(domain, GUEST_SHUTDOWN_S, self.hypervisor.stopped, "info", "domain_halted"))
 
-    def _later(self, domain: Domain, delay: float, change: str, kind: EventKind) -> Generator[simpy.Event, Any, None]:
+    def _later(self, domain: Domain, delay: float, change: Callable[[str], Domain], severity: Severity,
+               kind: EventKind) -> Generator[simpy.Event, Any, None]:
         """After ``delay``, apply ``change`` to this very domain if it still exists and can take it."""
         yield self.device.env.timeout(delay)
         if self.hypervisor.info(domain.name) is domain:
             try:
-                getattr(self.hypervisor, change)(domain.name)
+                change(domain.name)
             except XenError:
                 return
-            self.device.record("xen", kind, {"domain": domain.name, "domid": domain.domid},
-                               "error" if change == "crash" else "info")
+            self.device.record("xen", kind, {"domain": domain.name, "domid": domain.domid}, severity)
 
 
 def domain(dev: AgentHost, eff: fx.Domain) -> Generator[simpy.Event, Any, fx.DomainState]:
