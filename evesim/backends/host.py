@@ -188,11 +188,12 @@ def _common_name(serial: str) -> str:
 # ---------------------------------------------------------------- instant effects
 
 E = TypeVar("E")
+R = TypeVar("R")
 Instant = Callable[[HostDevice, Any], Any]
 Timed = Callable[[HostDevice, Any], Awaitable[Any]]
 
 
-def _on(cls: type[E], handler: Callable[[HostDevice, E], Any]) -> tuple[type, Callable[[HostDevice, Any], Any]]:
+def _on(cls: type[E], handler: Callable[[HostDevice, E], R]) -> tuple[type, Callable[[HostDevice, Any], R]]:
     """A table entry: ``handler`` performs effects of type ``cls`` (mypy checks it takes one)."""
     return cls, handler
 

@@ -17,11 +17,12 @@ from evesim.sim import disk_effects, download, tpm_effects, transport, xen
 from evesim.sim.ports import AgentHost
 
 E = TypeVar("E")
+R = TypeVar("R")
 Instant = Callable[[AgentHost, Any], Any]
 Timed = Callable[[AgentHost, Any], Generator[simpy.Event, Any, Any]]
 
 
-def _on(cls: type[E], handler: Callable[[AgentHost, E], Any]) -> tuple[type, Callable[[AgentHost, Any], Any]]:
+def _on(cls: type[E], handler: Callable[[AgentHost, E], R]) -> tuple[type, Callable[[AgentHost, Any], R]]:
     """A table entry: ``handler`` performs effects of type ``cls`` (mypy checks it takes one)."""
     return cls, handler
 
