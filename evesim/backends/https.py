@@ -75,7 +75,7 @@ def _header_value(text: str) -> str:
 
 
 def request_headers(body: bytes | None, request_id: str, onboarding: tuple[str, str] | None) -> dict[str, str]:
-    """EVE.md §1.3: a request id always, the proto content type on POSTs, serials until the device has a UUID."""
+    """EVE's headers: a request id always, the proto content type on POSTs, serials until the device has a UUID."""
     headers = {"X-Request-Id": request_id}
     if body is not None:
         headers["Content-Type"] = PROTO

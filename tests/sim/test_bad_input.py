@@ -1,5 +1,5 @@
 """Bad input in a simulated world (issue 3): corrupt or missing state files, a controller answering
-garbage, unsigned or forged bodies, a wrong root CA. The device logs it, shows EVE's LED (EVE.md §9),
+garbage, unsigned or forged bodies, a wrong root CA. The device logs it, shows EVE's LED,
 keeps what it had, retries, never crashes, and recovers once the fault is gone."""
 
 from __future__ import annotations
