@@ -1,7 +1,7 @@
 """Real update and power-loss bugs from EVE and other OTA systems, replayed to show the fixed behaviour.
 
-References: lf-edge/eve PR #206, PRs #3418-#3421, commits f0af447 and 3b29da6, PRs #6122/#6127
-(EVE.md §10); RAUC #490 and balena-raspberrypi #254 (SIMULATION-ANCHORS.md §3).
+References: lf-edge/eve PR #206, PRs #3418-#3421, commits f0af447 and 3b29da6, PRs #6122/#6127;
+RAUC #490 and balena-raspberrypi #254.
 """
 
 from __future__ import annotations
