@@ -110,7 +110,7 @@ def test_bad_certs_answers_are_errors_and_change_nothing(answer: fx.Response) ->
     assert _writes(script) == []
 
 
-# -------------------------------------------------------------- zedagent's periodic refresh (§1.7 re-fetch triggers)
+# -------------------------------------------------------------- zedagent's periodic refresh
 
 
 def _refresh(answer: fx.Response, max_time: float, refetch_at: float | None = None) -> tuple[Script, Zedagent]:

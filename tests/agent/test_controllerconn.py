@@ -23,7 +23,7 @@ def _exchange(response: fx.Response, mode: CryptoMode = CryptoMode.FULL, with_ce
     return out.value, script
 
 
-# -------------------------------------------------------------- URLs (§1.2)
+# -------------------------------------------------------------- URLs
 
 
 def test_global_actions_have_no_uuid_in_the_path() -> None:
@@ -37,7 +37,7 @@ def test_per_device_actions_carry_id_and_uuid() -> None:
     assert BASE == "/api/v2/edgedevice/"
 
 
-# -------------------------------------------------------------- status → sender (§1.5)
+# -------------------------------------------------------------- status → sender
 
 
 @pytest.mark.parametrize(

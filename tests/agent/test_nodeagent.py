@@ -40,7 +40,7 @@ def _reboots(script: Script) -> list[tuple[float, str]]:
     return [(s.time, s.effect.reason) for s in script.steps(fx.Reboot)]
 
 
-# -------------------------------------------------------------- boot reason (§4.8)
+# -------------------------------------------------------------- boot reason
 
 
 def test_first_boot() -> None:
@@ -207,7 +207,7 @@ def test_shutdown_command_halts_apps_without_rebooting() -> None:
     assert _reboots(script) == []
 
 
-# -------------------------------------------------------------- disconnect reboot (§4.4 step 3)
+# -------------------------------------------------------------- disconnect reboot
 
 
 def _onboarded_script(*, items: dict[str, int] | None = None, partitions: fx.PartitionView = PARTITIONS) -> Script:
@@ -263,7 +263,7 @@ def test_maintenance_mode_config_item() -> None:
     assert _node(script).maintenance_reasons == (INFO.MAINTENANCE_MODE_REASON_USER_REQUESTED,)
 
 
-# -------------------------------------------------------------- the base-OS test window (§4.4)
+# -------------------------------------------------------------- the base-OS test window
 
 
 def _testing(max_time: float, reachable_until: float, temporary_fail_at: float | None = None,

@@ -140,7 +140,7 @@ def test_reboot_counter_is_published_as_device_ops() -> None:
                                                    topics.OpsCommands(reboot=4, shutdown=0)]
 
 
-# -------------------------------------------------------------- lastconfig.bak (§4.8)
+# -------------------------------------------------------------- lastconfig.bak
 
 
 def test_bak_written_only_after_the_config_stayed_for_the_test_window() -> None:
@@ -169,7 +169,7 @@ def test_bak_window_follows_the_config_item() -> None:
     assert script.files[paths.LASTCONFIG_BAK] == payload(short, "hash-s")
 
 
-# -------------------------------------------------------------- failures and LEDs (§1.5, §9)
+# -------------------------------------------------------------- failures and LEDs
 
 
 @pytest.mark.parametrize(
@@ -301,7 +301,7 @@ def test_refetched_certs_from_another_root_are_not_adopted() -> None:
     assert script.logs("certs_failed")
 
 
-# -------------------------------------------------------------- temporary failures during an update (§4.4)
+# -------------------------------------------------------------- temporary failures during an update
 
 
 def _updating(script: Script) -> None:
@@ -336,7 +336,7 @@ def test_failures_outside_an_update_are_not_temporary() -> None:
     assert script.bus.get(topics.REACHABLE) is None
 
 
-# -------------------------------------------------------------- checkpoint at boot (§4.8)
+# -------------------------------------------------------------- checkpoint at boot
 
 BAK_REASONS = [BootReason.FALLBACK, BootReason.FATAL, BootReason.OOM, BootReason.WATCHDOG_HUNG,
                BootReason.WATCHDOG_PID, BootReason.VAULT_FAILED, BootReason.HW_WATCHDOG, BootReason.FIRST,
@@ -416,7 +416,7 @@ def test_no_checkpoint_at_all_keeps_defaults_and_fails() -> None:
     assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
 
 
-# -------------------------------------------------------------- the poll loop: jitter (§8)
+# -------------------------------------------------------------- the poll loop: jitter
 
 
 def _loop(draws: list[float], *answers: fx.Response, polls: int = 6) -> Script:

@@ -171,7 +171,7 @@ def test_bad_certs_then_good_certs_onboard() -> None:
     assert len(script.requests("certs")) == 3
 
 
-# -------------------------------------------------------------- /register answers (§3.3)
+# -------------------------------------------------------------- /register answers
 
 
 @pytest.mark.parametrize(
@@ -272,7 +272,7 @@ def test_zedclient_tolerates_json_and_text_content_types(content_type: str) -> N
     assert script.bus.get(topics.ONBOARDING).uuid == UUID
 
 
-# -------------------------------------------------------------- fast path (§3.3)
+# -------------------------------------------------------------- fast path
 
 
 def _onboarded_before() -> Script:
