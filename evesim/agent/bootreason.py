@@ -9,7 +9,7 @@ from evesim.api import pb
 
 
 class BootReason(IntEnum):
-    """EVE's boot reasons; values match ``info.BootReason`` except HW_WATCHDOG (no wire value yet)."""
+    """EVE's boot reasons (``pkg/pillar/types/zedagenttypes.go``); the values are the wire values."""
 
     NONE = 0
     FIRST = 1
@@ -26,13 +26,16 @@ class BootReason(IntEnum):
     UNKNOWN = 12
     VAULT_FAILED = 13
     POWEROFF_CMD = 14
-    HW_WATCHDOG = 15
+    KUBE_TRANSITION = 15
+    HW_WATCHDOG = 16
     PARSE_FAIL = 255
 
     def to_proto(self) -> pb.info.BootReason:
-        """The ``info.BootReason`` value sent to the controller (HW_WATCHDOG has none: UNKNOWN)."""
-        if self is BootReason.HW_WATCHDOG:
-            return pb.info.BOOT_REASON_UNKNOWN
+        """The ``info.BootReason`` value sent to the controller, as is.
+
+        EVE's ``PublishDeviceInfoToZedCloud`` (``pkg/pillar/cmd/zedagent/reportinfo.go``) casts the number,
+        so HW_WATCHDOG goes out as 16, a value ``info.proto`` does not name.
+        """
         return cast(pb.info.BootReason, int(self))
 
     @property

@@ -76,7 +76,7 @@ def boot() -> Generator[Any, Any, Node]:
 
 
 def _boot_reason(hw: fx.Hardware) -> Generator[Any, Any, tuple[BootReason, str]]:
-    """Persisted reason, else first boot, HW watchdog, SMART power cycles, kernel."""
+    """Persisted reason, else first boot, SMART power cycles, HW watchdog, kernel or unknown."""
     stored = bootreason.parse((yield fx.ReadFile(paths.BOOT_REASON)))
     text = ((yield fx.ReadFile(paths.REBOOT_REASON)) or b"").decode(errors="replace")
     for path in (paths.BOOT_REASON, paths.REBOOT_REASON, paths.REBOOT_IMAGE):
@@ -86,15 +86,18 @@ def _boot_reason(hw: fx.Hardware) -> Generator[Any, Any, tuple[BootReason, str]]
     # EVE: pkg/pillar/cmd/nodeagent/nodeagent.go synthesizeRebootReason when nothing was persisted
     if not (yield fx.ReadFile(paths.FIRST_BOOT_DONE)):
         return BootReason.FIRST, "NORMAL: first boot of device"
-    # EVE: same function; it looks at SMART power cycles before this flag when both SMART records are usable
+    previous = _int((yield fx.ReadFile(paths.POWER_CYCLES)))
+    if previous is not None and previous >= 0 and hw.power_cycles >= 0:
+        # EVE: synthesizeRebootReason; with both SMART records usable a risen power-cycle count wins over
+        # the hardware watchdog's card-reset flag
+        if previous < hw.power_cycles:
+            return BootReason.POWER_FAIL, "device powered off"
+        if hw.watchdog_cardreset:
+            return BootReason.HW_WATCHDOG, "hardware watchdog reset the device"
+        return BootReason.KERNEL, "system reset, reboot or kernel panic"
     if hw.watchdog_cardreset:
         return BootReason.HW_WATCHDOG, "hardware watchdog reset the device"
-    previous = _int((yield fx.ReadFile(paths.POWER_CYCLES)))
-    if previous is None or hw.power_cycles < 0:
-        return BootReason.UNKNOWN, "unknown reboot reason (no SMART power-cycle record)"
-    if previous < hw.power_cycles:
-        return BootReason.POWER_FAIL, "device powered off"
-    return BootReason.KERNEL, "system reset, reboot or kernel panic"
+    return BootReason.UNKNOWN, "unknown reboot reason (no SMART power-cycle record)"
 
 
 class Node:

@@ -79,6 +79,22 @@ def test_hardware_watchdog_cardreset() -> None:
     assert _boot(script).boot_reason == BootReason.HW_WATCHDOG
 
 
+def test_a_risen_power_cycle_count_wins_over_the_card_reset_flag() -> None:
+    hardware = dataclasses.replace(HARDWARE, power_cycles=4, watchdog_cardreset=True)
+    assert _boot(Script(files=_booted_before(), hardware=hardware)).boot_reason == BootReason.POWER_FAIL
+
+
+def test_card_reset_without_a_smart_record_is_hardware_watchdog() -> None:
+    files = _booted_before()
+    del files["/persist/status/powercycles"]
+    hardware = dataclasses.replace(HARDWARE, watchdog_cardreset=True)
+    assert _boot(Script(files=files, hardware=hardware)).boot_reason == BootReason.HW_WATCHDOG
+
+
+def test_hardware_watchdog_goes_on_the_wire_as_16() -> None:
+    assert BootReason.HW_WATCHDOG.to_proto() == 16 and BootReason.KUBE_TRANSITION == 15
+
+
 def test_smart_power_cycle_count_rose_is_power_fail() -> None:
     script = Script(files=_booted_before(), hardware=dataclasses.replace(HARDWARE, power_cycles=4))
     assert _boot(script).boot_reason == BootReason.POWER_FAIL
