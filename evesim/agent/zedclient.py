@@ -25,10 +25,11 @@ AGENT = "zedclient"
 FAST_PATH_S = 5.0
 ACCEPT = (PROTO, "application/json", "text/plain")
 """Content types zedclient tolerates on an answer with a body (EVE's ``myPost``)."""
-# EVE: pkg/pillar/cmd/client/client.go selfRegister (and myPost for 401/404): the LED for a refused /register
-REGISTER_LED = {409: Led.ONBOARDING_CONFLICT, 304: Led.ONBOARDING_CONFLICT, 403: Led.ONBOARDING_NOT_FOUND,
-                404: Led.CONNECTED, 401: Led.CONNECTED, 400: Led.ONBOARDING_FAILURE,
-                500: Led.ONBOARDING_FAILURE, 504: Led.ONBOARDING_FAILURE}
+REGISTER_LED = {304: Led.ONBOARDING_CONFLICT, 403: Led.ONBOARDING_NOT_FOUND, 400: Led.CONNECTED,
+                404: Led.CONNECTED}
+"""The LED a /register answer leaves, as EVE's ``myPost`` and ``selfRegister`` (``pkg/pillar/cmd/client/client.go``)
+set it. ``SendOnAllIntf`` (``pkg/pillar/controllerconn/send.go``) keeps the HTTP response only for 2xx, 304 and 403, so
+``selfRegister``'s LEDs for 400, 409, 500 and 504 never show: 400 and 404 leave myPost's 3, the rest no change."""
 
 
 @dataclass(slots=True)
@@ -102,16 +103,25 @@ class Client:
         self.conn = conn
         self.device_pem = device_pem
         self.serial = serial
-        self.registered = False
 
     def attempt(self, onboard: Onboard | None, soft_serial: str) -> Generator[Any, Any, topics.Onboarding | None]:
-        """One round: certs if missing (checked against the root file as it is now), register if possible, then uuid."""
+        """One round: certs if missing (checked against the root file as it is now), register if possible, then uuid.
+
+        EVE's ``selfRegister`` counts every HTTP answer, 201 included, as not done, so each round registers
+        again; ``tryRegister`` then asks ``/uuid``, and once more in the same round if that failed.
+        """
         if self.conn.controller is None and (yield from certfetch.refresh(self.conn, AGENT)) is None:
             yield _led(Led.INVALID_CONTROLLER_CERT)
             return None
-        if onboard is not None and not self.registered:
+        if onboard is not None:
             yield from self._register(onboard, soft_serial)
-        # EVE: pkg/pillar/cmd/client/client.go Run (tryRegister) asks /uuid even when /register failed
+            result = yield from self._uuid()
+            if result is not None:
+                return result
+        return (yield from self._uuid())
+
+    def _uuid(self) -> Generator[Any, Any, topics.Onboarding | None]:
+        """One ``/uuid`` exchange (``doGetUUID``); None if it failed."""
         result = yield from get_uuid(self.conn)
         if isinstance(result, Reply):
             # EVE: pkg/pillar/cmd/client/client.go doGetUUID: a cert miss schedules a refetch of /certs
@@ -128,7 +138,6 @@ class Client:
         reply = yield from register(self.conn, onboard, self.device_pem, self.serial, soft_serial)
         yield fx.Log(AGENT, "register", {"status": reply.status, "error": reply.error})
         if reply.status in (200, 201):
-            self.registered = True
             yield _led(Led.ONBOARDED)
         elif reply.status in REGISTER_LED:
             yield _led(REGISTER_LED[reply.status])
