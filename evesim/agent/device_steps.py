@@ -12,6 +12,7 @@ from typing import Any
 from evesim.agent import baseosmgr, domainmgr, loguploader, nim, nodeagent, paths, vaultmgr, zedagent, zedclient
 from evesim.agent import effects as fx
 from evesim.agent.controllerconn import Conn
+from evesim.agent.fixes import Fix
 from evesim.api.certs import CertError, der_hash, load_cert
 from evesim.api.envelope import CryptoMode
 
@@ -20,12 +21,13 @@ CERT_SYNC_S = 10.0
 BOOTSTRAP_POLL_S = 10.0
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """What a backend tells the agents that is not in the device's files."""
 
     crypto: CryptoMode = CryptoMode.FULL
+    fixes: frozenset[Fix] = frozenset()
+    """Named improvements on EVE's behaviour that this run switches on (``evesim.agent.fixes``)."""
 
 
 def _device_cert() -> Generator[Any, Any, bytes]:

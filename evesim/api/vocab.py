@@ -51,7 +51,7 @@ EventKind = Literal[
     "checkpoint_unusable", "clock_jump", "config_applied", "config_checkpoint_unreadable", "config_failed",
     "config_obsolete", "config_read_saved", "config_unparseable", "controller_down", "controller_up",
     "created", "device_cert_created", "device_cert_unreadable", "domain_crashed", "domain_halted", "done",
-    "download_done", "download_failed", "download_started", "dpc", "fault_rule", "force_fallback",
+    "download_done", "download_failed", "download_started", "dpc", "fault_rule", "fixes", "force_fallback",
     "gpt_write_torn", "halted", "hardware_watchdog_reset", "info_dropped", "led", "link", "logs_dropped",
     "maintenance_mode", "onboarded", "panic", "partition_state", "partition_state_refused",
     "partition_write_progress", "partition_write_started", "pid_missing", "power_cut", "power_on", "poweroff",

@@ -47,6 +47,7 @@ def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
         images=tuple(ImageSpec(i.version, i.size, frozenset(i.defects)) for i in scenario.images),
         apps=tuple(AppSpec(a.name, a.size, a.memory // 1024, a.vcpus, frozenset(a.defects)) for a in scenario.apps),
         crypto=CryptoMode(scenario.crypto),
+        fixes=frozenset(scenario.fixes),
         config_items=dict(scenario.config_items),
         workers=scenario.controller.workers,
         service_time_s=scenario.controller.service_time,

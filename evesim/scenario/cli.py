@@ -1,4 +1,4 @@
-"""``evesim run``, ``evesim validate``, ``evesim schema`` and ``evesim sweep``."""
+"""``evesim run``, ``evesim validate``, ``evesim schema``, ``evesim sweep`` and ``evesim list fixes``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from evesim.agent import fixes
 from evesim.scenario import executors, loader, model, outputs
 from evesim.scenario.run import RunResult, run
 from evesim.scenario.sweep import SweepResult, sweep
@@ -47,6 +48,17 @@ def _load(file: Path, overrides: dict[str, Any]) -> loader.Loaded:
         for problem in exc.problems:
             _error(str(problem))
         raise typer.Exit(2) from None
+
+
+def _with_fixes(file: Path, overrides: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """``overrides`` with the ``--fix`` names added to the scenario's own fixes; an unknown name exits 2."""
+    if not names:
+        return overrides
+    problem = fixes.unknown(names)
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint="--fix")
+    own = _load(file, overrides).scenario.fixes
+    return {**overrides, "fixes": sorted({*own, *names})}
 
 
 def _error(message: str) -> None:
@@ -114,11 +126,13 @@ def run_command(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Override the scenario's seed.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = None,
+    fix: Annotated[list[str] | None, typer.Option("--fix", help="Switch on a named fix (evesim list fixes); "
+                                                   "repeat for several.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write summary.json and Parquet outputs here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid."""
-    loaded = _load(file, _overrides(set_ or []))
+    loaded = _load(file, _with_fixes(file, _overrides(set_ or []), fix or []))
     _check_out(out)
     used_seed = loaded.scenario.seed if seed is None else seed
     console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}"), highlight=False,
@@ -192,12 +206,14 @@ def sweep_command(
     executor: Annotated[str, typer.Option(help="Where replicas run: local (process pool) or dask.")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (with --executor dask).")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a scenario key: path.to.key=value.")] = None,
+    fix: Annotated[list[str] | None, typer.Option("--fix", help="Switch on a named fix (evesim list fixes); "
+                                                   "repeat for several.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write replicas.parquet and summary.json here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run seeded replicas of a scenario; exit 1 if any fails an expectation, 2 if the scenario is invalid,
     3 if a replica raised an error."""
-    overrides = _overrides(set_ or [])
+    overrides = _with_fixes(file, _overrides(set_ or []), fix or [])
     loaded = _load(file, overrides)
     start = loaded.scenario.seed if first_seed is None else first_seed
     if start + seeds - 1 > MAX_SEED:
@@ -226,3 +242,14 @@ def sweep_command(
     _print_sweep(result)
     _write(result, out)
     raise typer.Exit(3 if result.errors else 1 if result.failing_seeds else 0)
+
+
+# ---------------------------------------------------------------- evesim list
+
+
+def list_fixes_command() -> None:
+    """List the named fixes, one a line: improvements on EVE's behaviour, off unless a scenario or --fix asks."""
+    width = max(len(name) for name in fixes.FIXES)
+    for name, info in fixes.FIXES.items():
+        out_console.print(escape(f"{name:<{width}}  {info.summary} [{info.upstream}]"), highlight=False,
+                          soft_wrap=True)

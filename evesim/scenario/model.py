@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from evesim.agent import fixes
+from evesim.agent.fixes import Fix
 from evesim.api import defaults
 from evesim.api.vocab import APP_DEFECTS, IMAGE_DEFECTS, AppDefect, ImageDefect
 from evesim.hw import board as boards
@@ -389,6 +391,8 @@ class Scenario(Strict):
     seed: Int = Field(1, ge=0, le=MAX_SEED)
     duration: Duration = Field(gt=0, le=MAX_DURATION_S)
     crypto: Crypto = "trusted"
+    fixes: list[Fix] = Field(default_factory=list)
+    """Named improvements on EVE's behaviour to switch on (``evesim list fixes``); EVE's own behaviour by default."""
     power_on_spread: Duration = 60.0
     config_items: dict[ItemKey, str] = Field(default_factory=dict)
     fleet: list[Group] = Field(min_length=1)
@@ -398,6 +402,11 @@ class Scenario(Strict):
     controller: Controller = Controller()
     timeline: list[Action] = Field(default_factory=list)
     expectations: list[Expectation] = Field(default_factory=list)
+
+    @field_validator("fixes", mode="before")
+    @classmethod
+    def _known_fixes(cls, value: object) -> object:
+        return _known_strings(value, frozenset(fixes.KNOWN), "fixes")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -56,6 +56,7 @@ class RunResult:
             "file": self.loaded.path,
             "scenario_sha256": self.loaded.digest,
             "seed": self.seed,
+            "fixes": sorted(self.loaded.scenario.fixes),
             "evesim_version": evesim.__version__,
             "duration_s": duration,
             "wall_s": round(self.wall_s, 3),

@@ -145,6 +145,7 @@ class SweepResult:
             "file": self.loaded.path,
             "scenario_sha256": self.loaded.digest,
             "overrides": self.overrides,
+            "fixes": sorted(self.loaded.scenario.fixes),
             "evesim_version": evesim.__version__,
             "seeds": {"first": int(seeds.min()), "last": int(seeds.max())} if count else None,
             "replicas": count,

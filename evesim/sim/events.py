@@ -17,7 +17,7 @@ COLUMNS = ("time", "device", "agent", "kind", "severity", "fields")
 KINDS = EVENT_KINDS
 """Every kind of event evesim logs (``evesim.api.vocab.EventKind``)."""
 WORLD_KINDS = frozenset({"action", "batch_settled", "batch_started", "controller_down", "controller_up", "created",
-                         "done", "fault_rule", "halted", "link", "resumed"})
+                         "done", "fault_rule", "fixes", "halted", "link", "resumed"})
 """Kinds only the world logs (device ``"world"``): the timeline, the network, the controller, rollouts."""
 
 

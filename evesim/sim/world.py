@@ -10,6 +10,7 @@ import networkx as nx
 import simpy
 
 from evesim.agent.device_steps import Settings
+from evesim.agent.fixes import Fix
 from evesim.api import certs, defaults
 from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity, Policy
@@ -76,6 +77,7 @@ class WorldSpec:
     images: tuple[ImageSpec, ...] = ()
     apps: tuple[AppSpec, ...] = ()
     crypto: CryptoMode = CryptoMode.TRUSTED
+    fixes: frozenset[Fix] = frozenset()
     config_items: dict[str, str] = field(default_factory=dict)
     workers: int = 16
     service_time_s: float = 0.002
@@ -111,7 +113,9 @@ class World:
         self.epoch = EPOCH
         self.env = simpy.Environment()
         self.log = EventLog()
-        self.settings = Settings(crypto=spec.crypto)
+        self.settings = Settings(crypto=spec.crypto, fixes=spec.fixes)
+        if spec.fixes:
+            self.log.append(0.0, "world", "evesim", "fixes", {"on": sorted(spec.fixes)})
         identity = ControllerIdentity.generate(seed=rng.seed_bytes(spec.seed, "controller"))
         onboard = certs.issue("evesim test fleet", certs.Usage.ONBOARDING, seed=rng.seed_bytes(spec.seed, "onboard"))
         self.bootstrap = Bootstrap(SERVER.encode(), identity.root_pem, onboard.cert_pem, onboard.key_pem, onboard.key)
