@@ -37,6 +37,9 @@ MAX_BODY = 4 << 20
 """Largest request body accepted (413 above)."""
 _NOT_FOUND = Reply(404, b"unknown device API path", "text/plain")
 _NOT_ALLOWED = Reply(405, b"method not allowed", "text/plain")
+_NO_CONFIG = Reply(404, b"no config set for this device", "text/plain")
+"""``/config`` of a device without a config (``Policy.initial_config`` False): Adam's ``config`` handler
+answers 404 when ``GetConfig`` finds no config (lf-edge/adam pkg/server/apiHandlerv2.go)."""
 _SHA256_16 = pb.common.HASH_ALGORITHM_SHA256_16BYTES
 
 
@@ -213,7 +216,7 @@ class Controller:
         envelope = _open(body)
         device = self._by_hash.get(envelope.sender_cert_hash)
         if device is None:
-            raise Refusal(UNKNOWN_DEVICE, "unknown sender certificate")
+            raise Refusal(self.policy.unknown_device_status, "unknown sender certificate")
         if self._full and not verify_signature(device.public_key, envelope.payload, envelope.signature):
             raise Refusal(401, "envelope signature does not verify")
         if path_uuid is not None and path_uuid != device.uuid:
@@ -256,10 +259,15 @@ class Controller:
             raise Refusal(403, "serial is not allowed for this onboarding certificate")
         device_cert = _device_cert(msg.pemCert)
         cert_hash = der_hash(device_cert)
-        if cert_hash in self._by_hash:
-            return OK
-        if (entry.cn, serial) in self._by_serial:
-            raise Refusal(409, "this onboarding certificate and serial registered another device certificate")
+        known = self._by_hash.get(cert_hash)
+        used = self._by_serial.get((entry.cn, serial))
+        if used is not None and (known is None or not self.policy.repeat_register_ok):
+            raise Refusal(409, "this onboarding certificate and serial are already registered")
+        if known is not None:
+            status = 200 if known.uuid == used else self.policy.known_cert_register_status
+            if status >= 400:
+                raise _failure(status, "device certificate already registered")
+            return OK if status == 200 else Reply(status)
         with self.store.transaction():
             uuid = self._new_device(device_cert, cert_hash, entry.cn, serial)
             self._log_request(uuid, method, PREFIX + "register", 201)
@@ -283,13 +291,15 @@ class Controller:
 
     def _config(self, device: _Device, payload: bytes, app: str) -> Reply:
         request = telemetry.parse(pb.config.ConfigRequest, payload)
+        if not device.version:
+            return _NO_CONFIG
         if self.policy.require_integrity_token and (not device.token or request.integrity_token != device.token):
             raise Refusal(403, "integrity token mismatch: attest first")
         if request.configHash == device.config_hash:
             return NOT_MODIFIED
         if device.config_reply is None:
             current = self.store.current_config(device.uuid)
-            assert current is not None, "a registered device always has a config"
+            assert current is not None, "a device with a config version has a config"
             answer = pb.config.ConfigResponse(configHash=device.config_hash)
             answer.config.ParseFromString(current.data)
             device.config_reply = self._signed(200, answer.SerializeToString(deterministic=True))
@@ -458,8 +468,8 @@ class Controller:
         record = DeviceRecord(uuid, cert_pem(cert), cert_hash, onboard_cn, serial)
         self.store.add_device(record)
         device = self._remember(record, b"")
-        items = self.policy.default_config_items
-        self._commit(device, devconfig.default_config(uuid, items), 1, 0)
+        if self.policy.initial_config:
+            self._commit(device, devconfig.default_config(uuid, self.policy.default_config_items), 1, 0)
         return uuid
 
     def _remember(self, record: DeviceRecord, token: bytes) -> _Device:
@@ -601,6 +611,14 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     if value is None:
         value = next((v for k, v in headers.items() if k.lower() == name), None)
     return value
+
+
+def _failure(status: int, message: str) -> Refusal:
+    """A refusal with any status (``Refusal`` is for 4xx; the ``adam`` policy also answers 500)."""
+    refusal = Refusal(400, message)
+    refusal.status = status
+    refusal.reply = Reply(status, message.encode(), "text/plain")
+    return refusal
 
 
 def _open(body: bytes) -> Envelope:
