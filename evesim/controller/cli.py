@@ -37,11 +37,30 @@ def serve(
     data: Annotated[Path, typer.Option("--data", help="Data directory (created on first start)")],
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 = any free port)")] = DEFAULT_PORT,
+    policy: Annotated[str, typer.Option(
+        "--policy", help="How the device API answers: evesim (lf-edge/eve-api APIv2.md) or adam (as lf-edge/adam)")
+    ] = "evesim",
+    unknown_device: Annotated[int | None, typer.Option(
+        "--unknown-device-status", help="Answer to an unknown device certificate: 400 or 401 (default: the policy's)")
+    ] = None,
 ) -> None:
     """Serve the device and admin APIs over HTTPS; DIR keeps identity and data across restarts."""
     from evesim.controller.datadir import serve as run
+    from evesim.controller.policy import profile
 
-    run(data, host, port)
+    changes = {} if unknown_device is None else {"unknown_device_status": unknown_device}
+    try:
+        chosen = profile(policy, **changes)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--policy" if policy not in _profiles() else
+                                 "--unknown-device-status") from exc
+    run(data, host, port, chosen)
+
+
+def _profiles() -> tuple[str, ...]:
+    from evesim.controller.policy import PROFILES
+
+    return tuple(PROFILES)
 
 
 def _call(

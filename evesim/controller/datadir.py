@@ -18,6 +18,7 @@ from evesim.api.certs import Usage, issue
 from evesim.controller.app import create_app
 from evesim.controller.core import Controller
 from evesim.controller.identity import ControllerIdentity
+from evesim.controller.policy import Policy
 from evesim.controller.stores import SqliteStore
 
 DEFAULT_PORT = 8443
@@ -64,7 +65,8 @@ class DataDir:
         return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
 
 
-def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1") -> tuple[Controller, DataDir]:
+def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1",
+                    policy: Policy | None = None) -> tuple[Controller, DataDir]:
     """The controller of ``directory``, creating identity, token, onboarding files and store on first use."""
     data = DataDir(Path(directory))
     data.path.mkdir(parents=True, exist_ok=True)
@@ -77,7 +79,7 @@ def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1") 
         served.save(data.path)
     if not data.token_file.exists():
         _write_private(data.token_file, secrets.token_urlsafe(32).encode())
-    ctl = Controller(store=SqliteStore(data.store_file), identity=served)
+    ctl = Controller(store=SqliteStore(data.store_file), identity=served, policy=policy)
     if not data.onboard_cert.exists():
         onboard = issue("evesim-test-fleet-onboarding", Usage.ONBOARDING)
         _write_private(data.onboard_key, onboard.key_pem)
@@ -90,11 +92,12 @@ KEEP_ALIVE_S = 90
 """Idle keep-alive: longer than EVE's config poll interval, so polling devices keep their TLS session."""
 
 
-def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
+def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+          policy: Policy | None = None) -> None:
     """Serve the controller of ``directory`` over HTTPS until interrupted (port 0 picks a free one)."""
     import uvicorn
 
-    ctl, data = open_controller(directory, host)
+    ctl, data = open_controller(directory, host, policy)
     sock = _listen(host, port)
     bound_port = sock.getsockname()[1]
     data.server_file.write_text(f"{_reachable(host)}:{bound_port}\n")

@@ -20,3 +20,19 @@ def test_config_set_with_an_unreadable_file_is_a_clean_error(tmp_path: Path, nam
     assert isinstance(result.exception, SystemExit)
     assert result.stderr.startswith(f"error: cannot read {path}: ")
     assert "Traceback" not in result.output
+
+
+def test_serve_policy_flag(monkeypatch, tmp_path) -> None:
+    from evesim.controller import datadir
+    from evesim.controller.policy import ADAM
+
+    served: list[object] = []
+    monkeypatch.setattr(datadir, "serve", lambda data, host, port, policy: served.append(policy))
+    assert CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--policy", "adam"]).exit_code == 0
+    result = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--unknown-device-status", "401"])
+    assert result.exit_code == 0
+    assert served[0] == ADAM and served[1].unknown_device_status == 401 and served[1].initial_config
+    bad = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--policy", "zedcloud"])
+    assert bad.exit_code == 2 and "known: evesim, adam" in " ".join(bad.output.replace("│", " ").split())
+    bad = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--unknown-device-status", "404"])
+    assert bad.exit_code == 2 and "400, 401" in " ".join(bad.output.replace("│", " ").split())
