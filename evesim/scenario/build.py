@@ -57,6 +57,7 @@ def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
         wan=link(scenario.network.wan),
         topology=_topology(scenario.network, seed),
         require_integrity_token=scenario.controller.require_integrity_token,
+        controller_policy=scenario.controller.policy,
     )
 
 

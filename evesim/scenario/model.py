@@ -173,6 +173,8 @@ class Controller(Strict):
     workers: Int = Field(16, ge=1, le=10_000)
     service_time: Duration = 0.002
     require_integrity_token: bool = True
+    policy: Literal["evesim", "adam"] = "evesim"
+    """How the device API answers: ``evesim`` (lf-edge/eve-api APIv2.md) or ``adam`` (docs/controller.md, Policies)."""
     faults: list[FaultRule] = Field(default_factory=list)
 
 

@@ -13,8 +13,9 @@ from evesim.agent.device_steps import Settings
 from evesim.agent.fixes import Fix
 from evesim.api import certs, defaults
 from evesim.api.envelope import CryptoMode
-from evesim.controller import Controller, ControllerIdentity, Policy
+from evesim.controller import Controller, ControllerIdentity
 from evesim.controller.devconfig import find_app
+from evesim.controller.policy import profile
 from evesim.controller.stores import Limits, MemoryStore
 from evesim.hw import board as boards
 from evesim.hw.image import AppImage, EveImage
@@ -88,6 +89,8 @@ class WorldSpec:
     topology: Callable[[list[str], dict[str, str]], nx.Graph] | None = None
     """Builds the graph from the device names and where groups attach; default: a star behind a ``wan``."""
     require_integrity_token: bool = True
+    controller_policy: str = "evesim"
+    """The controller's ``Policy`` profile (evesim.controller.policy.PROFILES)."""
     store_limits: Limits = Limits(configs=4, info=4, metrics=4, logs=16, applogs=16, flowlog=2,
                                   hardwarehealth=1, requests=8)
     """How much history the simulated controller keeps per device (latest info is always kept)."""
@@ -122,8 +125,8 @@ class World:
         core = Controller(
             store=MemoryStore(spec.store_limits), identity=identity, crypto=spec.crypto, clock=self.wall_clock,
             rng=rng.stream(spec.seed, "controller"),
-            policy=Policy(require_integrity_token=spec.require_integrity_token,
-                          default_config_items=dict(spec.config_items)),
+            policy=profile(spec.controller_policy, require_integrity_token=spec.require_integrity_token,
+                           default_config_items=dict(spec.config_items)),
         )
         core.onboard_add(onboard.cert_pem, ["*"])
         self.controller = SimController(core, spec.workers, spec.service_time_s)

@@ -93,3 +93,21 @@ def test_adam_config_is_404_until_one_is_set(adam: Controller, onboard) -> None:
 def test_default_new_device_gets_config_version_1(ctl: Controller, onboard) -> None:
     dev = Device(ctl, onboard, "a")
     assert ctl.config_version(dev.onboard_device()) == 1
+
+
+def test_scenario_controller_policy() -> None:
+    from evesim.scenario import build, loader
+
+    text = "name: x\nduration: 1h\nconfig_items: {timer.config.interval: '60'}\nfleet: [{name: a, count: 1}]\n"
+    assert build.world(loader.loads(text).scenario).controller.core.policy == Policy(
+        default_config_items={"timer.config.interval": "60"})
+    world = build.world(loader.loads(text + "controller: {policy: adam}\n").scenario)
+    core = world.controller.core
+    assert core.policy == profile("adam", default_config_items={"timer.config.interval": "60"})
+    world.start()
+    world.run(until=900)
+    (uuid,) = core.device_uuids()
+    statuses = {item.data for item in core.store.series("requests", uuid)}
+    assert b"POST 404" in statuses and b"POST 200" not in statuses
+    with pytest.raises(loader.ScenarioError, match="policy"):
+        loader.loads(text + "controller: {policy: zedcloud}\n")
