@@ -124,3 +124,13 @@ def posting_info(answering: Answering, uuid: str, max_time: float = 4000.0) -> S
     times = [st.time for st in s.steps(fx.Request)]
     return Seen(s.published(topics.LED), [r.path.rsplit("/", 1)[-1] for r in s.requests()], queued=bool(queue.items),
                 extra={"times": times, "dropped": bool(s.logs("info_dropped"))})
+
+
+def posting_metrics(answering: Answering, uuid: str, max_time: float = 100.0) -> Seen:
+    """zedagent's metrics task for ``max_time`` seconds (``timer.metric.interval`` 60 s, draw 0.5: every 39 s)."""
+    from evesim.agent.zedagent import tasks
+
+    s = script(answering)
+    s.run(tasks.metrics(Zedagent(conn=conn(), uuid=uuid, hardware=HARDWARE)), max_time=max_time)
+    return Seen(s.published(topics.LED), [r.path.rsplit("/", 1)[-1] for r in s.requests()],
+                extra={"times": [st.time for st in s.steps(fx.Request)]})

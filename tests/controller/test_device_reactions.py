@@ -16,7 +16,18 @@ from evesim.agent.topics import ConfigGet, Led
 from evesim.controller import Policy
 from evesim.controller.policy import ADAM
 
-from .reactions import DEVICE, ONBOARD, SERIAL, Answering, controller, onboarding, polling, posting_info, registered
+from .reactions import (
+    DEVICE,
+    ONBOARD,
+    SERIAL,
+    Answering,
+    controller,
+    onboarding,
+    polling,
+    posting_info,
+    posting_metrics,
+    registered,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "controller.md"
 NO_TOKEN = Policy(require_integrity_token=False)
@@ -34,7 +45,9 @@ CONFIG_TEMPORARY = {400, 403, 404, 503}
 INFO_RETRIED = {401, 403, 500, 503}
 INFO_DROPPED = {400, 404, 409}
 INFO = sorted({201} | INFO_RETRIED | INFO_DROPPED)
-TESTED = {"/register": set(REGISTER), "/uuid": set(UUID), "/config": set(CONFIG), "/info": set(INFO)}
+METRICS = [201, 400, 401, 403, 404, 409, 500, 503]
+TESTED = {"/register": set(REGISTER), "/uuid": set(UUID), "/config": set(CONFIG), "/info": set(INFO),
+          "/metrics": set(METRICS)}
 
 
 def test_every_row_of_the_docs_table_is_tested() -> None:
@@ -167,3 +180,21 @@ def test_info_answer(status: int) -> None:
     else:
         assert not seen.queued and len(times) == 1
         assert seen.extra["dropped"] is (status in INFO_DROPPED)
+
+
+# -------------------------------------------------------------- /metrics (zedagent's metrics task)
+
+
+@pytest.mark.parametrize("status", METRICS)
+def test_metrics_answer(status: int) -> None:
+    ctl = controller(Policy(unknown_device_status=401) if status == 401 else None)
+    if status in (400, 401):
+        answering, uuid = Answering(ctl), "6ba7b810-9dad-41d1-80b4-00c04fd430c8"
+    else:
+        uuid = registered(ctl)
+        answering = Answering(ctl, {} if status == 201 else {"metrics": status})
+    seen = posting_metrics(answering, uuid)
+    assert seen.leds == []
+    # never retried: the next metrics go at the next tick, whatever the answer
+    assert [round(t) for t in seen.extra["times"]] == [0, 39, 78]
+    assert (len(ctl.store.series("metrics", uuid)) > 0) is (status == 201)
