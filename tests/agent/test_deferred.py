@@ -110,6 +110,18 @@ def test_same_bytes_keep_the_retry_state_new_bytes_reset_it() -> None:
     assert queue.items == {}
 
 
+def test_a_put_during_a_pass_inherits_nothing_and_runs_another_pass() -> None:
+    # EVE: pkg/pillar/controllerconn/deferred.go handleDeferred takes the items out of the queue for the pass,
+    # so SetDeferred then finds no item to inherit the retry state from
+    script, queue, z = _setup(fx.Response(503), fx.Response(201))
+    script.latency = 5.0
+    _put(script, queue, "device", b"x")
+    script.at(2.0, lambda: _put(script, queue, "device", b"x"))
+    script.run(deferred.run(z, queue), max_time=50.0)
+    assert _times(script) == [5, 10]  # answered after the 5 s latency
+    assert queue.items == {}
+
+
 def test_an_item_whose_retry_time_came_waits_for_the_next_tick() -> None:
     script, queue, z = _setup(fx.Response(503), fx.Response(201))
     script.random = [1.0]

@@ -62,7 +62,8 @@ class Queue:
         # SetDeferred during a pass finds it empty and startTimer restarts the ticker from 1 min
         if not self.items or self.in_pass:
             self.restart = TICKER_S[0]
-        old = self.items.get(key)
+        # during a pass the queued items are out of the queue (handleDeferred's snapshot): nothing to inherit from
+        old = None if self.in_pass else self.items.get(key)
         item = Item(path, payload)
         if old is not None and old.payload == payload:
             item.attempts, item.not_before = old.attempts, old.not_before
@@ -81,42 +82,54 @@ def retry_delay(attempts: int) -> float:
     return min(ITEM_BACKOFF_S[0] * 2 ** (attempts - 1), ITEM_BACKOFF_S[1])
 
 
-def _send(z: Zedagent, queue: Queue, key: str, item: Item) -> Generator[Any, Any, bool]:
-    """Send one item; False means no HTTP answer, which ends the pass (``itemStopPass``)."""
+def _send(z: Zedagent, queue: Queue, key: str, item: Item) -> Generator[Any, Any, str]:
+    """Send one item: ``done`` (sent or dropped), ``retry`` (held back) or ``stop`` (no HTTP answer:
+    ``itemStopPass`` ends the pass)."""
     reply = yield from z.conn.post(item.path, item.payload)
     z.counters.count(reply, (yield fx.WallClock()))
     if reply.status is None:
-        return False
+        return "stop"
     current = queue.items.get(key) is item
     if reply.status in fx.SUCCESS:
         if current:
             del queue.items[key]
-        return True
+        return "done"
     if _retriable(reply.status):
         item.attempts += 1
         item.not_before = (yield fx.Now()) + retry_delay(item.attempts)
-        return True
+        return "retry"
     if current:
         del queue.items[key]
     yield fx.Log(AGENT, "info_dropped", {"key": key, "status": reply.status}, "error")
-    return True
+    return "done"
 
 
 def _pass(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
     """One ``handleDeferred``: send the items whose retry time has come, in queue order."""
+    snapshot = list(queue.items.items())
+    done: set[str] = set()
     queue.in_pass = True
     try:
-        for key, item in list(queue.items.items()):
+        for key, item in snapshot:
             if item.not_before > (yield fx.Now()):
                 continue
-            if not (yield from _send(z, queue, key, item)):
+            result = yield from _send(z, queue, key, item)
+            if result == "done":
+                done.add(key)
+            elif result == "stop":
                 break
     finally:
         queue.in_pass = False
-    # items waiting out a hold-off go to the tail, so a refused one cannot hold up the rest
+    # mergeQueuesNoLock: the unsent items first, those waiting out a hold-off behind them (so a refused
+    # one cannot hold up the rest), each replaced in place by a newer put; items new in this pass last
     now = yield fx.Now()
-    for key in [key for key, item in queue.items.items() if item.not_before > now]:
-        queue.items[key] = queue.items.pop(key)
+    unsent = [(key, item) for key, item in snapshot if key not in done and key in queue.items]
+    head = [key for key, item in unsent if item.not_before <= now]
+    head += [key for key, item in unsent if item.not_before > now]
+    order = head + [key for key in queue.items if key not in head]
+    items = dict(queue.items)
+    queue.items.clear()
+    queue.items.update((key, items[key]) for key in order)
 
 
 def _tick_delay(start: float, factor: int) -> Generator[Any, Any, float]:
