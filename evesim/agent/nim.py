@@ -36,10 +36,19 @@ def classify(link: fx.Link, response: fx.Response | None) -> NetworkStatus:
 
 
 def run(conn: Conn) -> Generator[Any, Any, None]:
-    """Test connectivity on start, on link changes and every ``timer.port.testinterval``."""
+    """Test connectivity on start, on link changes and every ``timer.port.testinterval``; show the LED
+    as ledmanager derives it (``DeriveLedCounter``): 1 without an address, else at least 2.
+
+    Simplification: ``topics.LED`` is both what agents set and what shows; while there is no address
+    nim keeps what they set and shows 1 over it, so a value set then shows for an instant.
+    """
     current: NetworkStatus | None = None
+    stored: Led | None = None
+    """The LED the other agents set while there is no address (ledmanager's ``ledCounter``)."""
     seen = 0
     yield fx.Publish(topics.LED, Led.WAITING_FOR_IP)
+    own = True
+    """nim's own 1 is on the bus and will wake it once while it watches the LED."""
     while True:
         config = yield from topics.global_config()
         link = yield fx.LinkStatus()
@@ -52,10 +61,36 @@ def run(conn: Conn) -> Generator[Any, Any, None]:
             yield fx.Publish(topics.NETWORK, status)
             yield fx.Log(AGENT, "dpc", {"state": status.state.name, "error": status.last_error})
             led = yield fx.Read(topics.LED)
-            # EVE: pkg/pillar/types/ledmanagertypes.go DeriveLedCounter shows at least 2 once there is an address
-            if led in (Led.UNDEFINED, Led.WAITING_FOR_IP, None) and status.has_address:
-                yield fx.Publish(topics.LED, Led.CONNECTING)
+            if not status.has_address and stored is None:
+                # EVE: pkg/pillar/types/ledmanagertypes.go DeriveLedCounter: no usable address shows 1 over any value
+                stored = led if led is not None else Led.UNDEFINED
+                if led != Led.WAITING_FOR_IP:
+                    yield fx.Publish(topics.LED, Led.WAITING_FOR_IP)
+                    own = True
+            elif status.has_address:
+                # ... and once there is one, the value set meanwhile, at least 2
+                shown = max(stored if stored is not None else (led or Led.UNDEFINED), Led.CONNECTING)
+                stored = None
+                if shown != led:
+                    yield fx.Publish(topics.LED, Led(shown))
+        if stored is None:
+            own = False
         interval = config.int("timer.port.testinterval")
         if not status.has_address:
             interval = min(interval, config.int("timer.port.testduration"))
-        seen = yield fx.Wait((topics.LINK,), seen, float(interval))
+        now = yield fx.Now()
+        due = now + float(interval)
+        while True:
+            seen = yield fx.Wait((topics.LINK, topics.LED) if stored is not None else (topics.LINK,),
+                                 seen, max(due - (yield fx.Now()), 0.0))
+            led = yield fx.Read(topics.LED)
+            if stored is None or (yield fx.Now()) >= due:
+                break
+            if led != Led.WAITING_FOR_IP:
+                stored = led  # another agent set the LED while there is no address: keep it, still show 1
+                yield fx.Publish(topics.LED, Led.WAITING_FOR_IP)
+                own = True
+            elif own:
+                own = False  # woken by nim's own 1
+            else:
+                break

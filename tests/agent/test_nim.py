@@ -1,4 +1,4 @@
-"""nim: DPC state from the port and the ``/ping`` answer; LED 1 → 2."""
+"""nim: DPC state from the port and the ``/ping`` answer; LED 1 → 2, and 1 while the address is gone."""
 
 from __future__ import annotations
 
@@ -57,3 +57,53 @@ def test_without_an_address_it_waits_and_stays_at_led_1() -> None:
     assert script.requests() == []
     assert script.bus.get(topics.LED) == Led.WAITING_FOR_IP
     assert [w.timeout for w in script.effects(fx.Wait)][:2] == [30.0, 30.0]
+
+
+def _lose_address_at(script: Script, time: float) -> None:
+    def lose() -> None:
+        script.link = fx.Link(True, None)
+        script.bus.publish(topics.LINK, None)
+    script.at(time, lose)
+
+
+def _regain_address_at(script: Script, time: float) -> None:
+    def regain() -> None:
+        script.link = UP
+        script.bus.publish(topics.LINK, "10.0.0.2")
+    script.at(time, regain)
+
+
+def test_losing_the_address_shows_led_1_at_once_and_the_stored_value_comes_back() -> None:
+    # EVE: pkg/pillar/types/ledmanagertypes.go DeriveLedCounter: no usable address shows 1 over zedagent's 4
+    script = Script(responses={"ping": fx.Response(200)})
+    script.publish_at(10.0, topics.LED, Led.ONBOARDED)
+    _lose_address_at(script, 100.0)
+    _regain_address_at(script, 200.0)
+    script.run(nim.run(conn()), max_time=250.0)
+    shown = [(s.time, s.effect.value) for s in script.steps(fx.Publish) if s.effect.topic == topics.LED]
+    assert shown == [(0.0, Led.WAITING_FOR_IP), (0.0, Led.CONNECTING), (100.0, Led.WAITING_FOR_IP),
+                     (200.0, Led.ONBOARDED)]
+
+
+def test_a_value_set_while_there_is_no_address_is_kept_and_shown_when_it_returns() -> None:
+    script = Script(responses={"ping": fx.Response(200)})
+    _lose_address_at(script, 100.0)
+    script.publish_at(120.0, topics.LED, Led.CONNECTED)
+    _regain_address_at(script, 200.0)
+    agent = script.drive(nim.run(conn()))
+    agent.run(max_time=150.0)
+    assert script.bus.get(topics.LED) == Led.WAITING_FOR_IP
+    agent.run(max_time=250.0)
+    assert script.bus.get(topics.LED) == Led.CONNECTED
+
+
+def test_the_address_returning_shows_at_least_2() -> None:
+    script = Script(responses={"ping": fx.Response(200)}, link=fx.Link(True, None))
+    _regain_address_at(script, 50.0)
+    agent = script.drive(nim.run(conn()))
+    agent.run(max_time=40.0)
+    assert script.bus.get(topics.LED) == Led.WAITING_FOR_IP
+    agent.run(max_time=100.0)
+    assert script.bus.get(topics.LED) == Led.CONNECTING
+    # the periodic test keeps its rhythm while nothing but nim's own 1 is on the bus
+    assert [s.time for s in script.steps(fx.LinkStatus)] == [0.0, 30.0, 50.0]
