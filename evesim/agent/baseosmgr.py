@@ -394,10 +394,47 @@ def _other_entry(label: PartitionLabel, state: PartitionState, version: str, cfg
     return DevSw(label, state, version, INFO.INSTALLED if version else INFO.INITIAL, INFO.NONE)
 
 
+UNLABELLED: tuple[Phase, ...] = ("downloading", "verified", "delivered", "deferred")
+"""Phases before baseosmgr assigns the other partition to the install (EVE's ``validateAndAssignPartition``)."""
+
+
+def _zboot_entry(label: PartitionLabel, state: PartitionState, version: str, current: bool) -> DevSw:
+    """A partition no BaseOsStatus names, reported from zboot (EVE's ``getSwInfo`` and ``addUserSwInfo``)."""
+    if not version:
+        return DevSw(label, state, version, INFO.INITIAL, INFO.NONE, activated=current)
+    if state == "active":
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATED if current else INFO.FALLBACK,
+                     download_progress=100, activated=current)
+    if state == "updating":
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATING, INFO.UPDATE_REBOOTING, "About to reboot",
+                     download_progress=100, activated=current)
+    if state == "inprogress" and current:
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATING, INFO.UPDATE_TESTING,
+                     "testing the new image", download_progress=100, activated=True)
+    if state == "inprogress":
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.FAILED, download_progress=100)
+    return DevSw(label, state, version, INFO.INSTALLED, INFO.NONE, download_progress=100, activated=current)
+
+
 def build_report(view: fx.PartitionView, cfg: BaseOs | None, install: Install | None, update_counter: int,
                  last_reboot: str, failed: frozenset[str] = frozenset(), booted: float = 0.0) -> BaseOsReport:
-    """BaseOsStatus as ``swList`` entries: one for the running partition, one for the other."""
+    """BaseOsStatus as ``swList`` entries: one for the running partition, one for the other.
+
+    While a download has no partition yet, both partitions are reported as zboot sees them and the
+    download is a third entry without a partition label.
+    """
     cur, oth = view.current, other(view.current)
+    if cfg is not None and install is not None and install.version == cfg.version and install.phase in UNLABELLED:
+        # EVE: pkg/pillar/cmd/zedagent/reportinfo.go PublishDeviceInfoToZedCloud (getSwInfo) adds an unlabelled
+        # BaseOsStatus as an extra entry; the running partition stays UPDATED and activated
+        status, user, sub, text = _PHASES[install.phase]
+        download = DevSw("", "", cfg.version, status, user, sub, text, install.progress, install.progress,
+                         activated=cfg.activate)
+        entries = (_zboot_entry(cur, view.states[cur], view.versions[cur] or "", True),
+                   _zboot_entry(oth, view.states[oth], view.versions[oth] or "", False), download)
+        in_flight = install.phase in IN_FLIGHT + ("deferred",)
+        updating = in_flight or view.states[cur] == "inprogress" or view.states[oth] == "updating"
+        return BaseOsReport(entries, update_counter, updating, reboot=view.states[oth] == "updating")
     current = _current_entry(cur, view.states[cur], view.versions[cur] or "", cfg)
     second = _other_entry(oth, view.states[oth], view.versions[oth] or "", cfg, install, last_reboot, failed, booted)
     in_flight = install is not None and install.phase in IN_FLIGHT + ("deferred",)

@@ -14,6 +14,7 @@ from evesim.agent import baseosmgr, topics
 from evesim.agent import effects as fx
 from evesim.agent.baseosmgr import BaseOsMgr, Saved
 from evesim.agent.fixes import Fix
+from evesim.api import pb
 
 GOOD = topics.BaseOs(content_tree_uuid="ct-1", version="14.6.0", activate=True, retry_counter=0,
                      url="https://ds/eve/14.6.0", sha256="ab" * 32, size_bytes=300_000_000)
@@ -221,3 +222,22 @@ def test_an_image_bigger_than_the_partition_is_an_error_and_leaves_the_partition
 def test_run_takes_the_fixes() -> None:
     gen = baseosmgr.run(frozenset({"unused-before-write"}))
     assert isinstance(next(gen), fx.ReadFile)
+
+
+# ---------------------------------------------------------------- swList during a download (getSwInfo)
+
+def test_during_a_download_the_running_partition_stays_updated_and_the_download_has_no_label() -> None:
+    dev = Device()
+    report = baseosmgr.build_report(dev.view(), GOOD, baseosmgr.Install("14.6.0", phase="downloading", progress=40),
+                                    0, "")
+    running, unused, download = report.sw
+    assert (running.partition, running.user_status, running.activated) == ("IMGA", pb.info.UPDATED, True)
+    assert (unused.partition, unused.status, unused.user_status) == ("IMGB", pb.info.INITIAL, pb.info.NONE)
+    assert (download.partition, download.partition_state, download.version) == ("", "", "14.6.0")
+    assert (download.status, download.user_status, download.download_progress) == (
+        pb.info.DOWNLOAD_STARTED, pb.info.DOWNLOADING, 40)
+
+
+def test_while_writing_the_download_is_on_the_other_partition() -> None:
+    report = baseosmgr.build_report(Device().view(), GOOD, baseosmgr.Install("14.6.0", phase="writing"), 0, "")
+    assert [sw.partition for sw in report.sw] == ["IMGA", "IMGB"]
