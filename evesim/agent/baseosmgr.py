@@ -1,9 +1,11 @@
 """baseosmgr: the A/B base-OS update — download, write the other partition, mark it, commit.
 
 As EVE's ``pkg/pillar/cmd/baseosmgr``: refuses a version whose earlier attempt failed (other
-partition ``inprogress``) until ``retry_update`` is bumped, defers while a test is running (TooEarly),
-honours ``activate=false``, ``force.fallback.counter`` and a deleted base-OS config (which also
-frees a failed partition, ``doBaseOsUninstall``, so the same version can be tried again).
+partition ``inprogress`` with that version) until ``retry_update`` changes, defers while a test is
+running (TooEarly), honours ``activate=false``, ``force.fallback.counter`` and a deleted base-OS
+config (which also frees a failed partition, ``doBaseOsUninstall``, so the same version can be
+tried again). The named fixes ``retry-on-increase``, ``failed-version-memory`` and
+``unused-before-write`` (``evesim.agent.fixes``) switch on evesim's improvements on EVE.
 Simplification: a config change is noticed between steps, not in the middle of a download.
 """
 
@@ -16,6 +18,7 @@ from typing import Any, Literal
 
 from evesim.agent import effects as fx
 from evesim.agent import paths, topics
+from evesim.agent.fixes import Fix
 from evesim.agent.topics import BaseOs, BaseOsReport, DevSw
 from evesim.api import pb
 from evesim.api.vocab import PartitionLabel, PartitionState
@@ -81,6 +84,9 @@ class BaseOsMgr:
     install: Install | None = None
     published: BaseOsReport | None = None
     configured: bool = False
+    fixes: frozenset[Fix] = frozenset()
+    seen: BaseOs | None = None
+    """The base-OS config last handled this boot (EVE acts on the retry counter on create/modify only)."""
 
     # -------------------------------------------------------------- inputs
 
@@ -105,13 +111,17 @@ class BaseOsMgr:
             yield from self._deleted(view)
             return None
         self.configured = True
-        yield from self._remember_failure(view)
+        if "failed-version-memory" in self.fixes:
+            yield from self._remember_failure(view)
+        if cfg != self.seen:
+            self.seen = cfg
+            if (yield from self._retry(cfg, view)):
+                return None
         # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go doBaseOsStatusUpdate does nothing for the running version
         if cfg.version == view.versions[cur] or (view.states[oth] == "updating" and view.versions[oth] == cfg.version):
             return None
-        if cfg.version in self.saved.failed:
-            if not (yield from self._retry(cfg, view)):
-                return None
+        if self._failed(cfg, view):
+            return None
         if self.install is None or self.install.phase == "updating" or \
                 (self.install.version, self.install.retry) != (cfg.version, cfg.retry_counter):
             self.install = Install(cfg.version, cfg.retry_counter)
@@ -125,15 +135,24 @@ class BaseOsMgr:
         A config that never had one this boot (e.g. an older checkpoint) is not a deletion.
         """
         self.install = None
-        oth = other(view.current)
-        # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go doBaseOsUninstall also rolls back an ``updating`` partition
-        if self.configured and view.states[oth] in ("updating", "inprogress"):
-            yield fx.SetPartitionState(oth, "unused")
-            yield fx.Log(AGENT, "update_cancelled", {"partition": oth, "was": view.states[oth]})
+        cur, oth = view.current, other(view.current)
+        version = self.seen.version if self.seen is not None else None
+        # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go doBaseOsUninstall frees the other partition if it is
+        # ``updating`` or holds the deleted version, and only while the running one is ``active``
+        ours = view.states[oth] == "updating" or (view.states[oth] == "inprogress" and (
+            view.versions[oth] == version or "failed-version-memory" in self.fixes))
+        if self.configured and ours:
+            if view.states[cur] == "active":
+                yield fx.SetPartitionState(oth, "unused")
+                yield fx.Log(AGENT, "update_cancelled", {"partition": oth, "was": view.states[oth]})
+            else:
+                yield fx.Log(AGENT, "refused", {"what": "uninstall", "partition": oth, "current": view.states[cur]},
+                             "warning")
         if self.configured and self.saved.failed:
             self.saved.failed.clear()
             yield self._save()
         self.configured = False
+        self.seen = None
 
     def _commit(self) -> Generator[Any, Any, None]:
         """Test complete: current ``inprogress`` → ``active``, other ``active``/``inprogress`` → ``unused``."""
@@ -147,8 +166,13 @@ class BaseOsMgr:
         if view.states[oth] in ("active", "inprogress"):
             yield fx.SetPartitionState(oth, "unused")
         cfg = yield fx.Read(topics.BASEOS_CONFIG)
-        if cfg is not None and cfg.version == view.versions[cur]:
-            self.saved.update_counter = cfg.retry_counter
+        if "retry-on-increase" in self.fixes:
+            if cfg is not None and cfg.version == view.versions[cur]:
+                self.saved.update_counter = cfg.retry_counter
+                yield self._save()
+        elif self.saved.update_counter != (self.saved.retry_counter or 0):
+            # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go handleZbootTestComplete syncs from the stored counter
+            self.saved.update_counter = self.saved.retry_counter or 0
             yield self._save()
         yield fx.Log(AGENT, "update_committed", {"partition": cur, "version": view.versions[cur] or ""})
 
@@ -179,27 +203,57 @@ class BaseOsMgr:
             self.saved.failed.add(version)
             yield self._save()
 
-    def _retry(self, cfg: BaseOs, view: fx.PartitionView) -> Generator[Any, Any, bool]:
-        """A version that failed before is tried again only on a bumped ``retry_update``.
+    def _failed(self, cfg: BaseOs, view: fx.PartitionView) -> bool:
+        """The configured version failed: no download (EVE's ``validatePartition``).
 
-        EVE remembers the failure through the partition state alone; here it is also kept by
-        version, so a checkpoint naming another (also failed) version cannot overwrite that
-        memory and start a retry loop. Only an increase counts: ``lastconfig.bak`` may carry a
-        lower counter (both found by the property tests). Returns True to install afresh.
+        EVE knows a failure only as the other partition ``inprogress`` with that version; fix
+        ``failed-version-memory`` also remembers it by version (``Saved.failed``).
         """
-        # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go handleUpdateRetryCounter acts on any change, not an increase
-        if self.saved.retry_counter is None or cfg.retry_counter <= self.saved.retry_counter:
-            return False
-        self.saved.retry_counter = self.saved.update_counter = cfg.retry_counter
-        self.saved.failed.discard(cfg.version)
-        yield self._save()
         oth = other(view.current)
-        yield fx.Log(AGENT, "retry_update", {"version": cfg.version, "counter": cfg.retry_counter})
         if view.states[oth] == "inprogress" and view.versions[oth] == cfg.version:
+            return True
+        return "failed-version-memory" in self.fixes and cfg.version in self.saved.failed
+
+    def _retry(self, cfg: BaseOs, view: fx.PartitionView) -> Generator[Any, Any, bool]:
+        """A changed ``retry_update`` (EVE's ``handleUpdateRetryCounter``); True if it marked a retry.
+
+        EVE: any change of the counter retries a failed image (other partition ``inprogress`` with
+        the configured version) by marking it ``updating``, without a new download; with nothing
+        failed the change is only saved; while the running image is not ``active`` it is ignored
+        and not saved. Fix ``retry-on-increase``: only an increase counts (``lastconfig.bak`` may
+        carry a lower counter and start a retry loop, found by the property tests). Fix
+        ``failed-version-memory``: a failure remembered by version is retried by a fresh install.
+        """
+        cur, oth = view.current, other(view.current)
+        if "retry-on-increase" in self.fixes:
+            changed = self.saved.retry_counter is not None and cfg.retry_counter > self.saved.retry_counter
+        else:
+            # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go handleUpdateRetryCounter acts on any change, not an increase
+            changed = cfg.retry_counter != (self.saved.retry_counter or 0)
+        if not changed:
+            return False
+        if view.states[cur] != "active":
+            # EVE: same function; a change while the running image is under test is dropped, not saved
+            yield fx.Log(AGENT, "refused", {"what": "retry_update", "counter": cfg.retry_counter,
+                                            "current": view.states[cur]})
+            return False
+        on_partition = view.states[oth] == "inprogress" and view.versions[oth] == cfg.version and cfg.activate
+        remembered = "failed-version-memory" in self.fixes and cfg.version in self.saved.failed
+        self.saved.retry_counter = cfg.retry_counter
+        if not (on_partition or remembered):
+            self.saved.update_counter = cfg.retry_counter
+            yield self._save()
+            return False
+        if "failed-version-memory" in self.fixes:
+            self.saved.failed.discard(cfg.version)
+            self.saved.update_counter = cfg.retry_counter
+        yield self._save()
+        yield fx.Log(AGENT, "retry_update", {"version": cfg.version, "counter": cfg.retry_counter})
+        if on_partition:
             # EVE: same function; the failed image is booted again as it is, not downloaded afresh
             yield fx.SetPartitionState(oth, "updating")
-            return False
-        return True
+            return True
+        return False
 
     # -------------------------------------------------------------- the install pipeline
 
@@ -217,7 +271,13 @@ class BaseOsMgr:
             install.phase = "deferred"
             return None
         if view.states[oth] not in WRITABLE:
-            yield from self._fail(install, f"partition {oth} is {view.states[oth]}")
+            yield from self._fail(install, f"Wrong partition state {view.states[oth]} for {oth}")
+            return None
+        size = view.sizes[oth] if view.sizes else None
+        if size is not None and size < cfg.size_bytes:
+            # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go doBaseOsActivate errors out, partition state unchanged
+            yield from self._fail(install, f"doBaseOsActivate: Image size {cfg.size_bytes} bytes greater than "
+                                           f"partition size {size} bytes")
             return None
         return (yield from self._write(install, install.blob, cfg, oth))
 
@@ -246,13 +306,13 @@ class BaseOsMgr:
                oth: PartitionLabel) -> Generator[Any, Any, float | None]:
         """Write the image into the other partition, read its version back, mark it ``updating``.
 
-        A partition still ``updating`` (a newer version arrived before the reboot) is first marked
-        ``unused``: EVE writes over it in place, so a reboot during the write would make GRUB try
-        a half-written image once (found by the property tests); here GRUB never sees one.
+        EVE writes over an ``unused``, ``inprogress`` or ``updating`` partition in place, so a reboot
+        during the write over ``updating`` makes GRUB try a half-written image once (found by the
+        property tests). Fix ``unused-before-write`` first marks it ``unused``: GRUB never sees one.
         """
         install.phase = "writing"
         view = yield fx.Partitions()
-        if view.states[oth] == "updating":
+        if "unused-before-write" in self.fixes and view.states[oth] == "updating":
             yield fx.SetPartitionState(oth, "unused")
         yield from self.publish()
         yield fx.Log(AGENT, "partition_write_started", {"partition": oth, "version": cfg.version})
@@ -265,9 +325,10 @@ class BaseOsMgr:
             yield fx.SetPartitionState(oth, "unused")
             yield from self._fail(install, error)
             return None
-        self.saved.retry_counter = max(cfg.retry_counter, self.saved.retry_counter or 0)
-        self.saved.update_counter = cfg.retry_counter
-        yield self._save()
+        if "retry-on-increase" in self.fixes:
+            self.saved.retry_counter = max(cfg.retry_counter, self.saved.retry_counter or 0)
+            self.saved.update_counter = cfg.retry_counter
+            yield self._save()
         yield fx.SetPartitionState(oth, "updating")
         install.phase = "updating"
         yield fx.Log(AGENT, "update_ready", {"partition": oth, "version": cfg.version})
@@ -333,10 +394,47 @@ def _other_entry(label: PartitionLabel, state: PartitionState, version: str, cfg
     return DevSw(label, state, version, INFO.INSTALLED if version else INFO.INITIAL, INFO.NONE)
 
 
+UNLABELLED: tuple[Phase, ...] = ("downloading", "verified", "delivered", "deferred")
+"""Phases before baseosmgr assigns the other partition to the install (EVE's ``validateAndAssignPartition``)."""
+
+
+def _zboot_entry(label: PartitionLabel, state: PartitionState, version: str, current: bool) -> DevSw:
+    """A partition no BaseOsStatus names, reported from zboot (EVE's ``getSwInfo`` and ``addUserSwInfo``)."""
+    if not version:
+        return DevSw(label, state, version, INFO.INITIAL, INFO.NONE, activated=current)
+    if state == "active":
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATED if current else INFO.FALLBACK,
+                     download_progress=100, activated=current)
+    if state == "updating":
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATING, INFO.UPDATE_REBOOTING, "About to reboot",
+                     download_progress=100, activated=current)
+    if state == "inprogress" and current:
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.UPDATING, INFO.UPDATE_TESTING,
+                     "testing the new image", download_progress=100, activated=True)
+    if state == "inprogress":
+        return DevSw(label, state, version, INFO.INSTALLED, INFO.FAILED, download_progress=100)
+    return DevSw(label, state, version, INFO.INSTALLED, INFO.NONE, download_progress=100, activated=current)
+
+
 def build_report(view: fx.PartitionView, cfg: BaseOs | None, install: Install | None, update_counter: int,
                  last_reboot: str, failed: frozenset[str] = frozenset(), booted: float = 0.0) -> BaseOsReport:
-    """BaseOsStatus as ``swList`` entries: one for the running partition, one for the other."""
+    """BaseOsStatus as ``swList`` entries: one for the running partition, one for the other.
+
+    While a download has no partition yet, both partitions are reported as zboot sees them and the
+    download is a third entry without a partition label.
+    """
     cur, oth = view.current, other(view.current)
+    if cfg is not None and install is not None and install.version == cfg.version and install.phase in UNLABELLED:
+        # EVE: pkg/pillar/cmd/zedagent/reportinfo.go PublishDeviceInfoToZedCloud (getSwInfo) adds an unlabelled
+        # BaseOsStatus as an extra entry; the running partition stays UPDATED and activated
+        status, user, sub, text = _PHASES[install.phase]
+        download = DevSw("", "", cfg.version, status, user, sub, text, install.progress, install.progress,
+                         activated=cfg.activate)
+        entries = (_zboot_entry(cur, view.states[cur], view.versions[cur] or "", True),
+                   _zboot_entry(oth, view.states[oth], view.versions[oth] or "", False), download)
+        in_flight = install.phase in IN_FLIGHT + ("deferred",)
+        updating = in_flight or view.states[cur] == "inprogress" or view.states[oth] == "updating"
+        return BaseOsReport(entries, update_counter, updating, reboot=view.states[oth] == "updating")
     current = _current_entry(cur, view.states[cur], view.versions[cur] or "", cfg)
     second = _other_entry(oth, view.states[oth], view.versions[oth] or "", cfg, install, last_reboot, failed, booted)
     in_flight = install is not None and install.phase in IN_FLIGHT + ("deferred",)
@@ -344,9 +442,9 @@ def build_report(view: fx.PartitionView, cfg: BaseOs | None, install: Install | 
     return BaseOsReport((current, second), update_counter, updating, reboot=view.states[oth] == "updating")
 
 
-def run() -> Generator[Any, Any, None]:
+def run(fixes: frozenset[Fix] = frozenset()) -> Generator[Any, Any, None]:
     """The baseosmgr process; it acts only once zedagent has applied a config (fetched or saved)."""
-    mgr = BaseOsMgr(Saved.parse((yield fx.ReadFile(paths.BASEOS_STATUS))))
+    mgr = BaseOsMgr(Saved.parse((yield fx.ReadFile(paths.BASEOS_STATUS))), fixes=fixes)
     yield from mgr.publish()
     yield from topics.wait_for(topics.GLOBAL_CONFIG)
     seen = 0

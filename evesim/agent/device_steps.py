@@ -63,7 +63,7 @@ def boot(settings: Settings) -> Generator[Any, Any, None]:
     hardware = yield fx.HardwareInfo()
     yield fx.Spawn("nodeagent", nodeagent.run())
     yield fx.Spawn("vaultmgr", vaultmgr.run())
-    yield fx.Spawn("baseosmgr", baseosmgr.run())
+    yield fx.Spawn("baseosmgr", baseosmgr.run(settings.fixes))
     yield fx.Spawn("domainmgr", domainmgr.run())
     yield fx.Spawn("nim", nim.run(Conn(settings.crypto, cert_hash)))
     yield fx.Spawn("zedclient", zedclient.run(Conn(settings.crypto, cert_hash), pem, hardware.serial))

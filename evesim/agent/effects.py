@@ -246,11 +246,13 @@ class Partitions:
 
 @dataclass(frozen=True, slots=True)
 class PartitionView:
-    """Current partition, each partition's state and the version of its complete image."""
+    """Current partition, each partition's state and the version of its complete image (and its size)."""
 
     current: PartitionLabel
     states: Mapping[PartitionLabel, PartitionState]
     versions: Mapping[PartitionLabel, str | None]
+    sizes: Mapping[PartitionLabel, int] | None = None
+    """Each partition's size in bytes (zboot's ``GetPartitionSizeInBytes``); None if not known."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, Literal
 
 from evesim.agent import effects as fx
 from evesim.agent.configitems import DEFAULTS, GlobalConfig, ItemStatus
@@ -214,10 +214,10 @@ class Vault:
 
 @dataclass(frozen=True, slots=True)
 class DevSw:
-    """One ``ZInfoDevSW`` entry as baseosmgr reports it."""
+    """One ``ZInfoDevSW`` entry as baseosmgr reports it (no partition: a download not yet given one)."""
 
-    partition: PartitionLabel
-    partition_state: PartitionState
+    partition: PartitionLabel | Literal[""]
+    partition_state: PartitionState | Literal[""]
     version: str
     status: pb.info.ZSwState
     user_status: pb.info.BaseOsStatus

@@ -52,7 +52,8 @@ def partitions(dev: Board, eff: fx.Partitions) -> fx.PartitionView:
         disk = dev.hw.disk
         versions = {label: (img.version if (img := disk.image_in(label)) else None) for label in PARTITION_LABELS}
         states = {label: disk.partition_state(label) for label in PARTITION_LABELS}
-        storage.view = fx.PartitionView(dev.boot.running_label or "IMGA", states, versions)
+        sizes = {label: disk.partition_bytes(label) for label in PARTITION_LABELS}
+        storage.view = fx.PartitionView(dev.boot.running_label or "IMGA", states, versions, sizes)
     return storage.view
 
 

@@ -22,6 +22,9 @@ SMALL = {
     "brownout-loop": ["fleet.0.count=3", "fleet.1.count=3", "fleet.2.count=3", "duration=1h"],
     "staged-rollout-10k": ["fleet.0.count=30", "timeline.0.wait=2m", "duration=135m"],
     "apps-through-update": [],
+    "failed-version-again": [],
+    "retry-counter-from-bak": [],
+    "write-over-updating": [],
 }
 
 

@@ -25,7 +25,7 @@ def _sw(info: pb.info.ZInfoDevice, entries: tuple[DevSw, ...], wall: float, seco
         sw = info.swList.add(
             activated=entry.activated,
             partitionLabel=entry.partition,
-            partitionDevice=f"/dev/{entry.partition.lower()}",
+            partitionDevice=f"/dev/{entry.partition.lower()}" if entry.partition else "",
             partitionState=entry.partition_state,
             status=entry.status,
             shortVersion=entry.version,
