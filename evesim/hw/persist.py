@@ -102,15 +102,15 @@ class FileSystem:
             self._check_free(dst)
         del self._names[src]
         replaced = self._names.pop(dst, None)
-        if replaced is not None:
-            del self._data[replaced]
         self._names[dst] = inode
+        if replaced is not None:
+            self._unlinked(replaced)
 
     def remove(self, path: str) -> None:
         """Unlink ``path``; durable after ``fsync_dir``."""
         inode = self._inode(path)
-        del self._names[path]
-        del self._data[inode]
+        del self._names[self._file_path(path)]
+        self._unlinked(inode)
 
     def sync(self) -> None:
         """``sync(2)``: every file's content and every name on durable mounts becomes durable."""
@@ -176,6 +176,11 @@ class FileSystem:
         self.rename(tmp, path)
 
     # -- helpers -----------------------------------------------------------
+
+    def _unlinked(self, inode: int) -> None:
+        """Drop ``inode``'s content once no name links it (a crash can leave two names on one inode)."""
+        if inode not in self._names.values():
+            del self._data[inode]
 
     def _prune(self) -> None:
         keep = set(self._names.values()) | set(self._durable_names.values())

@@ -85,6 +85,18 @@ def test_remove_is_durable_only_after_the_directory_fsync() -> None:
     assert not fs.exists("/persist/a")
 
 
+def test_a_rename_across_directories_cut_short_leaves_two_names_on_one_file() -> None:
+    fs = FileSystem()
+    durable(fs, "/persist/d/y", b"v1")
+    fs.rename("/persist/d/y", "/persist/x")
+    fs.fsync_dir("/persist")
+    fs.crash()
+    assert fs.read("/persist/d/y") == fs.read("/persist/x") == b"v1"
+    fs.write_rename("/persist/x", b"v2")
+    fs.remove("/persist/x.bak")
+    assert fs.read("/persist/d/y") == b"v1" and fs.read("/persist/x") == b"v2"
+
+
 def test_directory_fsync_covers_only_its_own_entries() -> None:
     fs = FileSystem()
     fs.write("/persist/status/nodeagent/reboot", b"r")
