@@ -521,9 +521,9 @@ class Controller:
             ),
         )
 
-    def retry_update(self, dev_uuid: str) -> int:
-        """Bump ``baseos.retry_update.counter`` so the device retries a failed update."""
-        return self._edit(dev_uuid, devconfig.retry_update)
+    def retry_update(self, dev_uuid: str, counter: int | None = None) -> int:
+        """Bump ``baseos.retry_update.counter`` so the device retries a failed update (or set it to ``counter``)."""
+        return self._edit(dev_uuid, lambda c: devconfig.retry_update(c, counter))
 
     def set_config_items(self, dev_uuid: str, items: Mapping[str, str | None]) -> int:
         """Set config items; a None value removes the key."""

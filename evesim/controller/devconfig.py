@@ -116,11 +116,12 @@ def check_image(url: str, sha256: str, size_bytes: int) -> None:
     _check_size(size_bytes)
 
 
-def retry_update(config: pb.config.EdgeDevConfig) -> None:
-    """Bump ``baseos.retry_update.counter`` so EVE retries a failed update."""
+def retry_update(config: pb.config.EdgeDevConfig, counter: int | None = None) -> None:
+    """Bump ``baseos.retry_update.counter`` so EVE retries a failed update, or set it to ``counter``."""
     if not config.baseos.content_tree_uuid:
         raise ConfigError("device has no base OS configured")
-    config.baseos.retry_update.counter = next_counter(config.baseos.retry_update.counter)
+    current = config.baseos.retry_update.counter
+    config.baseos.retry_update.counter = next_counter(current) if counter is None else counter
 
 
 def find_app(config: pb.config.EdgeDevConfig, app: str) -> pb.config.AppInstanceConfig | None:

@@ -322,6 +322,9 @@ class RetryUpdate(Trigger):
 
     action: Literal["retry_update"]
     target: Target = Target()
+    counter: Int | None = Field(None, ge=0, le=2**32 - 1)
+    """Set the counter to this value instead of bumping it (an operator's edit, a controller restored from an
+    older backup)."""
 
 
 class Reboot(Trigger):

@@ -147,7 +147,8 @@ def _on_device(world: World, device: SimDevice, action: DeviceAction) -> None:
         case model.Update():
             _at_controller(world, device, action, lambda uuid: _update(world, uuid, action))
         case model.RetryUpdate():
-            _at_controller(world, device, action, world.core.retry_update)
+            counter = action.counter
+            _at_controller(world, device, action, lambda uuid: world.core.retry_update(uuid, counter))
         case model.Reboot():
             _at_controller(world, device, action, world.core.reboot)
         case model.DeployApp():

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from evesim.agent import effects as fx
 from evesim.agent import paths, topics
 from evesim.agent.bootreason import BootReason
+from evesim.agent.fixes import Fix
 from evesim.agent.topics import Attestation, ConfigGet, Led, NodeStatus
 from evesim.agent.zedagent import config
 from evesim.agent.zedagent.state import Zedagent
@@ -48,7 +49,7 @@ B = edge_config(2000, {"timer.config.interval": "22"})
 def _setup(*answers: fx.Response, token: bytes = b"token-1") -> tuple[Script, config.ConfigTask]:
     script = Script(responses={"config": list(answers)})
     script.bus.publish(topics.ATTEST, Attestation(COMPLETE, token))
-    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE)
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, attestation_tries=1)
     return script, config.ConfigTask(z)
 
 
@@ -111,7 +112,7 @@ def test_200_with_the_same_hash_changes_nothing() -> None:
     _poll(script, task)
     _poll(script, task, at=60.0)
     assert len(script.logs("config_applied")) == 1
-    assert [e.path for e in script.effects(fx.WriteFile)] == [paths.LASTCONFIG]
+    assert [e.path for e in script.effects(fx.WriteFile)] == [paths.LASTCONFIG] + [paths.LASTCONFIG_BAK] * 2
 
 
 def test_a_changed_config_replaces_the_checkpoint() -> None:
@@ -143,30 +144,32 @@ def test_reboot_counter_is_published_as_device_ops() -> None:
 # -------------------------------------------------------------- lastconfig.bak
 
 
-def test_bak_written_only_after_the_config_stayed_for_the_test_window() -> None:
-    script, task = _setup(answer(A, "hash-a"), *[fx.Response(304)] * 3, answer(B, "hash-b"), *[fx.Response(304)] * 9)
-    for t in (0, 300, 599):
-        _poll(script, task, at=float(t))
-        assert paths.LASTCONFIG_BAK not in script.files
-    _poll(script, task, at=600.0)
+def _bak_writes(script: Script) -> int:
+    return len([w for w in script.effects(fx.WriteFile) if w.path == paths.LASTCONFIG_BAK])
+
+
+def test_first_change_of_a_boot_is_backed_up_at_once_later_ones_only_past_the_window() -> None:
+    # EVE: pkg/pillar/cmd/zedagent/handleconfig.go backupSavedConfig: lastConfigBackup starts at zero time, and a
+    # change is backed up only when it is more than timer.test.baseimage.update after the last backup
+    c = edge_config(3000, {"timer.config.interval": "33"})
+    script, task = _setup(answer(A, "hash-a"), answer(B, "hash-b"), fx.Response(304), answer(c, "hash-c"))
+    _poll(script, task, at=0.0)
     assert script.files[paths.LASTCONFIG_BAK] == payload(A, "hash-a")
-    _poll(script, task, at=700.0)
-    for t in (800, 1299):
-        _poll(script, task, at=float(t))
-        assert script.files[paths.LASTCONFIG_BAK] == payload(A, "hash-a")
-    _poll(script, task, at=1300.0)
-    assert script.files[paths.LASTCONFIG_BAK] == payload(B, "hash-b")
-    assert len([w for w in script.effects(fx.WriteFile) if w.path == paths.LASTCONFIG_BAK]) == 2
+    _poll(script, task, at=300.0)
+    _poll(script, task, at=5000.0)
+    assert script.files[paths.LASTCONFIG_BAK] == payload(A, "hash-a")
+    _poll(script, task, at=5001.0)
+    assert script.files[paths.LASTCONFIG_BAK] == payload(c, "hash-c")
 
 
 def test_bak_window_follows_the_config_item() -> None:
-    short = edge_config(1000, {"timer.test.baseimage.update": "30"})
-    script, task = _setup(answer(short, "hash-s"), fx.Response(304), fx.Response(304))
-    _poll(script, task)
-    _poll(script, task, at=29.0)
-    assert paths.LASTCONFIG_BAK not in script.files
+    short, second, third = (edge_config(t, {"timer.test.baseimage.update": "30"}) for t in (1000, 2000, 3000))
+    script, task = _setup(answer(short, "hash-s"), answer(second, "hash-2"), answer(third, "hash-3"))
+    _poll(script, task, at=0.0)
     _poll(script, task, at=30.0)
     assert script.files[paths.LASTCONFIG_BAK] == payload(short, "hash-s")
+    _poll(script, task, at=31.0)
+    assert script.files[paths.LASTCONFIG_BAK] == payload(third, "hash-3")
 
 
 # -------------------------------------------------------------- failures and LEDs
@@ -223,14 +226,14 @@ def test_success_after_failure_lights_4_again() -> None:
 # -------------------------------------------------------------- reactions to specific failures
 
 
-def test_404_retries_uuid_at_most_every_10_minutes() -> None:
-    script, task = _setup(*[fx.Response(404)] * 20)
+def test_404_retries_uuid_at_most_every_10_minutes_counted_from_zedagents_start() -> None:
+    script, task = _setup(*[fx.Response(404)] * 25)
     script.responses["uuid"] = signed(pb.uuid.UuidResponse(uuid=UUID).SerializeToString())
-    times = [60.0 * i for i in range(20)]
+    times = [60.0 * i for i in range(25)]
     for t in times:
         _poll(script, task, at=t)
     uuid_times = [s.time for s in script.steps(fx.Request) if s.effect.path.endswith("/uuid")]
-    assert uuid_times == [0.0, 600.0]
+    assert uuid_times == [600.0, 1200.0]
     assert script.published(topics.ONBOARDING) == []
 
 
@@ -240,7 +243,7 @@ def test_404_then_a_new_uuid_from_the_controller_is_adopted() -> None:
     script.responses["uuid"] = signed(pb.uuid.UuidResponse(uuid=new, manufacturer="Acme", product_name="Box-1")
                                       .SerializeToString())
     task.z.config_hash = "hash-old"
-    _poll(script, task)
+    _poll(script, task, at=600.0)
     assert task.z.uuid == new and task.z.config_hash == ""
     assert script.bus.get(topics.ONBOARDING) == topics.Onboarding(new, "Acme.Box-1")
     assert script.files[paths.UUID] == new.encode()
@@ -250,6 +253,16 @@ def test_403_restarts_attestation_when_the_token_used_is_current() -> None:
     script, task = _setup(fx.Response(403))
     _poll(script, task)
     assert script.published(topics.ATTEST_RESTART) == [0.0]
+
+
+def test_403_before_any_quote_this_boot_neither_restarts_attestation_nor_is_temporary() -> None:
+    # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: both only when attestationTryCount > 0
+    script, task = _setup(fx.Response(403))
+    task.z.attestation_tries = 0
+    _updating(script)
+    _poll(script, task)
+    assert script.published(topics.ATTEST_RESTART) == []
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
 
 
 def test_403_does_not_restart_attestation_when_a_new_token_arrived_meanwhile() -> None:
@@ -399,11 +412,13 @@ def test_unreadable_lastconfig_falls_back_to_bak_and_is_healed() -> None:
     assert log.fields["file"] == paths.LASTCONFIG and log.severity == "warning"
 
 
-def test_unreadable_bak_after_a_bad_ending_falls_back_to_lastconfig_untouched() -> None:
+def test_unreadable_bak_after_a_bad_ending_is_no_config_and_lastconfig_is_not_read() -> None:
+    # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL reads only .bak then (invalidConfig, no fall back)
     script, task = _saved(BootReason.WATCHDOG_HUNG)
     script.files[paths.LASTCONFIG_BAK] = b"\xff\xff\xff"
     _poll(script, task)
-    assert _interval(script) == 22
+    assert script.bus.get(topics.GLOBAL_CONFIG) is None
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
     assert script.files[paths.LASTCONFIG_BAK] == b"\xff\xff\xff"
     assert [w.path for w in script.effects(fx.WriteFile)] == []
 
@@ -427,11 +442,17 @@ def _loop(draws: list[float], *answers: fx.Response, polls: int = 6) -> Script:
     return script
 
 
+def _gaps(script: Script) -> list[float]:
+    """The time between consecutive ``/config`` requests (the loop also wakes every 25 s in between)."""
+    times = [s.time for s in script.steps(fx.Request) if s.effect.path.endswith("/config")]
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
+
+
 def test_first_poll_is_immediate_and_ticks_follow_the_draws() -> None:
     draws = [0.0, 0.5, 0.999, 0.25, 0.75]
     script = _loop(draws, fx.Response(304))
     assert script.steps(fx.Request)[0].time == 0.0
-    assert script.sleeps() == pytest.approx([60 * (0.3 + 0.7 * d) for d in draws])
+    assert _gaps(script) == pytest.approx([60 * (0.3 + 0.7 * d) for d in draws])
     assert [e.stream for e in script.effects(fx.Random)] == ["config"] * 5
 
 
@@ -439,13 +460,133 @@ def test_first_poll_is_immediate_and_ticks_follow_the_draws() -> None:
 @given(st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=3, max_size=3))
 def test_every_tick_is_within_0_3_and_1_0_of_the_interval(draws: list[float]) -> None:
     script = _loop(draws, answer(A, "hash-a"), fx.Response(304), polls=4)
-    assert script.sleeps()[0] == pytest.approx(11 * (0.3 + 0.7 * draws[0]))
-    for sleep in script.sleeps():
-        assert 0.3 * 11 - 1e-9 <= sleep <= 11.0
+    assert _gaps(script)[0] == pytest.approx(11 * (0.3 + 0.7 * draws[0]))
+    for gap in _gaps(script):
+        assert 0.3 * 11 - 1e-9 <= gap <= 11.0 + 1e-9
 
 
 def test_interval_change_applies_to_the_next_tick() -> None:
     script = _loop([0.999], fx.Response(304), answer(B, "hash-b"), fx.Response(304), polls=4)
-    assert script.sleeps()[0] == pytest.approx(60 * (0.3 + 0.7 * 0.999))
-    assert script.sleeps()[1] == pytest.approx(22 * (0.3 + 0.7 * 0.999))
-    assert script.sleeps()[2] == pytest.approx(22 * (0.3 + 0.7 * 0.999))
+    gaps = _gaps(script)
+    assert gaps[0] == pytest.approx(60 * (0.3 + 0.7 * 0.999))
+    assert gaps[1] == pytest.approx(22 * (0.3 + 0.7 * 0.999))
+    assert gaps[2] == pytest.approx(22 * (0.3 + 0.7 * 0.999))
+
+
+# -------------------------------------------------------------- app hold during a base OS activation
+
+
+def _with_update(stamp: int, apps: tuple[str, ...], version: str | None = "14.6.0",
+                 activate: bool = True) -> pb.config.EdgeDevConfig:
+    """A config with app instances named ``apps`` and, unless ``version`` is None, a base OS to activate."""
+    cfg = edge_config(stamp)
+    for i, name in enumerate(apps):
+        app = cfg.apps.add(displayname=name)
+        app.uuidandversion.uuid = f"00000000-0000-0000-0000-00000000000{i}"
+    if version is not None:
+        cfg.baseos.content_tree_uuid = "baseos-tree"
+        cfg.baseos.base_os_version = version
+        cfg.baseos.activate = activate
+    return cfg
+
+
+def _apps(script: Script) -> list[str]:
+    return [app.name for app in script.bus.get(topics.APP_CONFIG) or ()]
+
+
+def _failed(version: str) -> topics.BaseOsReport:
+    sw = topics.DevSw(partition="IMGB", partition_state="inprogress", version=version,
+                      status=pb.info.ZSwState.INSTALLED,
+                      user_status=pb.info.BaseOsStatus.FAILED, error="boot failed")
+    return topics.BaseOsReport(sw=(sw,))
+
+
+def _hold_setup(*answers: fx.Response, fixes: frozenset[Fix] = frozenset()) -> tuple[Script, config.ConfigTask]:
+    script, task = _setup(*answers)
+    task.z.fixes = fixes
+    return script, task
+
+
+def test_eve_drops_the_apps_of_a_config_that_starts_a_base_os_activation() -> None:
+    script, task = _hold_setup(answer(_with_update(1000, ("web",), version=None), "h1"),
+                               answer(_with_update(2000, ("web", "db")), "h2"))
+    _poll(script, task)
+    assert _apps(script) == ["web"]
+    _poll(script, task)
+    assert _apps(script) == ["web"]
+    assert script.bus.get(topics.BASEOS_CONFIG).version == "14.6.0"
+    # the skipped config is saved, counts as a failed fetch for nodeagent and does not set the LED
+    assert pb.config.ConfigResponse.FromString(script.files[paths.LASTCONFIG]).configHash == "h2"
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
+
+
+def test_eve_lifts_the_hold_on_a_304_without_publishing_the_held_apps() -> None:
+    script, task = _hold_setup(answer(_with_update(1000, ("web",), version=None), "h1"),
+                               answer(_with_update(2000, ("web", "db")), "h2"), fx.Response(304), fx.Response(304))
+    for _ in range(4):
+        _poll(script, task)
+    assert not task.skipping
+    assert _apps(script) == ["web"]
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.SUCCESS
+
+
+def test_eve_keeps_the_hold_while_each_fetch_brings_a_new_config() -> None:
+    # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig: configProcessingRV == skipConfigUpdate keeps dropping
+    script, task = _hold_setup(answer(_with_update(1000, ("web",), version=None), "h1"),
+                               answer(_with_update(2000, ("web", "db")), "h2"),
+                               answer(_with_update(3000, ("web", "db", "cache")), "h3"),
+                               fx.Response(304), answer(_with_update(4000, ("web", "cache")), "h4"))
+    for _ in range(3):
+        _poll(script, task)
+    assert _apps(script) == ["web"]
+    _poll(script, task)
+    _poll(script, task)
+    # the base OS element is unchanged, so the next new config publishes its apps
+    assert _apps(script) == ["web", "cache"]
+
+
+def test_eve_holds_the_first_config_after_a_fallback_boot_and_then_runs_no_apps() -> None:
+    # after a failed update the old image runs, the config still activates 14.6.0 and baseOSPrevConfigHash is empty
+    cfg = _with_update(2000, ("web", "db"))
+    script, task = _hold_setup(answer(cfg, "h2"), fx.Response(304), fx.Response(304))
+    script.bus.publish(topics.BASEOS_STATUS, _failed("14.6.0"))
+    for _ in range(3):
+        _poll(script, task)
+    assert script.bus.get(topics.APP_CONFIG) is None
+
+
+def test_fix_release_app_hold_publishes_the_held_apps_once_the_update_failed() -> None:
+    cfg = _with_update(2000, ("web", "db"))
+    script, task = _hold_setup(answer(cfg, "h2"), fx.Response(304), fixes=frozenset({"release-app-hold"}))
+    _poll(script, task)
+    assert script.bus.get(topics.APP_CONFIG) is None
+    script.bus.publish(topics.BASEOS_STATUS, _failed("14.6.0"))
+    _poll(script, task)
+    assert _apps(script) == ["web", "db"]
+
+
+def test_a_saved_config_does_not_start_the_hold() -> None:
+    script, task = _hold_setup(fx.Response(503))
+    script.files[paths.LASTCONFIG] = payload(_with_update(2000, ("web",)), "h2")
+    script.bus.publish(topics.NODE, NodeStatus(int(BootReason.KERNEL), "", 1, 0.0))
+    _poll(script, task)
+    assert _apps(script) == ["web"]
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.READ_SAVED
+
+
+def test_a_failure_after_a_skipped_fetch_reads_the_skipped_config_and_keeps_the_hold() -> None:
+    script, task = _hold_setup(answer(_with_update(2000, ("web",)), "h2"), fx.Response(503), fx.Response(304))
+    _poll(script, task)
+    _poll(script, task)
+    assert task.skipping and script.bus.get(topics.APP_CONFIG) is None
+    _poll(script, task)
+    assert not task.skipping and script.bus.get(topics.APP_CONFIG) is None
+
+
+def test_a_running_version_or_no_activate_does_not_hold() -> None:
+    script, task = _hold_setup(answer(_with_update(2000, ("web",), version="14.5.1"), "h2"),
+                               answer(_with_update(3000, ("web", "db"), activate=False), "h3"))
+    _poll(script, task)
+    assert _apps(script) == ["web"]
+    _poll(script, task)
+    assert _apps(script) == ["web", "db"]

@@ -215,10 +215,13 @@ def test_a_device_that_is_off_shows_no_led(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("image", ["{version: 14.6.0, size: 1GB}", "{version: 14.6.0, defects: [no_controller]}"])
-def test_apps_held_for_an_update_apply_once_it_has_failed(tmp_path: Path, image: str) -> None:
+def test_apps_held_for_an_update_apply_once_it_has_failed_only_with_the_fix(tmp_path: Path, image: str) -> None:
+    # EVE (pkg/pillar/cmd/zedagent/parseconfig.go parseConfig): the app sent while the update is held is dropped, and
+    # the 304 that lifts the hold does not publish it; fix release-app-hold publishes it once the update failed
     text = ("name: x\nduration: 2h\nfleet: [{name: a, count: 1}]\n"
             f"images: [{image}]\n"
             "apps: [{name: y, size: 10MB, memory: 256MiB}]\n"
+            "controller: {require_integrity_token: false}\n"
             "timeline:\n"
             "  - {at: 5m, action: update, version: 14.6.0}\n"
             "  - {at: 6m, action: deploy_app, app: y}\n"
@@ -226,4 +229,9 @@ def test_apps_held_for_an_update_apply_once_it_has_failed(tmp_path: Path, image:
             "  - {at_end: {metric: version, value: 14.5.1, min: 1}}\n"
             "  - {at_end: {metric: app, app: y, value: RUNNING, min: 1}}\n")
     code, output, _ = _run(tmp_path, text)
+    assert code == 1, output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert [e["passed"] for e in summary["expectations"]] == [True, False]
+    file = tmp_path / "s.yaml"
+    code, output = _invoke("run", str(file), "-q", "--out", str(tmp_path / "fixed"), "--fix", "release-app-hold")
     assert code == 0, output

@@ -121,6 +121,8 @@ def test_base_os_and_retry(device: Device) -> None:
     config = ctl.config(device.uuid)
     assert [t.sha256 for t in config.contentInfo] == [other]
     assert config.baseos.retry_update.counter == 1 and not config.baseos.activate
+    ctl.retry_update(device.uuid, counter=0)  # an operator putting back an older config
+    assert ctl.config(device.uuid).baseos.retry_update.counter == 0
 
 
 @pytest.mark.parametrize(

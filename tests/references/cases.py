@@ -18,11 +18,13 @@ CASES: dict[str, tuple[str, ...]] = {
     "brownout-loop": ("fleet.0.count=3", "fleet.1.count=3", "fleet.2.count=3", "duration=1h"),
     "controller-outage": ("fleet.0.count=40", "controller.service_time=700ms"),
     "failed-version-again": (),
-    "retry-counter-from-bak": (),
+    "retry-counter-lowered": (),
     "write-over-updating": (),
     "fleet-onboarding": ("fleet.0.count=40", "duration=2h"),
     "partition-during-test": ("fleet.1.count=8", "duration=1h"),
     "staged-rollout-10k": ("fleet.0.count=30", "timeline.0.wait=2m", "duration=135m"),
+    "app-hold-during-update": ("fleet.0.count=5",),
+    "no-apps-after-failed-update": ("fleet.0.count=4",),
 }
 """Scenario name → the ``--set`` overrides of its reference run (the scenario's own seed)."""
 

@@ -28,8 +28,8 @@ def failed(summary: dict) -> set[str]:
 @pytest.mark.parametrize(("scenario", "fix", "expectation", "kind", "eve", "fixed"), [
     ("failed-version-again", "failed-version-memory",
      "as EVE, 14.6.0 is downloaded a second time once 14.6.1 was written over it", "download_started", 3, 2),
-    ("retry-counter-from-bak", "retry-on-increase",
-     "as EVE, the older counter in lastconfig.bak starts more retries than the one bump", "retry_update", 2, 1),
+    ("retry-counter-lowered", "retry-on-increase",
+     "as EVE, the lowered counter starts a retry after the one bump", "retry_update", 2, 1),
     ("write-over-updating", "unused-before-write",
      "as EVE, GRUB tries the half-written partition once and the panic resets the device", "reset", 2, 1),
 ])

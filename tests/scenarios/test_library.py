@@ -23,8 +23,10 @@ SMALL = {
     "staged-rollout-10k": ["fleet.0.count=30", "timeline.0.wait=2m", "duration=135m"],
     "apps-through-update": [],
     "failed-version-again": [],
-    "retry-counter-from-bak": [],
+    "retry-counter-lowered": [],
     "write-over-updating": [],
+    "app-hold-during-update": ["fleet.0.count=5"],
+    "no-apps-after-failed-update": ["fleet.0.count=4"],
 }
 
 
@@ -146,3 +148,18 @@ def test_apps_through_update_fails_when_the_apps_outgrow_the_boards(tmp_path: Pa
     assert failed(summary) == {"telemetry runs everywhere at the end", "analytics runs on every gateway"}
     assert summary["apps"]["telemetry"].get("RUNNING") == 50, "a 3 GiB app and Xen's overhead do not fit a pi"
     assert "RUNNING" not in summary["apps"]["analytics"], "3 + 4 GiB and Xen's overhead do not fit a gateway"
+
+
+def test_app_hold_during_update_skips_the_apps_and_they_come_on_the_new_version(tmp_path: Path) -> None:
+    code, summary = run("app-hold-during-update", tmp_path)
+    assert code == 0 and summary["passed"] and summary["versions"] == {"14.6.0": 5}
+    assert summary["apps"] == {"telemetry": {"RUNNING": 5}, "analytics": {"RUNNING": 5}}
+    assert summary["event_counts"]["config_apps_skipped"] >= 5
+
+
+def test_no_apps_after_failed_update_runs_nothing_and_fails_with_the_fix(tmp_path: Path) -> None:
+    code, summary = run("no-apps-after-failed-update", tmp_path / "eve")
+    assert code == 0 and summary["passed"] and summary["versions"] == {"14.5.1": 4}
+    assert "RUNNING" not in summary["apps"]["telemetry"]
+    code, summary = run("no-apps-after-failed-update", tmp_path / "fix", "fixes=[release-app-hold]")
+    assert code == 1 and failed(summary) == {"no device runs telemetry after the fallback"}

@@ -8,18 +8,23 @@ from typing import Any
 from evesim.agent import effects as fx
 from evesim.agent import topics
 from evesim.agent.controllerconn import Conn
+from evesim.agent.fixes import Fix
 from evesim.agent.zedagent import attest, config, deferred, tasks
 from evesim.agent.zedagent.state import Zedagent
 
 AGENT = "zedagent"
 
 
-def run(conn: Conn) -> Generator[Any, Any, None]:
+def run(conn: Conn, fixes: frozenset[Fix] = frozenset()) -> Generator[Any, Any, None]:
     """Wait for onboarding, then start zedagent's tasks."""
+    # EVE: pkg/pillar/cmd/zedagent/handleconfig.go lastDevUUIDChange = time.Now() at start: potentialUUIDUpdate
+    # waits 10 min from zedagent's start
+    started = yield fx.Now()
     onboarding = yield from topics.wait_for(topics.ONBOARDING)
     hardware = yield fx.HardwareInfo()
     conn.controller = (yield fx.Read(topics.CONTROLLER_CERTS)) or conn.controller
-    z = Zedagent(conn=conn, uuid=onboarding.uuid, hardware=hardware)
+    z = Zedagent(conn=conn, uuid=onboarding.uuid, hardware=hardware, fixes=fixes,
+                 last_uuid_retry=started)
     queue = deferred.Queue()
     yield fx.Log(AGENT, "started", {"uuid": z.uuid})
     yield fx.Spawn("zedagent.attest", attest.run(z))

@@ -71,6 +71,7 @@ def attest_once(z: Zedagent) -> Generator[Any, Any, bytes | str]:
     yield _publish(A.ATTESTATION_STATE_TPM_QUOTE_WAIT)
     quote = yield fx.Quote(answer.nonce.nonce)
     yield _publish(A.ATTESTATION_STATE_ATTEST_WAIT)
+    z.attestation_tries += 1  # EVE: pkg/pillar/cmd/zedagent/attesttask.go recordAttestationTry
     reply, answer = yield from _post(z, _quote_request(quote))
     if answer is None or answer.quoteResp.response != pb.attest.Z_ATTEST_RESPONSE_CODE_SUCCESS:
         code = answer.quoteResp.response if answer is not None else reply.status

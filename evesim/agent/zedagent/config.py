@@ -16,17 +16,19 @@ from evesim.agent import effects as fx
 from evesim.agent.bootreason import BootReason
 from evesim.agent.configitems import parse_items
 from evesim.agent.controllerconn import ENVELOPE_FAILURES, Reply, Sender, url
-from evesim.agent.topics import ConfigGet, ConfigStatus, GlobalConfigStatus, Led, OpsCommands
+from evesim.agent.topics import BaseOs, ConfigGet, ConfigStatus, GlobalConfigStatus, Led, OpsCommands
 from evesim.agent.zedagent.parse import App, Parsed, parse
 from evesim.agent.zedagent.state import Zedagent
 from evesim.api import pb
 
 AGENT = "zedagent"
 UUID_RETRY_S = 600.0
+STILL_RUNNING_S = 25.0
 """``potentialUUIDUpdate`` asks for the UUID at most every 10 minutes."""
 # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: while an update is tested these count as
-# ConfigGetTemporaryFail (the controller is there), which keeps nodeagent from falling back
-TEMPORARY = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID, Sender.FORBIDDEN})
+# ConfigGetTemporaryFail (the controller is there), which keeps nodeagent from falling back; a 403 only once a
+# quote was sent this boot
+TEMPORARY = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID})
 CONNECTED_NOT_ONBOARDED = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID,
                                      Sender.BAD_CONTENT_TYPE})
 
@@ -38,14 +40,23 @@ class ConfigTask:
         self.z = z
         self.parsed: Parsed | None = None
         self.payload: bytes = b""
-        self.hash_since = 0.0
-        self.bak_hash = ""
+        self.last_change: float | None = None
+        """EVE's ``lastConfigChange``: when a config was last applied from the controller or read saved."""
+        self.last_backup: float | None = None
+        """EVE's ``lastConfigBackup`` (zero time until the first backup of this boot)."""
         self.last_sender = Sender.NONE
         self.last_temporary_fail: float | None = None
         self.published: ConfigStatus | None = None
         self.token_used = b""
         self.ops: OpsCommands | None = None
         self.published_apps: tuple[App, ...] | None = None
+        self.baseos_prev: BaseOs | None = None
+        """EVE's ``baseOSPrevConfigHash``: the base OS element last parsed (in memory, empty at each boot)."""
+        self.skipping = False
+        """EVE's ``configProcessingRV == skipConfigUpdate``: the last fetch dropped the app part of its config."""
+        self.received = False
+        """EVE's ``configReceived``: a config was accepted (or found unchanged) this boot."""
+        self.read_saved = False
 
     def poll(self) -> Generator[Any, Any, None]:
         """One fetch of ``/config`` and everything that follows from its answer."""
@@ -61,42 +72,68 @@ class ConfigTask:
             yield from self._success(reply, now, wall)
         else:
             yield from self._failure(reply, now)
+        yield from self.backup(now)
 
     # -------------------------------------------------------------- success
 
     def _success(self, reply: Reply, now: float, wall: float) -> Generator[Any, Any, None]:
         self.z.config_received_at = wall
+        skipped = False
         if reply.status != 304 and reply.payload:
-            yield from self._receive(reply.payload, now, wall)
-        yield from self._held_apps()
+            skipped = yield from self._receive(reply.payload, now, wall)
+        if skipped:
+            # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: a skipped config leaves the
+            # ConfigGetFail set at the start of the request (nodeagent sees a failed fetch), no LED, no configReceived
+            self.skipping = True
+            yield from self._publish(ConfigGet.FAIL)
+            return
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go configTimerTask: any result but skipConfigUpdate lifts the
+        # hold, without re-parsing the held apps
+        self.skipping = False
+        self.received = True
+        if "release-app-hold" in self.z.fixes:
+            yield from self._held_apps()
         yield from self._reachable(now)
         yield from self._publish(ConfigGet.SUCCESS)
         led = yield fx.Read(topics.LED)
         if led != Led.ONBOARDED:
             yield fx.Publish(topics.LED, Led.ONBOARDED)
-        yield from self._refresh_bak(now)
 
-    def _receive(self, payload: bytes, now: float, wall: float) -> Generator[Any, Any, None]:
+    def _receive(self, payload: bytes, now: float, wall: float) -> Generator[Any, Any, bool]:
+        """Apply a received config; True if its app part was skipped for a base OS activation."""
         try:
             response = pb.config.ConfigResponse.FromString(payload)
         except DecodeError:
             yield fx.Log(AGENT, "config_unparseable", {}, "error")
-            return
+            return False
         # EVE: pkg/pillar/cmd/zedagent/handleconfig.go readConfigResponseProtoMessage: an unchanged hash is not applied
         if response.configHash == self.z.config_hash:
-            return
+            return False
         parsed = parse(response.config)
         # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig skips a config older than the one applied
         if self.parsed is not None and parsed.timestamp < self.parsed.timestamp:
             yield fx.Log(AGENT, "config_obsolete", {"timestamp": parsed.timestamp}, "warning")
-            return
-        yield from self.apply(parsed, response.configHash, payload, saved=False)
+            return False
+        skipped = yield from self.apply(parsed, response.configHash, payload, saved=False)
+        if skipped:
+            # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: the skipped config is still saved to
+            # lastconfig (2a0e01a6f), but lastConfigChange and lastProcessedConfig are not updated
+            yield from self._save(payload)
+            return True
         self.z.config_processed_at = wall
-        self.hash_since = now
-        yield fx.WriteFile(paths.LASTCONFIG, payload)
+        self.last_change = now
+        yield from self._save(payload)
+        return False
 
-    def apply(self, parsed: Parsed, config_hash: str, payload: bytes, saved: bool) -> Generator[Any, Any, None]:
-        """Publish what changed between the applied config and ``parsed``."""
+    def _save(self, payload: bytes) -> Generator[Any, Any, None]:
+        """``saveReceivedProtoMessage``: write ``lastconfig``, and ``.bak`` as a copy of it when there is none."""
+        yield fx.WriteFile(paths.LASTCONFIG, payload)
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go saveReceivedProtoMessage clones lastconfig to a missing .bak
+        if not (yield fx.ReadFile(paths.LASTCONFIG_BAK)):
+            yield fx.WriteFile(paths.LASTCONFIG_BAK, payload)
+
+    def apply(self, parsed: Parsed, config_hash: str, payload: bytes, saved: bool) -> Generator[Any, Any, bool]:
+        """Publish what changed between the applied config and ``parsed``; True if the app part was skipped."""
         old = self.parsed
         self.parsed, self.payload = parsed, payload
         self.z.config_hash = config_hash
@@ -112,12 +149,36 @@ class ConfigTask:
             yield fx.Publish(topics.DEVICE_OPS, ops)
         if old is None or old.baseos != parsed.baseos:
             yield fx.Publish(topics.BASEOS_CONFIG, parsed.baseos)
-        if not (yield from self._new_baseos_to_activate(parsed)):
-            yield from self._publish_apps(parsed)
+        activate_new = yield from self._parse_baseos(parsed)
         if old is not None and old.controllercert_confighash != parsed.controllercert_confighash:
             yield fx.Publish(topics.CERT_REFETCH, parsed.controllercert_confighash)
         if old is not None and old.controller_epoch != parsed.controller_epoch:
             yield fx.Publish(topics.INFO_TRIGGER, ("epoch", parsed.controller_epoch))
+        if "release-app-hold" in self.z.fixes:
+            if not (yield from self._new_baseos_to_activate(parsed)):
+                yield from self._publish_apps(parsed)
+            return False
+        # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig: the app part is dropped when a controller config
+        # changes the base OS to activate another version, or while the previous fetch was already skipped
+        if (not saved and activate_new) or self.skipping:
+            yield fx.Log(AGENT, "config_apps_skipped", {"hash": config_hash[:12], "saved": saved})
+            return True
+        yield from self._publish_apps(parsed)
+        return False
+
+    def _parse_baseos(self, parsed: Parsed) -> Generator[Any, Any, bool]:
+        """EVE's ``parseBaseOS`` result: the base OS element changed, says activate, and names another version
+        than the current partition's."""
+        if parsed.baseos is None:
+            self.baseos_prev = None
+            return False
+        if parsed.baseos == self.baseos_prev:
+            return False
+        self.baseos_prev = parsed.baseos
+        if not parsed.baseos.activate:
+            return False
+        view = yield fx.Partitions()
+        return bool(view.versions.get(view.current) != parsed.baseos.version)
 
     def _publish_apps(self, parsed: Parsed) -> Generator[Any, Any, None]:
         if parsed.apps != self.published_apps:
@@ -125,15 +186,14 @@ class ConfigTask:
             yield fx.Publish(topics.APP_CONFIG, parsed.apps)
 
     def _held_apps(self) -> Generator[Any, Any, None]:
-        """Publish app changes held back for a base OS activation that has since failed."""
+        """Fix ``release-app-hold``: publish app changes held back for a base OS activation that has since failed."""
         if self.parsed is not None and self.parsed.apps != self.published_apps:
             if not (yield from self._new_baseos_to_activate(self.parsed)):
                 yield from self._publish_apps(self.parsed)
 
     def _new_baseos_to_activate(self, parsed: Parsed) -> Generator[Any, Any, bool]:
-        """EVE's ``skipConfigUpdate`` (``parseConfig``): hold app changes while a new base OS is being activated.
-        Once that update has failed (baseosmgr reports an error for its version) it is no longer being activated,
-        and app changes apply again."""
+        """Fix ``release-app-hold``: hold app changes while the config activates a version that is not running,
+        until baseosmgr reports an error for that version; then app changes apply again."""
         if parsed.baseos is None or not parsed.baseos.activate:
             return False
         view = yield fx.Partitions()
@@ -142,15 +202,20 @@ class ConfigTask:
         status = yield fx.Read(topics.BASEOS_STATUS)
         return not any(sw.version == parsed.baseos.version and sw.error for sw in (status.sw if status else ()))
 
-    def _refresh_bak(self, now: float) -> Generator[Any, Any, None]:
-        """``lastconfig.bak`` = the last config that stayed for ``timer.test.baseimage.update``."""
-        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go configTimerTask backs up (backupSavedConfig) once the last
-        # config change is that long after the last backup
-        if not self.payload or self.bak_hash == self.z.config_hash:
+    def backup(self, now: float) -> Generator[Any, Any, None]:
+        """``backupSavedConfig``: copy ``lastconfig`` to ``.bak`` once the last config change is more than
+        ``timer.test.baseimage.update`` after the last backup (so the first change of a boot at once)."""
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go configTimerTask runs this after every wake-up (at least every
+        # 25 s); the gap is between the last change and the last backup, not the config's age
+        if self.last_change is None or (self.last_backup is not None and self.last_change <= self.last_backup):
             return
-        if now - self.hash_since >= self.z.config.int("timer.test.baseimage.update"):
-            yield fx.WriteFile(paths.LASTCONFIG_BAK, self.payload)
-            self.bak_hash = self.z.config_hash
+        window = self.z.config.int("timer.test.baseimage.update")
+        if self.last_backup is not None and int(self.last_change - self.last_backup) <= window:
+            return
+        saved = yield fx.ReadFile(paths.LASTCONFIG)
+        if saved:
+            yield fx.WriteFile(paths.LASTCONFIG_BAK, saved)
+        self.last_backup = now
 
     # -------------------------------------------------------------- failure
 
@@ -161,24 +226,31 @@ class ConfigTask:
         node = yield fx.Read(topics.NODE)
         updating = node is not None and node.update_in_progress
         status = ConfigGet.FAIL
-        if updating and reply.sender in TEMPORARY:
+        attested = reply.sender is Sender.FORBIDDEN and self.z.attestation_tries > 0
+        if updating and (reply.sender in TEMPORARY or attested):
             status = ConfigGet.TEMPORARY_FAIL
             self.last_temporary_fail = now
             yield from self._reachable(now)
         if reply.sender is Sender.NOT_FOUND:
             yield from self._retry_uuid(now)
-        elif reply.sender is Sender.FORBIDDEN:
-            # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: 403 (stale integrity token): attest again
+        elif attested:
+            # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: 403 (stale integrity token): attest
+            # again, only if a quote was sent this boot (attestationTryCount > 0)
             attest = yield fx.Read(topics.ATTEST)
             if _complete(attest) and attest.token == self.token_used:
                 yield fx.Publish(topics.ATTEST_RESTART, now)
         elif reply.sender in (Sender.CERT_MISS, Sender.CERT_INVALID):
             # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL triggerControllerCertEvent: refetch certs
             yield from certfetch.refresh(self.z.conn, AGENT)
-        if self.parsed is None:
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL reads lastconfig only while no config was
+        # received this boot (a skipped one does not count); the hold of a skipped fetch still applies to it
+        skipped = False
+        if not self.received and not self.read_saved:
             loaded = yield from self.load_checkpoint(node)
-            if loaded:
+            if loaded == "applied":
                 status = ConfigGet.READ_SAVED
+            skipped = loaded == "skipped"
+        self.skipping = skipped
         yield from self._publish(status)
 
     def _reachable(self, now: float) -> Generator[Any, Any, None]:
@@ -205,8 +277,9 @@ class ConfigTask:
             yield fx.Publish(topics.LED, target)
 
     def _retry_uuid(self, now: float) -> Generator[Any, Any, None]:
-        """404/400 means the controller forgot us: ask ``/uuid`` again, at most every 10 min."""
-        if self.z.last_uuid_retry is not None and now - self.z.last_uuid_retry < UUID_RETRY_S:
+        """404/400 means the controller forgot us: ask ``/uuid`` again, at most every 10 min (none in the first 10)."""
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go potentialUUIDUpdate: the 10 min count from zedagent's start
+        if now - self.z.last_uuid_retry < UUID_RETRY_S:
             return
         self.z.last_uuid_retry = now
         result = yield from zedclient.get_uuid(self.z.conn)
@@ -216,15 +289,16 @@ class ConfigTask:
             self.z.config_hash = ""
             yield fx.Publish(topics.ONBOARDING, result)
 
-    def load_checkpoint(self, node: topics.NodeStatus | None) -> Generator[Any, Any, bool]:
-        """Apply the saved config this boot's reason calls for (``lastconfig`` or ``.bak``).
+    def load_checkpoint(self, node: topics.NodeStatus | None) -> Generator[Any, Any, str | None]:
+        """Apply the saved config this boot's reason calls for (``lastconfig`` or ``.bak``): "applied", "skipped"
+        (its app part dropped because the previous fetch was skipped; it is read again at the next failure) or None.
 
         An unreadable ``lastconfig`` is healed from ``.bak`` (EVE's ``isSavedConfigDecodable`` check).
         """
         # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: after a crash (StartWithSavedConfig false)
-        # start from lastconfig.bak, the config that last survived timer.test.baseimage.update
+        # read only lastconfig.bak (a corrupt one is an invalid config, with no fall back to lastconfig)
         use_bak = node is None or BootReason(node.boot_reason).uses_bak_config
-        order = (paths.LASTCONFIG_BAK, paths.LASTCONFIG) if use_bak else (paths.LASTCONFIG, paths.LASTCONFIG_BAK)
+        order = (paths.LASTCONFIG_BAK,) if use_bak else (paths.LASTCONFIG, paths.LASTCONFIG_BAK)
         unreadable = False
         for path in order:
             payload = yield fx.ReadFile(path)
@@ -238,10 +312,14 @@ class ConfigTask:
                 continue
             if unreadable:
                 yield fx.WriteFile(paths.LASTCONFIG, payload)
-            yield from self.apply(parse(response.config), response.configHash, payload, saved=True)
+            skipped = yield from self.apply(parse(response.config), response.configHash, payload, saved=True)
             yield fx.Log(AGENT, "config_read_saved", {"file": path})
-            return True
-        return False
+            if skipped:
+                return "skipped"
+            self.read_saved = True
+            self.last_change = yield fx.Now()
+            return "applied"
+        return None
 
 
 def _complete(attest: topics.Attestation | None) -> bool:
@@ -262,12 +340,21 @@ def _new_token(task: ConfigTask, deadline: float) -> Generator[Any, Any, None]:
 def run(z: Zedagent) -> Generator[Any, Any, None]:
     """Poll forever; each tick is uniformly random in [0.3, 1.0] × ``timer.config.interval``."""
     task = ConfigTask(z)
+    # EVE: pkg/pillar/cmd/zedagent/handleconfig.go configTimerTask: the 25 s stillRunning ticker also wakes it
+    still_running = (yield fx.Now()) + STILL_RUNNING_S
     while True:
         yield from task.poll()
         # EVE: pkg/pillar/cmd/zedagent/handleconfig.go configTimerTask: a range ticker of [0.3, 1.0] × the interval
         draw = yield fx.Random("config")
         delay = z.config.int("timer.config.interval") * (0.3 + 0.7 * draw)
+        now = yield fx.Now()
         if task.last_sender is Sender.FORBIDDEN:
-            yield from _new_token(task, (yield fx.Now()) + delay)
-        else:
-            yield fx.Sleep(delay)
+            yield from _new_token(task, now + delay)
+            continue
+        wake = now + delay
+        while still_running < wake:
+            yield fx.Sleep(still_running - now)
+            now = still_running
+            still_running += STILL_RUNNING_S
+            yield from task.backup(now)
+        yield fx.Sleep(wake - now)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from evesim.agent.configitems import GlobalConfig
 from evesim.agent.controllerconn import ENVELOPE_FAILURES, Conn, Reply
 from evesim.agent.effects import Hardware
+from evesim.agent.fixes import Fix
 
 
 @dataclass(slots=True)
@@ -43,4 +44,9 @@ class Zedagent:
     config_received_at: float | None = None
     config_processed_at: float | None = None
     counters: CloudCounters = field(default_factory=CloudCounters)
-    last_uuid_retry: float | None = None
+    last_uuid_retry: float = 0.0
+    """When ``/uuid`` was last asked after a 400/404; zedagent's start until then (EVE's ``lastDevUUIDChange``)."""
+    attestation_tries: int = 0
+    """Quotes sent to the controller this boot (EVE's ``attestationTryCount``)."""
+    fixes: frozenset[Fix] = frozenset()
+    """Named improvements on EVE's behaviour switched on for this run (``evesim.agent.fixes``)."""
