@@ -22,7 +22,7 @@ IntItem = Literal[
     "timer.download.stalled", "timer.boot.retry", "timer.port.testduration", "timer.port.testinterval",
     "timer.port.testbetterinterval", "timer.port.timeout", "network.download.max.cost",
     "blob.download.max.retries", "force.fallback.counter", "newlog.gzipfiles.ondisk.maxmegabytes",
-    "storage.dom0.disk.minusage.percent",
+    "storage.dom0.disk.minusage.percent", "storage.dom0.disk.maxusagebytes", "timer.metric.diskscan.interval",
 ]
 """The integer items (``GlobalConfig.int`` takes only these)."""
 
@@ -68,6 +68,8 @@ SPECS: dict[str, Spec] = {
     "force.fallback.counter": _t(0, 0),
     "newlog.gzipfiles.ondisk.maxmegabytes": _t(2048, 10),
     "storage.dom0.disk.minusage.percent": _t(20, 20, 80),
+    "storage.dom0.disk.maxusagebytes": _t(2 * 1024**3, 100 * 1024**2),
+    "timer.metric.diskscan.interval": _t(300, 5, 3600),
     "network.fallback.any.eth": Spec(kind="enabled", default="disabled"),
     "maintenance.mode": Spec(kind="enabled", default=""),
     "debug.enable.ssh": Spec(kind="str", default=""),

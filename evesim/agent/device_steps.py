@@ -9,7 +9,18 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from evesim.agent import baseosmgr, domainmgr, loguploader, nim, nodeagent, paths, vaultmgr, zedagent, zedclient
+from evesim.agent import (
+    baseosmgr,
+    domainmgr,
+    loguploader,
+    nim,
+    nodeagent,
+    paths,
+    tpmmgr,
+    vaultmgr,
+    zedagent,
+    zedclient,
+)
 from evesim.agent import effects as fx
 from evesim.agent.controllerconn import Conn
 from evesim.agent.fixes import Fix
@@ -69,3 +80,4 @@ def boot(settings: Settings) -> Generator[Any, Any, None]:
     yield fx.Spawn("zedclient", zedclient.run(Conn(settings.crypto, cert_hash), pem, hardware.serial))
     yield fx.Spawn("zedagent", zedagent.run(Conn(settings.crypto, cert_hash), settings.fixes))
     yield fx.Spawn("loguploader", loguploader.run(Conn(settings.crypto, cert_hash)))
+    yield fx.Spawn("tpmmgr", tpmmgr.run())

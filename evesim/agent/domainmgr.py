@@ -3,7 +3,8 @@
 Each app instance gets its own process, ``domainmgr.<uuid>``: it downloads the app's image once
 (in a process of its own, ``domainmgr.<uuid>.download``, so a running domain is still checked and
 halted meanwhile) into a volume (in the vault, so not before the vault is unlocked), boots a
-domain when the app is activated and the device is not in maintenance mode, checks the domain
+domain when the app is activated (maintenance mode does not stop it: EVE's zedmanager and domainmgr do not
+look at it), checks the domain
 every 9-30 s, and halts it when the app is deactivated or removed or nodeagent asks (reboot,
 shutdown). A restart or purge shows as HALTING, HALTED (or INSTALLED), BOOTING, RUNNING (EVE
 never reports RESTARTING or PURGING); a new image or a purge is prepared while the old domain
@@ -24,8 +25,8 @@ from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from evesim.agent import diskspace, topics
 from evesim.agent import effects as fx
-from evesim.agent import topics
 from evesim.agent.topics import App, AppStatus
 from evesim.api import pb
 from evesim.api.vocab import DomainStatus
@@ -202,10 +203,6 @@ class Instance:
         if not app.activate or halt:
             self._state(INFO.HALTED)
             return watch
-        node = yield fx.Read(topics.NODE)
-        if node is not None and node.maintenance_reasons:
-            self._state(INFO.INSTALLED, "device in maintenance mode")
-            return (*watch, topics.NODE)
         if now >= self.boot_retry_at and not self.broken:
             yield from self._boot(app)
         return (*watch, topics.APP_STATUS)
@@ -399,6 +396,7 @@ def run() -> Generator[Any, Any, None]:
     """Start one process per app instance in the config (each ends when its app is removed); sweep
     unused volumes once, ``timer.gc.vdisk`` after start and not before this boot's app config is known."""
     hardware = yield fx.HardwareInfo()
+    yield fx.Spawn(f"{AGENT}.diskmetrics", diskspace.run())
     apps = Apps(total_kb=max(hardware.memory_mb - EVE_MEMORY_MB, 0) * 1024)
     managed: set[str] = set()
     seen = 0

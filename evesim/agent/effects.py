@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from evesim.api.vocab import DOMAIN_OPS as DOMAIN_OPS
 from evesim.api.vocab import TRANSPORT_ERRORS as TRANSPORT_ERRORS
@@ -179,6 +179,19 @@ class HardwareInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class PersistUsage:
+    """Instant. Result: ``DiskUsage`` of the file system holding ``/persist`` (a statfs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiskUsage:
+    """Size and used bytes of a file system."""
+
+    total: int
+    used: int
+
+
+@dataclass(frozen=True, slots=True)
 class Hardware:
     """Static and boot-time facts the board reports."""
 
@@ -192,6 +205,16 @@ class Hardware:
     has_hw_watchdog: bool
     power_cycles: int
     watchdog_cardreset: bool
+
+
+TpmCheck = Literal["ok", "encryption"]
+"""What tpmmgr's sanity check found: all well, or ECDH encrypt/decrypt failing."""
+
+
+@dataclass(frozen=True, slots=True)
+class TpmSanity:
+    """Encrypt and decrypt a message with the TPM (EVE's ``tpmSanityCheck``). Result: ``TpmCheck``, or None without
+    a TPM."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,9 +413,10 @@ class PowerOff:
 
 Effect: TypeAlias = (
     Sleep | Now | WallClock | Random | RandomBytes | Request | Download | LinkStatus | ReadFile | WriteFile
-    | RemoveFile | ListFiles | CreateDeviceIdentity | Sign | HardwareInfo | Quote | DeviceCerts | SealKey | UnsealKey
-    | UnlockVault | Partitions | SetPartitionState | WritePartition | Domain | Publish | Read | Wait | Spawn | Log
-    | DrainLogs | Reboot | PowerOff
+    | RemoveFile | ListFiles | CreateDeviceIdentity | Sign | HardwareInfo | PersistUsage | TpmSanity | Quote
+    | DeviceCerts
+    | SealKey | UnsealKey | UnlockVault | Partitions | SetPartitionState | WritePartition | Domain | Publish | Read
+    | Wait | Spawn | Log | DrainLogs | Reboot | PowerOff
 )
 """Every request an agent may yield; a backend performs each of them (``typing.get_args(Effect)``)."""
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-Fix = Literal["release-app-hold", "retry-on-increase", "failed-version-memory", "unused-before-write"]
+Fix = Literal["release-app-hold", "retry-on-increase", "failed-version-memory", "unused-before-write",
+              "maintenance-reread"]
 """The fixes evesim knows."""
 
 
@@ -19,6 +20,8 @@ class FixInfo:
 
     summary: str
     upstream: str
+    since: str | None = None
+    """The first EVE release that has the fix: devices running it or later behave so without asking."""
 
 
 FIXES: dict[Fix, FixInfo] = {
@@ -37,8 +40,30 @@ FIXES: dict[Fix, FixInfo] = {
         summary="a partition still marked updating is marked unused before a newer image is written over it "
                 "(a reboot meanwhile cannot try the half-written image)",
         upstream="pkg/pillar/cmd/baseosmgr/handlebaseos.go doBaseOsActivate"),
+    "maintenance-reread": FixInfo(
+        summary="leaving maintenance mode forgets the config hash and fetches the config at once, so a config "
+                "received during maintenance is applied",
+        upstream="lf-edge/eve#6298, commit df6bdd01f (pkg/pillar/cmd/zedagent/handleconfig.go "
+                 "forgetConfigHashOnLeavingMaintenanceMode)",
+        since="17.3.0"),
 }
 KNOWN: tuple[Fix, ...] = get_args(Fix)
+
+
+def active(fix: Fix, chosen: frozenset[Fix], running: str) -> bool:
+    """True if ``fix`` was chosen, or the ``running`` EVE version is a release that has it."""
+    since = FIXES[fix].since
+    return fix in chosen or (since is not None and _release(running) >= _release(since))
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """The numeric release of an EVE version (``17.3.0-lts`` → (17, 3, 0)); () when it has none."""
+    numbers = []
+    for part in version.split("-", 1)[0].split("."):
+        if not part.isdigit():
+            break
+        numbers.append(int(part))
+    return tuple(numbers)
 
 
 def unknown(names: list[str] | tuple[str, ...]) -> str | None:

@@ -28,7 +28,8 @@ HALT_WAIT_S = 300.0
 """EVE's ``maxDomainHaltTime``."""
 UINT32_MAX = 2**32 - 1
 WATCH = (topics.ONBOARDING, topics.DEVICE_OPS, topics.GLOBAL_CONFIG, topics.ATTEST, topics.VAULT,
-         topics.BASEOS_STATUS, topics.CONFIG_STATUS)
+         topics.BASEOS_STATUS, topics.CONFIG_STATUS, topics.MAINTENANCE, topics.VOLUMEMGR_STATUS,
+         topics.TPM_STATUS)
 """Topics nodeagent reacts to at once; the rest it reads at its deadlines."""
 REASON_TEXT = {
     BootReason.REBOOT_CMD: "NORMAL: controller reboot command",
@@ -159,7 +160,9 @@ class Node:
         state = INFO.ZDEVICE_STATE_BASEOS_UPDATING if updating or self.update_in_progress else INFO.ZDEVICE_STATE_ONLINE
         if self.onboarded_at is None and not updating:
             state = INFO.ZDEVICE_STATE_BOOTING
-        if self.status.maintenance_reasons:
+        # EVE: pkg/pillar/cmd/zedagent/reportinfo.go getDeviceState puts zedagent's merged maintenance mode first
+        maintenance = yield fx.Read(topics.MAINTENANCE)
+        if maintenance is not None and maintenance.mode:
             state = INFO.ZDEVICE_STATE_MAINTENANCE_MODE
         yield from self._set(state=state, update_in_progress=self.update_in_progress)
 
@@ -220,18 +223,23 @@ class Node:
         return old is not None
 
     def _maintenance(self, status: topics.ConfigStatus | None) -> Generator[Any, Any, None]:
-        reasons = []
-        ops = yield fx.Read(topics.DEVICE_OPS)
-        if self.config["maintenance.mode"] == "enabled" or (ops is not None and ops.maintenance):
-            reasons.append(INFO.MAINTENANCE_MODE_REASON_USER_REQUESTED)
+        """nodeagent's own reasons for maintenance mode, in the order they arose; zedagent merges them."""
+        wanted = set()
         if self.vault_locked_up:
-            reasons.append(INFO.MAINTENANCE_MODE_REASON_VAULT_LOCKED_UP)
+            wanted.add(INFO.MAINTENANCE_MODE_REASON_VAULT_LOCKED_UP)
         attest = yield fx.Read(topics.ATTEST)
         if attest is not None and attest.certs_refused and status is not None and status.status is ConfigGet.SUCCESS:
-            reasons.append(INFO.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED)
-        if tuple(reasons) != self.status.maintenance_reasons:
-            yield fx.Log(AGENT, "maintenance_mode", {"reasons": [INFO.MaintenanceModeReason.Name(r) for r in reasons]})
-            yield from self._set(maintenance_reasons=tuple(reasons))
+            wanted.add(INFO.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED)
+        if (yield fx.Read(topics.TPM_STATUS)) == "encryption":
+            wanted.add(INFO.MAINTENANCE_MODE_REASON_TPM_ENCRYPTION_FAILURE)
+        # EVE: pkg/pillar/cmd/nodeagent/nodeagent.go handleVolumeMgrStatusImpl: no space left for volumes
+        if (yield fx.Read(topics.VOLUMEMGR_STATUS)) == 0:
+            wanted.add(INFO.MAINTENANCE_MODE_REASON_LOW_DISK_SPACE)
+        # EVE: pkg/pillar/cmd/nodeagent/nodeagent.go addMaintenanceModeReason appends a new reason at the end
+        kept = tuple(r for r in self.status.local_maintenance_reasons if r in wanted)
+        reasons = kept + tuple(sorted(wanted - set(kept)))
+        if reasons != self.status.local_maintenance_reasons:
+            yield from self._set(local_maintenance_reasons=reasons)
 
     def _set(self, **changes: Any) -> Generator[Any, Any, None]:
         updated = replace(self.status, **changes)

@@ -134,7 +134,7 @@ class Attestation:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OpsCommands:
-    """Reboot and shutdown command counters and the maintenance flag from the latest config.
+    """Reboot and shutdown command counters from the latest config.
 
     ``saved``: the config came from a checkpoint, whose counters may be stale (``lastconfig.bak``
     can lag by ``timer.test.baseimage.update``), so nodeagent neither acts on nor records them.
@@ -142,7 +142,6 @@ class OpsCommands:
 
     reboot: int
     shutdown: int
-    maintenance: bool = False
     saved: bool = False
 
 
@@ -157,7 +156,8 @@ class NodeStatus:
     reboot_config_counter: int = 0
     shutdown_config_counter: int = 0
     reboot_in_progress: bool = False
-    maintenance_reasons: tuple[pb.info.MaintenanceModeReason, ...] = ()
+    local_maintenance_reasons: tuple[pb.info.MaintenanceModeReason, ...] = ()
+    """Why nodeagent itself wants maintenance mode (EVE's ``LocalMaintenanceModeReasons``)."""
     state: pb.info.ZDeviceState = pb.info.ZDEVICE_STATE_BOOTING
     update_in_progress: bool = False
     test_deadline: float | None = None
@@ -194,6 +194,21 @@ class App:
 
 ESCROWED_KEY = "EscrowedVaultKey"
 HALT_APPS = "HaltApps"
+MAINTENANCE = "ZedAgentStatus.MaintenanceMode"
+TPM_STATUS = "TpmSanityStatus"
+"""tpmmgr's boot-time sanity check result (``effects.TpmCheck``)."""
+VOLUMEMGR_STATUS = "VolumeMgrStatus"
+"""volumemgr's remaining space for volumes and content trees, in bytes (an int)."""
+CONFIG_TRIGGER = "TriggerGetConfig"
+
+
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    """zedagent's merged maintenance mode and the reasons it reports (EVE's ``maintenanceMode``,
+    ``maintModeReasons``)."""
+
+    mode: bool = False
+    reasons: tuple[pb.info.MaintenanceModeReason, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -221,6 +221,7 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.ListFiles, lambda dev, eff: dev.state.listdir(eff.path)),
     _on(fx.Sign, lambda dev, eff: dev.sign(eff.key, eff.data)),
     _on(fx.HardwareInfo, lambda dev, eff: dev.hardware()),
+    _on(fx.PersistUsage, lambda dev, eff: machine.persist_usage(dev.state)),
     _on(fx.DeviceCerts, lambda dev, eff: ()),
     _on(fx.Partitions, lambda dev, eff: machine.partitions(dev.state)),
     _on(fx.Publish, lambda dev, eff: dev.publish(eff.topic, eff.value)),
@@ -273,7 +274,7 @@ async def _identity(dev: HostDevice, eff: fx.CreateDeviceIdentity) -> bytes:
     return dev.create_identity()
 
 
-async def _no_tpm(dev: HostDevice, eff: fx.Quote | fx.SealKey | fx.UnsealKey) -> None:
+async def _no_tpm(dev: HostDevice, eff: fx.Quote | fx.SealKey | fx.UnsealKey | fx.TpmSanity) -> None:
     return None
 
 
@@ -307,6 +308,7 @@ TIMED: dict[type, Timed] = dict((
     _on(fx.Wait, _wait),
     _on(fx.CreateDeviceIdentity, _identity),
     _on(fx.Quote, _no_tpm),
+    _on(fx.TpmSanity, _no_tpm),
     _on(fx.SealKey, _no_tpm),
     _on(fx.UnsealKey, _no_tpm),
     _on(fx.SetPartitionState, _set_partition_state),

@@ -52,6 +52,12 @@ def memory_mb(system: Path) -> int:
     return 0
 
 
+def persist_usage(state: StateDir) -> fx.DiskUsage:
+    """statfs of the file system holding the state directory's ``/persist``."""
+    usage = shutil.disk_usage(state.root)
+    return fx.DiskUsage(usage.total, usage.used)
+
+
 def hardware(state: StateDir, system: Path = Path("/")) -> fx.Hardware:
     """The host as a board: no TPM, a hardware watchdog if ``/dev/watchdog`` exists, unknown power cycles."""
     dmi = system / "sys/class/dmi/id"

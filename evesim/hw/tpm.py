@@ -100,7 +100,8 @@ def _power_on_value(index: int) -> bytes:
 class Tpm:
     """The TPM of one device. PCRs and the event log are volatile; keys and sealed data are not."""
 
-    __slots__ = ("_seed", "serial", "firmware", "_pcrs", "_log", "reset_count", "_keys", "_certs", "_device_key")
+    __slots__ = ("_seed", "serial", "firmware", "_pcrs", "_log", "reset_count", "_keys", "_certs", "_device_key",
+                 "ecdh_fails")
 
     def __init__(self, seed: bytes, serial: str = "", firmware: str = "") -> None:
         self._seed = seed
@@ -112,6 +113,8 @@ class Tpm:
         self._keys: dict[KeyName, ec.EllipticCurvePrivateKey] | None = None
         self._certs: dict[KeyName, bytes] | None = None
         self._device_key = False
+        self.ecdh_fails = False
+        """A fault: ECDH key agreement (EVE's encrypt/decrypt with the TPM) fails; quotes and sealing still work."""
 
     # -- keys and certificates ----------------------------------------------
 

@@ -248,8 +248,10 @@ def sweep_command(
 
 
 def list_fixes_command() -> None:
-    """List the named fixes, one a line: improvements on EVE's behaviour, off unless a scenario or --fix asks."""
+    """List the named fixes, one a line: improvements on EVE's behaviour, off unless a scenario or --fix asks
+    (or the device runs an EVE release that has the fix)."""
     width = max(len(name) for name in fixes.FIXES)
     for name, info in fixes.FIXES.items():
-        out_console.print(escape(f"{name:<{width}}  {info.summary} [{info.upstream}]"), highlight=False,
+        since = f"; on by default from EVE {info.since}" if info.since else ""
+        out_console.print(escape(f"{name:<{width}}  {info.summary} [{info.upstream}{since}]"), highlight=False,
                           soft_wrap=True)

@@ -292,6 +292,25 @@ class ControllerFault(Trigger):
     duration: Duration | None = None
 
 
+class FillPersist(Trigger):
+    """Something outside EVE's apps (logs, core dumps) fills ``/persist`` on the target's devices until only
+    ``free`` bytes are left (for ``duration``, else for good)."""
+
+    action: Literal["fill_persist"]
+    target: Target = Target()
+    free: Annotated[Size, Field(ge=0, le=MAX_IMAGE_BYTES)] = 0
+    duration: Duration | None = None
+
+
+class TpmFault(Trigger):
+    """The TPM of each of the target's devices starts failing ECDH encrypt/decrypt (``encryption``), or works
+    again (``none``); tpmmgr notices at the next boot."""
+
+    action: Literal["tpm_fault"]
+    target: Target = Target()
+    fault: Literal["encryption", "none"]
+
+
 class HangAgent(Trigger):
     """``agent`` hangs on each of the target's devices."""
 
@@ -379,7 +398,8 @@ class Rollout(Trigger):
 
 
 AnyAction = (SetConfigItems | PowerCut | PowerOn | Brownout | LinkDown | Partition | ControllerDown | ControllerFault
-             | HangAgent | ClockJump | Update | RetryUpdate | Reboot | Rollout | DeployApp | AppCommand)
+             | FillPersist | TpmFault | HangAgent | ClockJump | Update | RetryUpdate | Reboot | Rollout | DeployApp
+             | AppCommand)
 """Every kind of timeline action."""
 Action = Annotated[AnyAction, Field(discriminator="action")]
 """A timeline entry as a scenario gives it, its kind picked by ``action``."""

@@ -104,8 +104,8 @@ class Timeline:
 
 
 DeviceAction = (model.SetConfigItems | model.PowerCut | model.PowerOn | model.Brownout | model.LinkDown
-                | model.HangAgent | model.ClockJump | model.Update | model.RetryUpdate | model.Reboot
-                | model.DeployApp | model.AppCommand)
+                | model.FillPersist | model.TpmFault | model.HangAgent | model.ClockJump | model.Update
+                | model.RetryUpdate | model.Reboot | model.DeployApp | model.AppCommand)
 """The actions done to each device of their target, one by one."""
 
 
@@ -140,6 +140,10 @@ def _on_device(world: World, device: SimDevice, action: DeviceAction) -> None:
             faults.brownout(world, device, action.cycles, action.on, action.off)
         case model.LinkDown():
             faults.link_down(world, device, action.duration)
+        case model.FillPersist():
+            faults.fill_persist(world, device, action.free, action.duration)
+        case model.TpmFault():
+            faults.tpm_fault(device, action.fault == "encryption")
         case model.HangAgent():
             faults.hang_agent(device, action.agent)
         case model.ClockJump():

@@ -12,8 +12,8 @@ from evesim.controller.rollout import CampaignState
 
 ActionName = Literal[
     "set_config_items", "power_cut", "power_on", "brownout", "link_down", "partition", "controller_down",
-    "controller_fault", "hang_agent", "clock_jump", "update", "retry_update", "reboot", "rollout", "deploy_app",
-    "remove_app", "restart_app", "purge_app",
+    "controller_fault", "fill_persist", "hang_agent", "clock_jump", "update", "retry_update", "reboot", "rollout",
+    "deploy_app", "remove_app", "restart_app", "purge_app", "tpm_fault",
 ]
 """What a timeline entry does (its ``action`` key)."""
 ACTION_NAMES: tuple[ActionName, ...] = get_args(ActionName)

@@ -82,6 +82,20 @@ def _hardware(dev: AgentHost, eff: fx.HardwareInfo) -> fx.Hardware:
     )
 
 
+PERSIST_EVE_USED = 512 * 1024 * 1024
+"""What EVE itself keeps in ``/persist`` (certs, status, checkpoints, logs) in the simulation."""
+
+
+def _persist_usage(dev: AgentHost, eff: fx.PersistUsage) -> fx.DiskUsage:
+    """``/persist`` as the board's disk: EVE's own files and the verified blobs, or as filled by a fault."""
+    total = dev.hw.profile.disk_gb * 1024**3
+    used = PERSIST_EVE_USED + sum(blob.size_bytes for blob in dev.storage.blobs.values())
+    cap = dev.storage.persist_free_cap
+    if cap is not None:
+        used = max(used, total - cap)
+    return fx.DiskUsage(total, min(used, total))
+
+
 def _publish(dev: AgentHost, eff: fx.Publish) -> None:
     dev.bus.publish(eff.topic, eff.value)
     dev.on_publish(eff.topic, eff.value)
@@ -120,6 +134,7 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.ListFiles, _list),
     _on(fx.Sign, tpm_effects.sign),
     _on(fx.HardwareInfo, _hardware),
+    _on(fx.PersistUsage, _persist_usage),
     _on(fx.DeviceCerts, tpm_effects.device_certs),
     _on(fx.Partitions, disk_effects.partitions),
     _on(fx.Publish, _publish),
@@ -171,6 +186,7 @@ TIMED: dict[type, Timed] = dict((
     _on(fx.PowerOff, _poweroff),
     _on(fx.CreateDeviceIdentity, tpm_effects.create_identity),
     _on(fx.Quote, tpm_effects.quote),
+    _on(fx.TpmSanity, tpm_effects.sanity),
     _on(fx.SealKey, tpm_effects.seal),
     _on(fx.UnsealKey, tpm_effects.unseal),
     _on(fx.SetPartitionState, disk_effects.set_partition_state),

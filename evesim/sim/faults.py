@@ -64,6 +64,28 @@ def controller_fault(world: Fleet, rule: FaultRule) -> None:
         "count": rule.count, "end": None if rule.end == float("inf") else rule.end})
 
 
+def fill_persist(world: Fleet, device: Faultable, free: int, duration: float | None = None) -> None:
+    """Fill ``/persist`` until only ``free`` bytes are left, for ``duration`` if given (the files then go)."""
+    device.storage.persist_free_cap = free
+    device.record("fault", "persist_filled", {"free": free}, "warning")
+    if duration is not None:
+        world.at(duration, lambda: _free_persist(device))
+
+
+def _free_persist(device: Faultable) -> None:
+    device.storage.persist_free_cap = None
+    device.record("fault", "persist_freed", {}, "warning")
+
+
+def tpm_fault(device: Faultable, failing: bool) -> None:
+    """Make the device's TPM fail ECDH encrypt/decrypt, or work again (nothing without a TPM)."""
+    chip = device.hw.tpm
+    if chip is None or chip.ecdh_fails == failing:
+        return
+    chip.ecdh_fails = failing
+    device.record("fault", "tpm_fault", {"ecdh_fails": failing}, "warning")
+
+
 def hang_agent(device: Faultable, agent: str) -> None:
     """Make an agent stop touching its watchdog file."""
     device.hang(agent)

@@ -49,6 +49,8 @@ class Storage:
 
     blobs: dict[str, EveImage | AppImage] = field(default_factory=dict)
     vault_key: bytes | None = None
+    persist_free_cap: int | None = None
+    """While something outside EVE's apps fills ``/persist``: the bytes it leaves free."""
     pending_table: tuple[TableWrite, float] | None = None
     """A GPT write in progress and when it started (a power cut meanwhile tears it)."""
     view: fx.PartitionView | None = None

@@ -55,6 +55,15 @@ def quote(dev: Board, eff: fx.Quote) -> Generator[simpy.Event, Any, fx.QuoteResu
     return fx.QuoteResult(result.attest, result.signature, result.pcr_values)
 
 
+def sanity(dev: Board, eff: fx.TpmSanity) -> Generator[simpy.Event, Any, fx.TpmCheck | None]:
+    """An ECDH encrypt and decrypt with the TPM (None without a TPM)."""
+    chip = dev.hw.tpm
+    if chip is None:
+        return None
+    yield dev.env.timeout(2 * dev.hw.profile.tpm_op_s)
+    return "encryption" if chip.ecdh_fails else "ok"
+
+
 def seal(dev: Board, eff: fx.SealKey) -> Generator[simpy.Event, Any, bytes | None]:
     """Seal a secret to the current PCRs (None without a TPM)."""
     chip = dev.hw.tpm

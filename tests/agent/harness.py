@@ -63,9 +63,11 @@ class Script:
     random: float | Sequence[float] | Callable[[str], float] = 0.5
     hardware: fx.Hardware = HARDWARE
     partitions: fx.PartitionView = PARTITIONS
+    persist: fx.DiskUsage = fx.DiskUsage(64 * 1024**3, 1024**3)
     link: fx.Link = fx.Link(True, "10.0.0.2")
     latency: float = 0.0
     quote: fx.QuoteResult | None = None
+    tpm_check: fx.TpmCheck | None = "ok"
     device_certs: tuple[tuple[int, bytes], ...] = ()
     device_pem: bytes = b""
     pending_logs: list[fx.LogRecord] = field(default_factory=list)
@@ -245,7 +247,9 @@ _HANDLERS: dict[type, Callable[[Script, Any], Any]] = {
     fx.CreateDeviceIdentity: lambda s, e: s.device_pem,
     fx.Sign: lambda s, e: s.sign(e.key, e.data),
     fx.HardwareInfo: lambda s, e: s.hardware,
+    fx.PersistUsage: lambda s, e: s.persist,
     fx.Quote: lambda s, e: s.quote,
+    fx.TpmSanity: lambda s, e: s.tpm_check,
     fx.DeviceCerts: lambda s, e: s.device_certs,
     fx.Partitions: lambda s, e: s.partitions,
     fx.Publish: lambda s, e: s.bus.publish(e.topic, e.value),

@@ -247,15 +247,13 @@ def test_apps_share_the_memory_and_the_second_waits_for_the_first() -> None:
     assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [60.0]
 
 
-def test_maintenance_mode_keeps_the_app_from_starting() -> None:
+def test_maintenance_mode_neither_holds_nor_stops_an_app() -> None:
+    # EVE's zedmanager and domainmgr never look at maintenance mode; only zedagent's config parsing does.
     script, xen, _ = device()
-    node = topics.NodeStatus(boot_reason=1, last_reboot_reason="", restart_counter=0, boot_time=0.0,
-                             maintenance_reasons=(1,))
-    script.bus.publish(topics.NODE, node)
-    script.publish_at(30.0, topics.NODE, replace(node, maintenance_reasons=()))
+    script.bus.publish(topics.MAINTENANCE, topics.Maintenance(True, (pb.info.MAINTENANCE_MODE_REASON_USER_REQUESTED,)))
     script.run(instance().run(), max_time=40.0)
-    assert "INSTALLED: device in maintenance mode" in states(script)
-    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [30.0]
+    assert states(script)[-1] == "RUNNING"
+    assert [s.time for s in script.steps(fx.Domain) if s.effect.op == "create"] == [0.0]
 
 
 def test_a_purge_rebuilds_the_volume_and_restarts_the_app() -> None:
@@ -287,13 +285,13 @@ def test_a_removed_app_is_halted_its_volume_dropped_and_its_process_ends() -> No
     assert xen.hypervisor.domains == []
 
 
-def test_run_starts_one_process_per_app() -> None:
+def test_run_starts_one_process_per_app_and_the_disk_scan() -> None:
     script, _, _ = device()
     script.run_spawned = False
     other = replace(WEB, uuid="7" * 36, name="db")
     script.publish_at(10.0, topics.APP_CONFIG, (WEB, other))
     script.run(domainmgr.run(), max_time=20.0)
-    assert sorted(script.spawned) == [f"domainmgr.{UUID}", f"domainmgr.{other.uuid}"]
+    assert sorted(script.spawned) == [f"domainmgr.{UUID}", f"domainmgr.{other.uuid}", "domainmgr.diskmetrics"]
 
 
 def test_a_running_domain_is_still_halted_while_a_new_image_downloads() -> None:

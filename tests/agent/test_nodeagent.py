@@ -177,11 +177,6 @@ def test_counters_from_a_saved_config_are_neither_acted_on_nor_recorded() -> Non
     assert script.files[paths.REBOOT_CONFIG_COUNTER] == b"7"
 
 
-def test_maintenance_flag_of_the_config_enters_maintenance_mode() -> None:
-    script = _commanded(b"7", (10.0, OpsCommands(reboot=7, shutdown=0, maintenance=True)))
-    assert INFO.MAINTENANCE_MODE_REASON_USER_REQUESTED in _node(script).maintenance_reasons
-
-
 def test_bump_after_the_first_config_of_a_fresh_device_reboots() -> None:
     script = _commanded(None, (10.0, OpsCommands(reboot=0, shutdown=0)), (100.0, OpsCommands(reboot=1, shutdown=0)))
     assert _reboots(script) == [(160.0, "REBOOT_CMD")]
@@ -256,27 +251,30 @@ def test_contact_with_the_controller_postpones_the_disconnect_reboot() -> None:
 # -------------------------------------------------------------- maintenance mode
 
 
-def test_refused_certs_with_working_config_enter_maintenance_mode() -> None:
+def test_refused_certs_with_working_config_are_a_local_reason() -> None:
     script = _onboarded_script()
     script.publish_at(20.0, topics.ATTEST, Attestation(INFO.ATTESTATION_STATE_RESTART_WAIT, certs_refused=True))
     script.publish_at(30.0, topics.CONFIG_STATUS, ConfigStatus(ConfigGet.SUCCESS))
     agent = script.drive(nodeagent.run())
     agent.run(max_time=25.0)
-    assert _node(script).maintenance_reasons == ()
+    assert _node(script).local_maintenance_reasons == ()
     agent.run(max_time=40.0)
-    assert _node(script).maintenance_reasons == (INFO.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED,)
-    assert _node(script).state == INFO.ZDEVICE_STATE_MAINTENANCE_MODE
+    assert _node(script).local_maintenance_reasons == (INFO.MAINTENANCE_MODE_REASON_EDGE_NODE_CERTS_REFUSED,)
     script.publish_at(50.0, topics.ATTEST, Attestation(INFO.ATTESTATION_STATE_COMPLETE, b"t"))
     agent.run(max_time=60.0)
-    assert _node(script).maintenance_reasons == ()
-    assert _node(script).state == INFO.ZDEVICE_STATE_ONLINE
+    assert _node(script).local_maintenance_reasons == ()
 
 
-def test_maintenance_mode_config_item() -> None:
+def test_the_device_state_follows_zedagents_merged_maintenance_mode() -> None:
     script = _onboarded_script()
-    script.publish_at(20.0, topics.GLOBAL_CONFIG, GlobalConfigStatus(GlobalConfig({"maintenance.mode": "enabled"})))
-    script.run(nodeagent.run(), max_time=30.0)
-    assert _node(script).maintenance_reasons == (INFO.MAINTENANCE_MODE_REASON_USER_REQUESTED,)
+    on = topics.Maintenance(True, (INFO.MAINTENANCE_MODE_REASON_USER_REQUESTED,))
+    script.publish_at(20.0, topics.MAINTENANCE, on)
+    script.publish_at(40.0, topics.MAINTENANCE, topics.Maintenance(False, (INFO.MAINTENANCE_MODE_REASON_NONE,)))
+    agent = script.drive(nodeagent.run())
+    agent.run(max_time=30.0)
+    assert _node(script).state == INFO.ZDEVICE_STATE_MAINTENANCE_MODE
+    agent.run(max_time=50.0)
+    assert _node(script).state == INFO.ZDEVICE_STATE_ONLINE
 
 
 # -------------------------------------------------------------- the base-OS test window

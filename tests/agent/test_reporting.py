@@ -128,6 +128,23 @@ def test_device_info_is_queued_when_what_it_reports_changes() -> None:
     assert msg.dinfo.lastRebootReason == "first boot"
 
 
+def test_device_info_reports_zedagents_merged_maintenance_mode_at_once() -> None:
+    script = Script()
+    queue = deferred.Queue()
+    z = _z()
+    off = topics.Maintenance(False, (pb.info.MAINTENANCE_MODE_REASON_NONE,))
+
+    def force_off() -> None:
+        z.maintenance = off
+        script.bus.publish(topics.MAINTENANCE, off)
+
+    script.at(100.0, force_off)
+    script.run(tasks.device_info(z, queue), max_time=200.0)
+    assert _sends(script) == [0.0, 100.0]
+    info = pb.info.ZInfoMsg.FromString(queue.items["device"].payload).dinfo
+    assert not info.maintenance_mode and list(info.maintenance_mode_reasons) == [pb.info.MAINTENANCE_MODE_REASON_NONE]
+
+
 def test_unchanged_device_info_is_not_queued_again_before_the_interval() -> None:
     script = Script()
     script.publish_at(100.0, topics.NETWORK, None)

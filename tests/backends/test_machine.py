@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,12 @@ def test_fallbacks_on_a_bare_system(state: StateDir, tmp_path: Path) -> None:
     assert hw.serial == "host-" + hashlib.sha256(b"0123456789abcdef").hexdigest()[:16]
     assert (hw.manufacturer, hw.product_name, hw.memory_mb, hw.has_hw_watchdog) == ("unknown", "host", 0, False)
     assert machine.hardware(state, _system(tmp_path, {"etc/machine-id": "0123456789abcdef\n"})).serial == hw.serial
+
+
+def test_persist_usage_is_the_state_directorys_file_system(state: StateDir) -> None:
+    usage = machine.persist_usage(state)
+    disk = shutil.disk_usage(state.root)
+    assert usage.total == disk.total and 0 < usage.used <= usage.total
 
 
 def test_partitions_of_the_host(state: StateDir) -> None:

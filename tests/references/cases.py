@@ -25,6 +25,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "staged-rollout-10k": ("fleet.0.count=30", "timeline.0.wait=2m", "duration=135m"),
     "app-hold-during-update": ("fleet.0.count=5",),
     "no-apps-after-failed-update": ("fleet.0.count=4",),
+    "maintenance-drops-update": (),
 }
 """Scenario name → the ``--set`` overrides of its reference run (the scenario's own seed)."""
 

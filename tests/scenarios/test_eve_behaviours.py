@@ -50,3 +50,23 @@ def test_an_app_sent_with_a_base_os_update_starts_only_on_the_new_version(tmp_pa
     first_state = analytics.groupby("device")["time"].min()
     assert len(first_state) == 20
     assert (first_state >= booted_at.reindex(first_state.index)).all()
+
+
+def test_a_config_dropped_in_maintenance_mode_waits_unless_eve_is_17_3_or_later(tmp_path: Path) -> None:
+    code, summary = run("maintenance-drops-update", tmp_path / "eve")
+    assert code == 0, summary["expectations"]
+    assert summary["event_counts"]["config_maintenance_skipped"] == 5
+    assert "config_reread_after_maintenance" not in summary["event_counts"]
+    events = pd.read_parquet(tmp_path / "eve" / "events.parquet")
+    entered = events[(events.kind == "maintenance_mode") & events.fields.str.contains("LOW_DISK_SPACE")]
+    assert entered.device.nunique() == 5 and entered.time.between(600, 600 + 300).all()
+    halted = events[(events.kind == "app_state") & events.fields.str.contains("HALT")]
+    assert halted.empty
+
+    # a fleet already on 17.3.0 (df6bdd01f) re-reads the config on leaving maintenance mode without being asked
+    code, newer = run("maintenance-drops-update", tmp_path / "newer", "--set", "fleet.0.version=17.3.0",
+                      "--set", "images.0.version=17.4.0", "--set", "timeline.1.version=17.4.0",
+                      "--set", "expectations.2.always.value=17.4.0")
+    assert code == 1 and newer["fixes"] == []
+    assert newer["event_counts"]["config_reread_after_maintenance"] == 5
+    assert newer["versions"] == {"17.4.0": 5}

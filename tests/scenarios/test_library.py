@@ -27,6 +27,7 @@ SMALL = {
     "write-over-updating": [],
     "app-hold-during-update": ["fleet.0.count=5"],
     "no-apps-after-failed-update": ["fleet.0.count=4"],
+    "maintenance-drops-update": [],
 }
 
 

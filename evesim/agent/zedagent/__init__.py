@@ -8,8 +8,8 @@ from typing import Any
 from evesim.agent import effects as fx
 from evesim.agent import topics
 from evesim.agent.controllerconn import Conn
-from evesim.agent.fixes import Fix
-from evesim.agent.zedagent import attest, config, deferred, tasks
+from evesim.agent.fixes import Fix, active
+from evesim.agent.zedagent import attest, config, deferred, maintenance, tasks
 from evesim.agent.zedagent.state import Zedagent
 
 AGENT = "zedagent"
@@ -23,8 +23,9 @@ def run(conn: Conn, fixes: frozenset[Fix] = frozenset()) -> Generator[Any, Any, 
     onboarding = yield from topics.wait_for(topics.ONBOARDING)
     hardware = yield fx.HardwareInfo()
     conn.controller = (yield fx.Read(topics.CONTROLLER_CERTS)) or conn.controller
-    z = Zedagent(conn=conn, uuid=onboarding.uuid, hardware=hardware, fixes=fixes,
-                 last_uuid_retry=started)
+    view = yield fx.Partitions()
+    z = Zedagent(conn=conn, uuid=onboarding.uuid, hardware=hardware, fixes=fixes, last_uuid_retry=started,
+                 reread=active("maintenance-reread", fixes, view.versions.get(view.current) or ""))
     queue = deferred.Queue()
     yield fx.Log(AGENT, "started", {"uuid": z.uuid})
     yield fx.Spawn("zedagent.attest", attest.run(z))
@@ -33,4 +34,5 @@ def run(conn: Conn, fixes: frozenset[Fix] = frozenset()) -> Generator[Any, Any, 
     yield fx.Spawn("zedagent.deferred", deferred.run(z, queue))
     yield fx.Spawn("zedagent.metrics", tasks.metrics(z))
     yield fx.Spawn("zedagent.certs", tasks.cert_refresh(z))
+    yield fx.Spawn("zedagent.maintenance", maintenance.run(z))
     yield from config.run(z)

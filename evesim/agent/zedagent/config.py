@@ -17,6 +17,7 @@ from evesim.agent.bootreason import BootReason
 from evesim.agent.configitems import parse_items
 from evesim.agent.controllerconn import ENVELOPE_FAILURES, Reply, Sender, url
 from evesim.agent.topics import BaseOs, ConfigGet, ConfigStatus, GlobalConfigStatus, Led, OpsCommands
+from evesim.agent.zedagent import maintenance
 from evesim.agent.zedagent.parse import App, Parsed, parse
 from evesim.agent.zedagent.state import Zedagent
 from evesim.api import pb
@@ -39,6 +40,8 @@ class ConfigTask:
     def __init__(self, z: Zedagent) -> None:
         self.z = z
         self.parsed: Parsed | None = None
+        self.processed: Parsed | None = None
+        """The last config parsed past the maintenance-mode check (EVE's ``lastProcessedConfig``)."""
         self.payload: bytes = b""
         self.last_change: float | None = None
         """EVE's ``lastConfigChange``: when a config was last applied from the controller or read saved."""
@@ -57,9 +60,14 @@ class ConfigTask:
         self.received = False
         """EVE's ``configReceived``: a config was accepted (or found unchanged) this boot."""
         self.read_saved = False
+        self.trigger_seen = 0
+        """Bus version at which the config trigger was last looked at."""
+        self.trigger: float | None = None
+        """The config trigger's value when last looked at."""
 
     def poll(self) -> Generator[Any, Any, None]:
         """One fetch of ``/config`` and everything that follows from its answer."""
+        yield from self._forget_hash_after_maintenance()
         attest = yield fx.Read(topics.ATTEST)
         self.token_used = attest.token if attest else b""
         request = pb.config.ConfigRequest(configHash=self.z.config_hash, integrity_token=self.token_used)
@@ -120,7 +128,8 @@ class ConfigTask:
             # lastconfig (2a0e01a6f), but lastConfigChange and lastProcessedConfig are not updated
             yield from self._save(payload)
             return True
-        self.z.config_processed_at = wall
+        if not self.z.maintenance.mode:
+            self.z.config_processed_at = wall
         self.last_change = now
         yield from self._save(payload)
         return False
@@ -142,18 +151,26 @@ class ConfigTask:
             config, items, unknown = parse_items(parsed.items, self.z.config)
             self.z.config = config
             yield fx.Publish(topics.GLOBAL_CONFIG, GlobalConfigStatus(config, items, unknown))
-        ops = OpsCommands(reboot=parsed.reboot, shutdown=parsed.shutdown, maintenance=parsed.maintenance_mode,
-                          saved=saved)
+        ops = OpsCommands(reboot=parsed.reboot, shutdown=parsed.shutdown, saved=saved)
         if ops != self.ops:
             self.ops = ops
             yield fx.Publish(topics.DEVICE_OPS, ops)
-        if old is None or old.baseos != parsed.baseos:
-            yield fx.Publish(topics.BASEOS_CONFIG, parsed.baseos)
-        activate_new = yield from self._parse_baseos(parsed)
-        if old is not None and old.controllercert_confighash != parsed.controllercert_confighash:
-            yield fx.Publish(topics.CERT_REFETCH, parsed.controllercert_confighash)
         if old is not None and old.controller_epoch != parsed.controller_epoch:
             yield fx.Publish(topics.INFO_TRIGGER, ("epoch", parsed.controller_epoch))
+        self.z.maintenance_api = parsed.maintenance_mode
+        yield from maintenance.remerge(self.z)
+        if self.z.maintenance.mode:
+            # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig: in maintenance mode only config items, the
+            # maintenance flag, force-fallback and reboot/shutdown are processed; the rest is dropped, though the
+            # hash is kept, so the controller answers "not modified" to it afterwards
+            yield fx.Log(AGENT, "config_maintenance_skipped", {"hash": config_hash[:12], "saved": saved})
+            return False
+        processed, self.processed = self.processed, parsed
+        if processed is None or processed.baseos != parsed.baseos:
+            yield fx.Publish(topics.BASEOS_CONFIG, parsed.baseos)
+        activate_new = yield from self._parse_baseos(parsed)
+        if processed is not None and processed.controllercert_confighash != parsed.controllercert_confighash:
+            yield fx.Publish(topics.CERT_REFETCH, parsed.controllercert_confighash)
         if "release-app-hold" in self.z.fixes:
             if not (yield from self._new_baseos_to_activate(parsed)):
                 yield from self._publish_apps(parsed)
@@ -165,6 +182,25 @@ class ConfigTask:
             return True
         yield from self._publish_apps(parsed)
         return False
+
+    def sleep(self, seconds: float) -> Generator[Any, Any, bool]:
+        """Sleep; True if woken early by a config trigger (only with ``maintenance-reread``)."""
+        if not self.z.reread:
+            yield fx.Sleep(seconds)
+            return False
+        self.trigger_seen = yield fx.Wait((topics.CONFIG_TRIGGER,), self.trigger_seen, seconds)
+        trigger = yield fx.Read(topics.CONFIG_TRIGGER)
+        kicked, self.trigger = trigger != self.trigger, trigger
+        return kicked
+
+    def _forget_hash_after_maintenance(self) -> Generator[Any, Any, None]:
+        """Fix ``maintenance-reread``: a fetch after leaving maintenance mode asks for the whole config."""
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go getLatestConfig forgetConfigHashOnLeavingMaintenanceMode
+        # (commit df6bdd01f, EVE 17.3.0) samples the mode at each fetch
+        was, self.z.maintenance_at_last_fetch = self.z.maintenance_at_last_fetch, self.z.maintenance.mode
+        if self.z.reread and was and not self.z.maintenance.mode:
+            self.z.config_hash = ""
+            yield fx.Log(AGENT, "config_reread_after_maintenance", {})
 
     def _parse_baseos(self, parsed: Parsed) -> Generator[Any, Any, bool]:
         """EVE's ``parseBaseOS`` result: the base OS element changed, says activate, and names another version
@@ -353,8 +389,10 @@ def run(z: Zedagent) -> Generator[Any, Any, None]:
             continue
         wake = now + delay
         while still_running < wake:
-            yield fx.Sleep(still_running - now)
+            if (yield from task.sleep(still_running - now)):
+                break
             now = still_running
             still_running += STILL_RUNNING_S
             yield from task.backup(now)
-        yield fx.Sleep(wake - now)
+        else:
+            yield from task.sleep(wake - now)

@@ -78,8 +78,6 @@ def _node(info: pb.info.ZInfoDevice, node: topics.NodeStatus | None) -> None:
     info.shutdown_config_counter = node.shutdown_config_counter
     info.last_boot_reason = BootReason(node.boot_reason).to_proto()
     info.reboot_inprogress = node.reboot_in_progress
-    info.maintenance_mode = bool(node.maintenance_reasons)
-    info.maintenance_mode_reasons.extend(node.maintenance_reasons)
     info.state = node.state
 
 
@@ -101,6 +99,10 @@ def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
     info.HostName = z.uuid
     node = yield fx.Read(topics.NODE)
     _node(info, node)
+    # EVE: pkg/pillar/cmd/zedagent/reportinfo.go PublishDeviceInfoToZedCloud reports the merged reasons as they
+    # stand, NONE included when the config item forces maintenance mode off
+    info.maintenance_mode = z.maintenance.mode
+    info.maintenance_mode_reasons.extend(z.maintenance.reasons)
     _config_items(info, (yield fx.Read(topics.GLOBAL_CONFIG)))
     baseos = yield fx.Read(topics.BASEOS_STATUS)
     now = yield fx.Now()

@@ -8,6 +8,8 @@ from evesim.agent.configitems import GlobalConfig
 from evesim.agent.controllerconn import ENVELOPE_FAILURES, Conn, Reply
 from evesim.agent.effects import Hardware
 from evesim.agent.fixes import Fix
+from evesim.agent.topics import Maintenance
+from evesim.api import pb
 
 
 @dataclass(slots=True)
@@ -50,3 +52,12 @@ class Zedagent:
     """Quotes sent to the controller this boot (EVE's ``attestationTryCount``)."""
     fixes: frozenset[Fix] = frozenset()
     """Named improvements on EVE's behaviour switched on for this run (``evesim.agent.fixes``)."""
+    reread: bool = False
+    """Leaving maintenance mode re-reads the config (fix ``maintenance-reread``, or an EVE release with it)."""
+    maintenance_api: bool = False
+    """The config's ``maintenance_mode`` flag (EVE's ``apiMaintenanceMode``)."""
+    local_maintenance: tuple[pb.info.MaintenanceModeReason, ...] = ()
+    """nodeagent's reasons as zedagent last took them (EVE's ``localMaintModeReasons``)."""
+    maintenance: Maintenance = field(default_factory=Maintenance)
+    maintenance_at_last_fetch: bool = False
+    """Maintenance mode as the config task saw it at its last fetch (EVE's ``prevMaintenanceMode``)."""

@@ -22,6 +22,7 @@ INFO_WATCH = (
     topics.BASEOS_STATUS,
     topics.INFO_TRIGGER,
     topics.VAULT,
+    topics.MAINTENANCE,
 )
 
 
