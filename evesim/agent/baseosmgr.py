@@ -177,20 +177,24 @@ class BaseOsMgr:
         yield fx.Log(AGENT, "update_committed", {"partition": cur, "version": view.versions[cur] or ""})
 
     def _force_fallback(self) -> Generator[Any, Any, bool]:
-        """A bumped ``force.fallback.counter`` boots the previous image (EVE's ``handleForceFallback``)."""
+        """A changed ``force.fallback.counter`` boots the previous image (EVE's ``handleForceFallback``)."""
         counter = (yield from topics.global_config()).int("force.fallback.counter")
         if self.saved.force_fallback == counter:
             return False
-        # EVE: pkg/pillar/cmd/baseosmgr/forcefallback.go handleForceFallback only records the first value it sees
-        bumped = self.saved.force_fallback is not None and counter > self.saved.force_fallback
-        self.saved.force_fallback = counter
-        yield self._save()
+        if self.saved.force_fallback is None:
+            # EVE: pkg/pillar/cmd/baseosmgr/forcefallback.go handleForceFallback only records the first value it sees
+            self.saved.force_fallback = counter
+            yield self._save()
+            return False
         view = yield fx.Partitions()
         oth = other(view.current)
-        if not bumped or view.states[view.current] != "active" or view.states[oth] != "unused" \
-                or not view.versions[oth]:
+        # EVE: pkg/pillar/cmd/baseosmgr/forcefallback.go handleForceFallback: any change (a lower value too) acts,
+        # and is saved only once it has, so a change that came while the partitions did not allow it acts later
+        if view.states[view.current] != "active" or view.states[oth] != "unused" or not view.versions[oth]:
             return False
         yield fx.SetPartitionState(oth, "updating")
+        self.saved.force_fallback = counter
+        yield self._save()
         yield fx.Log(AGENT, "force_fallback", {"partition": oth, "version": view.versions[oth]})
         return True
 

@@ -42,8 +42,11 @@ GRACEFUL_S = 60.0
 """How long a guest may take to shut down before it is forced off (``doInactivate``'s ``firstDelay``, HVM)."""
 GONE_POLL_MAX_S = 60.0
 """``waitForDomainGone`` polls after 1 s, doubling up to a minute."""
-EVE_MEMORY_MB = 1024
-"""Memory EVE keeps for itself (dom0); apps share the rest."""
+EVE_MEMORY_MB = 650
+"""Memory EVE keeps for itself; apps share the rest."""
+# EVE: pkg/pillar/cmd/zedmanager/memorysizemgmt.go getRemainingMemory reserves the eve cgroup's limit, which
+# pkg/dom0-ztools/rootfs/etc/init.d/010-eve-cgroup sets from GRUB's eve_mem=520M,max:650M (pkg/grub/rootfs.cfg
+# set_generic)
 VOLUMES = "/persist/vault/volumes/"
 BROKEN = "one of the application's tasks has crashed - please restart application instance"
 """EVE's error text for a crashed domain (``verifyStatus``)."""

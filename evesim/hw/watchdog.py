@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-DEFAULT_CHANGE_S = 300.0
-"""The watchdog daemon's ``change`` for touch files: ``DEFAULT_WATCHDOG_CHANGE_TIME`` in lf-edge/eve
-pkg/watchdog/init.sh. Difference from EVE: GRUB's ``set_generic`` (pkg/grub/rootfs.cfg) boots with ``change=500``."""
+DEFAULT_CHANGE_S = 500.0
+"""The watchdog daemon's ``change`` for touch files. EVE: pkg/grub/rootfs.cfg ``set_generic`` boots every GRUB board
+with ``change=500``, which pkg/watchdog/init.sh writes into the daemon's config (its own fallback, 300 s, is used
+only without it)."""
 
 
 class SoftwareWatchdog:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from evesim.api.vocab import DOMAIN_STATUSES, DomainStatus
 
-DOM0_MB = 1024
-"""Memory dom0 keeps for itself. Difference from EVE: GRUB's ``set_generic`` (lf-edge/eve pkg/grub/rootfs.cfg)
-boots Xen with ``dom0_mem=640M,max:800M`` (6400M for the ``k`` flavour)."""
+DOM0_MB = 640
+"""Memory dom0 keeps for itself: GRUB's ``set_generic`` (lf-edge/eve pkg/grub/rootfs.cfg) boots Xen with
+``dom0_mem=640M,max:800M`` (6400M for the ``k`` flavour, not modelled); dom0 is not ballooned up to its max."""
 OVERHEAD_KB = 8 * 1024
 """Memory Xen needs per guest beyond what the guest is given (page tables, device model)."""
 STATES: frozenset[DomainStatus] = DOMAIN_STATUSES - {"absent"}

@@ -2,7 +2,7 @@
 
 An agent idle in an effect counts as touching its file every 25 s (its stillRunning ticker); a
 hung agent's last touch is its last tick, and the daemon reboots the device (WATCHDOG_HUNG) once
-the file is older than ``change`` (300 s), checking every second. A hung daemon (or kernel) stops
+the file is older than ``change`` (500 s), checking every second. A hung daemon (or kernel) stops
 petting ``/dev/watchdog``, which resets the board when its timeout runs out (CARDRESET).
 """
 

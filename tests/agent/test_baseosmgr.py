@@ -13,6 +13,7 @@ from typing import Any
 from evesim.agent import baseosmgr, topics
 from evesim.agent import effects as fx
 from evesim.agent.baseosmgr import BaseOsMgr, Saved
+from evesim.agent.configitems import GlobalConfig
 from evesim.agent.fixes import Fix
 from evesim.api import pb
 
@@ -30,6 +31,7 @@ class Device:
     versions: dict[str, str | None] = field(default_factory=lambda: {"IMGA": "14.5.1", "IMGB": None})
     config: topics.BaseOs | None = GOOD
     size: int = GIB
+    fallback_counter: int = 0
     done: list[Any] = field(default_factory=list)
 
     def view(self) -> fx.PartitionView:
@@ -43,6 +45,8 @@ class Device:
                 return self.view()
             case fx.Read(topic=topics.BASEOS_CONFIG):
                 return self.config
+            case fx.Read(topic=topics.GLOBAL_CONFIG):
+                return topics.GlobalConfigStatus(GlobalConfig({"force.fallback.counter": self.fallback_counter}))
             case fx.Read():
                 return None
             case fx.SetPartitionState():
@@ -83,6 +87,42 @@ def failed_device(**kw: Any) -> Device:
 
 def mgr(*fixes: Fix, counter: int | None = 0) -> BaseOsMgr:
     return BaseOsMgr(Saved(retry_counter=counter), fixes=frozenset(fixes))
+
+
+# ---------------------------------------------------------------- force fallback (handleForceFallback)
+
+def _committed(**kw: Any) -> Device:
+    """Runs 14.6.0 on IMGB, committed; IMGA unused with 14.5.1."""
+    return Device(current="IMGB", states={"IMGA": "unused", "IMGB": "active"},
+                  versions={"IMGA": "14.5.1", "IMGB": "14.6.0"}, config=None, **kw)
+
+
+def _fallback_mgr(saved: int | None) -> BaseOsMgr:
+    return BaseOsMgr(Saved(retry_counter=0, force_fallback=saved))
+
+
+def test_the_first_force_fallback_counter_seen_is_only_recorded() -> None:
+    dev, m = _committed(fallback_counter=3), _fallback_mgr(None)
+    dev.reconcile(m)
+    assert m.saved.force_fallback == 3 and dev.states_set() == []
+
+
+def test_as_eve_any_change_of_the_force_fallback_counter_acts() -> None:
+    for counter in (2, 4):
+        dev, m = _committed(fallback_counter=counter), _fallback_mgr(3)
+        dev.reconcile(m)
+        assert dev.states_set() == [("IMGA", "updating")] and m.saved.force_fallback == counter
+        assert dev.logged("force_fallback") == [{"partition": "IMGA", "version": "14.5.1"}]
+
+
+def test_a_force_fallback_the_partitions_do_not_allow_yet_waits_unsaved_and_acts_later() -> None:
+    dev, m = _committed(fallback_counter=4), _fallback_mgr(3)
+    dev.states["IMGA"] = "inprogress"
+    dev.reconcile(m)
+    assert dev.states_set() == [] and m.saved.force_fallback == 3
+    dev.states["IMGA"] = "unused"
+    dev.reconcile(m)
+    assert dev.states_set() == [("IMGA", "updating")] and m.saved.force_fallback == 4
 
 
 # ---------------------------------------------------------------- retry counter (handleUpdateRetryCounter)

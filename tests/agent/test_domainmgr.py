@@ -228,7 +228,7 @@ def test_a_refused_create_is_tried_three_times_then_retried_after_timer_boot_ret
 
 def test_an_app_bigger_than_the_free_memory_waits_without_creating_a_domain() -> None:
     script, xen, _ = device()
-    script.run(instance(memory_mb=1024 + 256).run(), max_time=50.0)
+    script.run(instance(memory_mb=domainmgr.EVE_MEMORY_MB + 256).run(), max_time=50.0)
     free, need = 256 * 1024 * 1024, 512 * 1024 * 1024
     assert states(script)[-1] == f"INSTALLED: Remaining memory bytes {free} app instance needs {need}"
     assert not [e for e in script.effects(fx.Domain) if e.op == "create"]

@@ -8,7 +8,7 @@ from evesim.hw.watchdog import DEFAULT_CHANGE_S, HardwareWatchdog, SoftwareWatch
 
 
 def test_default_change_is_eves_300_s() -> None:
-    assert SoftwareWatchdog().change_s == DEFAULT_CHANGE_S == 300
+    assert SoftwareWatchdog().change_s == DEFAULT_CHANGE_S == 500
 
 
 def test_touch_files_go_stale_after_change_s() -> None:

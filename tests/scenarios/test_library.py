@@ -144,11 +144,11 @@ def test_apps_come_back_after_the_update_and_a_crashing_one_stays_broken(tmp_pat
 
 
 def test_apps_through_update_fails_when_the_apps_outgrow_the_boards(tmp_path: Path) -> None:
-    code, summary = run("apps-through-update", tmp_path, "apps.0.memory=3GiB")
+    code, summary = run("apps-through-update", tmp_path, "apps.0.memory=3584MiB")
     assert code == 1
     assert failed(summary) == {"telemetry runs everywhere at the end", "analytics runs on every gateway"}
-    assert summary["apps"]["telemetry"].get("RUNNING") == 50, "a 3 GiB app and Xen's overhead do not fit a pi"
-    assert "RUNNING" not in summary["apps"]["analytics"], "3 + 4 GiB and Xen's overhead do not fit a gateway"
+    assert summary["apps"]["telemetry"].get("RUNNING") == 50, "3.5 GiB do not fit a pi's 4 GiB less EVE's 650 MiB"
+    assert "RUNNING" not in summary["apps"]["analytics"], "3.5 + 4 GiB do not fit a gateway's 8 GiB less 650 MiB"
 
 
 def test_app_hold_during_update_skips_the_apps_and_they_come_on_the_new_version(tmp_path: Path) -> None:
