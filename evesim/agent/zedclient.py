@@ -63,6 +63,15 @@ def register(conn: Conn, onboard: Onboard, device_pem: bytes, serial: str,
 def get_uuid(conn: Conn) -> Generator[Any, Any, topics.Onboarding | Reply]:
     """POST ``/uuid``; an ``Onboarding`` on success (and persisted), else the failed ``Reply``."""
     reply = yield from conn.post(url("uuid"), pb.uuid.UuidRequest().SerializeToString(), accept=ACCEPT)
+    # EVE: pkg/pillar/cmd/client/client.go myPost (also run by zedagent's potentialUUIDUpdate): 400/404 are
+    # SenderStatusNotFound, LED 3; an envelope that fails verification 15; a 200 shows 4 (doGetUUID again after
+    # parsing); other failures leave the LED alone
+    if reply.status in (400, 404):
+        yield _led(Led.CONNECTED)
+    elif reply.sender in ENVELOPE_FAILURES:
+        yield _led(Led.INVALID_AUTH_CONTAINER)
+    elif reply.ok:
+        yield _led(Led.ONBOARDED)
     if not reply.ok or reply.payload is None:
         return reply
     try:
@@ -127,8 +136,6 @@ class Client:
             # EVE: pkg/pillar/cmd/client/client.go doGetUUID: a cert miss schedules a refetch of /certs
             if result.sender is Sender.CERT_MISS:
                 self.conn.controller = None
-            if result.sender in ENVELOPE_FAILURES:
-                yield _led(Led.INVALID_AUTH_CONTAINER)
             error = result.error or result.sender.value
             yield fx.Log(AGENT, "uuid_failed", {"status": result.status, "error": error}, "warning")
             return None

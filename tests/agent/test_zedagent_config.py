@@ -383,8 +383,7 @@ def test_clean_endings_start_from_lastconfig(reason: BootReason) -> None:
     assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.READ_SAVED
 
 
-@pytest.mark.parametrize("response", [fx.Response(503), fx.Response(None, error="timeout"),
-                                      signed(b"x", key=OTHER_CONTROLLER)])
+@pytest.mark.parametrize("response", [fx.Response(503), fx.Response(None, error="timeout")])
 def test_checkpoint_is_read_once_and_only_without_config(response: fx.Response) -> None:
     script, task = _saved(BootReason.KERNEL, response)
     script.responses["uuid"] = fx.Response(400)
@@ -392,6 +391,29 @@ def test_checkpoint_is_read_once_and_only_without_config(response: fx.Response) 
     _poll(script, task, at=60.0)
     assert len(script.logs("config_read_saved")) == 1
     assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
+
+
+@pytest.mark.parametrize(("response", "led"), [
+    (signed(b"x", key=OTHER_CONTROLLER), Led.INVALID_AUTH_CONTAINER),
+    (signed(payload(A, "x"), content_type="text/plain"), Led.CONNECTED),
+    (signed(b"\x0a\xff not a ConfigResponse"), Led.CONNECTED),
+], ids=["forged", "content-type", "unparseable"])
+def test_an_answer_that_is_no_usable_config_reads_no_checkpoint(response: fx.Response, led: Led) -> None:
+    # EVE's invalidConfig: the LED says why, ConfigGetFail stands, lastconfig is not read, nothing was received
+    script, task = _saved(BootReason.KERNEL, response)
+    _poll(script, task)
+    assert script.logs("config_read_saved") == [] and task.z.config_hash == ""
+    assert script.bus.get(topics.LED) == led
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL and not task.received
+
+
+def test_only_the_first_failure_after_a_success_changes_the_led() -> None:
+    script, task = _setup(answer(A, "hash-a"), fx.Response(503), fx.Response(None, error="timeout"))
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    assert script.bus.get(topics.LED) == Led.CONNECTED
+    _poll(script, task, at=120.0)
+    assert script.bus.get(topics.LED) == Led.CONNECTED
 
 
 def test_no_checkpoint_after_config_from_the_controller() -> None:

@@ -35,9 +35,10 @@ QUIET_UUID = Policy(unknown_device_status=401)
 """/uuid answers 401 (no LED in EVE or evesim), so a round's LEDs are the /register answer's alone."""
 
 # endpoint -> status -> evesim's LEDs after the answer (None: the row is checked by a dedicated test)
-REGISTER = {201: [Led.ONBOARDED], 200: [Led.ONBOARDED], 304: [Led.ONBOARDING_CONFLICT], 400: [Led.CONNECTED],
+REGISTER = {201: [Led.ONBOARDED] * 2, 200: [Led.ONBOARDED] * 2, 304: [Led.ONBOARDING_CONFLICT], 400: [Led.CONNECTED],
             401: [], 403: [Led.ONBOARDING_NOT_FOUND], 404: [Led.CONNECTED], 409: [], 500: [], 503: []}
-UUID = {200: [], 400: [], 401: [], 403: [], 404: [], 409: [], 500: [], 503: []}
+UUID = {200: [Led.ONBOARDED], 400: [Led.CONNECTED] * 4, 401: [], 403: [], 404: [Led.CONNECTED] * 4, 409: [], 500: [],
+        503: []}
 CONFIG = {200: None, 304: None, 400: Led.CONNECTED, 401: Led.CONNECTING, 403: Led.CONNECTING, 404: Led.CONNECTED,
           409: Led.CONNECTING, 500: Led.CONNECTING, 503: Led.CONNECTED}
 CONFIG_TEMPORARY = {400, 404, 503}
@@ -94,7 +95,7 @@ def test_register_adam_500_for_a_cert_known_another_way_still_onboards_through_u
     ctl = controller(ADAM)
     ctl.device_add(DEVICE.cert_pem)
     first = onboarding(Answering(ctl))
-    assert first.onboarded and first.requests == ["certs", "register", "uuid"] and first.leds == []
+    assert first.onboarded and first.requests == ["certs", "register", "uuid"] and first.leds == [Led.ONBOARDED]
 
 
 # -------------------------------------------------------------- /uuid (zedclient, no onboarding cert)
@@ -153,12 +154,12 @@ def test_config_answer(status: int, updating: bool) -> None:
     assert seen.attest_restarts == 0
 
 
-def test_config_404_before_any_config_lights_3_in_evesim() -> None:
-    """Adam's 404 before a config is set: EVE leaves the LED alone (it was not 4); evesim lights 3."""
+def test_config_404_before_any_config_leaves_the_led_alone() -> None:
+    """Adam's 404 before a config is set: as EVE, the LED is left alone (zedagent never showed 4)."""
     ctl = controller(ADAM)
     uuid = registered(ctl)
     seen = polling(Answering(ctl), uuid, polls=0)
-    assert seen.leds == [Led.CONNECTED] and seen.status is ConfigGet.FAIL
+    assert seen.leds == [] and seen.status is ConfigGet.FAIL
     assert seen.extra["all_requests"] == ["config"]
 
 

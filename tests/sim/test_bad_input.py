@@ -120,7 +120,9 @@ def test_forged_signature_is_not_noticed_in_trusted_mode() -> None:
     "rule, led, sender",
     [
         (FaultRule("status", path_suffix="/config", status=503), Led.CONNECTED, "upgrade"),
-        (FaultRule("status", path_suffix="/config", status=404), Led.CONNECTED, "not_found"),
+        # the first 404 shows 3, then the /uuid re-check's 200 shows 4, and later 404s leave it (zedagent's own
+        # ledBlinkCount is 3 by then): EVE's LED says onboarded while /config is refused
+        (FaultRule("status", path_suffix="/config", status=404), Led.ONBOARDED, "not_found"),
         (FaultRule("status", path_suffix="/config", status=500), Led.CONNECTING, "http_error"),
         (FaultRule("close", path_suffix="/config"), Led.CONNECTING, "transport"),
     ],
@@ -160,7 +162,7 @@ def test_404_makes_the_device_ask_uuid_again_at_most_every_10_minutes() -> None:
     assert 4 <= len(asked) <= 5
     assert all(b - a >= 10 * MINUTE for a, b in zip(asked, asked[1:], strict=False))
     assert device.uuid in world.core.device_uuids() and device.state == "running"
-    assert [d.led for d in world.devices] == [Led.CONNECTED, Led.ONBOARDED, Led.ONBOARDED]
+    assert [d.led for d in world.devices] == [Led.ONBOARDED] * 3
 
 
 def test_controller_outage_keeps_devices_configured_and_they_return() -> None:
@@ -196,7 +198,8 @@ def test_corrupt_lastconfig_falls_back_to_lastconfig_bak() -> None:
     assert device.state == "running" and device.boots == 2
     assert _events(world, device, "config_read_saved")[-1]["file"] == paths.LASTCONFIG_BAK
     assert _config(device) == expected
-    assert device.led == Led.CONNECTED
+    # the client fetches /certs at every boot; unreachable, it shows 14, which zedagent leaves until a success
+    assert device.led == Led.INVALID_CONTROLLER_CERT
     world.controller.up = True
     world.run(world.env.now + 2 * MINUTE)
     _healthy(world, [device])
@@ -213,7 +216,7 @@ def test_no_usable_checkpoint_means_defaults_until_the_controller_answers(damage
         getattr(device.hw.fs, damage)(path)
         device.hw.fs.fsync_dir("/persist/checkpoint")
     _reboot_offline(world, device)
-    assert device.state == "running" and device.led == Led.CONNECTED
+    assert device.state == "running" and device.led == Led.INVALID_CONTROLLER_CERT
     assert device.bus.get(topics.GLOBAL_CONFIG) is None
     assert _events(world, device, "config_read_saved") == []
     assert _events(world, device, "onboarded")[-1]["fast_path"] is True

@@ -7,7 +7,7 @@ As EVE's ``pkg/pillar/cmd/zedagent/handleconfig.go``. Simplification: the checkp
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Literal
 
 from google.protobuf.message import DecodeError
 
@@ -23,6 +23,8 @@ from evesim.agent.zedagent.state import Zedagent
 from evesim.api import pb
 
 AGENT = "zedagent"
+Received = Literal["applied", "skipped", "invalid"]
+"""What became of a config the controller sent."""
 UUID_RETRY_S = 600.0
 STILL_RUNNING_S = 25.0
 """``potentialUUIDUpdate`` asks for the UUID at most every 10 minutes."""
@@ -30,8 +32,8 @@ STILL_RUNNING_S = 25.0
 # ConfigGetTemporaryFail (the controller is there), which keeps nodeagent from falling back; a 403 only once a
 # quote was sent this boot
 TEMPORARY = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID})
-CONNECTED_NOT_ONBOARDED = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID,
-                                     Sender.BAD_CONTENT_TYPE})
+ALMOST_CONNECTED = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID})
+"""Failed requests that still show the controller answering (LED 3 rather than 2)."""
 
 
 class ConfigTask:
@@ -60,6 +62,8 @@ class ConfigTask:
         self.received = False
         """EVE's ``configReceived``: a config was accepted (or found unchanged) this boot."""
         self.read_saved = False
+        self.led: Led | None = None
+        """The LED zedagent last set (EVE's ``ledBlinkCount``)."""
         self.trigger_seen = 0
         """Bus version at which the config trigger was last looked at."""
         self.trigger: float | None = None
@@ -86,10 +90,13 @@ class ConfigTask:
 
     def _success(self, reply: Reply, now: float, wall: float) -> Generator[Any, Any, None]:
         self.z.config_received_at = wall
-        skipped = False
+        outcome: Received = "applied"
         if reply.status != 304 and reply.payload:
-            skipped = yield from self._receive(reply.payload, now, wall)
-        if skipped:
+            outcome = yield from self._receive(reply.payload, now, wall)
+        if outcome == "invalid":
+            yield from self._invalid(Led.CONNECTED)
+            return
+        if outcome == "skipped":
             # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: a skipped config leaves the
             # ConfigGetFail set at the start of the request (nodeagent sees a failed fetch), no LED, no configReceived
             self.skipping = True
@@ -103,36 +110,35 @@ class ConfigTask:
             yield from self._held_apps()
         yield from self._reachable(now)
         yield from self._publish(ConfigGet.SUCCESS)
-        led = yield fx.Read(topics.LED)
-        if led != Led.ONBOARDED:
-            yield fx.Publish(topics.LED, Led.ONBOARDED)
+        yield from self._set_led(Led.ONBOARDED)
 
-    def _receive(self, payload: bytes, now: float, wall: float) -> Generator[Any, Any, bool]:
-        """Apply a received config; True if its app part was skipped for a base OS activation."""
+    def _receive(self, payload: bytes, now: float, wall: float) -> Generator[Any, Any, Received]:
+        """Apply a received config: "applied" (or unchanged), "skipped" (its app part dropped for a base OS
+        activation) or "invalid" (it does not parse)."""
         try:
             response = pb.config.ConfigResponse.FromString(payload)
         except DecodeError:
             yield fx.Log(AGENT, "config_unparseable", {}, "error")
-            return False
+            return "invalid"
         # EVE: pkg/pillar/cmd/zedagent/handleconfig.go readConfigResponseProtoMessage: an unchanged hash is not applied
         if response.configHash == self.z.config_hash:
-            return False
+            return "applied"
         parsed = parse(response.config)
         # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig skips a config older than the one applied
         if self.parsed is not None and parsed.timestamp < self.parsed.timestamp:
             yield fx.Log(AGENT, "config_obsolete", {"timestamp": parsed.timestamp}, "warning")
-            return False
+            return "applied"
         skipped = yield from self.apply(parsed, response.configHash, payload, saved=False)
         if skipped:
             # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: the skipped config is still saved to
             # lastconfig (2a0e01a6f), but lastConfigChange and lastProcessedConfig are not updated
             yield from self._save(payload)
-            return True
+            return "skipped"
         if not self.z.maintenance.mode:
             self.z.config_processed_at = wall
         self.last_change = now
         yield from self._save(payload)
-        return False
+        return "applied"
 
     def _save(self, payload: bytes) -> Generator[Any, Any, None]:
         """``saveReceivedProtoMessage``: write ``lastconfig``, and ``.bak`` as a copy of it when there is none."""
@@ -255,9 +261,24 @@ class ConfigTask:
 
     # -------------------------------------------------------------- failure
 
+    def _invalid(self, led: Led) -> Generator[Any, Any, None]:
+        """An answer that is not a usable config: EVE's ``invalidConfig``."""
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: an answer failing its envelope check, of
+        # the wrong content type or that does not parse sets the LED and returns invalidConfig; the ConfigGetFail set
+        # at the start stands and no checkpoint is read (that only follows a failed request)
+        yield from self._set_led(led)
+        self.skipping = False
+        yield from self._publish(ConfigGet.FAIL)
+
     def _failure(self, reply: Reply, now: float) -> Generator[Any, Any, None]:
         yield fx.Log(AGENT, "config_failed", {"status": reply.status, "sender": reply.sender.value,
                                               "error": reply.error}, "warning")
+        if reply.sender in ENVELOPE_FAILURES or reply.sender is Sender.BAD_CONTENT_TYPE:
+            if reply.sender is Sender.CERT_MISS:
+                yield from certfetch.refresh(self.z.conn, AGENT)
+            yield from self._invalid(Led.CONNECTED if reply.sender is Sender.BAD_CONTENT_TYPE
+                                     else Led.INVALID_AUTH_CONTAINER)
+            return
         yield from self._failure_led(reply)
         node = yield fx.Read(topics.NODE)
         updating = node is not None and node.update_in_progress
@@ -275,7 +296,7 @@ class ConfigTask:
             attest = yield fx.Read(topics.ATTEST)
             if _complete(attest) and attest.token == self.token_used:
                 yield fx.Publish(topics.ATTEST_RESTART, now)
-        elif reply.sender in (Sender.CERT_MISS, Sender.CERT_INVALID):
+        elif reply.sender is Sender.CERT_INVALID:
             # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL triggerControllerCertEvent: refetch certs
             yield from certfetch.refresh(self.z.conn, AGENT)
         # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL reads lastconfig only while no config was
@@ -299,18 +320,18 @@ class ConfigTask:
             yield fx.Publish(topics.CONFIG_STATUS, current)
 
     def _failure_led(self, reply: Reply) -> Generator[Any, Any, None]:
-        """LED on a failed poll: 15 for an envelope failure, 3 when the controller answered, else 2 once onboarded."""
-        led = yield fx.Read(topics.LED)
-        if reply.sender in ENVELOPE_FAILURES:
-            target = Led.INVALID_AUTH_CONTAINER
-        elif reply.sender in CONNECTED_NOT_ONBOARDED:
-            target = Led.CONNECTED
-        elif led == Led.ONBOARDED:
-            target = Led.CONNECTING
-        else:
-            return
-        if led != target:
-            yield fx.Publish(topics.LED, target)
+        """LED on a failed request: 3 when the controller answered, else 2; only if zedagent last showed 4."""
+        # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL changes the LED on a failed request only
+        # while its own ledBlinkCount is LedBlinkOnboarded, so the first failure after a success shows and later
+        # ones (or failures before any success) leave the LED as it is
+        if self.led is Led.ONBOARDED:
+            yield from self._set_led(Led.CONNECTED if reply.sender in ALMOST_CONNECTED else Led.CONNECTING)
+
+    def _set_led(self, led: Led) -> Generator[Any, Any, None]:
+        """``UpdateLedManagerConfig``, remembered as zedagent's ``ledBlinkCount``."""
+        self.led = led
+        if (yield fx.Read(topics.LED)) != led:
+            yield fx.Publish(topics.LED, led)
 
     def _retry_uuid(self, now: float) -> Generator[Any, Any, None]:
         """404/400 means the controller forgot us: ask ``/uuid`` again, at most every 10 min (none in the first 10)."""
