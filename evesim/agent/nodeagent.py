@@ -22,6 +22,8 @@ from evesim.api import pb
 AGENT = "nodeagent"
 TICK_S = 10.0
 """EVE's ``timeTickInterval``."""
+REACHED = (ConfigGet.SUCCESS, ConfigGet.TEMPORARY_FAIL)
+"""Fetch results that count as the controller being reachable."""
 MIN_REBOOT_DELAY_S = 30.0
 """EVE's ``minRebootDelay``."""
 HALT_WAIT_S = 300.0
@@ -115,6 +117,12 @@ class Node:
         self.shutdown_counter = shutdown_counter
         self.first_config_ok: float | None = None
         self.vault_locked_up = False
+        self.fetch: ConfigGet | None = None
+        """zedagent's last config fetch result as nodeagent last saw it (EVE's ``configGetStatus``)."""
+        self.reachable_at: float | None = None
+        """EVE's ``lastControllerReachableTime``, in tick time."""
+        self.temporary_at: float | None = None
+        """The last tick at which the last fetch had failed temporarily (it restarts the test window)."""
 
     # -------------------------------------------------------------- ticks
 
@@ -125,14 +133,14 @@ class Node:
         if self.onboarded_at is None and (yield fx.Read(topics.ONBOARDING)) is not None:
             self.onboarded_at = now
         status = yield fx.Read(topics.CONFIG_STATUS)
-        reachable = yield fx.Read(topics.REACHABLE)
+        self._observe(now, status)
         if self.first_config_ok is None and status is not None and status.status is ConfigGet.SUCCESS:
             self.first_config_ok = now
         deadlines = [now + 86400.0]
         deadlines += (yield from self._vault(now))
         yield from self._maintenance(status)
         yield from self._baseos()
-        deadlines += (yield from self._connectivity(now, status, reachable))
+        deadlines += (yield from self._connectivity(now))
         yield from self._commands()
         return min(deadlines)
 
@@ -166,28 +174,45 @@ class Node:
             state = INFO.ZDEVICE_STATE_MAINTENANCE_MODE
         yield from self._set(state=state, update_in_progress=self.update_in_progress)
 
-    def _connectivity(self, now: float, status: topics.ConfigStatus | None,
-                      last_reachable: float | None) -> Generator[Any, Any, list[float]]:
-        """Fallback and commit while testing a new image; reboot after long disconnection."""
+    def _tick(self, now: float) -> float:
+        """The time of the last 10 s tick at or before ``now`` (EVE's ``timeTickCount``)."""
+        return self.start + math.floor((now - self.start) / TICK_S + 1e-9) * TICK_S
+
+    def _observe(self, now: float, status: topics.ConfigStatus | None) -> None:
+        """Reachability and the test restart as of the last tick, from zedagent's fetch results."""
+        # EVE: pkg/pillar/cmd/nodeagent/handletimers.go updateTickerTime sets lastControllerReachableTime at each 10 s
+        # tick while the last fetch result is Success or TemporaryFail (and updateZedagentCloudConnectStatus when it
+        # turns to one): a fetch failing at t counts as reachable until the tick before t
+        fetch = status.status if status is not None else None
+        tick = self._tick(now)
+        if fetch in REACHED or self.fetch in REACHED:
+            self.reachable_at = tick
+        if ConfigGet.TEMPORARY_FAIL in (fetch, self.fetch):
+            self.temporary_at = tick
+        self.fetch = fetch
+
+    def _connectivity(self, now: float) -> Generator[Any, Any, list[float]]:
+        """Fallback and commit while testing a new image; reboot after long disconnection (checked at ticks)."""
         # EVE: pkg/pillar/cmd/nodeagent/nodeagent.go Run starts both the reachability and test clocks once onboarded
-        base = self.onboarded_at if self.onboarded_at is not None else self.start
-        reachable = max(base, last_reachable or base)
+        base = self._tick(self.onboarded_at) if self.onboarded_at is not None else self.start
+        reachable = max(base, self.reachable_at or base)
+        tick = self._tick(now)
         out: list[float] = []
         if self.update_in_progress and self.onboarded_at is not None:
             fallback_at = reachable + self.config.int("timer.update.fallback.no.network")
-            if now > fallback_at:
+            if tick > fallback_at:
                 yield from self.reboot(BootReason.FALLBACK)
-            # EVE: pkg/pillar/cmd/nodeagent/handletimers.go updateZedagentCloudConnectStatus restarts the test window
-            # on a temporary failure (the controller answered but gave no config)
-            test_start = max(self.onboarded_at, (status.last_temporary_fail or 0.0) if status else 0.0)
+            # EVE: pkg/pillar/cmd/nodeagent/handletimers.go updateTickerTime restarts the test window at each tick
+            # while the last fetch failed temporarily (the controller answered but gave no config)
+            test_start = max(base, self.temporary_at or base)
             commit_at = test_start + self.config.int("timer.test.baseimage.update")
-            if now >= commit_at:
+            if tick >= commit_at:
                 yield from self._commit()
             else:
                 yield from self._set(test_deadline=commit_at)
                 out += [fallback_at + 1e-6, commit_at]
         disconnect_at = reachable + self.config.int("timer.reboot.no.network")
-        if now > disconnect_at:
+        if tick > disconnect_at:
             yield from self.reboot(BootReason.DISCONNECT)
         return out + [disconnect_at + 1e-6]
 

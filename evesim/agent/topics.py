@@ -19,7 +19,6 @@ ONBOARDING = "OnboardingStatus"
 CONTROLLER_CERTS = "ControllerCerts"
 GLOBAL_CONFIG = "ConfigItemValueMap"
 CONFIG_STATUS = "ConfigGetStatus"
-REACHABLE = "ControllerReachable"
 ATTEST = "AttestStatus"
 ATTEST_RESTART = "AttestRestart"
 NODE = "NodeAgentStatus"
@@ -103,14 +102,9 @@ class Onboarding:
 
 @dataclass(frozen=True, slots=True)
 class ConfigStatus:
-    """Latest config fetch result and the last temporary failure (restarts the test window).
-
-    Published only when it changes; the time the controller was last reachable is the
-    separate, unwatched topic ``REACHABLE`` (updated on every poll).
-    """
+    """Latest config fetch result (EVE's ``ZedAgentStatus.ConfigGetStatus``), published when it changes."""
 
     status: ConfigGet
-    last_temporary_fail: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -286,8 +286,12 @@ class SimDevice:
 
     def persist_reboot_reason(self, reason: BootReason, text: str) -> None:
         """What EVE's ``watchdog-report.sh`` writes before the daemon reboots."""
-        self.write_durable(paths.BOOT_REASON, str(int(reason)).encode())
-        self.write_durable(paths.REBOOT_REASON, text.encode())
+        # EVE: pkg/watchdog/watchdog-report.sh appends to reboot-reason and does not replace a boot-reason an agent
+        # already wrote
+        fs = self.hw.fs
+        if fs.read(paths.BOOT_REASON) is None:
+            self.write_durable(paths.BOOT_REASON, str(int(reason)).encode())
+        self.write_durable(paths.REBOOT_REASON, (fs.read(paths.REBOOT_REASON) or b"") + text.encode())
         self.write_durable(paths.REBOOT_IMAGE, (self.boot.running_label or "").encode())
 
     def _dhcp(self) -> Generator[simpy.Event, Any, None]:

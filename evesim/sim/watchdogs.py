@@ -1,9 +1,11 @@
 """The watchdog daemon of a simulated device: agents' touch files, and the hardware watchdog it pets.
 
 An agent idle in an effect counts as touching its file every 25 s (its stillRunning ticker); a
-hung agent's last touch is its last tick, and the daemon reboots the device (WATCHDOG_HUNG) once
-the file is older than ``change`` (500 s), checking every second. A hung daemon (or kernel) stops
-petting ``/dev/watchdog``, which resets the board when its timeout runs out (CARDRESET).
+hung agent's last touch is its last tick. Once the file is older than ``change`` (500 s, checked every
+second) the daemon waits out its retry timeout, runs ``watchdog-report.sh`` (which records WATCHDOG_HUNG
+and sleeps 30 s) and shuts the device down: the reset comes 106 s after the file went stale. A hung
+daemon (or kernel) stops petting ``/dev/watchdog``, which resets the board when its timeout runs out
+(CARDRESET).
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from evesim.sim.ports import Watched
 
 STILL_RUNNING_S = 25.0
 CHECK_S = 1.0
+REPAIR_AFTER_S = 61.0
+"""A stale touch file is repaired once it has been stale for more than ``retry-timeout`` (60 s), checked each second."""
+REPORT_S = 30.0
+"""``watchdog-report.sh`` ends with ``sleep 30`` before the daemon shuts down."""
+SHUTDOWN_S = 15.0
+"""The daemon's clean shutdown: 10 s, SIGTERM, 5 s more, then the reset."""
 
 
 class Watchdogs:
@@ -63,8 +71,15 @@ class Watchdogs:
         if not stale or not self.daemon_alive:
             return
         device.record("watchdog", "touch_file_stale", {"agents": stale}, "error")
+        # EVE: the watchdog daemon (pkg/watchdog, watchdog 5.15 wd_action) treats a stale file as repairable: it
+        # runs the repair binary (pkg/watchdog/watchdog-report.sh) only after retry-timeout, then shuts down
+        yield device.env.timeout(REPAIR_AFTER_S)
+        if not self.daemon_alive:
+            return
         device.persist_reboot_reason(BootReason.WATCHDOG_HUNG, f"watchdog: {', '.join(stale)} touch file not updated")
-        device.reset("soft", f"watchdog {stale[0]}")
+        yield device.env.timeout(REPORT_S + SHUTDOWN_S)
+        if self.daemon_alive:
+            device.reset("soft", f"watchdog {stale[0]}")
 
     def _card_reset_at(self, hw: HardwareWatchdog, when: float) -> Generator[simpy.Event, Any, None]:
         device = self.device

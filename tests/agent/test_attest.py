@@ -143,6 +143,9 @@ def test_restart_request_runs_nonce_and_quote_again_for_a_new_token() -> None:
     agent.run()
     assert _kinds(script)[3:] == [pb.attest.ATTEST_REQ_NONCE, pb.attest.ATTEST_REQ_QUOTE]
     assert script.bus.get(topics.ATTEST).token == b"token-2"
+    # EVE's handleRestartAtStateComplete: 15 s in RESTART_WAIT, still offering the old token, then a new nonce
+    waiting = [a for a in script.published(topics.ATTEST) if a.state == S.ATTESTATION_STATE_RESTART_WAIT]
+    assert [a.token for a in waiting] == [b"token-1"] and script.sleeps() == [15.0]
 
 
 def test_device_certs_are_sent_with_the_cert_request() -> None:

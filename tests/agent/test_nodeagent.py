@@ -239,9 +239,10 @@ def test_reboots_after_a_week_without_the_controller() -> None:
 
 
 def test_contact_with_the_controller_postpones_the_disconnect_reboot() -> None:
+    # fetches succeed until one fails at 6605 s: EVE counts the controller reachable until the tick before (6600 s)
     script = _onboarded_script(items={"timer.reboot.no.network": 3600})
-    for t in range(0, 7200, 600):
-        script.publish_at(float(t), topics.REACHABLE, float(t))
+    script.publish_at(0.0, topics.CONFIG_STATUS, ConfigStatus(ConfigGet.SUCCESS))
+    script.publish_at(6605.0, topics.CONFIG_STATUS, ConfigStatus(ConfigGet.FAIL))
     script.run(nodeagent.run(), max_time=12000.0)
     ((time, reason),) = _reboots(script)
     assert reason == "DISCONNECT"
@@ -282,14 +283,17 @@ def test_the_device_state_follows_zedagents_merged_maintenance_mode() -> None:
 
 def _testing(max_time: float, reachable_until: float, temporary_fail_at: float | None = None,
              onboard_at: float = 5.0) -> Script:
+    """Fetches succeed from onboarding until ``reachable_until`` (then fail); one fails temporarily at
+    ``temporary_fail_at`` and the next, 55 s later, succeeds."""
     script = Script(files=_booted_before(), partitions=TESTING)
     script.publish_at(onboard_at, topics.ONBOARDING, ONBOARDED)
-    for t in range(int(onboard_at), int(reachable_until) + 1, 60):
-        script.publish_at(float(t), topics.REACHABLE, float(t))
-    script.publish_at(onboard_at, topics.CONFIG_STATUS, ConfigStatus(ConfigGet.SUCCESS))
+    reached = reachable_until >= onboard_at
+    script.publish_at(onboard_at, topics.CONFIG_STATUS, ConfigStatus(ConfigGet.SUCCESS if reached else ConfigGet.FAIL))
+    if reached and reachable_until < max_time:
+        script.publish_at(reachable_until, topics.CONFIG_STATUS, ConfigStatus(ConfigGet.FAIL))
     if temporary_fail_at is not None:
-        script.publish_at(temporary_fail_at, topics.CONFIG_STATUS,
-                          ConfigStatus(ConfigGet.TEMPORARY_FAIL, temporary_fail_at))
+        script.publish_at(temporary_fail_at, topics.CONFIG_STATUS, ConfigStatus(ConfigGet.TEMPORARY_FAIL))
+        script.publish_at(temporary_fail_at + 55.0, topics.CONFIG_STATUS, ConfigStatus(ConfigGet.SUCCESS))
     script.run(nodeagent.run(), max_time=max_time)
     return script
 
@@ -307,7 +311,8 @@ def test_testing_image_is_reported_as_updating() -> None:
 def test_commit_after_the_test_window_with_the_controller_reachable() -> None:
     script = _testing(2000.0, 2000.0)
     (commit,) = _commits(script)
-    assert 605.0 <= commit <= 615.0
+    # the test clock starts at the tick before onboarding (0 s) and is checked on the 10 s ticks
+    assert commit == 600.0
     assert script.bus.get(topics.ZBOOT_CONFIG) == topics.ZbootConfig(test_complete=True)
     assert not _node(script).update_in_progress
     assert _reboots(script) == []
@@ -316,14 +321,15 @@ def test_commit_after_the_test_window_with_the_controller_reachable() -> None:
 def test_temporary_failure_restarts_the_test_window() -> None:
     script = _testing(2000.0, 2000.0, temporary_fail_at=300.0)
     (commit,) = _commits(script)
-    assert 900.0 <= commit <= 910.0
+    # the test restarts at each tick while the last fetch failed temporarily: last at 350 s
+    assert commit == 950.0
 
 
 def test_fallback_reboot_without_controller_contact() -> None:
     script = _testing(1000.0, 200.0)
     ((time, reason),) = _reboots(script)
     assert reason == "FALLBACK"
-    last_contact = max(t for t in range(5, 201, 60))
+    last_contact = 200.0  # the tick at which the last fetch (failing at 200 s) still read as a success
     assert last_contact + 300.0 < time - 60.0 <= last_contact + 310.0
     assert script.files[paths.BOOT_REASON] == str(int(BootReason.FALLBACK)).encode()
     assert _commits(script) == []
@@ -351,8 +357,6 @@ def test_reboot_command_is_deferred_until_the_test_completes() -> None:
     script = Script(files=files, partitions=TESTING)
     script.bus.publish(topics.ONBOARDING, ONBOARDED)
     script.bus.publish(topics.CONFIG_STATUS, ConfigStatus(ConfigGet.SUCCESS))
-    for t in range(0, 2000, 60):
-        script.publish_at(float(t), topics.REACHABLE, float(t))
     script.publish_at(100.0, topics.DEVICE_OPS, OpsCommands(reboot=2, shutdown=0))
     script.run(nodeagent.run(), max_time=2000.0)
     (commit,) = _commits(script)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from evesim.agent import paths
 from evesim.agent.bootreason import BootReason
 from evesim.hw import board
 from evesim.sim.world import Group, ImageSpec, World, WorldSpec
@@ -31,14 +34,17 @@ def test_a_hung_agent_is_reset_by_the_software_watchdog_within_its_change_window
     device = world.devices[0]
     hung_at = world.env.now
     device.hang("zedagent")
-    world.run(hung_at + 600.0)
+    world.run(hung_at + 700.0)
     resets = _events(world, "reset", hung_at)
     assert len(resets) == 1
-    assert 500.0 - 25.0 <= resets[0].time - hung_at <= 501.0
+    (stale,) = _events(world, "touch_file_stale", hung_at)
+    assert 500.0 - 25.0 <= stale.time - hung_at <= 501.0
+    # retry timeout (61 s), watchdog-report.sh's sleep 30, a 15 s clean shutdown
+    assert resets[0].time - stale.time == pytest.approx(106.0)
     # zedagent and its tasks were frozen: no config poll left the device meanwhile.
     polls = [e for e in _events(world, "config_applied", hung_at) if e.time < resets[0].time]
     assert not polls
-    world.run(hung_at + 1100.0)
+    world.run(hung_at + 1200.0)
     assert _boot_reasons(world, hung_at) == ["WATCHDOG_HUNG"]
     assert device.hw.fs.read("/persist/reboot-reason") is None  # consumed by nodeagent at boot
 
@@ -89,3 +95,11 @@ def test_hanging_an_agent_that_is_not_running_changes_nothing() -> None:
     world.run(world.env.now + 900.0)
     assert [e.kind for e in world.log.events if e.agent == "fault"] == ["agent_not_running"]
     assert not _events(world, "reset")
+
+
+def test_the_report_keeps_a_boot_reason_already_written_and_appends_its_text() -> None:
+    device = _world().devices[0]
+    device.persist_reboot_reason(BootReason.REBOOT_CMD, "first. ")
+    device.persist_reboot_reason(BootReason.WATCHDOG_HUNG, "watchdog: zedagent touch file not updated")
+    assert device.hw.fs.read(paths.BOOT_REASON) == str(int(BootReason.REBOOT_CMD)).encode()
+    assert device.hw.fs.read(paths.REBOOT_REASON) == b"first. watchdog: zedagent touch file not updated"

@@ -1,7 +1,8 @@
 """zedagent's attestation task: CERT, then NONCE → QUOTE → STORE_KEYS (EVE: ``pkg/pillar/cmd/zedagent/attesttask.go``).
 
-A failed step waits 15 s (EVE's ``retryTimeInterval``) and starts over from NONCE. A CERT request the controller refuses
-marks ``certs_refused`` (nodeagent then enters maintenance mode).
+A failed step waits 15 s (EVE's ``retryTimeInterval``) and starts over from NONCE, as does a restart asked for by a
+config 403. A CERT request the controller refuses marks ``certs_refused`` (nodeagent then enters maintenance mode).
+Simplification: EVE retries a failed QUOTE or STORE_KEYS alone, and escrows a new vault key without a new quote.
 """
 
 from __future__ import annotations
@@ -98,15 +99,18 @@ def _store_keys(z: Zedagent, token: bytes) -> Generator[Any, Any, bytes | str]:
     return token
 
 
-def _wanted(restart: object, escrow: bytes) -> Generator[Any, Any, None]:
-    """Sleep until attestation is asked for again (config 403) or the vault has a new key to escrow."""
+def _wanted(restart: object, escrow: bytes) -> Generator[Any, Any, bool]:
+    """Sleep until attestation is asked for again (True: a config 403, even during the attempt) or the vault has a
+    new key to escrow (False)."""
     seen = 0
     while True:
         now_restart = yield fx.Read(topics.ATTEST_RESTART)
         vault = yield fx.Read(topics.VAULT)
         now_escrow = vault.escrow if vault is not None else b""
-        if now_restart != restart or now_escrow != escrow:
-            return
+        if now_restart != restart:
+            return True
+        if now_escrow != escrow:
+            return False
         seen = yield fx.Wait((topics.ATTEST_RESTART, topics.VAULT), seen)
 
 
@@ -129,7 +133,11 @@ def run(z: Zedagent) -> Generator[Any, Any, None]:
         if isinstance(result, bytes):
             yield _publish(A.ATTESTATION_STATE_COMPLETE, result)
             yield fx.Log(AGENT, "attested", {})
-            yield from _wanted(restart, escrow)
+            if (yield from _wanted(restart, escrow)):
+                # EVE: pkg/pillar/cmd/zedagent/attesttask.go handleRestartAtStateComplete: a restart waits out
+                # retryTimeInterval in RestartWait (the old token still sent meanwhile) before a new nonce
+                yield _publish(A.ATTESTATION_STATE_RESTART_WAIT, result)
+                yield fx.Sleep(RETRY_S)
             continue
         attest = yield fx.Read(topics.ATTEST)
         yield _publish(A.ATTESTATION_STATE_RESTART_WAIT, refused=attest is not None and attest.certs_refused,

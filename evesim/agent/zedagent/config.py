@@ -49,8 +49,6 @@ class ConfigTask:
         """EVE's ``lastConfigChange``: when a config was last applied from the controller or read saved."""
         self.last_backup: float | None = None
         """EVE's ``lastConfigBackup`` (zero time until the first backup of this boot)."""
-        self.last_sender = Sender.NONE
-        self.last_temporary_fail: float | None = None
         self.published: ConfigStatus | None = None
         self.token_used = b""
         self.ops: OpsCommands | None = None
@@ -79,7 +77,6 @@ class ConfigTask:
         wall = yield fx.WallClock()
         now = yield fx.Now()
         self.z.counters.count(reply, wall)
-        self.last_sender = reply.sender
         if reply.ok:
             yield from self._success(reply, now, wall)
         else:
@@ -108,7 +105,6 @@ class ConfigTask:
         self.received = True
         if "release-app-hold" in self.z.fixes:
             yield from self._held_apps()
-        yield from self._reachable(now)
         yield from self._publish(ConfigGet.SUCCESS)
         yield from self._set_led(Led.ONBOARDED)
 
@@ -286,16 +282,12 @@ class ConfigTask:
         attested = reply.sender is Sender.FORBIDDEN and self.z.attestation_tries > 0
         if updating and (reply.sender in TEMPORARY or attested):
             status = ConfigGet.TEMPORARY_FAIL
-            self.last_temporary_fail = now
-            yield from self._reachable(now)
         if reply.sender is Sender.NOT_FOUND:
             yield from self._retry_uuid(now)
         elif attested:
             # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: 403 (stale integrity token): attest
             # again, only if a quote was sent this boot (attestationTryCount > 0)
-            attest = yield fx.Read(topics.ATTEST)
-            if _complete(attest) and attest.token == self.token_used:
-                yield fx.Publish(topics.ATTEST_RESTART, now)
+            yield fx.Publish(topics.ATTEST_RESTART, now)
         elif reply.sender is Sender.CERT_INVALID:
             # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL triggerControllerCertEvent: refetch certs
             yield from certfetch.refresh(self.z.conn, AGENT)
@@ -310,11 +302,8 @@ class ConfigTask:
         self.skipping = skipped
         yield from self._publish(status)
 
-    def _reachable(self, now: float) -> Generator[Any, Any, None]:
-        yield fx.Publish(topics.REACHABLE, now)
-
     def _publish(self, status: ConfigGet) -> Generator[Any, Any, None]:
-        current = ConfigStatus(status, self.last_temporary_fail)
+        current = ConfigStatus(status)
         if current != self.published:
             self.published = current
             yield fx.Publish(topics.CONFIG_STATUS, current)
@@ -379,21 +368,6 @@ class ConfigTask:
         return None
 
 
-def _complete(attest: topics.Attestation | None) -> bool:
-    return attest is not None and attest.state == pb.info.ATTESTATION_STATE_COMPLETE
-
-
-def _new_token(task: ConfigTask, deadline: float) -> Generator[Any, Any, None]:
-    """After a 403, wait for attestation to finish with a new token (or until ``deadline``)."""
-    seen = 0
-    while True:
-        attest = yield fx.Read(topics.ATTEST)
-        now = yield fx.Now()
-        if (_complete(attest) and attest.token != task.token_used) or now >= deadline:
-            return
-        seen = yield fx.Wait((topics.ATTEST,), seen, deadline - now)
-
-
 def run(z: Zedagent) -> Generator[Any, Any, None]:
     """Poll forever; each tick is uniformly random in [0.3, 1.0] × ``timer.config.interval``."""
     task = ConfigTask(z)
@@ -405,9 +379,7 @@ def run(z: Zedagent) -> Generator[Any, Any, None]:
         draw = yield fx.Random("config")
         delay = z.config.int("timer.config.interval") * (0.3 + 0.7 * draw)
         now = yield fx.Now()
-        if task.last_sender is Sender.FORBIDDEN:
-            yield from _new_token(task, now + delay)
-            continue
+        # EVE: nothing fetches the config early once attestation gives a new token after a 403
         wake = now + delay
         while still_running < wake:
             if (yield from task.sleep(still_running - now)):
