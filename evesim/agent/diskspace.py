@@ -15,8 +15,8 @@ from evesim.agent import effects as fx
 from evesim.agent import topics
 from evesim.agent.configitems import GlobalConfig
 
-AGENT = "domainmgr"
 VOLUMES = "/persist/vault/volumes/"
+"""Where domainmgr keeps its volume records (``evesim.agent.domainmgr`` imports this one)."""
 
 
 def dom0_reserved(config: GlobalConfig, total: int, used_by_dom0: int) -> int:
@@ -31,11 +31,14 @@ def dom0_reserved(config: GlobalConfig, total: int, used_by_dom0: int) -> int:
     return newlog + (static if share > static else share)
 
 
-def remaining(config: GlobalConfig, usage: fx.DiskUsage, apps: int) -> int:
-    """``getRemainingDiskSpace``: bytes left for volumes and content trees (0 when none)."""
+def remaining(config: GlobalConfig, usage: fx.DiskUsage, apps: int) -> int | None:
+    """``getRemainingDiskSpace``: bytes left for volumes and content trees (0 when none); None when EVE's reserve
+    alone exceeds the disk, which EVE treats as an error and does not publish."""
     used_by_dom0 = max(usage.used - apps, 0)
-    allowed = usage.total - dom0_reserved(config, usage.total, used_by_dom0)
-    return max(allowed - apps, 0)
+    reserved = dom0_reserved(config, usage.total, used_by_dom0)
+    if usage.total < reserved:
+        return None
+    return max(usage.total - reserved - apps, 0)
 
 
 def _app_usage() -> Generator[Any, Any, int]:
@@ -51,7 +54,7 @@ def run() -> Generator[Any, Any, None]:
         config = yield from topics.global_config()
         usage = yield fx.PersistUsage()
         left = remaining(config, usage, (yield from _app_usage()))
-        if left != (yield fx.Read(topics.VOLUMEMGR_STATUS)):
+        if left is not None and left != (yield fx.Read(topics.VOLUMEMGR_STATUS)):
             yield fx.Publish(topics.VOLUMEMGR_STATUS, left)
         # EVE: pkg/pillar/cmd/volumemgr/handlediskmetrics.go diskMetricsTimerTask: a range ticker of [0.3, 1.0] ×
         # the interval

@@ -47,7 +47,7 @@ EVE_MEMORY_MB = 650
 # EVE: pkg/pillar/cmd/zedmanager/memorysizemgmt.go getRemainingMemory reserves the eve cgroup's limit, which
 # pkg/dom0-ztools/rootfs/etc/init.d/010-eve-cgroup sets from GRUB's eve_mem=520M,max:650M (pkg/grub/rootfs.cfg
 # set_generic)
-VOLUMES = "/persist/vault/volumes/"
+VOLUMES = diskspace.VOLUMES
 BROKEN = "one of the application's tasks has crashed - please restart application instance"
 """EVE's error text for a crashed domain (``verifyStatus``)."""
 RESTING: tuple[DomainStatus, ...] = ("absent", "halted", "crashed")

@@ -414,9 +414,8 @@ class PowerOff:
 Effect: TypeAlias = (
     Sleep | Now | WallClock | Random | RandomBytes | Request | Download | LinkStatus | ReadFile | WriteFile
     | RemoveFile | ListFiles | CreateDeviceIdentity | Sign | HardwareInfo | PersistUsage | TpmSanity | Quote
-    | DeviceCerts
-    | SealKey | UnsealKey | UnlockVault | Partitions | SetPartitionState | WritePartition | Domain | Publish | Read
-    | Wait | Spawn | Log | DrainLogs | Reboot | PowerOff
+    | DeviceCerts | SealKey | UnsealKey | UnlockVault | Partitions | SetPartitionState | WritePartition | Domain
+    | Publish | Read | Wait | Spawn | Log | DrainLogs | Reboot | PowerOff
 )
 """Every request an agent may yield; a backend performs each of them (``typing.get_args(Effect)``)."""
 

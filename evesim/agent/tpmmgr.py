@@ -1,8 +1,8 @@
-"""tpmmgr's boot-time sanity check: can the TPM still encrypt and decrypt (ECDH)?
+"""tpmmgr's TPM sanity check: can the TPM still encrypt and decrypt (ECDH)?
 
-As EVE's ``tpmSanityCheck`` (``pkg/pillar/cmd/tpmmgr/tpmmgr.go``), run once when tpmmgr starts; a failure is
-published as TpmSanityStatus and nodeagent enters maintenance mode (``TPM_ENCRYPTION_FAILURE``) until a boot
-finds the TPM working again. Without a TPM nothing is checked or published.
+As EVE's ``periodicTpmSanityCheck`` (``pkg/pillar/cmd/tpmmgr/tpmmgr.go``): every hour from tpmmgr's start (not at
+start), each result published as TpmSanityStatus; nodeagent is in maintenance mode (``TPM_ENCRYPTION_FAILURE``) from a
+failing check until a passing one. Without a TPM nothing is checked or published.
 """
 
 from __future__ import annotations
@@ -14,13 +14,17 @@ from evesim.agent import effects as fx
 from evesim.agent import topics
 
 AGENT = "tpmmgr"
+CHECK_S = 3600.0
+"""``tpmSanityCheckTicker``: one hour."""
 
 
 def run() -> Generator[Any, Any, None]:
-    """Check the TPM once and publish what was found."""
-    check = yield fx.TpmSanity()
-    if check is None:
-        return
-    if check != "ok":
-        yield fx.Log(AGENT, "tpm_sanity_failed", {"check": check}, "error")
-    yield fx.Publish(topics.TPM_STATUS, check)
+    """Check the TPM every hour and publish what was found."""
+    while True:
+        yield fx.Sleep(CHECK_S)
+        check = yield fx.TpmSanity()
+        if check is None:
+            return
+        if check != "ok":
+            yield fx.Log(AGENT, "tpm_sanity_failed", {"check": check}, "error")
+        yield fx.Publish(topics.TPM_STATUS, check)

@@ -66,13 +66,18 @@ def controller_fault(world: Fleet, rule: FaultRule) -> None:
 
 def fill_persist(world: Fleet, device: Faultable, free: int, duration: float | None = None) -> None:
     """Fill ``/persist`` until only ``free`` bytes are left, for ``duration`` if given (the files then go)."""
+    device.storage.persist_fills += 1
+    fill = device.storage.persist_fills
     device.storage.persist_free_cap = free
     device.record("fault", "persist_filled", {"free": free}, "warning")
     if duration is not None:
-        world.at(duration, lambda: _free_persist(device))
+        world.at(duration, lambda: _free_persist(device, fill))
 
 
-def _free_persist(device: Faultable) -> None:
+def _free_persist(device: Faultable, fill: int) -> None:
+    """The files of fill number ``fill`` go, unless a later fill has taken its place."""
+    if device.storage.persist_fills != fill:
+        return
     device.storage.persist_free_cap = None
     device.record("fault", "persist_freed", {}, "warning")
 

@@ -51,6 +51,8 @@ class Storage:
     vault_key: bytes | None = None
     persist_free_cap: int | None = None
     """While something outside EVE's apps fills ``/persist``: the bytes it leaves free."""
+    persist_fills: int = 0
+    """How many ``fill_persist`` faults this disk has had (a timed one ends only if no later one followed)."""
     pending_table: tuple[TableWrite, float] | None = None
     """A GPT write in progress and when it started (a power cut meanwhile tears it)."""
     view: fx.PartitionView | None = None

@@ -20,9 +20,21 @@ from .test_nodeagent import _node, _onboarded_script
 def test_the_check_is_published_only_with_a_tpm(check: fx.TpmCheck | None, published: list[str],
                                                 logged: list[str]) -> None:
     script = Script(tpm_check=check)
-    assert script.run(tpmmgr.run()).stop == "returned"
+    script.run(tpmmgr.run(), max_time=3700.0)
     assert script.published(topics.TPM_STATUS) == published
     assert [log.kind for log in script.logs()] == logged
+
+
+def test_the_tpm_is_checked_every_hour_from_start_not_at_start() -> None:
+    script = Script()
+
+    def fail() -> None:
+        script.tpm_check = "encryption"
+
+    script.at(5000.0, fail)
+    script.run(tpmmgr.run(), max_time=11000.0)
+    assert [s.time for s in script.steps(fx.TpmSanity)] == [3600.0, 7200.0, 10800.0]
+    assert script.published(topics.TPM_STATUS) == ["ok", "encryption", "encryption"]
 
 
 def test_a_failing_tpm_is_nodeagents_tpm_encryption_failure_reason() -> None:

@@ -130,6 +130,19 @@ def test_older_config_timestamp_is_rejected() -> None:
     assert task.z.config_hash == "hash-b"
     assert script.files[paths.LASTCONFIG] == payload(B, "hash-b")
     assert script.logs("config_obsolete")
+    # EVE's obsoleteConfig: the fetch's ConfigGetFail stands
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
+
+
+def test_a_200_carrying_the_applied_hash_is_received_but_a_failed_fetch_without_led() -> None:
+    script, task = _setup(answer(A, "hash-a"), fx.Response(503), answer(A, "hash-a"))
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    assert script.bus.get(topics.LED) == Led.CONNECTED
+    _poll(script, task, at=120.0)
+    # EVE: requestConfigByURL jumps to cfgReceived: no LED 4, no ConfigGetSuccess
+    assert script.bus.get(topics.LED) == Led.CONNECTED
+    assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL and task.received
 
 
 def test_reboot_counter_is_published_as_device_ops() -> None:
@@ -395,6 +408,13 @@ def test_an_answer_that_is_no_usable_config_reads_no_checkpoint(response: fx.Res
     assert script.logs("config_read_saved") == [] and task.z.config_hash == ""
     assert script.bus.get(topics.LED) == led
     assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL and not task.received
+
+
+def test_a_failure_before_zedagents_first_success_leaves_the_led_zedclient_set() -> None:
+    script, task = _setup(fx.Response(None, error="timeout"))
+    script.bus.publish(topics.LED, Led.ONBOARDED)  # zedclient's /uuid 200
+    _poll(script, task)
+    assert script.bus.get(topics.LED) == Led.ONBOARDED
 
 
 def test_only_the_first_failure_after_a_success_changes_the_led() -> None:

@@ -112,3 +112,31 @@ def test_maintenance_reread_fetches_the_whole_config_at_once_after_leaving() -> 
 def test_maintenance_reread_is_on_from_the_release_that_has_it(running: str, chosen: frozenset[fixes.Fix],
                                                                on: bool) -> None:
     assert fixes.active("maintenance-reread", chosen, running) is on
+
+
+def test_release_app_hold_does_not_publish_the_apps_of_a_config_dropped_in_maintenance_mode() -> None:
+    script, task = _maintained(answer(_with_update(2000, ("web",), version=None), "h1"), fx.Response(304))
+    task.z.fixes = frozenset({"release-app-hold"})
+    for at in (0.0, 60.0):
+        assert script.run(task.poll()).stop == "returned"
+        script.now = at
+    assert script.bus.get(topics.APP_CONFIG) is None
+
+
+def test_leaving_maintenance_mode_cuts_the_config_tickers_wait_short() -> None:
+    cfg = _with_update(2000, ("web",), version=None)
+    script = Script(responses={"config": [answer(cfg, "h1"), answer(cfg, "h1")]}, random=1.0)
+    z = Zedagent(conn=conn(), uuid=UUID, hardware=HARDWARE, reread=True)
+    maintenance.take_local(z, (CERTS,))
+    assert script.run(maintenance.remerge(z)).stop == "returned"
+
+    def leave() -> None:
+        # what remerge does on leaving (tested above): the merged mode, then the trigger
+        z.maintenance = Maintenance(False, ())
+        script.bus.publish(topics.CONFIG_TRIGGER, 10.0)
+
+    script.at(10.0, leave)
+    script.run(config.run(z), until=lambda s: len(s.requests("config")) == 2)
+    # the ticker's draw of 1.0 would wait 60 s; the trigger fetches at once, asking for the whole config
+    assert [s.time for s in script.steps(fx.Request)] == [0.0, 10.0]
+    assert _sent_hashes(script) == ["", ""]

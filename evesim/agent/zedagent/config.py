@@ -23,17 +23,18 @@ from evesim.agent.zedagent.state import Zedagent
 from evesim.api import pb
 
 AGENT = "zedagent"
-Received = Literal["applied", "skipped", "invalid"]
+Received = Literal["applied", "unchanged", "obsolete", "skipped", "invalid"]
 """What became of a config the controller sent."""
 UUID_RETRY_S = 600.0
-STILL_RUNNING_S = 25.0
 """``potentialUUIDUpdate`` asks for the UUID at most every 10 minutes."""
+STILL_RUNNING_S = 25.0
+"""The stillRunning ticker that also wakes the config task."""
 # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: while an update is tested these count as
 # ConfigGetTemporaryFail (the controller is there), which keeps nodeagent from falling back; a 403 only once a
 # quote was sent this boot
 TEMPORARY = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID})
-ALMOST_CONNECTED = frozenset({Sender.UPGRADE, Sender.REFUSED, Sender.NOT_FOUND, Sender.CERT_INVALID})
-"""Failed requests that still show the controller answering (LED 3 rather than 2)."""
+ALMOST_CONNECTED = TEMPORARY
+"""Failed requests that still show the controller answering (LED 3 rather than 2): the same senders."""
 
 
 class ConfigTask:
@@ -93,10 +94,13 @@ class ConfigTask:
         if outcome == "invalid":
             yield from self._invalid(Led.CONNECTED)
             return
-        if outcome == "skipped":
-            # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: a skipped config leaves the
-            # ConfigGetFail set at the start of the request (nodeagent sees a failed fetch), no LED, no configReceived
-            self.skipping = True
+        if outcome != "applied":
+            # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: a skipped, obsolete or unchanged config
+            # (a 200 whose hash is the one applied) leaves the ConfigGetFail set at the start of the request, which
+            # configTimerTask publishes (nodeagent sees a failed fetch), and no LED; only the unchanged one counts as
+            # configReceived
+            self.skipping = outcome == "skipped"
+            self.received = self.received or outcome == "unchanged"
             yield from self._publish(ConfigGet.FAIL)
             return
         # EVE: pkg/pillar/cmd/zedagent/handleconfig.go configTimerTask: any result but skipConfigUpdate lifts the
@@ -109,8 +113,8 @@ class ConfigTask:
         yield from self._set_led(Led.ONBOARDED)
 
     def _receive(self, payload: bytes, now: float, wall: float) -> Generator[Any, Any, Received]:
-        """Apply a received config: "applied" (or unchanged), "skipped" (its app part dropped for a base OS
-        activation) or "invalid" (it does not parse)."""
+        """Apply a received config: "applied", "unchanged" (its hash is the one applied), "obsolete" (older than it),
+        "skipped" (its app part dropped for a base OS activation) or "invalid" (it does not parse)."""
         try:
             response = pb.config.ConfigResponse.FromString(payload)
         except DecodeError:
@@ -118,12 +122,12 @@ class ConfigTask:
             return "invalid"
         # EVE: pkg/pillar/cmd/zedagent/handleconfig.go readConfigResponseProtoMessage: an unchanged hash is not applied
         if response.configHash == self.z.config_hash:
-            return "applied"
+            return "unchanged"
         parsed = parse(response.config)
         # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig skips a config older than the one applied
         if self.parsed is not None and parsed.timestamp < self.parsed.timestamp:
             yield fx.Log(AGENT, "config_obsolete", {"timestamp": parsed.timestamp}, "warning")
-            return "applied"
+            return "obsolete"
         skipped = yield from self.apply(parsed, response.configHash, payload, saved=False)
         if skipped:
             # EVE: pkg/pillar/cmd/zedagent/handleconfig.go requestConfigByURL: the skipped config is still saved to
@@ -224,10 +228,12 @@ class ConfigTask:
             yield fx.Publish(topics.APP_CONFIG, parsed.apps)
 
     def _held_apps(self) -> Generator[Any, Any, None]:
-        """Fix ``release-app-hold``: publish app changes held back for a base OS activation that has since failed."""
-        if self.parsed is not None and self.parsed.apps != self.published_apps:
-            if not (yield from self._new_baseos_to_activate(self.parsed)):
-                yield from self._publish_apps(self.parsed)
+        """Fix ``release-app-hold``: publish app changes held back for a base OS activation that has since failed
+        (not those of a config dropped in maintenance mode)."""
+        held = self.processed
+        if held is not None and held.apps != self.published_apps:
+            if not (yield from self._new_baseos_to_activate(held)):
+                yield from self._publish_apps(held)
 
     def _new_baseos_to_activate(self, parsed: Parsed) -> Generator[Any, Any, bool]:
         """Fix ``release-app-hold``: hold app changes while the config activates a version that is not running,

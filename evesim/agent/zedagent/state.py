@@ -59,5 +59,6 @@ class Zedagent:
     local_maintenance: tuple[pb.info.MaintenanceModeReason, ...] = ()
     """nodeagent's reasons as zedagent last took them (EVE's ``localMaintModeReasons``)."""
     maintenance: Maintenance = field(default_factory=Maintenance)
+    """The merged maintenance mode and the reasons reported (EVE's ``maintenanceMode``, ``maintModeReasons``)."""
     maintenance_at_last_fetch: bool = False
     """Maintenance mode as the config task saw it at its last fetch (EVE's ``prevMaintenanceMode``)."""
