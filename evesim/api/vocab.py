@@ -60,6 +60,7 @@ EventKind = Literal[
     "shutdown", "shutdown_command", "started", "test_complete", "touch_file_stale", "tpm_fault",
     "tpm_sanity_failed", "update_cancelled", "update_committed", "update_ready", "uuid_changed", "uuid_failed",
     "uuid_file_malformed", "vault_escrow_rejected", "vault_locked", "vault_unlocked", "waiting_for_bootstrap",
+    "xl_failed",
 ]
 """Every kind of event evesim logs: agents' ``Log`` effects, the device and hardware models, the network,
 the controller, rollout campaigns, the timeline, the host runner (a test checks it against the code)."""

@@ -1,8 +1,9 @@
-"""``evesim agent``: run EVE's agents on this machine with the ``host`` backend."""
+"""``evesim agent``: run EVE's agents on this machine with the ``host`` or ``xen`` backend."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ import typer
 
 from evesim.agent.device_steps import Settings
 from evesim.api.envelope import CryptoMode
-from evesim.backends.runner import Options, run_agent
+from evesim.backends.runner import Backend, Options, run_agent
 from evesim.backends.statedir import ROOTS
 
 
@@ -21,21 +22,33 @@ def agent_command(
     ] = CryptoMode.FULL,
     duration: Annotated[float | None, typer.Option(min=0, help="Stop after this many seconds")] = None,
     quiet: Annotated[bool, typer.Option(help="Print only warnings and errors")] = False,
+    backend: Annotated[
+        Backend, typer.Option(help="host: effects on this machine; xen: also run app domains with Xen's xl")
+    ] = "host",
+    xl: Annotated[str, typer.Option("--xl", help="The xl command the xen backend runs")] = "xl",
 ) -> None:
     """Run EVE's agents for the device of DIR until Ctrl-C, SIGTERM, a power-off command or --duration.
 
     Like EVE, it waits (and says so) until DIR/config holds `server` and `root-certificate.pem`.
     """
-    problem = _unusable(state_dir)
+    problem = _unusable(state_dir) or (_no_xl(xl) if backend == "xen" else "")
     if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     try:
-        code = run_agent(Path(state_dir), Settings(crypto=crypto), Options(quiet=quiet), duration)
+        code = run_agent(Path(state_dir), Settings(crypto=crypto), Options(quiet=quiet, backend=backend, xl_path=xl),
+                         duration)
     except OSError as exc:
         typer.echo(f"error: cannot use state directory {state_dir}: {exc}", err=True)
         raise typer.Exit(2) from exc
     raise typer.Exit(code)
+
+
+def _no_xl(xl: str) -> str:
+    """Why ``xl`` cannot be run ("" if it can be found)."""
+    if shutil.which(xl) is None:
+        return f"--backend xen needs Xen's xl, and {xl!r} is not an executable (install xen-utils, or give --xl PATH)"
+    return ""
 
 
 def _unusable(state_dir: str) -> str:

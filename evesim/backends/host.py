@@ -129,6 +129,10 @@ class HostDevice:
             rng = self._rngs[stream] = random.Random(f"{self.seed}/{stream}")
         return rng
 
+    def timed(self, kind: type) -> Timed | None:
+        """The handler of timed effects of type ``kind`` (a backend built on this one swaps some)."""
+        return TIMED.get(kind)
+
     def hardware(self) -> fx.Hardware:
         """The host's facts, read once per boot."""
         if self._hardware is None:
@@ -334,7 +338,7 @@ async def drive(dev: HostDevice, process: Generator[Any, Any, Any], agent: str) 
             if instant is not None:
                 result = instant(dev, effect)
                 continue
-            timed = TIMED.get(effect.__class__)
+            timed = dev.timed(effect.__class__)
             if timed is None:
                 raise TypeError(f"the host backend cannot perform {effect!r}")
             result = await timed(dev, effect)

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from evesim.agent import device_steps, paths
 from evesim.agent.bootreason import BootReason
@@ -25,6 +25,7 @@ from evesim.backends import machine
 from evesim.backends.host import AGENT, Clock, HostDevice, drive
 from evesim.backends.logsink import LogSink
 from evesim.backends.statedir import StateDir
+from evesim.backends.xen import XenDevice
 
 WATCHDOG_RESTART_S = 10.0
 """Delay between a fatal agent error and the restart of the agents (EVE's watchdog is not instant)."""
@@ -32,6 +33,8 @@ LINK_POLL_S = 5.0
 
 
 Boot = Callable[[Settings], Generator[Any, Any, Any]]
+Backend = Literal["host", "xen"]
+"""Where effects are performed: this machine (``host``), or a Xen dom0 that runs app domains (``xen``)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class Options:
     restart_delay_s: float = WATCHDOG_RESTART_S
     link_poll_s: float = LINK_POLL_S
     boot: Boot = device_steps.boot
+    backend: Backend = "host"
+    xl_path: str = "xl"
+    """The ``xl`` the ``xen`` backend runs."""
 
 
 class Runner:
@@ -57,8 +63,12 @@ class Runner:
         self.options = options
         stream = options.stream if options.stream is not None else sys.stdout
         seed = options.seed if options.seed is not None else secrets.randbits(64)
-        self.device = HostDevice(self.state, self, LogSink(stream, options.clock.wall, options.quiet),
-                                 clock=options.clock, seed=seed, system=options.system)
+        sink = LogSink(stream, options.clock.wall, options.quiet)
+        if options.backend == "xen":
+            self.device: HostDevice = XenDevice(self.state, self, sink, clock=options.clock, seed=seed,
+                                                system=options.system, xl_path=options.xl_path)
+        else:
+            self.device = HostDevice(self.state, self, sink, clock=options.clock, seed=seed, system=options.system)
         self.boots = 0
         self.tasks: set[asyncio.Task[None]] = set()
         self._restart: asyncio.Handle | None = None

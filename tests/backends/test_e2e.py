@@ -122,7 +122,9 @@ def test_the_host_agent_onboards_follows_config_items_and_reports(tmp_path: Path
         assert record["Serial"] == "E2E-1"
         assert base64.b64decode(record["Cert"]) == (dev / "config/device.cert.pem").read_bytes()
         assert admin.call("PUT", f"/device/{uuid}/configitems", json={"items": ITEMS}).json()["version"] >= 2
-        _wait_for(lambda: _fetches(admin, uuid) >= 1, first, "a first config fetch")
+        # as EVE, the first /config is refused (403) until attestation gives a token, and the next waits for the
+        # config ticker: 0.3 to 1.0 × the default 60 s
+        _wait_for(lambda: _fetches(admin, uuid) >= 1, first, "a first config fetch", timeout=90)
         assert (dev / "persist/status/uuid").read_text() == uuid
     finally:
         code = first.terminate()

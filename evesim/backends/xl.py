@@ -1,0 +1,159 @@
+"""Xen's toolstack as the ``xen`` backend drives it: the ``xl`` command line, one call per operation.
+
+Each app domain gets a config file (name, memory, vcpus, its volume as the boot disk through
+``pygrub``, no network); ``xl create -p`` creates it paused, ``xl unpause`` starts it, ``xl shutdown``
+asks the guest to stop (``xl destroy`` when forced), ``xl list`` tells its state. A failing ``xl``
+(exit code, stderr) is the operation's error, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from evesim.agent import effects as fx
+from evesim.api.vocab import DomainStatus
+
+XL_TIMEOUT_S = 120.0
+"""How long one ``xl`` call may take before it counts as failed."""
+FLAGS: tuple[tuple[str, DomainStatus], ...] = (
+    ("c", "crashed"), ("s", "shutdown"), ("d", "shutdown"), ("p", "paused"), ("r", "running"), ("b", "running"),
+)
+"""``xl list``'s state flags, most telling first: crashed, shutting down or dying, paused, running or blocked."""
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class XlError(RuntimeError):
+    """``xl`` failed: the message holds its command, exit code and stderr."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostInfo:
+    """What ``xl info`` says of the host."""
+
+    total_memory_mb: int
+    free_memory_mb: int
+    nr_cpus: int
+    xen_version: str
+
+
+class Xl:
+    """The ``xl`` binary at ``path``, with domain config files kept in ``config_dir``."""
+
+    def __init__(self, path: str, config_dir: Path, timeout_s: float = XL_TIMEOUT_S) -> None:
+        self.path = path
+        self.config_dir = config_dir
+        self.timeout_s = timeout_s
+
+    # -------------------------------------------------------------- the Domain effect
+
+    async def perform(self, eff: fx.Domain, disk: Path | None) -> fx.DomainState:
+        """Do ``eff`` and say what Xen shows afterwards; a refused operation carries ``xl``'s error."""
+        if not _NAME.fullmatch(eff.name):
+            return fx.DomainState(eff.name, "absent", None, f"not a Xen domain name: {eff.name!r}")
+        try:
+            await self._operate(eff, disk)
+        except XlError as exc:
+            state = await self.state(eff.name)
+            return fx.DomainState(eff.name, state.state, state.domid, str(exc))
+        return await self.state(eff.name)
+
+    async def _operate(self, eff: fx.Domain, disk: Path | None) -> None:
+        if eff.op == "create":
+            await self._run("create", "-p", str(self._write_config(eff, disk)))
+        elif eff.op == "start":
+            await self._run("unpause", eff.name)
+        elif eff.op == "stop":
+            await self._run("destroy" if eff.force else "shutdown", eff.name)
+        elif eff.op == "destroy" and (await self.state(eff.name)).state != "absent":
+            await self._run("destroy", eff.name)
+
+    async def state(self, name: str) -> fx.DomainState:
+        """``xl list NAME``: the domain's state and id, or absent."""
+        try:
+            out = await self._run("list", name)
+        except XlError:
+            return fx.DomainState(name, "absent")
+        return parse_list(name, out)
+
+    def _write_config(self, eff: fx.Domain, disk: Path | None) -> Path:
+        if disk is None:
+            raise XlError(f"no volume {eff.blob!r} to boot domain {eff.name}")
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        path = self.config_dir / f"{eff.name}.cfg"
+        path.write_text(domain_config(eff, disk))
+        return path
+
+    # -------------------------------------------------------------- the host
+
+    def info(self) -> HostInfo:
+        """``xl info`` (blocking: read once per boot)."""
+        try:
+            done = subprocess.run([self.path, "info"], capture_output=True, text=True, timeout=self.timeout_s,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise XlError(f"{self.path} info: {exc}") from exc
+        if done.returncode != 0:
+            raise XlError(f"{self.path} info: exit {done.returncode}: {done.stderr.strip()}")
+        return parse_info(done.stdout)
+
+    async def _run(self, *args: str) -> str:
+        command = f"{self.path} {' '.join(args)}"
+        try:
+            proc = await asyncio.create_subprocess_exec(self.path, *args, stdout=asyncio.subprocess.PIPE,
+                                                        stderr=asyncio.subprocess.PIPE)
+        except OSError as exc:
+            raise XlError(f"{command}: {exc}") from exc
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), self.timeout_s)
+        except TimeoutError as exc:
+            proc.kill()
+            await proc.wait()
+            raise XlError(f"{command}: no answer in {self.timeout_s:g} s") from exc
+        if proc.returncode != 0:
+            raise XlError(f"{command}: exit {proc.returncode}: {err.decode(errors='replace').strip()}")
+        return out.decode(errors="replace")
+
+
+def domain_config(eff: fx.Domain, disk: Path) -> str:
+    """The ``xl`` config of an app domain booting its volume (PV, through ``pygrub``)."""
+    lines = {
+        "name": f'"{eff.name}"',
+        "type": '"pv"',
+        "memory": str(max(math.ceil(eff.memory_kb / 1024), 1)),
+        "vcpus": str(max(eff.vcpus, 1)),
+        "bootloader": '"pygrub"',
+        "disk": f'[ "format=raw,vdev=xvda,access=rw,target={disk}" ]',
+        "vif": "[ ]",
+        "on_crash": '"preserve"',
+    }
+    return "".join(f"{key} = {value}\n" for key, value in lines.items())
+
+
+def parse_list(name: str, out: str) -> fx.DomainState:
+    """The state of ``name`` in ``xl list`` output (header line, then ``Name ID Mem VCPUs State Time``)."""
+    for line in out.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 5 and fields[0] == name:
+            flags = fields[4]
+            state: DomainStatus = next((status for flag, status in FLAGS if flag in flags), "running")
+            return fx.DomainState(name, state, int(fields[1]) if fields[1].isdigit() else None)
+    return fx.DomainState(name, "absent")
+
+
+def parse_info(out: str) -> HostInfo:
+    """``xl info``'s ``key : value`` lines."""
+    values = {}
+    for line in out.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            values[key.strip()] = value.strip()
+    try:
+        return HostInfo(int(values["total_memory"]), int(values["free_memory"]), int(values["nr_cpus"]),
+                        f"{values.get('xen_major', '?')}.{values.get('xen_minor', '?')}")
+    except (KeyError, ValueError) as exc:
+        raise XlError(f"xl info: no usable {exc} in its output") from exc
