@@ -192,6 +192,19 @@ class DiskUsage:
 
 
 @dataclass(frozen=True, slots=True)
+class MemoryUsage:
+    """Instant. Result: ``Memory``, the device's memory and how much of it is in use now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """Total and used memory, in MiB."""
+
+    total_mb: int
+    used_mb: int
+
+
+@dataclass(frozen=True, slots=True)
 class Hardware:
     """Static and boot-time facts the board reports."""
 
@@ -413,7 +426,8 @@ class PowerOff:
 
 Effect: TypeAlias = (
     Sleep | Now | WallClock | Random | RandomBytes | Request | Download | LinkStatus | ReadFile | WriteFile
-    | RemoveFile | ListFiles | CreateDeviceIdentity | Sign | HardwareInfo | PersistUsage | TpmSanity | Quote
+    | RemoveFile | ListFiles | CreateDeviceIdentity | Sign | HardwareInfo | PersistUsage | MemoryUsage | TpmSanity
+    | Quote
     | DeviceCerts | SealKey | UnsealKey | UnlockVault | Partitions | SetPartitionState | WritePartition | Domain
     | Publish | Read | Wait | Spawn | Log | DrainLogs | Reboot | PowerOff
 )

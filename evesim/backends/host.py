@@ -226,6 +226,7 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.Sign, lambda dev, eff: dev.sign(eff.key, eff.data)),
     _on(fx.HardwareInfo, lambda dev, eff: dev.hardware()),
     _on(fx.PersistUsage, lambda dev, eff: machine.persist_usage(dev.state)),
+    _on(fx.MemoryUsage, lambda dev, eff: machine.memory_usage(dev.system)),
     _on(fx.DeviceCerts, lambda dev, eff: ()),
     _on(fx.Partitions, lambda dev, eff: machine.partitions(dev.state)),
     _on(fx.Publish, lambda dev, eff: dev.publish(eff.topic, eff.value)),

@@ -52,6 +52,18 @@ def memory_mb(system: Path) -> int:
     return 0
 
 
+def memory_usage(system: Path) -> fx.Memory:
+    """``/proc/meminfo``: MemTotal, and in use what MemAvailable leaves (MiB; zeros if unknown)."""
+    values = {}
+    for line in _text(system / "proc/meminfo").splitlines():
+        key, _, value = line.partition(":")
+        fields = value.split()
+        if fields and fields[0].isdigit():
+            values[key] = int(fields[0]) // 1024
+    total = values.get("MemTotal", 0)
+    return fx.Memory(total, max(total - values.get("MemAvailable", total), 0))
+
+
 def persist_usage(state: StateDir) -> fx.DiskUsage:
     """statfs of the file system holding the state directory's ``/persist``."""
     usage = shutil.disk_usage(state.root)

@@ -96,6 +96,12 @@ def _persist_usage(dev: AgentHost, eff: fx.PersistUsage) -> fx.DiskUsage:
     return fx.DiskUsage(total, min(used, total))
 
 
+def _memory(dev: AgentHost, eff: fx.MemoryUsage) -> fx.Memory:
+    """The board's RAM; in use: dom0's and the domains' memory."""
+    total = dev.hw.profile.ram_mb
+    return fx.Memory(total, min(dev.xen.used_mb(), total))
+
+
 def _publish(dev: AgentHost, eff: fx.Publish) -> None:
     dev.bus.publish(eff.topic, eff.value)
     dev.on_publish(eff.topic, eff.value)
@@ -135,6 +141,7 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.Sign, tpm_effects.sign),
     _on(fx.HardwareInfo, _hardware),
     _on(fx.PersistUsage, _persist_usage),
+    _on(fx.MemoryUsage, _memory),
     _on(fx.DeviceCerts, tpm_effects.device_certs),
     _on(fx.Partitions, disk_effects.partitions),
     _on(fx.Publish, _publish),

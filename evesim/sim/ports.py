@@ -138,6 +138,7 @@ class Hypervisor(Protocol):
     """A device's hypervisor, as the ``Domain`` effect sees it."""
 
     def perform(self, eff: fx.Domain) -> Generator[simpy.Event, Any, fx.DomainState]: ...
+    def used_mb(self) -> int: ...
 
 
 class Board(Model, Protocol):

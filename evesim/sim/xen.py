@@ -14,7 +14,7 @@ import simpy
 
 from evesim.agent import effects as fx
 from evesim.api.vocab import EventKind, Severity
-from evesim.hw.xen import Domain, Hypervisor, XenError
+from evesim.hw.xen import DOM0_MB, Domain, Hypervisor, XenError
 from evesim.sim.ports import AgentHost, XenHost
 
 CREATE_S = 2.0
@@ -37,6 +37,11 @@ class SimXen:
         self.hypervisor = Hypervisor(profile.ram_mb, profile.ncpu)
         self.volumes: dict[str, str] = {}
         """Domain name → the blob it boots from."""
+
+    def used_mb(self) -> int:
+        """Memory in use: dom0's and what the domains hold."""
+        held_kb = self.hypervisor.total_kb - self.hypervisor.free_kb
+        return DOM0_MB + held_kb // 1024
 
     def reboot(self) -> None:
         """The device reset or lost power: no domains."""

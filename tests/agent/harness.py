@@ -64,6 +64,7 @@ class Script:
     hardware: fx.Hardware = HARDWARE
     partitions: fx.PartitionView = PARTITIONS
     persist: fx.DiskUsage = fx.DiskUsage(64 * 1024**3, 1024**3)
+    memory: fx.Memory = fx.Memory(4096, 1024)
     link: fx.Link = fx.Link(True, "10.0.0.2")
     latency: float = 0.0
     quote: fx.QuoteResult | None = None
@@ -248,6 +249,7 @@ _HANDLERS: dict[type, Callable[[Script, Any], Any]] = {
     fx.Sign: lambda s, e: s.sign(e.key, e.data),
     fx.HardwareInfo: lambda s, e: s.hardware,
     fx.PersistUsage: lambda s, e: s.persist,
+    fx.MemoryUsage: lambda s, e: s.memory,
     fx.Quote: lambda s, e: s.quote,
     fx.TpmSanity: lambda s, e: s.tpm_check,
     fx.DeviceCerts: lambda s, e: s.device_certs,

@@ -53,7 +53,9 @@ def test_metrics_message_names_the_device() -> None:
     msg = pb.metrics.ZMetricMsg.FromString(envelope.open_envelope(step.effect.body).payload)
     assert msg.devID == UUID
     assert msg.atTimeStamp.seconds == int(EPOCH + step.time)
-    assert msg.dm.memory.usedMem + msg.dm.memory.availMem == HARDWARE.memory_mb
+    # the backend's figures as they are now, not the boot-time hardware facts
+    assert (msg.dm.memory.usedMem, msg.dm.memory.availMem) == (1024, 4096 - 1024)
+    assert msg.dm.memory.usedPercentage == 25.0
 
 
 @pytest.mark.parametrize("answer", [fx.Response(503), fx.Response(None, error="timeout"), fx.Response(400)])

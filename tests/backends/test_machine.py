@@ -41,6 +41,12 @@ def test_hardware_from_a_full_system(state: StateDir, tmp_path: Path) -> None:
     assert (hw.has_tpm, hw.has_hw_watchdog, hw.power_cycles, hw.watchdog_cardreset) == (False, True, -1, False)
 
 
+def test_memory_in_use_is_what_memavailable_leaves(tmp_path: Path) -> None:
+    system = _system(tmp_path, {"proc/meminfo": "MemTotal: 2048000 kB\nMemFree: 1 kB\nMemAvailable: 1024000 kB\n"})
+    assert machine.memory_usage(system) == fx.Memory(2000, 1000)
+    assert machine.memory_usage(tmp_path / "no-such-system") == fx.Memory(0, 0)
+
+
 def test_configured_serial_wins(state: StateDir, tmp_path: Path) -> None:
     state.write("/config/serial", b" SER-7 \n")
     assert machine.hardware(state, _system(tmp_path, FULL)).serial == "SER-7"

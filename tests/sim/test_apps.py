@@ -47,6 +47,8 @@ def test_a_deployed_app_runs_and_the_controller_hears_of_it() -> None:
     (domain,) = device.xen.hypervisor.domains
     assert (domain.memory_kb, domain.state) == (1024 * 1024, "running")
     assert len(_kinds(world, "app_volume_ready")) == 1
+    # metrics report dom0's 640 MiB plus the domain's memory and Xen's 8 MiB overhead
+    assert device.xen.used_mb() == 640 + 1024 + 8
 
 
 def test_a_reboot_halts_the_app_first_and_it_comes_back_without_a_new_download() -> None:

@@ -141,13 +141,13 @@ def app_gone(z: Zedagent, uuid: str, wall: float) -> pb.info.ZInfoMsg:
     return msg
 
 
-def metrics(z: Zedagent, wall: float, uptime: float, apps: tuple[topics.AppStatus, ...]) -> pb.metrics.ZMetricMsg:
+def metrics(z: Zedagent, wall: float, uptime: float, apps: tuple[topics.AppStatus, ...],
+            mem: fx.Memory) -> pb.metrics.ZMetricMsg:
     """``ZMetricMsg`` with the device counters evesim models."""
     msg = pb.metrics.ZMetricMsg(devID=z.uuid)
     _stamp(msg.atTimeStamp, wall)
     dm = msg.dm
-    total = z.hardware.memory_mb
-    used = min(total, 900 + 256 * len(apps))
+    total, used = mem.total_mb, mem.used_mb
     used_pct = 100.0 * used / total if total else 0.0
     memory = dm.memory
     memory.usedMem, memory.availMem = used, total - used

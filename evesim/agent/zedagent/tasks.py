@@ -88,7 +88,7 @@ def metrics(z: Zedagent) -> Generator[Any, Any, None]:
         wall = yield fx.WallClock()
         now = yield fx.Now()
         apps = (yield fx.Read(topics.APP_STATUS)) or ()
-        msg = report.metrics(z, wall, now - start, apps)
+        msg = report.metrics(z, wall, now - start, apps, (yield fx.MemoryUsage()))
         reply = yield from z.conn.post(url("metrics", z.uuid), msg.SerializeToString())
         z.counters.count(reply, wall)
         # EVE: pkg/pillar/cmd/zedagent/handlemetrics.go metricsAndInfoTimerTask: a range ticker of [0.3, 1.0] × interval
