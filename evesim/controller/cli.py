@@ -43,18 +43,26 @@ def serve(
     unknown_device: Annotated[int | None, typer.Option(
         "--unknown-device-status", help="Answer to an unknown device certificate: 400 or 401 (default: the policy's)")
     ] = None,
+    name: Annotated[list[str] | None, typer.Option(
+        "--name", help="Another name or address devices reach this controller by (repeatable); the TLS "
+        "certificate covers it besides --host, localhost and, with a wildcard --host, this machine's names")
+    ] = None,
 ) -> None:
     """Serve the device and admin APIs over HTTPS; DIR keeps identity and data across restarts."""
+    from evesim.controller.datadir import name_problem
     from evesim.controller.datadir import serve as run
     from evesim.controller.policy import profile
 
+    for given in name or ():
+        if name_problem(given):
+            raise typer.BadParameter(name_problem(given), param_hint="--name")
     changes = {} if unknown_device is None else {"unknown_device_status": unknown_device}
     try:
         chosen = profile(policy, **changes)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--policy" if policy not in _profiles() else
                                  "--unknown-device-status") from exc
-    run(data, host, port, chosen)
+    run(data, host, port, chosen, name or ())
 
 
 def _profiles() -> tuple[str, ...]:

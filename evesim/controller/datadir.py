@@ -8,9 +8,12 @@ trust), ``admin-token``, ``server`` (``host:port``), a test-fleet onboarding cer
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +26,8 @@ from evesim.controller.stores import SqliteStore
 
 DEFAULT_PORT = 8443
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+_LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+_DNS_NAME = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?")
 
 
 @dataclass(frozen=True)
@@ -65,16 +70,20 @@ class DataDir:
         return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
 
 
-def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1",
-                    policy: Policy | None = None) -> tuple[Controller, DataDir]:
-    """The controller of ``directory``, creating identity, token, onboarding files and store on first use."""
+def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", policy: Policy | None = None,
+                    names: Sequence[str] = ()) -> tuple[Controller, DataDir]:
+    """The controller of ``directory``, creating identity, token, onboarding files and store on first use.
+
+    Its TLS certificate covers ``host`` (the machine's names and addresses when ``host`` is a wildcard), localhost
+    and ``names``; a name it lacks gets a new certificate from the same root, so devices keep trusting it.
+    """
     data = DataDir(Path(directory))
     data.path.mkdir(parents=True, exist_ok=True)
     if ControllerIdentity.exists(data.path):
         identity = ControllerIdentity.load(data.path)
     else:
         identity = ControllerIdentity.generate()
-    served = identity.with_server_hosts([_reachable(host), "localhost", "127.0.0.1"])
+    served = identity.with_server_hosts(served_names(host, names))
     if served is not identity or not ControllerIdentity.exists(data.path):
         served.save(data.path)
     if not data.token_file.exists():
@@ -93,11 +102,11 @@ KEEP_ALIVE_S = 90
 
 
 def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-          policy: Policy | None = None) -> None:
+          policy: Policy | None = None, names: Sequence[str] = ()) -> None:
     """Serve the controller of ``directory`` over HTTPS until interrupted (port 0 picks a free one)."""
     import uvicorn
 
-    ctl, data = open_controller(directory, host, policy)
+    ctl, data = open_controller(directory, host, policy, names)
     sock = _listen(host, port)
     bound_port = sock.getsockname()[1]
     data.server_file.write_text(f"{_reachable(host)}:{bound_port}\n")
@@ -112,6 +121,7 @@ def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
         timeout_graceful_shutdown=2,
     )
     print(f"evesim controller: serving https://{_reachable(host)}:{bound_port} (data in {data.path})", flush=True)
+    print(f"evesim controller: its certificate is valid for {', '.join(ctl.identity.server_hosts)}", flush=True)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
@@ -125,6 +135,42 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.bind((host, port))
     sock.listen(1024)
     return sock
+
+
+def served_names(host: str, names: Sequence[str] = ()) -> list[str]:
+    """The names and addresses devices may reach a controller listening on ``host`` by, ``names`` last."""
+    found = [_reachable(host), "localhost", "127.0.0.1"]
+    if host in _WILDCARDS:
+        found += _machine_names()
+    for name in names:
+        problem = name_problem(name)
+        if problem:
+            raise ValueError(problem)
+    return list(dict.fromkeys([*found, *names]))
+
+
+def name_problem(name: str) -> str:
+    """Why ``name`` cannot go into a TLS certificate ("" if it can): an IP address or a DNS name."""
+    try:
+        ipaddress.ip_address(name)
+        return ""
+    except ValueError:
+        pass
+    if not _DNS_NAME.fullmatch(name) or len(name) > 253:
+        return f"{name[:80]!r} is neither an IP address nor a DNS name"
+    return ""
+
+
+def _machine_names() -> list[str]:
+    """This machine's host names and the addresses they resolve to (what a wildcard listener is reached by)."""
+    hostname = socket.gethostname()
+    names = [hostname, socket.getfqdn()]
+    try:
+        infos = socket.getaddrinfo(hostname, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        infos = []
+    names += [str(info[4][0]) for info in infos]
+    return [n for n in dict.fromkeys(names) if n and not name_problem(n)]
 
 
 def _reachable(host: str) -> str:

@@ -66,6 +66,8 @@ def controller(tmp_path: Path) -> Iterator[Path]:
     served = Process(tmp_path / "controller.log", "controller", "serve", "--data", str(data), "--port", "0")
     try:
         _wait_for(lambda: (data / "server").exists() and (data / "server").read_text().strip(), served, "serve")
+        _wait_for(lambda: "its certificate is valid for localhost, 127.0.0.1" in served.output(), served,
+                  "the names the certificate covers, said at start")
         yield data
     finally:
         served.kill()
