@@ -26,22 +26,35 @@ def agent_command(
         Backend, typer.Option(help="host: effects on this machine; xen: also run app domains with Xen's xl")
     ] = "host",
     xl: Annotated[str, typer.Option("--xl", help="The xl command the xen backend runs")] = "xl",
+    watchdog: Annotated[str | None, typer.Option(
+        "--watchdog", help="Watchdog device the xen backend keeps alive (default: /dev/watchdog if there is one)")
+    ] = None,
 ) -> None:
     """Run EVE's agents for the device of DIR until Ctrl-C, SIGTERM, a power-off command or --duration.
 
     Like EVE, it waits (and says so) until DIR/config holds `server` and `root-certificate.pem`.
     """
     problem = _unusable(state_dir) or (_no_xl(xl) if backend == "xen" else "")
+    if watchdog is not None and backend != "xen":
+        problem = problem or "--watchdog needs --backend xen (the host backend leaves the watchdog alone)"
     if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     try:
-        code = run_agent(Path(state_dir), Settings(crypto=crypto), Options(quiet=quiet, backend=backend, xl_path=xl),
-                         duration)
+        options = Options(quiet=quiet, backend=backend, xl_path=xl, watchdog=_watchdog(backend, watchdog))
+        code = run_agent(Path(state_dir), Settings(crypto=crypto), options, duration)
     except OSError as exc:
-        typer.echo(f"error: cannot use state directory {state_dir}: {exc}", err=True)
+        typer.echo(f"error: cannot use state directory {state_dir} or the watchdog: {exc}", err=True)
         raise typer.Exit(2) from exc
     raise typer.Exit(code)
+
+
+def _watchdog(backend: Backend, given: str | None) -> Path | None:
+    """The watchdog device to keep alive: the one given, else ``/dev/watchdog`` on Xen if it exists."""
+    if given is not None:
+        return Path(given)
+    default = Path("/dev/watchdog")
+    return default if backend == "xen" and default.exists() else None
 
 
 def _no_xl(xl: str) -> str:

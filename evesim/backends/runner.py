@@ -25,6 +25,7 @@ from evesim.backends import machine
 from evesim.backends.host import AGENT, Clock, HostDevice, drive
 from evesim.backends.logsink import LogSink
 from evesim.backends.statedir import StateDir
+from evesim.backends.watchdog import KICK_S, DeviceWatchdog
 from evesim.backends.xen import XenDevice
 
 WATCHDOG_RESTART_S = 10.0
@@ -52,6 +53,9 @@ class Options:
     backend: Backend = "host"
     xl_path: str = "xl"
     """The ``xl`` the ``xen`` backend runs."""
+    watchdog: Path | None = None
+    """A watchdog device to open and keep alive (``/dev/watchdog`` on a board), or none."""
+    watchdog_kick_s: float = KICK_S
 
 
 class Runner:
@@ -74,6 +78,7 @@ class Runner:
         self._restart: asyncio.Handle | None = None
         self._stopped: asyncio.Event | None = None
         self._bad_server: bytes | None = None
+        self.watchdog = DeviceWatchdog(options.watchdog) if options.watchdog is not None else None
 
     # -------------------------------------------------------------- Lifecycle (called by effects)
 
@@ -103,6 +108,7 @@ class Runner:
         loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
         signals = [s for s in (signal.SIGINT, signal.SIGTERM) if _add_handler(loop, s, self.stop)]
+        kicker = self._start_watchdog()
         try:
             self._boot()
             try:
@@ -113,7 +119,20 @@ class Runner:
         finally:
             for sig in signals:
                 loop.remove_signal_handler(sig)
+            if kicker is not None:
+                kicker.cancel()
+                await asyncio.gather(kicker, return_exceptions=True)
+            if self.watchdog is not None:
+                self.watchdog.close()
         return 0
+
+    def _start_watchdog(self) -> asyncio.Task[None] | None:
+        """Open the watchdog device and keep it alive from this loop, across agent restarts (OSError if it can't)."""
+        if self.watchdog is None:
+            return None
+        self.watchdog.open()
+        return asyncio.get_running_loop().create_task(self.watchdog.keep_alive(self.options.watchdog_kick_s),
+                                                      name="watchdog")
 
     def _boot(self) -> None:
         self.boots += 1

@@ -1,7 +1,8 @@
 """The ``xen`` backend: the host backend in a Xen dom0, running app domains with Xen's ``xl``.
 
 Everything but domains and the host's memory and CPUs is the host backend's (clock, HTTPS, the state
-directory). Not yet here: the TPM, ``/dev/watchdog`` and the A/B disk, which stay as the host backend has them.
+directory); the runner keeps the watchdog device alive (``evesim.backends.watchdog``). Not yet here: the TPM
+and the A/B disk, which stay as the host backend has them.
 """
 
 from __future__ import annotations
