@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	command -v swtpm >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends swtpm swtpm-tools libtss2-dev)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dev,notebooks,dist,tpm]'
+	$(PY) -m pip install --quiet -e '.[full,test,dev,notebooks,dist,tpm]'
 	touch $(STAMP)
 
 demo: venv

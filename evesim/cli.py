@@ -1,30 +1,72 @@
-"""The ``evesim`` command."""
+"""The ``evesim`` command.
+
+``evesim agent`` builds only the agent's command, so a board that installed evesim without the ``sim`` and
+``controller`` extras runs it without pandas, numpy, SimPy or FastAPI; every other command needs them.
+"""
 
 from __future__ import annotations
+
+import sys
+from typing import Any
 
 import typer
 
 from evesim.backends.cli import agent_command
-from evesim.controller.cli import app as controller_app
-from evesim.scenario.cli import list_fixes_command, run_command, schema_command, sweep_command, validate_command
 
-app = typer.Typer(
-    help="evesim: a simulation-first digital twin of a fleet of LF Edge EVE devices.", no_args_is_help=True
-)
-app.command("run")(run_command)
-app.command("validate")(validate_command)
-app.command("schema")(schema_command)
-app.command("sweep")(sweep_command)
-list_app = typer.Typer(help="List what evesim knows.", no_args_is_help=True)
-list_app.command("fixes")(list_fixes_command)
-app.add_typer(list_app, name="list")
-app.add_typer(controller_app, name="controller")
-app.command("agent")(agent_command)
+HELP = "evesim: a simulation-first digital twin of a fleet of LF Edge EVE devices."
+MISSING = ("this evesim was installed for a board (the agent only): `{what}` needs the simulation and controller "
+           "packages, `pip install 'evesim[full]'` ({error})")
+
+
+def agent_app() -> typer.Typer:
+    """The ``evesim`` command with only ``agent`` (what a board needs)."""
+    board = typer.Typer(help=HELP, no_args_is_help=True)
+    board.callback()(_group)
+    board.command("agent")(agent_command)
+    return board
+
+
+def _group() -> None:
+    """Keeps ``agent`` a subcommand when it is the only one."""
+
+
+def full_app() -> typer.Typer:
+    """Every ``evesim`` command (ImportError without the ``sim`` and ``controller`` extras)."""
+    from evesim.controller.cli import app as controller_app
+    from evesim.scenario.cli import list_fixes_command, run_command, schema_command, sweep_command, validate_command
+
+    full = typer.Typer(help=HELP, no_args_is_help=True)
+    full.command("run")(run_command)
+    full.command("validate")(validate_command)
+    full.command("schema")(schema_command)
+    full.command("sweep")(sweep_command)
+    list_app = typer.Typer(help="List what evesim knows.", no_args_is_help=True)
+    list_app.command("fixes")(list_fixes_command)
+    full.add_typer(list_app, name="list")
+    full.add_typer(controller_app, name="controller")
+    full.command("agent")(agent_command)
+    return full
+
+
+def __getattr__(name: str) -> Any:
+    """``evesim.cli.app``: the full command, built on first use."""
+    if name == "app":
+        return full_app()
+    raise AttributeError(name)
 
 
 def main() -> None:
     """Entry point of the ``evesim`` console script."""
-    app()
+    if sys.argv[1:2] == ["agent"]:
+        agent_app()()
+        return
+    try:
+        command = full_app()
+    except ImportError as exc:
+        what = " ".join(sys.argv[1:2]) or "evesim"
+        print(MISSING.format(what=what, error=exc), file=sys.stderr)
+        raise SystemExit(2) from exc
+    command()
 
 
 if __name__ == "__main__":
