@@ -320,7 +320,7 @@ class BaseOsMgr:
             yield fx.SetPartitionState(oth, "unused")
         yield from self.publish()
         yield fx.Log(AGENT, "partition_write_started", {"partition": oth, "version": cfg.version})
-        error = yield fx.WritePartition(oth, blob)
+        error = yield fx.WritePartition(oth, blob, cfg.version)
         view = yield fx.Partitions()
         if error is None and view.versions[oth] != cfg.version:
             # EVE: pkg/pillar/cmd/baseosmgr/handlebaseos.go checkInstalledVersion reads the version back after the write

@@ -301,10 +301,14 @@ class SetPartitionState:
 
 @dataclass(frozen=True, slots=True)
 class WritePartition:
-    """Stream a downloaded blob onto a partition. Result: None, or an error string."""
+    """Stream a downloaded blob onto a partition. Result: None, or an error string.
+
+    ``version``: what the controller says the image is (a backend that cannot read the image's own
+    ``/etc/eve-release`` reports it as the partition's version)."""
 
     label: PartitionLabel
     blob: str
+    version: str = ""
 
 
 # ---------------------------------------------------------------- hypervisor (domainmgr)

@@ -11,6 +11,7 @@ import typer
 
 from evesim.agent.device_steps import Settings
 from evesim.api.envelope import CryptoMode
+from evesim.backends.gptdisk import DiskError, GptDisk
 from evesim.backends.runner import Backend, Options, run_agent
 from evesim.backends.statedir import ROOTS
 
@@ -26,6 +27,9 @@ def agent_command(
         Backend, typer.Option(help="host: effects on this machine; xen: also run app domains with Xen's xl")
     ] = "host",
     xl: Annotated[str, typer.Option("--xl", help="The xl command the xen backend runs")] = "xl",
+    disk: Annotated[str | None, typer.Option(
+        "--disk", help="The xen backend's GPT boot disk with IMGA and IMGB (a block device or an image file)")
+    ] = None,
     watchdog: Annotated[str | None, typer.Option(
         "--watchdog", help="Watchdog device the xen backend keeps alive (default: /dev/watchdog if there is one)")
     ] = None,
@@ -37,11 +41,14 @@ def agent_command(
     problem = _unusable(state_dir) or (_no_xl(xl) if backend == "xen" else "")
     if watchdog is not None and backend != "xen":
         problem = problem or "--watchdog needs --backend xen (the host backend leaves the watchdog alone)"
+    if disk is not None:
+        problem = problem or _no_disk(backend, Path(disk))
     if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     try:
-        options = Options(quiet=quiet, backend=backend, xl_path=xl, watchdog=_watchdog(backend, watchdog))
+        options = Options(quiet=quiet, backend=backend, xl_path=xl, watchdog=_watchdog(backend, watchdog),
+                          disk=Path(disk) if disk is not None else None)
         code = run_agent(Path(state_dir), Settings(crypto=crypto), options, duration)
     except OSError as exc:
         typer.echo(f"error: cannot use state directory {state_dir} or the watchdog: {exc}", err=True)
@@ -55,6 +62,19 @@ def _watchdog(backend: Backend, given: str | None) -> Path | None:
         return Path(given)
     default = Path("/dev/watchdog")
     return default if backend == "xen" and default.exists() else None
+
+
+def _no_disk(backend: Backend, disk: Path) -> str:
+    """Why ``disk`` cannot be the boot disk ("" if it can)."""
+    if backend != "xen":
+        return "--disk needs --backend xen (the host backend has no A/B disk)"
+    if not disk.exists() or not os.access(disk, os.R_OK | os.W_OK):
+        return f"boot disk {disk} does not exist or is not readable and writable"
+    try:
+        GptDisk(disk, Path(os.devnull)).view()
+    except (DiskError, OSError) as exc:
+        return f"boot disk {disk} is not EVE's: {exc}"
+    return ""
 
 
 def _no_xl(xl: str) -> str:

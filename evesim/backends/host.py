@@ -133,6 +133,10 @@ class HostDevice:
         """The handler of timed effects of type ``kind`` (a backend built on this one swaps some)."""
         return TIMED.get(kind)
 
+    def instant(self, kind: type) -> Instant | None:
+        """The handler of instant effects of type ``kind``."""
+        return INSTANT.get(kind)
+
     def hardware(self) -> fx.Hardware:
         """The host's facts, read once per boot."""
         if self._hardware is None:
@@ -335,7 +339,7 @@ async def drive(dev: HostDevice, process: Generator[Any, Any, Any], agent: str) 
     try:
         while True:
             effect = send(result)
-            instant = INSTANT.get(effect.__class__)
+            instant = dev.instant(effect.__class__)
             if instant is not None:
                 result = instant(dev, effect)
                 continue

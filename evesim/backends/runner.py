@@ -53,6 +53,8 @@ class Options:
     backend: Backend = "host"
     xl_path: str = "xl"
     """The ``xl`` the ``xen`` backend runs."""
+    disk: Path | None = None
+    """The ``xen`` backend's GPT boot disk with IMGA/IMGB (a block device, or an image file in tests)."""
     watchdog: Path | None = None
     """A watchdog device to open and keep alive (``/dev/watchdog`` on a board), or none."""
     watchdog_kick_s: float = KICK_S
@@ -70,7 +72,7 @@ class Runner:
         sink = LogSink(stream, options.clock.wall, options.quiet)
         if options.backend == "xen":
             self.device: HostDevice = XenDevice(self.state, self, sink, clock=options.clock, seed=seed,
-                                                system=options.system, xl_path=options.xl_path)
+                                                system=options.system, xl_path=options.xl_path, disk=options.disk)
         else:
             self.device = HostDevice(self.state, self, sink, clock=options.clock, seed=seed, system=options.system)
         self.boots = 0

@@ -152,6 +152,11 @@ def encode_header(disk_guid: uuid.UUID, last: int, entries: bytes, backup: bool)
     return _HEADER.pack(*fields)
 
 
+def disk_guid(header: bytes) -> uuid.UUID:
+    """The disk GUID a header carries."""
+    return uuid.UUID(bytes_le=_HEADER.unpack(header[:HEADER_SIZE])[9])
+
+
 def header_problem(header: bytes, entries: bytes, last: int, backup: bool) -> str | None:
     """Why a header and its entries are not a valid copy at their place (GRUB's checks), or None."""
     if len(header) != HEADER_SIZE:

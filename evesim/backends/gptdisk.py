@@ -1,0 +1,154 @@
+"""EVE's boot disk on a real block device or image file: IMGA/IMGB states in GPT attribute bits, images streamed in.
+
+The table is read and written with evesim's own GPT model (``evesim.hw.gpt``): a state change rewrites both copies in
+``cgpt add``'s order (primary header, backup header, primary entries, backup entries) and syncs. The running
+partition is the one the kernel booted (``root=PARTUUID=`` on ``/proc/cmdline``), else IMGA. Simplification: a
+partition's version is what was last written to it through this backend (kept beside the disk), where EVE reads
+its image's ``/etc/eve-release``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from evesim.agent import effects as fx
+from evesim.api.vocab import PartitionLabel, PartitionState, SettableState
+from evesim.hw import gpt
+from evesim.hw.disk import ATTRS
+
+LABELS: tuple[PartitionLabel, PartitionLabel] = ("IMGA", "IMGB")
+COPY_CHUNK = 1 << 20
+_ROOT = re.compile(r"\broot=PARTUUID=([0-9A-Fa-f-]{36})\b")
+_STATES: dict[int, PartitionState] = {value: state for state, value in ATTRS.items()}
+
+
+class DiskError(RuntimeError):
+    """The disk cannot be read or changed as asked."""
+
+
+class GptDisk:
+    """The GPT disk at ``path``; partition versions kept in ``versions`` (a JSON file)."""
+
+    def __init__(self, path: Path, versions: Path, cmdline: Path = Path("/proc/cmdline")) -> None:
+        self.path = path
+        self.versions_file = versions
+        self.cmdline = cmdline
+
+    # -------------------------------------------------------------- reading
+
+    def view(self) -> fx.PartitionView:
+        """zboot's view: the running partition, each one's state, version and size."""
+        _, _, entries = self._table()
+        found: dict[str, gpt.Entry] = {e.name: e for e in gpt.decode_entries(entries) if e.name in LABELS}
+        missing = [label for label in LABELS if label not in found]
+        if missing:
+            raise DiskError(f"{self.path}: no partition named {', '.join(missing)}")
+        versions = self._versions()
+        return fx.PartitionView(
+            current=self._current(found),
+            states={label: _STATES.get(found[label].attributes >> 48, "unused") for label in LABELS},
+            versions={label: versions.get(label) for label in LABELS},
+            sizes={label: (found[label].last_lba - found[label].first_lba + 1) * gpt.SECTOR for label in LABELS},
+        )
+
+    def _current(self, found: dict[str, gpt.Entry]) -> PartitionLabel:
+        try:
+            match = _ROOT.search(self.cmdline.read_text())
+        except OSError:
+            match = None
+        if match is not None:
+            for label in LABELS:
+                if str(found[label].unique_guid) == match.group(1).lower():
+                    return label
+        return "IMGA"
+
+    def _table(self) -> tuple[int, bytes, bytes]:
+        """(last LBA, a valid header, its entries): the primary copy, else the backup."""
+        size = self._size()
+        if size < (gpt.FIRST_USABLE_LBA + gpt.ENTRIES_SECTORS + 1) * gpt.SECTOR:
+            raise DiskError(f"{self.path}: {size} bytes is too small for a GPT, so neither GPT copy is valid")
+        last = gpt.last_lba(size)
+        with open(self.path, "rb") as disk:
+            copies = ((gpt.PRIMARY_LBA, 2, False), (last, last - gpt.ENTRIES_SECTORS, True))
+            for header_lba, entries_lba, backup in copies:
+                header = _pread(disk.fileno(), gpt.HEADER_SIZE, header_lba * gpt.SECTOR)
+                entries = _pread(disk.fileno(), gpt.ENTRIES_BYTES, entries_lba * gpt.SECTOR)
+                if gpt.header_problem(header, entries, last, backup) is None:
+                    return last, header, entries
+        raise DiskError(f"{self.path}: neither GPT copy is valid")
+
+    def _size(self) -> int:
+        with open(self.path, "rb") as disk:
+            return disk.seek(0, os.SEEK_END)
+
+    # -------------------------------------------------------------- writing
+
+    def set_state(self, label: PartitionLabel, state: SettableState) -> None:
+        """``zboot set_partstate``: the partition's attribute bits 48-63, both copies rewritten as cgpt does."""
+        last, header, entries = self._table()
+        number = next(e.number for e in gpt.decode_entries(entries) if e.name == label)
+        entries = gpt.with_high_attributes(entries, number, ATTRS[state])
+        guid = gpt.disk_guid(header)
+        writes = (
+            (gpt.PRIMARY_LBA, gpt.encode_header(guid, last, entries, backup=False)),
+            (last, gpt.encode_header(guid, last, entries, backup=True)),
+            (2, entries),
+            (last - gpt.ENTRIES_SECTORS, entries),
+        )
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            for lba, data in writes:
+                os.pwrite(fd, data, lba * gpt.SECTOR)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def write_image(self, label: PartitionLabel, source: Path, version: str | None) -> str | None:
+        """Stream ``source`` onto the partition and sync; an error string if it cannot be."""
+        view = self.view()
+        size = source.stat().st_size
+        room = (view.sizes or {}).get(label, 0)
+        if size > room:
+            return f"image of {size} bytes does not fit {label} ({room} bytes)"
+        _, _, entries = self._table()
+        first = next(e.first_lba for e in gpt.decode_entries(entries) if e.name == label)
+        self._record(label, None)
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            with open(source, "rb") as image:
+                offset = first * gpt.SECTOR
+                while chunk := image.read(COPY_CHUNK):
+                    os.pwrite(fd, chunk, offset)
+                    offset += len(chunk)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._record(label, version)
+        return None
+
+    def _versions(self) -> dict[str, str]:
+        try:
+            raw = json.loads(self.versions_file.read_text())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(raw, dict):
+            return {}
+        return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def _record(self, label: PartitionLabel, version: str | None) -> None:
+        versions = self._versions()
+        versions.pop(label, None)
+        if version is not None:
+            versions[label] = version
+        tmp = self.versions_file.with_suffix(".tmp")
+        self.versions_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(versions, sort_keys=True))
+        os.replace(tmp, self.versions_file)
+
+
+def _pread(fd: int, size: int, offset: int) -> bytes:
+    data = os.pread(fd, size, offset)
+    return data if len(data) == size else b""
