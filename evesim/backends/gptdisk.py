@@ -1,7 +1,8 @@
 """EVE's boot disk on a real block device or image file: IMGA/IMGB states in GPT attribute bits, images streamed in.
 
-The table is read and written with evesim's own GPT model (``evesim.hw.gpt``): a state change rewrites both copies in
-``cgpt add``'s order (primary header, backup header, primary entries, backup entries) and syncs. The running
+The table is read and written with evesim's own GPT encoding (``evesim.api.gpt``, which the disk model uses too): a
+state change rewrites both copies in ``cgpt add``'s order (primary header, backup header, primary entries, backup
+entries) and syncs. The running
 partition is the one the kernel booted (``root=PARTUUID=`` on ``/proc/cmdline``), else IMGA. Simplification: a
 partition's version is what was last written to it through this backend (kept beside the disk), where EVE reads
 its image's ``/etc/eve-release``.
@@ -15,9 +16,9 @@ import re
 from pathlib import Path
 
 from evesim.agent import effects as fx
+from evesim.api import gpt
+from evesim.api.gpt import ATTRS
 from evesim.api.vocab import PartitionLabel, PartitionState, SettableState
-from evesim.hw import gpt
-from evesim.hw.disk import ATTRS
 
 LABELS: tuple[PartitionLabel, PartitionLabel] = ("IMGA", "IMGB")
 COPY_CHUNK = 1 << 20

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evesim.api import gpt
 from evesim.api.vocab import PartitionLabel
-from evesim.hw import gpt
 from evesim.hw.disk import IMAGE_LABELS, PARTITIONS, Attr, Disk, GptCorrupt, TableWrite
 from evesim.hw.image import EveImage
 

@@ -14,10 +14,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from evesim.api import gpt
+from evesim.api.gpt import ATTRS, Attr, Entry
 from evesim.api.vocab import PARTITION_LABELS, SETTABLE_STATES, PartitionLabel, PartitionState, SettableState
-from evesim.hw import flash, gpt
+from evesim.hw import flash
 from evesim.hw.board import MIB, BoardProfile
-from evesim.hw.gpt import Attr, Entry
 from evesim.hw.image import EveImage
 
 __all__ = ["ATTRS", "Attr", "Disk", "DiskError", "GptCorrupt", "TableWrite", "WRITE_ORDER"]
@@ -27,8 +28,6 @@ Partition = Literal["EFI", "IMGA", "IMGB", "CONFIG", "P3"]
 Copy = Literal["primary", "backup"]
 """One of the two GPT copies."""
 
-ATTRS: dict[PartitionState, int] = {"active": 0x102, "updating": 0x13, "inprogress": 0x3, "unused": 0x0}
-"""Partition state -> value of ``attributes >> 48`` as zboot encodes it (lf-edge/eve pkg/gpt-tools/files/zboot)."""
 SETTABLE: tuple[SettableState, ...] = SETTABLE_STATES
 """States ``zboot set_partstate`` can write; ``inprogress`` only comes from the bootloader."""
 PARTITIONS: dict[Partition, int] = {"EFI": 1, "IMGA": 2, "IMGB": 3, "CONFIG": 4, "P3": 9}

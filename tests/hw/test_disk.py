@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evesim.hw import board, bootloader, disk, flash, gpt
+from evesim.api import gpt
+from evesim.hw import board, bootloader, disk, flash
 from evesim.hw.board import MIB
 from evesim.hw.disk import Disk, DiskError, GptCorrupt
 from evesim.hw.image import EveImage

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evesim.hw import disk, gpt
-from evesim.hw.gpt import Attr, Entry
+from evesim.api import gpt
+from evesim.api.gpt import Attr, Entry
+from evesim.hw import disk
 
 LAST = gpt.last_lba(10**9)
 

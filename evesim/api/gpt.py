@@ -12,6 +12,8 @@ import uuid
 import zlib
 from dataclasses import dataclass
 
+from evesim.api.vocab import PartitionState
+
 SECTOR = 512
 ENTRY_SIZE = 128
 NUM_ENTRIES = 128
@@ -32,6 +34,10 @@ TYPE_EVE_PERSIST = uuid.UUID("5f24425a-2dfa-11e8-a270-7b663faccc2c")
 _HEADER = struct.Struct("<8sIIIIQQQQ16sQIII")
 _ENTRY = struct.Struct("<16s16sQQQ72s")
 _ZEROS = bytes(ENTRIES_BYTES)
+
+
+ATTRS: dict[PartitionState, int] = {"active": 0x102, "updating": 0x13, "inprogress": 0x3, "unused": 0x0}
+"""Partition state -> value of ``attributes >> 48`` as zboot encodes it (lf-edge/eve pkg/gpt-tools/files/zboot)."""
 
 
 class GptError(ValueError):
