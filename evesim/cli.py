@@ -1,7 +1,7 @@
 """The ``evesim`` command.
 
-``evesim agent`` builds only the agent's command, so a board that installed evesim without the ``sim`` and
-``controller`` extras runs it without pandas, numpy, SimPy or FastAPI; every other command needs them.
+``evesim agent`` builds only the agent's command, so a device that installed evesim without the ``full`` extra runs
+it without pandas, numpy, SimPy or FastAPI; every other command needs them.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ import typer
 from evesim.backends.cli import agent_command
 
 HELP = "evesim: a simulation-first digital twin of a fleet of LF Edge EVE devices."
-MISSING = ("this evesim was installed for a board (the agent only): `{what}` needs the simulation and controller "
+MISSING = ("this evesim was installed for a device (the agent only): `{what}` needs the simulation and controller "
            "packages, `pip install 'evesim[full]'` ({error})")
+FULL_ONLY = frozenset({"simpy", "numpy", "pandas", "pyarrow", "networkx", "yaml", "pydantic", "fastapi", "uvicorn",
+                       "starlette", "httptools", "uvloop"})
+"""What the ``full`` extra installs: an ImportError of anything else is a real error, not a device install."""
 
 
 def agent_app() -> typer.Typer:
@@ -31,7 +34,7 @@ def _group() -> None:
 
 
 def full_app() -> typer.Typer:
-    """Every ``evesim`` command (ImportError without the ``sim`` and ``controller`` extras)."""
+    """Every ``evesim`` command (ImportError without the ``full`` extra)."""
     from evesim.controller.cli import app as controller_app
     from evesim.scenario.cli import list_fixes_command, run_command, schema_command, sweep_command, validate_command
 
@@ -63,8 +66,12 @@ def main() -> None:
     try:
         command = full_app()
     except ImportError as exc:
-        what = " ".join(sys.argv[1:2]) or "evesim"
-        print(MISSING.format(what=what, error=exc), file=sys.stderr)
+        if (exc.name or "").partition(".")[0] not in FULL_ONLY:
+            raise
+        if sys.argv[1:2] in ([], ["--help"], ["-h"]):
+            agent_app()()  # what this install can do
+            return
+        print(MISSING.format(what=sys.argv[1], error=exc), file=sys.stderr)
         raise SystemExit(2) from exc
     command()
 

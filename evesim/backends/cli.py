@@ -33,6 +33,9 @@ def agent_command(
     watchdog: Annotated[str | None, typer.Option(
         "--watchdog", help="Watchdog device the xen backend keeps alive (default: /dev/watchdog if there is one)")
     ] = None,
+    no_watchdog: Annotated[bool, typer.Option(
+        "--no-watchdog", help="Leave the watchdog device alone (another daemon holds it)")
+    ] = False,
 ) -> None:
     """Run EVE's agents for the device of DIR until Ctrl-C, SIGTERM, a power-off command or --duration.
 
@@ -47,7 +50,8 @@ def agent_command(
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     try:
-        options = Options(quiet=quiet, backend=backend, xl_path=xl, watchdog=_watchdog(backend, watchdog),
+        options = Options(quiet=quiet, backend=backend, xl_path=xl,
+                          watchdog=None if no_watchdog else _watchdog(backend, watchdog),
                           disk=Path(disk) if disk is not None else None)
         code = run_agent(Path(state_dir), Settings(crypto=crypto), options, duration)
     except OSError as exc:

@@ -3,7 +3,8 @@
 The table is read and written with evesim's own GPT encoding (``evesim.api.gpt``, which the disk model uses too): a
 state change rewrites both copies in ``cgpt add``'s order (primary header, backup header, primary entries, backup
 entries) and syncs. The running
-partition is the one the kernel booted (``root=PARTUUID=`` on ``/proc/cmdline``), else IMGA. Simplification: a
+partition is the one the kernel booted (``root=PARTUUID=`` on ``/proc/cmdline``; IMGA when no root is given; any
+other root is refused, and the running partition is never written). Simplification: a
 partition's version is what was last written to it through this backend (kept beside the disk), where EVE reads
 its image's ``/etc/eve-release``.
 """
@@ -22,7 +23,8 @@ from evesim.api.vocab import PartitionLabel, PartitionState, SettableState
 
 LABELS: tuple[PartitionLabel, PartitionLabel] = ("IMGA", "IMGB")
 COPY_CHUNK = 1 << 20
-_ROOT = re.compile(r"\broot=PARTUUID=([0-9A-Fa-f-]{36})\b")
+_ROOT = re.compile(r"(?:^|\s)root=(\S+)")
+_PARTUUID = re.compile(r"PARTUUID=([0-9A-Fa-f-]{36})")
 _STATES: dict[int, PartitionState] = {value: state for state, value in ATTRS.items()}
 
 
@@ -57,14 +59,17 @@ class GptDisk:
 
     def _current(self, found: dict[str, gpt.Entry]) -> PartitionLabel:
         try:
-            match = _ROOT.search(self.cmdline.read_text())
+            root = _ROOT.search(self.cmdline.read_text())
         except OSError:
-            match = None
-        if match is not None:
-            for label in LABELS:
-                if str(found[label].unique_guid) == match.group(1).lower():
-                    return label
-        return "IMGA"
+            root = None
+        if root is None:
+            return "IMGA"  # no kernel root given (an image file on a development machine)
+        partuuid = _PARTUUID.fullmatch(root.group(1))
+        for label in LABELS:
+            if partuuid is not None and str(found[label].unique_guid) == partuuid.group(1).lower():
+                return label
+        # writing the other partition must never hit the running one: an unknown root is refused
+        raise DiskError(f"{self.path}: the kernel's root={root.group(1)} is neither IMGA nor IMGB of this disk")
 
     def _table(self) -> tuple[int, bytes, bytes]:
         """(last LBA, a valid header, its entries): the primary copy, else the backup."""
@@ -90,7 +95,7 @@ class GptDisk:
     def set_state(self, label: PartitionLabel, state: SettableState) -> None:
         """``zboot set_partstate``: the partition's attribute bits 48-63, both copies rewritten as cgpt does."""
         last, header, entries = self._table()
-        number = next(e.number for e in gpt.decode_entries(entries) if e.name == label)
+        number = _entry(entries, label).number
         entries = gpt.with_high_attributes(entries, number, ATTRS[state])
         guid = gpt.disk_guid(header)
         writes = (
@@ -102,27 +107,29 @@ class GptDisk:
         fd = os.open(self.path, os.O_WRONLY)
         try:
             for lba, data in writes:
-                os.pwrite(fd, data, lba * gpt.SECTOR)
+                _pwrite_all(fd, data, lba * gpt.SECTOR)
             os.fsync(fd)
         finally:
             os.close(fd)
 
     def write_image(self, label: PartitionLabel, source: Path, version: str | None) -> str | None:
         """Stream ``source`` onto the partition and sync; an error string if it cannot be."""
-        view = self.view()
+        if label == self.view().current:
+            return f"refusing to write {label}: it is the running partition"
         size = source.stat().st_size
-        room = (view.sizes or {}).get(label, 0)
+        _, _, entries = self._table()
+        entry = _entry(entries, label)
+        room = (entry.last_lba - entry.first_lba + 1) * gpt.SECTOR
         if size > room:
             return f"image of {size} bytes does not fit {label} ({room} bytes)"
-        _, _, entries = self._table()
-        first = next(e.first_lba for e in gpt.decode_entries(entries) if e.name == label)
+        first = entry.first_lba
         self._record(label, None)
         fd = os.open(self.path, os.O_WRONLY)
         try:
             with open(source, "rb") as image:
                 offset = first * gpt.SECTOR
                 while chunk := image.read(COPY_CHUNK):
-                    os.pwrite(fd, chunk, offset)
+                    _pwrite_all(fd, chunk, offset)
                     offset += len(chunk)
             os.fsync(fd)
         finally:
@@ -148,6 +155,21 @@ class GptDisk:
         self.versions_file.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(versions, sort_keys=True))
         os.replace(tmp, self.versions_file)
+
+
+def _entry(entries: bytes, label: PartitionLabel) -> gpt.Entry:
+    found = next((e for e in gpt.decode_entries(entries) if e.name == label), None)
+    if found is None:
+        raise DiskError(f"no partition named {label}")
+    return found
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    """``pwrite`` until every byte is written (a short write is retried, not ignored)."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
 
 
 def _pread(fd: int, size: int, offset: int) -> bytes:

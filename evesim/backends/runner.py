@@ -118,15 +118,20 @@ class Runner:
             except TimeoutError:
                 pass
             await self._shutdown()
+            await self._stop_watchdog(kicker, disarm=True)
         finally:
             for sig in signals:
                 loop.remove_signal_handler(sig)
-            if kicker is not None:
-                kicker.cancel()
-                await asyncio.gather(kicker, return_exceptions=True)
-            if self.watchdog is not None:
-                self.watchdog.close()
+            await self._stop_watchdog(kicker, disarm=False)
         return 0
+
+    async def _stop_watchdog(self, kicker: asyncio.Task[None] | None, disarm: bool) -> None:
+        """Stop kicking; a clean stop disarms the watchdog, anything else leaves it to reset the board."""
+        if kicker is not None:
+            kicker.cancel()
+            await asyncio.gather(kicker, return_exceptions=True)
+        if self.watchdog is not None:
+            self.watchdog.close(disarm)
 
     def _start_watchdog(self) -> asyncio.Task[None] | None:
         """Open the watchdog device and keep it alive from this loop, across agent restarts (OSError if it can't)."""

@@ -32,13 +32,14 @@ class DeviceWatchdog:
         if self._fd is not None:
             os.write(self._fd, b"\0")
 
-    def close(self) -> None:
-        """Disarm with the magic close and let go of the device."""
+    def close(self, disarm: bool = True) -> None:
+        """Let go of the device, disarming it first with the magic close unless ``disarm`` is False (a crash)."""
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
         try:
-            os.write(fd, MAGIC_CLOSE)
+            if disarm:
+                os.write(fd, MAGIC_CLOSE)
         finally:
             os.close(fd)
 

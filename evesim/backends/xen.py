@@ -1,8 +1,8 @@
 """The ``xen`` backend: the host backend in a Xen dom0, running app domains with Xen's ``xl``.
 
 Everything but domains and the host's memory and CPUs is the host backend's (clock, HTTPS, the state
-directory); the runner keeps the watchdog device alive (``evesim.backends.watchdog``). Not yet here: the TPM
-and the A/B disk, which stay as the host backend has them.
+directory); the runner keeps the watchdog device alive (``evesim.backends.watchdog``) and, with ``--disk``, zboot's
+partition effects act on the GPT boot disk (``evesim.backends.gptdisk``). Not yet here: the TPM.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 
 from evesim.agent import effects as fx
 from evesim.backends import machine
-from evesim.backends.gptdisk import GptDisk
+from evesim.backends.gptdisk import DiskError, GptDisk
 from evesim.backends.host import INSTANT, TIMED, HostDevice, Instant, Timed
-from evesim.backends.xl import Xl, XlError
+from evesim.backends.https import DOWNLOADS
+from evesim.backends.xl import HostInfo, Xl, XlError
 
 AGENT = "xen"
 DOMAIN_CONFIGS = "/run/xen-domains"
@@ -33,6 +34,12 @@ class XenDevice(HostDevice):
         self.xl = Xl(xl_path, self.state.host_path(DOMAIN_CONFIGS))
         self.disk = GptDisk(disk, self.state.host_path(PARTITION_VERSIONS), self.system / "proc/cmdline") \
             if disk is not None else None
+        self.xen_info: HostInfo | None = None
+        """``xl info``, read once before the agents start (it must not block their loop)."""
+        try:
+            self.xen_info = self.xl.info()
+        except XlError as exc:
+            self.record(AGENT, "xl_failed", {"error": str(exc)}, "error")
 
     def timed(self, kind: type) -> Timed | None:
         """The host backend's handlers, with ``Domain`` performed by ``xl`` and, with a disk, partition effects."""
@@ -49,21 +56,27 @@ class XenDevice(HostDevice):
         return INSTANT.get(kind)
 
     def hardware(self) -> fx.Hardware:
-        """The host's facts with Xen's total memory and CPU count (``xl info``), read once per boot."""
+        """The host's facts with Xen's total memory and CPU count (``xl info``)."""
         if self._hardware is None:
             facts = machine.hardware(self.state, self.system)
-            try:
-                info = self.xl.info()
-            except XlError as exc:
-                self.record(AGENT, "xl_failed", {"error": str(exc)}, "error")
-            else:
-                facts = replace(facts, memory_mb=info.total_memory_mb, ncpu=info.nr_cpus)
+            if self.xen_info is not None:
+                facts = replace(facts, memory_mb=self.xen_info.total_memory_mb, ncpu=self.xen_info.nr_cpus)
             self._hardware = facts
         return self._hardware
 
+    def blob_path(self, blob: str) -> Path:
+        """Where a downloaded blob is on this machine; ValueError for anything but ``/persist/downloads/NAME``."""
+        name = blob.removeprefix(DOWNLOADS + "/")
+        if name == blob or not name or "/" in name or name in (".", ".."):
+            raise ValueError(f"{blob!r} is not a downloaded blob")
+        return self.state.host_path(blob)
+
 
 async def _domain(dev: XenDevice, eff: fx.Domain) -> fx.DomainState:
-    disk = dev.state.host_path(eff.blob) if eff.op == "create" and eff.blob else None
+    try:
+        disk = dev.blob_path(eff.blob) if eff.op == "create" and eff.blob else None
+    except ValueError as exc:
+        return fx.DomainState(eff.name, "absent", None, str(exc))
     return await dev.xl.perform(eff, disk)
 
 
@@ -74,10 +87,18 @@ def _partitions(dev: XenDevice, eff: fx.Partitions) -> fx.PartitionView:
 
 async def _set_partition_state(dev: XenDevice, eff: fx.SetPartitionState) -> None:
     assert dev.disk is not None
-    await asyncio.to_thread(dev.disk.set_state, eff.label, eff.state)
+    try:
+        await asyncio.to_thread(dev.disk.set_state, eff.label, eff.state)
+    except (OSError, DiskError) as exc:
+        dev.record("zboot", "partition_state_refused", {"label": eff.label, "state": eff.state, "error": str(exc)},
+                   "error")
+        return
     dev.record("zboot", "partition_state", {"label": eff.label, "state": eff.state})
 
 
 async def _write_partition(dev: XenDevice, eff: fx.WritePartition) -> str | None:
     assert dev.disk is not None
-    return await asyncio.to_thread(dev.disk.write_image, eff.label, dev.state.host_path(eff.blob), eff.version or None)
+    try:
+        return await asyncio.to_thread(dev.disk.write_image, eff.label, dev.blob_path(eff.blob), eff.version or None)
+    except (OSError, DiskError, ValueError) as exc:
+        return f"cannot write {eff.label}: {exc}"

@@ -24,7 +24,9 @@ FLAGS: tuple[tuple[str, DomainStatus], ...] = (
     ("c", "crashed"), ("s", "shutdown"), ("d", "shutdown"), ("p", "paused"), ("r", "running"), ("b", "running"),
 )
 """``xl list``'s state flags, most telling first: crashed, shutting down or dying, paused, running or blocked."""
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_QUOTING = frozenset("\"'\\,\n\r")
+"""Characters that would break out of a quoted value in an ``xl`` config file."""
 
 
 class XlError(RuntimeError):
@@ -53,24 +55,24 @@ class Xl:
 
     async def perform(self, eff: fx.Domain, disk: Path | None) -> fx.DomainState:
         """Do ``eff`` and say what Xen shows afterwards; a refused operation carries ``xl``'s error."""
-        if not _NAME.fullmatch(eff.name):
-            return fx.DomainState(eff.name, "absent", None, f"not a Xen domain name: {eff.name!r}")
+        name = domain_name(eff.name)
         try:
-            await self._operate(eff, disk)
-        except XlError as exc:
-            state = await self.state(eff.name)
+            await self._operate(eff, name, disk)
+        except (XlError, OSError) as exc:
+            state = await self.state(name)
             return fx.DomainState(eff.name, state.state, state.domid, str(exc))
-        return await self.state(eff.name)
+        state = await self.state(name)
+        return fx.DomainState(eff.name, state.state, state.domid)
 
-    async def _operate(self, eff: fx.Domain, disk: Path | None) -> None:
+    async def _operate(self, eff: fx.Domain, name: str, disk: Path | None) -> None:
         if eff.op == "create":
-            await self._run("create", "-p", str(self._write_config(eff, disk)))
+            await self._run("create", "-p", str(self._write_config(eff, name, disk)))
         elif eff.op == "start":
-            await self._run("unpause", eff.name)
+            await self._run("unpause", name)
         elif eff.op == "stop":
-            await self._run("destroy" if eff.force else "shutdown", eff.name)
-        elif eff.op == "destroy" and (await self.state(eff.name)).state != "absent":
-            await self._run("destroy", eff.name)
+            await self._run("destroy" if eff.force else "shutdown", name)
+        elif eff.op == "destroy" and (await self.state(name)).state != "absent":
+            await self._run("destroy", name)
 
     async def state(self, name: str) -> fx.DomainState:
         """``xl list NAME``: the domain's state and id, or absent."""
@@ -80,12 +82,14 @@ class Xl:
             return fx.DomainState(name, "absent")
         return parse_list(name, out)
 
-    def _write_config(self, eff: fx.Domain, disk: Path | None) -> Path:
+    def _write_config(self, eff: fx.Domain, name: str, disk: Path | None) -> Path:
         if disk is None:
             raise XlError(f"no volume {eff.blob!r} to boot domain {eff.name}")
+        if _QUOTING & set(str(disk)):
+            raise XlError(f"volume path {str(disk)!r} cannot be quoted in an xl config")
         self.config_dir.mkdir(parents=True, exist_ok=True)
-        path = self.config_dir / f"{eff.name}.cfg"
-        path.write_text(domain_config(eff, disk))
+        path = self.config_dir / f"{name}.cfg"
+        path.write_text(domain_config(eff, name, disk))
         return path
 
     # -------------------------------------------------------------- the host
@@ -119,10 +123,15 @@ class Xl:
         return out.decode(errors="replace")
 
 
-def domain_config(eff: fx.Domain, disk: Path) -> str:
+def domain_name(name: str) -> str:
+    """The Xen domain name for an app domain: letters, digits, ``_.-`` only (others become ``-``), 64 at most."""
+    return _UNSAFE.sub("-", name).strip("-.")[:64] or "app"
+
+
+def domain_config(eff: fx.Domain, name: str, disk: Path) -> str:
     """The ``xl`` config of an app domain booting its volume (PV, through ``pygrub``)."""
     lines = {
-        "name": f'"{eff.name}"',
+        "name": f'"{name}"',
         "type": '"pv"',
         "memory": str(max(math.ceil(eff.memory_kb / 1024), 1)),
         "vcpus": str(max(eff.vcpus, 1)),

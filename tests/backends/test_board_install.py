@@ -42,3 +42,28 @@ main()
     assert done.returncode == 2
     assert f"`{command}` needs the simulation and controller packages" in done.stderr
     assert "pip install 'evesim[full]'" in done.stderr
+
+
+def test_help_on_a_device_install_shows_what_it_can_do() -> None:
+    done = _run("""
+import sys
+sys.modules["fastapi"] = None
+sys.argv = ["evesim", "--help"]
+from evesim.cli import main
+try:
+    main()
+except SystemExit as exit:
+    print("EXIT", exit.code)
+""")
+    assert "agent" in done.stdout and "EXIT 0" in done.stdout and "run" not in done.stdout.split("Commands")[-1]
+
+
+def test_a_real_import_error_is_not_taken_for_a_device_install() -> None:
+    done = _run("""
+import sys
+sys.modules["evesim.scenario.cli"] = None
+sys.argv = ["evesim", "run", "--help"]
+from evesim.cli import main
+main()
+""")
+    assert done.returncode == 1 and "ModuleNotFoundError" in done.stderr and "installed for a device" not in done.stderr

@@ -48,13 +48,45 @@ def test_the_runner_keeps_the_watchdog_alive_across_agent_restarts_and_disarms_i
     assert written.endswith(b"V") and written.count(b"\0") >= 5 and runner.boots >= 2
 
 
+def test_a_runner_that_fails_leaves_the_watchdog_armed(tmp_path: Path) -> None:
+    device = tmp_path / "watchdog"
+    device.touch()
+
+    def boot(settings: Settings) -> Generator[Any, Any, None]:
+        yield fx.Sleep(10.0)
+
+    options = Options(stream=io.StringIO(), seed=1, system=tmp_path / "no-system", boot=boot, watchdog=device,
+                      watchdog_kick_s=0.02)
+    runner = Runner(tmp_path / "dev", Settings(), options)
+
+    async def broken() -> None:
+        raise RuntimeError("shutdown failed")
+
+    runner._shutdown = broken  # type: ignore[method-assign]
+    try:
+        asyncio.run(runner.run(duration=0.1))
+    except RuntimeError:
+        pass
+    written = device.read_bytes()
+    assert written and set(written) == {0}  # kicks, and no magic close: the board's watchdog will reset it
+
+
+def test_no_watchdog_leaves_the_device_alone(tmp_path: Path) -> None:
+    (tmp_path / "dev").mkdir()
+    env = {"FAKE_XL_STATE": str(tmp_path / "xl.json")}
+    result = CliRunner().invoke(app, ["agent", "--state-dir", str(tmp_path / "dev"), "--backend", "xen", "--xl",
+                                      str(FAKE_XL), "--watchdog", str(tmp_path / "no" / "watchdog"), "--no-watchdog",
+                                      "--duration", "0"], env={**os.environ, **env})
+    assert result.exit_code == 0, result.output
+
+
 def test_a_watchdog_that_cannot_be_opened_stops_the_agent_with_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "dev").mkdir()
     env = {"FAKE_XL_STATE": str(tmp_path / "xl.json")}
     result = CliRunner().invoke(app, ["agent", "--state-dir", str(tmp_path / "dev"), "--backend", "xen", "--xl",
                                       str(FAKE_XL), "--watchdog", str(tmp_path / "no" / "watchdog"),
                                       "--duration", "0"], env={**os.environ, **env})
-    assert result.exit_code == 2 and "watchdog" in result.output
+    assert result.exit_code == 2 and "or the watchdog: [Errno 2] No such file or directory" in result.output
 
 
 def test_the_host_backend_leaves_the_watchdog_alone(tmp_path: Path) -> None:

@@ -156,3 +156,27 @@ def test_the_cli_checks_the_disk_before_starting(image: Path, tmp_path: Path) ->
     (tmp_path / "blank.img").write_bytes(bytes(1 << 20))
     other = CliRunner().invoke(app, [*xen, "--disk", str(tmp_path / "blank.img")])
     assert other.exit_code == 2 and "is not EVE's" in other.output and "neither GPT copy" in other.output
+
+
+def test_the_running_partition_is_never_written_and_an_unknown_root_is_refused(image: Path, tmp_path: Path) -> None:
+    blob = tmp_path / "rootfs.img"
+    blob.write_bytes(b"x" * 4096)
+    assert "running partition" in (_disk(image, tmp_path).write_image("IMGA", blob, "14.6.0") or "")
+    for root in ("root=/dev/sda2", "root=PARTUUID=00000000-0000-0000-0000-000000000000"):
+        with pytest.raises(DiskError, match="neither IMGA nor IMGB"):
+            _disk(image, tmp_path, f"console=ttyS0 {root}").view()
+
+
+def test_a_disk_error_is_the_effects_error_not_an_agent_crash(image: Path, tmp_path: Path) -> None:
+    (tmp_path / "dev").mkdir()
+    dev = XenDevice(StateDir(tmp_path / "dev"), None, LogSink(io.StringIO(), lambda: 0.0, False),  # type: ignore[arg-type]
+                    xl_path=str(FAKE_XL), disk=image, system=tmp_path / "no-system")
+    write = dev.timed(fx.WritePartition)
+    assert write is not None
+    missing = asyncio.run(write(dev, fx.WritePartition("IMGB", "/persist/downloads/absent", "14.6.0")))
+    assert missing is not None and "cannot write IMGB" in missing
+    outside = asyncio.run(write(dev, fx.WritePartition("IMGB", "/config/device.key.pem", "14.6.0")))
+    assert outside is not None and "not a downloaded blob" in outside
+    with pytest.raises(DiskError, match="no partition named IMGB"):
+        _sgdisk("-c", "3:OTHER", str(image))
+        _disk(image, tmp_path).set_state("IMGB", "updating")

@@ -14,7 +14,7 @@ from evesim.agent import effects as fx
 from evesim.backends.logsink import LogSink
 from evesim.backends.statedir import StateDir
 from evesim.backends.xen import XenDevice
-from evesim.backends.xl import Xl, XlError, domain_config, parse_info, parse_list
+from evesim.backends.xl import XlError, domain_config, parse_info, parse_list
 from evesim.cli import app
 
 FAKE_XL = Path(__file__).with_name("fake_xl.py")
@@ -35,7 +35,7 @@ class Lifecycle:
 
 
 def _device(tmp_path: Path, xl: str = str(FAKE_XL)) -> XenDevice:
-    (tmp_path / "dev").mkdir(exist_ok=True)
+    (tmp_path / "dev").mkdir(parents=True, exist_ok=True)
     return XenDevice(StateDir(tmp_path / "dev"), Lifecycle(), LogSink(io.StringIO(), lambda: 0.0, False),
                      xl_path=xl)
 
@@ -47,7 +47,7 @@ def _do(dev: XenDevice, op: str, **kw: object) -> fx.DomainState:
 
 
 def _calls(xl_state: Path) -> list[list[str]]:
-    return [call for call in json.loads(xl_state.read_text())["calls"] if call[0] != "list"]
+    return [call for call in json.loads(xl_state.read_text())["calls"] if call[0] not in ("list", "info")]
 
 
 def test_an_app_domain_is_created_paused_started_stopped_and_destroyed(tmp_path: Path, xl_state: Path) -> None:
@@ -92,13 +92,24 @@ def test_without_xl_or_without_a_volume_the_operation_fails_cleanly(tmp_path: Pa
     assert "no volume" in (_do(_device(tmp_path), "create", memory_kb=1024, vcpus=1).error or "")
 
 
-def test_a_name_xl_would_misread_is_refused_before_xl_runs(tmp_path: Path, xl_state: Path) -> None:
+def test_an_app_name_becomes_a_name_xl_cannot_misread(tmp_path: Path, xl_state: Path) -> None:
     dev = _device(tmp_path)
     handler = dev.timed(fx.Domain)
     assert handler is not None
-    state = asyncio.run(handler(dev, fx.Domain("create", "-p evil", 1024, 1, DISK)))  # type: ignore[arg-type]
-    assert state.state == "absent" and "not a Xen domain name" in (state.error or "")
-    assert not xl_state.exists()
+    state = asyncio.run(handler(dev, fx.Domain("create", "-p my app", 1024, 1, DISK)))  # type: ignore[arg-type]
+    assert state == fx.DomainState("-p my app", "paused", 1)
+    assert _calls(xl_state)[0][:2] == ["create", "-p"] and _calls(xl_state)[0][2].endswith("/p-my-app.cfg")
+
+
+def test_only_downloaded_blobs_boot_and_a_path_that_breaks_the_config_is_refused(tmp_path: Path,
+                                                                                 xl_state: Path) -> None:
+    dev = _device(tmp_path)
+    for blob in ("/config/device.key.pem", "/persist/downloads/../../config/x", "/persist/downloads/"):
+        assert "not a downloaded blob" in (_do(dev, "create", memory_kb=1024, vcpus=1, blob=blob).error or "")
+    quoted = _device(tmp_path / 'a"b')
+    refused = _do(quoted, "create", memory_kb=1024, vcpus=1, blob=DISK)
+    assert refused.state == "absent" and "cannot be quoted" in (refused.error or "")
+    assert _calls(xl_state) == []  # no xl create ran
 
 
 def test_host_facts_come_from_xl_info(tmp_path: Path, xl_state: Path) -> None:
@@ -110,7 +121,7 @@ def test_without_xl_info_the_host_facts_stay_and_the_error_is_logged(tmp_path: P
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_XL_FAIL", "info")
     dev = _device(tmp_path)
-    assert dev.hardware().ncpu >= 1
+    assert dev.xen_info is None and dev.hardware().ncpu >= 1
     assert "xl_failed" in dev.log.stream.getvalue()  # type: ignore[attr-defined]
 
 
@@ -128,7 +139,7 @@ def test_xl_info_without_its_figures_is_an_error() -> None:
 
 
 def test_the_domain_config_boots_the_volume_without_network() -> None:
-    text = domain_config(fx.Domain("create", "web", 1, 0, DISK), Path("/var/disk.img"))
+    text = domain_config(fx.Domain("create", "web", 1, 0, DISK), "web", Path("/var/disk.img"))
     assert text.splitlines() == ['name = "web"', 'type = "pv"', "memory = 1", "vcpus = 1", 'bootloader = "pygrub"',
                                  'disk = [ "format=raw,vdev=xvda,access=rw,target=/var/disk.img" ]', "vif = [ ]",
                                  'on_crash = "preserve"']
@@ -139,7 +150,3 @@ def test_the_cli_refuses_the_xen_backend_without_xl(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["agent", "--state-dir", str(tmp_path / "dev"), "--backend", "xen",
                                       "--xl", str(tmp_path / "no-such-xl"), "--duration", "0"])
     assert result.exit_code == 2 and "needs Xen's xl" in result.output
-
-
-def test_xl_objects_name_their_binary() -> None:
-    assert Xl("/usr/sbin/xl", Path("/tmp")).path == "/usr/sbin/xl"
