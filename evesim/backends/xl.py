@@ -115,12 +115,20 @@ class Xl:
         try:
             out, err = await asyncio.wait_for(proc.communicate(), self.timeout_s)
         except TimeoutError as exc:
-            proc.kill()
-            await proc.wait()
+            await _reap(proc)
             raise XlError(f"{command}: no answer in {self.timeout_s:g} s") from exc
+        except asyncio.CancelledError:
+            await _reap(proc)  # the agent stopped (a restart, a shutdown): leave no xl behind
+            raise
         if proc.returncode != 0:
             raise XlError(f"{command}: exit {proc.returncode}: {err.decode(errors='replace').strip()}")
         return out.decode(errors="replace")
+
+
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.kill()
+    await proc.wait()
 
 
 def domain_name(name: str) -> str:

@@ -14,7 +14,7 @@ from evesim.agent import effects as fx
 from evesim.backends.logsink import LogSink
 from evesim.backends.statedir import StateDir
 from evesim.backends.xen import XenDevice
-from evesim.backends.xl import XlError, domain_config, parse_info, parse_list
+from evesim.backends.xl import Xl, XlError, domain_config, parse_info, parse_list
 from evesim.cli import app
 
 FAKE_XL = Path(__file__).with_name("fake_xl.py")
@@ -150,3 +150,20 @@ def test_the_cli_refuses_the_xen_backend_without_xl(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["agent", "--state-dir", str(tmp_path / "dev"), "--backend", "xen",
                                       "--xl", str(tmp_path / "no-such-xl"), "--duration", "0"])
     assert result.exit_code == 2 and "needs Xen's xl" in result.output
+
+
+def test_an_xl_call_cut_short_by_the_agent_stopping_leaves_no_process(tmp_path: Path) -> None:
+    slow, pid_file = tmp_path / "slow-xl", tmp_path / "xl.pid"
+    slow.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 30\n")
+    slow.chmod(0o755)
+    xl = Xl(str(slow), tmp_path)
+
+    async def cut_short() -> None:
+        call = asyncio.create_task(xl.state("web"))
+        await asyncio.sleep(0.2)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+
+    asyncio.run(cut_short())
+    assert not Path(f"/proc/{pid_file.read_text().strip()}").exists()
