@@ -44,11 +44,7 @@ class GptDisk:
 
     def view(self) -> fx.PartitionView:
         """zboot's view: the running partition, each one's state, version and size."""
-        _, _, entries = self._table()
-        found: dict[str, gpt.Entry] = {e.name: e for e in gpt.decode_entries(entries) if e.name in LABELS}
-        missing = [label for label in LABELS if label not in found]
-        if missing:
-            raise DiskError(f"{self.path}: no partition named {', '.join(missing)}")
+        found = self._images()
         versions = self._versions()
         return fx.PartitionView(
             current=self._current(found),
@@ -56,6 +52,15 @@ class GptDisk:
             versions={label: versions.get(label) for label in LABELS},
             sizes={label: (found[label].last_lba - found[label].first_lba + 1) * gpt.SECTOR for label in LABELS},
         )
+
+    def _images(self) -> dict[str, gpt.Entry]:
+        """The IMGA and IMGB entries of the table (DiskError if either is missing)."""
+        _, _, entries = self._table()
+        found: dict[str, gpt.Entry] = {e.name: e for e in gpt.decode_entries(entries) if e.name in LABELS}
+        missing = [label for label in LABELS if label not in found]
+        if missing:
+            raise DiskError(f"{self.path}: no partition named {', '.join(missing)}")
+        return found
 
     def _current(self, found: dict[str, gpt.Entry]) -> PartitionLabel:
         try:
@@ -114,11 +119,11 @@ class GptDisk:
 
     def write_image(self, label: PartitionLabel, source: Path, version: str | None) -> str | None:
         """Stream ``source`` onto the partition and sync; an error string if it cannot be."""
-        if label == self.view().current:
+        found = self._images()
+        if label == self._current(found):
             return f"refusing to write {label}: it is the running partition"
         size = source.stat().st_size
-        _, _, entries = self._table()
-        entry = _entry(entries, label)
+        entry = found[label]
         room = (entry.last_lba - entry.first_lba + 1) * gpt.SECTOR
         if size > room:
             return f"image of {size} bytes does not fit {label} ({room} bytes)"

@@ -40,26 +40,25 @@ def serial(state: StateDir, system: Path) -> str:
     return "host-" + hashlib.sha256(machine.encode()).hexdigest()[:16]
 
 
-def memory_mb(system: Path) -> int:
-    """MemTotal from ``/proc/meminfo`` in MiB (0 if unknown)."""
-    for line in _text(system / "proc/meminfo").splitlines():
-        key, _, value = line.partition(":")
-        if key == "MemTotal":
-            try:
-                return int(value.split()[0]) // 1024
-            except (IndexError, ValueError):
-                return 0
-    return 0
-
-
-def memory_usage(system: Path) -> fx.Memory:
-    """``/proc/meminfo``: MemTotal, and in use what MemAvailable leaves (MiB; zeros if unknown)."""
+def _meminfo(system: Path) -> dict[str, int]:
+    """``/proc/meminfo``'s figures in MiB (lines without a number left out)."""
     values = {}
     for line in _text(system / "proc/meminfo").splitlines():
         key, _, value = line.partition(":")
         fields = value.split()
         if fields and fields[0].isdigit():
             values[key] = int(fields[0]) // 1024
+    return values
+
+
+def memory_mb(system: Path) -> int:
+    """MemTotal from ``/proc/meminfo`` in MiB (0 if unknown)."""
+    return _meminfo(system).get("MemTotal", 0)
+
+
+def memory_usage(system: Path) -> fx.Memory:
+    """``/proc/meminfo``: MemTotal, and in use what MemAvailable leaves (MiB; zeros if unknown)."""
+    values = _meminfo(system)
     total = values.get("MemTotal", 0)
     return fx.Memory(total, max(total - values.get("MemAvailable", total), 0))
 
