@@ -20,18 +20,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from evesim.api import certs, tpm_attest
+from evesim.api.tpm_layout import DEVICE_KEY_HANDLE, QUOTE_PCRS, VAULT_PCRS
 from evesim.hw.image import EveImage
 
 KeyName = Literal["ek", "ak", "device"]
 """The TPM's keys: endorsement, attestation and the device key."""
 
 PCR_COUNT = 24
-QUOTE_PCRS = tuple(range(16))
-"""PCRs EVE quotes during attestation."""
-VAULT_PCRS = (0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14)
-"""EVE's default PCRs for sealing the vault key (0-15 without 5, the GPT, and 15): ``DefaultDiskKeySealingPCRs``
-in lf-edge/eve pkg/pillar/evetpm/tpm.go."""
-DEVICE_KEY_HANDLE = 0x817FFFFF
 TPM_CC_POLICY_PCR = 0x0000017F
 FIRMWARE_VERSION = 0x0000_0007_0055_0000
 MANUFACTURER_CA_CN = "evesim simulated TPM manufacturer CA"
