@@ -1,7 +1,8 @@
-"""TPM 2.0 quote wire formats: ``TPMS_ATTEST`` (quote) and ``TPMT_SIGNATURE`` (ECDSA), big-endian.
+"""TPM 2.0 quotes as EVE sends them: the raw ``TPMS_ATTEST`` (big-endian) and an ASN.1 DER ECDSA signature.
 
-``ZAttestQuote.attestData`` carries the raw ``TPMS_ATTEST`` bytes and ``signature`` the
-marshalled ``TPMT_SIGNATURE``; the controller checks both here.
+``ZAttestQuote.attestData`` carries the ``TPMS_ATTEST`` bytes and ``signature`` the quote's ECDSA (r, s) re-encoded
+as ASN.1 DER, not the TPM's ``TPMT_SIGNATURE`` (``pkg/pillar/cmd/tpmmgr/tpmmgr.go`` getQuote); the controller
+checks both here.
 Simplification: the signer's name is ``nameAlg || SHA-256(DER of the AK public key)``.
 """
 
@@ -15,12 +16,10 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 TPM_GENERATED_VALUE = 0xFF544347
 TPM_ST_ATTEST_QUOTE = 0x8018
 TPM_ALG_SHA256 = 0x000B
-TPM_ALG_ECDSA = 0x0018
 PCR_SELECT_BYTES = 3
 
 
@@ -132,23 +131,15 @@ def _read_selection(reader: _Reader) -> tuple[int, ...]:
 
 
 def sign(key: ec.EllipticCurvePrivateKey, attest: bytes) -> bytes:
-    """ECDSA-SHA256 over ``attest``, marshalled as ``TPMT_SIGNATURE``."""
-    r, s = decode_dss_signature(key.sign(attest, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
-    signature = _tpm2b(r.to_bytes(32, "big")) + _tpm2b(s.to_bytes(32, "big"))
-    return struct.pack(">HH", TPM_ALG_ECDSA, TPM_ALG_SHA256) + signature
+    """ECDSA-SHA256 over ``attest`` (deterministic), ASN.1 DER as EVE sends it."""
+    return key.sign(attest, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
 
 
 def verify_signature(public_key: ec.EllipticCurvePublicKey, attest: bytes, signature: bytes) -> bool:
-    """True if ``signature`` (``TPMT_SIGNATURE``, ECDSA) signs ``attest`` with ``public_key``."""
+    """True if ``signature`` (ECDSA, ASN.1 DER) signs ``attest`` with ``public_key``."""
     try:
-        reader = _Reader(signature)
-        alg, hash_alg = reader.take(">HH")
-        r, s = reader.tpm2b(), reader.tpm2b()
-        if alg != TPM_ALG_ECDSA or hash_alg != TPM_ALG_SHA256:
-            return False
-        der = encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
-        public_key.verify(der, attest, ec.ECDSA(hashes.SHA256()))
-    except (QuoteFormatError, InvalidSignature, ValueError):
+        public_key.verify(signature, attest, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
         return False
     return True
 

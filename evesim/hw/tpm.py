@@ -60,7 +60,7 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class QuoteResult:
-    """A signed quote: raw ``TPMS_ATTEST``, ``TPMT_SIGNATURE`` and the PCR values it covers."""
+    """A signed quote: raw ``TPMS_ATTEST``, its ECDSA signature (ASN.1 DER, as EVE sends it) and the PCR values."""
 
     attest: bytes
     signature: bytes

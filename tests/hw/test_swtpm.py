@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from evesim.api import tpm_attest
 from evesim.hw import tpm
@@ -140,7 +141,12 @@ def test_a_real_quote_decodes_and_verifies(esys) -> None:
     template = TPM2B_PUBLIC.parse("ecc256:ecdsa-sha256:null", objectAttributes=KEY_ATTRS | TPMA_OBJECT.SIGN_ENCRYPT)
     handle, public, *_ = esys.create_primary(None, template)
     attest, signature = esys.quote(handle, _selection(tpm.QUOTE_PCRS), NONCE)
-    raw, sig = bytes(attest), signature.marshal()
+    ecdsa = signature.signature.ecdsa  # EVE's getQuote sends (r, s) as ASN.1 DER
+    raw = bytes(attest)
+    r, s = (int.from_bytes(bytes(part), "big") for part in (ecdsa.signatureR, ecdsa.signatureS))
+    sig = encode_dss_signature(r, s)
+    assert tpm_attest.check(raw, signature.marshal(), public_to_key(public.publicArea), NONCE, {}) == \
+        "quote signature does not verify"  # the TPM's own TPMT_SIGNATURE is not what EVE sends
     quote = tpm_attest.decode(raw)
     assert (quote.extra_data, quote.pcrs) == (NONCE, tpm.QUOTE_PCRS)
     ak = public_to_key(public.publicArea)
