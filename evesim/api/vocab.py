@@ -57,7 +57,7 @@ EventKind = Literal[
     "panic", "partition_state", "partition_state_refused", "partition_write_progress", "partition_write_started",
     "persist_filled", "persist_freed", "pid_missing", "power_cut", "power_on", "poweroff", "reboot",
     "reboot_requested", "refused", "register", "reset", "restart", "resumed", "retry_update", "server_malformed",
-    "shutdown", "shutdown_command", "started", "test_complete", "touch_file_stale", "tpm_fault",
+    "shutdown", "shutdown_command", "started", "test_complete", "touch_file_stale", "tpm_failed", "tpm_fault",
     "tpm_sanity_failed", "update_cancelled", "update_committed", "update_ready", "uuid_changed", "uuid_failed",
     "uuid_file_malformed", "vault_escrow_rejected", "vault_locked", "vault_unlocked", "waiting_for_bootstrap",
     "xl_failed",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -12,8 +13,11 @@ import typer
 from evesim.agent.device_steps import Settings
 from evesim.api.envelope import CryptoMode
 from evesim.backends.gptdisk import DiskError, GptDisk
-from evesim.backends.runner import Backend, Options, run_agent
+from evesim.backends.runner import Backend, Options, open_tpm, run_agent
 from evesim.backends.statedir import ROOTS
+
+DEFAULT_TCTI = "device:/dev/tpmrm0"
+"""The kernel's TPM resource manager, as EVE's ``TpmDevicePath``."""
 
 
 def agent_command(
@@ -36,6 +40,11 @@ def agent_command(
     no_watchdog: Annotated[bool, typer.Option(
         "--no-watchdog", help="Leave the watchdog device alone (another daemon holds it)")
     ] = False,
+    tpm: Annotated[str | None, typer.Option(
+        "--tpm", help="TCTI of the TPM 2.0 holding the device key, quotes and the vault key, e.g. device:/dev/tpmrm0"
+                      " or swtpm:host=127.0.0.1,port=2321 (default on Xen: /dev/tpmrm0 if there is one)")
+    ] = None,
+    no_tpm: Annotated[bool, typer.Option("--no-tpm", help="Use no TPM: a soft device key in DIR/config")] = False,
 ) -> None:
     """Run EVE's agents for the device of DIR until Ctrl-C, SIGTERM, a power-off command or --duration.
 
@@ -46,13 +55,16 @@ def agent_command(
         problem = problem or "--watchdog needs --backend xen (the host backend leaves the watchdog alone)"
     if disk is not None:
         problem = problem or _no_disk(backend, Path(disk))
+    tcti = None if no_tpm else _tpm(backend, tpm)
+    if tcti is not None:
+        problem = problem or _no_tpm(tcti)
     if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     try:
         options = Options(quiet=quiet, backend=backend, xl_path=xl,
                           watchdog=None if no_watchdog else _watchdog(backend, watchdog),
-                          disk=Path(disk) if disk is not None else None)
+                          disk=Path(disk) if disk is not None else None, tpm=tcti)
         code = run_agent(Path(state_dir), Settings(crypto=crypto), options, duration)
     except OSError as exc:
         typer.echo(f"error: cannot use state directory {state_dir} or the watchdog: {exc}", err=True)
@@ -66,6 +78,26 @@ def _watchdog(backend: Backend, given: str | None) -> Path | None:
         return Path(given)
     default = Path("/dev/watchdog")
     return default if backend == "xen" and default.exists() else None
+
+
+def _tpm(backend: Backend, given: str | None) -> str | None:
+    """The TPM's TCTI: the one given, else the kernel's resource manager on Xen if it exists."""
+    if given is not None:
+        return given
+    return DEFAULT_TCTI if backend == "xen" and Path(DEFAULT_TCTI.removeprefix("device:")).exists() else None
+
+
+def _no_tpm(tcti: str) -> str:
+    """Why the TPM at ``tcti`` cannot be used ("" if it can be opened)."""
+    if importlib.util.find_spec("tpm2_pytss") is None:
+        return f"the TPM ({tcti}) needs tpm2-pytss: pip install 'evesim[tpm]' (or run with --no-tpm)"
+    from evesim.backends.tpm_effects import TpmError
+
+    try:
+        open_tpm(tcti).close()  # type: ignore[union-attr]  # a TCTI gives a TPM
+    except TpmError as exc:
+        return f"{exc} (or run with --no-tpm)"
+    return ""
 
 
 def _no_disk(backend: Backend, disk: Path) -> str:

@@ -2,9 +2,10 @@
 
 Instant effects are plain functions; timed ones are coroutines the runner awaits. Time is the
 wall clock, the controller is reached over HTTPS, files live under the state directory.
-Simplifications: no TPM (quotes, sealing and attestation certs are absent), the vault is a
-plain directory, no A/B disk (partition writes are refused), no hypervisor (domain operations
-fail), the device key is a soft key in ``/config``.
+With a TPM the identity, quotes and the vault key are the TPM's (``evesim.backends.tpm_effects``); without
+one quotes, sealing and attestation certs are absent and the device key is a soft key in ``/config``.
+Simplifications: the vault is a plain directory, no A/B disk (partition writes are refused), no
+hypervisor (domain operations fail).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -29,7 +30,7 @@ from evesim.agent import paths, topics
 from evesim.agent.pubsub import Bus
 from evesim.api import certs
 from evesim.api.vocab import EventKind, Severity
-from evesim.backends import machine
+from evesim.backends import machine, tpm_effects
 from evesim.backends.https import ControllerClient, request_headers
 from evesim.backends.logsink import LogSink
 from evesim.backends.statedir import StateDir
@@ -65,7 +66,7 @@ class HostDevice:
     """The device as the host backend sees it: state directory, controller client, bus, logs."""
 
     def __init__(self, state: StateDir, lifecycle: Lifecycle, log: LogSink, *, clock: Clock = Clock(),
-                 seed: int = 0, system: Path = Path("/")) -> None:
+                 seed: int = 0, system: Path = Path("/"), tpm: tpm_effects.Chip | None = None) -> None:
         self.name = str(state.root)
         """How errors name this device: its state directory."""
         self.state = state
@@ -74,6 +75,7 @@ class HostDevice:
         self.clock = clock
         self.seed = seed
         self.system = system
+        self.tpm = tpm
         self.client = ControllerClient(state)
         self.bus = Bus()
         self.booted_at = clock.monotonic()
@@ -130,18 +132,25 @@ class HostDevice:
         return rng
 
     def timed(self, kind: type) -> Timed | None:
-        """The handler of timed effects of type ``kind`` (a backend built on this one swaps some)."""
-        return TIMED.get(kind)
+        """The handler of timed effects of type ``kind``: the TPM's with a TPM (a backend built on this one swaps
+        others)."""
+        mine = tpm_effects.TIMED.get(kind) if self.tpm is not None else None
+        return mine or TIMED.get(kind)
 
     def instant(self, kind: type) -> Instant | None:
         """The handler of instant effects of type ``kind``."""
-        return INSTANT.get(kind)
+        mine = tpm_effects.INSTANT.get(kind) if self.tpm is not None else None
+        return mine or INSTANT.get(kind)
 
     def hardware(self) -> fx.Hardware:
-        """The host's facts, read once per boot."""
+        """The board's facts, read once per boot."""
         if self._hardware is None:
-            self._hardware = machine.hardware(self.state, self.system)
+            self._hardware = replace(self.host_facts(), has_tpm=self.tpm is not None)
         return self._hardware
+
+    def host_facts(self) -> fx.Hardware:
+        """What the machine says of itself (``evesim.backends.machine``)."""
+        return machine.hardware(self.state, self.system)
 
     def onboarding_serials(self) -> tuple[str, str] | None:
         """(serial, soft serial) while the device has no UUID yet, else None."""
@@ -158,6 +167,8 @@ class HostDevice:
         path = KEY_FILES.get(key)
         if path is None:
             raise ValueError(f"unknown signing key {key!r}: expected 'device' or 'onboard'")
+        if key == "device" and tpm_effects.enabled(self):
+            return tpm_effects.sign(self, data)
         private = self._key(self.state.read(path))
         return None if private is None else certs.sign_raw(private, data)
 
@@ -180,11 +191,17 @@ class HostDevice:
         if key is None:
             key = certs.make_key()
             self.state.write(paths.DEVICE_KEY, certs.key_pem(key), mode=0o600)
+        pem = self.issue_device_cert(key)
+        self.state.write(paths.DEVICE_CERT, pem)
+        return pem
+
+    def issue_device_cert(self, key: ec.EllipticCurvePrivateKey) -> bytes:
+        """The self-signed device cert of ``key`` (soft or in the TPM): serial and validity follow from the public
+        key and the board's serial."""
         public = key.public_key().public_bytes(serialization.Encoding.DER,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
         issued = certs.issue(_common_name(self.hardware().serial), certs.Usage.DEVICE, key=key,
                              seed=hashlib.sha256(public).digest(), days=DEVICE_CERT_DAYS)
-        self.state.write(paths.DEVICE_CERT, issued.cert_pem)
         return issued.cert_pem
 
 

@@ -21,7 +21,7 @@ from typing import Any, Literal, TextIO
 from evesim.agent import device_steps, paths
 from evesim.agent.bootreason import BootReason
 from evesim.agent.device_steps import Settings
-from evesim.backends import machine
+from evesim.backends import machine, tpm_effects
 from evesim.backends.host import AGENT, Clock, HostDevice, drive
 from evesim.backends.logsink import LogSink
 from evesim.backends.statedir import StateDir
@@ -58,6 +58,8 @@ class Options:
     watchdog: Path | None = None
     """A watchdog device to open and keep alive (``/dev/watchdog`` on a board), or none."""
     watchdog_kick_s: float = KICK_S
+    tpm: str | None = None
+    """The TCTI of the board's TPM (``device:/dev/tpmrm0``, ``swtpm:host=H,port=P``), or none."""
 
 
 class Runner:
@@ -70,11 +72,14 @@ class Runner:
         stream = options.stream if options.stream is not None else sys.stdout
         seed = options.seed if options.seed is not None else secrets.randbits(64)
         sink = LogSink(stream, options.clock.wall, options.quiet)
+        self.tpm = open_tpm(options.tpm)
         if options.backend == "xen":
             self.device: HostDevice = XenDevice(self.state, self, sink, clock=options.clock, seed=seed,
-                                                system=options.system, xl_path=options.xl_path, disk=options.disk)
+                                                system=options.system, tpm=self.tpm, xl_path=options.xl_path,
+                                                disk=options.disk)
         else:
-            self.device = HostDevice(self.state, self, sink, clock=options.clock, seed=seed, system=options.system)
+            self.device = HostDevice(self.state, self, sink, clock=options.clock, seed=seed, system=options.system,
+                                     tpm=self.tpm)
         self.boots = 0
         self.tasks: set[asyncio.Task[None]] = set()
         self._restart: asyncio.Handle | None = None
@@ -123,6 +128,8 @@ class Runner:
             for sig in signals:
                 loop.remove_signal_handler(sig)
             await self._stop_watchdog(kicker, disarm=False)
+            if self.tpm is not None:
+                self.tpm.close()
         return 0
 
     async def _stop_watchdog(self, kicker: asyncio.Task[None] | None, disarm: bool) -> None:
@@ -220,6 +227,15 @@ class Runner:
         except ValueError as exc:
             self._bad_server = server
             self.device.record(AGENT, "server_malformed", {"file": paths.SERVER, "error": str(exc)}, "error")
+
+
+def open_tpm(tcti: str | None) -> tpm_effects.Chip | None:
+    """The board's TPM at ``tcti``, or None without one; ``TpmError`` if it cannot be opened."""
+    if tcti is None:
+        return None
+    from evesim.backends.tpm import BoardTpm  # tpm2-pytss: the ``tpm`` extra, needed only with a TPM
+
+    return BoardTpm(tcti)
 
 
 def _add_handler(loop: asyncio.AbstractEventLoop, sig: signal.Signals, callback: Any) -> bool:

@@ -2,7 +2,8 @@
 
 Everything but domains and the host's memory and CPUs is the host backend's (clock, HTTPS, the state
 directory); the runner keeps the watchdog device alive (``evesim.backends.watchdog``) and, with ``--disk``, zboot's
-partition effects act on the GPT boot disk (``evesim.backends.gptdisk``). Not yet here: the TPM.
+partition effects act on the GPT boot disk (``evesim.backends.gptdisk``); a TPM (``/dev/tpmrm0`` when there is one)
+holds the identity, quotes and the vault key (``evesim.backends.tpm_effects``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from evesim.agent import effects as fx
-from evesim.backends import machine
 from evesim.backends.gptdisk import DiskError, GptDisk
-from evesim.backends.host import INSTANT, TIMED, HostDevice, Instant, Timed
+from evesim.backends.host import HostDevice, Instant, Timed
 from evesim.backends.https import DOWNLOADS
 from evesim.backends.xl import HostInfo, Xl, XlError
 
@@ -46,23 +46,21 @@ class XenDevice(HostDevice):
         mine: dict[type, Any] = {fx.Domain: _domain}  # handlers that take a XenDevice
         if self.disk is not None:
             mine |= {fx.SetPartitionState: _set_partition_state, fx.WritePartition: _write_partition}
-        handler: Timed | None = mine.get(kind) or TIMED.get(kind)
+        handler: Timed | None = mine.get(kind) or super().timed(kind)
         return handler
 
     def instant(self, kind: type) -> Instant | None:
         """The host backend's instant handlers; with a disk, zboot's partition view is the disk's."""
         if kind is fx.Partitions and self.disk is not None:
             return _partitions  # type: ignore[return-value]  # takes a XenDevice
-        return INSTANT.get(kind)
+        return super().instant(kind)
 
-    def hardware(self) -> fx.Hardware:
+    def host_facts(self) -> fx.Hardware:
         """The host's facts with Xen's total memory and CPU count (``xl info``)."""
-        if self._hardware is None:
-            facts = machine.hardware(self.state, self.system)
-            if self.xen_info is not None:
-                facts = replace(facts, memory_mb=self.xen_info.total_memory_mb, ncpu=self.xen_info.nr_cpus)
-            self._hardware = facts
-        return self._hardware
+        facts = super().host_facts()
+        if self.xen_info is None:
+            return facts
+        return replace(facts, memory_mb=self.xen_info.total_memory_mb, ncpu=self.xen_info.nr_cpus)
 
     def blob_path(self, blob: str) -> Path:
         """Where a downloaded blob is on this machine; ValueError for anything but ``/persist/downloads/NAME``."""

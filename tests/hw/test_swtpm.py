@@ -6,10 +6,6 @@ sealed object unsealing only while the PCRs match).
 """
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,13 +15,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from evesim.api import tpm_attest
 from evesim.hw import tpm
 from evesim.hw.image import EveImage
+from tests import swtpm
 
 pytestmark = pytest.mark.swtpm
 
 os.environ.setdefault("TSS2_LOG", "all+NONE")
-if shutil.which("swtpm") is None:
-    pytest.skip("swtpm is not installed (make venv installs swtpm, swtpm-tools, libtss2-dev)", allow_module_level=True)
-tss = pytest.importorskip("tpm2_pytss", reason="tpm2-pytss is not installed (pip install -e '.[tpm]')")
+swtpm.require()
+import tpm2_pytss as tss  # noqa: E402
 from tpm2_pytss.constants import ESYS_TR, TPM2_ALG, TPM2_SE, TPMA_OBJECT  # noqa: E402
 from tpm2_pytss.internal.crypto import public_to_key  # noqa: E402
 from tpm2_pytss.types import (  # noqa: E402
@@ -45,59 +41,13 @@ KEY_ATTRS = TPMA_OBJECT.FIXEDTPM | TPMA_OBJECT.FIXEDPARENT | TPMA_OBJECT.SENSITI
 KEY_ATTRS |= TPMA_OBJECT.USERWITHAUTH | TPMA_OBJECT.RESTRICTED | TPMA_OBJECT.NODA
 
 
-def _free_port_pair() -> int:
-    """A free local port P with P + 1 free too (the swtpm TCTI expects its control port there)."""
-    for _ in range(100):
-        with socket.socket() as first, socket.socket() as second:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            try:
-                second.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free pair of local ports")
-
-
 @pytest.fixture
 def esys(tmp_path: Path) -> Iterator["tss.ESAPI"]:
     """A fresh swtpm (TPM 2.0, started and cleared) on free local ports, with an ESAPI context."""
-    process, port = _start_swtpm(tmp_path)
-    try:
-        context = tss.ESAPI(tss.TCTILdr("swtpm", f"host=127.0.0.1,port={port}"))
+    with swtpm.running(tmp_path) as tcti:
+        context = tss.ESAPI(tss.TCTILdr.parse(tcti))
         yield context
         context.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _start_swtpm(state: Path) -> tuple[subprocess.Popen, int]:
-    """Start swtpm, picking new ports if another process grabbed the chosen ones first."""
-    errors = []
-    for _ in range(5):
-        port = _free_port_pair()
-        process = subprocess.Popen(
-            ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={state}",
-             "--server", f"type=tcp,port={port},bindaddr=127.0.0.1",
-             "--ctrl", f"type=tcp,port={port + 1},bindaddr=127.0.0.1",
-             "--flags", "not-need-init,startup-clear"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        for _ in range(200):
-            if process.poll() is not None:
-                errors.append(process.stderr.read().decode() if process.stderr else "")
-                break
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                return process, port
-            except OSError:
-                time.sleep(0.025)
-        else:
-            process.terminate()
-            process.wait(timeout=10)
-            errors.append("did not start listening")
-    raise RuntimeError(f"swtpm failed to start: {errors}")
 
 
 def _selection(pcrs) -> TPML_PCR_SELECTION:
