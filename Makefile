@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNIT := tests/agent tests/api tests/hw tests/controller tests/rollout tests/sim tests/regressions \
 	tests/test_import_contracts.py
 
-.PHONY: venv demo check lint types imports unit test soak bench protos clean
+.PHONY: venv demo check lint types imports unit test test-xen soak bench protos clean
 
 venv: $(STAMP)
 
@@ -37,7 +37,15 @@ unit: venv
 	$(PY) -m pytest -n 2 -q -m "not slow and not e2e and not swtpm" $(UNIT)
 
 test: venv
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q -m "not xen"
+
+# Boots Xen under QEMU (software emulation) and runs `evesim agent --backend xen` in its dom0: see docs/xen-backend.md.
+XEN_TOOLS := qemu-system-x86_64:qemu-system-x86 mmdebstrap:mmdebstrap cpio:cpio mke2fs:e2fsprogs \
+	dpkg-deb:dpkg gzip:gzip
+test-xen: venv
+	missing=$$(for t in $(XEN_TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done); \
+	[ -z "$$missing" ] || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing)
+	$(PY) -m pytest -q -m xen tests/xen
 
 soak: venv
 	EVESIM_FLAGSHIP_SEEDS=1000 $(PY) -m pytest -n 2 -q tests/properties

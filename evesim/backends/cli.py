@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shlex
 import shutil
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,8 @@ from evesim.backends.statedir import ROOTS
 
 DEFAULT_TCTI = "device:/dev/tpmrm0"
 """The kernel's TPM resource manager, as EVE's ``TpmDevicePath``."""
+REBOOT_COMMAND = ("reboot", "-n", "-f")
+"""EVE's ``zboot reset``: reboot at once, without sync or init (pkg/gpt-tools/files/zboot)."""
 
 
 def agent_command(
@@ -45,6 +48,12 @@ def agent_command(
                       " or swtpm:host=127.0.0.1,port=2321 (default on Xen: /dev/tpmrm0 if there is one)")
     ] = None,
     no_tpm: Annotated[bool, typer.Option("--no-tpm", help="Use no TPM: a soft device key in DIR/config")] = False,
+    reboot_command: Annotated[str | None, typer.Option(
+        "--reboot-command", help="What reboots the board on a reboot (xen default: 'reboot -n -f', as EVE's zboot)")
+    ] = None,
+    no_reboot: Annotated[bool, typer.Option(
+        "--no-reboot", help="On a reboot, restart the agents in place and leave the machine up (the host default)")
+    ] = False,
 ) -> None:
     """Run EVE's agents for the device of DIR until Ctrl-C, SIGTERM, a power-off command or --duration.
 
@@ -53,6 +62,11 @@ def agent_command(
     problem = _unusable(state_dir) or (_no_xl(xl) if backend == "xen" else "")
     if watchdog is not None and backend != "xen":
         problem = problem or "--watchdog needs --backend xen (the host backend leaves the watchdog alone)"
+    if reboot_command is not None and backend != "xen":
+        problem = problem or "--reboot-command needs --backend xen (the host backend never reboots the machine)"
+    reboot = None if no_reboot else _reboot(backend, reboot_command)
+    if reboot is not None:
+        problem = problem or _no_reboot(reboot)
     if disk is not None:
         problem = problem or _no_disk(backend, Path(disk))
     tcti = None if no_tpm else _tpm(backend, tpm)
@@ -64,7 +78,8 @@ def agent_command(
     try:
         options = Options(quiet=quiet, backend=backend, xl_path=xl,
                           watchdog=None if no_watchdog else _watchdog(backend, watchdog),
-                          disk=Path(disk) if disk is not None else None, tpm=tcti)
+                          disk=Path(disk) if disk is not None else None, tpm=tcti,
+                          reboot_command=reboot)
         code = run_agent(Path(state_dir), Settings(crypto=crypto), options, duration)
     except OSError as exc:
         typer.echo(f"error: cannot use state directory {state_dir} or the watchdog: {exc}", err=True)
@@ -78,6 +93,22 @@ def _watchdog(backend: Backend, given: str | None) -> Path | None:
         return Path(given)
     default = Path("/dev/watchdog")
     return default if backend == "xen" and default.exists() else None
+
+
+def _reboot(backend: Backend, given: str | None) -> tuple[str, ...] | None:
+    """The command that reboots the board: the one given, else zboot's ``reboot -n -f`` on Xen."""
+    if given is not None:
+        return tuple(shlex.split(given))
+    return REBOOT_COMMAND if backend == "xen" else None
+
+
+def _no_reboot(command: tuple[str, ...]) -> str:
+    """Why ``command`` cannot reboot the board ("" if its program can be found)."""
+    if not command:
+        return "--reboot-command is empty (give a command, or --no-reboot)"
+    if shutil.which(command[0]) is None:
+        return f"the reboot command {command[0]!r} is not an executable (give --reboot-command CMD or --no-reboot)"
+    return ""
 
 
 def _tpm(backend: Backend, given: str | None) -> str | None:

@@ -3,7 +3,8 @@
 Boot = empty ``/run``, start ``device-steps`` (``evesim.agent.device_steps.boot``) and a link poller.
 An agent that raises is logged with its traceback and, like EVE's watchdog after a fatal
 error, the device's agents are restarted with boot reason ``Fatal`` recorded. ``Reboot``
-restarts the agents without rebooting the host; ``PowerOff`` and SIGINT/SIGTERM stop cleanly.
+restarts the agents without rebooting the host, or, given a reboot command (the xen backend's board),
+stops them and runs it; ``PowerOff`` and SIGINT/SIGTERM stop cleanly.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
+import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Generator
@@ -31,6 +33,8 @@ from evesim.backends.xen import XenDevice
 WATCHDOG_RESTART_S = 10.0
 """Delay between a fatal agent error and the restart of the agents (EVE's watchdog is not instant)."""
 LINK_POLL_S = 5.0
+REBOOT_TIMEOUT_S = 60.0
+"""How long the reboot command may take to return (``reboot -f`` does not: the kernel restarts the board)."""
 
 
 Boot = Callable[[Settings], Generator[Any, Any, Any]]
@@ -60,6 +64,8 @@ class Options:
     watchdog_kick_s: float = KICK_S
     tpm: str | None = None
     """The TCTI of the board's TPM (``device:/dev/tpmrm0``, ``swtpm:host=H,port=P``), or none."""
+    reboot_command: tuple[str, ...] | None = None
+    """What reboots the board (zboot's ``reboot -n -f`` on Xen); none: the agents restart in place."""
 
 
 class Runner:
@@ -85,6 +91,7 @@ class Runner:
         self._restart: asyncio.Handle | None = None
         self._stopped: asyncio.Event | None = None
         self._bad_server: bytes | None = None
+        self._rebooting = False
         self.watchdog = DeviceWatchdog(options.watchdog) if options.watchdog is not None else None
 
     # -------------------------------------------------------------- Lifecycle (called by effects)
@@ -94,9 +101,13 @@ class Runner:
         self._task(self._agent(self.boots, name, process), name)
 
     def reboot(self, reason: str) -> None:
-        """``zboot reset``: the host stays up; the agents start over as after a reboot."""
+        """``zboot reset``: with a reboot command, stop and reboot the board; else the agents start over in place."""
         self.device.record(AGENT, "reboot", {"reason": reason}, "warning")
-        self._schedule_restart(0.0, f"reboot: {reason}")
+        if self.options.reboot_command is None:
+            self._schedule_restart(0.0, f"reboot: {reason}")
+            return
+        self._rebooting = True
+        self.stop()
 
     def power_off(self, reason: str) -> None:
         """``zboot poweroff``: stop the runner cleanly."""
@@ -123,6 +134,8 @@ class Runner:
             except TimeoutError:
                 pass
             await self._shutdown()
+            if self._rebooting:  # the watchdog stays armed: it resets a board that does not reboot
+                return await self._reboot_board()
             await self._stop_watchdog(kicker, disarm=True)
         finally:
             for sig in signals:
@@ -131,6 +144,25 @@ class Runner:
             if self.tpm is not None:
                 self.tpm.close()
         return 0
+
+    async def _reboot_board(self) -> int:
+        """Run the reboot command (EVE's ``zboot reset``: ``reboot -n -f``, no sync, no init); 0 once it ran.
+
+        If it fails, EVE's ``zboot.Reset`` is fatal (pkg/pillar/zboot/zboot.go): the error is logged, the command
+        exits 1 and the armed watchdog resets the board."""
+        command = self.options.reboot_command or ()
+        try:
+            done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True,
+                                           timeout=REBOOT_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            error = str(exc)
+        else:
+            if done.returncode == 0:
+                self.device.record(AGENT, "rebooting", {"command": list(command)}, "warning")
+                return 0
+            error = f"exit {done.returncode}: {done.stderr.strip()[-500:]}"
+        self.device.record(AGENT, "reboot_failed", {"command": list(command), "error": error}, "error")
+        return 1
 
     async def _stop_watchdog(self, kicker: asyncio.Task[None] | None, disarm: bool) -> None:
         """Stop kicking; a clean stop disarms the watchdog, anything else leaves it to reset the board."""

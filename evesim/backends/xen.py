@@ -43,17 +43,18 @@ class XenDevice(HostDevice):
 
     def timed(self, kind: type) -> Timed | None:
         """The host backend's handlers, with ``Domain`` performed by ``xl`` and, with a disk, partition effects."""
-        mine: dict[type, Any] = {fx.Domain: _domain}  # handlers that take a XenDevice
+        mine: dict[type, Any] = {fx.Domain: _domain, fx.MemoryUsage: _memory_usage}  # handlers that take a XenDevice
         if self.disk is not None:
             mine |= {fx.SetPartitionState: _set_partition_state, fx.WritePartition: _write_partition}
         handler: Timed | None = mine.get(kind) or super().timed(kind)
         return handler
 
     def instant(self, kind: type) -> Instant | None:
-        """The host backend's instant handlers; with a disk, zboot's partition view is the disk's."""
+        """The host backend's instant handlers, but memory (asked of ``xl``, so timed) and, with a disk, zboot's
+        partition view, which is the disk's."""
         if kind is fx.Partitions and self.disk is not None:
             return _partitions  # type: ignore[return-value]  # takes a XenDevice
-        return super().instant(kind)
+        return None if kind is fx.MemoryUsage else super().instant(kind)
 
     def host_facts(self) -> fx.Hardware:
         """The host's facts with Xen's total memory and CPU count (``xl info``)."""
@@ -76,6 +77,19 @@ async def _domain(dev: XenDevice, eff: fx.Domain) -> fx.DomainState:
     except ValueError as exc:
         return fx.DomainState(eff.name, "absent", None, str(exc))
     return await dev.xl.perform(eff, disk)
+
+
+async def _memory_usage(dev: XenDevice, eff: fx.MemoryUsage) -> fx.Memory:
+    """Xen's memory, used = total - free (hypervisor and every domain), as domainmgr publishes it and zedagent
+    reports it (pkg/pillar/hypervisor/xen.go GetHostCPUMem; pkg/pillar/cmd/zedagent/handlemetrics.go). If ``xl``
+    fails, the last figures read stand, as EVE keeps the last published HostMemory."""
+    try:
+        dev.xen_info = await dev.xl.read_info()
+    except XlError as exc:
+        dev.record(AGENT, "xl_failed", {"error": str(exc)}, "error")
+    if dev.xen_info is None:
+        return fx.Memory(0, 0)
+    return fx.Memory(dev.xen_info.total_memory_mb, dev.xen_info.total_memory_mb - dev.xen_info.free_memory_mb)
 
 
 def _partitions(dev: XenDevice, eff: fx.Partitions) -> fx.PartitionView:

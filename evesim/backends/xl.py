@@ -105,6 +105,10 @@ class Xl:
             raise XlError(f"{self.path} info: exit {done.returncode}: {done.stderr.strip()}")
         return parse_info(done.stdout)
 
+    async def read_info(self) -> HostInfo:
+        """``xl info`` without blocking the agents' loop."""
+        return parse_info(await self._run("info"))
+
     async def _run(self, *args: str) -> str:
         command = f"{self.path} {' '.join(args)}"
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,6 +11,17 @@ import pytest
 from evesim.backends.statedir import StateDir
 
 from .tls import Answering, Pki, RawServer, serve_https
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_reboot_of_this_machine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The xen backend reboots with ``reboot`` from PATH: in these tests that one fails, never reboots the machine."""
+    guard = tmp_path_factory.mktemp("guard") / "reboot"
+    guard.write_text("#!/bin/sh\necho 'the tests must not reboot this machine' >&2\nexit 1\n")
+    guard.chmod(0o755)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", f"{guard.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        yield
 
 
 @pytest.fixture

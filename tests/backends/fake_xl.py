@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 STATE = Path(os.environ["FAKE_XL_STATE"])
-INFO = ("host : fake\nrelease : 6.1.0\nnr_cpus : 4\ntotal_memory : 8191\nfree_memory : 6000\n"
+INFO = ("host : fake\nrelease : 6.1.0\nnr_cpus : 4\ntotal_memory : 8191\nfree_memory : {free}\n"
         "xen_major : 4\nxen_minor : 17\n")
+FREE_MB = 6000
+"""Free memory with no domains but dom0; each domain's memory comes out of it."""
 
 
 def main(args: list[str]) -> int:
@@ -30,7 +32,7 @@ def run(state: dict, args: list[str]) -> int:
         print(f"libxl: error: {op} failed (fake)", file=sys.stderr)
         return 3
     if op == "info":
-        print(INFO, end="")
+        print(INFO.format(free=FREE_MB - sum(domain["mem"] for domain in domains.values())), end="")
     elif op == "create":
         config = dict(line.split(" = ", 1) for line in Path(rest[-1]).read_text().splitlines())
         name = json.loads(config["name"])

@@ -84,6 +84,35 @@ def test_reboot_starts_the_agents_again_with_an_empty_run(tmp_path: Path) -> Non
     assert not any(e["kind"] == "agent_crashed" for e in _events(out))
 
 
+def _rebooting_boot(settings: Settings) -> Generator[Any, Any, None]:
+    yield from _boot_number()
+    yield fx.Reboot("REBOOT_CMD")
+    raise AssertionError("Reboot returned")
+
+
+def test_with_a_reboot_command_the_agents_stop_and_the_board_reboots(tmp_path: Path) -> None:
+    ran, watchdog = tmp_path / "rebooted", tmp_path / "watchdog"
+    watchdog.touch()
+    out = io.StringIO()
+    options = Options(stream=out, seed=1, system=tmp_path / "no-system", boot=_rebooting_boot, watchdog=watchdog,
+                      reboot_command=("sh", "-c", f"echo now > {ran}"))
+    runner = Runner(tmp_path / "dev", Settings(), options)
+    assert asyncio.run(runner.run(duration=10)) == 0
+    assert ran.read_text() == "now\n" and runner.boots == 1 and runner.tasks == set()
+    kinds = [e["kind"] for e in _events(out) if e["agent"] == "host" and e["kind"] != "link"]
+    assert kinds == ["boot", "reboot", "shutdown", "rebooting"]
+    assert b"V" not in watchdog.read_bytes()  # left armed: a board that does not go down is reset
+
+
+def test_a_failing_reboot_command_is_logged_and_exits_1(tmp_path: Path) -> None:
+    out = io.StringIO()
+    options = Options(stream=out, seed=1, system=tmp_path / "no-system", boot=_rebooting_boot,
+                      reboot_command=("sh", "-c", "echo no permission >&2; exit 5"))
+    assert asyncio.run(Runner(tmp_path / "dev", Settings(), options).run(duration=10)) == 1
+    failed = next(e for e in _events(out) if e["kind"] == "reboot_failed")
+    assert failed["severity"] == "error" and failed["fields"]["error"] == "exit 5: no permission"
+
+
 def test_duration_stops_cleanly(tmp_path: Path) -> None:
     def boot(settings: Settings) -> Generator[Any, Any, None]:
         yield fx.Wait(("never",), 0)

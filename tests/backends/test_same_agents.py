@@ -41,5 +41,6 @@ def test_the_xen_device_swaps_only_the_hypervisor_and_disk_handlers(tmp_path: Pa
     effects = set(TIMED) | set(INSTANT)
     assert {e for e in effects if host.timed(e) is not TIMED.get(e) or host.instant(e) is not INSTANT.get(e)} == set()
     swapped = {e for e in effects if xen.timed(e) is not TIMED.get(e) or xen.instant(e) is not INSTANT.get(e)}
-    expected = {fx.Domain} | ({fx.SetPartitionState, fx.WritePartition, fx.Partitions} if disk else set())
+    on_disk = {fx.SetPartitionState, fx.WritePartition, fx.Partitions} if disk else set()
+    expected = {fx.Domain, fx.MemoryUsage} | on_disk
     assert swapped == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,24 @@ def test_host_facts_come_from_xl_info(tmp_path: Path, xl_state: Path) -> None:
     assert (facts.memory_mb, facts.ncpu) == (8191, 4)
 
 
+def test_memory_in_use_is_xens_total_less_its_free_memory(tmp_path: Path, xl_state: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    dev = _device(tmp_path)
+    assert _memory(dev) == fx.Memory(8191, 8191 - 6000)
+    _do(dev, "create", memory_kb=512 * 1024, vcpus=1, blob=DISK)
+    assert _memory(dev) == fx.Memory(8191, 8191 - 6000 + 512)  # the domain's memory is in use
+    monkeypatch.setenv("FAKE_XL_FAIL", "info")
+    assert _memory(dev) == fx.Memory(8191, 8191 - 6000 + 512)  # the last figures stand
+    assert "xl_failed" in dev.log.stream.getvalue()  # type: ignore[attr-defined]
+
+
+def _memory(dev: XenDevice) -> fx.Memory:
+    assert dev.instant(fx.MemoryUsage) is None
+    handler = dev.timed(fx.MemoryUsage)
+    assert handler is not None
+    return asyncio.run(handler(dev, fx.MemoryUsage()))  # type: ignore[no-any-return]
+
+
 def test_without_xl_info_the_host_facts_stay_and_the_error_is_logged(tmp_path: Path, xl_state: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_XL_FAIL", "info")
@@ -167,3 +186,18 @@ def test_an_xl_call_cut_short_by_the_agent_stopping_leaves_no_process(tmp_path: 
 
     asyncio.run(cut_short())
     assert not Path(f"/proc/{pid_file.read_text().strip()}").exists()
+
+
+def test_the_cli_checks_the_reboot_command_before_starting(tmp_path: Path) -> None:
+    (tmp_path / "dev").mkdir()
+    base = ["agent", "--state-dir", str(tmp_path / "dev"), "--duration", "0"]
+    xen = [*base, "--backend", "xen", "--xl", str(FAKE_XL)]
+    env = {**os.environ, "FAKE_XL_STATE": str(tmp_path / "xl.json")}
+    host = CliRunner().invoke(app, [*base, "--reboot-command", "true"])
+    assert host.exit_code == 2 and "--reboot-command needs --backend xen" in host.output
+    missing = CliRunner().invoke(app, [*xen, "--reboot-command", "/no/such/reboot -f"], env=env)
+    assert missing.exit_code == 2 and "'/no/such/reboot' is not an executable" in missing.output
+    empty = CliRunner().invoke(app, [*xen, "--reboot-command", " "], env=env)
+    assert empty.exit_code == 2 and "--reboot-command is empty" in empty.output
+    assert CliRunner().invoke(app, [*xen, "--reboot-command", "true"], env=env).exit_code == 0
+    assert CliRunner().invoke(app, [*xen, "--no-reboot"], env=env).exit_code == 0
