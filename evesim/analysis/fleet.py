@@ -84,13 +84,12 @@ def funnel(run: Run) -> pd.Series:
 
 def time_to_update(run: Run) -> pd.DataFrame:
     """Per committed device: first ``download_started``, first ``update_committed`` after it, seconds between."""
-    started = decoded(run, "download_started").groupby("device")["time"].min().rename("started")
-    commits = decoded(run, "update_committed")[["device", "time"]].merge(started, left_on="device", right_index=True)
-    committed = commits[commits["time"] >= commits["started"]].groupby("device")["time"].min()
-    frame = pd.concat([started, committed.rename("committed")], axis=1, join="inner")
+    started = decoded(run, "download_started").groupby("device", as_index=False).agg(started=("time", "min"))
+    commits = decoded(run, "update_committed")[["device", "time"]].merge(started, on="device")
+    after = commits[commits["time"] >= commits["started"]]
+    frame = started.merge(after.groupby("device", as_index=False).agg(committed=("time", "min")), on="device")
     frame["seconds"] = frame["committed"] - frame["started"]
-    frame.index.name = "device"
-    return frame.sort_index().reset_index()
+    return frame.sort_values("device").reset_index(drop=True)
 
 
 def rollbacks(run: Run) -> pd.DataFrame:
