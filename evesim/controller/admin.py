@@ -140,8 +140,8 @@ class VersionOut(BaseModel):
     version: int
 
 
-def admin_router(ctl: Controller, token: str) -> APIRouter:
-    """Every ``/admin`` route, guarded by ``token``."""
+def admin_router(ctl: Controller, token: str, streams: LiveStreams) -> APIRouter:
+    """Every ``/admin`` route, guarded by ``token``; ``streams`` holds the live responses."""
 
     async def authorize(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
         if not token_matches(f"Bearer {credentials.credentials}" if credentials else None, token):
@@ -150,7 +150,7 @@ def admin_router(ctl: Controller, token: str) -> APIRouter:
     router = APIRouter(prefix="/admin", dependencies=[Depends(authorize)], tags=["admin"])
     _onboard_routes(router, ctl)
     _device_routes(router, ctl)
-    _report_routes(router, ctl)
+    _report_routes(router, ctl, streams)
     _edit_routes(router, ctl)
     _rollout_routes(router, ctl)
     return router
@@ -275,12 +275,12 @@ def _device_routes(router: APIRouter, ctl: Controller) -> None:
         ]
 
 
-def _report_routes(router: APIRouter, ctl: Controller) -> None:
+def _report_routes(router: APIRouter, ctl: Controller, streams: LiveStreams) -> None:
     def series(kind: SeriesKind, render: Callable[[Item], str], uuid: str, stream: str | None,
                key: str | None = None) -> Response:
         ctl.device(uuid)
         if stream == STREAM_VALUE:
-            return _live(ctl, kind, uuid, render, key)
+            return _live(ctl, streams, kind, uuid, render, key)
         return Response(_lines(render(item) for item in ctl.store.series(kind, uuid, key)), media_type=NDJSON)
 
     @router.get("/device/{uuid}/info", summary="Kept info messages, oldest first (NDJSON; X-Stream: live)")
@@ -324,20 +324,42 @@ def _report_routes(router: APIRouter, ctl: Controller) -> None:
         return Response(_lines(json_format.MessageToJson(c, indent=None) for c in certs), media_type=NDJSON)
 
 
+class LiveStreams:
+    """The open live (``X-Stream``) responses of an app, ended together when the server shuts down."""
+
+    def __init__(self) -> None:
+        self.ended = False
+        self._queues: weakref.WeakSet[asyncio.Queue[Item | None]] = weakref.WeakSet()
+
+    def add(self, queue: asyncio.Queue[Item | None]) -> None:
+        """Follow ``queue``; ``None`` put in it ends its response."""
+        self._queues.add(queue)
+        if self.ended:
+            queue.put_nowait(None)
+
+    def end(self) -> None:
+        """End every live response cleanly (their readers see a complete body), and any opened later."""
+        self.ended = True
+        for queue in list(self._queues):
+            queue.put_nowait(None)
+
+
 def _live(
-    ctl: Controller, kind: SeriesKind, uuid: str, render: Callable[[Item], str], key: str | None
+    ctl: Controller, streams: LiveStreams, kind: SeriesKind, uuid: str, render: Callable[[Item], str],
+    key: str | None
 ) -> StreamingResponse:
-    """Adam's ``X-Stream: true``: items stored from now on, one JSON line each, until the reader leaves.
+    """Adam's ``X-Stream: true``: items stored from now on, one JSON line each, until the reader leaves or the
+    server shuts down.
 
     Like Adam, a reader more than ``STREAM_BACKLOG`` items behind loses the newest ones.
     """
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Item] = asyncio.Queue(STREAM_BACKLOG)
+    queue: asyncio.Queue[Item | None] = asyncio.Queue()  # unbounded so that the end always fits; offer bounds it
     alive = weakref.ref(queue)  # a response dropped before it streamed takes its queue, and so its feed, along
 
     def offer(item: Item) -> None:
         waiting = alive()
-        if waiting is not None and (key is None or item.key == key) and not waiting.full():
+        if waiting is not None and (key is None or item.key == key) and waiting.qsize() < STREAM_BACKLOG:
             waiting.put_nowait(item)
 
     def listener(item: Item) -> None:
@@ -347,11 +369,12 @@ def _live(
             loop.call_soon_threadsafe(offer, item)
 
     stop = ctl.listen(kind, uuid, listener)
+    streams.add(queue)
 
     async def lines() -> AsyncIterator[str]:
         try:
-            while True:
-                yield render(await queue.get()) + "\n"
+            while (item := await queue.get()) is not None:
+                yield render(item) + "\n"
         finally:
             stop()
 

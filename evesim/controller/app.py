@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from evesim.controller.admin import UNAUTHORIZED, admin_router, install_error_handlers, token_matches
+from evesim.controller.admin import UNAUTHORIZED, LiveStreams, admin_router, install_error_handlers, token_matches
 from evesim.controller.core import PREFIX, Controller
 from evesim.controller.rollout import ticking
 
@@ -44,7 +44,8 @@ def create_app(controller: Controller, admin_token: str, max_body: int | None = 
         lifespan=lambda _: ticking(controller.rollouts, rollout_tick_s),
         redirect_slashes=False,
     )
-    app.include_router(admin_router(controller, admin_token))
+    app.state.streams = LiveStreams()
+    app.include_router(admin_router(controller, admin_token, app.state.streams))
     install_error_handlers(app)
     limit = controller.max_body if max_body is None else max_body
     app.add_middleware(_Edge, controller=controller, max_body=limit, admin_token=admin_token)

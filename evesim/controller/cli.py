@@ -219,6 +219,7 @@ def _report(server: str | None, data: Path | None, token: str | None, ca: Path |
                 sys.stdout.flush()
                 if count is not None and n >= count:
                     return
+            typer.echo("the controller ended the stream (it stopped)", err=True)
         finally:
             client.close()
     except AdminError as exc:

@@ -16,13 +16,18 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evesim.api.certs import Usage, issue
+from evesim.controller.admin import LiveStreams
 from evesim.controller.app import create_app
 from evesim.controller.core import Controller
 from evesim.controller.identity import ControllerIdentity
 from evesim.controller.policy import Policy
 from evesim.controller.stores import SqliteStore
+
+if TYPE_CHECKING:
+    import uvicorn
 
 DEFAULT_PORT = 8443
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
@@ -110,8 +115,9 @@ def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
     sock = _listen(host, port)
     bound_port = sock.getsockname()[1]
     data.server_file.write_text(f"{_reachable(host)}:{bound_port}\n")
+    app = create_app(ctl, data.token())
     config = uvicorn.Config(
-        create_app(ctl, data.token()),
+        app,
         ssl_certfile=str(data.path / "server.cert.pem"),
         ssl_keyfile=str(data.path / "server.key.pem"),
         log_level="warning",
@@ -123,9 +129,22 @@ def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
     print(f"evesim controller: serving https://{_reachable(host)}:{bound_port} (data in {data.path})", flush=True)
     print(f"evesim controller: its certificate is valid for {', '.join(ctl.identity.server_hosts)}", flush=True)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        _server(config, app.state.streams).run(sockets=[sock])
     finally:
         ctl.store.close()
+
+
+def _server(config: uvicorn.Config, streams: LiveStreams) -> uvicorn.Server:
+    """uvicorn's server, ending the live (``X-Stream``) responses first when it shuts down, so that followers see
+    their stream end cleanly instead of being cut after the graceful-shutdown timeout."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            streams.end()
+            await super().shutdown(sockets)
+
+    return Server(config)
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -181,7 +181,7 @@ def test_a_stream_response_dropped_before_it_streamed_leaves_no_feed(ctl: Contro
     from evesim.controller import admin
 
     async def open_and_drop() -> None:
-        admin._live(ctl, "info", attested.uuid, str, None)  # never iterated, then garbage
+        admin._live(ctl, admin.LiveStreams(), "info", attested.uuid, str, None)  # never iterated, then garbage
 
     loop = asyncio.new_event_loop()
     try:
