@@ -3,21 +3,30 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+TPM_STAMP := $(VENV)/.tpm-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 UNIT := tests/agent tests/api tests/hw tests/controller tests/rollout tests/sim tests/regressions \
 	tests/test_import_contracts.py
 
-.PHONY: venv demo check lint types imports unit test test-xen soak bench protos clean
+.PHONY: venv tpm demo check lint types imports unit test test-xen soak bench protos clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	command -v swtpm >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends swtpm swtpm-tools libtss2-dev)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[full,test,dev,notebooks,dist,tpm]'
+	$(PY) -m pip install --quiet -e '.[full,test,dev,notebooks,dist]'
 	touch $(STAMP)
+
+# Only the tests against a real (software) TPM need swtpm, and tpm2-pytss (built against libtss2).
+tpm: $(TPM_STAMP)
+
+$(TPM_STAMP): $(STAMP)
+	command -v swtpm >/dev/null && [ -e /usr/include/tss2/tss2_esys.h ] || \
+	($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends swtpm swtpm-tools libtss2-dev)
+	$(PY) -m pip install --quiet -e '.[tpm]'
+	touch $(TPM_STAMP)
 
 demo: venv
 	$(VENV)/bin/evesim run scenarios/power-loss-during-update.yaml --out out/demo
@@ -36,7 +45,7 @@ imports: venv
 unit: venv
 	$(PY) -m pytest -n 2 -q -m "not slow and not e2e and not swtpm" $(UNIT)
 
-test: venv
+test: venv tpm
 	$(PY) -m pytest -n 2 -q -m "not xen"
 
 # Boots Xen under QEMU (software emulation) and runs `evesim agent --backend xen` in its dom0: see docs/xen-backend.md.

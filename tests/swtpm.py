@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-MISSING = "swtpm is not installed (make venv installs swtpm, swtpm-tools, libtss2-dev)"
+MISSING = "swtpm is not installed (make tpm installs swtpm, swtpm-tools, libtss2-dev and the tpm extra)"
 
 
 def require() -> None:
-    """Skip the calling test module when swtpm or tpm2-pytss is missing (``make venv`` installs both)."""
+    """Skip the calling test module when swtpm or tpm2-pytss is missing (``make tpm``, run by ``make test``,
+    installs both)."""
     if shutil.which("swtpm") is None:
         pytest.skip(MISSING, allow_module_level=True)
     pytest.importorskip("tpm2_pytss", reason="tpm2-pytss is not installed (pip install -e '.[tpm]')")
