@@ -48,6 +48,8 @@ def test_ctrl_c_with_a_follower_attached_ends_both_cleanly(tmp_path: Path) -> No
     finally:
         follower.kill()
         served.process.kill()
-    assert served.process.returncode == 130  # 128 + SIGINT, as after any Ctrl-C
+    # uvicorn re-raises the SIGINT once stopped: 130 (128 + SIGINT) where it has its default action, 0 where the
+    # process inherited it ignored (started in the background by a non-interactive shell, as in CI)
+    assert served.process.returncode in (0, 130)
     assert "Traceback" not in out.decode() and "ERROR" not in out.decode(), out.decode()
     assert follower.returncode == 0 and "the controller ended the stream" in err, err
