@@ -97,9 +97,12 @@ def _watchdog(backend: Backend, given: str | None) -> Path | None:
 
 def _reboot(backend: Backend, given: str | None) -> tuple[str, ...] | None:
     """The command that reboots the board: the one given, else zboot's ``reboot -n -f`` on Xen."""
-    if given is not None:
+    if given is None:
+        return REBOOT_COMMAND if backend == "xen" else None
+    try:
         return tuple(shlex.split(given))
-    return REBOOT_COMMAND if backend == "xen" else None
+    except ValueError as exc:  # an unclosed quote
+        raise typer.BadParameter(f"{given!r}: {exc}", param_hint="--reboot-command") from exc
 
 
 def _no_reboot(command: tuple[str, ...]) -> str:

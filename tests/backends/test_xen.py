@@ -199,5 +199,7 @@ def test_the_cli_checks_the_reboot_command_before_starting(tmp_path: Path) -> No
     assert missing.exit_code == 2 and "'/no/such/reboot' is not an executable" in missing.output
     empty = CliRunner().invoke(app, [*xen, "--reboot-command", " "], env=env)
     assert empty.exit_code == 2 and "--reboot-command is empty" in empty.output
+    unclosed = CliRunner().invoke(app, [*xen, "--reboot-command", "reboot 'now"], env=env)
+    assert unclosed.exit_code == 2 and "No closing quotation" in unclosed.output
     assert CliRunner().invoke(app, [*xen, "--reboot-command", "true"], env=env).exit_code == 0
     assert CliRunner().invoke(app, [*xen, "--no-reboot"], env=env).exit_code == 0
