@@ -79,9 +79,9 @@ EK_POLICY = bytes.fromhex("837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1d
 _BASE = TPMA_OBJECT.SENSITIVEDATAORIGIN | TPMA_OBJECT.USERWITHAUTH | TPMA_OBJECT.NODA
 _FIXED = TPMA_OBJECT.FIXEDTPM | TPMA_OBJECT.FIXEDPARENT
 _PLAIN_ECC = _BASE | TPMA_OBJECT.SIGN_ENCRYPT | TPMA_OBJECT.DECRYPT
+"""``DefaultKeyParams`` and ``DefaultEcdhKeyTemplate``: ECC P-256, sign and decrypt, no scheme."""
 _RESTRICTED = _FIXED | _BASE | TPMA_OBJECT.RESTRICTED
 """``DefaultSrkTemplate`` (with decrypt) and ``DefaultQuoteKeyTemplate`` (with sign)."""
-"""``DefaultKeyParams`` and ``DefaultEcdhKeyTemplate``: ECC P-256, sign and decrypt, no scheme."""
 _PCR_ENTROPY = "sha256:7"
 """``PcrSelection``: the creation PCRs EVE passes when making keys (they do not change the key)."""
 
@@ -202,6 +202,7 @@ class BoardTpm:
 
     def ecdh_round_trip(self, device_public: ec.EllipticCurvePublicKey) -> bool:
         """``EncryptDecryptUsingTpm`` both ways on tpmmgr's message: True if it comes back unchanged."""
+        # the key is derived in the TPM for each direction, as EVE does (pkg/pillar/evetpm/encryptdecypt.go)
         encrypted = _aes_cfb(self._ecdh_key(device_public), SANITY_MESSAGE, encrypt=True)
         return _aes_cfb(self._ecdh_key(device_public), encrypted, encrypt=False) == SANITY_MESSAGE
 
@@ -287,7 +288,7 @@ class BoardTpm:
         return session
 
     def _ecdh_key(self, peer: ec.EllipticCurvePublicKey) -> bytes:
-        """``deriveSessionKey``: ECDHZGen of the ECDH key with the device key's point, SHA-256 over X‖Y."""
+        """``deriveEncryptDecryptKey``: ECDHZGen of the ECDH key with the device key's point, SHA-256 over X‖Y."""
         with self._lock, _errors("derive the ECDH key"):
             point = _ecc_point(peer)
             z = self._esys.ecdh_zgen(self._esys.tr_from_tpmpublic(ECDH_KEY_HANDLE), point)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import http.server
 import io
 import json
 import sys
@@ -18,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ import pytest
 from evesim.agent.device_steps import Settings
 from evesim.backends.runner import Options, Runner
 from evesim.controller.client import AdminClient
+from tests.datastore import serving
 
 from .test_e2e import _device_dir, _fetches, _ndjson, controller  # noqa: F401 - controller is a fixture
 from .test_gptdisk import FAKE_XL, _flags, _sgdisk, image, sgdisk, template  # noqa: F401 - fixtures
@@ -97,16 +96,8 @@ def datastore(tmp_path: Path) -> Iterator[tuple[str, bytes]]:
     blob = hashlib.shake_256(b"EVE 2.0.0").digest(1 << 20)
     (tmp_path / "store").mkdir()
     (tmp_path / "store/rootfs.img").write_bytes(blob)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(tmp_path / "store")))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/rootfs.img", blob
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base class names it so)
-        pass
+    with serving(tmp_path / "store") as port:
+        yield f"http://127.0.0.1:{port}/rootfs.img", blob
 
 
 def test_a_base_os_update_is_written_to_imgb_booted_tested_and_committed(

@@ -8,14 +8,11 @@ is checked through the controller's admin API and dom0's ``xl list`` (printed on
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +21,7 @@ from typing import Any, TypeVar
 import pytest
 
 from evesim.controller.client import AdminClient
+from tests.datastore import serving
 from tests.xen import image
 
 pytestmark = pytest.mark.xen
@@ -119,18 +117,8 @@ def controller(tmp_path: Path) -> Iterator[tuple[Path, int]]:
 @pytest.fixture
 def datastore(xen_image: image.Image) -> Iterator[int]:
     """An HTTP datastore on the host serving the guest disk as ``/guest.img``; yields its port."""
-    handler = functools.partial(_Quiet, directory=str(xen_image.guest.parent))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_address[1]
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base class names it so)
-        pass
+    with serving(xen_image.guest.parent) as port:
+        yield port
 
 
 @pytest.fixture
