@@ -39,6 +39,7 @@ class Usage(Enum):
     TLS_SERVER = "tls-server"
     DEVICE = "device"
     ONBOARDING = "onboarding"
+    ADMIN_CLIENT = "admin-client"
 
 
 def make_key(seed: bytes | None = None) -> ec.EllipticCurvePrivateKey:
@@ -79,6 +80,8 @@ def _add_usage(builder: x509.CertificateBuilder, usage: Usage, sans: Sequence[st
     if usage is Usage.TLS_SERVER:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         builder = builder.add_extension(x509.SubjectAlternativeName([_san(s) for s in sans]), critical=False)
+    if usage is Usage.ADMIN_CLIENT:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
     return builder
 
 

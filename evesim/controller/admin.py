@@ -1,4 +1,4 @@
-"""Admin API under ``/admin``: Adam's paths and JSON shapes, a bearer token on every call, typed config edits.
+"""Admin API under ``/admin``: Adam's paths and JSON shapes, the admin gate on every call, typed config edits.
 
 Routes and the auth dependency are ``async`` so they run on the event loop, the one thread that
 calls the controller. Lists (onboard CNs, device UUIDs) are text, one per line; info, metrics, logs and requests are
@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hmac
 import json
 import math
+import uuid as uuidlib
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from evesim.api import defaults, pb
 from evesim.api.certs import CertError, pem_from_text
+from evesim.controller import adam
+from evesim.controller.adminauth import AdminGate
 from evesim.controller.core import Controller, UnknownDevice
 from evesim.controller.devconfig import (
     DEFAULT_APP_IMAGE,
@@ -38,17 +40,18 @@ from evesim.controller.devconfig import (
     config_hash,
     find_app,
 )
-from evesim.controller.reply import is_proto
+from evesim.controller.reply import PROTO, is_proto
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, UnknownRollout, stages
-from evesim.controller.stores import Item, SeriesKind
+from evesim.controller.stores import Item, OnboardEntry, SeriesKind
 
+M = TypeVar("M", bound=BaseModel)
 NDJSON = "application/x-ndjson"
 STREAM_VALUE = "true"
 STREAM_BACKLOG = 100
 """Items a live reader may fall behind by before it loses new ones (Adam's channel size)."""
 StreamHeader = Annotated[str | None, Header(alias="X-Stream", description="true: stream new items live, as Adam")]
-UNAUTHORIZED = "missing or wrong admin bearer token"
-_bearer = HTTPBearer(auto_error=False, description="The admin token (DIR/admin-token when served).")
+_bearer = HTTPBearer(auto_error=False, description="The admin token (DIR/admin-token when served with "
+                     "--admin-auth token).")
 
 
 def _unicode(value: str) -> str:
@@ -79,10 +82,13 @@ class OnboardIn(_In):
 
 
 class DeviceIn(_In):
-    """Adam's device body: device cert, optional onboarding cert (then also allowed for ``Serial``) and serial."""
+    """Adam's device body: device cert, optional onboarding cert (then also allowed for ``Serial``) and serial.
+
+    ``Onboard`` may be null: Go marshals an unset []byte so (``adam admin device add`` sends it).
+    """
 
     Cert: Text
-    Onboard: Text = ""
+    Onboard: Text | None = ""
     Serial: Text = ""
 
 
@@ -134,32 +140,59 @@ class RolloutIn(_In):
     halt_failure_rate: float = Field(0.0, ge=0, le=1, description="halt when the failed fraction exceeds this")
 
 
+def device_uuid(uuid: Annotated[str, Path(description="Device UUID")]) -> str:
+    """The path's device UUID in canonical form; 400 if it is not a UUID, as Adam answers."""
+    return _uuid(uuid)
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuidlib.UUID(value))
+    except ValueError:
+        raise HTTPException(400, f"uuid: malformed UUID {value[:80]!r}") from None
+
+
+DeviceId = Annotated[str, Depends(device_uuid)]
+
+
+def _adam_body(model: type[M], body: bytes) -> M:
+    """An Adam admin body: JSON whatever the Content-Type says (Eden posts devices as text/plain); 400 when it is
+    not the expected JSON, as Adam answers."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise HTTPException(400, _finite(jsonable_encoder(exc.errors(include_url=False)))) from None
+
+
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a route that reads ``model`` itself."""
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 class VersionOut(BaseModel):
     """The config version an edit produced."""
 
     version: int
 
 
-def admin_router(ctl: Controller, token: str, streams: LiveStreams) -> APIRouter:
-    """Every ``/admin`` route, guarded by ``token``; ``streams`` holds the live responses."""
+def admin_router(ctl: Controller, gate: AdminGate, streams: LiveStreams) -> APIRouter:
+    """Every ``/admin`` route, guarded by ``gate``; ``streams`` holds the live responses."""
 
-    async def authorize(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
-        if not token_matches(f"Bearer {credentials.credentials}" if credentials else None, token):
-            raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+    async def authorize(request: Request,
+                        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
+        given = f"Bearer {credentials.credentials}" if credentials else None
+        if not gate.admits(given, request.scope):
+            raise HTTPException(401, gate.refusal, headers=gate.challenge)
 
     router = APIRouter(prefix="/admin", dependencies=[Depends(authorize)], tags=["admin"])
     _onboard_routes(router, ctl)
     _device_routes(router, ctl)
     _report_routes(router, ctl, streams)
+    _options_routes(router, ctl)
     _edit_routes(router, ctl)
     _rollout_routes(router, ctl)
     return router
-
-
-def token_matches(authorization: str | None, token: str) -> bool:
-    """True if an ``Authorization`` header value is ``Bearer <token>`` (compared in constant time)."""
-    scheme, _, given = (authorization or "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -203,27 +236,36 @@ def _onboard_routes(router: APIRouter, ctl: Controller) -> None:
     async def list_onboard() -> str:
         return _lines(entry.cn for entry in ctl.onboard_list())
 
-    @router.post("/onboard", status_code=201, summary="Allow an onboarding cert for serials (comma-separated, * = any)")
-    async def add_onboard(body: OnboardIn) -> dict[str, str]:
-        serials = [s.strip() for s in body.Serial.split(",") if s.strip()]
+    @router.post("/onboard", status_code=201, openapi_extra=_json_body(OnboardIn),
+                 summary="Allow an onboarding cert for serials (comma-separated, * = any; replaces its serials)")
+    async def add_onboard(request: Request) -> dict[str, str]:
+        body = _adam_body(OnboardIn, await request.body())
+        # Adam keeps "" when no serial is given (lf-edge/adam cmd/onboard.go sends Serial ""): a cert no serial matches
+        serials = [s.strip() for s in body.Serial.split(",") if s.strip()] or [""]
         return {"cn": ctl.onboard_add(pem_from_text(body.Cert), serials).cn}
 
     @router.delete("/onboard", summary="Clear the onboarding allow-list")
     async def clear_onboard() -> dict[str, int]:
         return {"removed": sum(ctl.onboard_remove(entry.cn) for entry in ctl.onboard_list())}
 
-    @router.get("/onboard/{cn:path}", summary="One onboarding cert and its serials")
+    @router.get("/onboard/{cn:path}", summary="One onboarding cert and its serials (by CN or Adam's friendly CN)")
     async def get_onboard(cn: str) -> dict[str, str]:
-        entry = ctl.onboard_get(cn)
-        if entry is None:
-            raise HTTPException(404, f"no onboarding cert with CN {cn}")
+        entry = _onboard_entry(ctl, cn)
         return {"Cert": base64.b64encode(entry.cert_pem).decode(), "Serial": ",".join(entry.serials)}
 
-    @router.delete("/onboard/{cn:path}", summary="Remove an onboarding cert")
+    @router.delete("/onboard/{cn:path}", summary="Remove an onboarding cert (by CN or Adam's friendly CN)")
     async def remove_onboard(cn: str) -> dict[str, str]:
-        if not ctl.onboard_remove(cn):
-            raise HTTPException(404, f"no onboarding cert with CN {cn}")
-        return {"removed": cn}
+        entry = _onboard_entry(ctl, cn)
+        ctl.onboard_remove(entry.cn)
+        return {"removed": entry.cn}
+
+
+def _onboard_entry(ctl: Controller, cn: str) -> OnboardEntry:
+    """The allow-list entry with this CN, or else the one whose friendly CN it is (what Adam's CLI sends); 404."""
+    entry = ctl.onboard_get(cn) or next((e for e in ctl.onboard_list() if adam.friendly_cn(e.cn) == cn), None)
+    if entry is None:
+        raise HTTPException(404, f"no onboarding cert with CN {cn}")
+    return entry
 
 
 def _device_routes(router: APIRouter, ctl: Controller) -> None:
@@ -231,8 +273,10 @@ def _device_routes(router: APIRouter, ctl: Controller) -> None:
     async def list_devices() -> str:
         return _lines(ctl.device_uuids())
 
-    @router.post("/device", status_code=201, summary="Register a device directly by its device cert")
-    async def add_device(body: DeviceIn) -> dict[str, str]:
+    @router.post("/device", status_code=201, openapi_extra=_json_body(DeviceIn),
+                 summary="Register a device directly by its device cert")
+    async def add_device(request: Request) -> dict[str, str]:
+        body = _adam_body(DeviceIn, await request.body())
         onboard = pem_from_text(body.Onboard) if body.Onboard else b""
         return {"uuid": ctl.device_add(pem_from_text(body.Cert), onboard_pem=onboard, serial=body.Serial)}
 
@@ -240,34 +284,38 @@ def _device_routes(router: APIRouter, ctl: Controller) -> None:
     async def clear_devices() -> dict[str, int]:
         return {"removed": sum(ctl.remove_device(uuid) for uuid in ctl.device_uuids())}
 
-    @router.get("/device/{uuid}", summary="A device's cert, onboarding cert and serial")
-    async def get_device(uuid: str) -> dict[str, str]:
+    @router.get("/device/{uuid}", summary="A device's cert, onboarding cert (null if none) and serial")
+    async def get_device(uuid: DeviceId) -> dict[str, str | None]:
         record = ctl.device(uuid)
         entry = ctl.onboard_get(record.onboard_cn) if record.onboard_cn else None
         return {
             "Cert": base64.b64encode(record.cert_pem).decode(),
-            "Onboard": base64.b64encode(entry.cert_pem).decode() if entry else "",
+            "Onboard": base64.b64encode(entry.cert_pem).decode() if entry else None,
             "Serial": record.serial,
         }
 
     @router.delete("/device/{uuid}", summary="Forget a device and all it reported")
-    async def remove_device(uuid: str) -> dict[str, str]:
+    async def remove_device(uuid: DeviceId) -> dict[str, str]:
         if not ctl.remove_device(uuid):
             raise UnknownDevice(uuid)
         return {"removed": uuid}
 
-    @router.get("/device/{uuid}/config", summary="Current config as protojson")
-    async def get_config(uuid: str) -> Response:
-        return Response(json_format.MessageToJson(ctl.config(uuid)), media_type="application/json")
+    @router.get("/device/{uuid}/config",
+                summary="Current config as protojson, or protobuf when Accept asks for x-proto-binary only")
+    async def get_config(uuid: DeviceId, accept: Annotated[str, Header()] = "") -> Response:
+        config = ctl.config(uuid)
+        if adam.wants_proto(accept):
+            return Response(config.SerializeToString(), media_type=PROTO)
+        return Response(json_format.MessageToJson(config), media_type="application/json")
 
     @router.put("/device/{uuid}/config", summary="Replace the config (protojson, or protobuf with x-proto-binary)")
-    async def put_config(uuid: str, request: Request) -> VersionOut:
+    async def put_config(uuid: DeviceId, request: Request) -> VersionOut:
         body = await request.body()
         config = _parse_config(body, request.headers.get("content-type", ""))
         return VersionOut(version=ctl.set_config(uuid, config))
 
     @router.get("/device/{uuid}/config/versions", summary="Kept config versions with their hashes")
-    async def config_versions(uuid: str) -> list[dict[str, object]]:
+    async def config_versions(uuid: DeviceId) -> list[dict[str, object]]:
         ctl.device(uuid)
         return [
             {"version": c.version, "at": c.at, "configHash": config_hash(c.data)}
@@ -284,44 +332,80 @@ def _report_routes(router: APIRouter, ctl: Controller, streams: LiveStreams) -> 
         return Response(_lines(render(item) for item in ctl.store.series(kind, uuid, key)), media_type=NDJSON)
 
     @router.get("/device/{uuid}/info", summary="Kept info messages, oldest first (NDJSON; X-Stream: live)")
-    async def info(uuid: str, stream: StreamHeader = None) -> Response:
+    async def info(uuid: DeviceId, stream: StreamHeader = None) -> Response:
         return series("info", _protojson(pb.info.ZInfoMsg), uuid, stream)
 
     @router.get("/device/{uuid}/info/latest", summary="The latest info message per object (NDJSON)")
-    async def latest_info(uuid: str) -> Response:
+    async def latest_info(uuid: DeviceId) -> Response:
         ctl.device(uuid)
         render = _protojson(pb.info.ZInfoMsg)
         return Response(_lines(render(item) for item in ctl.store.latest_info(uuid)), media_type=NDJSON)
 
     @router.get("/device/{uuid}/metrics", summary="Kept metrics, oldest first (NDJSON; X-Stream: live)")
-    async def metrics(uuid: str, stream: StreamHeader = None) -> Response:
+    async def metrics(uuid: DeviceId, stream: StreamHeader = None) -> Response:
         return series("metrics", _protojson(pb.metrics.ZMetricMsg), uuid, stream)
 
     @router.get("/device/{uuid}/logs", summary="Kept device log entries (NDJSON; X-Stream: live)")
-    async def logs(uuid: str, stream: StreamHeader = None) -> Response:
+    async def logs(uuid: DeviceId, stream: StreamHeader = None) -> Response:
         return series("logs", _protojson(pb.logs.LogEntry), uuid, stream)
 
     @router.get("/device/{uuid}/app/{app}/logs", summary="Kept log entries of one app (NDJSON; X-Stream: live)")
-    async def app_logs(uuid: str, app: str, stream: StreamHeader = None) -> Response:
-        return series("applogs", _protojson(pb.logs.LogEntry), uuid, stream, app)
+    async def app_logs(uuid: DeviceId, app: str, stream: StreamHeader = None) -> Response:
+        return series("applogs", _protojson(pb.logs.LogEntry), uuid, stream, _uuid(app))
 
     @router.get("/device/{uuid}/flowlogs", summary="Kept flow messages (NDJSON; X-Stream: live)")
-    async def flowlogs(uuid: str, stream: StreamHeader = None) -> Response:
+    async def flowlogs(uuid: DeviceId, stream: StreamHeader = None) -> Response:
         return series("flowlog", _protojson(pb.flowlog.FlowMessage), uuid, stream)
 
     @router.get("/device/{uuid}/hardwarehealth", summary="Kept hardware health reports (NDJSON; X-Stream: live)")
-    async def hardwarehealth(uuid: str, stream: StreamHeader = None) -> Response:
+    async def hardwarehealth(uuid: DeviceId, stream: StreamHeader = None) -> Response:
         return series("hardwarehealth", _protojson(pb.hardwarehealth.ZHardwareHealth), uuid, stream)
 
-    @router.get("/device/{uuid}/requests", summary="Accepted device requests (NDJSON; X-Stream: live)")
-    async def requests(uuid: str, stream: StreamHeader = None) -> Response:
-        return series("requests", _request_json, uuid, stream)
+    @router.get("/device/{uuid}/requests",
+                summary="Authenticated device requests as Adam's ApiRequest plus status (NDJSON; X-Stream: live)")
+    async def requests(uuid: DeviceId, stream: StreamHeader = None) -> Response:
+        return series("requests", lambda item: adam.request_record(item, uuid), uuid, stream)
 
-    @router.get("/device/{uuid}/certs", summary="Certificates the device sent for attestation (NDJSON)")
-    async def device_certs(uuid: str) -> Response:
+    @router.get("/device/{uuid}/certs", summary="The certificates of the device's last ATTEST_REQ_CERT, as Adam keeps "
+                "them: {\"certs\": [ZCert]} in Go's JSON (404 until it sends them)")
+    async def device_certs(uuid: DeviceId) -> Response:
         state = ctl.attestation(uuid)
-        certs = pb.attest.ZAttestReq.FromString(state.certs).certs if state.certs else []
-        return Response(_lines(json_format.MessageToJson(c, indent=None) for c in certs), media_type=NDJSON)
+        if not state.certs:
+            raise HTTPException(404, f"device {uuid} has sent no attestation certificates yet")
+        return Response(adam.certs_json(state.certs), media_type="application/json")
+
+
+def _options_routes(router: APIRouter, ctl: Controller) -> None:
+    @router.get("/device/{uuid}/options", summary="Adam's device options: nonce, integrity token, the last quote's "
+                "PCR template, attested (404 until the device attests)")
+    async def device_options(uuid: DeviceId) -> dict[str, object]:
+        state = ctl.attestation(uuid)
+        if not (state.nonce or state.token or state.quote):
+            raise HTTPException(404, f"device {uuid} has not attested yet")
+        return adam.device_options(state)
+
+    @router.put("/device/{uuid}/options", openapi_extra=_json_body(adam.DeviceOptionsIn),
+                summary="Set the device's nonce and integrity token (an empty token makes it attest again)")
+    async def set_device_options(uuid: DeviceId, request: Request) -> Response:
+        ctl.device(uuid)
+        body = _adam_body(adam.DeviceOptionsIn, await request.body())
+        ctl.set_attestation_secrets(uuid, adam.nonce_bytes(body.nonce), body.integrityToken.encode())
+        return Response(status_code=200)
+
+    @router.get("/options", summary="Adam's global options: enforce PCR templates in attestation, and the templates "
+                "(404 until set)")
+    async def global_options() -> Response:
+        options = ctl.global_options()
+        if options is None:
+            raise HTTPException(404, "global options have not been set")
+        return Response(options, media_type="application/json")
+
+    @router.put("/options", openapi_extra=_json_body(adam.GlobalOptionsIn), summary="Set the global options")
+    async def set_global_options(request: Request) -> Response:
+        body = await request.body()
+        _adam_body(adam.GlobalOptionsIn, body)
+        ctl.set_global_options(body)
+        return Response(status_code=200)
 
 
 class LiveStreams:
@@ -383,30 +467,30 @@ def _live(
 
 def _edit_routes(router: APIRouter, ctl: Controller) -> None:
     @router.put("/device/{uuid}/baseos", summary="Set the base OS image and version")
-    async def set_base_os(uuid: str, body: BaseOsIn) -> VersionOut:
+    async def set_base_os(uuid: DeviceId, body: BaseOsIn) -> VersionOut:
         version = ctl.set_base_os(
             uuid, body.version, url=body.url, sha256=body.sha256, size_bytes=body.size_bytes, activate=body.activate
         )
         return VersionOut(version=version)
 
     @router.post("/device/{uuid}/baseos/retry", summary="Retry a failed base OS update")
-    async def retry_update(uuid: str) -> VersionOut:
+    async def retry_update(uuid: DeviceId) -> VersionOut:
         return VersionOut(version=ctl.retry_update(uuid))
 
     @router.put("/device/{uuid}/configitems", summary="Set config items (null removes)")
-    async def set_config_items(uuid: str, body: ConfigItemsIn) -> VersionOut:
+    async def set_config_items(uuid: DeviceId, body: ConfigItemsIn) -> VersionOut:
         return VersionOut(version=ctl.set_config_items(uuid, body.items))
 
     @router.post("/device/{uuid}/reboot", summary="Reboot the device")
-    async def reboot(uuid: str) -> VersionOut:
+    async def reboot(uuid: DeviceId) -> VersionOut:
         return VersionOut(version=ctl.reboot(uuid))
 
     @router.post("/device/{uuid}/shutdown", summary="Shut the device's apps down")
-    async def shutdown(uuid: str) -> VersionOut:
+    async def shutdown(uuid: DeviceId) -> VersionOut:
         return VersionOut(version=ctl.shutdown(uuid))
 
     @router.get("/device/{uuid}/apps", summary="Configured apps")
-    async def list_apps(uuid: str) -> list[dict[str, object]]:
+    async def list_apps(uuid: DeviceId) -> list[dict[str, object]]:
         return [
             {
                 "uuid": a.uuidandversion.uuid,
@@ -418,19 +502,19 @@ def _edit_routes(router: APIRouter, ctl: Controller) -> None:
         ]
 
     @router.put("/device/{uuid}/apps/{name}", summary="Add or update the app with this name")
-    async def set_app(uuid: str, name: str, body: AppIn) -> VersionOut:
+    async def set_app(uuid: DeviceId, name: str, body: AppIn) -> VersionOut:
         version = ctl.set_app(uuid, name, **body.model_dump())
         return VersionOut(version=version)
 
     @router.post("/device/{uuid}/apps/{app}/{command}", summary="Restart an app, or purge it (rebuild its volume)")
-    async def app_command(uuid: str, app: str, command: AppCommand) -> VersionOut:
+    async def app_command(uuid: DeviceId, app: str, command: AppCommand) -> VersionOut:
         found = find_app(ctl.config(uuid), app)
         if found is None:
             raise HTTPException(404, f"device {uuid} has no app {app}")
         return VersionOut(version=ctl.app_command(uuid, found.uuidandversion.uuid, command))
 
     @router.delete("/device/{uuid}/apps/{app}", summary="Remove an app (by UUID or name)")
-    async def remove_app(uuid: str, app: str) -> VersionOut:
+    async def remove_app(uuid: DeviceId, app: str) -> VersionOut:
         found = find_app(ctl.config(uuid), app)
         if found is None:
             raise HTTPException(404, f"device {uuid} has no app {app}")
@@ -488,11 +572,6 @@ def _lines(values: Iterable[str]) -> str:
 def _protojson(message: type[Message]) -> Callable[[Item], str]:
     """Render a stored protobuf item as one line of protojson."""
     return lambda item: json_format.MessageToJson(message.FromString(item.data), indent=None)
-
-
-def _request_json(item: Item) -> str:
-    method, status = item.data.decode().split(" ")
-    return json.dumps({"at": item.at, "method": method, "url": item.key, "status": int(status)})
 
 
 def _parse_config(body: bytes, content_type: str) -> pb.config.EdgeDevConfig:

@@ -2,7 +2,7 @@
 
 Device requests skip FastAPI's routing: a small ASGI layer hands them straight to the service
 core. The same layer caps every request body (413 above the limit) and refuses admin calls
-without the token (401) before their bodies are read or parsed.
+the admin gate does not admit (401) before their bodies are read or parsed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from evesim.controller.admin import UNAUTHORIZED, LiveStreams, admin_router, install_error_handlers, token_matches
+from evesim.controller.admin import LiveStreams, admin_router, install_error_handlers
+from evesim.controller.adminauth import AdminGate
 from evesim.controller.core import PREFIX, Controller
 from evesim.controller.rollout import ticking
 
@@ -27,48 +28,47 @@ ROLLOUT_TICK_S = 5.0
 """How often a served controller advances its rollout campaigns."""
 
 
-def create_app(controller: Controller, admin_token: str, max_body: int | None = None,
+def create_app(controller: Controller, admin: str | AdminGate, max_body: int | None = None,
                rollout_tick_s: float = ROLLOUT_TICK_S) -> FastAPI:
-    """A FastAPI app serving ``controller``; admin calls need ``Authorization: Bearer <admin_token>``.
+    """A FastAPI app serving ``controller``; ``admin`` decides who may call ``/admin`` (a string is a bearer token).
 
     Request bodies above ``max_body`` (default: the controller's ``max_body``) get 413. While it runs,
     a background task ticks the controller's rollout campaigns every ``rollout_tick_s``.
     """
-    if not admin_token:
-        raise ValueError("the admin token must not be empty")
+    gate = admin if isinstance(admin, AdminGate) else AdminGate("token", admin)
     app = FastAPI(
         title="evesim controller",
-        summary="EVE device API v2 (/api/v2/edgedevice) and an Adam-compatible, authenticated admin API (/admin).",
+        summary="EVE device API v2 (/api/v2/edgedevice) and an Adam-compatible admin API (/admin).",
         version="1",
         telemetry={"tracing": False, "metrics": False, "logs": False},
         lifespan=lambda _: ticking(controller.rollouts, rollout_tick_s),
         redirect_slashes=False,
     )
     app.state.streams = LiveStreams()
-    app.include_router(admin_router(controller, admin_token, app.state.streams))
+    app.include_router(admin_router(controller, gate, app.state.streams))
     install_error_handlers(app)
     limit = controller.max_body if max_body is None else max_body
-    app.add_middleware(_Edge, controller=controller, max_body=limit, admin_token=admin_token)
+    app.add_middleware(_Edge, controller=controller, max_body=limit, gate=gate)
     return app
 
 
 class _Edge:
-    """Refuses admin calls without the token, buffers request bodies up to ``max_body`` (else 413) and
+    """Refuses admin calls the gate does not admit, buffers request bodies up to ``max_body`` (else 413) and
     answers device API paths from the core."""
 
-    def __init__(self, app: ASGIApp, controller: Controller, max_body: int, admin_token: str) -> None:
+    def __init__(self, app: ASGIApp, controller: Controller, max_body: int, gate: AdminGate) -> None:
         self.app = app
         self.controller = controller
         self.max_body = max_body
-        self.admin_token = admin_token
+        self.gate = gate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _is_admin(scope["path"]) and not token_matches(_header(scope, b"authorization"), self.admin_token):
-            await _respond(send, 401, json.dumps({"detail": UNAUTHORIZED}).encode(), "application/json",
-                           [(b"www-authenticate", b"Bearer")])
+        if _is_admin(scope["path"]) and not self.gate.admits(_header(scope, b"authorization"), scope):
+            challenge = [(k.lower().encode(), v.encode()) for k, v in self.gate.challenge.items()]
+            await _respond(send, 401, json.dumps({"detail": self.gate.refusal}).encode(), "application/json", challenge)
             return
         body = await _read_body(scope, receive, self.max_body)
         if body is None:
@@ -78,7 +78,7 @@ class _Edge:
         if path.startswith(PREFIX):
             content_type = _header(scope, b"content-type")
             headers = {} if content_type is None else {"content-type": content_type}
-            reply = self.controller.handle(scope["method"], path, body, headers)
+            reply = self.controller.handle(scope["method"], path, body, headers, _client(scope))
             await _respond(send, reply.status, reply.body, reply.content_type)
             return
         await self.app(scope, _replay(body, receive), send)
@@ -86,6 +86,15 @@ class _Edge:
 
 def _is_admin(path: str) -> bool:
     return path == "/admin" or path.startswith("/admin/")
+
+
+def _client(scope: Scope) -> str:
+    """The sender's ``host:port`` as Adam records it ("" when the server does not say)."""
+    client = scope.get("client")
+    if not client:
+        return ""
+    host, port = client
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import enum
 import json
 import sys
 from pathlib import Path
@@ -20,6 +21,15 @@ config_app = typer.Typer(help="A device's config, as JSON (protojson of EdgeDevC
 app.add_typer(onboard_app, name="onboard")
 app.add_typer(device_app, name="device")
 app.add_typer(config_app, name="config")
+
+
+class AdminAuthMode(enum.StrEnum):
+    """``--admin-auth`` choices (``evesim.controller.adminauth.AdminAuth``)."""
+
+    token = "token"
+    none = "none"
+    mtls = "mtls"
+
 
 Server = Annotated[str | None, typer.Option("--server", envvar="EVESIM_CONTROLLER", help="https://host:port")]
 Data = Annotated[
@@ -47,8 +57,20 @@ def serve(
         "--name", help="Another name or address devices reach this controller by (repeatable); the TLS "
         "certificate covers it besides --host, localhost and, with a wildcard --host, this machine's names")
     ] = None,
+    admin_auth: Annotated[AdminAuthMode, typer.Option(
+        "--admin-auth", help="Who may use /admin: token (the bearer token in DIR/admin-token), none (anyone, as "
+        "Adam; loopback --host only unless --admin-auth-none-anywhere) or mtls (a client certificate issued by "
+        "DIR/root-certificate.pem, such as DIR/admin.cert.pem, on --admin-port)")
+    ] = AdminAuthMode.token,
+    none_anywhere: Annotated[bool, typer.Option(
+        "--admin-auth-none-anywhere", help="Allow --admin-auth none on a --host other networks reach")
+    ] = False,
+    admin_port: Annotated[int | None, typer.Option(
+        "--admin-port", help="With --admin-auth mtls: the admin API's port (default --port + 1; 0 = any free port)")
+    ] = None,
 ) -> None:
     """Serve the device and admin APIs over HTTPS; DIR keeps identity and data across restarts."""
+    from evesim.controller.adminauth import exposure_problem
     from evesim.controller.datadir import name_problem
     from evesim.controller.datadir import serve as run
     from evesim.controller.policy import profile
@@ -62,7 +84,13 @@ def serve(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--policy" if policy not in _profiles() else
                                  "--unknown-device-status") from exc
-    run(data, host, port, chosen, name or ())
+    if admin_port is not None and admin_auth is not AdminAuthMode.mtls:
+        raise typer.BadParameter("only --admin-auth mtls has an admin port of its own", param_hint="--admin-port")
+    problem = exposure_problem(admin_auth.value, host, none_anywhere)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="--admin-auth")
+    run(data, host, port, chosen, name or (), admin_auth=admin_auth.value, admin_port=admin_port,
+        none_anywhere=none_anywhere)
 
 
 def _profiles() -> tuple[str, ...]:

@@ -18,31 +18,45 @@ class AdminError(RuntimeError):
 
 
 class AdminClient:
-    """Calls ``/admin`` over HTTPS with the bearer token, trusting the controller's root CA."""
+    """Calls ``/admin`` over HTTPS, trusting the controller's root CA, with the bearer token and/or a client
+    certificate (``cert`` is a pair of PEM files: certificate and key) when given."""
 
     def __init__(
-        self, server: str, token: str, ca: str | os.PathLike[str] | None = None, timeout: float = 30.0
+        self, server: str, token: str | None, ca: str | os.PathLike[str] | None = None, timeout: float = 30.0,
+        cert: tuple[Path, Path] | None = None,
     ) -> None:
-        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=os.fspath(ca)) if ca else True
+        context = ssl.create_default_context(cafile=os.fspath(ca) if ca else None)
+        if cert is not None:
+            context.load_cert_chain(*cert)
         self.timeout = timeout
-        self._http = httpx.Client(
-            base_url=server.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, verify=verify, timeout=timeout
-        )
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=server.rstrip("/"), headers=headers, verify=context, timeout=timeout)
 
     @classmethod
     def resolve(cls, server: str | None, data: Path | None, token: str | None, ca: Path | None) -> AdminClient:
-        """A client from explicit options, filling the gaps from a served controller's data directory."""
+        """A client from explicit options, filling the gaps from a served controller's data directory.
+
+        The client certificate comes from ``EVESIM_ADMIN_CERT`` and ``EVESIM_ADMIN_KEY``, else from DIR when the
+        controller serves its admin API with client certificates (``--admin-auth mtls``).
+        """
+        cert = _env_cert()
         if data is not None:
             directory = DataDir(data)
             try:
-                server = server or directory.server_url()
+                server = server or directory.admin_url()
                 token = token or directory.token()
             except OSError as exc:
                 raise AdminError(f"{data} is not a controller data directory: {exc}") from exc
             ca = ca or directory.root_cert
-        if not server or not token:
-            raise AdminError("say where the controller is: --data DIR, or --server URL and --token TOKEN")
-        return cls(server, token, ca)
+            if cert is None and directory.admin_server_file.exists():
+                cert = (directory.admin_cert, directory.admin_key)
+        if not server:
+            raise AdminError("say where the controller is: --data DIR, or --server URL (and --token TOKEN unless "
+                             "it serves --admin-auth none or mtls)")
+        try:
+            return cls(server, token, ca, cert=cert)
+        except (OSError, ssl.SSLError) as exc:
+            raise AdminError(f"cannot load the CA or client certificate: {exc}") from exc
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One admin request; raises ``AdminError`` for transport failures and 3xx/4xx/5xx answers."""
@@ -69,6 +83,13 @@ class AdminClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
+
+
+def _env_cert() -> tuple[Path, Path] | None:
+    cert, key = os.environ.get("EVESIM_ADMIN_CERT"), os.environ.get("EVESIM_ADMIN_KEY")
+    if not cert:
+        return None
+    return Path(cert), Path(key or cert)
 
 
 def _detail(response: httpx.Response) -> str:

@@ -14,6 +14,7 @@ import time
 import unicodedata
 import uuid as uuidlib
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from cryptography import x509
@@ -22,6 +23,8 @@ from evesim.api import defaults, pb
 from evesim.api.certs import CertError, cert_pem, der_hash, load_cert, pem_from_text, sign_raw, verify_signature
 from evesim.api.envelope import ZERO_SIGNATURE, CryptoMode, Envelope, EnvelopeError, open_envelope, seal, truncate
 from evesim.controller import attestation, devconfig, telemetry
+from evesim.controller.adam import GlobalOptionsIn
+from evesim.controller.attestation import NO_TEMPLATES
 from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError
 from evesim.controller.identity import ControllerIdentity
 from evesim.controller.policy import Policy
@@ -34,6 +37,8 @@ PREFIX = "/api/v2/edgedevice/"
 Listener = Callable[[Item], None]
 """Called with each item a live feed delivers."""
 MAX_BODY = 4 << 20
+GLOBAL_OPTIONS = "adam/global-options"
+"""The store setting that keeps Adam's global options."""
 """Largest request body accepted (413 above)."""
 _NOT_FOUND = Reply(404, b"unknown device API path", "text/plain")
 _NOT_ALLOWED = Reply(405, b"method not allowed", "text/plain")
@@ -102,6 +107,8 @@ class Controller:
         self._by_serial: dict[tuple[str, str], str] = {}
         self._onboard: dict[bytes, OnboardEntry] = {}
         self._request_tags: dict[tuple[str, int], bytes] = {}
+        self._client = ""
+        """The sender address of the request being answered (``handle``'s ``client``)."""
         self._listeners: dict[tuple[SeriesKind, str], list[Listener]] = {}
         self._pending: list[tuple[SeriesKind, str, Item]] = []
         self._static = {"certs": self._certs, "ping": self._ping, "register": self._register, "uuid": self._uuid}
@@ -121,10 +128,13 @@ class Controller:
 
     # ----------------------------------------------------------------- device API
 
-    def handle(self, method: str, path: str, body: bytes, headers: Mapping[str, str] | None = None) -> Reply:
-        """Answer one device API request; ``path`` is the full URL path. Never raises for bad input."""
+    def handle(self, method: str, path: str, body: bytes, headers: Mapping[str, str] | None = None,
+               client: str = "") -> Reply:
+        """Answer one device API request; ``path`` is the full URL path, ``client`` the sender's ``host:port`` when
+        known (kept with the request record). Never raises for bad input."""
         if not path.startswith(PREFIX):
             return _NOT_FOUND
+        self._client = client
         try:
             reply = self._handle(method, path, body, headers)
         except Refusal as refusal:
@@ -228,10 +238,11 @@ class Controller:
         return Reply(status, seal(payload, signature, self._signing_hash), PROTO)
 
     def _log_request(self, uuid: str, method: str, path: str, status: int) -> None:
+        """Keep the request record: "METHOD STATUS", then " CLIENT" when the request's sender address is known."""
         tag = self._request_tags.get((method, status))
         if tag is None:
             tag = self._request_tags[(method, status)] = f"{method} {status}".encode()
-        item = Item(self._clock(), path, tag)
+        item = Item(self._clock(), path, tag + f" {self._client}".encode() if self._client else tag)
         self.store.append("requests", uuid, item)
         if self._listeners:
             self._stored("requests", uuid, item)
@@ -308,7 +319,7 @@ class Controller:
     def _attest(self, device: _Device, payload: bytes, app: str) -> Reply:
         request = telemetry.parse(pb.attest.ZAttestReq, payload)
         state = self.store.get_attestation(device.uuid)
-        answer, new_state = attestation.step(request, state, self.policy, self._draw)
+        answer, new_state = attestation.step(request, state, self.policy, self._draw, self._templates)
         if new_state != state:
             self.store.put_attestation(device.uuid, new_state)
             device.token = new_state.token
@@ -450,6 +461,29 @@ class Controller:
         self._cached(dev_uuid)
         return self.store.get_attestation(dev_uuid)
 
+    def set_attestation_secrets(self, dev_uuid: str, nonce: bytes, token: bytes) -> None:
+        """Replace a device's attestation nonce and integrity token (Adam's device options PUT); an empty token
+        makes the device attest again at its next config request."""
+        device = self._cached(dev_uuid)
+        state = replace(self.store.get_attestation(dev_uuid), nonce=nonce, token=token)
+        with self.store.transaction():
+            self.store.put_attestation(dev_uuid, state)
+        device.token = token
+
+    def global_options(self) -> bytes | None:
+        """Adam's global options (JSON) as last set, None if never set."""
+        return self.store.get_setting(GLOBAL_OPTIONS)
+
+    def set_global_options(self, raw: bytes) -> None:
+        """Set Adam's global options (JSON of ``GlobalOptionsIn``): PCR templates quotes must match, if enforced.
+
+        Raises pydantic's ``ValidationError`` for a body that is not such JSON; nothing changes then.
+        """
+        templates = GlobalOptionsIn.model_validate_json(raw).templates()
+        with self.store.transaction():
+            self.store.put_setting(GLOBAL_OPTIONS, raw)
+        self._templates = templates
+
     def latest_device_info(self, dev_uuid: str) -> pb.info.ZInfoDevice | None:
         """The device's last reported ``ZInfoDevice``, if any.
 
@@ -482,6 +516,8 @@ class Controller:
         return device
 
     def _load(self) -> None:
+        options = self.store.get_setting(GLOBAL_OPTIONS)
+        self._templates = GlobalOptionsIn.model_validate_json(options).templates() if options else NO_TEMPLATES
         for entry in self.store.list_onboard():
             self._onboard[der_hash(load_cert(entry.cert_pem))] = entry
         for record in self.store.list_devices():

@@ -3,23 +3,31 @@
 First start creates, in DIR: the controller PKI (``root-certificate.pem`` is the root devices
 trust), ``admin-token``, ``server`` (``host:port``), a test-fleet onboarding cert and key
 (``onboard.cert.pem``, ``onboard.key.pem``; on the allow-list for any serial) and the SQLite store
-``controller.sqlite``. Later starts reuse all of it.
+``controller.sqlite``; serving with ``--admin-auth mtls`` adds an admin client cert and key issued by the root
+(``admin.cert.pem``, ``admin.key.pem``) and ``admin-server`` (``host:port`` of the admin listener). Later starts
+reuse all of it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import os
 import re
 import secrets
+import signal
 import socket
-from collections.abc import Sequence
+import ssl
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evesim.api.certs import Usage, issue
 from evesim.controller.admin import LiveStreams
+from evesim.controller.adminauth import AdminAuth, AdminGate, exposure_problem
 from evesim.controller.app import create_app
 from evesim.controller.core import Controller
 from evesim.controller.identity import ControllerIdentity
@@ -28,6 +36,7 @@ from evesim.controller.stores import SqliteStore
 
 if TYPE_CHECKING:
     import uvicorn
+    from fastapi import FastAPI
 
 DEFAULT_PORT = 8443
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
@@ -65,14 +74,36 @@ class DataDir:
     def store_file(self) -> Path:
         return self.path / "controller.sqlite"
 
+    @property
+    def admin_cert(self) -> Path:
+        return self.path / "admin.cert.pem"
+
+    @property
+    def admin_key(self) -> Path:
+        return self.path / "admin.key.pem"
+
+    @property
+    def admin_server_file(self) -> Path:
+        return self.path / "admin-server"
+
     def token(self) -> str:
         """The admin bearer token."""
         return self.token_file.read_text().strip()
 
     def server_url(self) -> str:
         """``https://host:port`` from the ``server`` file."""
-        host, _, port = self.server_file.read_text().strip().rpartition(":")
-        return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+        return _url(self.server_file.read_text())
+
+    def admin_url(self) -> str:
+        """Where the admin API is: the ``admin-server`` file's address (``mtls``), else the device one."""
+        if self.admin_server_file.exists():
+            return _url(self.admin_server_file.read_text())
+        return self.server_url()
+
+
+def _url(address: str) -> str:
+    host, _, port = address.strip().rpartition(":")
+    return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
 
 
 def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", policy: Policy | None = None,
@@ -107,42 +138,119 @@ KEEP_ALIVE_S = 90
 
 
 def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-          policy: Policy | None = None, names: Sequence[str] = ()) -> None:
-    """Serve the controller of ``directory`` over HTTPS until interrupted (port 0 picks a free one)."""
+          policy: Policy | None = None, names: Sequence[str] = (), admin_auth: AdminAuth = "token",
+          admin_port: int | None = None, none_anywhere: bool = False) -> None:
+    """Serve the controller of ``directory`` over HTTPS until interrupted (port 0 picks a free one).
+
+    ``admin_auth`` "none" needs a loopback ``host`` unless ``none_anywhere``; "mtls" serves the admin API on
+    ``admin_port`` (default ``port`` + 1, or a free one when ``port`` is 0) with client certificates.
+    """
     import uvicorn
 
+    problem = exposure_problem(admin_auth, host, none_anywhere)
+    if problem:
+        raise ValueError(problem)
     ctl, data = open_controller(directory, host, policy, names)
+    gate = AdminGate(admin_auth, data.token())
     sock = _listen(host, port)
+    admin_sock = _listen(host, _admin_port(port, admin_port)) if admin_auth == "mtls" else None
     bound_port = sock.getsockname()[1]
     data.server_file.write_text(f"{_reachable(host)}:{bound_port}\n")
-    app = create_app(ctl, data.token())
-    config = uvicorn.Config(
-        app,
-        ssl_certfile=str(data.path / "server.cert.pem"),
-        ssl_keyfile=str(data.path / "server.key.pem"),
-        log_level="warning",
-        access_log=False,
-        proxy_headers=False,
-        timeout_keep_alive=KEEP_ALIVE_S,
-        timeout_graceful_shutdown=2,
-    )
+    data.admin_server_file.unlink(missing_ok=True)
+    app = create_app(ctl, gate)
+    tls = {"ssl_certfile": str(data.path / "server.cert.pem"), "ssl_keyfile": str(data.path / "server.key.pem")}
+    config = uvicorn.Config(app, **tls, **_QUIET)  # type: ignore[arg-type]
+    servers = [(_server(config, app.state.streams, own_signals=admin_sock is None), sock)]
     print(f"evesim controller: serving https://{_reachable(host)}:{bound_port} (data in {data.path})", flush=True)
     print(f"evesim controller: its certificate is valid for {', '.join(ctl.identity.server_hosts)}", flush=True)
+    if admin_sock is not None:
+        servers.append((_admin_server(app, data, tls), admin_sock))
+        admin_address = f"{_reachable(host)}:{admin_sock.getsockname()[1]}"
+        data.admin_server_file.write_text(admin_address + "\n")
+        print(f"evesim controller: admin API on https://{admin_address} for client certificates issued by "
+              f"root-certificate.pem ({data.admin_cert.name} and {data.admin_key.name} are one)", flush=True)
+    if admin_auth == "none":
+        print(f"evesim controller: WARNING: the admin API on {host} has no authentication (--admin-auth none, "
+              "as Adam): whoever reaches it administers every device", file=sys.stderr, flush=True)
     try:
-        _server(config, app.state.streams).run(sockets=[sock])
+        _run(servers)
     finally:
         ctl.store.close()
 
 
-def _server(config: uvicorn.Config, streams: LiveStreams) -> uvicorn.Server:
+_QUIET: dict[str, object] = {
+    "log_level": "warning",
+    "access_log": False,
+    "proxy_headers": False,
+    "timeout_keep_alive": KEEP_ALIVE_S,
+    "timeout_graceful_shutdown": 2,
+}
+
+
+def _admin_port(port: int, admin_port: int | None) -> int:
+    if admin_port is not None:
+        return admin_port
+    return 0 if port == 0 else port + 1
+
+
+def _admin_server(app: FastAPI, data: DataDir, tls: dict[str, str]) -> uvicorn.Server:
+    """The admin listener of ``mtls``: it requires a client certificate from the root and runs no lifespan."""
+    import uvicorn
+
+    from evesim.controller.tlsscope import ClientCertProtocol
+
+    if not data.admin_cert.exists():
+        identity = ControllerIdentity.load(data.path)
+        admin = issue("evesim-admin", Usage.ADMIN_CLIENT, issuer=identity.root)
+        _write_private(data.admin_key, admin.key_pem)
+        data.admin_cert.write_bytes(admin.cert_pem)
+    config = uvicorn.Config(app, **tls, **_QUIET, lifespan="off", http=ClientCertProtocol,  # type: ignore[arg-type]
+                            ssl_cert_reqs=ssl.CERT_REQUIRED, ssl_ca_certs=str(data.root_cert))
+    return _server(config, app.state.streams, own_signals=False)
+
+
+def _run(servers: list[tuple[uvicorn.Server, socket.socket]]) -> None:
+    """Run every server until a signal stops them all."""
+    if len(servers) == 1:
+        server, sock = servers[0]
+        server.run(sockets=[sock])
+        return
+
+    def stop_all(sig: int, frame: object) -> None:
+        for server, _ in servers:
+            server.should_exit = True
+
+    async def together() -> None:
+        await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in servers))
+
+    previous = {sig: signal.signal(sig, stop_all) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        asyncio.run(together())
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _server(config: uvicorn.Config, streams: LiveStreams, own_signals: bool) -> uvicorn.Server:
     """uvicorn's server, ending the live (``X-Stream``) responses first when it shuts down, so that followers see
-    their stream end cleanly instead of being cut after the graceful-shutdown timeout."""
+    their stream end cleanly instead of being cut after the graceful-shutdown timeout.
+
+    Without ``own_signals`` it leaves signal handling to its caller (two servers share one process).
+    """
     import uvicorn
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             streams.end()
             await super().shutdown(sockets)
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if own_signals:
+                with super().capture_signals():
+                    yield
+            else:
+                yield
 
     return Server(config)
 

@@ -73,7 +73,7 @@ def test_body_limit_defaults_to_the_controllers(make_controller) -> None:
     client = TestClient(create_app(make_controller(max_body=1000), TOKEN))
     headers = {**AUTH, "Content-Type": "application/json"}
     assert client.post("/admin/onboard", content=b"x" * 1001, headers=headers).status_code == 413
-    assert client.post("/admin/onboard", content=b"x" * 1000, headers=headers).status_code == 422
+    assert client.post("/admin/onboard", content=b"x" * 1000, headers=headers).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,9 @@ def test_device_admin(http_device: Device, client: TestClient, onboard) -> None:
     added = client.post("/admin/device", json={"Cert": pre.cert_pem.decode()}, headers=AUTH)
     assert added.status_code == 201
     assert client.delete(f"/admin/device/{added.json()['uuid']}", headers=AUTH).status_code == 200
-    assert client.get("/admin/device/nope", headers=AUTH).status_code == 404
+    assert client.get("/admin/device/nope", headers=AUTH).status_code == 400
+    assert client.get("/admin/device/0b6b2b6e-0f6e-4a39-9d7e-5c3c9f7e2a11", headers=AUTH).status_code == 404
+    assert client.get(f"/admin/device/{uuid.upper()}", headers=AUTH).json()["Serial"] == http_device.serial
     assert client.delete("/admin/device", headers=AUTH).json() == {"removed": 1}
 
 
@@ -241,7 +243,8 @@ def test_typed_edit_endpoints(http_device: Device, client: TestClient) -> None:
     assert config.reboot.counter == 1 and config.shutdown.counter == 1 and not config.apps
     assert client.put(f"/admin/device/{uuid}/baseos", json={**base, "sha256": "x"}, headers=AUTH).status_code == 400
     assert client.put(f"/admin/device/{uuid}/baseos", json={"version": 1}, headers=AUTH).status_code == 422
-    assert client.post("/admin/device/unknown/reboot", headers=AUTH).status_code == 404
+    assert client.post("/admin/device/unknown/reboot", headers=AUTH).status_code == 400
+    assert client.post("/admin/device/0b6b2b6e-0f6e-4a39-9d7e-5c3c9f7e2a11/reboot", headers=AUTH).status_code == 404
 
 
 def test_reports_as_ndjson(http_device: Device, client: TestClient) -> None:
@@ -259,7 +262,8 @@ def test_reports_as_ndjson(http_device: Device, client: TestClient) -> None:
         json.loads(line) for line in client.get(f"/admin/device/{uuid}/requests", headers=AUTH).text.splitlines()
     ]
     assert requests[-1]["url"].endswith("/metrics") and requests[-1]["status"] == 201
-    for report in ("logs", "flowlogs", "hardwarehealth", "certs", "app/a/logs"):
+    assert client.get(f"/admin/device/{uuid}/certs", headers=AUTH).status_code == 404, "no certs sent yet"
+    for report in ("logs", "flowlogs", "hardwarehealth", "app/0b6b2b6e-0f6e-4a39-9d7e-5c3c9f7e2a11/logs"):
         assert client.get(f"/admin/device/{uuid}/{report}", headers=AUTH).status_code == 200
 
 

@@ -27,7 +27,7 @@ def test_serve_policy_flag(monkeypatch, tmp_path) -> None:
     from evesim.controller.policy import ADAM
 
     served: list[object] = []
-    monkeypatch.setattr(datadir, "serve", lambda data, host, port, policy, names: served.append(policy))
+    monkeypatch.setattr(datadir, "serve", lambda data, host, port, policy, names, **_: served.append(policy))
     assert CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--policy", "adam"]).exit_code == 0
     result = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--unknown-device-status", "401"])
     assert result.exit_code == 0

@@ -99,22 +99,26 @@ def test_x_stream_sends_new_items_live_and_stops_when_the_reader_leaves(
         time.sleep(0.05)
 
 
+APP_A, APP_B = "6f1c5f7e-3a52-4d0e-9a55-0c1b1d2e3f40", "6f1c5f7e-3a52-4d0e-9a55-0c1b1d2e3f41"
+
+
 def test_x_stream_of_app_logs_carries_only_that_app(ctl: Controller, attested: Device, live: str) -> None:
     with httpx.Client(timeout=10) as client, client.stream(
-            "GET", f"{live}/device/{attested.uuid}/app/app-b/logs", headers=STREAM) as response:
-        for app in ("app-a", "app-b"):
+            "GET", f"{live}/device/{attested.uuid}/app/{APP_B}/logs", headers=STREAM) as response:
+        for app in (APP_A, APP_B):
             bundle = pb.logs.AppInstanceLogBundle(log=[pb.logs.LogEntry(content=f"from {app}", msgid=1)])
             path = f"{API}/apps/instanceid/{app}/logs"
             assert ctl.handle("POST", path, attested.seal(bundle.SerializeToString()),
                               {"Content-Type": "application/x-proto-binary"}).status == 201
         line = next(response.iter_lines())
-        assert json.loads(line)["content"] == "from app-b"
-    assert [i.key for i in ctl.store.series("applogs", attested.uuid)] == ["app-a", "app-b"]
+        assert json.loads(line)["content"] == f"from {APP_B}"
+    assert [i.key for i in ctl.store.series("applogs", attested.uuid)] == [APP_A, APP_B]
 
 
 def test_x_stream_needs_the_token_and_a_known_device(live: str) -> None:
     assert httpx.get(f"{live}/device/nope/info", headers={"X-Stream": "true"}).status_code == 401
-    assert httpx.get(f"{live}/device/nope/info", headers=STREAM).status_code == 404
+    assert httpx.get(f"{live}/device/nope/info", headers=STREAM).status_code == 400
+    assert httpx.get(f"{live}/device/{APP_A}/info", headers=STREAM).status_code == 404
 
 
 def _follow(live: str, *args: str) -> tuple[threading.Thread, dict]:
@@ -150,7 +154,7 @@ def test_cli_follow_prints_new_items_and_stops_after_count(ctl: Controller, atte
 
 
 def test_cli_follow_errors(live: str) -> None:
-    thread, done = _follow(live, "logs", "no-such-device", "--follow")
+    thread, done = _follow(live, "logs", APP_A, "--follow")
     thread.join(10)
     assert done["result"].exit_code == 1 and "404" in done["result"].output
     thread, done = _follow(live, "info", "x", "--latest", "--follow")

@@ -68,6 +68,9 @@ class Attestation:
     """Serialized ``ZAttestReq`` of the last ATTEST_REQ_CERT."""
     keys: bytes = b""
     """Serialized ``AttestStorageKeys`` (token cleared) of the last STORE_KEYS."""
+    quote: bytes = b""
+    """Serialized ``ZAttestQuote`` of the last quote: its PCR values and versions (attestData and signature
+    dropped), what Adam reports as the received PCR template."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,12 @@ class Store(Protocol):
 
     def put_attestation(self, uuid: str, state: Attestation) -> None:
         """Replace the device's attestation state."""
+
+    def get_setting(self, key: str) -> bytes | None:
+        """A controller-wide setting (such as Adam's global options), None if never set."""
+
+    def put_setting(self, key: str, value: bytes) -> None:
+        """Set a controller-wide setting."""
 
     def put_info(self, uuid: str, item: Item) -> None:
         """Store the latest info for ``item.key`` and append it to the device's info history."""

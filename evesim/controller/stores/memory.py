@@ -32,6 +32,7 @@ class MemoryStore:
         self._devices: dict[str, DeviceRecord] = {}
         self._configs: dict[str, deque[ConfigVersion]] = {}
         self._attest: dict[str, Attestation] = {}
+        self._settings: dict[str, bytes] = {}
         self._info: dict[str, dict[str, Item]] = {}
         self._series: dict[tuple[SeriesKind, str], deque[Item]] = {}
         self._maxlen = {kind: self.limits.of(kind) for kind in KINDS}
@@ -92,6 +93,12 @@ class MemoryStore:
 
     def put_attestation(self, uuid: str, state: Attestation) -> None:
         self._attest[uuid] = state
+
+    def get_setting(self, key: str) -> bytes | None:
+        return self._settings.get(key)
+
+    def put_setting(self, key: str, value: bytes) -> None:
+        self._settings[key] = value
 
     def put_info(self, uuid: str, item: Item) -> None:
         latest = self._info.get(uuid)

@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS devices (seq INTEGER PRIMARY KEY AUTOINCREMENT, uuid 
 CREATE TABLE IF NOT EXISTS configs (uuid TEXT NOT NULL, version INTEGER NOT NULL, at REAL NOT NULL,
     data BLOB NOT NULL, PRIMARY KEY (uuid, version));
 CREATE TABLE IF NOT EXISTS attestation (uuid TEXT PRIMARY KEY, nonce BLOB NOT NULL, token BLOB NOT NULL,
-    certs BLOB NOT NULL, keys BLOB NOT NULL);
+    certs BLOB NOT NULL, keys BLOB NOT NULL, quote BLOB NOT NULL DEFAULT x'');
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS info_latest (uuid TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL,
     data BLOB NOT NULL, PRIMARY KEY (uuid, key));
 CREATE TABLE IF NOT EXISTS series (kind TEXT NOT NULL, uuid TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -46,6 +47,7 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        _add_missing_columns(self._db)
         self._next_seq: dict[tuple[SeriesKind, str], int] = {}
         self._tx = _Transaction(self._db, self._next_seq.clear)
 
@@ -121,14 +123,22 @@ class SqliteStore:
         return [ConfigVersion(*row) for row in rows]
 
     def get_attestation(self, uuid: str) -> Attestation:
-        row = self._one("SELECT nonce, token, certs, keys FROM attestation WHERE uuid = ?", uuid)
+        row = self._one("SELECT nonce, token, certs, keys, quote FROM attestation WHERE uuid = ?", uuid)
         return Attestation(*row) if row else Attestation()
 
     def put_attestation(self, uuid: str, state: Attestation) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO attestation (uuid, nonce, token, certs, keys) VALUES (?, ?, ?, ?, ?)",
-            (uuid, state.nonce, state.token, state.certs, state.keys),
+            "INSERT OR REPLACE INTO attestation (uuid, nonce, token, certs, keys, quote) VALUES (?, ?, ?, ?, ?, ?)",
+            (uuid, state.nonce, state.token, state.certs, state.keys, state.quote),
         )
+
+    def get_setting(self, key: str) -> bytes | None:
+        row = self._one("SELECT value FROM settings WHERE key = ?", key)
+        return row[0] if row else None
+
+    def put_setting(self, key: str, value: bytes) -> None:
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
 
     def put_info(self, uuid: str, item: Item) -> None:
         with self.transaction():
@@ -181,6 +191,13 @@ class SqliteStore:
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a store written by an older evesim up to this schema (columns added since then)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(attestation)")}
+    if "quote" not in columns:
+        db.execute("ALTER TABLE attestation ADD COLUMN quote BLOB NOT NULL DEFAULT x''")
 
 
 def _onboard(row: tuple) -> OnboardEntry:
