@@ -31,6 +31,9 @@ class AdminAuthMode(enum.StrEnum):
     mtls = "mtls"
 
 
+SizeFlag = Annotated[int, typer.Option(
+    min=0, metavar="BYTES", help="As adam server: bytes each device keeps of this series, oldest dropped first "
+    "(0: evesim's default, a count of items)", show_default=False)]
 Server = Annotated[str | None, typer.Option("--server", envvar="EVESIM_CONTROLLER", help="https://host:port")]
 Data = Annotated[
     Path | None, typer.Option("--data", envvar="EVESIM_CONTROLLER_DATA", help="Data dir: server, token and CA")
@@ -68,10 +71,21 @@ def serve(
     admin_port: Annotated[int | None, typer.Option(
         "--admin-port", help="With --admin-auth mtls: the admin API's port (default --port + 1; 0 = any free port)")
     ] = None,
+    conf_dir: Annotated[Path | None, typer.Option(
+        "--conf-dir", help="Also write there what a device's /config needs to onboard here: server, "
+        "root-certificate.pem and the test-fleet onboarding cert and key (as adam server --conf-dir)")
+    ] = None,
+    max_log_size: SizeFlag = 0,
+    max_info_size: SizeFlag = 0,
+    max_metric_size: SizeFlag = 0,
+    max_requests_size: SizeFlag = 0,
+    max_flow_message_size: SizeFlag = 0,
+    max_app_logs_size: SizeFlag = 0,
 ) -> None:
     """Serve the device and admin APIs over HTTPS; DIR keeps identity and data across restarts."""
+    from evesim.controller.adam import retention
     from evesim.controller.adminauth import exposure_problem
-    from evesim.controller.datadir import name_problem
+    from evesim.controller.datadir import Options, name_problem
     from evesim.controller.datadir import serve as run
     from evesim.controller.policy import profile
 
@@ -89,8 +103,10 @@ def serve(
     problem = exposure_problem(admin_auth.value, host, none_anywhere)
     if problem:
         raise typer.BadParameter(problem, param_hint="--admin-auth")
-    run(data, host, port, chosen, name or (), admin_auth=admin_auth.value, admin_port=admin_port,
-        none_anywhere=none_anywhere)
+    sizes = {"logs": max_log_size, "info": max_info_size, "metrics": max_metric_size, "requests": max_requests_size,
+             "flowlog": max_flow_message_size, "applogs": max_app_logs_size}
+    run(data, host, port, chosen, name or (), Options(admin_auth.value, admin_port, none_anywhere,
+                                                      retention(sizes), conf_dir))  # type: ignore[arg-type]
 
 
 def _profiles() -> tuple[str, ...]:

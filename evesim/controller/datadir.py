@@ -32,7 +32,7 @@ from evesim.controller.app import create_app
 from evesim.controller.core import Controller
 from evesim.controller.identity import ControllerIdentity
 from evesim.controller.policy import Policy
-from evesim.controller.stores import SqliteStore
+from evesim.controller.stores import Limits, SqliteStore
 
 if TYPE_CHECKING:
     import uvicorn
@@ -107,7 +107,7 @@ def _url(address: str) -> str:
 
 
 def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", policy: Policy | None = None,
-                    names: Sequence[str] = ()) -> tuple[Controller, DataDir]:
+                    names: Sequence[str] = (), limits: Limits | None = None) -> tuple[Controller, DataDir]:
     """The controller of ``directory``, creating identity, token, onboarding files and store on first use.
 
     Its TLS certificate covers ``host`` (the machine's names and addresses when ``host`` is a wildcard), localhost
@@ -124,7 +124,7 @@ def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", 
         served.save(data.path)
     if not data.token_file.exists():
         _write_private(data.token_file, secrets.token_urlsafe(32).encode())
-    ctl = Controller(store=SqliteStore(data.store_file), identity=served, policy=policy)
+    ctl = Controller(store=SqliteStore(data.store_file, limits), identity=served, policy=policy)
     if not data.onboard_cert.exists():
         onboard = issue("evesim-test-fleet-onboarding", Usage.ONBOARDING)
         _write_private(data.onboard_key, onboard.key_pem)
@@ -137,26 +137,40 @@ KEEP_ALIVE_S = 90
 """Idle keep-alive: longer than EVE's config poll interval, so polling devices keep their TLS session."""
 
 
+@dataclass(frozen=True)
+class Options:
+    """How ``serve`` runs besides where: who may administer it, what it keeps, where it writes device files."""
+
+    admin_auth: AdminAuth = "token"
+    admin_port: int | None = None
+    none_anywhere: bool = False
+    limits: Limits | None = None
+    conf_dir: Path | None = None
+
+
 def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-          policy: Policy | None = None, names: Sequence[str] = (), admin_auth: AdminAuth = "token",
-          admin_port: int | None = None, none_anywhere: bool = False) -> None:
+          policy: Policy | None = None, names: Sequence[str] = (), options: Options = Options()) -> None:
     """Serve the controller of ``directory`` over HTTPS until interrupted (port 0 picks a free one).
 
     ``admin_auth`` "none" needs a loopback ``host`` unless ``none_anywhere``; "mtls" serves the admin API on
-    ``admin_port`` (default ``port`` + 1, or a free one when ``port`` is 0) with client certificates.
+    ``admin_port`` (default ``port`` + 1, or a free one when ``port`` is 0) with client certificates. With a
+    ``conf_dir``, the files a device's ``/config`` needs to reach this controller are written there.
     """
+    admin_auth, admin_port, none_anywhere = options.admin_auth, options.admin_port, options.none_anywhere
     import uvicorn
 
     problem = exposure_problem(admin_auth, host, none_anywhere)
     if problem:
         raise ValueError(problem)
-    ctl, data = open_controller(directory, host, policy, names)
+    ctl, data = open_controller(directory, host, policy, names, options.limits)
     gate = AdminGate(admin_auth, data.token())
     sock = _listen(host, port)
     admin_sock = _listen(host, _admin_port(port, admin_port)) if admin_auth == "mtls" else None
     bound_port = sock.getsockname()[1]
     data.server_file.write_text(f"{_reachable(host)}:{bound_port}\n")
     data.admin_server_file.unlink(missing_ok=True)
+    if options.conf_dir is not None:
+        write_device_config(data, options.conf_dir)
     app = create_app(ctl, gate)
     tls = {"ssl_certfile": str(data.path / "server.cert.pem"), "ssl_keyfile": str(data.path / "server.key.pem")}
     config = uvicorn.Config(app, **tls, **_QUIET)  # type: ignore[arg-type]
@@ -176,6 +190,22 @@ def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
         _run(servers)
     finally:
         ctl.store.close()
+
+
+DEVICE_FILES = ("server", "root-certificate.pem", "onboard.cert.pem", "onboard.key.pem")
+"""What a device's ``/config`` needs to onboard with the test-fleet cert (Adam's ``--conf-dir`` writes the first
+two)."""
+
+
+def write_device_config(data: DataDir, conf_dir: Path) -> None:
+    """Copy the files of ``DEVICE_FILES`` into ``conf_dir`` (the onboarding key readable by the owner only)."""
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    for name in DEVICE_FILES:
+        content = (data.path / name).read_bytes()
+        if name.endswith(".key.pem"):
+            _write_private(conf_dir / name, content)
+        else:
+            (conf_dir / name).write_bytes(content)
 
 
 _QUIET: dict[str, object] = {

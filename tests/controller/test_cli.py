@@ -27,7 +27,7 @@ def test_serve_policy_flag(monkeypatch, tmp_path) -> None:
     from evesim.controller.policy import ADAM
 
     served: list[object] = []
-    monkeypatch.setattr(datadir, "serve", lambda data, host, port, policy, names, **_: served.append(policy))
+    monkeypatch.setattr(datadir, "serve", lambda data, host, port, policy, names, *_: served.append(policy))
     assert CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--policy", "adam"]).exit_code == 0
     result = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--unknown-device-status", "401"])
     assert result.exit_code == 0
@@ -36,3 +36,23 @@ def test_serve_policy_flag(monkeypatch, tmp_path) -> None:
     assert bad.exit_code == 2 and "known: evesim, adam" in " ".join(bad.output.replace("│", " ").split())
     bad = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--unknown-device-status", "404"])
     assert bad.exit_code == 2 and "400, 401" in " ".join(bad.output.replace("│", " ").split())
+
+
+def test_serve_maps_adams_size_flags_onto_retention(monkeypatch, tmp_path) -> None:
+    from evesim.controller import datadir
+    from evesim.controller.adam import UNBOUNDED_ENTRIES
+    from evesim.controller.stores import Limits
+
+    served: list[datadir.Options] = []
+    monkeypatch.setattr(datadir, "serve", lambda data, host, port, policy, names, options: served.append(options))
+    args = ["serve", "--data", str(tmp_path), "--max-info-size", "1000", "--max-app-logs-size", "5",
+            "--conf-dir", str(tmp_path / "conf")]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    limits = served[0].limits
+    assert limits.max_bytes == (("applogs", 5), ("info", 1000))
+    assert limits.info == limits.applogs == UNBOUNDED_ENTRIES and limits.metrics == Limits().metrics
+    assert served[0].conf_dir == tmp_path / "conf"
+    assert CliRunner().invoke(app, ["serve", "--data", str(tmp_path)]).exit_code == 0
+    assert served[1].limits == Limits() and served[1].conf_dir is None
+    bad = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--max-log-size", "-1"])
+    assert bad.exit_code == 2

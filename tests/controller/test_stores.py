@@ -130,6 +130,48 @@ def test_series_keep_the_newest(store_factory, appends: list, limit: int) -> Non
         assert [(i.at, i.data) for i in store.series(kind, uuid)] == expected
 
 
+def _within(items: list[tuple[float, bytes]], entries: int, cap: int) -> list[tuple[float, bytes]]:
+    """The newest items that fit ``entries`` and ``cap`` bytes, the newest one always."""
+    kept: list[tuple[float, bytes]] = []
+    for at, data in reversed(items[-entries:]):
+        if kept and sum(len(d) for _, d in kept) + len(data) > cap:
+            break
+        kept.insert(0, (at, data))
+    return kept
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
+@given(st.lists(st.tuples(st.sampled_from(["info", "logs"]), st.binary(max_size=40)), max_size=40),
+       st.integers(1, 12), st.integers(0, 100))
+def test_series_keep_the_newest_within_a_byte_limit(store_factory, appends: list, entries: int, cap: int) -> None:
+    store = store_factory(limits=Limits(info=entries, logs=entries, max_bytes=(("info", cap),)))
+    uuid = f"device-{next(_FRESH)}"
+    for n, (kind, data) in enumerate(appends):
+        store.append(kind, uuid, Item(float(n), "", data))
+    items = {kind: [(float(n), d) for n, (k, d) in enumerate(appends) if k == kind] for kind in ("info", "logs")}
+    assert [(i.at, i.data) for i in store.series("info", uuid)] == _within(items["info"], entries, cap)
+    assert [(i.at, i.data) for i in store.series("logs", uuid)] == items["logs"][-entries:]
+
+
+def test_byte_limits_hold_across_a_reopen(tmp_path) -> None:
+    limits = Limits(metrics=100, max_bytes=(("metrics", 10),))
+    store = SqliteStore(tmp_path / "s.sqlite", limits)
+    for n in range(5):
+        store.append("metrics", "u", Item(float(n), "", b"abcd"))
+    store.close()
+    again = SqliteStore(tmp_path / "s.sqlite", limits)
+    again.append("metrics", "u", Item(5.0, "", b"xyz"))
+    assert [i.data for i in again.series("metrics", "u")] == [b"abcd", b"xyz"]
+
+
+def test_settings(store_factory) -> None:
+    store = store_factory()
+    assert store.get_setting("k") is None
+    store.put_setting("k", b"1")
+    store.put_setting("k", b"2")
+    assert store.get_setting("k") == b"2"
+
+
 def test_sqlite_rolls_back_a_failed_transaction(tmp_path) -> None:
     store = SqliteStore(tmp_path / "s.sqlite")
     with pytest.raises(RuntimeError):

@@ -23,10 +23,17 @@ class Limits:
     flowlog: int = 8
     hardwarehealth: int = 4
     requests: int = 32
+    max_bytes: tuple[tuple[SeriesKind, int], ...] = ()
+    """Bytes of item data a store keeps per device for the series named, oldest dropped first (the newest item
+    always stays); the entry limits apply too."""
 
     def of(self, kind: SeriesKind | Literal["configs"]) -> int:
         """The limit for one series kind (or ``configs``)."""
         return getattr(self, kind)
+
+    def bytes_of(self, kind: SeriesKind) -> int | None:
+        """The byte limit of one series kind, None if it has none."""
+        return dict(self.max_bytes).get(kind)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,8 @@ class MemoryStore:
         self._info: dict[str, dict[str, Item]] = {}
         self._series: dict[tuple[SeriesKind, str], deque[Item]] = {}
         self._maxlen = {kind: self.limits.of(kind) for kind in KINDS}
+        self._caps = dict(self.limits.max_bytes)
+        self._bytes: dict[tuple[SeriesKind, str], int] = {}
         self._tx = nullcontext()
 
     def transaction(self) -> AbstractContextManager[None]:
@@ -73,6 +75,7 @@ class MemoryStore:
         self._info.pop(uuid, None)
         for kind in KINDS:
             self._series.pop((kind, uuid), None)
+            self._bytes.pop((kind, uuid), None)
         return True
 
     def put_config(self, uuid: str, config: ConfigVersion) -> None:
@@ -123,7 +126,21 @@ class MemoryStore:
         entries = self._series.get((kind, uuid))
         if entries is None:
             entries = self._series[(kind, uuid)] = deque(maxlen=maxlen)
+        if kind in self._caps:
+            self._append_capped(kind, uuid, entries, item)
+        else:
+            entries.append(item)
+
+    def _append_capped(self, kind: SeriesKind, uuid: str, entries: deque[Item], item: Item) -> None:
+        """Append, then drop the oldest items until the series fits its byte limit (the newest stays)."""
+        size = self._bytes.get((kind, uuid), 0)
+        if len(entries) == entries.maxlen:
+            size -= len(entries[0].data)
         entries.append(item)
+        size += len(item.data)
+        while size > self._caps[kind] and len(entries) > 1:
+            size -= len(entries.popleft().data)
+        self._bytes[(kind, uuid)] = size
 
     def series(self, kind: SeriesKind, uuid: str, key: str | None = None) -> list[Item]:
         check_kind(kind)

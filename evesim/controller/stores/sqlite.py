@@ -49,7 +49,8 @@ class SqliteStore:
         self._db.executescript(_SCHEMA)
         _add_missing_columns(self._db)
         self._next_seq: dict[tuple[SeriesKind, str], int] = {}
-        self._tx = _Transaction(self._db, self._next_seq.clear)
+        self._bytes: dict[tuple[SeriesKind, str], int] = {}
+        self._tx = _Transaction(self._db, self._forget_counts)
 
     def transaction(self) -> AbstractContextManager[None]:
         """One SQLite transaction; an exception rolls it back. Nested calls join the outer one."""
@@ -100,6 +101,7 @@ class SqliteStore:
                 self._db.execute(f"DELETE FROM {table} WHERE uuid = ?", (uuid,))
             for kind in KINDS:
                 self._next_seq.pop((kind, uuid), None)
+                self._bytes.pop((kind, uuid), None)
         return True
 
     def put_config(self, uuid: str, config: ConfigVersion) -> None:
@@ -170,8 +172,35 @@ class SqliteStore:
                 "INSERT INTO series (kind, uuid, seq, key, at, data) VALUES (?, ?, ?, ?, ?, ?)",
                 (kind, uuid, seq, item.key, item.at, item.data),
             )
-            self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq = ?", (kind, uuid, seq - limit))
+            dropped = self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq = ? RETURNING "
+                                       "length(data)", (kind, uuid, seq - limit)).fetchall()
             self._next_seq[(kind, uuid)] = seq + 1
+            cap = self.limits.bytes_of(kind)
+            if cap is not None:
+                self._fit(kind, uuid, cap, len(item.data) - sum(row[0] for row in dropped))
+
+    def _fit(self, kind: SeriesKind, uuid: str, cap: int, grown: int) -> None:
+        """Drop a series' oldest items until its data fits in ``cap`` bytes (the newest stays)."""
+        size = self._bytes.get((kind, uuid))
+        if size is None:
+            size = self._db.execute("SELECT coalesce(sum(length(data)), 0) FROM series WHERE kind = ? AND uuid = ?",
+                                    (kind, uuid)).fetchone()[0]
+        else:
+            size += grown
+        newest = self._next_seq[(kind, uuid)] - 1
+        while size > cap:
+            oldest = self._db.execute("SELECT seq, length(data) FROM series WHERE kind = ? AND uuid = ? ORDER BY seq "
+                                      "LIMIT 1", (kind, uuid)).fetchone()
+            if oldest is None or oldest[0] == newest:
+                break
+            self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq = ?", (kind, uuid, oldest[0]))
+            size -= oldest[1]
+        self._bytes[(kind, uuid)] = size
+
+    def _forget_counts(self) -> None:
+        """After a rollback: sequence numbers and sizes are read again from the file."""
+        self._next_seq.clear()
+        self._bytes.clear()
 
     def _first_seq(self, kind: SeriesKind, uuid: str, limit: int) -> int:
         """The next sequence number of a series, dropping what a (possibly smaller) limit no longer keeps."""
