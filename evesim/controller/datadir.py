@@ -32,6 +32,7 @@ from evesim.controller.app import create_app
 from evesim.controller.core import Controller
 from evesim.controller.identity import ControllerIdentity
 from evesim.controller.policy import Policy
+from evesim.controller.private_files import create_private, narrow, private_dir, write_private
 from evesim.controller.stores import Limits, SqliteStore
 
 if TYPE_CHECKING:
@@ -86,6 +87,11 @@ class DataDir:
     def admin_server_file(self) -> Path:
         return self.path / "admin-server"
 
+    def private_files(self) -> list[Path]:
+        """The keys, the admin token and the store files present: readable by the owner only."""
+        names = ("*.key.pem", self.token_file.name, self.store_file.name + "*")
+        return sorted({path for name in names for path in self.path.glob(name) if path.is_file()})
+
     def token(self) -> str:
         """The admin bearer token."""
         return self.token_file.read_text().strip()
@@ -114,7 +120,8 @@ def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", 
     and ``names``; a name it lacks gets a new certificate from the same root, so devices keep trusting it.
     """
     data = DataDir(Path(directory))
-    data.path.mkdir(parents=True, exist_ok=True)
+    private_dir(data.path)
+    narrow(data.private_files())
     if ControllerIdentity.exists(data.path):
         identity = ControllerIdentity.load(data.path)
     else:
@@ -123,11 +130,12 @@ def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", 
     if served is not identity or not ControllerIdentity.exists(data.path):
         served.save(data.path)
     if not data.token_file.exists():
-        _write_private(data.token_file, secrets.token_urlsafe(32).encode())
+        write_private(data.token_file, secrets.token_urlsafe(32).encode())
+    create_private(data.store_file)  # SQLite gives its -wal and -shm files the database file's mode
     ctl = Controller(store=SqliteStore(data.store_file, limits), identity=served, policy=policy)
     if not data.onboard_cert.exists():
         onboard = issue("evesim-test-fleet-onboarding", Usage.ONBOARDING)
-        _write_private(data.onboard_key, onboard.key_pem)
+        write_private(data.onboard_key, onboard.key_pem)
         data.onboard_cert.write_bytes(onboard.cert_pem)
         ctl.onboard_add(onboard.cert_pem, ["*"])
     return ctl, data
@@ -203,7 +211,7 @@ def write_device_config(data: DataDir, conf_dir: Path) -> None:
     for name in DEVICE_FILES:
         content = (data.path / name).read_bytes()
         if name.endswith(".key.pem"):
-            _write_private(conf_dir / name, content)
+            write_private(conf_dir / name, content)
         else:
             (conf_dir / name).write_bytes(content)
 
@@ -232,7 +240,7 @@ def _admin_server(app: FastAPI, data: DataDir, tls: dict[str, str]) -> uvicorn.S
     if not data.admin_cert.exists():
         identity = ControllerIdentity.load(data.path)
         admin = issue("evesim-admin", Usage.ADMIN_CLIENT, issuer=identity.root)
-        _write_private(data.admin_key, admin.key_pem)
+        write_private(data.admin_key, admin.key_pem)
         data.admin_cert.write_bytes(admin.cert_pem)
     config = uvicorn.Config(app, **tls, **_QUIET, lifespan="off", http=ClientCertProtocol,  # type: ignore[arg-type]
                             ssl_cert_reqs=ssl.CERT_REQUIRED, ssl_ca_certs=str(data.root_cert))
@@ -335,6 +343,3 @@ def _reachable(host: str) -> str:
     return _WILDCARDS.get(host, host)
 
 
-def _write_private(path: Path, content: bytes) -> None:
-    path.write_bytes(content)
-    path.chmod(0o600)

@@ -16,6 +16,7 @@ from cryptography import x509
 
 from evesim.api import controller_certs
 from evesim.api.certs import Issued, Usage, cert_pem, issue, key_pem, load_cert, load_key, pem_hash
+from evesim.controller.private_files import write_private
 
 DEFAULT_HOSTS = ("localhost", "127.0.0.1")
 _FILES = {
@@ -88,9 +89,7 @@ class ControllerIdentity:
         for name, (cert_file, key_file) in _FILES.items():
             issued: Issued = getattr(self, name)
             (path / cert_file).write_bytes(cert_pem(issued.cert))
-            key_path = path / key_file
-            key_path.write_bytes(key_pem(issued.key))
-            key_path.chmod(0o600)
+            write_private(path / key_file, key_pem(issued.key))
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> ControllerIdentity:
