@@ -40,7 +40,28 @@ Data = Annotated[
 ]
 Token = Annotated[str | None, typer.Option("--token", envvar="EVESIM_ADMIN_TOKEN", help="Admin bearer token")]
 Ca = Annotated[Path | None, typer.Option("--ca", help="PEM of the root CA that signed the controller's TLS cert")]
-Uuid = Annotated[str, typer.Argument(help="Device UUID")]
+
+
+def _device_uuid(value: str) -> str:
+    """A device UUID argument in canonical form (it goes into a URL path): a usage error if it is not a UUID."""
+    import uuid
+
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a UUID") from None
+
+
+def _segment(value: str, what: str) -> str:
+    """``value`` as one URL path segment, percent-encoded so that ``/`` or ``..`` cannot reach another route."""
+    from urllib.parse import quote
+
+    if value in ("", ".", ".."):
+        raise typer.BadParameter(f"{value!r} is not a {what}")
+    return quote(value, safe="")
+
+
+Uuid = Annotated[str, typer.Argument(help="Device UUID", callback=_device_uuid)]
 Follow = Annotated[bool, typer.Option("--follow", "-f", help="Print new items as they arrive (X-Stream), until Ctrl-C")]
 Count = Annotated[int | None, typer.Option("--count", min=1, help="With --follow: stop after this many items")]
 
@@ -173,7 +194,7 @@ def onboard_remove(
     ca: Ca = None,
 ) -> None:
     """Take an onboarding cert off the allow-list."""
-    _call(server, data, token, ca, "DELETE", f"/onboard/{cn}")
+    _call(server, data, token, ca, "DELETE", f"/onboard/{_segment(cn, 'CN')}")
 
 
 @device_app.command("list")

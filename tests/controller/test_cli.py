@@ -15,7 +15,8 @@ def test_config_set_with_an_unreadable_file_is_a_clean_error(tmp_path: Path, nam
     (tmp_path / "a-directory").mkdir()
     (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00{")
     path = tmp_path / name
-    result = CliRunner().invoke(app, ["config", "set", "some-uuid", str(path), "--server", "https://127.0.0.1:1"])
+    uuid = "0b6b2b6e-0f6e-4a39-9d7e-5c3c9f7e2a11"
+    result = CliRunner().invoke(app, ["config", "set", uuid, str(path), "--server", "https://127.0.0.1:1"])
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
     assert result.stderr.startswith(f"error: cannot read {path}: ")
