@@ -542,6 +542,7 @@ class Controller:
         """Replace the whole config (Adam's ``PUT .../config``); id and version are set by the controller."""
         if config.id.uuid and config.id.uuid != dev_uuid:
             raise ConfigError(f"config is for device {config.id.uuid}, not {dev_uuid}")
+        devconfig.check_ids(config)
         replacement = pb.config.EdgeDevConfig()
         replacement.CopyFrom(config)
         return self._edit(dev_uuid, lambda current: current.CopyFrom(replacement))

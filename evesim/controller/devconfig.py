@@ -301,6 +301,17 @@ def _check_size(size_bytes: int) -> None:
         raise ConfigError(f"size_bytes must be between 0 and {UINT64_MAX}")
 
 
+def check_ids(config: pb.config.EdgeDevConfig) -> None:
+    """Refuse a config whose apps, volumes or content trees are named by something other than a UUID (a device
+    makes paths of them); ``ConfigError`` names the first."""
+    named = [("app", a.uuidandversion.uuid) for a in config.apps]
+    named += [("volume reference", ref.uuid) for a in config.apps for ref in a.volumeRefList]
+    named += [("volume", v.uuid) for v in config.volumes] + [("content tree", t.uuid) for t in config.contentInfo]
+    for what, value in named:
+        if _normal_or_none(value) is None:
+            raise ConfigError(f"{what} UUID {value[:80]!r} is not a UUID")
+
+
 def normal_uuid(value: str) -> str:
     """``value`` as a UUID in its standard lowercase form (EVE reads every spelling as the same UUID)."""
     try:

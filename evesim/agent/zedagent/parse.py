@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid as uuidlib
 from dataclasses import dataclass
 
 from evesim.agent.topics import App, BaseOs
@@ -21,6 +23,26 @@ class Parsed:
     controller_epoch: int
     timestamp: float
     maintenance_mode: bool
+
+
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+_PLAIN_UUID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def eve_uuid(text: str) -> str:
+    """An app UUID from config as EVE reads it: the forms Go's ``uuid.FromString`` accepts (plain, with or without
+    hyphens, in braces, after ``urn:uuid:``), in lowercase; anything else is the nil UUID.
+
+    EVE drops the parse error (lf-edge/eve pkg/pillar/cmd/zedagent/parseconfig.go ``parseAppInstanceConfig``:
+    ``appInstance.UUIDandVersion.UUID, _ = uuid.FromString(...)``), so a malformed UUID, such as one crafted to
+    climb out of the volumes directory, names the nil UUID and never becomes a path.
+    """
+    body = text
+    if len(text) in (34, 38) and text.startswith("{") and text.endswith("}"):
+        body = text[1:-1]
+    elif len(text) in (41, 45) and text.startswith("urn:uuid:"):
+        body = text[9:]
+    return str(uuidlib.UUID(body)) if _PLAIN_UUID.fullmatch(body) else NIL_UUID
 
 
 def _url(tree: pb.config.ContentTree, cfg: pb.config.EdgeDevConfig) -> str:
@@ -53,7 +75,7 @@ def _baseos(cfg: pb.config.EdgeDevConfig) -> BaseOs | None:
 def _app(app: pb.config.AppInstanceConfig, cfg: pb.config.EdgeDevConfig) -> App:
     tree = _app_tree(app, cfg)
     return App(
-        uuid=app.uuidandversion.uuid,
+        uuid=eve_uuid(app.uuidandversion.uuid),
         name=app.displayname,
         version=app.uuidandversion.version,
         activate=app.activate,
