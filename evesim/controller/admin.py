@@ -42,7 +42,7 @@ from evesim.controller.devconfig import (
 )
 from evesim.controller.reply import PROTO, is_proto
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, UnknownRollout, stages
-from evesim.controller.stores import Item, OnboardEntry, SeriesKind
+from evesim.controller.stores import Item, OnboardEntry, SeriesKind, StoreError
 
 M = TypeVar("M", bound=BaseModel)
 NDJSON = "application/x-ndjson"
@@ -196,7 +196,8 @@ def admin_router(ctl: Controller, gate: AdminGate, streams: LiveStreams) -> APIR
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map the controller's errors to 404 and 400 (bad edits, bad certificates); keep 422 answers valid JSON."""
+    """Map the controller's errors to 404 and 400 (bad edits, bad certificates) and a store that cannot write to 503;
+    keep 422 answers valid JSON."""
 
     async def unknown(request: Request, exc: Exception) -> Response:
         return _error(404, f"unknown device {exc.args[0]}")
@@ -208,6 +209,10 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors() if isinstance(exc, RequestValidationError) else []
         return _error(422, _finite(jsonable_encoder(errors)))
 
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return _error(503, f"{exc}; nothing was changed, try again")
+
+    app.add_exception_handler(StoreError, unavailable)
     app.add_exception_handler(UnknownDevice, unknown)
     app.add_exception_handler(ConfigError, invalid)
     app.add_exception_handler(CertError, invalid)

@@ -17,6 +17,7 @@ from evesim.controller.admin import LiveStreams, admin_router, install_error_han
 from evesim.controller.adminauth import AdminGate
 from evesim.controller.core import PREFIX, Controller
 from evesim.controller.rollout import ticking
+from evesim.controller.stores import StoreError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -78,7 +79,11 @@ class _Edge:
         if path.startswith(PREFIX):
             content_type = _header(scope, b"content-type")
             headers = {} if content_type is None else {"content-type": content_type}
-            reply = self.controller.handle(scope["method"], path, body, headers, _client(scope))
+            try:
+                reply = self.controller.handle(scope["method"], path, body, headers, _client(scope))
+            except StoreError as exc:
+                await _respond(send, 503, f"{exc}; nothing was stored, try again".encode(), "text/plain")
+                return
             await _respond(send, reply.status, reply.body, reply.content_type)
             return
         await self.app(scope, _replay(body, receive), send)

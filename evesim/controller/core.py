@@ -14,7 +14,9 @@ import time
 import unicodedata
 import uuid as uuidlib
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import replace
+from types import TracebackType
 from typing import Any
 
 from cryptography import x509
@@ -111,6 +113,8 @@ class Controller:
         """The sender address of the request being answered (``handle``'s ``client``)."""
         self._listeners: dict[tuple[SeriesKind, str], list[Listener]] = {}
         self._pending: list[tuple[SeriesKind, str, Item]] = []
+        self._transaction = Transaction(self.store)
+        """Every write: a store transaction whose in-memory side effects wait for its commit."""
         self._static = {"certs": self._certs, "ping": self._ping, "register": self._register, "uuid": self._uuid}
         self._routes = {
             "config": self._config,
@@ -159,7 +163,7 @@ class Controller:
             return _NOT_ALLOWED
         self._check_post(body, headers)
         handler, path_uuid, app = route
-        with self.store.transaction():
+        with self._transaction:
             device, envelope = self._authenticate(body, path_uuid)
             reply = handler(device, envelope.payload, app)
             self._log_request(device.uuid, method, path, reply.status)
@@ -279,7 +283,7 @@ class Controller:
             if status >= 400:
                 raise _failure(status, "device certificate already registered")
             return OK if status == 200 else Reply(status)
-        with self.store.transaction():
+        with self._transaction:
             uuid = self._new_device(device_cert, cert_hash, entry.cn, serial)
             self._log_request(uuid, method, PREFIX + "register", 201)
         return CREATED
@@ -322,7 +326,7 @@ class Controller:
         answer, new_state = attestation.step(request, state, self.policy, self._draw, self._templates)
         if new_state != state:
             self.store.put_attestation(device.uuid, new_state)
-            device.token = new_state.token
+            self._transaction.then(lambda: setattr(device, "token", new_state.token))
         return self._signed(201, answer.SerializeToString())
 
     def _info(self, device: _Device, payload: bytes, app: str) -> Reply:
@@ -371,7 +375,7 @@ class Controller:
         cert = _given_cert(cert_pem)
         _check_serials(serials)
         entry = OnboardEntry(cn=_common_name(cert), cert_pem=bytes(cert_pem), serials=tuple(serials))
-        with self.store.transaction():
+        with self._transaction:
             self._put_onboard(entry, cert)
         return entry
 
@@ -404,11 +408,11 @@ class Controller:
         if cert_hash in self._by_hash:
             raise ConfigError(f"device certificate already registered as {self._by_hash[cert_hash].uuid}")
         if not onboard_pem:
-            with self.store.transaction():
+            with self._transaction:
                 return self._new_device(cert, cert_hash, "", serial)
         onboard_cert = _given_cert(onboard_pem)
         entry = self._allowing(onboard_cert, bytes(onboard_pem), serial or "*")
-        with self.store.transaction():
+        with self._transaction:
             self._put_onboard(entry, onboard_cert)
             return self._new_device(cert, cert_hash, entry.cn, serial)
 
@@ -428,6 +432,9 @@ class Controller:
     def _put_onboard(self, entry: OnboardEntry, cert: x509.Certificate) -> None:
         old = self.store.get_onboard(entry.cn)
         self.store.put_onboard(entry)
+        self._transaction.then(lambda: self._allow(old, entry, cert))
+
+    def _allow(self, old: OnboardEntry | None, entry: OnboardEntry, cert: x509.Certificate) -> None:
         if old is not None:
             self._onboard.pop(der_hash(load_cert(old.cert_pem)), None)
         self._onboard[der_hash(cert)] = entry
@@ -507,13 +514,17 @@ class Controller:
         return uuid
 
     def _remember(self, record: DeviceRecord, token: bytes) -> _Device:
+        """The device's in-memory record, indexed once the store has committed it."""
         device = _Device(record.uuid, load_cert(record.cert_pem).public_key(), token)
+        self._transaction.then(lambda: self._index(record, device))
+        return device
+
+    def _index(self, record: DeviceRecord, device: _Device) -> None:
         self._by_uuid[record.uuid] = device
         self._by_hash[record.cert_hash] = device
         self._by_hash[truncate(record.cert_hash, _SHA256_16)] = device
         if record.onboard_cn or record.serial:
             self._by_serial[(record.onboard_cn, record.serial)] = record.uuid
-        return device
 
     def _load(self) -> None:
         options = self.store.get_setting(GLOBAL_OPTIONS)
@@ -632,7 +643,7 @@ class Controller:
         config = self.config(dev_uuid)
         previous_ns = config.config_timestamp.seconds * 1_000_000_000 + config.config_timestamp.nanos
         change(config)
-        with self.store.transaction():
+        with self._transaction:
             self._commit(device, config, device.version + 1, previous_ns)
         return device.version
 
@@ -640,7 +651,49 @@ class Controller:
         at_ns = max(int(self._clock() * 1_000_000_000), previous_ns + 1)
         data = devconfig.stamp(config, device.uuid, version, at_ns, self._cert_config_hash)
         self.store.put_config(device.uuid, ConfigVersion(version, at_ns / 1e9, data))
-        device.config_hash, device.config_reply, device.version = devconfig.config_hash(data), None, version
+        self._transaction.then(lambda: _set_config(device, devconfig.config_hash(data), version))
+
+
+class Transaction:
+    """A store transaction (reentrant) that applies the in-memory changes queued with ``then`` only once the
+    outermost block has committed, so that a failed commit leaves memory as the store is."""
+
+    __slots__ = ("_store", "_open", "_changes")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._open: list[AbstractContextManager[None]] = []
+        self._changes: list[Callable[[], None]] = []
+
+    def then(self, change: Callable[[], None]) -> None:
+        """Apply ``change`` when the transaction commits (at once outside a transaction)."""
+        if self._open:
+            self._changes.append(change)
+        else:
+            change()
+
+    def __enter__(self) -> None:
+        tx = self._store.transaction()
+        tx.__enter__()
+        self._open.append(tx)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        tx = self._open.pop()
+        try:
+            tx.__exit__(kind, exc, tb)
+        except BaseException:
+            self._changes.clear()
+            raise
+        if kind is not None and not self._open:
+            self._changes.clear()
+        elif not self._open and self._changes:
+            changes, self._changes = self._changes, []
+            for change in changes:
+                change()
+
+
+def _set_config(device: _Device, config_hash: str, version: int) -> None:
+    device.config_hash, device.config_reply, device.version = config_hash, None, version
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -691,8 +744,11 @@ def _given_cert(cert_pem: bytes) -> x509.Certificate:
 
 
 def _check_serials(serials: list[str] | tuple[str, ...]) -> None:
-    if not serials or not all(isinstance(s, str) and s and "\n" not in s for s in serials):
-        raise ConfigError("serials must be a non-empty list of non-empty single-line strings")
+    """A list of single-line serials; ``[""]`` is Adam's entry for no serial, which no device matches."""
+    if not serials or not all(isinstance(s, str) and "\n" not in s for s in serials):
+        raise ConfigError("serials must be a non-empty list of single-line strings")
+    if "" in serials and len(serials) > 1:
+        raise ConfigError("an empty serial only stands alone (Adam's entry for no serial)")
 
 
 def _allowed_serial(entry: OnboardEntry, msg: pb.register.ZRegisterMsg) -> str | None:

@@ -124,6 +124,10 @@ def test_every_adam_cli_verb(ctl: Controller, tmp_path: Path) -> None:
                                                 "Serial": "ADAM-1,ADAM-2"}
     assert "Adam fleet #1" in adam.onboard_list().text.split("\n")
     assert adam.onboard_get("nobody").status == 404
+    lone = certs.issue("no serials", Usage.ONBOARDING)
+    assert adam.onboard_add(_pem_file(tmp_path, "lone.pem", lone.cert_pem)).status == 201  # no --serial
+    assert adam.onboard_get("no serials").json()["Serial"] == ""
+    assert ctl.device("ANY-1").register(lone.key, lone.cert) == 403, "Adam's empty serial matches no device"
 
     # a device onboards with that cert; device list / get
     eve = ctl.device("ADAM-1")

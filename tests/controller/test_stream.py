@@ -157,10 +157,10 @@ def test_cli_follow_errors(live: str) -> None:
     thread, done = _follow(live, "logs", APP_A, "--follow")
     thread.join(10)
     assert done["result"].exit_code == 1 and "404" in done["result"].output
-    thread, done = _follow(live, "info", "x", "--latest", "--follow")
+    thread, done = _follow(live, "info", APP_A, "--latest", "--follow")
     thread.join(10)
     assert done["result"].exit_code == 2 and "--latest and --follow do not go together" in done["result"].output
-    thread, done = _follow(live, "metrics", "x", "--count", "3")
+    thread, done = _follow(live, "metrics", APP_A, "--count", "3")
     thread.join(10)
     assert done["result"].exit_code == 2 and "--count needs --follow" in done["result"].output
 

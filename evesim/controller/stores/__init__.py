@@ -10,6 +10,7 @@ from evesim.controller.stores.base import (
     OnboardEntry,
     SeriesKind,
     Store,
+    StoreError,
 )
 from evesim.controller.stores.memory import MemoryStore
 from evesim.controller.stores.sqlite import SqliteStore
@@ -26,4 +27,5 @@ __all__ = [
     "SeriesKind",
     "SqliteStore",
     "Store",
+    "StoreError",
 ]

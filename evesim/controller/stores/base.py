@@ -11,6 +11,10 @@ SeriesKind = Literal["info", "metrics", "logs", "applogs", "flowlog", "hardwareh
 KINDS: tuple[SeriesKind, ...] = get_args(SeriesKind)
 
 
+class StoreError(RuntimeError):
+    """The store could not write (disk full, I/O error): the transaction was rolled back, nothing changed."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Limits:
     """How many entries a store keeps per device and series; 0 keeps none."""

@@ -17,6 +17,7 @@ from evesim.controller.stores.base import (
     Limits,
     OnboardEntry,
     SeriesKind,
+    StoreError,
     check_kind,
 )
 
@@ -254,7 +255,16 @@ class _Transaction:
         if self._depth:
             return
         if kind is None:
-            self._db.execute("COMMIT")
-        else:
+            try:
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.Error as error:
+                exc = error
+        self._rollback()
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(f"the store could not write: {exc}") from exc
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
             self._db.execute("ROLLBACK")
-            self._on_rollback()
+        self._on_rollback()
