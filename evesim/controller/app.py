@@ -7,6 +7,7 @@ the admin gate does not admit (401) before their bodies are read or parsed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -25,6 +26,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _DRAIN = 4
+_LOGS = "/newlogs"
 ROLLOUT_TICK_S = 5.0
 """How often a served controller advances its rollout campaigns."""
 
@@ -79,8 +81,11 @@ class _Edge:
         if path.startswith(PREFIX):
             content_type = _header(scope, b"content-type")
             headers = {} if content_type is None else {"content-type": content_type}
+            # the costly part of a log upload runs on a worker thread: one device cannot stall the others
+            heavy = scope["method"] == "POST" and path.endswith(_LOGS)
+            decoded = await asyncio.to_thread(Controller.decode_logs, path, body) if heavy else None
             try:
-                reply = self.controller.handle(scope["method"], path, body, headers, _client(scope))
+                reply = self.controller.handle(scope["method"], path, body, headers, _client(scope), decoded)
             except StoreError as exc:
                 await _respond(send, 503, f"{exc}; nothing was stored, try again".encode(), "text/plain")
                 return

@@ -36,6 +36,8 @@ from evesim.controller.stores import Attestation, ConfigVersion, DeviceRecord, I
 from evesim.controller.stores.base import SeriesKind, check_kind
 
 PREFIX = "/api/v2/edgedevice/"
+DecodedLogs = tuple[bytes, list[bytes]]
+"""A ``newlogs`` payload and its serialized ``LogEntry`` items."""
 Listener = Callable[[Item], None]
 """Called with each item a live feed delivers."""
 MAX_BODY = 4 << 20
@@ -111,6 +113,8 @@ class Controller:
         self._request_tags: dict[tuple[str, int], bytes] = {}
         self._client = ""
         """The sender address of the request being answered (``handle``'s ``client``)."""
+        self._decoded: DecodedLogs | None = None
+        """What ``decode_logs`` made of the request being answered."""
         self._listeners: dict[tuple[SeriesKind, str], list[Listener]] = {}
         self._pending: list[tuple[SeriesKind, str, Item]] = []
         self._transaction = Transaction(self.store)
@@ -133,12 +137,13 @@ class Controller:
     # ----------------------------------------------------------------- device API
 
     def handle(self, method: str, path: str, body: bytes, headers: Mapping[str, str] | None = None,
-               client: str = "") -> Reply:
+               client: str = "", decoded: DecodedLogs | None = None) -> Reply:
         """Answer one device API request; ``path`` is the full URL path, ``client`` the sender's ``host:port`` when
-        known (kept with the request record). Never raises for bad input."""
+        known (kept with the request record), ``decoded`` what ``decode_logs`` made of its body. Never raises for
+        bad input."""
         if not path.startswith(PREFIX):
             return _NOT_FOUND
-        self._client = client
+        self._client, self._decoded = client, decoded
         try:
             reply = self._handle(method, path, body, headers)
         except Refusal as refusal:
@@ -168,6 +173,19 @@ class Controller:
             reply = handler(device, envelope.payload, app)
             self._log_request(device.uuid, method, path, reply.status)
         return reply
+
+    @staticmethod
+    def decode_logs(path: str, body: bytes) -> DecodedLogs | None:
+        """For a ``newlogs`` upload, its payload and log entries: the costly part of answering it, made without the
+        controller's state, so that a server can run it on another thread. None for other requests or a body that
+        will be refused anyway (``handle`` then answers it as usual)."""
+        if not path.endswith("/newlogs"):
+            return None
+        try:
+            payload = open_envelope(body).payload
+            return payload, telemetry.newlog_entries(payload)
+        except (EnvelopeError, Refusal):
+            return None
 
     # ----------------------------------------------------------------- live feeds (Adam's X-Stream)
 
@@ -343,13 +361,21 @@ class Controller:
         return self._append("logs", device, telemetry.bundle_items(payload, self._clock()))
 
     def _newlogs(self, device: _Device, payload: bytes, app: str) -> Reply:
-        return self._append("logs", device, telemetry.newlog_items(payload, self._clock()))
+        return self._append("logs", device, self._log_items(payload, ""))
 
     def _app_logs(self, device: _Device, payload: bytes, app: str) -> Reply:
         return self._append("applogs", device, telemetry.bundle_items(payload, self._clock(), app, app=True))
 
     def _app_newlogs(self, device: _Device, payload: bytes, app: str) -> Reply:
-        return self._append("applogs", device, telemetry.newlog_items(payload, self._clock(), app))
+        return self._append("applogs", device, self._log_items(payload, app))
+
+    def _log_items(self, payload: bytes, key: str) -> list[Item]:
+        """A ``newlogs`` upload's items, from the entries ``decode_logs`` made in advance when they are this
+        payload's."""
+        decoded = self._decoded
+        entries = decoded[1] if decoded is not None and decoded[0] == payload else telemetry.newlog_entries(payload)
+        at = self._clock()
+        return [Item(at, key, entry) for entry in entries]
 
     def _flowlog(self, device: _Device, payload: bytes, app: str) -> Reply:
         return self._append("flowlog", device, [telemetry.raw_item(pb.flowlog.FlowMessage, payload, self._clock())])

@@ -18,6 +18,11 @@ from evesim.controller.reply import Refusal
 from evesim.controller.stores import Item
 
 MAX_LOG_BYTES = 16 << 20
+MAX_LOG_RATIO = 100
+"""How many times its own size a ``newlogs`` upload may decompress to (EVE's newlogd writes gzip files of at most
+50,000 bytes, ``maxGzipFileSize`` in lf-edge/eve pkg/newlog/cmd/doMoveCompressFile.go; log text compresses ~10×)."""
+MIN_LOG_LIMIT = 1 << 20
+"""Small uploads may always decompress to this much."""
 """Largest decompressed ``newlogs`` upload accepted."""
 _INFO_OBJECT_ID = {"ainfo": "AppID", "niinfo": "networkID", "vinfo": "uuid", "cinfo": "uuid"}
 _GZIP_FLAGS = {"FHCRC": 2, "FEXTRA": 4, "FNAME": 8, "FCOMMENT": 16}
@@ -64,8 +69,13 @@ def bundle_items(payload: bytes, at: float, key: str = "", app: bool = False) ->
 
 def newlog_items(payload: bytes, at: float, key: str = "") -> list[Item]:
     """One item per line of a ``newlogs`` upload: gzip of newline-separated protojson ``LogEntry``."""
+    return [Item(at, key, entry) for entry in newlog_entries(payload)]
+
+
+def newlog_entries(payload: bytes) -> list[bytes]:
+    """The serialized ``LogEntry`` of each line of a ``newlogs`` upload; a pure function, safe in another thread."""
     text = gunzip(payload)
-    items = []
+    entries = []
     for line in text.splitlines():
         if not line.strip():
             continue
@@ -74,8 +84,8 @@ def newlog_items(payload: bytes, at: float, key: str = "") -> list[Item]:
             json_format.Parse(line, entry)
         except (json_format.ParseError, ValueError, RecursionError) as exc:
             raise Refusal(400, f"newlogs line is not a protojson LogEntry: {exc}") from exc
-        items.append(Item(at, key, entry.SerializeToString()))
-    return items
+        entries.append(entry.SerializeToString())
+    return entries
 
 
 def gunzip(payload: bytes) -> bytes:
@@ -84,12 +94,14 @@ def gunzip(payload: bytes) -> bytes:
     if comment is not None and not isinstance(_json_or_none(comment), dict):
         raise Refusal(400, "newlogs gzip comment is not a JSON object")
     stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    limit = min(MAX_LOG_BYTES, max(MIN_LOG_LIMIT, MAX_LOG_RATIO * len(payload)))
     try:
-        text = stream.decompress(payload, MAX_LOG_BYTES)
+        text = stream.decompress(payload, limit)
     except zlib.error as exc:
         raise Refusal(400, f"newlogs body is not gzip: {exc}") from exc
     if stream.unconsumed_tail:
-        raise Refusal(413, f"newlogs upload exceeds {MAX_LOG_BYTES} bytes decompressed")
+        raise Refusal(413, f"newlogs upload exceeds {limit} bytes decompressed ({MAX_LOG_RATIO} times its size, at "
+                      f"most {MAX_LOG_BYTES})")
     if not stream.eof:
         raise Refusal(400, "newlogs gzip stream is truncated")
     return text

@@ -1,0 +1,90 @@
+"""Log uploads built to cost the controller (finding 1: a 16 KB gzip froze every device's requests for 84 s).
+
+A bomb is refused with 413 by a ratio and a size cap before it is decompressed further; a large valid upload is
+parsed on a worker thread, and other devices' config polls are answered within a second meanwhile.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from evesim.controller import Controller, Reply
+from evesim.controller.adminauth import AdminGate
+from evesim.controller.app import create_app
+from evesim.controller.telemetry import MAX_LOG_RATIO
+from tests.controller.conftest import Device
+
+LINE = json.dumps({"severity": "info", "source": "zedagent", "content": "x" * 120, "msgid": "1"}).encode() + b"\n"
+
+
+class Http:
+    """A scripted device's requests over HTTP to a running server."""
+
+    def __init__(self, ctl: Controller, url: str) -> None:
+        self.identity, self.crypto, self.url = ctl.identity, ctl.crypto, url
+
+    def handle(self, method: str, path: str, body: bytes, headers=None) -> Reply:
+        answer = httpx.request(method, self.url + path, content=body, headers=headers or {}, timeout=60)
+        return Reply(answer.status_code, answer.content, answer.headers.get("content-type", ""))
+
+
+@pytest.fixture
+def served(ctl: Controller) -> Iterator[str]:
+    server = uvicorn.Server(uvicorn.Config(create_app(ctl, AdminGate("none")), host="127.0.0.1", port=0,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def _device(ctl: Controller, onboard, url: str, name: str) -> Device:
+    device = Device(ctl, onboard, name)
+    device.ctl = Http(ctl, url)
+    device.onboard_device()
+    device.attest_tpmless()
+    return device
+
+
+def test_a_bomb_is_refused_at_once(ctl: Controller, onboard, served: str) -> None:
+    device = _device(ctl, onboard, served, "bomber")
+    bomb = gzip.compress(b"\n" * (64 << 20), 9)
+    started = time.monotonic()
+    assert device.post("newlogs", bomb).status == 413
+    assert time.monotonic() - started < 2
+    ratio = gzip.compress(LINE * 40_000, 9)  # about 6 MB from 70 KB: over the ratio, under the size cap
+    assert len(LINE) * 40_000 > MAX_LOG_RATIO * len(ratio)
+    assert device.post("newlogs", ratio).status == 413
+    assert ctl.store.series("logs", device.uuid) == []
+
+
+def test_other_devices_are_answered_while_a_large_upload_is_parsed(ctl: Controller, onboard, served: str) -> None:
+    uploader, poller = (_device(ctl, onboard, served, name) for name in ("uploader", "poller"))
+    upload = gzip.compress(b"".join(LINE.replace(b'"1"', f'"{n}"'.encode()) for n in range(25_000)), 6)
+    assert len(upload) * MAX_LOG_RATIO >= len(LINE) * 25_000, "within the caps: it is parsed, not refused"
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(uploader.post("newlogs", upload).status))
+    thread.start()
+    latencies = []
+    while thread.is_alive():
+        started = time.monotonic()
+        assert poller.poll().status == 200
+        latencies.append(time.monotonic() - started)
+        time.sleep(0.02)
+    thread.join()
+    assert result == [201] and len(ctl.store.series("logs", uploader.uuid)) > 0
+    assert len(latencies) >= 3, "the upload took long enough to overlap polls"
+    assert max(latencies) < 1.0, latencies
