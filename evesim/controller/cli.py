@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from evesim.controller.client import AdminClient, AdminError
-from evesim.controller.datadir import DEFAULT_PORT
+from evesim.controller.datadir import DEFAULT_PORT, MAX_CONNECTIONS, REQUEST_TIMEOUT_S
 
 app = typer.Typer(help="evesim's EVE controller: serve it, and administer it over its admin API.", no_args_is_help=True)
 onboard_app = typer.Typer(help="The onboarding allow-list.", no_args_is_help=True)
@@ -96,6 +96,14 @@ def serve(
         "--conf-dir", help="Also write there what a device's /config needs to onboard here: server, "
         "root-certificate.pem and the test-fleet onboarding cert and key (as adam server --conf-dir)")
     ] = None,
+    request_timeout: Annotated[float, typer.Option(
+        "--request-timeout", min=0.1, metavar="SECONDS", help="A connection must deliver each request whole within "
+        "this many seconds of its first byte (and its first request of connecting), else it is closed")
+    ] = REQUEST_TIMEOUT_S,
+    max_connections: Annotated[int, typer.Option(
+        "--max-connections", min=1, help="Connections and requests in progress beyond which new requests get 503 "
+        "(the open-file limit is raised to fit)")
+    ] = MAX_CONNECTIONS,
     max_log_size: SizeFlag = 0,
     max_info_size: SizeFlag = 0,
     max_metric_size: SizeFlag = 0,
@@ -126,8 +134,9 @@ def serve(
         raise typer.BadParameter(problem, param_hint="--admin-auth")
     sizes = {"logs": max_log_size, "info": max_info_size, "metrics": max_metric_size, "requests": max_requests_size,
              "flowlog": max_flow_message_size, "applogs": max_app_logs_size}
-    run(data, host, port, chosen, name or (), Options(admin_auth.value, admin_port, none_anywhere,
-                                                      retention(sizes), conf_dir))  # type: ignore[arg-type]
+    options = Options(admin_auth.value, admin_port, none_anywhere, retention(sizes), conf_dir,  # type: ignore[arg-type]
+                      request_timeout, max_connections)
+    run(data, host, port, chosen, name or (), options)
 
 
 def _profiles() -> tuple[str, ...]:

@@ -15,6 +15,7 @@ import contextlib
 import ipaddress
 import os
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -38,6 +39,8 @@ from evesim.controller.stores import Limits, SqliteStore
 if TYPE_CHECKING:
     import uvicorn
     from fastapi import FastAPI
+
+    from evesim.controller.protocol import GuardedProtocol
 
 DEFAULT_PORT = 8443
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
@@ -141,6 +144,11 @@ def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", 
     return ctl, data
 
 
+REQUEST_TIMEOUT_S = 30.0
+"""Default deadline for a whole request; EVE's uploads are at most a few hundred KB."""
+MAX_CONNECTIONS = 2048
+FILE_HEADROOM = 64
+"""Open files besides connections: the store, logs, listening sockets."""
 KEEP_ALIVE_S = 90
 """Idle keep-alive: longer than EVE's config poll interval, so polling devices keep their TLS session."""
 
@@ -154,6 +162,10 @@ class Options:
     none_anywhere: bool = False
     limits: Limits | None = None
     conf_dir: Path | None = None
+    request_timeout: float = REQUEST_TIMEOUT_S
+    """Seconds a connection has to deliver a request whole (and its first one after connecting)."""
+    max_connections: int = MAX_CONNECTIONS
+    """Open connections and requests in progress beyond which new requests are answered 503."""
 
 
 def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT,
@@ -180,13 +192,15 @@ def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
     if options.conf_dir is not None:
         write_device_config(data, options.conf_dir)
     app = create_app(ctl, gate)
-    tls = {"ssl_certfile": str(data.path / "server.cert.pem"), "ssl_keyfile": str(data.path / "server.key.pem")}
-    config = uvicorn.Config(app, **tls, **_QUIET)  # type: ignore[arg-type]
+    allow_open_files(options.max_connections)
+    from evesim.controller.protocol import GuardedProtocol
+
+    config = uvicorn.Config(app, **_settings(data, options, GuardedProtocol))  # type: ignore[arg-type]
     servers = [(_server(config, app.state.streams, own_signals=admin_sock is None), sock)]
     print(f"evesim controller: serving https://{_reachable(host)}:{bound_port} (data in {data.path})", flush=True)
     print(f"evesim controller: its certificate is valid for {', '.join(ctl.identity.server_hosts)}", flush=True)
     if admin_sock is not None:
-        servers.append((_admin_server(app, data, tls), admin_sock))
+        servers.append((_admin_server(app, data, options), admin_sock))
         admin_address = f"{_reachable(host)}:{admin_sock.getsockname()[1]}"
         data.admin_server_file.write_text(admin_address + "\n")
         print(f"evesim controller: admin API on https://{admin_address} for client certificates issued by "
@@ -216,13 +230,30 @@ def write_device_config(data: DataDir, conf_dir: Path) -> None:
             (conf_dir / name).write_bytes(content)
 
 
-_QUIET: dict[str, object] = {
-    "log_level": "warning",
-    "access_log": False,
-    "proxy_headers": False,
-    "timeout_keep_alive": KEEP_ALIVE_S,
-    "timeout_graceful_shutdown": 2,
-}
+def _settings(data: DataDir, options: Options, protocol: type[GuardedProtocol]) -> dict[str, object]:
+    """uvicorn's settings for one listener: TLS, quiet logs, keep-alive, the request deadline, the connection cap."""
+    from evesim.controller.protocol import guarded
+
+    return {
+        "ssl_certfile": str(data.path / "server.cert.pem"),
+        "ssl_keyfile": str(data.path / "server.key.pem"),
+        "log_level": "warning",
+        "access_log": False,
+        "proxy_headers": False,
+        "timeout_keep_alive": KEEP_ALIVE_S,
+        "timeout_graceful_shutdown": 2,
+        "http": guarded(protocol, options.request_timeout),
+        "limit_concurrency": options.max_connections,
+    }
+
+
+def allow_open_files(connections: int) -> None:
+    """Raise this process's open-file limit (soft, up to the hard one) so ``connections`` sockets fit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + FILE_HEADROOM
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard),
+                                                    hard))
 
 
 def _admin_port(port: int, admin_port: int | None) -> int:
@@ -231,18 +262,18 @@ def _admin_port(port: int, admin_port: int | None) -> int:
     return 0 if port == 0 else port + 1
 
 
-def _admin_server(app: FastAPI, data: DataDir, tls: dict[str, str]) -> uvicorn.Server:
+def _admin_server(app: FastAPI, data: DataDir, options: Options) -> uvicorn.Server:
     """The admin listener of ``mtls``: it requires a client certificate from the root and runs no lifespan."""
     import uvicorn
 
-    from evesim.controller.tlsscope import ClientCertProtocol
+    from evesim.controller.protocol import ClientCertProtocol
 
     if not data.admin_cert.exists():
         identity = ControllerIdentity.load(data.path)
         admin = issue("evesim-admin", Usage.ADMIN_CLIENT, issuer=identity.root)
         write_private(data.admin_key, admin.key_pem)
         data.admin_cert.write_bytes(admin.cert_pem)
-    config = uvicorn.Config(app, **tls, **_QUIET, lifespan="off", http=ClientCertProtocol,  # type: ignore[arg-type]
+    config = uvicorn.Config(app, **_settings(data, options, ClientCertProtocol), lifespan="off",  # type: ignore[arg-type]
                             ssl_cert_reqs=ssl.CERT_REQUIRED, ssl_ca_certs=str(data.root_cert))
     return _server(config, app.state.streams, own_signals=False)
 
