@@ -14,6 +14,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -24,6 +25,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 _CURVE_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 """Default start of validity for deterministic certificates."""
+
+
+_E = TypeVar("_E", bound=x509.ExtensionType)
 
 
 class CertError(ValueError):
@@ -223,20 +227,53 @@ def verify_chain(
     roots: Iterable[x509.Certificate],
     at: dt.datetime | None = None,
 ) -> None:
-    """Check ``leaf`` chains to one of ``roots`` through ``intermediates``; raise ``CertError``."""
+    """Check ``leaf`` chains to one of ``roots`` through ``intermediates`` as Go's ``Certificate.Verify`` does for
+    EVE's controller certs (lf-edge/eve pkg/pillar/controllerconn/authen.go ``verifySignatureWithRootPEM``, default
+    options); raise ``CertError``.
+
+    Besides signatures and validity: every intermediate must be a CA (basic constraints), no CA may have more
+    intermediates below it than its path length allows, and every certificate that names extended key usages must
+    allow serverAuth (Go's default usage) or any. Key usage bits are ignored, as Go ignores them.
+    """
     roots = list(roots)
     pool = list(intermediates)
-    current = leaf
+    chain = [leaf]
     for _ in range(len(pool) + 2):
+        current = chain[-1]
         _check_validity(current, at)
-        if any(current == root or directly_signed(current, root) for root in roots):
+        root = next((r for r in roots if current == r or directly_signed(current, r)), None)
+        if root is not None:
+            _check_chain(chain if current == root else [*chain, root])
             return
         parent = next((c for c in pool if directly_signed(current, c)), None)
         if parent is None:
             break
         pool.remove(parent)
-        current = parent
+        chain.append(parent)
     raise CertError(f"certificate {leaf.subject.rfc4514_string()} does not chain to the trusted root")
+
+
+def _check_chain(chain: list[x509.Certificate]) -> None:
+    """Go's checks of a built chain (leaf first, root last): CA intermediates, path lengths, extended key usage."""
+    for depth, cert in enumerate(chain):
+        constraints = _extension(cert, x509.BasicConstraints)
+        name = cert.subject.rfc4514_string()
+        if 0 < depth < len(chain) - 1 and (constraints is None or not constraints.ca):
+            raise CertError(f"certificate {name} is not a CA, so it may not sign certificates")
+        if depth and constraints is not None and constraints.path_length is not None:
+            if depth - 1 > constraints.path_length:
+                raise CertError(f"certificate {name} allows {constraints.path_length} intermediates below it")
+        usages = _extension(cert, x509.ExtendedKeyUsage)
+        if usages is not None and not {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} \
+                & set(usages):
+            raise CertError(f"certificate {name} is not for server authentication (extended key usage)")
+
+
+def _extension(cert: x509.Certificate, kind: type[_E]) -> _E | None:
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
 
 
 def _check_validity(cert: x509.Certificate, at: dt.datetime | None) -> None:

@@ -1,0 +1,76 @@
+"""The controller's certificate chain, checked as EVE's Go code checks it (finding 3: the agent accepted an
+intermediate that is not a CA, so the holder of the TLS server key could sign configs)."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from evesim.agent.topics import Led
+from evesim.api import certs, controller_certs, envelope
+from evesim.api.certs import CertError, Issued, Usage
+from evesim.controller import ControllerIdentity
+from evesim.controller.reply import PROTO, Reply
+from evesim.sim.world import Group, World, WorldSpec
+
+IDENTITY = ControllerIdentity.generate(seed=b"chain-tests")
+ROOT = IDENTITY.root
+
+
+def _answer(signing: Issued, intermediates: list[Issued]) -> bytes:
+    return controller_certs.build(signing.cert_pem, [IDENTITY.ecdh.cert_pem], [i.cert_pem for i in intermediates])
+
+
+def test_the_controllers_own_chain_and_a_ca_intermediate_pass() -> None:
+    controller_certs.verify(IDENTITY.certs_message(), [ROOT.cert])
+    intermediate = certs.issue("evesim-intermediate", Usage.CA, issuer=ROOT, seed=b"i")
+    signing = certs.issue("signing-2", Usage.SIGNING, issuer=intermediate, seed=b"s")
+    assert controller_certs.verify(_answer(signing, [intermediate]), [ROOT.cert]).signing == signing.cert
+
+
+@pytest.mark.parametrize(("issuer", "usage", "error"), [
+    ("tls-server", Usage.SIGNING, "is not a CA"),           # the TLS server key signs a signing cert
+    ("device-like", Usage.SIGNING, "is not a CA"),          # any leaf of the root as an intermediate
+    ("root", Usage.ADMIN_CLIENT, "server authentication"),  # a leaf limited to client authentication
+])
+def test_forged_chains_are_refused(issuer: str, usage: Usage, error: str) -> None:
+    parents = {"tls-server": IDENTITY.server, "device-like": certs.issue("leaf", Usage.DEVICE, issuer=ROOT),
+               "root": ROOT}
+    parent = parents[issuer]
+    forged = certs.issue("forged-signing", usage, issuer=parent)
+    intermediates = [] if parent is ROOT else [parent]
+    with pytest.raises(CertError, match=error):
+        controller_certs.verify(_answer(forged, intermediates), [ROOT.cert])
+
+
+def test_a_path_length_is_enforced() -> None:
+    limited = certs.issue("limited-ca", Usage.CA, issuer=ROOT, seed=b"l")
+    sub = certs.issue("sub-ca", Usage.CA, issuer=limited, seed=b"m")
+    signing = certs.issue("deep-signing", Usage.SIGNING, issuer=sub, seed=b"n")
+    controller_certs.verify(_answer(signing, [limited, sub]), [ROOT.cert])
+    builder = (x509.CertificateBuilder().subject_name(limited.cert.subject).issuer_name(ROOT.cert.subject)
+               .public_key(limited.key.public_key()).serial_number(7)
+               .not_valid_before(limited.cert.not_valid_before_utc).not_valid_after(limited.cert.not_valid_after_utc)
+               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True))
+    zero = Issued(limited.key, builder.sign(ROOT.key, hashes.SHA256()))
+    with pytest.raises(CertError, match="allows 0 intermediates"):
+        controller_certs.verify(_answer(signing, [zero, sub]), [ROOT.cert])
+
+
+def test_a_device_shown_a_forged_chain_does_not_onboard() -> None:
+    world = World(WorldSpec(seed=5, groups=(Group("fleet", 1),)))
+    server = world.core.identity.server
+    forged = certs.issue("forged-signing", Usage.SIGNING, issuer=server)
+    payload = controller_certs.build(forged.cert_pem, [world.core.identity.ecdh_pem], [server.cert_pem])
+    body = envelope.seal(payload, certs.sign_raw(forged.key, payload), certs.pem_hash(forged.cert_pem))
+    real = world.core.handle
+
+    def handle(method: str, path: str, request: bytes, headers: object = None) -> Reply:
+        return Reply(200, body, PROTO) if path.endswith("/certs") else real(method, path, request, headers)
+
+    world.core.handle = handle
+    world.start()
+    world.run(15 * 60.0)
+    (device,) = world.devices
+    assert device.uuid == "" and device.led == Led.INVALID_CONTROLLER_CERT
