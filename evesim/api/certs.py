@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import ipaddress
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -20,6 +21,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 _CURVE_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -163,11 +165,18 @@ def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 
 def load_cert(pem: bytes) -> x509.Certificate:
-    """Parse one PEM certificate; raises ``CertError`` if it is not one."""
+    """Parse one PEM certificate, its public key and extensions included (cryptography parses those only when
+    asked); raises ``CertError`` if it is not one or either part is unreadable."""
     try:
-        return x509.load_pem_x509_certificate(pem)
-    except ValueError as exc:
-        raise CertError(f"not a PEM certificate: {exc}") from exc
+        with warnings.catch_warnings():
+            # what cryptography only warns about today (a serial number that is not positive), Go refuses
+            warnings.simplefilter("error", CryptographyDeprecationWarning)
+            cert = x509.load_pem_x509_certificate(pem)
+        cert.public_key()
+        cert.extensions  # noqa: B018 - parsed now, so that later reads cannot raise
+    except (ValueError, UnsupportedAlgorithm, CryptographyDeprecationWarning) as exc:
+        raise CertError(f"not a usable PEM certificate: {exc}") from exc
+    return cert
 
 
 def pem_from_text(value: str | bytes) -> bytes:

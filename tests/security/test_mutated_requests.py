@@ -1,0 +1,66 @@
+"""Mutated device requests get a 4xx on a connection that stays usable (finding 11: a byte-flipped /register
+envelope got a 500, a truncated /logs one a dropped connection)."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from evesim.controller import Controller
+from evesim.controller.adminauth import AdminGate
+from evesim.controller.app import create_app
+from tests.controller.conftest import Device
+
+from .mutations import mutations
+
+PROTO = {"Content-Type": "application/x-proto-binary"}
+
+
+@pytest.fixture
+def attested(ctl: Controller, onboard) -> Device:
+    device = Device(ctl, onboard, "target")
+    device.onboard_device()
+    device.attest_tpmless()
+    return device
+
+
+def test_the_core_answers_every_mutation_below_500(ctl: Controller, onboard, attested: Device) -> None:
+    statuses = Counter(ctl.handle("POST", path, body, PROTO).status
+                       for path, body in mutations(attested, onboard, 10_000, seed=11))
+    assert max(statuses) < 500, statuses
+    assert statuses[400] > 1000 and statuses[401] > 100, "the mutations reach the checks"
+
+
+@pytest.fixture
+def served(ctl: Controller) -> Iterator[tuple[str, int]]:
+    server = uvicorn.Server(uvicorn.Config(create_app(ctl, AdminGate("none")), host="127.0.0.1", port=0,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    yield "127.0.0.1", server.servers[0].sockets[0].getsockname()[1]
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_over_http_every_mutation_gets_a_4xx_on_one_kept_connection(ctl: Controller, onboard, attested: Device,
+                                                                    served: tuple[str, int]) -> None:
+    conn = http.client.HTTPConnection(*served, timeout=10)
+    statuses: Counter[int] = Counter()
+    for path, body in mutations(attested, onboard, 3_000, seed=12):
+        conn.request("POST", path, body, PROTO)
+        response = conn.getresponse()
+        response.read()
+        statuses[response.status] += 1
+        assert not response.will_close, f"{path}: the server closed the connection after {response.status}"
+    conn.close()
+    assert max(statuses) < 500, statuses
