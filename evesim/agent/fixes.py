@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 Fix = Literal["release-app-hold", "retry-on-increase", "failed-version-memory", "unused-before-write",
-              "maintenance-reread"]
+              "maintenance-reread", "config-device-check"]
 """The fixes evesim knows."""
 
 
@@ -46,6 +46,11 @@ FIXES: dict[Fix, FixInfo] = {
         upstream="lf-edge/eve#6298, commit df6bdd01f (pkg/pillar/cmd/zedagent/handleconfig.go "
                  "forgetConfigHashOnLeavingMaintenanceMode)",
         since="17.3.0"),
+    "config-device-check": FixInfo(
+        summary="a config whose id names another device is refused, not applied or saved (a signed config "
+                "recorded for one device cannot be replayed to another)",
+        upstream="pkg/pillar/cmd/zedagent/parseconfig.go parseConfig, which reads config.Id only to warn when "
+                 "it is empty"),
 }
 KNOWN: tuple[Fix, ...] = get_args(Fix)
 

@@ -134,6 +134,21 @@ def test_older_config_timestamp_is_rejected() -> None:
     assert script.bus.get(topics.CONFIG_STATUS).status is ConfigGet.FAIL
 
 
+@pytest.mark.parametrize("fixes", [frozenset(), frozenset({"config-device-check"})])
+def test_a_config_recorded_for_another_device(fixes: frozenset[Fix]) -> None:
+    """EVE applies a config naming another device; the config-device-check fix refuses it."""
+    other = edge_config(2000, {"timer.config.interval": "22"})
+    other.id.uuid = "0b6b2b6e-0f6e-4a39-9d7e-5c3c9f7e2a11"
+    script, task = _setup(answer(A, "hash-a"), answer(other, "hash-other"))
+    task.z.fixes = fixes
+    _poll(script, task)
+    _poll(script, task, at=60.0)
+    refused = bool(fixes)
+    assert _interval(script) == (11 if refused else 22)
+    assert script.files[paths.LASTCONFIG] == (payload(A, "hash-a") if refused else payload(other, "hash-other"))
+    assert bool(script.logs("config_for_another_device")) is refused
+
+
 def test_a_200_carrying_the_applied_hash_is_received_but_a_failed_fetch_without_led() -> None:
     script, task = _setup(answer(A, "hash-a"), fx.Response(503), answer(A, "hash-a"))
     _poll(script, task)

@@ -124,6 +124,10 @@ class ConfigTask:
         if response.configHash == self.z.config_hash:
             return "unchanged"
         parsed = parse(response.config)
+        # EVE applies a config whatever device its id names (pkg/pillar/cmd/zedagent/parseconfig.go)
+        if "config-device-check" in self.z.fixes and response.config.id.uuid not in ("", self.z.uuid):
+            yield fx.Log(AGENT, "config_for_another_device", {"uuid": response.config.id.uuid[:64]}, "error")
+            return "invalid"
         # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig skips a config older than the one applied
         if self.parsed is not None and parsed.timestamp < self.parsed.timestamp:
             yield fx.Log(AGENT, "config_obsolete", {"timestamp": parsed.timestamp}, "warning")
