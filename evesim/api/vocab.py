@@ -49,7 +49,8 @@ EventKind = Literal[
     "app_state", "app_volume_gc", "app_volume_ready", "attest_certs_refused", "attested", "batch_settled",
     "batch_started", "boot", "boot_partition", "bricked", "certs_failed", "certs_updated", "checkpoint_unusable",
     "clock_jump", "config_applied", "config_apps_skipped", "config_checkpoint_unreadable", "config_failed",
-    "config_maintenance_skipped", "config_obsolete", "config_read_saved", "config_reread_after_maintenance",
+    "config_for_another_device", "config_maintenance_skipped", "config_obsolete", "config_read_saved",
+    "config_reread_after_maintenance",
     "config_unparseable", "controller_down", "controller_up", "created", "device_cert_created",
     "device_cert_unreadable", "domain_crashed", "domain_halted", "done", "download_done", "download_failed",
     "download_started", "dpc", "fault_rule", "fixes", "force_fallback", "gpt_write_torn", "halted",
@@ -60,7 +61,7 @@ EventKind = Literal[
     "server_malformed", "shutdown", "shutdown_command", "started", "test_complete", "touch_file_stale", "tpm_failed",
     "tpm_fault", "tpm_sanity_failed", "update_cancelled", "update_committed", "update_ready", "uuid_changed",
     "uuid_failed", "uuid_file_malformed", "vault_escrow_rejected", "vault_locked", "vault_unlocked",
-    "waiting_for_bootstrap", "xl_failed",
+    "waiting_for_bootstrap", "write_failed", "xl_failed",
 ]
 """Every kind of event evesim logs: agents' ``Log`` effects, the device and hardware models, the network,
 the controller, rollout campaigns, the timeline, the host runner (a test checks it against the code)."""

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from evesim.agent.device_steps import Settings
+from evesim.api.certs import CertError, load_cert, load_key
 from evesim.api.envelope import CryptoMode
 from evesim.backends.gptdisk import DiskError, GptDisk
 from evesim.backends.runner import Backend, Options, open_tpm, run_agent
@@ -59,7 +60,7 @@ def agent_command(
 
     Like EVE, it waits (and says so) until DIR/config holds `server` and `root-certificate.pem`.
     """
-    problem = _unusable(state_dir) or (_no_xl(xl) if backend == "xen" else "")
+    problem = _unusable(state_dir) or _mismatched_identity(state_dir) or (_no_xl(xl) if backend == "xen" else "")
     if watchdog is not None and backend != "xen":
         problem = problem or "--watchdog needs --backend xen (the host backend leaves the watchdog alone)"
     if reboot_command is not None and backend != "xen":
@@ -151,6 +152,23 @@ def _no_xl(xl: str) -> str:
     """Why ``xl`` cannot be run ("" if it can be found)."""
     if shutil.which(xl) is None:
         return f"--backend xen needs Xen's xl, and {xl!r} is not an executable (install xen-utils, or give --xl PATH)"
+    return ""
+
+
+def _mismatched_identity(state_dir: str) -> str:
+    """Why DIR's soft device key and cert cannot be the device's identity ("" if they can, or one is missing): a cert
+    made for another key would register and then fail every signed request (401), then 409 on each new register."""
+    config = Path(state_dir) / "config"
+    cert_file, key_file = config / "device.cert.pem", config / "device.key.pem"
+    if not (cert_file.is_file() and key_file.is_file()):
+        return ""
+    try:
+        cert, key = load_cert(cert_file.read_bytes()), load_key(key_file.read_bytes())
+    except (CertError, OSError):
+        return ""  # unreadable files are EVE's to handle: the agent makes the identity again
+    if cert.public_key() != key.public_key():
+        return (f"{cert_file} was not made for {key_file}: the device could not sign its requests; restore the "
+                f"matching key, or remove {cert_file.name} to make a new cert for this key (a new identity)")
     return ""
 
 

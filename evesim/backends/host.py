@@ -227,6 +227,15 @@ def _spawn(dev: HostDevice, eff: fx.Spawn) -> None:
     dev.lifecycle.start_agent(eff.name, eff.process)
 
 
+def _write_file(dev: HostDevice, eff: fx.WriteFile) -> None:
+    """Write a device file; a write the host refuses (a directory in the way, no space, read-only) is logged and the
+    agent goes on, as EVE's agents log a failed checkpoint write (``fileutils.WriteRename``'s error) and go on."""
+    try:
+        dev.state.write(eff.path, eff.data, eff.keep_bak)
+    except OSError as exc:
+        dev.record("host", "write_failed", {"path": eff.path, "error": exc.strerror or str(exc)}, "error")
+
+
 def _unlock_vault(dev: HostDevice, eff: fx.UnlockVault) -> bool:
     """Simplification: ``/persist/vault`` is an unencrypted directory, so any key "unlocks" it."""
     dev.state.host_path(VAULT_DIR).mkdir(parents=True, exist_ok=True)
@@ -241,7 +250,7 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.UnlockVault, _unlock_vault),
     _on(fx.LinkStatus, lambda dev, eff: dev.link),
     _on(fx.ReadFile, lambda dev, eff: dev.state.read(eff.path)),
-    _on(fx.WriteFile, lambda dev, eff: dev.state.write(eff.path, eff.data, eff.keep_bak)),
+    _on(fx.WriteFile, _write_file),
     _on(fx.RemoveFile, lambda dev, eff: dev.state.remove(eff.path)),
     _on(fx.ListFiles, lambda dev, eff: dev.state.listdir(eff.path)),
     _on(fx.Sign, lambda dev, eff: dev.sign(eff.key, eff.data)),

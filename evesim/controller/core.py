@@ -293,7 +293,8 @@ class Controller:
         device_cert = _device_cert(msg.pemCert)
         cert_hash = der_hash(device_cert)
         known = self._by_hash.get(cert_hash)
-        used = self._by_serial.get((entry.cn, serial))
+        # an empty serial (a "*" entry lets a device send none) names no device: it cannot conflict
+        used = self._by_serial.get((entry.cn, serial)) if serial else None
         if used is not None and (known is None or not self.policy.repeat_register_ok):
             raise Refusal(409, "this onboarding certificate and serial are already registered")
         if known is not None:
@@ -549,7 +550,7 @@ class Controller:
         self._by_uuid[record.uuid] = device
         self._by_hash[record.cert_hash] = device
         self._by_hash[truncate(record.cert_hash, _SHA256_16)] = device
-        if record.onboard_cn or record.serial:
+        if record.serial:
             self._by_serial[(record.onboard_cn, record.serial)] = record.uuid
 
     def _load(self) -> None:
