@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import replace
 from typing import Annotated
 
 from google.protobuf import json_format
@@ -16,27 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from evesim.api import pb
 from evesim.controller.attestation import PcrTemplate, PcrTemplates
 from evesim.controller.reply import PROTO
-from evesim.controller.stores import Attestation, Item, Limits
-from evesim.controller.stores.base import SeriesKind
+from evesim.controller.stores import Attestation, Item
 
 _UNFRIENDLY = re.compile(r"[^a-zA-Z0-9\\.\-]")
 Uint32 = Annotated[int, Field(ge=0, le=2**32 - 1)]
-
-
-SIZE_FLAGS: dict[str, SeriesKind] = {
-    "--max-log-size": "logs", "--max-info-size": "info", "--max-metric-size": "metrics",
-    "--max-requests-size": "requests", "--max-flow-message-size": "flowlog", "--max-app-logs-size": "applogs",
-}
-"""``adam server``'s per-series size flags and the series each bounds."""
-UNBOUNDED_ENTRIES = 1 << 31
-
-
-def retention(sizes: Mapping[SeriesKind, int], base: Limits | None = None) -> Limits:
-    """``base`` (default: the store's defaults) with Adam's size limits: a series given a size (bytes per device,
-    0 = not given) keeps as many items as fit in it, however many that is."""
-    given = {kind: size for kind, size in sizes.items() if size}
-    counts: dict[str, int] = {kind: UNBOUNDED_ENTRIES for kind in given}
-    return replace(base or Limits(), **counts, max_bytes=tuple(sorted(given.items())))
 
 
 def friendly_cn(cn: str) -> str:

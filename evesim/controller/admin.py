@@ -15,7 +15,7 @@ import math
 import uuid as uuidlib
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Request, Response
 from fastapi.encoders import jsonable_encoder
@@ -42,7 +42,8 @@ from evesim.controller.devconfig import (
 )
 from evesim.controller.reply import PROTO, is_proto
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, UnknownRollout, stages
-from evesim.controller.stores import Item, OnboardEntry, SeriesKind, StoreError
+from evesim.controller.stores import Item, Limits, OnboardEntry, SeriesKind, StoreError
+from evesim.controller.stores.base import OBJECTS, UNBOUNDED
 
 M = TypeVar("M", bound=BaseModel)
 NDJSON = "application/x-ndjson"
@@ -374,6 +375,15 @@ def _report_routes(router: APIRouter, ctl: Controller, streams: LiveStreams) -> 
     async def requests(uuid: DeviceId, stream: StreamHeader = None) -> Response:
         return series("requests", lambda item: adam.request_record(item, uuid), uuid, stream)
 
+    @router.get("/device/{uuid}/retention", summary="Per series (and info_objects, the latest-info table): items "
+                "and bytes kept, dropped to stay within the limits, and the limits (null: none)")
+    async def retention(uuid: DeviceId) -> dict[str, dict[str, int | None]]:
+        ctl.device(uuid)
+        limits = ctl.store.limits
+        return {name: {"items": kept.items, "bytes": kept.bytes, "dropped_items": kept.dropped_items,
+                       "dropped_bytes": kept.dropped_bytes, **_limits(limits, name)}
+                for name, kept in ctl.store.retention(uuid).items()}
+
     @router.get("/device/{uuid}/certs", summary="The certificates of the device's last ATTEST_REQ_CERT, as Adam keeps "
                 "them: {\"certs\": [ZCert]} in Go's JSON (404 until it sends them)")
     async def device_certs(uuid: DeviceId) -> Response:
@@ -414,6 +424,15 @@ def _options_routes(router: APIRouter, ctl: Controller) -> None:
         _adam_body(adam.GlobalOptionsIn, body)
         ctl.set_global_options(body)
         return Response(status_code=200)
+
+
+def _limits(limits: Limits, name: str) -> dict[str, int | None]:
+    """A series' limits as the admin API shows them: a count that never binds is none."""
+    if name == OBJECTS:
+        return {"limit_items": limits.max_objects, "limit_bytes": None}
+    kind = cast(SeriesKind, name)
+    count = limits.of(kind)
+    return {"limit_items": count if count < UNBOUNDED else None, "limit_bytes": limits.bytes_of(kind)}
 
 
 class LiveStreams:

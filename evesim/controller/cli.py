@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from evesim.controller.client import AdminClient, AdminError
-from evesim.controller.datadir import DEFAULT_PORT, MAX_CONNECTIONS, REQUEST_TIMEOUT_S
+from evesim.controller.datadir import DEFAULT_PORT, INFO_OBJECTS, MAX_CONNECTIONS, REQUEST_TIMEOUT_S, SERIES_BYTES
 
 app = typer.Typer(help="evesim's EVE controller: serve it, and administer it over its admin API.", no_args_is_help=True)
 onboard_app = typer.Typer(help="The onboarding allow-list.", no_args_is_help=True)
@@ -31,9 +31,15 @@ class AdminAuthMode(enum.StrEnum):
     mtls = "mtls"
 
 
-SizeFlag = Annotated[int, typer.Option(
-    min=0, metavar="BYTES", help="As adam server: bytes each device keeps of this series, oldest dropped first "
-    "(0: evesim's default, a count of items)", show_default=False)]
+
+
+def _bytes(*names: str) -> typer.models.OptionInfo:
+    """A per-series byte limit option (the second name, if any, is adam server's)."""
+    return typer.Option(*names, min=0, metavar="BYTES", show_default=False,
+                        help=f"Bytes each device keeps of this series, oldest dropped first (default and 0: "
+                             f"{SERIES_BYTES >> 20} MiB, as Adam)")
+
+
 Server = Annotated[str | None, typer.Option("--server", envvar="EVESIM_CONTROLLER", help="https://host:port")]
 Data = Annotated[
     Path | None, typer.Option("--data", envvar="EVESIM_CONTROLLER_DATA", help="Data dir: server, token and CA")
@@ -104,17 +110,21 @@ def serve(
         "--max-connections", min=1, help="Connections and requests in progress beyond which new requests get 503 "
         "(the open-file limit is raised to fit)")
     ] = MAX_CONNECTIONS,
-    max_log_size: SizeFlag = 0,
-    max_info_size: SizeFlag = 0,
-    max_metric_size: SizeFlag = 0,
-    max_requests_size: SizeFlag = 0,
-    max_flow_message_size: SizeFlag = 0,
-    max_app_logs_size: SizeFlag = 0,
+    max_logs: Annotated[int, _bytes("--max-logs-bytes", "--max-log-size")] = 0,
+    max_info: Annotated[int, _bytes("--max-info-bytes", "--max-info-size")] = 0,
+    max_metrics: Annotated[int, _bytes("--max-metrics-bytes", "--max-metric-size")] = 0,
+    max_requests: Annotated[int, _bytes("--max-requests-bytes", "--max-requests-size")] = 0,
+    max_flowlog: Annotated[int, _bytes("--max-flowlog-bytes", "--max-flow-message-size")] = 0,
+    max_app_logs: Annotated[int, _bytes("--max-app-logs-bytes", "--max-app-logs-size")] = 0,
+    max_hardwarehealth: Annotated[int, _bytes("--max-hardwarehealth-bytes")] = 0,
+    max_objects: Annotated[int, typer.Option(
+        "--max-info-objects", min=1, help="Distinct info objects whose latest info each device keeps; past it the "
+        "one reported least recently is dropped")
+    ] = INFO_OBJECTS,
 ) -> None:
     """Serve the device and admin APIs over HTTPS; DIR keeps identity and data across restarts."""
-    from evesim.controller.adam import retention
     from evesim.controller.adminauth import exposure_problem
-    from evesim.controller.datadir import Options, name_problem
+    from evesim.controller.datadir import Options, name_problem, served_limits
     from evesim.controller.datadir import serve as run
     from evesim.controller.policy import profile
 
@@ -132,10 +142,10 @@ def serve(
     problem = exposure_problem(admin_auth.value, host, none_anywhere)
     if problem:
         raise typer.BadParameter(problem, param_hint="--admin-auth")
-    sizes = {"logs": max_log_size, "info": max_info_size, "metrics": max_metric_size, "requests": max_requests_size,
-             "flowlog": max_flow_message_size, "applogs": max_app_logs_size}
-    options = Options(admin_auth.value, admin_port, none_anywhere, retention(sizes), conf_dir,  # type: ignore[arg-type]
-                      request_timeout, max_connections)
+    sizes = {"logs": max_logs, "info": max_info, "metrics": max_metrics, "requests": max_requests,
+             "flowlog": max_flowlog, "applogs": max_app_logs, "hardwarehealth": max_hardwarehealth}
+    limits = served_limits(sizes, max_objects)  # type: ignore[arg-type]
+    options = Options(admin_auth.value, admin_port, none_anywhere, limits, conf_dir, request_timeout, max_connections)
     run(data, host, port, chosen, name or (), options)
 
 

@@ -21,8 +21,8 @@ import signal
 import socket
 import ssl
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +34,8 @@ from evesim.controller.core import Controller
 from evesim.controller.identity import ControllerIdentity
 from evesim.controller.policy import Policy
 from evesim.controller.private_files import create_private, narrow, private_dir, write_private
-from evesim.controller.stores import Limits, SqliteStore
+from evesim.controller.stores import KINDS, Limits, SqliteStore
+from evesim.controller.stores.base import UNBOUNDED, SeriesKind
 
 if TYPE_CHECKING:
     import uvicorn
@@ -117,7 +118,8 @@ def _url(address: str) -> str:
 
 def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", policy: Policy | None = None,
                     names: Sequence[str] = (), limits: Limits | None = None) -> tuple[Controller, DataDir]:
-    """The controller of ``directory``, creating identity, token, onboarding files and store on first use.
+    """The controller of ``directory``, creating identity, token, onboarding files and store on first use; the store
+    keeps what ``limits`` allow (default ``served_limits()``).
 
     Its TLS certificate covers ``host`` (the machine's names and addresses when ``host`` is a wildcard), localhost
     and ``names``; a name it lacks gets a new certificate from the same root, so devices keep trusting it.
@@ -135,13 +137,28 @@ def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", 
     if not data.token_file.exists():
         write_private(data.token_file, secrets.token_urlsafe(32).encode())
     create_private(data.store_file)  # SQLite gives its -wal and -shm files the database file's mode
-    ctl = Controller(store=SqliteStore(data.store_file, limits), identity=served, policy=policy)
+    ctl = Controller(store=SqliteStore(data.store_file, limits or served_limits()), identity=served, policy=policy)
     if not data.onboard_cert.exists():
         onboard = issue("evesim-test-fleet-onboarding", Usage.ONBOARDING)
         write_private(data.onboard_key, onboard.key_pem)
         data.onboard_cert.write_bytes(onboard.cert_pem)
         ctl.onboard_add(onboard.cert_pem, ["*"])
     return ctl, data
+
+
+SERIES_BYTES = 100 << 20
+"""Bytes a served controller keeps per device and series by default: Adam's file driver's 100 MB."""
+INFO_OBJECTS = 4096
+"""Distinct info objects a served controller keeps the latest info of per device, by default."""
+
+
+def served_limits(sizes: Mapping[SeriesKind, int] | None = None, max_objects: int = INFO_OBJECTS) -> Limits:
+    """A served controller's retention: each series bounded by bytes (``sizes``, else ``SERIES_BYTES``; 0 also
+    means the default, as for Adam's flags), not by a count of items; at most ``max_objects`` info objects."""
+    given = sizes or {}
+    size = {kind: given.get(kind) or SERIES_BYTES for kind in KINDS}
+    counts: dict[str, int] = {kind: UNBOUNDED for kind in KINDS}
+    return replace(Limits(), **counts, max_bytes=tuple(size.items()), max_objects=max_objects)
 
 
 REQUEST_TIMEOUT_S = 30.0

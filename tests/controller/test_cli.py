@@ -39,21 +39,21 @@ def test_serve_policy_flag(monkeypatch, tmp_path) -> None:
     assert bad.exit_code == 2 and "400, 401" in " ".join(bad.output.replace("│", " ").split())
 
 
-def test_serve_maps_adams_size_flags_onto_retention(monkeypatch, tmp_path) -> None:
+def test_serve_maps_byte_limits_and_adams_size_flags_onto_retention(monkeypatch, tmp_path) -> None:
     from evesim.controller import datadir
-    from evesim.controller.adam import UNBOUNDED_ENTRIES
-    from evesim.controller.stores import Limits
+    from evesim.controller.stores.base import UNBOUNDED
 
     served: list[datadir.Options] = []
     monkeypatch.setattr(datadir, "serve", lambda data, host, port, policy, names, options: served.append(options))
-    args = ["serve", "--data", str(tmp_path), "--max-info-size", "1000", "--max-app-logs-size", "5",
-            "--conf-dir", str(tmp_path / "conf")]
+    args = ["serve", "--data", str(tmp_path), "--max-info-bytes", "1000", "--max-app-logs-size", "5",
+            "--max-info-objects", "9", "--conf-dir", str(tmp_path / "conf")]
     assert CliRunner().invoke(app, args).exit_code == 0
     limits = served[0].limits
-    assert limits.max_bytes == (("applogs", 5), ("info", 1000))
-    assert limits.info == limits.applogs == UNBOUNDED_ENTRIES and limits.metrics == Limits().metrics
+    assert limits.bytes_of("info") == 1000 and limits.bytes_of("applogs") == 5
+    assert limits.bytes_of("metrics") == datadir.SERIES_BYTES == 100 << 20, "Adam's default for the others"
+    assert limits.info == limits.metrics == UNBOUNDED and limits.max_objects == 9
     assert served[0].conf_dir == tmp_path / "conf"
-    assert CliRunner().invoke(app, ["serve", "--data", str(tmp_path)]).exit_code == 0
-    assert served[1].limits == Limits() and served[1].conf_dir is None
-    bad = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--max-log-size", "-1"])
+    assert CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--max-log-size", "0"]).exit_code == 0
+    assert served[1].limits == datadir.served_limits() and served[1].conf_dir is None
+    bad = CliRunner().invoke(app, ["serve", "--data", str(tmp_path), "--max-logs-bytes", "-1"])
     assert bad.exit_code == 2

@@ -14,10 +14,12 @@ from evesim.controller.stores import (
     ConfigVersion,
     DeviceRecord,
     Item,
+    Kept,
     Limits,
     OnboardEntry,
     SqliteStore,
 )
+from evesim.controller.stores.base import OBJECTS
 
 _FRESH = itertools.count()
 
@@ -162,6 +164,31 @@ def test_byte_limits_hold_across_a_reopen(tmp_path) -> None:
     again = SqliteStore(tmp_path / "s.sqlite", limits)
     again.append("metrics", "u", Item(5.0, "", b"xyz"))
     assert [i.data for i in again.series("metrics", "u")] == [b"abcd", b"xyz"]
+
+
+def test_what_limits_drop_is_counted(store_factory) -> None:
+    store = store_factory(limits=Limits(metrics=2, logs=100, flowlog=0, max_bytes=(("logs", 10),)))
+    for n in range(5):
+        store.append("metrics", "u", Item(float(n), "", b"m" * (n + 1)))
+        store.append("logs", "u", Item(float(n), "", b"abcd"))
+    store.append("flowlog", "u", Item(0.0, "", b"xyz"))
+    kept = store.retention("u")
+    assert kept["metrics"] == Kept(items=2, bytes=4 + 5, dropped_items=3, dropped_bytes=1 + 2 + 3)
+    assert kept["logs"] == Kept(items=2, bytes=8, dropped_items=3, dropped_bytes=12)
+    assert kept["flowlog"] == Kept(dropped_items=1, dropped_bytes=3)
+    assert kept["info"] == Kept() and kept[OBJECTS] == Kept()
+    assert store.retention("other")["metrics"] == Kept()
+
+
+def test_distinct_info_objects_are_capped_the_stalest_dropped(store_factory) -> None:
+    store = store_factory(limits=Limits(max_objects=3))
+    for n, key in enumerate(["a", "b", "c", "a", "d", "e"]):
+        store.put_info("u", Item(float(n), key, key.encode() * 2))
+    assert [i.key for i in store.latest_info("u")] == ["a", "d", "e"], "b, then c, were reported least recently"
+    assert store.retention("u")[OBJECTS] == Kept(items=3, bytes=6, dropped_items=2, dropped_bytes=4)
+    store.add_device(_device(9))
+    store.put_info("uuid-9", Item(0.0, "k", b"x"))
+    assert store.remove_device("uuid-9") and store.retention("uuid-9")[OBJECTS] == Kept()
 
 
 def test_settings(store_factory) -> None:

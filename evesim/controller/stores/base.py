@@ -30,6 +30,9 @@ class Limits:
     max_bytes: tuple[tuple[SeriesKind, int], ...] = ()
     """Bytes of item data a store keeps per device for the series named, oldest dropped first (the newest item
     always stays); the entry limits apply too."""
+    max_objects: int | None = None
+    """Distinct info objects (``<ztype>/<object id>``) whose latest info a device keeps; past it the object
+    reported least recently is dropped. None: no limit."""
 
     def of(self, kind: SeriesKind | Literal["configs"]) -> int:
         """The limit for one series kind (or ``configs``)."""
@@ -82,6 +85,22 @@ class Attestation:
     quote: bytes = b""
     """Serialized ``ZAttestQuote`` of the last quote: its PCR values and versions (attestData and signature
     dropped), what Adam reports as the received PCR template."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What a store keeps of one device's series, and what it dropped to stay within its limits."""
+
+    items: int = 0
+    bytes: int = 0
+    dropped_items: int = 0
+    dropped_bytes: int = 0
+
+
+UNBOUNDED = 1 << 31
+"""An item count limit that never binds (a series bounded by bytes only)."""
+OBJECTS = "info_objects"
+"""``retention``'s name for the latest-info table."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +176,9 @@ class Store(Protocol):
 
     def append(self, kind: SeriesKind, uuid: str, item: Item) -> None:
         """Append to a bounded series (one of ``KINDS``)."""
+
+    def retention(self, uuid: str) -> dict[str, Kept]:
+        """Per series (and ``OBJECTS``, the latest-info table): what is kept and what limits dropped."""
 
     def series(self, kind: SeriesKind, uuid: str, key: str | None = None) -> list[Item]:
         """A device's kept entries of one series, oldest first, optionally only those with ``key``."""

@@ -7,10 +7,12 @@ from contextlib import AbstractContextManager, nullcontext
 
 from evesim.controller.stores.base import (
     KINDS,
+    OBJECTS,
     Attestation,
     ConfigVersion,
     DeviceRecord,
     Item,
+    Kept,
     Limits,
     OnboardEntry,
     SeriesKind,
@@ -38,6 +40,7 @@ class MemoryStore:
         self._maxlen = {kind: self.limits.of(kind) for kind in KINDS}
         self._caps = dict(self.limits.max_bytes)
         self._bytes: dict[tuple[SeriesKind, str], int] = {}
+        self._dropped: dict[tuple[str, str], tuple[int, int]] = {}
         self._tx = nullcontext()
 
     def transaction(self) -> AbstractContextManager[None]:
@@ -76,6 +79,8 @@ class MemoryStore:
         for kind in KINDS:
             self._series.pop((kind, uuid), None)
             self._bytes.pop((kind, uuid), None)
+        for name in (*KINDS, OBJECTS):
+            self._dropped.pop((name, uuid), None)
         return True
 
     def put_config(self, uuid: str, config: ConfigVersion) -> None:
@@ -107,6 +112,11 @@ class MemoryStore:
         latest = self._info.get(uuid)
         if latest is None:
             latest = self._info[uuid] = {}
+        cap = self.limits.max_objects
+        if cap is not None and item.key not in latest and len(latest) >= cap:
+            stalest = min(latest.values(), key=lambda old: old.at)
+            del latest[stalest.key]
+            self._drop(OBJECTS, uuid, stalest)
         latest[item.key] = item
         self.append("info", uuid, item)
 
@@ -122,25 +132,41 @@ class MemoryStore:
         if not maxlen:
             if maxlen is None:
                 check_kind(kind)
+            self._drop(kind, uuid, item)
             return
         entries = self._series.get((kind, uuid))
         if entries is None:
             entries = self._series[(kind, uuid)] = deque(maxlen=maxlen)
         if kind in self._caps:
             self._append_capped(kind, uuid, entries, item)
-        else:
-            entries.append(item)
+            return
+        if len(entries) == maxlen:
+            self._drop(kind, uuid, entries[0])
+        entries.append(item)
 
     def _append_capped(self, kind: SeriesKind, uuid: str, entries: deque[Item], item: Item) -> None:
         """Append, then drop the oldest items until the series fits its byte limit (the newest stays)."""
         size = self._bytes.get((kind, uuid), 0)
         if len(entries) == entries.maxlen:
             size -= len(entries[0].data)
+            self._drop(kind, uuid, entries[0])
         entries.append(item)
         size += len(item.data)
         while size > self._caps[kind] and len(entries) > 1:
-            size -= len(entries.popleft().data)
+            oldest = entries.popleft()
+            size -= len(oldest.data)
+            self._drop(kind, uuid, oldest)
         self._bytes[(kind, uuid)] = size
+
+    def _drop(self, kind: str, uuid: str, item: Item) -> None:
+        items, size = self._dropped.get((kind, uuid), (0, 0))
+        self._dropped[(kind, uuid)] = (items + 1, size + len(item.data))
+
+    def retention(self, uuid: str) -> dict[str, Kept]:
+        kept: dict[str, list[Item]] = {kind: list(self._series.get((kind, uuid), ())) for kind in KINDS}
+        kept[OBJECTS] = list(self._info.get(uuid, {}).values())
+        return {kind: Kept(len(items), sum(len(i.data) for i in items), *self._dropped.get((kind, uuid), (0, 0)))
+                for kind, items in kept.items()}
 
     def series(self, kind: SeriesKind, uuid: str, key: str | None = None) -> list[Item]:
         check_kind(kind)

@@ -10,10 +10,12 @@ from types import TracebackType
 
 from evesim.controller.stores.base import (
     KINDS,
+    OBJECTS,
     Attestation,
     ConfigVersion,
     DeviceRecord,
     Item,
+    Kept,
     Limits,
     OnboardEntry,
     SeriesKind,
@@ -31,6 +33,8 @@ CREATE TABLE IF NOT EXISTS configs (uuid TEXT NOT NULL, version INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS attestation (uuid TEXT PRIMARY KEY, nonce BLOB NOT NULL, token BLOB NOT NULL,
     certs BLOB NOT NULL, keys BLOB NOT NULL, quote BLOB NOT NULL DEFAULT x'');
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS dropped (uuid TEXT NOT NULL, kind TEXT NOT NULL, items INTEGER NOT NULL,
+    bytes INTEGER NOT NULL, PRIMARY KEY (uuid, kind));
 CREATE TABLE IF NOT EXISTS info_latest (uuid TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL,
     data BLOB NOT NULL, PRIMARY KEY (uuid, key));
 CREATE TABLE IF NOT EXISTS series (kind TEXT NOT NULL, uuid TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -98,7 +102,7 @@ class SqliteStore:
         with self.transaction():
             if self._db.execute("DELETE FROM devices WHERE uuid = ?", (uuid,)).rowcount == 0:
                 return False
-            for table in ("configs", "attestation", "info_latest", "series"):
+            for table in ("configs", "attestation", "info_latest", "series", "dropped"):
                 self._db.execute(f"DELETE FROM {table} WHERE uuid = ?", (uuid,))
             for kind in KINDS:
                 self._next_seq.pop((kind, uuid), None)
@@ -145,11 +149,44 @@ class SqliteStore:
 
     def put_info(self, uuid: str, item: Item) -> None:
         with self.transaction():
+            cap = self.limits.max_objects
+            if cap is not None and self._one("SELECT 1 FROM info_latest WHERE uuid = ? AND key = ?", uuid,
+                                             item.key) is None:
+                self._drop_stalest_objects(uuid, cap)
             self._db.execute(
                 "INSERT OR REPLACE INTO info_latest (uuid, key, at, data) VALUES (?, ?, ?, ?)",
                 (uuid, item.key, item.at, item.data),
             )
             self.append("info", uuid, item)
+
+    def _drop_stalest_objects(self, uuid: str, cap: int) -> None:
+        """Make room for one more info object: drop those reported least recently past ``cap`` - 1."""
+        (count,) = self._db.execute("SELECT count(*) FROM info_latest WHERE uuid = ?", (uuid,)).fetchone()
+        if count < cap:
+            return
+        rows = self._db.execute(
+            "DELETE FROM info_latest WHERE uuid = ? AND key IN (SELECT key FROM info_latest WHERE uuid = ? ORDER BY at "
+            "LIMIT ?) RETURNING length(data)", (uuid, uuid, count - cap + 1)).fetchall()
+        self._count_drops(OBJECTS, uuid, rows)
+
+    def _count_drops(self, kind: str, uuid: str, lengths: list[tuple[int]]) -> None:
+        if lengths:
+            self._db.execute(
+                "INSERT INTO dropped (uuid, kind, items, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (uuid, kind) DO UPDATE "
+                "SET items = items + excluded.items, bytes = bytes + excluded.bytes",
+                (uuid, kind, len(lengths), sum(row[0] for row in lengths)))
+
+    def retention(self, uuid: str) -> dict[str, Kept]:
+        kept: dict[str, tuple[int, int]] = {kind: (0, 0) for kind in KINDS}
+        for kind, items, size in self._db.execute(
+                "SELECT kind, count(*), coalesce(sum(length(data)), 0) FROM series WHERE uuid = ? GROUP BY kind",
+                (uuid,)):
+            kept[kind] = (items, size)
+        kept[OBJECTS] = self._db.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM info_latest WHERE "
+                                         "uuid = ?", (uuid,)).fetchone()
+        dropped = {kind: (items, size) for kind, items, size in self._db.execute(
+            "SELECT kind, items, bytes FROM dropped WHERE uuid = ?", (uuid,))}
+        return {kind: Kept(*counts, *dropped.get(kind, (0, 0))) for kind, counts in kept.items()}
 
     def latest_info(self, uuid: str) -> list[Item]:
         rows = self._db.execute("SELECT at, key, data FROM info_latest WHERE uuid = ? ORDER BY key", (uuid,))
@@ -164,6 +201,8 @@ class SqliteStore:
         check_kind(kind)
         limit = self.limits.of(kind)
         if not limit:
+            with self._tx:
+                self._count_drops(kind, uuid, [(len(item.data),)])
             return
         with self._tx:
             seq = self._next_seq.get((kind, uuid))
@@ -176,6 +215,7 @@ class SqliteStore:
             dropped = self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq = ? RETURNING "
                                        "length(data)", (kind, uuid, seq - limit)).fetchall()
             self._next_seq[(kind, uuid)] = seq + 1
+            self._count_drops(kind, uuid, dropped)
             cap = self.limits.bytes_of(kind)
             if cap is not None:
                 self._fit(kind, uuid, cap, len(item.data) - sum(row[0] for row in dropped))
@@ -195,6 +235,7 @@ class SqliteStore:
             if oldest is None or oldest[0] == newest:
                 break
             self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq = ?", (kind, uuid, oldest[0]))
+            self._count_drops(kind, uuid, [(oldest[1],)])
             size -= oldest[1]
         self._bytes[(kind, uuid)] = size
 
@@ -207,7 +248,9 @@ class SqliteStore:
         """The next sequence number of a series, dropping what a (possibly smaller) limit no longer keeps."""
         (top,) = self._db.execute("SELECT max(seq) FROM series WHERE kind = ? AND uuid = ?", (kind, uuid)).fetchone()
         seq = 0 if top is None else top + 1
-        self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq < ?", (kind, uuid, seq - limit))
+        rows = self._db.execute("DELETE FROM series WHERE kind = ? AND uuid = ? AND seq < ? RETURNING length(data)",
+                                (kind, uuid, seq - limit)).fetchall()
+        self._count_drops(kind, uuid, rows)
         return seq
 
     def series(self, kind: SeriesKind, uuid: str, key: str | None = None) -> list[Item]:
