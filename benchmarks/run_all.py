@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHMARKS = ["controller.py", "fleet.py", "rollout.py", "sweep.py"]
+BENCHMARKS = ["controller.py", "fleet.py", "rollout.py", "sweep.py", "abuse.py"]
 
 
 def main() -> int:

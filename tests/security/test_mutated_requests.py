@@ -17,7 +17,11 @@ from evesim.controller.adminauth import AdminGate
 from evesim.controller.app import create_app
 from tests.controller.conftest import Device
 
-from .mutations import mutations
+from .mutations import mutations, seeds
+
+
+def _mutated(device: Device, onboard, count: int, seed: int):
+    return mutations(seeds(device.uuid, device.token, device.seal, onboard), device.seal, count, seed)
 
 PROTO = {"Content-Type": "application/x-proto-binary"}
 
@@ -32,7 +36,7 @@ def attested(ctl: Controller, onboard) -> Device:
 
 def test_the_core_answers_every_mutation_below_500(ctl: Controller, onboard, attested: Device) -> None:
     statuses = Counter(ctl.handle("POST", path, body, PROTO).status
-                       for path, body in mutations(attested, onboard, 10_000, seed=11))
+                       for path, body in _mutated(attested, onboard, 10_000, seed=11))
     assert max(statuses) < 500, statuses
     assert statuses[400] > 1000 and statuses[401] > 100, "the mutations reach the checks"
 
@@ -56,7 +60,7 @@ def test_over_http_every_mutation_gets_a_4xx_on_one_kept_connection(ctl: Control
                                                                     served: tuple[str, int]) -> None:
     conn = http.client.HTTPConnection(*served, timeout=10)
     statuses: Counter[int] = Counter()
-    for path, body in mutations(attested, onboard, 3_000, seed=12):
+    for path, body in _mutated(attested, onboard, 3_000, seed=12):
         conn.request("POST", path, body, PROTO)
         response = conn.getresponse()
         response.read()
