@@ -49,8 +49,8 @@ FIXES: dict[Fix, FixInfo] = {
     "config-device-check": FixInfo(
         summary="a config whose id names another device is refused, not applied or saved (a signed config "
                 "recorded for one device cannot be replayed to another)",
-        upstream="pkg/pillar/cmd/zedagent/parseconfig.go parseConfig, which reads config.Id only to warn when "
-                 "it is empty"),
+        upstream="pkg/pillar/cmd/zedagent/parseconfig.go, which never compares config.Id with the device's "
+                 "UUID"),
 }
 KNOWN: tuple[Fix, ...] = get_args(Fix)
 

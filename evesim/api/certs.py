@@ -240,9 +240,11 @@ def verify_chain(
     EVE's controller certs (lf-edge/eve pkg/pillar/controllerconn/authen.go ``verifySignatureWithRootPEM``, default
     options); raise ``CertError``.
 
-    Besides signatures and validity: every intermediate must be a CA (basic constraints), no CA may have more
-    intermediates below it than its path length allows, and every certificate that names extended key usages must
-    allow serverAuth (Go's default usage) or any. Key usage bits are ignored, as Go ignores them.
+    Besides signatures and validity (the root's too): every intermediate must be a CA (basic constraints), no CA may
+    have more intermediates below it than its path length allows, every certificate that names extended key usages
+    must allow serverAuth (Go's default usage) or any, and none may carry a critical extension Go does not know. Key
+    usage bits are ignored, as Go ignores them. Simplified: the first parent found is the only one tried (Go tries
+    every candidate, so a renewed intermediate listed after an expired one with the same name and key still works).
     """
     roots = list(roots)
     pool = list(intermediates)
@@ -252,6 +254,7 @@ def verify_chain(
         _check_validity(current, at)
         root = next((r for r in roots if current == r or directly_signed(current, r)), None)
         if root is not None:
+            _check_validity(root, at)
             _check_chain(chain if current == root else [*chain, root])
             return
         parent = next((c for c in pool if directly_signed(current, c)), None)
@@ -267,6 +270,8 @@ def _check_chain(chain: list[x509.Certificate]) -> None:
     for depth, cert in enumerate(chain):
         constraints = _extension(cert, x509.BasicConstraints)
         name = cert.subject.rfc4514_string()
+        if any(ext.critical and isinstance(ext.value, x509.UnrecognizedExtension) for ext in cert.extensions):
+            raise CertError(f"certificate {name} has a critical extension Go does not handle")
         if 0 < depth < len(chain) - 1 and (constraints is None or not constraints.ca):
             raise CertError(f"certificate {name} is not a CA, so it may not sign certificates")
         if depth and constraints is not None and constraints.path_length is not None:

@@ -228,12 +228,18 @@ def _spawn(dev: HostDevice, eff: fx.Spawn) -> None:
 
 
 def _write_file(dev: HostDevice, eff: fx.WriteFile) -> None:
-    """Write a device file; a write the host refuses (a directory in the way, no space, read-only) is logged and the
-    agent goes on, as EVE's agents log a failed checkpoint write (``fileutils.WriteRename``'s error) and go on."""
+    """Write a device file; a checkpoint write the host refuses (a directory in the way, no space, read-only) is
+    logged and the agent goes on, as EVE's agents log a failed checkpoint write (``fileutils.WriteRename``'s error);
+    any other failed write (the device identity, status files) still fails the agent."""
     try:
         dev.state.write(eff.path, eff.data, eff.keep_bak)
     except OSError as exc:
+        if not eff.path.startswith(CHECKPOINTS):
+            raise
         dev.record("host", "write_failed", {"path": eff.path, "error": exc.strerror or str(exc)}, "error")
+
+
+CHECKPOINTS = "/persist/checkpoint/"
 
 
 def _unlock_vault(dev: HostDevice, eff: fx.UnlockVault) -> bool:

@@ -76,10 +76,11 @@ class _In(BaseModel):
 
 
 class OnboardIn(_In):
-    """Adam's onboard body: ``Cert`` is the PEM (base64 of its bytes, as Go encodes []byte, or plain)."""
+    """Adam's onboard body: ``Cert`` is the PEM (base64 of its bytes, as Go encodes []byte, or plain); no ``Serial``
+    is Adam's empty serial, which no device matches."""
 
     Cert: Text
-    Serial: Text = "*"
+    Serial: Text = ""
 
 
 class DeviceIn(_In):

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from evesim.controller.admin import LiveStreams, admin_router, install_error_handlers
 from evesim.controller.adminauth import AdminGate
-from evesim.controller.core import PREFIX, Controller
+from evesim.controller.core import PREFIX, Controller, DecodedLogs
 from evesim.controller.rollout import ticking
 from evesim.controller.stores import StoreError
 
@@ -26,7 +26,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _DRAIN = 4
-_LOGS = "/newlogs"
 ROLLOUT_TICK_S = 5.0
 """How often a served controller advances its rollout campaigns."""
 
@@ -64,6 +63,15 @@ class _Edge:
         self.controller = controller
         self.max_body = max_body
         self.gate = gate
+        self.decoders = asyncio.Semaphore(_DECODERS)
+
+    async def _decode(self, method: str, path: str, body: bytes) -> DecodedLogs | None:
+        """A signed log upload's costly part, decompressing and parsing it, on a worker thread (a few at a time), so
+        that one device cannot stall the others; None for everything else."""
+        if not self.controller.authentic_upload(method, path, body):
+            return None
+        async with self.decoders:
+            return await asyncio.to_thread(Controller.decode_logs, body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,9 +89,7 @@ class _Edge:
         if path.startswith(PREFIX):
             content_type = _header(scope, b"content-type")
             headers = {} if content_type is None else {"content-type": content_type}
-            # the costly part of a log upload runs on a worker thread: one device cannot stall the others
-            heavy = scope["method"] == "POST" and path.endswith(_LOGS)
-            decoded = await asyncio.to_thread(Controller.decode_logs, path, body) if heavy else None
+            decoded = await self._decode(scope["method"], path, body)
             try:
                 reply = self.controller.handle(scope["method"], path, body, headers, _client(scope), decoded)
             except StoreError as exc:
@@ -92,6 +98,10 @@ class _Edge:
             await _respond(send, reply.status, reply.body, reply.content_type)
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+_DECODERS = 2
+"""Log uploads decoded at once; more wait their turn."""
 
 
 def _is_admin(path: str) -> bool:

@@ -31,8 +31,6 @@ class AdminAuthMode(enum.StrEnum):
     mtls = "mtls"
 
 
-
-
 def _bytes(*names: str) -> typer.models.OptionInfo:
     """A per-series byte limit option (the second name, if any, is adam server's)."""
     return typer.Option(*names, min=0, metavar="BYTES", show_default=False,
@@ -76,7 +74,7 @@ Count = Annotated[int | None, typer.Option("--count", min=1, help="With --follow
 def serve(
     data: Annotated[Path, typer.Option("--data", help="Data directory (created on first start)")],
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0 = any free port)")] = DEFAULT_PORT,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0 = any free port)")] = DEFAULT_PORT,
     policy: Annotated[str, typer.Option(
         "--policy", help="How the device API answers: evesim (lf-edge/eve-api APIv2.md) or adam (as lf-edge/adam)")
     ] = "evesim",
@@ -96,7 +94,8 @@ def serve(
         "--admin-auth-none-anywhere", help="Allow --admin-auth none on a --host other networks reach")
     ] = False,
     admin_port: Annotated[int | None, typer.Option(
-        "--admin-port", help="With --admin-auth mtls: the admin API's port (default --port + 1; 0 = any free port)")
+        "--admin-port", min=0, max=65535,
+        help="With --admin-auth mtls: the admin API's port (default --port + 1; 0 = any free port)")
     ] = None,
     conf_dir: Annotated[Path | None, typer.Option(
         "--conf-dir", help="Also write there what a device's /config needs to onboard here: server, "
@@ -106,10 +105,11 @@ def serve(
         "--request-timeout", min=0.1, metavar="SECONDS", help="A connection must deliver each request whole within "
         "this many seconds of its first byte (and its first request of connecting), else it is closed")
     ] = REQUEST_TIMEOUT_S,
-    max_connections: Annotated[int, typer.Option(
-        "--max-connections", min=1, help="Connections and requests in progress beyond which new requests get 503 "
-        "(the open-file limit is raised to fit)")
-    ] = MAX_CONNECTIONS,
+    max_connections: Annotated[int | None, typer.Option(
+        "--max-connections", min=1, show_default=False, help=f"Connections and requests in progress beyond which "
+        f"new requests get 503 (the open-file limit is raised to fit). Devices keep their connection between polls: "
+        f"give more than the fleet's size. Default: {MAX_CONNECTIONS}, or what the open-file limit allows")
+    ] = None,
     max_logs: Annotated[int, _bytes("--max-logs-bytes", "--max-log-size")] = 0,
     max_info: Annotated[int, _bytes("--max-info-bytes", "--max-info-size")] = 0,
     max_metrics: Annotated[int, _bytes("--max-metrics-bytes", "--max-metric-size")] = 0,
@@ -139,6 +139,10 @@ def serve(
                                  "--unknown-device-status") from exc
     if admin_port is not None and admin_auth is not AdminAuthMode.mtls:
         raise typer.BadParameter("only --admin-auth mtls has an admin port of its own", param_hint="--admin-port")
+    if admin_auth is AdminAuthMode.mtls and admin_port is None and port == 65535:
+        raise typer.BadParameter("--port 65535 leaves no --port + 1: give --admin-port", param_hint="--admin-port")
+    if admin_auth is AdminAuthMode.mtls and admin_port is not None and admin_port == port != 0:
+        raise typer.BadParameter("the admin port must differ from --port", param_hint="--admin-port")
     problem = exposure_problem(admin_auth.value, host, none_anywhere)
     if problem:
         raise typer.BadParameter(problem, param_hint="--admin-auth")
@@ -146,7 +150,11 @@ def serve(
              "flowlog": max_flowlog, "applogs": max_app_logs, "hardwarehealth": max_hardwarehealth}
     limits = served_limits(sizes, max_objects)  # type: ignore[arg-type]
     options = Options(admin_auth.value, admin_port, none_anywhere, limits, conf_dir, request_timeout, max_connections)
-    run(data, host, port, chosen, name or (), options)
+    try:
+        run(data, host, port, chosen, name or (), options)
+    except OSError as exc:
+        typer.echo(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def _profiles() -> tuple[str, ...]:

@@ -36,8 +36,8 @@ from evesim.controller.stores import Attestation, ConfigVersion, DeviceRecord, I
 from evesim.controller.stores.base import SeriesKind, check_kind
 
 PREFIX = "/api/v2/edgedevice/"
-DecodedLogs = tuple[bytes, list[bytes]]
-"""A ``newlogs`` payload and its serialized ``LogEntry`` items."""
+DecodedLogs = tuple[bytes, "list[bytes] | Refusal"]
+"""A ``newlogs`` payload and its serialized ``LogEntry`` items, or the refusal the upload earns."""
 Listener = Callable[[Item], None]
 """Called with each item a live feed delivers."""
 MAX_BODY = 4 << 20
@@ -152,6 +152,8 @@ class Controller:
         except BaseException:
             self._pending.clear()
             raise
+        finally:
+            self._decoded = None
         if self._pending:
             self._deliver()
         return reply
@@ -168,24 +170,33 @@ class Controller:
             return _NOT_ALLOWED
         self._check_post(body, headers)
         handler, path_uuid, app = route
+        device, envelope = self._authenticate(body, path_uuid)  # before the store is touched: a refusal costs nothing
         with self._transaction:
-            device, envelope = self._authenticate(body, path_uuid)
             reply = handler(device, envelope.payload, app)
             self._log_request(device.uuid, method, path, reply.status)
         return reply
 
-    @staticmethod
-    def decode_logs(path: str, body: bytes) -> DecodedLogs | None:
-        """For a ``newlogs`` upload, its payload and log entries: the costly part of answering it, made without the
-        controller's state, so that a server can run it on another thread. None for other requests or a body that
-        will be refused anyway (``handle`` then answers it as usual)."""
-        if not path.endswith("/newlogs"):
-            return None
+    def authentic_upload(self, method: str, path: str, body: bytes) -> bool:
+        """True if ``body`` is a ``newlogs`` upload a known device signed: worth ``decode_logs`` on another thread.
+        Anything else ``handle`` answers (and refuses) as usual, before any decompression."""
+        if method != "POST" or not path.endswith("/newlogs") or not path.startswith(PREFIX):
+            return False
+        route = self._route(path[len(PREFIX):])
         try:
-            payload = open_envelope(body).payload
+            self._authenticate(body, route[1] if route else None)
+        except Refusal:
+            return False
+        return True
+
+    @staticmethod
+    def decode_logs(body: bytes) -> DecodedLogs:
+        """A ``newlogs`` upload's payload and its log entries, or the refusal they earn: the costly part of answering
+        it, made without the controller's state, so that a server can run it on another thread."""
+        payload = open_envelope(body).payload
+        try:
             return payload, telemetry.newlog_entries(payload)
-        except (EnvelopeError, Refusal):
-            return None
+        except Refusal as refusal:
+            return payload, refusal
 
     # ----------------------------------------------------------------- live feeds (Adam's X-Stream)
 
@@ -293,8 +304,9 @@ class Controller:
         device_cert = _device_cert(msg.pemCert)
         cert_hash = der_hash(device_cert)
         known = self._by_hash.get(cert_hash)
-        # an empty serial (a "*" entry lets a device send none) names no device: it cannot conflict
-        used = self._by_serial.get((entry.cn, serial)) if serial else None
+        # an empty serial (a "*" entry lets a device send none) names no device, unless the policy says (Adam)
+        identity = serial or self.policy.empty_serial_is_identity
+        used = self._by_serial.get((entry.cn, serial)) if identity else None
         if used is not None and (known is None or not self.policy.repeat_register_ok):
             raise Refusal(409, "this onboarding certificate and serial are already registered")
         if known is not None:
@@ -371,10 +383,11 @@ class Controller:
         return self._append("applogs", device, self._log_items(payload, app))
 
     def _log_items(self, payload: bytes, key: str) -> list[Item]:
-        """A ``newlogs`` upload's items, from the entries ``decode_logs`` made in advance when they are this
-        payload's."""
+        """A ``newlogs`` upload's items, from what ``decode_logs`` made in advance when it is this payload's."""
         decoded = self._decoded
         entries = decoded[1] if decoded is not None and decoded[0] == payload else telemetry.newlog_entries(payload)
+        if isinstance(entries, Refusal):
+            raise entries
         at = self._clock()
         return [Item(at, key, entry) for entry in entries]
 
@@ -550,7 +563,7 @@ class Controller:
         self._by_uuid[record.uuid] = device
         self._by_hash[record.cert_hash] = device
         self._by_hash[truncate(record.cert_hash, _SHA256_16)] = device
-        if record.serial:
+        if record.serial or (record.onboard_cn and self.policy.empty_serial_is_identity):
             self._by_serial[(record.onboard_cn, record.serial)] = record.uuid
 
     def _load(self) -> None:

@@ -161,9 +161,12 @@ def served_limits(sizes: Mapping[SeriesKind, int] | None = None, max_objects: in
     return replace(Limits(), **counts, max_bytes=tuple(size.items()), max_objects=max_objects)
 
 
-REQUEST_TIMEOUT_S = 30.0
-"""Default deadline for a whole request; EVE's uploads are at most a few hundred KB."""
-MAX_CONNECTIONS = 2048
+REQUEST_TIMEOUT_S = 120.0
+"""Default deadline for a whole request: EVE's own send timeout (``timer.send.timeout``, 120 s in
+lf-edge/eve pkg/pillar/types/global.go), so a device on a slow link is never cut before it gives up itself."""
+MAX_CONNECTIONS = 32768
+"""Default cap on connections and requests in progress. Devices keep their connection open between polls
+(keep-alive), so it must exceed the fleet's size."""
 FILE_HEADROOM = 64
 """Open files besides connections: the store, logs, listening sockets."""
 KEEP_ALIVE_S = 90
@@ -181,8 +184,9 @@ class Options:
     conf_dir: Path | None = None
     request_timeout: float = REQUEST_TIMEOUT_S
     """Seconds a connection has to deliver a request whole (and its first one after connecting)."""
-    max_connections: int = MAX_CONNECTIONS
-    """Open connections and requests in progress beyond which new requests are answered 503."""
+    max_connections: int | None = None
+    """Open connections and requests in progress beyond which new requests are answered 503 (None: ``MAX_CONNECTIONS``
+    or as many as the open-file limit allows)."""
 
 
 def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT,
@@ -207,9 +211,14 @@ def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int 
     data.server_file.write_text(f"{_reachable(host)}:{bound_port}\n")
     data.admin_server_file.unlink(missing_ok=True)
     if options.conf_dir is not None:
-        write_device_config(data, options.conf_dir)
+        device_host = names[0] if host in _WILDCARDS and names else _reachable(host)
+        write_device_config(data, options.conf_dir, f"{device_host}:{bound_port}\n".encode())
     app = create_app(ctl, gate)
-    allow_open_files(options.max_connections)
+    cap = allow_open_files(options.max_connections or MAX_CONNECTIONS)
+    if options.max_connections and cap < options.max_connections:
+        print(f"evesim controller: WARNING: the open-file limit allows {cap} connections, not "
+              f"{options.max_connections}: raise it (ulimit -n)", file=sys.stderr, flush=True)
+    options = replace(options, max_connections=cap)
     from evesim.controller.protocol import GuardedProtocol
 
     config = uvicorn.Config(app, **_settings(data, options, GuardedProtocol))  # type: ignore[arg-type]
@@ -236,10 +245,12 @@ DEVICE_FILES = ("server", "root-certificate.pem", "onboard.cert.pem", "onboard.k
 two)."""
 
 
-def write_device_config(data: DataDir, conf_dir: Path) -> None:
-    """Copy the files of ``DEVICE_FILES`` into ``conf_dir`` (the onboarding key readable by the owner only)."""
+def write_device_config(data: DataDir, conf_dir: Path, server: bytes) -> None:
+    """Write ``DEVICE_FILES`` into ``conf_dir``: ``server`` as given (behind a wildcard ``--host`` it names the first
+    ``--name``), the others copied (the onboarding key readable by the owner only)."""
     conf_dir.mkdir(parents=True, exist_ok=True)
-    for name in DEVICE_FILES:
+    (conf_dir / "server").write_bytes(server)
+    for name in DEVICE_FILES[1:]:
         content = (data.path / name).read_bytes()
         if name.endswith(".key.pem"):
             write_private(conf_dir / name, content)
@@ -264,13 +275,15 @@ def _settings(data: DataDir, options: Options, protocol: type[GuardedProtocol]) 
     }
 
 
-def allow_open_files(connections: int) -> None:
-    """Raise this process's open-file limit (soft, up to the hard one) so ``connections`` sockets fit."""
+def allow_open_files(connections: int) -> int:
+    """Raise this process's open-file limit (soft, up to the hard one) so ``connections`` sockets fit; the number of
+    connections that fit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = connections + FILE_HEADROOM
     if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard),
-                                                    hard))
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return connections if soft == resource.RLIM_INFINITY else min(connections, soft - FILE_HEADROOM)
 
 
 def _admin_port(port: int, admin_port: int | None) -> int:

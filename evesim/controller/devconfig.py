@@ -14,6 +14,7 @@ from typing import Literal, get_args
 from urllib.parse import SplitResult, urlsplit
 
 from evesim.api import pb
+from evesim.api.uuids import go_uuid
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DATASTORE_TYPES = {
@@ -302,13 +303,13 @@ def _check_size(size_bytes: int) -> None:
 
 
 def check_ids(config: pb.config.EdgeDevConfig) -> None:
-    """Refuse a config whose apps, volumes or content trees are named by something other than a UUID (a device
-    makes paths of them); ``ConfigError`` names the first."""
+    """Refuse a config whose apps, volumes or content trees are named by something other than a UUID EVE reads (a
+    device makes paths of them, and reads another spelling as the nil UUID); ``ConfigError`` names the first."""
     named = [("app", a.uuidandversion.uuid) for a in config.apps]
     named += [("volume reference", ref.uuid) for a in config.apps for ref in a.volumeRefList]
     named += [("volume", v.uuid) for v in config.volumes] + [("content tree", t.uuid) for t in config.contentInfo]
     for what, value in named:
-        if _normal_or_none(value) is None:
+        if go_uuid(value) is None:
             raise ConfigError(f"{what} UUID {value[:80]!r} is not a UUID")
 
 

@@ -36,6 +36,9 @@ class Policy:
     """The answer to a ``/register`` whose device cert is already registered another way (by the admin
     API, or under another onboarding cert or serial). Adam answers 500 (``DeviceRegister``: "device
     already registered")."""
+    empty_serial_is_identity: bool = False
+    """A device registering without a serial (a ``*`` entry allows it) takes the empty serial as Adam does, so a
+    second one is 409; False lets any number register (the empty serial names no device)."""
     initial_config: bool = True
     """Give a newly registered device a first config (version 1); False leaves it without one, so
     ``/config`` answers 404 until the admin API sets one, as Adam does."""
@@ -46,7 +49,7 @@ class Policy:
 
 
 ADAM = Policy(unknown_device_status=401, repeat_register_ok=False, known_cert_register_status=500,
-              initial_config=False)
+              initial_config=False, empty_serial_is_identity=True)
 """Adam's answers (lf-edge/adam pkg/server/apiHandlerv2.go, commonHandler.go, pkg/driver/file)."""
 
 PROFILES: dict[str, Policy] = {"evesim": Policy(), "adam": ADAM}

@@ -18,12 +18,12 @@ from evesim.controller.reply import Refusal
 from evesim.controller.stores import Item
 
 MAX_LOG_BYTES = 16 << 20
+"""Largest decompressed ``newlogs`` upload accepted."""
 MAX_LOG_RATIO = 100
 """How many times its own size a ``newlogs`` upload may decompress to (EVE's newlogd writes gzip files of at most
 50,000 bytes, ``maxGzipFileSize`` in lf-edge/eve pkg/newlog/cmd/doMoveCompressFile.go; log text compresses ~10×)."""
 MIN_LOG_LIMIT = 1 << 20
 """Small uploads may always decompress to this much."""
-"""Largest decompressed ``newlogs`` upload accepted."""
 _INFO_OBJECT_ID = {"ainfo": "AppID", "niinfo": "networkID", "vinfo": "uuid", "cinfo": "uuid"}
 _GZIP_FLAGS = {"FHCRC": 2, "FEXTRA": 4, "FNAME": 8, "FCOMMENT": 16}
 _M = TypeVar("_M", bound=Message)

@@ -19,7 +19,7 @@ from tests.controller.adam_client import AdamCli, Http
 from .test_e2e import Process, _wait_for
 
 pytestmark = pytest.mark.e2e
-INFO_BYTES = 3000
+INFO_BYTES = 600
 
 
 @pytest.fixture
@@ -91,3 +91,5 @@ def test_devices_onboarded_through_adams_verbs(tmp_path: Path, adam_controller: 
         kept = [json_format.Parse(line, pb.info.ZInfoMsg()).ByteSize()
                 for line in adam.device_series(uuid, "info").text.splitlines()]
         assert kept and (len(kept) == 1 or sum(kept) <= INFO_BYTES)
+        retention = adam.http.request("GET", f"/admin/device/{uuid}/retention").json()["info"]
+        assert retention["limit_bytes"] == INFO_BYTES and retention["dropped_items"] > 0, retention

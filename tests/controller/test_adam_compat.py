@@ -23,6 +23,7 @@ from evesim.api.certs import Usage
 from .adam_client import AdamCli, Answer, EdenAdam, Http
 from .eve_client import Https
 from .test_admin_auth import Served
+from .test_attestation import Tpm
 from .test_serve_e2e import Eve
 
 pytestmark = pytest.mark.e2e
@@ -73,19 +74,28 @@ def _onboard(eve: Eve, fleet: certs.Issued) -> str:
     return eve.uuid
 
 
-def _attest(eve: Eve, quote: pb.attest.ZAttestQuote | None = None) -> pb.attest.ZAttestQuoteResp:
+def _attest(eve: Eve, tpm: Tpm | None = None, version: str = "", pcr0: bytes = b"") -> pb.attest.ZAttestQuoteResp:
+    """CERT (an ECDH cert, and with ``tpm`` its attestation key), NONCE, QUOTE: TPM-less, or signed by ``tpm`` over
+    PCR 0 = ``pcr0`` and naming EVE ``version``."""
     ecdh = certs.issue(f"ecdh-{eve.serial}", Usage.ECDH)
-    cert_req = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_CERT)
+    cert_req = tpm.cert_request() if tpm else pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_CERT)
     cert_req.certs.add(type=pb.certs.CERT_TYPE_DEVICE_ECDH_EXCHANGE, cert=ecdh.cert_pem,
                        hashAlgo=pb.common.HASH_ALGORITHM_SHA256_32BYTES, certHash=certs.pem_hash(ecdh.cert_pem))
-    for request in (cert_req, pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_NONCE)):
-        assert eve.post(f"id/{eve.uuid}/attest", request.SerializeToString())[0] == 201
-    quote_req = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_QUOTE, quote=quote)
-    status, body, _ = eve.post(f"id/{eve.uuid}/attest", quote_req.SerializeToString())
-    assert status == 201
-    answer = pb.attest.ZAttestResponse.FromString(pb.auth.AuthContainer.FromString(body).protectedPayload.payload)
+    assert eve.post(f"id/{eve.uuid}/attest", cert_req.SerializeToString())[0] == 201
+    nonce = _answer(eve, pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_NONCE)).nonce.nonce
+    quote_req = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_QUOTE)
+    if tpm is not None:
+        quote_req = tpm.quote(nonce, {0: pcr0}, {0: pcr0})
+        quote_req.quote.versions.add(version_type=pb.attest.ATTEST_VERSION_TYPE_EVE, version=version)
+    answer = _answer(eve, quote_req)
     eve.token = answer.quoteResp.integrity_token
     return answer.quoteResp
+
+
+def _answer(eve: Eve, request: pb.attest.ZAttestReq) -> pb.attest.ZAttestResponse:
+    status, body, _ = eve.post(f"id/{eve.uuid}/attest", request.SerializeToString())
+    assert status == 201
+    return pb.attest.ZAttestResponse.FromString(pb.auth.AuthContainer.FromString(body).protectedPayload.payload)
 
 
 def _post_info(eve: Eve, ncpu: int) -> None:
@@ -265,11 +275,18 @@ def test_edens_adam_client(ctl: Controller) -> None:
     options = {"enforceTemplateAttestation": True, "PCRTemplates": [template]}
     assert eden.set_global_options(options).status == 200
     assert eden.global_options().json() == options
-    assert _attest(eve, _quote("14.5.0", b"\xaa" * 32)).response == pb.attest.Z_ATTEST_RESPONSE_CODE_SUCCESS
-    assert _attest(eve, _quote("14.5.0", b"\xbb" * 32)).response == pb.attest.Z_ATTEST_RESPONSE_CODE_QUOTE_FAILED
-    assert _attest(eve, _quote("9.9.9", b"\xaa" * 32)).response == pb.attest.Z_ATTEST_RESPONSE_CODE_INVALID
+    tpm = Tpm()
+    assert _attest(eve, tpm, "14.5.0", b"\xaa" * 32).response == pb.attest.Z_ATTEST_RESPONSE_CODE_SUCCESS
+    assert _attest(eve, tpm, "14.5.0", b"\xbb" * 32).response == pb.attest.Z_ATTEST_RESPONSE_CODE_QUOTE_FAILED
+    assert _attest(eve, tpm, "9.9.9", b"\xaa" * 32).response == pb.attest.Z_ATTEST_RESPONSE_CODE_INVALID
+    unsigned = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_QUOTE)
+    unsigned.quote.pcr_values.add(index=0, value=b"\xaa" * 32)
+    unsigned.quote.versions.add(version_type=pb.attest.ATTEST_VERSION_TYPE_EVE, version="14.5.0")
+    _answer(eve, pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_NONCE))
+    assert _answer(eve, unsigned).quoteResp.response == pb.attest.Z_ATTEST_RESPONSE_CODE_QUOTE_FAILED, \
+        "PCR values nobody signed do not pass a template"
     received = eden.device_options(uuid).json()["receivedPCRTemplate"]
-    assert received == {"eveVersion": "9.9.9", "firmwareVersion": "", "PCRValues": [{"index": 0, "value": "aa" * 32}]}
+    assert received == {"eveVersion": "14.5.0", "firmwareVersion": "", "PCRValues": [{"index": 0, "value": "aa" * 32}]}
     assert eden.set_global_options({"enforceTemplateAttestation": False}).status == 200
     assert eden.set_global_options({"enforceTemplateAttestation": "yes"}).status == 400  # type: ignore[dict-item]
 
@@ -277,14 +294,6 @@ def test_edens_adam_client(ctl: Controller) -> None:
     assert eden.device_remove(uuid).status == 200
     assert ctl.adam.onboard_add(_pem_file(ctl.data, "eden.pem", fleet.cert_pem), "*").status == 201
     assert eden.onboard_remove("eden-fleet").status == 200
-
-
-def _quote(eve_version: str, pcr0: bytes) -> pb.attest.ZAttestQuote:
-    """A TPM-less quote (no attestData) carrying PCR values and versions, as a template check sees them."""
-    quote = pb.attest.ZAttestQuote()
-    quote.pcr_values.add(index=0, hash_algo=pb.attest.TPM_HASH_ALGO_SHA256, value=pcr0)
-    quote.versions.add(version_type=pb.attest.ATTEST_VERSION_TYPE_EVE, version=eve_version)
-    return quote
 
 
 def test_uuid_spellings_reach_the_same_device(ctl: Controller) -> None:

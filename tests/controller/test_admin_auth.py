@@ -107,6 +107,29 @@ def test_serve_refuses_none_on_a_wildcard_address(tmp_path: Path) -> None:
     assert not (tmp_path / "admin-token").exists()
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["--admin-auth", "mtls", "--port", "65535"], "give --admin-port"),
+    (["--admin-auth", "mtls", "--port", "9000", "--admin-port", "9000"], "must differ"),
+    (["--admin-auth", "mtls", "--admin-port", "70000"], "less than or equal to 65535"),
+])
+def test_admin_port_problems_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli_app, ["serve", "--data", str(tmp_path), *args])
+    assert result.exit_code == 2 and message in " ".join(result.output.replace("│", " ").split())
+
+
+def test_a_port_in_use_is_a_clean_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([*CLI, "controller", "serve", "--data", str(tmp_path), "--port", str(port)],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_admin_port_needs_mtls(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_app, ["serve", "--data", str(tmp_path), "--admin-port", "9999"])
     assert result.exit_code == 2

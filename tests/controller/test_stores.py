@@ -191,6 +191,14 @@ def test_distinct_info_objects_are_capped_the_stalest_dropped(store_factory) -> 
     assert store.remove_device("uuid-9") and store.retention("uuid-9")[OBJECTS] == Kept()
 
 
+def test_the_latest_info_table_fits_the_info_byte_limit(store_factory) -> None:
+    store = store_factory(limits=Limits(max_bytes=(("info", 10),)))
+    for n, key in enumerate(["a", "b", "c"]):
+        store.put_info("u", Item(float(n), key, b"1234"))
+    assert [i.key for i in store.latest_info("u")] == ["b", "c"]
+    assert store.retention("u")[OBJECTS] == Kept(items=2, bytes=8, dropped_items=1, dropped_bytes=4)
+
+
 def test_settings(store_factory) -> None:
     store = store_factory()
     assert store.get_setting("k") is None

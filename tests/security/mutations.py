@@ -38,7 +38,7 @@ def seeds(uuid: str, token: bytes, seal: Seal, onboard: Issued) -> list[tuple[st
         (f"{on}/flowlog", seal(pb.flowlog.FlowMessage(devId=uuid).SerializeToString())),
         (f"{on}/hardwarehealth", seal(b"")),
         (f"{API}/apps/instanceid/{APP}/newlogs", seal(gzip.compress(LINE, mtime=0))),
-        (f"{on}/apps/instances/id/{APP}/logs", seal(b"")),
+        (f"{on}/apps/instanceid/{APP}/logs", seal(b"")),
     ]
 
 

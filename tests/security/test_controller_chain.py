@@ -58,6 +58,23 @@ def test_a_path_length_is_enforced() -> None:
         controller_certs.verify(_answer(signing, [zero, sub]), [ROOT.cert])
 
 
+def test_an_expired_root_and_an_unknown_critical_extension_are_refused() -> None:
+    import datetime as dt
+
+    signing = certs.issue("signing-3", Usage.SIGNING, issuer=ROOT, seed=b"r")
+    later = ROOT.cert.not_valid_after_utc + dt.timedelta(days=1)
+    with pytest.raises(CertError, match="not valid at"):
+        controller_certs.verify(_answer(signing, []), [ROOT.cert], at=later)
+    odd = (x509.CertificateBuilder().subject_name(signing.cert.subject).issuer_name(ROOT.cert.subject)
+           .public_key(signing.key.public_key()).serial_number(9)
+           .not_valid_before(signing.cert.not_valid_before_utc).not_valid_after(signing.cert.not_valid_after_utc)
+           .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00"),
+                          critical=True)
+           .sign(ROOT.key, hashes.SHA256()))
+    with pytest.raises(CertError, match="critical extension"):
+        controller_certs.verify(_answer(Issued(signing.key, odd), []), [ROOT.cert])
+
+
 def test_a_device_shown_a_forged_chain_does_not_onboard() -> None:
     world = World(WorldSpec(seed=5, groups=(Group("fleet", 1),)))
     server = world.core.identity.server

@@ -27,6 +27,14 @@ def test_devices_without_serials_do_not_collide_on_a_star_entry(ctl: Controller,
     assert Device(ctl, onboard, "impostor").register(serial="S-1").status == 409, "a real serial still conflicts"
 
 
+def test_under_adams_policy_the_empty_serial_is_one_serial(make_controller, onboard) -> None:
+    from evesim.controller.policy import ADAM
+
+    ctl = make_controller(policy=ADAM)
+    assert Device(ctl, onboard, "first").register(serial="").status == 201
+    assert Device(ctl, onboard, "second").register(serial="").status == 409, "as Adam's OnboardCheck"
+
+
 def test_a_mismatched_device_cert_and_key_is_a_clear_local_error(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()

@@ -88,3 +88,26 @@ def test_other_devices_are_answered_while_a_large_upload_is_parsed(ctl: Controll
     assert result == [201] and len(ctl.store.series("logs", uploader.uuid)) > 0
     assert len(latencies) >= 3, "the upload took long enough to overlap polls"
     assert max(latencies) < 1.0, latencies
+
+
+def test_an_upload_is_parsed_once_and_only_when_a_known_device_signed_it(ctl: Controller, onboard, served: str,
+                                                                          monkeypatch) -> None:
+    from evesim.api import envelope
+    from evesim.controller import telemetry
+
+    calls: list[int] = []
+    real = telemetry.newlog_entries
+
+    def counting(payload: bytes) -> list[bytes]:
+        calls.append(len(payload))
+        return real(payload)
+
+    monkeypatch.setattr(telemetry, "newlog_entries", counting)
+    device = _device(ctl, onboard, served, "signer")
+    bad_last_line = gzip.compress(LINE * 1000 + b"not json\n", 6)
+    assert device.post("newlogs", bad_last_line).status == 400
+    assert len(calls) == 1, "a refused upload is not parsed again on the event loop"
+    forged = envelope.seal(bad_last_line, b"\x01" * 64, device.cert_hash)
+    answer = httpx.post(f"{served}/api/v2/edgedevice/id/{device.uuid}/newlogs", content=forged,
+                        headers={"Content-Type": "application/x-proto-binary"})
+    assert answer.status_code == 401 and len(calls) == 1, "an unsigned upload is refused before decompression"

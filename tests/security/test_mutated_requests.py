@@ -19,11 +19,11 @@ from tests.controller.conftest import Device
 
 from .mutations import mutations, seeds
 
-
-def _mutated(device: Device, onboard, count: int, seed: int):
-    return mutations(seeds(device.uuid, device.token, device.seal, onboard), device.seal, count, seed)
-
 PROTO = {"Content-Type": "application/x-proto-binary"}
+
+
+def _mutated(device: Device, onboard, count: int, seed: int) -> Iterator[tuple[str, bytes]]:
+    return mutations(seeds(device.uuid, device.token, device.seal, onboard), device.seal, count, seed)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from evesim.agent.zedagent import maintenance
 from evesim.agent.zedagent.parse import App, Parsed, parse
 from evesim.agent.zedagent.state import Zedagent
 from evesim.api import pb
+from evesim.api.uuids import go_uuid
 
 AGENT = "zedagent"
 Received = Literal["applied", "unchanged", "obsolete", "skipped", "invalid"]
@@ -125,7 +126,8 @@ class ConfigTask:
             return "unchanged"
         parsed = parse(response.config)
         # EVE applies a config whatever device its id names (pkg/pillar/cmd/zedagent/parseconfig.go)
-        if "config-device-check" in self.z.fixes and response.config.id.uuid not in ("", self.z.uuid):
+        if "config-device-check" in self.z.fixes and response.config.id.uuid and \
+                go_uuid(response.config.id.uuid) != self.z.uuid:
             yield fx.Log(AGENT, "config_for_another_device", {"uuid": response.config.id.uuid[:64]}, "error")
             return "invalid"
         # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig skips a config older than the one applied

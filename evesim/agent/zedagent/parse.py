@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import uuid as uuidlib
 from dataclasses import dataclass
 
 from evesim.agent.topics import App, BaseOs
 from evesim.api import pb
+from evesim.api.uuids import go_uuid
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,7 +25,6 @@ class Parsed:
 
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
-_PLAIN_UUID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def eve_uuid(text: str) -> str:
@@ -37,12 +35,7 @@ def eve_uuid(text: str) -> str:
     ``appInstance.UUIDandVersion.UUID, _ = uuid.FromString(...)``), so a malformed UUID, such as one crafted to
     climb out of the volumes directory, names the nil UUID and never becomes a path.
     """
-    body = text
-    if len(text) in (34, 38) and text.startswith("{") and text.endswith("}"):
-        body = text[1:-1]
-    elif len(text) in (41, 45) and text.startswith("urn:uuid:"):
-        body = text[9:]
-    return str(uuidlib.UUID(body)) if _PLAIN_UUID.fullmatch(body) else NIL_UUID
+    return go_uuid(text) or NIL_UUID
 
 
 def _url(tree: pb.config.ContentTree, cfg: pb.config.EdgeDevConfig) -> str:

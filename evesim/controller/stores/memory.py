@@ -114,11 +114,19 @@ class MemoryStore:
             latest = self._info[uuid] = {}
         cap = self.limits.max_objects
         if cap is not None and item.key not in latest and len(latest) >= cap:
-            stalest = min(latest.values(), key=lambda old: old.at)
-            del latest[stalest.key]
-            self._drop(OBJECTS, uuid, stalest)
+            self._drop_stalest(uuid, latest)
         latest[item.key] = item
+        size_cap = self._caps.get("info")
+        if size_cap is not None:
+            while len(latest) > 1 and sum(len(i.data) for i in latest.values()) > size_cap:
+                self._drop_stalest(uuid, latest)
         self.append("info", uuid, item)
+
+    def _drop_stalest(self, uuid: str, latest: dict[str, Item]) -> None:
+        """Drop the info object reported least recently."""
+        stalest = min(latest.values(), key=lambda old: old.at)
+        del latest[stalest.key]
+        self._drop(OBJECTS, uuid, stalest)
 
     def latest_info(self, uuid: str) -> list[Item]:
         latest = self._info.get(uuid, {})

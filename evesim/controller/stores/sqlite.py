@@ -55,7 +55,8 @@ class SqliteStore:
         _add_missing_columns(self._db)
         self._next_seq: dict[tuple[SeriesKind, str], int] = {}
         self._bytes: dict[tuple[SeriesKind, str], int] = {}
-        self._tx = _Transaction(self._db, self._forget_counts)
+        self._touched: set[tuple[SeriesKind, str]] = set()
+        self._tx = _Transaction(self._db, self._touched.clear, self._forget_counts)
 
     def transaction(self) -> AbstractContextManager[None]:
         """One SQLite transaction; an exception rolls it back. Nested calls join the outer one."""
@@ -157,6 +158,9 @@ class SqliteStore:
                 "INSERT OR REPLACE INTO info_latest (uuid, key, at, data) VALUES (?, ?, ?, ?)",
                 (uuid, item.key, item.at, item.data),
             )
+            size_cap = self.limits.bytes_of("info")
+            if size_cap is not None:
+                self._fit_latest(uuid, size_cap)
             self.append("info", uuid, item)
 
     def _drop_stalest_objects(self, uuid: str, cap: int) -> None:
@@ -168,6 +172,21 @@ class SqliteStore:
             "DELETE FROM info_latest WHERE uuid = ? AND key IN (SELECT key FROM info_latest WHERE uuid = ? ORDER BY at "
             "LIMIT ?) RETURNING length(data)", (uuid, uuid, count - cap + 1)).fetchall()
         self._count_drops(OBJECTS, uuid, rows)
+
+    def _fit_latest(self, uuid: str, cap: int) -> None:
+        """Drop the info objects reported least recently until the latest-info table of ``uuid`` fits ``cap`` bytes
+        (the newest stays)."""
+        rows = self._db.execute("SELECT key, length(data) FROM info_latest WHERE uuid = ? ORDER BY at DESC, key",
+                                (uuid,)).fetchall()
+        total, stale = 0, []
+        for n, (key, size) in enumerate(rows):
+            total += size
+            if n and total > cap:
+                stale.append(key)
+        for key in stale:
+            dropped = self._db.execute("DELETE FROM info_latest WHERE uuid = ? AND key = ? RETURNING length(data)",
+                                       (uuid, key)).fetchall()
+            self._count_drops(OBJECTS, uuid, dropped)
 
     def _count_drops(self, kind: str, uuid: str, lengths: list[tuple[int]]) -> None:
         if lengths:
@@ -205,6 +224,7 @@ class SqliteStore:
                 self._count_drops(kind, uuid, [(len(item.data),)])
             return
         with self._tx:
+            self._touched.add((kind, uuid))
             seq = self._next_seq.get((kind, uuid))
             if seq is None:
                 seq = self._first_seq(kind, uuid, limit)
@@ -240,9 +260,11 @@ class SqliteStore:
         self._bytes[(kind, uuid)] = size
 
     def _forget_counts(self) -> None:
-        """After a rollback: sequence numbers and sizes are read again from the file."""
-        self._next_seq.clear()
-        self._bytes.clear()
+        """After a rollback: the sequence numbers and sizes of the series it touched are read again from the file."""
+        for key in self._touched:
+            self._next_seq.pop(key, None)
+            self._bytes.pop(key, None)
+        self._touched.clear()
 
     def _first_seq(self, kind: SeriesKind, uuid: str, limit: int) -> int:
         """The next sequence number of a series, dropping what a (possibly smaller) limit no longer keeps."""
@@ -266,6 +288,11 @@ class SqliteStore:
         self._db.close()
 
 
+def _unavailable(exc: BaseException | None) -> bool:
+    """True for SQLite's errors of a store that cannot write now (full, I/O, locked, corrupt), not of a bug."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
 def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Bring a store written by an older evesim up to this schema (columns added since then)."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(attestation)")}
@@ -275,22 +302,27 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
 
 def _onboard(row: tuple) -> OnboardEntry:
     cn, cert, serials = row
-    return OnboardEntry(cn, cert, tuple(serials.split(_SEP)) if serials else ())
+    return OnboardEntry(cn, cert, tuple(serials.split(_SEP)))
 
 
 class _Transaction:
     """Reentrant ``BEGIN IMMEDIATE`` / ``COMMIT``, rolled back when the outermost block raises."""
 
-    __slots__ = ("_db", "_depth", "_on_rollback")
+    __slots__ = ("_db", "_depth", "_on_begin", "_on_rollback")
 
-    def __init__(self, db: sqlite3.Connection, on_rollback: Callable[[], None]) -> None:
+    def __init__(self, db: sqlite3.Connection, on_begin: Callable[[], None], on_rollback: Callable[[], None]) -> None:
         self._db = db
         self._depth = 0
+        self._on_begin = on_begin
         self._on_rollback = on_rollback
 
     def __enter__(self) -> None:
         if not self._depth:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"the store could not start a write: {exc}") from exc
+            self._on_begin()
         self._depth += 1
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -304,7 +336,7 @@ class _Transaction:
             except sqlite3.Error as error:
                 exc = error
         self._rollback()
-        if isinstance(exc, sqlite3.Error):
+        if _unavailable(exc):
             raise StoreError(f"the store could not write: {exc}") from exc
 
     def _rollback(self) -> None:
