@@ -167,9 +167,22 @@ def _adam_body(model: type[M], body: bytes) -> M:
 
 
 def _json_body(model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI for a route that reads ``model`` itself."""
+    """OpenAPI for a route that reads ``model`` itself (nested models inlined: the document has no ``$defs``)."""
     schema = model.model_json_schema()
+    schema = _inline(schema, schema.pop("$defs", {}))
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with each ``{"$ref": "#/$defs/X"}`` replaced by definition X."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {key: _inline(value, defs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline(value, defs) for value in node]
+    return node
 
 
 class VersionOut(BaseModel):

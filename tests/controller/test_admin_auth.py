@@ -3,6 +3,7 @@ certificates on an admin port of their own; every admin route stays closed to a 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -50,6 +51,16 @@ def test_every_admin_route_is_closed_without_credentials(ctl, gate: AdminGate) -
         assert answer.status_code == 401, (method, path)
         assert answer.json()["detail"] == (NO_CERT if gate.mode == "mtls" else NO_TOKEN)
         assert ("www-authenticate" in answer.headers) == (gate.mode == "token")
+
+
+def test_every_reference_in_the_openapi_document_resolves(ctl) -> None:
+    document = create_app(ctl, AdminGate("none")).openapi()
+    refs = re.findall(r'"\$ref": "([^"]+)"', json.dumps(document))
+    assert refs
+    for ref in refs:
+        node = document
+        for part in ref.removeprefix("#/").split("/"):
+            node = node[part]
 
 
 def test_none_mode_needs_no_credentials(ctl) -> None:
