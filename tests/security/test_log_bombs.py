@@ -10,15 +10,10 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
-import uvicorn
 
 from evesim.controller import Controller, Reply
-from evesim.controller.adminauth import AdminGate
-from evesim.controller.app import create_app
 from evesim.controller.telemetry import MAX_LOG_RATIO
 from tests.controller.conftest import Device
 
@@ -34,21 +29,6 @@ class Http:
     def handle(self, method: str, path: str, body: bytes, headers=None) -> Reply:
         answer = httpx.request(method, self.url + path, content=body, headers=headers or {}, timeout=60)
         return Reply(answer.status_code, answer.content, answer.headers.get("content-type", ""))
-
-
-@pytest.fixture
-def served(ctl: Controller) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(create_app(ctl, AdminGate("none")), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def _device(ctl: Controller, onboard, url: str, name: str) -> Device:
