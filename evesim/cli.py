@@ -6,6 +6,7 @@ it without pandas, numpy, SimPy or FastAPI; every other command needs them.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from typing import Any
 
@@ -19,6 +20,8 @@ MISSING = ("this evesim was installed for a device (the agent only): `{what}` ne
 FULL_ONLY = frozenset({"simpy", "numpy", "pandas", "pyarrow", "networkx", "yaml", "pydantic", "fastapi", "uvicorn",
                        "starlette", "httptools", "uvloop"})
 """What the ``full`` extra installs: an ImportError of anything else is a real error, not a device install."""
+OPTIONAL = frozenset({"uvloop"})
+"""Of those, what an install may lack and still run every command."""
 
 
 def agent_app() -> typer.Typer:
@@ -34,7 +37,13 @@ def _group() -> None:
 
 
 def full_app() -> typer.Typer:
-    """Every ``evesim`` command (ImportError without the ``full`` extra)."""
+    """Every ``evesim`` command (ImportError without the ``full`` extra).
+
+    The commands load the simulation and the server only when they run, so the extra is checked up front.
+    """
+    for name in sorted(FULL_ONLY - OPTIONAL):
+        if importlib.util.find_spec(name) is None:
+            raise ImportError(f"No module named {name!r}", name=name)
     from evesim.controller.cli import app as controller_app
     from evesim.scenario.cli import list_fixes_command, run_command, schema_command, sweep_command, validate_command
 

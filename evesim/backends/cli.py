@@ -11,12 +11,10 @@ from typing import Annotated
 
 import typer
 
-from evesim.agent.device_steps import Settings
 from evesim.api.certs import CertError, load_cert, load_key
 from evesim.api.envelope import CryptoMode
-from evesim.backends.gptdisk import DiskError, GptDisk
-from evesim.backends.runner import Backend, Options, open_tpm, run_agent
 from evesim.backends.statedir import ROOTS
+from evesim.backends.vocab import Backend
 
 DEFAULT_TCTI = "device:/dev/tpmrm0"
 """The kernel's TPM resource manager, as EVE's ``TpmDevicePath``."""
@@ -77,6 +75,9 @@ def agent_command(
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     try:
+        from evesim.agent.device_steps import Settings
+        from evesim.backends.runner import Options, run_agent
+
         options = Options(quiet=quiet, backend=backend, xl_path=xl,
                           watchdog=None if no_watchdog else _watchdog(backend, watchdog),
                           disk=Path(disk) if disk is not None else None, tpm=tcti,
@@ -129,6 +130,8 @@ def _no_tpm(tcti: str) -> str:
     from evesim.backends.tpm_effects import TpmError
 
     try:
+        from evesim.backends.runner import open_tpm
+
         open_tpm(tcti).close()  # type: ignore[union-attr]  # a TCTI gives a TPM
     except TpmError as exc:
         return f"{exc} (or run with --no-tpm)"
@@ -141,6 +144,8 @@ def _no_disk(backend: Backend, disk: Path) -> str:
         return "--disk needs --backend xen (the host backend has no A/B disk)"
     if not disk.exists() or not os.access(disk, os.R_OK | os.W_OK):
         return f"boot disk {disk} does not exist or is not readable and writable"
+    from evesim.backends.gptdisk import DiskError, GptDisk
+
     try:
         GptDisk(disk, Path(os.devnull)).view()
     except (DiskError, OSError) as exc:

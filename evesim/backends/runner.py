@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 from evesim.agent import device_steps, paths
 from evesim.agent.bootreason import BootReason
@@ -27,6 +27,7 @@ from evesim.backends import machine, tpm_effects
 from evesim.backends.host import AGENT, Clock, HostDevice, drive
 from evesim.backends.logsink import LogSink
 from evesim.backends.statedir import StateDir
+from evesim.backends.vocab import Backend
 from evesim.backends.watchdog import KICK_S, DeviceWatchdog
 from evesim.backends.xen import XenDevice
 
@@ -38,8 +39,6 @@ REBOOT_TIMEOUT_S = 60.0
 
 
 Boot = Callable[[Settings], Generator[Any, Any, Any]]
-Backend = Literal["host", "xen"]
-"""Where effects are performed: this machine (``host``), or a Xen dom0 that runs app domains (``xen``)."""
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,14 @@ import enum
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from evesim.controller.client import AdminClient, AdminError
-from evesim.controller.datadir import DEFAULT_PORT, INFO_OBJECTS, MAX_CONNECTIONS, REQUEST_TIMEOUT_S, SERIES_BYTES
+from evesim.controller.limits import DEFAULT_PORT, INFO_OBJECTS, MAX_CONNECTIONS, REQUEST_TIMEOUT_S, SERIES_BYTES
+
+if TYPE_CHECKING:  # the client (httpx) and the server load only when a command needs them: the CLI starts fast
+    from evesim.controller.client import AdminClient
 
 app = typer.Typer(help="evesim's EVE controller: serve it, and administer it over its admin API.", no_args_is_help=True)
 onboard_app = typer.Typer(help="The onboarding allow-list.", no_args_is_help=True)
@@ -166,6 +168,8 @@ def _profiles() -> tuple[str, ...]:
 def _call(
     server: str | None, data: Path | None, token: str | None, ca: Path | None, method: str, path: str, **kw: object
 ) -> str:
+    from evesim.controller.client import AdminClient, AdminError
+
     try:
         client = AdminClient.resolve(server, data, token, ca)
         try:
@@ -303,8 +307,10 @@ def _report(server: str | None, data: Path | None, token: str | None, ca: Path |
     if not follow:
         _out(_call(server, data, token, ca, "GET", path))
         return
+    from evesim.controller.client import AdminClient, AdminError
+
     try:
-        client = AdminClient.resolve(server, data, token, ca)
+        client: AdminClient = AdminClient.resolve(server, data, token, ca)
         try:
             for n, line in enumerate(client.stream(path), 1):
                 typer.echo(line)

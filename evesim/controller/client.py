@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from evesim.controller.datadir import DataDir
+from evesim.controller.datafiles import DataDir
 
 
 class AdminError(RuntimeError):

@@ -31,7 +31,15 @@ from evesim.controller.admin import LiveStreams
 from evesim.controller.adminauth import AdminAuth, AdminGate, exposure_problem
 from evesim.controller.app import create_app
 from evesim.controller.core import Controller
+from evesim.controller.datafiles import DataDir
 from evesim.controller.identity import ControllerIdentity
+from evesim.controller.limits import (
+    DEFAULT_PORT,
+    INFO_OBJECTS,
+    MAX_CONNECTIONS,
+    REQUEST_TIMEOUT_S,
+    SERIES_BYTES,
+)
 from evesim.controller.policy import Policy
 from evesim.controller.private_files import create_private, narrow, private_dir, write_private
 from evesim.controller.stores import KINDS, Limits, SqliteStore
@@ -43,77 +51,9 @@ if TYPE_CHECKING:
 
     from evesim.controller.protocol import GuardedProtocol
 
-DEFAULT_PORT = 8443
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 _LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
 _DNS_NAME = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?")
-
-
-@dataclass(frozen=True)
-class DataDir:
-    """Where a served controller keeps its files."""
-
-    path: Path
-
-    @property
-    def token_file(self) -> Path:
-        return self.path / "admin-token"
-
-    @property
-    def server_file(self) -> Path:
-        return self.path / "server"
-
-    @property
-    def root_cert(self) -> Path:
-        return self.path / "root-certificate.pem"
-
-    @property
-    def onboard_cert(self) -> Path:
-        return self.path / "onboard.cert.pem"
-
-    @property
-    def onboard_key(self) -> Path:
-        return self.path / "onboard.key.pem"
-
-    @property
-    def store_file(self) -> Path:
-        return self.path / "controller.sqlite"
-
-    @property
-    def admin_cert(self) -> Path:
-        return self.path / "admin.cert.pem"
-
-    @property
-    def admin_key(self) -> Path:
-        return self.path / "admin.key.pem"
-
-    @property
-    def admin_server_file(self) -> Path:
-        return self.path / "admin-server"
-
-    def private_files(self) -> list[Path]:
-        """The keys, the admin token and the store files present: readable by the owner only."""
-        names = ("*.key.pem", self.token_file.name, self.store_file.name + "*")
-        return sorted({path for name in names for path in self.path.glob(name) if path.is_file()})
-
-    def token(self) -> str:
-        """The admin bearer token."""
-        return self.token_file.read_text().strip()
-
-    def server_url(self) -> str:
-        """``https://host:port`` from the ``server`` file."""
-        return _url(self.server_file.read_text())
-
-    def admin_url(self) -> str:
-        """Where the admin API is: the ``admin-server`` file's address (``mtls``), else the device one."""
-        if self.admin_server_file.exists():
-            return _url(self.admin_server_file.read_text())
-        return self.server_url()
-
-
-def _url(address: str) -> str:
-    host, _, port = address.strip().rpartition(":")
-    return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
 
 
 def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", policy: Policy | None = None,
@@ -146,10 +86,6 @@ def open_controller(directory: str | os.PathLike[str], host: str = "127.0.0.1", 
     return ctl, data
 
 
-SERIES_BYTES = 100 << 20
-"""Bytes a served controller keeps per device and series by default: Adam's file driver's 100 MB."""
-INFO_OBJECTS = 4096
-"""Distinct info objects a served controller keeps the latest info of per device, by default."""
 
 
 def served_limits(sizes: Mapping[SeriesKind, int] | None = None, max_objects: int = INFO_OBJECTS) -> Limits:
@@ -161,12 +97,6 @@ def served_limits(sizes: Mapping[SeriesKind, int] | None = None, max_objects: in
     return replace(Limits(), **counts, max_bytes=tuple(size.items()), max_objects=max_objects)
 
 
-REQUEST_TIMEOUT_S = 120.0
-"""Default deadline for a whole request: EVE's own send timeout (``timer.send.timeout``, 120 s in
-lf-edge/eve pkg/pillar/types/global.go), so a device on a slow link is never cut before it gives up itself."""
-MAX_CONNECTIONS = 32768
-"""Default cap on connections and requests in progress. Devices keep their connection open between polls
-(keep-alive), so it must exceed the fleet's size."""
 FILE_HEADROOM = 64
 """Open files besides connections: the store, logs, listening sockets."""
 KEEP_ALIVE_S = 90

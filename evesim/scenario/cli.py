@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import yaml
@@ -14,9 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from evesim.agent import fixes
-from evesim.scenario import executors, loader, model, outputs
-from evesim.scenario.run import RunResult, run
-from evesim.scenario.sweep import SweepResult, sweep
+from evesim.scenario import executors
+
+if TYPE_CHECKING:  # the simulation (pandas, SimPy) loads only when a command needs it: the CLI starts fast
+    from evesim.scenario.loader import Loaded
+    from evesim.scenario.run import RunResult
+    from evesim.scenario.sweep import SweepResult
 
 console = Console(stderr=True)
 out_console = Console()
@@ -40,8 +43,10 @@ def _overrides(values: list[str]) -> dict[str, Any]:
     return parsed
 
 
-def _load(file: Path, overrides: dict[str, Any]) -> loader.Loaded:
+def _load(file: Path, overrides: dict[str, Any]) -> Loaded:
     """The validated scenario; on problems, print each and exit 2."""
+    from evesim.scenario import loader
+
     try:
         return loader.load(file, overrides)
     except loader.ScenarioError as exc:
@@ -69,6 +74,8 @@ def _check_out(out: Path | None) -> None:
     """Refuse an ``--out`` that cannot be written before any simulating (exit 2)."""
     if out is None:
         return
+    from evesim.scenario import outputs
+
     try:
         outputs.check_dir(out)
     except outputs.OutputError as exc:
@@ -80,6 +87,8 @@ def _write(result: RunResult | SweepResult, out: Path | None) -> None:
     """Write the outputs; if they cannot be, say so and exit 2 (no ``summary.json`` is left beside them)."""
     if out is None:
         return
+    from evesim.scenario import outputs
+
     try:
         result.write(out)
     except outputs.OutputError as exc:
@@ -145,6 +154,8 @@ def run_command(
             progress.update(task, completed=now, description=f"sim {_hms(now)} / {_hms(total)}",
                             rate=f"{len(world.log)} events")
 
+        from evesim.scenario.run import run
+
         result = run(loaded, seed, tick)
     _print_summary(result)
     _write(result, out)
@@ -165,6 +176,8 @@ def validate_command(
 
 def schema_command() -> None:
     """Print the JSON Schema of the scenario language."""
+    from evesim.scenario import model
+
     out_console.print_json(json.dumps(model.schema()))
 
 
@@ -233,6 +246,8 @@ def sweep_command(
                 nonlocal failures
                 failures += sum(1 for row in rows if not row["passed"])
                 progress.update(task, advance=len(rows), failures=f"{failures} failed")
+
+            from evesim.scenario.sweep import sweep
 
             result = sweep(loaded, range(start, start + seeds), pool.executor, pool.slots, pool.kind, on_rows,
                            overrides)

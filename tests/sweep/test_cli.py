@@ -76,7 +76,9 @@ def test_scenario_errors_exit_2(tmp_path):
 
 
 def test_a_target_error_exits_2_before_any_replica_runs(monkeypatch):
-    monkeypatch.setattr(scenario_cli, "sweep", lambda *args, **kwargs: pytest.fail("a replica ran"))
+    from evesim.scenario import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "sweep", lambda *args, **kwargs: pytest.fail("a replica ran"))
     result = sweep("--seeds", "2", "--workers", "1", "--set", "timeline.0.target=group:nope")
     assert result.exit_code == 2, result.output
     assert "timeline[0].target.group: no group 'nope' (groups: edge) (from --set timeline.0.target)" in result.output
