@@ -95,3 +95,17 @@ def test_strip_removes_what_a_run_adds(executed, tmp_path):
     assert all(cell.outputs == [] and cell.execution_count is None
                for cell in cleaned.cells if cell.cell_type == "code")
     assert [cell.source for cell in cleaned.cells] == [cell.source for cell in notebook.cells]
+
+
+def test_defaults_fit_any_scenario_and_leave_no_temporary_directory(tmp_path: Path, monkeypatch) -> None:
+    """A one-group scenario with the default overrides (the first defaults named two groups), and the run's outputs in
+    a temporary directory gone when the kernel stops (issue 16: /tmp/evesim-* folders were left behind)."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    notebook = _with_parameters(nbformat.read(NOTEBOOK, as_version=4),
+                                scenario=str(ROOT / "scenarios" / "fleet-onboarding.yaml"))
+    NotebookClient(notebook, kernel_name="python3", timeout=120,
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    printed = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                      for o in cell.outputs)
+    assert "fleet-onboarding, seed" in printed and "12 devices" in printed
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("evesim-")) == []
