@@ -25,28 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loadgen import connect, served  # noqa: E402
+from loadgen import Device, connect, onboard, post, served  # noqa: E402
 
-from evesim.api import certs, envelope, pb  # noqa: E402
-from evesim.api.certs import Issued, Usage  # noqa: E402
+from evesim.api import certs, pb  # noqa: E402
+from evesim.api.certs import Issued  # noqa: E402
 from evesim.controller.datadir import DataDir  # noqa: E402
 from tests.security.mutations import API, mutations, seeds  # noqa: E402
 
-HEADERS = {"Content-Type": "application/x-proto-binary"}
 LINE = json.dumps({"severity": "info", "source": "zedagent", "content": "x" * 120, "msgid": "1"}).encode() + b"\n"
 TARGET_WORST_POLL_S = 1.0
-
-
-@dataclass
-class Device:
-    """An onboarded, attested device of the fleet."""
-
-    uuid: str
-    key: Issued
-    token: bytes
-
-    def seal(self, payload: bytes) -> bytes:
-        return envelope.seal(payload, certs.sign_raw(self.key.key, payload), certs.der_hash(self.key.cert))
 
 
 @dataclass
@@ -70,31 +57,6 @@ class Tally:
                     self.worst_poll_s = max(self.worst_poll_s, value)
                 else:
                     setattr(self, name, getattr(self, name) + value)
-
-
-def post(conn: http.client.HTTPSConnection, path: str, body: bytes) -> tuple[int, bytes]:
-    conn.request("POST", path, body=body, headers=HEADERS)
-    response = conn.getresponse()
-    return response.status, response.read()
-
-
-def onboard(directory: DataDir, fleet: Issued, name: str) -> Device:
-    """Register, learn the UUID and attest (TPM-less) one device."""
-    key = certs.issue(name, Usage.DEVICE)
-    device = Device("", key, b"")
-    conn = connect(directory)
-    register = pb.register.ZRegisterMsg(pemCert=key.cert_pem, serial=name).SerializeToString()
-    body = envelope.seal(register, certs.sign_raw(fleet.key, register), certs.der_hash(fleet.cert),
-                         sender_cert_pem=fleet.cert_pem)
-    assert post(conn, f"{API}/register", body)[0] == 201
-    _, answer = post(conn, f"{API}/uuid", device.seal(b""))
-    device.uuid = pb.uuid.UuidResponse.FromString(envelope.open_envelope(answer).payload).uuid
-    quote = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_QUOTE).SerializeToString()
-    _, answer = post(conn, f"{API}/id/{device.uuid}/attest", device.seal(quote))
-    device.token = pb.attest.ZAttestResponse.FromString(envelope.open_envelope(answer).payload).quoteResp \
-        .integrity_token
-    conn.close()
-    return device
 
 
 def fleet_member(directory: DataDir, device: Device, tally: Tally, until: float) -> None:
@@ -200,8 +162,8 @@ def main() -> int:
     with served(None) as directory:
         fleet_cert = Issued(key=certs.load_key(directory.onboard_key.read_bytes()),
                             cert=certs.load_cert(directory.onboard_cert.read_bytes()))
-        fleet = [onboard(directory, fleet_cert, f"fleet-{n}") for n in range(args.devices)]
-        attackers = [onboard(directory, fleet_cert, f"attacker-{n}") for n in range(3)]
+        fleet = [onboard(directory, f"fleet-{n}") for n in range(args.devices)]
+        attackers = [onboard(directory, f"attacker-{n}") for n in range(3)]
         baseline = phase(directory, fleet, args.seconds, [])
         abuse = Tally()
         fuzzers = [threading.Thread(target=fuzzer, args=(directory, attackers[n], fleet_cert, args.fuzz // 2, n,

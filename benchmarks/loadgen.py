@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from evesim.api import certs, envelope, pb
@@ -65,18 +66,25 @@ def post(conn: http.client.HTTPSConnection, path: str, body: bytes) -> tuple[int
     return response.status, response.read()
 
 
-def onboard_device(directory: DataDir, name: str) -> tuple[str, bytes]:
-    """Register, attest and fetch config for one device; return its config path and a signed 304 poll."""
-    onboard = certs.Issued(
+@dataclass
+class Device:
+    """An onboarded, attested (TPM-less) device: its UUID, key and integrity token."""
+
+    uuid: str
+    key: certs.Issued
+    token: bytes
+
+    def seal(self, payload: bytes) -> bytes:
+        return envelope.seal(payload, certs.sign_raw(self.key.key, payload), certs.der_hash(self.key.cert))
+
+
+def onboard(directory: DataDir, name: str) -> Device:
+    """Register one device with the data dir's onboarding cert, learn its UUID and attest it (TPM-less)."""
+    fleet = certs.Issued(
         key=certs.load_key(directory.onboard_key.read_bytes()),
         cert=certs.load_cert(directory.onboard_cert.read_bytes()),
     )
-    device = certs.issue(name, Usage.DEVICE)
-    cert_hash = certs.der_hash(device.cert)
-
-    def seal(payload: bytes) -> bytes:
-        return envelope.seal(payload, certs.sign_raw(device.key, payload), cert_hash)
-
+    device = Device("", certs.issue(name, Usage.DEVICE), b"")
     conn = connect(directory)
     for _ in range(300):
         try:
@@ -86,21 +94,31 @@ def onboard_device(directory: DataDir, name: str) -> tuple[str, bytes]:
         except OSError:
             time.sleep(0.1)
             conn = connect(directory)
-    register = pb.register.ZRegisterMsg(pemCert=device.cert_pem, serial=name).SerializeToString()
+    register = pb.register.ZRegisterMsg(pemCert=device.key.cert_pem, serial=name).SerializeToString()
     signed = envelope.seal(
-        register, certs.sign_raw(onboard.key, register), certs.der_hash(onboard.cert), sender_cert_pem=onboard.cert_pem
+        register, certs.sign_raw(fleet.key, register), certs.der_hash(fleet.cert), sender_cert_pem=fleet.cert_pem
     )
     assert post(conn, f"{API}/register", signed)[0] == 201
-    status, body = post(conn, f"{API}/uuid", seal(b""))
-    uuid = pb.uuid.UuidResponse.FromString(envelope.open_envelope(body).payload).uuid
+    _, body = post(conn, f"{API}/uuid", device.seal(b""))
+    device.uuid = pb.uuid.UuidResponse.FromString(envelope.open_envelope(body).payload).uuid
     quote = pb.attest.ZAttestReq(reqType=pb.attest.ATTEST_REQ_QUOTE).SerializeToString()
-    status, body = post(conn, f"{API}/id/{uuid}/attest", seal(quote))
-    token = pb.attest.ZAttestResponse.FromString(envelope.open_envelope(body).payload).quoteResp.integrity_token
-    path = f"{API}/id/{uuid}/config"
-    status, body = post(conn, path, seal(pb.config.ConfigRequest(integrity_token=token).SerializeToString()))
+    _, body = post(conn, f"{API}/id/{device.uuid}/attest", device.seal(quote))
+    device.token = pb.attest.ZAttestResponse.FromString(envelope.open_envelope(body).payload).quoteResp \
+        .integrity_token
+    conn.close()
+    return device
+
+
+def onboard_device(directory: DataDir, name: str) -> tuple[str, bytes]:
+    """Onboard one device and fetch its config; return its config path and a signed poll the controller answers 304."""
+    device = onboard(directory, name)
+    conn = connect(directory)
+    path = f"{API}/id/{device.uuid}/config"
+    _, body = post(conn, path, device.seal(pb.config.ConfigRequest(integrity_token=device.token).SerializeToString()))
     config_hash = pb.config.ConfigResponse.FromString(envelope.open_envelope(body).payload).configHash
     conn.close()
-    return path, seal(pb.config.ConfigRequest(configHash=config_hash, integrity_token=token).SerializeToString())
+    request = pb.config.ConfigRequest(configHash=config_hash, integrity_token=device.token)
+    return path, device.seal(request.SerializeToString())
 
 
 class RawConnection:

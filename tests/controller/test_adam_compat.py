@@ -22,7 +22,7 @@ from evesim.api.certs import Usage
 
 from .adam_client import AdamCli, Answer, EdenAdam, Http
 from .eve_client import Https
-from .test_admin_auth import Served
+from .served import Served
 from .test_attestation import Tpm
 from .test_serve_e2e import Eve
 

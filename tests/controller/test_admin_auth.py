@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import ssl
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,8 @@ from evesim.controller.adminauth import NO_CERT, NO_TOKEN, AdminGate, exposure_p
 from evesim.controller.app import create_app
 from evesim.controller.cli import app as cli_app
 
-CLI = [sys.executable, "-c", "from evesim.cli import main; main()"]
+from .served import CLI, Served
+
 TOKEN = "secret-admin-token"
 
 
@@ -145,28 +143,6 @@ def test_admin_port_needs_mtls(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_app, ["serve", "--data", str(tmp_path), "--admin-port", "9999"])
     assert result.exit_code == 2
     assert "--admin-auth mtls" in " ".join(result.output.replace("│", " ").split())
-
-
-class Served:
-    """``evesim controller serve`` as a subprocess."""
-
-    def __init__(self, data: Path, *args: str) -> None:
-        self.data = data
-        self.process = subprocess.Popen([*CLI, "controller", "serve", "--data", str(data), "--port", "0", *args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while not (data / "server").exists() or ("mtls" in args and not (data / "admin-server").exists()):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"serve did not start: {self.process.communicate()}")
-            time.sleep(0.1)
-
-    def url(self, name: str = "server") -> str:
-        return "https://" + (self.data / name).read_text().strip()
-
-    def stop(self, sig: int = signal.SIGINT) -> tuple[int, str]:
-        self.process.send_signal(sig)
-        _, err = self.process.communicate(timeout=30)
-        return self.process.returncode, err
 
 
 @pytest.fixture

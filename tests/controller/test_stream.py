@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from evesim.api import pb
 from evesim.controller import Controller
 from evesim.controller.app import create_app
 
 from .conftest import API, Device
+from .served import in_thread
 
 pytestmark = pytest.mark.e2e
 TOKEN = "stream-token"
@@ -67,18 +67,8 @@ def test_unknown_kinds_are_refused(ctl: Controller) -> None:
 @pytest.fixture
 def live(ctl: Controller) -> Iterator[str]:
     """The admin API served by uvicorn on a free port (plain HTTP), in a thread."""
-    server = uvicorn.Server(uvicorn.Config(create_app(ctl, TOKEN), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/admin"
-    server.should_exit = True
-    thread.join(10)
+    with in_thread(create_app(ctl, TOKEN)) as url:
+        yield url + "/admin"
 
 
 def test_x_stream_sends_new_items_live_and_stops_when_the_reader_leaves(

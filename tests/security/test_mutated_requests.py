@@ -7,8 +7,6 @@ import http.client
 from collections import Counter
 from collections.abc import Iterator
 
-import pytest
-
 from evesim.controller import Controller
 from tests.controller.conftest import Device
 
@@ -21,27 +19,19 @@ def _mutated(device: Device, onboard, count: int, seed: int) -> Iterator[tuple[s
     return mutations(seeds(device.uuid, device.token, device.seal, onboard), device.seal, count, seed)
 
 
-@pytest.fixture
-def attested(ctl: Controller, onboard) -> Device:
-    device = Device(ctl, onboard, "target")
-    device.onboard_device()
-    device.attest_tpmless()
-    return device
-
-
-def test_the_core_answers_every_mutation_below_500(ctl: Controller, onboard, attested: Device) -> None:
+def test_the_core_answers_every_mutation_below_500(ctl: Controller, onboard, device: Device) -> None:
     statuses = Counter(ctl.handle("POST", path, body, PROTO).status
-                       for path, body in _mutated(attested, onboard, 10_000, seed=11))
+                       for path, body in _mutated(device, onboard, 10_000, seed=11))
     assert max(statuses) < 500, statuses
     assert statuses[400] > 1000 and statuses[401] > 100, "the mutations reach the checks"
 
 
-def test_over_http_every_mutation_gets_a_4xx_on_one_kept_connection(ctl: Controller, onboard, attested: Device,
+def test_over_http_every_mutation_gets_a_4xx_on_one_kept_connection(ctl: Controller, onboard, device: Device,
                                                                     served: str) -> None:
     host, port = served.removeprefix("http://").rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     statuses: Counter[int] = Counter()
-    for path, body in _mutated(attested, onboard, 3_000, seed=12):
+    for path, body in _mutated(device, onboard, 3_000, seed=12):
         conn.request("POST", path, body, PROTO)
         response = conn.getresponse()
         response.read()

@@ -7,9 +7,6 @@ from __future__ import annotations
 import json
 import signal
 import ssl
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,26 +15,19 @@ import pytest
 from evesim.api import pb
 from evesim.api.envelope import CryptoMode
 from evesim.controller import ControllerIdentity, Reply
+from tests.controller import served as served_mod
 from tests.controller.conftest import Device
 
 pytestmark = pytest.mark.e2e
-CLI = [sys.executable, "-c", "from evesim.cli import main; main()"]
 
 
-class Served:
-    """``evesim controller serve --admin-auth none`` as a subprocess."""
+class Served(served_mod.Served):
+    """``evesim controller serve --admin-auth none``, which a scripted ``Device`` talks to as to a core."""
 
     def __init__(self, data: Path, *args: str) -> None:
-        (data / "server").unlink(missing_ok=True)
-        self.process = subprocess.Popen([*CLI, "controller", "serve", "--data", str(data), "--port", "0",
-                                         "--admin-auth", "none", *args], stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not (data / "server").exists():
-            assert self.process.poll() is None and time.monotonic() < deadline, self.process.stderr.read()
-            time.sleep(0.1)
-        self.url = "https://" + (data / "server").read_text().strip()
+        super().__init__(data, "--admin-auth", "none", *args)
         context = ssl.create_default_context(cafile=str(data / "root-certificate.pem"))
-        self.http = httpx.Client(base_url=self.url, verify=context, timeout=30)
+        self.http = httpx.Client(base_url=self.url(), verify=context, timeout=30)
 
     def handle(self, method: str, path: str, body: bytes, headers=None) -> Reply:
         answer = self.http.request(method, path, content=body, headers=headers or {})

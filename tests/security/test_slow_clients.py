@@ -6,10 +6,9 @@ meanwhile; past ``--max-connections`` new requests get 503 rather than a hang.
 
 from __future__ import annotations
 
+import signal
 import socket
 import ssl
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,18 +16,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-CLI = [sys.executable, "-c", "from evesim.cli import main; main()"]
+from tests.controller import served as served_mod
+
 pytestmark = pytest.mark.e2e
 
 
-class Served:
+class Served(served_mod.Served):
+    """``evesim controller serve`` and what a slow client needs of it."""
+
     def __init__(self, data: Path, *args: str) -> None:
-        self.process = subprocess.Popen([*CLI, "controller", "serve", "--data", str(data), "--port", "0", *args],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not (data / "server").exists():
-            assert self.process.poll() is None and time.monotonic() < deadline, self.process.stderr.read()
-            time.sleep(0.1)
+        super().__init__(data, *args)
         self.host, port = (data / "server").read_text().strip().rsplit(":", 1)
         self.port = int(port)
         self.context = ssl.create_default_context(cafile=str(data / "root-certificate.pem"))
@@ -43,7 +40,7 @@ class Served:
     def ping(self) -> tuple[int, float]:
         started = time.monotonic()
         with httpx.Client(verify=self.context, timeout=10) as client:
-            status = client.get(f"https://{self.host}:{self.port}/api/v2/edgedevice/ping").status_code
+            status = client.get(f"{self.url()}/api/v2/edgedevice/ping").status_code
         return status, time.monotonic() - started
 
 
@@ -51,8 +48,7 @@ class Served:
 def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
     server = Served(tmp_path, *request.param)
     yield server
-    server.process.terminate()
-    server.process.wait(timeout=30)
+    server.stop(signal.SIGTERM)
 
 
 def _closed(sock: ssl.SSLSocket) -> bool:
