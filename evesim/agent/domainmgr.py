@@ -289,7 +289,9 @@ class Instance:
             started = yield fx.Domain("start", self.domain)
             if started.error is None:
                 wall = yield fx.WallClock()
-                self.status = replace(self.status, domid=started.domid, boot_time=wall)
+                # EVE: pkg/pillar/cmd/domainmgr/domainmgr.go doActivate keeps the id DomainCreate returned; starting
+                # the domain does not look it up again
+                self.status = replace(self.status, domid=created.domid, boot_time=wall)
                 self._state(INFO.RUNNING)
                 self.verify_at = (yield fx.Now()) + VERIFY_S * (0.3 + 0.7 * (yield fx.Random("domain-verify")))
                 return

@@ -20,6 +20,11 @@ from evesim.api.vocab import DomainStatus
 
 XL_TIMEOUT_S = 120.0
 """How long one ``xl`` call may take before it counts as failed."""
+LIST_TRIES = 3
+LIST_RETRY_S = 0.5
+"""A failing ``xl list`` (other than for an unknown domain) is asked again, three times in all, half a second apart."""
+NO_SUCH_DOMAIN = "invalid domain identifier"
+"""What ``xl`` says, whatever the case, of a domain name it does not know."""
 FLAGS: tuple[tuple[str, DomainStatus], ...] = (
     ("c", "crashed"), ("s", "shutdown"), ("d", "shutdown"), ("p", "paused"), ("r", "running"), ("b", "running"),
 )
@@ -75,12 +80,19 @@ class Xl:
             await self._run("destroy", name)
 
     async def state(self, name: str) -> fx.DomainState:
-        """``xl list NAME``: the domain's state and id, or absent."""
-        try:
-            out = await self._run("list", name)
-        except XlError:
-            return fx.DomainState(name, "absent")
-        return parse_list(name, out)
+        """``xl list NAME``: the domain's state and id, or absent.
+
+        ``xl`` saying it knows no such domain means absent at once; any other failure is asked again
+        (``LIST_TRIES`` in all), so a passing libxl error does not make a running domain look gone.
+        """
+        for attempt in range(1, LIST_TRIES + 1):
+            try:
+                return parse_list(name, await self._run("list", name))
+            except XlError as exc:
+                if NO_SUCH_DOMAIN in str(exc).lower() or attempt == LIST_TRIES:
+                    break
+            await asyncio.sleep(LIST_RETRY_S)
+        return fx.DomainState(name, "absent")
 
     def _write_config(self, eff: fx.Domain, name: str, disk: Path | None) -> Path:
         if disk is None:

@@ -35,6 +35,8 @@ class FakeXen:
     stopping: dict[str, float] = field(default_factory=dict)
     refuse_create: str | None = None
     shutdown_s: float = SHUTDOWN_S
+    blind_start: bool = False
+    """A start that cannot say which domain it started (a failed ``xl list`` after ``xl unpause``)."""
     ops: list[str] = field(default_factory=list)
 
     def __call__(self, eff: fx.Domain) -> fx.DomainState:
@@ -47,6 +49,8 @@ class FakeXen:
                 self.hypervisor.create(eff.name, eff.memory_kb, eff.vcpus)
             elif eff.op == "start":
                 self.hypervisor.unpause(eff.name)
+                if self.blind_start:
+                    return fx.DomainState(eff.name, "absent")
             elif eff.op == "stop" and eff.force:
                 self.hypervisor.stopped(eff.name)
             elif eff.op == "stop":
@@ -127,6 +131,14 @@ def test_an_activated_app_is_downloaded_into_a_volume_and_boots() -> None:
     running = status(script)
     assert running.domid == 1 and running.boot_time > 0
     assert xen.hypervisor.info(DOMAIN).memory_kb == 512 * 1024
+
+
+def test_the_domain_keeps_the_id_its_create_gave_whatever_start_says() -> None:
+    script, xen, _ = device()
+    xen.blind_start = True
+    script.run(instance().run(), max_time=100.0)
+    assert states(script) == ["DOWNLOAD_STARTED", "BOOTING", "RUNNING"]
+    assert xen.ops.count("create") == 1 and status(script).domid == 1
 
 
 def test_the_domain_is_checked_every_9_to_30_seconds() -> None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A stand-in for Xen's ``xl`` in unit tests: keeps domains in ``FAKE_XL_STATE`` (JSON) and answers as ``xl`` does.
 
-Each call is appended to ``FAKE_XL_STATE``.calls; ``FAKE_XL_FAIL=op`` makes that subcommand fail like ``xl``.
+Each call is appended to ``FAKE_XL_STATE``.calls; ``FAKE_XL_FAIL=op`` makes that subcommand fail like ``xl``,
+``FAKE_XL_FLAKY=op:N`` only its first N calls.
 """
 
 import json
@@ -28,7 +29,7 @@ def main(args: list[str]) -> int:
 def run(state: dict, args: list[str]) -> int:
     op, rest = args[0], args[1:]
     domains = state["domains"]
-    if os.environ.get("FAKE_XL_FAIL") == op:
+    if os.environ.get("FAKE_XL_FAIL") == op or flaky(state, op):
         print(f"libxl: error: {op} failed (fake)", file=sys.stderr)
         return 3
     if op == "info":
@@ -55,6 +56,15 @@ def run(state: dict, args: list[str]) -> int:
         if domain["flags"] == "---s--":
             del domains[rest[0]]  # the guest has finished shutting down by the next look
     return 0
+
+
+def flaky(state: dict, op: str) -> bool:
+    """True for the first N calls of ``op`` when ``FAKE_XL_FLAKY=op:N``."""
+    name, _, times = os.environ.get("FAKE_XL_FLAKY", "").partition(":")
+    if name != op:
+        return False
+    state["flaked"] = state.get("flaked", 0) + 1
+    return state["flaked"] <= int(times)
 
 
 def name_missing(domains: dict, rest: list[str]) -> bool:

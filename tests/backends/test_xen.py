@@ -86,6 +86,18 @@ def test_xl_failing_is_the_operations_error_never_an_exception(tmp_path: Path, x
     assert started.state == "absent" and "Invalid domain identifier" in (started.error or "")
 
 
+def test_a_passing_xl_list_failure_does_not_make_a_domain_look_gone(tmp_path: Path, xl_state: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    dev = _device(tmp_path)
+    monkeypatch.setenv("FAKE_XL_FLAKY", "list:2")
+    created = _do(dev, "create", memory_kb=1024, vcpus=1, blob=DISK)
+    assert (created.state, created.domid, created.error) == ("paused", 1, None)
+    monkeypatch.setenv("FAKE_XL_FLAKY", "list:99")
+    assert _do(dev, "info").state == "absent"
+    calls = json.loads(xl_state.read_text())["calls"]
+    assert [call[0] for call in calls].count("list") == 3 + 3
+
+
 def test_without_xl_or_without_a_volume_the_operation_fails_cleanly(tmp_path: Path, xl_state: Path) -> None:
     missing = _device(tmp_path, xl=str(tmp_path / "no-such-xl"))
     state = _do(missing, "create", memory_kb=1024, vcpus=1, blob=DISK)
