@@ -212,7 +212,7 @@ def _print_sweep(result: SweepResult) -> None:
 
 def sweep_command(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    seeds: Annotated[int, typer.Option(min=1, help="How many seeded replicas to run.")],
+    seeds: Annotated[int | None, typer.Option(min=1, help="How many seeded replicas to run.")] = None,
     first_seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED,
                                                       help="First seed (default: the scenario's).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPU count).")] = None,
@@ -222,41 +222,108 @@ def sweep_command(
     fix: Annotated[list[str] | None, typer.Option("--fix", help="Switch on a named fix (evesim list fixes); "
                                                    "repeat for several.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write replicas.parquet and summary.json here.")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Continue the interrupted sweep whose --out was DIR: "
+                                                "its seeds, overrides and fixes, only the replicas not yet run.",
+                                                metavar="DIR")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run seeded replicas of a scenario; exit 1 if any fails an expectation, 2 if the scenario is invalid,
-    3 if a replica raised an error."""
-    overrides = _with_fixes(file, _overrides(set_ or []), fix or [])
-    loaded = _load(file, overrides)
-    start = loaded.scenario.seed if first_seed is None else first_seed
-    if start + seeds - 1 > MAX_SEED:
-        raise typer.BadParameter(f"the last seed {start + seeds - 1} is above {MAX_SEED}", param_hint="--seeds")
-    _check_out(out)
-    console.print(escape(f"sweeping {loaded.scenario.name} ({file}) over seeds {start}..{start + seeds - 1}"),
-                  highlight=False)
+    3 if a replica raised an error, 130 if interrupted (the finished replicas are kept: --resume continues)."""
+    if resume is not None:
+        given = [name for name, value in (("--seeds", seeds), ("--first-seed", first_seed), ("--set", set_),
+                                          ("--fix", fix), ("--out", out)) if value]
+        if given:
+            raise typer.BadParameter(f"{', '.join(given)} cannot be given with --resume: the sweep in {resume} "
+                                     "says its seeds, overrides and fixes, and its outputs go back there",
+                                     param_hint="--resume")
+        loaded, plan, done = _resumed(file, resume)
+        out = resume
+    else:
+        if seeds is None:
+            raise typer.BadParameter("how many replicas? give --seeds N (or --resume DIR)", param_hint="--seeds")
+        overrides = _with_fixes(file, _overrides(set_ or []), fix or [])
+        loaded = _load(file, overrides)
+        start = loaded.scenario.seed if first_seed is None else first_seed
+        if start + seeds - 1 > MAX_SEED:
+            raise typer.BadParameter(f"the last seed {start + seeds - 1} is above {MAX_SEED}", param_hint="--seeds")
+        _check_out(out)
+        from evesim.scenario.journal import Plan
+
+        plan, done = Plan(start, seeds, loaded.digest, overrides), []
     try:
-        with executors.open_pool(executor, workers, scheduler) as pool, Progress(
+        result = _sweep(loaded, plan, done, out, (executor, workers, scheduler), quiet)
+    except KeyboardInterrupt:
+        _error("interrupted before the sweep started; nothing was written")
+        raise typer.Exit(130) from None
+    _print_sweep(result)
+    _write(result, out)
+    if out is not None:
+        (out / "sweep.journal").unlink(missing_ok=True)  # the outputs now hold every row it had
+    if not result.complete:
+        hint = f"; continue with: evesim sweep {file} --resume {out}" if out else "; give --out DIR to keep them"
+        _error(f"interrupted: {len(result.replicas)} of {len(result.requested)} replicas finished{hint}")
+        raise typer.Exit(130)
+    raise typer.Exit(3 if result.errors else 1 if result.failing_seeds else 0)
+
+
+def _resumed(file: Path, folder: Path) -> tuple[Loaded, Any, list[dict[str, Any]]]:
+    """The scenario, plan and finished rows of the sweep whose outputs are in ``folder``; exit 2 if it cannot
+    be resumed with ``file``."""
+    from evesim.scenario import journal
+
+    try:
+        plan, rows = journal.resumable(folder)
+    except journal.JournalError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+    if set(plan.seeds) <= {int(row["seed"]) for row in rows}:
+        console.print(escape(f"the sweep in {folder} is complete: nothing to resume"), highlight=False,
+                      soft_wrap=True)
+        raise typer.Exit(0)
+    loaded = _load(file, plan.overrides)
+    if loaded.digest != plan.scenario_sha256:
+        _error(f"{file} is not the scenario the sweep in {folder} ran (its sha256 differs): "
+               "resuming would mix replicas of two scenarios")
+        raise typer.Exit(2)
+    console.print(escape(f"resuming: {len(rows)} of {plan.count} replicas already in {folder}"), highlight=False,
+                  soft_wrap=True)
+    return loaded, plan, rows
+
+
+def _sweep(loaded: Loaded, plan: Any, done: list[dict[str, Any]], out: Path | None,
+           where: tuple[str, int | None, str | None], quiet: bool) -> SweepResult:
+    """Run the plan's replicas not in ``done`` with a progress bar; the journal in ``out`` follows each chunk."""
+    seeds = plan.seeds
+    console.print(escape(f"sweeping {loaded.scenario.name} ({loaded.path}) over seeds {seeds.start}..{seeds.stop - 1}"),
+                  highlight=False, soft_wrap=True)
+    from evesim.scenario.journal import Journal
+    from evesim.scenario.sweep import sweep
+
+    record = Journal(out, plan, done) if out is not None else None
+    try:
+        with executors.open_pool(*where) as pool, Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failures]}"),
             TimeElapsedColumn(), console=console, disable=quiet, transient=True,
         ) as progress:
-            task = progress.add_task("replicas", total=seeds, failures="0 failed")
-            failures = 0
+            failures = sum(1 for row in done if not row["passed"])
+            task = progress.add_task("replicas", total=len(seeds), completed=len(done), failures=f"{failures} failed")
 
             def on_rows(rows: list[dict[str, Any]]) -> None:
                 nonlocal failures
                 failures += sum(1 for row in rows if not row["passed"])
                 progress.update(task, advance=len(rows), failures=f"{failures} failed")
+                if record is not None:
+                    record.append(rows)
 
-            from evesim.scenario.sweep import sweep
-
-            result = sweep(loaded, range(start, start + seeds), pool.executor, pool.slots, pool.kind, on_rows,
-                           overrides)
+            result = sweep(loaded, seeds, pool.executor, pool.slots, pool.kind, on_rows, plan.overrides, done,
+                           pool.interrupt)
     except executors.ExecutorError as exc:
         _error(str(exc))
         raise typer.Exit(2) from None
-    _print_sweep(result)
-    _write(result, out)
-    raise typer.Exit(3 if result.errors else 1 if result.failing_seeds else 0)
+    finally:
+        if record is not None:
+            record.close()
+    return result
 
 
 # ---------------------------------------------------------------- evesim list

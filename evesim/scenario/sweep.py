@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, as_completed, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +31,8 @@ from evesim.sim.events import write_parquet
 from evesim.sim.outcome import OUTCOMES
 
 MAX_CHUNK = 64
+STOP_GRACE_S = 10.0
+"""After Ctrl-C, how long running chunks get to hand over the replicas they finished."""
 CHUNKS_PER_SLOT = 4
 COUNTS = ("devices", "onboarded", "bricked", "events")
 TOTALS = (*COUNTS, "controller_requests")
@@ -83,14 +88,47 @@ def error_row(seed: int, exc: BaseException) -> Row:
 
 
 def run_chunk(loaded: Loaded, seeds: Sequence[int]) -> list[Row]:
-    """Run the replicas of ``seeds`` in turn; an exception becomes that replica's error row."""
-    rows = []
-    for seed in seeds:
+    """Run the replicas of ``seeds`` in turn; an exception becomes that replica's error row.
+
+    In a sweep's worker, SIGINT stops the chunk: the replica it cut short has no row, the finished
+    ones are returned.
+    """
+    rows: list[Row] = []
+    with interruptible():
         try:
-            rows.append(replica(loaded, seed))
-        except Exception as exc:  # a replica's crash is data, reported with its seed
-            rows.append(error_row(seed, exc))
+            for seed in seeds:
+                if _interrupted.is_set():
+                    break
+                try:
+                    rows.append(replica(loaded, seed))
+                except Exception as exc:  # a replica's crash is data, reported with its seed
+                    rows.append(error_row(seed, exc))
+        except KeyboardInterrupt:
+            pass
     return rows
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """In a worker process that ignores SIGINT (``executors.quiet_worker``), let one SIGINT interrupt this block."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, _interrupt_once)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _interrupt_once(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _interrupted.set()
+    raise KeyboardInterrupt
+
+
+_interrupted = threading.Event()
+"""Set in a worker once its sweep was interrupted: chunks already queued to it return at once."""
 
 
 def chunk(seeds: Sequence[int], slots: int) -> list[list[int]]:
@@ -109,7 +147,7 @@ def frame(rows: Sequence[Row], scenario: model.Scenario) -> pd.DataFrame:
 
 @dataclass
 class SweepResult:
-    """What a sweep produced: one row per replica, sorted by seed."""
+    """What a sweep produced: one row per finished replica, sorted by seed."""
 
     loaded: Loaded
     replicas: pd.DataFrame
@@ -117,6 +155,19 @@ class SweepResult:
     workers: int
     wall_s: float
     overrides: dict[str, Any] = field(default_factory=dict)
+    requested: range = range(0)
+    """The seeds asked for (an interrupted sweep has rows for some of them only)."""
+
+    @property
+    def complete(self) -> bool:
+        """True when every requested seed has its row."""
+        return set(self.requested) <= set(int(s) for s in self.replicas["seed"])
+
+    @property
+    def missing_seeds(self) -> list[int]:
+        """Requested seeds without a row (the sweep was interrupted before they finished)."""
+        done = set(int(s) for s in self.replicas["seed"])
+        return [seed for seed in self.requested if seed not in done]
 
     @property
     def ok(self) -> pd.DataFrame:
@@ -148,6 +199,8 @@ class SweepResult:
             "fixes": sorted(self.loaded.scenario.fixes),
             "evesim_version": evesim.__version__,
             "seeds": {"first": int(seeds.min()), "last": int(seeds.max())} if count else None,
+            "requested": {"first": self.requested.start, "count": len(self.requested)},
+            "complete": self.complete,
             "replicas": count,
             "passed": int(ok["passed"].sum()),
             "failed": len(self.failing_seeds),
@@ -178,25 +231,55 @@ def _total_mean(column: pd.Series) -> dict[str, float]:
     return {"total": total, "mean": round(total / len(column), 6) if len(column) else 0.0}
 
 
-def sweep(loaded: Loaded, seeds: Sequence[int], executor: Executor, slots: int, kind: ExecutorKind = "local",
-          on_rows: Callable[[list[Row]], None] | None = None, overrides: dict[str, Any] | None = None) -> SweepResult:
-    """Run one replica per seed on ``executor`` in chunks; ``on_rows`` sees each finished chunk's rows.
+def sweep(loaded: Loaded, seeds: range, executor: Executor, slots: int, kind: ExecutorKind = "local",
+          on_rows: Callable[[list[Row]], None] | None = None, overrides: dict[str, Any] | None = None,
+          done: Sequence[Row] = (), interrupt: Callable[[], None] = lambda: None) -> SweepResult:
+    """Run one replica per seed of ``seeds`` without a row in ``done`` on ``executor``, in chunks; ``on_rows``
+    sees each finished chunk's rows.
 
     A chunk that cannot finish (a worker process died, a task could not be sent) gives error rows
-    for each of its seeds; the sweep still returns.
+    for each of its seeds; the sweep still returns. Ctrl-C (KeyboardInterrupt) stops it: chunks not
+    started are cancelled, ``interrupt`` asks the running ones to stop, and the result holds every
+    replica that finished (``complete`` is False).
     """
     started = time.perf_counter()
+    have = {int(row["seed"]) for row in done}
+    todo = [seed for seed in seeds if seed not in have]
     pending: dict[Future[list[Row]], list[int]] = {
-        executor.submit(run_chunk, loaded, part): part for part in chunk(seeds, slots)
+        executor.submit(run_chunk, loaded, part): part for part in chunk(todo, slots)
     }
-    rows: list[Row] = []
-    for future in as_completed(pending):
+    rows: list[Row] = list(done)
+    left = set(pending)
+
+    def take(future: Future[list[Row]]) -> None:
+        left.discard(future)
         try:
-            done = future.result()
+            finished = future.result()
         except Exception as exc:  # the chunk never ran to its end: report every seed in it
-            done = [error_row(seed, exc) for seed in pending[future]]
-        rows.extend(done)
+            finished = [error_row(seed, exc) for seed in pending[future]]
+        rows.extend(finished)
         if on_rows is not None:
-            on_rows(done)
+            on_rows(finished)
+
+    try:
+        for future in as_completed(pending):
+            take(future)
+    except KeyboardInterrupt:
+        for future in _stop(left, interrupt):
+            take(future)
     wall = time.perf_counter() - started
-    return SweepResult(loaded, frame(rows, loaded.scenario), kind, slots, wall, dict(overrides or {}))
+    return SweepResult(loaded, frame(rows, loaded.scenario), kind, slots, wall, dict(overrides or {}), seeds)
+
+
+def _stop(pending: set[Future[list[Row]]], interrupt: Callable[[], None]) -> list[Future[list[Row]]]:
+    """Cancel the chunks not started, interrupt the running ones; the chunks that give their rows within
+    ``STOP_GRACE_S`` (a second Ctrl-C gives up waiting)."""
+    for future in pending:
+        future.cancel()
+    interrupt()
+    running = [future for future in pending if not future.cancelled()]
+    try:
+        wait(running, timeout=STOP_GRACE_S)
+    except KeyboardInterrupt:
+        pass
+    return [future for future in running if future.done() and future.exception() is None]
