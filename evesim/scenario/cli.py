@@ -15,6 +15,7 @@ from rich.table import Table
 
 from evesim.agent import fixes
 from evesim.scenario import executors
+from evesim.scenario.progress import RunProgress, hms
 
 if TYPE_CHECKING:  # the simulation (pandas, SimPy) loads only when a command needs it: the CLI starts fast
     from evesim.scenario.loader import Loaded
@@ -97,19 +98,12 @@ def _write(result: RunResult | SweepResult, out: Path | None) -> None:
     console.print(f"outputs written to {escape(str(out))}", highlight=False, soft_wrap=True)
 
 
-def _hms(seconds: float) -> str:
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return (f"{days}d " if days else "") + f"{hours:02d}:{minutes:02d}:{secs:02d}"
-
-
 def _print_summary(result: RunResult) -> None:
     summary = result.summary()
     table = Table(title=escape(f"{summary['scenario']} (seed {summary['seed']})"), show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
-    table.add_row("simulated", _hms(summary["duration_s"]))
+    table.add_row("simulated", hms(summary["duration_s"]))
     table.add_row("wall time", f"{summary['wall_s']:.1f} s ({summary['speedup']}x real time)")
     table.add_row("devices", str(summary["devices"]))
     table.add_row("onboarded", str(summary["onboarded"]))
@@ -146,17 +140,16 @@ def run_command(
     used_seed = loaded.scenario.seed if seed is None else seed
     console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}"), highlight=False,
                   soft_wrap=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rate]}"),
-                  TimeElapsedColumn(), console=console, disable=quiet, transient=True) as progress:
-        task = progress.add_task("simulating", total=loaded.scenario.duration, rate="")
+    from evesim.scenario.run import run
 
-        def tick(now: float, total: float, world: Any) -> None:
-            progress.update(task, completed=now, description=f"sim {_hms(now)} / {_hms(total)}",
-                            rate=f"{len(world.log)} events")
-
-        from evesim.scenario.run import run
-
-        result = run(loaded, seed, tick)
+    progress = RunProgress(console, loaded.scenario.duration, quiet)
+    try:
+        with progress:
+            result = run(loaded, seed, progress.tick)
+    except KeyboardInterrupt:
+        reached = f" at sim {hms(progress.world.env.now)}" if progress.world is not None else ""
+        _error(f"interrupted{reached}; nothing was written")
+        raise typer.Exit(130) from None
     _print_summary(result)
     _write(result, out)
     raise typer.Exit(0 if result.passed else 1)

@@ -124,6 +124,17 @@ def describe(check: AnyCheck) -> str:
     return f"{subject} ({', '.join(bounds)})"
 
 
+def amount(check: AnyCheck, value: float, population: int) -> str:
+    """A check's value in words: devices (or campaigns) out of how many, or a total over how many devices."""
+    if isinstance(check, checks.Reboots):
+        return f"{value:g} reboots across {population} devices"
+    if isinstance(check, checks.Events):
+        return f"{value:g} {check.value} events from {population} devices"
+    if isinstance(check, checks.Campaigns):
+        return f"{value:g} of {population} campaigns"
+    return f"{value:g} of {population} devices"
+
+
 @dataclass
 class Outcome:
     """An expectation's verdict so far."""
@@ -177,7 +188,7 @@ class Judge:
             elif exp.kind == "eventually" and out.passed is None:
                 value, population = self._meters[index]()
                 out.passed, out.value, out.population = False, value, population
-                out.detail = f"not reached by {exp.by:g}s (at the end: {value:g} of {population})"
+                out.detail = f"not reached by {exp.by:g}s (at the end: {amount(exp.check, value, population)})"
 
     def _record(self, index: int, exp: Expectation, out: Outcome, now: float,
                 fail_only: bool = False, pass_only: bool = False) -> None:
@@ -186,7 +197,7 @@ class Judge:
         if (fail_only and ok) or (pass_only and not ok):
             return
         out.passed, out.at, out.value, out.population = ok, now, value, population
-        out.detail = f"{value:g} of {population} at {now:g}s"
+        out.detail = f"{amount(exp.check, value, population)} at {now:g}s"
 
     @property
     def failed(self) -> list[Outcome]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from evesim.scenario import outputs
+
 NAME = "sweep.journal"
 Row = dict[str, Any]
 
@@ -54,6 +56,7 @@ class Journal:
     """The open journal of a running sweep: one line per finished row, flushed as it is written."""
 
     def __init__(self, out: Path, plan: Plan, rows: list[Row]) -> None:
+        outputs.make_dir(out)
         self.path = out / NAME
         self._file: IO[str] = self.path.open("w", encoding="utf-8")
         self._write(plan.header())

@@ -17,15 +17,24 @@ class OutputError(OSError):
 
 
 def check_dir(out: Path) -> None:
-    """Make ``out`` (and its parents) if needed and check it can be written, before any work is done."""
+    """Check, before any work is done, that ``out`` is or can be made a writable directory (it is made only
+    when the outputs are written, so a run that stops early leaves no empty folder)."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file, not a directory")
+    existing = next(folder for folder in (out.absolute(), *out.absolute().parents) if folder.exists())
+    if not existing.is_dir():
+        raise OutputError(f"--out {out} cannot be made: {existing} is a file, not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        which = "" if existing == out.absolute() else f" ({existing} is not writable)"
+        raise OutputError(f"--out {out} is not writable{which}")
+
+
+def make_dir(out: Path) -> None:
+    """Make ``out`` and its parents if needed."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"--out {out} cannot be made: {exc.strerror or exc}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise OutputError(f"--out {out} is not writable")
 
 
 def write_all(out: Path, files: Mapping[str, Writer], marker: str = "summary.json") -> None:
@@ -35,6 +44,7 @@ def write_all(out: Path, files: Mapping[str, Writer], marker: str = "summary.jso
     outputs of its own run; a failure leaves none (and a clear ``OutputError``).
     """
     check_dir(out)
+    make_dir(out)
     scratch = Path(tempfile.mkdtemp(prefix=".writing-", dir=out))
     try:
         for name, write in files.items():

@@ -166,7 +166,8 @@ def stops(duration: float, step: float, deadlines: Iterable[float]) -> Iterator[
 
 def run(loaded: Loaded, seed: int | None = None,
         on_tick: Callable[[float, float, World], None] | None = None) -> RunResult:
-    """Run a loaded scenario to its end; ``on_tick(now, duration, world)`` reports progress at each sample."""
+    """Run a loaded scenario to its end; ``on_tick(now, duration, world)`` reports progress at the start and at
+    each sample."""
     scenario = loaded.scenario
     seed = scenario.seed if seed is None else seed
     world = build.world(scenario, seed)
@@ -175,6 +176,8 @@ def run(loaded: Loaded, seed: int | None = None,
     world.start()
     samples = [_sample(world)]
     started = time.perf_counter()
+    if on_tick is not None:
+        on_tick(0.0, scenario.duration, world)
     for now, sample in stops(scenario.duration, min(MAX_TICK_S, scenario.duration / TICKS), judge.deadlines()):
         world.run(until=now)
         judge.tick(now)

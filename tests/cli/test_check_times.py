@@ -48,3 +48,26 @@ def test_stops_cover_every_tick_every_deadline_and_the_end(duration: float, tick
     assert len(sampled) == ticks
     assert all(abs(t - (k + 1) * step) <= 1e-9 * duration for k, t in enumerate(sampled))
     assert all(t < duration for t, sample in times if not sample)
+
+
+WORDS = """\
+name: words
+duration: 10m
+power_on_spread: 1m
+fleet: [{name: edge, count: 2}]
+expectations:
+  - {at_end: {metric: onboarded, min: 0}}
+  - {at_end: {metric: reboots, max: 100}}
+  - {at_end: {metric: events, value: boot, max: 100}}
+  - {at_end: {metric: rollout, value: done, min: 0}}
+  - {eventually: {metric: reboots, min: 50}, by: 5m}
+"""
+
+
+def test_each_detail_says_what_its_numbers_count() -> None:
+    details = [outcome.detail for outcome in run_scenario(loader.loads(WORDS)).judge.outcomes]
+    assert details[0] == "2 of 2 devices at 600s"
+    assert details[1] == "0 reboots across 2 devices at 600s"
+    assert details[2] == "2 boot events from 2 devices at 600s"
+    assert details[3] == "0 of 0 campaigns at 600s"
+    assert details[4] == "not reached by 300s (at the end: 0 reboots across 2 devices)"

@@ -1,0 +1,94 @@
+"""``evesim run``'s progress bar: simulated time and fleet counts, refreshed twice a second between the run's ticks.
+
+A thread reads the world while the simulation runs; it only reads (no random draw, no event), so
+the run's outputs are the same with or without it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from evesim.sim.world import World
+
+REFRESH_S = 0.5
+SHOWN_VERSIONS = 3
+"""How many running EVE versions the line names (the most common first)."""
+
+
+def hms(seconds: float) -> str:
+    """Seconds as ``[Dd ]HH:MM:SS``."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return (f"{days}d " if days else "") + f"{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def fleet_line(world: World) -> str:
+    """The fleet now: onboarded, running, booting, off and bricked devices, the versions running, events logged."""
+    devices = world.devices
+    states = Counter(device.state for device in devices)
+    onboarded = sum(1 for device in devices if device.uuid)
+    versions = Counter(device.running_version for device in devices if device.running_version)
+    parts = [f"{onboarded}/{len(devices)} onboarded"]
+    parts += [f"{states[state]} {state}" for state in ("running", "booting", "off", "bricked") if states[state]]
+    parts += [f"{version}: {count}" for version, count in versions.most_common(SHOWN_VERSIONS)]
+    parts.append(f"{len(world.log)} events")
+    return " · ".join(parts)
+
+
+class RunProgress:
+    """A transient progress bar for one run; ``tick`` is the run's ``on_tick``."""
+
+    def __init__(self, console: Console, duration: float, quiet: bool) -> None:
+        self.duration = duration
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=20), TimeElapsedColumn(),
+                                 TextColumn("{task.fields[fleet]}"), console=console, disable=quiet, transient=True)
+        self.task: TaskID = self.progress.add_task(self._clock(0.0), total=duration, fleet="")
+        self.quiet = quiet
+        self.world: World | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="evesim-progress", daemon=True)
+
+    def __enter__(self) -> RunProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.progress.__exit__(kind, value, trace)
+
+    def tick(self, now: float, total: float, world: World) -> None:
+        """At each of the run's ticks: show it, and start following the world between ticks."""
+        self.world = world
+        self.refresh()
+        if not self.quiet and not self._thread.is_alive() and not self._stop.is_set():
+            self._thread.start()
+
+    def refresh(self) -> None:
+        """Show the world's clock and fleet counts as they are now."""
+        world = self.world
+        if world is None:
+            return
+        try:
+            line = fleet_line(world)
+        except RuntimeError:  # the simulation changed a collection while it was counted: next time
+            return
+        now = min(world.env.now, self.duration)
+        self.progress.update(self.task, completed=now, description=self._clock(now), fleet=line)
+
+    def _clock(self, now: float) -> str:
+        return f"sim {hms(now)} / {hms(self.duration)}"
+
+    def _follow(self) -> None:
+        while not self._stop.wait(REFRESH_S):
+            self.refresh()

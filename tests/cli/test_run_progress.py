@@ -1,0 +1,67 @@
+"""``evesim run``'s progress (fleet counts, refreshed between ticks) and Ctrl-C (prompt, nothing left behind)."""
+
+from __future__ import annotations
+
+import io
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from rich.console import Console
+
+from evesim.scenario import loader, progress
+from evesim.scenario.run import run
+
+ROOT = Path(__file__).parents[2]
+TINY = ROOT / "tests" / "sweep" / "tiny-update.yaml"
+ONBOARDING = ROOT / "scenarios" / "fleet-onboarding.yaml"
+
+
+def _terminal() -> tuple[Console, io.StringIO]:
+    text = io.StringIO()
+    return Console(file=text, force_terminal=True, width=200, color_system=None), text
+
+
+def test_the_progress_shows_fleet_counts_and_changes_nothing_in_the_run(tmp_path: Path) -> None:
+    loaded = loader.load(TINY)
+    console, text = _terminal()
+    shown = progress.RunProgress(console, loaded.scenario.duration, quiet=False)
+    with shown:
+        watched = run(loaded, 11, shown.tick)
+    output = text.getvalue()
+    assert "3/3 onboarded" in output and "3 running" in output and "14.6.0: " in output, output
+    assert "sim 00:45:00 / 00:45:00" in output
+    assert watched.summary()["event_log_sha256"] == run(loaded, 11).summary()["event_log_sha256"]
+
+
+def test_the_progress_follows_the_world_between_ticks(monkeypatch) -> None:
+    monkeypatch.setattr(progress, "REFRESH_S", 0.01)
+    console, _ = _terminal()
+    world = SimpleNamespace(env=SimpleNamespace(now=0.0), devices=[], log=[])
+    shown = progress.RunProgress(console, 100.0, quiet=False)
+    with shown:
+        shown.tick(0.0, 100.0, world)  # type: ignore[arg-type]
+        world.env.now = 42.0  # the simulation moved on; no tick came
+        deadline = time.monotonic() + 5
+        while shown.progress.tasks[0].completed != 42.0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert shown.progress.tasks[0].completed == 42.0
+    assert shown.progress.tasks[0].description == "sim 00:00:42 / 00:01:40"
+
+
+def test_ctrl_c_stops_a_run_at_once_and_leaves_no_empty_out(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "evesim.cli", "run", str(ONBOARDING), "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)  # the 1,000-device fleet is being simulated by then (it runs for minutes)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    since = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - since < 5
+    assert "nothing was written" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
