@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from evesim.api.vocab import EVENT_KINDS, EventKind
-from evesim.scenario import units
+from evesim.api import units
 from evesim.sim.events import WORLD_KINDS
 
 Duration = Annotated[float, BeforeValidator(units.duration)]

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from evesim.cli import app
-from evesim.scenario import loader, units
+from evesim.api import units
+from evesim.scenario import loader
 
 SCENARIO = """\
 name: x
@@ -89,3 +90,15 @@ def test_units_refuse_non_finite_values(value: float | str) -> None:
 @given(st.integers(0, 10**12), st.sampled_from([("ms", 0.001), ("s", 1.0), ("m", 60.0), ("d", 86400.0)]))
 def test_units_take_finite_numbers(value: int, unit: tuple[str, float]) -> None:
     assert units.duration(value) == value and units.duration(f"{value}{unit[0]}") == value * unit[1]
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("2h30m", 9000.0), ("1d 6h", 108000.0), ("1m30s", 90.0),
+                                               ("2h 30m 15s", 9015.0), ("1h1ms", 3600.001)])
+def test_durations_may_be_sums_of_units(text: str, seconds: float) -> None:
+    assert units.duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["2h30", "h", "30m2", "", "2x", "m30"])
+def test_a_duration_that_is_not_a_sum_of_units_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="like 90s, 15m, 2h30m or 1d"):
+        units.duration(text)

@@ -1,4 +1,5 @@
-"""Human units in scenarios: durations ("90s", "15m", "2h", "1d", "250ms"), bandwidths, sizes."""
+"""Human units in scenarios and on the command line: durations ("90s", "15m", "2h30m", "1d", "250ms"), bandwidths,
+sizes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 
 _NUMBER = r"(\d+(?:\.\d+)?|\.\d+)"
 _DURATION = re.compile(rf"^{_NUMBER}\s*(ms|s|m|min|h|d|w)?$")
+_PART = re.compile(rf"{_NUMBER}\s*(ms|min|s|m|h|d|w)\s*")
+_COMPOUND = re.compile(rf"^(?:{_PART.pattern})+$")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0, None: 1.0}
 _BANDWIDTH = re.compile(rf"^{_NUMBER}\s*([kMG]?)(bps|bit/s)?$")
 _SIZE = re.compile(rf"^{_NUMBER}\s*(B|kB|KB|MB|GB|KiB|MiB|GiB)?$")
@@ -41,14 +44,18 @@ def _number(value: object, what: str) -> float | None:
 
 
 def duration(value: object) -> float:
-    """Seconds from a number or a string like ``"90s"``, ``"15m"``, ``"2h"``, ``"1d"``."""
+    """Seconds from a number or a string like ``"90s"``, ``"15m"``, ``"2h"``, ``"1d"``, or a sum such as ``"2h30m"``
+    or ``"1d 6h"``."""
     number = _number(value, "duration")
     if number is not None:
         return number
-    match = _DURATION.match(str(value).strip())
-    if not match:
-        raise ValueError(f"expected a duration like 90s, 15m, 2h or 1d, got {value!r}")
-    return _finite(float(match.group(1)) * _SECONDS[match.group(2)], "duration")
+    text = str(value).strip()
+    match = _DURATION.match(text)
+    if match:
+        return _finite(float(match.group(1)) * _SECONDS[match.group(2)], "duration")
+    if _COMPOUND.match(text):
+        return _finite(sum(float(number) * _SECONDS[unit] for number, unit in _PART.findall(text)), "duration")
+    raise ValueError(f"expected a duration like 90s, 15m, 2h30m or 1d, got {value!r}")
 
 
 def bandwidth(value: object) -> float:
