@@ -44,6 +44,7 @@ def full_app() -> typer.Typer:
     for name in sorted(FULL_ONLY - OPTIONAL):
         if importlib.util.find_spec(name) is None:
             raise ImportError(f"No module named {name!r}", name=name)
+    from evesim.analysis.cli import events_command, report_command
     from evesim.controller.cli import app as controller_app
     from evesim.scenario.cli import list_fixes_command, run_command, schema_command, sweep_command, validate_command
 
@@ -52,6 +53,8 @@ def full_app() -> typer.Typer:
     full.command("validate")(validate_command)
     full.command("schema")(schema_command)
     full.command("sweep")(sweep_command)
+    full.command("report")(report_command)
+    full.command("events")(events_command)
     list_app = typer.Typer(help="List what evesim knows.", no_args_is_help=True)
     list_app.command("fixes")(list_fixes_command)
     full.add_typer(list_app, name="list")

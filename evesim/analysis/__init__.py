@@ -1,47 +1,81 @@
 """Run and sweep outputs as pandas frames and matplotlib figures, for notebooks and reports.
 
-The ``plot_*`` functions are imported on first use, so the frames need only the core
-dependencies; the plots need matplotlib (the ``notebooks`` extra).
+Every name is imported on first use: ``evesim.analysis.cli`` loads without pandas (the CLI starts
+fast), the frames need only the core dependencies, the ``plot_*`` functions need matplotlib (the
+``notebooks`` extra).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evesim.analysis.fleet import (
-    FUNNEL,
-    app_states,
-    apps,
-    controller_load,
-    funnel,
-    rollback_causes,
-    rollbacks,
-    time_to_update,
-    version_mix,
-)
-from evesim.analysis.load import AnalysisError, Run, Sweep, load_run, load_sweep
-from evesim.analysis.sweeps import outcome_distribution, outcome_stats, pass_rates
+if TYPE_CHECKING:
+    from evesim.analysis.campaigns import campaign_decisions, rollout_progress
+    from evesim.analysis.fleet import (
+        FUNNEL,
+        app_states,
+        apps,
+        boot_reasons,
+        controller_load,
+        device_states,
+        faults,
+        funnel,
+        rollback_causes,
+        rollbacks,
+        time_to_update,
+        version_mix,
+    )
+    from evesim.analysis.load import AnalysisError, Run, Sweep, load_run, load_sweep
+    from evesim.analysis.plots import (
+        plot_app_states,
+        plot_boot_reasons,
+        plot_controller_load,
+        plot_device_states,
+        plot_faults,
+        plot_funnel,
+        plot_outcome_distribution,
+        plot_rollback_causes,
+        plot_rollout_progress,
+        plot_time_to_update,
+        plot_version_mix,
+    )
+    from evesim.analysis.sweeps import outcome_distribution, outcome_stats, pass_rates
 
 PLOTS = (
-    "plot_app_states", "plot_controller_load", "plot_funnel", "plot_outcome_distribution", "plot_rollback_causes",
+    "plot_app_states", "plot_boot_reasons", "plot_controller_load", "plot_device_states", "plot_faults",
+    "plot_funnel", "plot_outcome_distribution", "plot_rollback_causes", "plot_rollout_progress",
     "plot_time_to_update", "plot_version_mix",
 )
+HOMES = {
+    **dict.fromkeys(("campaign_decisions", "rollout_progress"), "campaigns"),
+    **dict.fromkeys(("FUNNEL", "app_states", "apps", "boot_reasons", "controller_load", "device_states", "faults",
+                     "funnel", "rollback_causes", "rollbacks", "time_to_update", "version_mix"), "fleet"),
+    **dict.fromkeys(("AnalysisError", "Run", "Sweep", "load_run", "load_sweep"), "load"),
+    **dict.fromkeys(("outcome_distribution", "outcome_stats", "pass_rates"), "sweeps"),
+    **dict.fromkeys(PLOTS, "plots"),
+}
+"""Each public name and the module of ``evesim.analysis`` it comes from."""
 
 __all__ = [
-    "FUNNEL", "AnalysisError", "Run", "Sweep", "app_states", "apps", "controller_load", "funnel", "load_run",
-    "load_sweep",
-    "outcome_distribution", "outcome_stats", "pass_rates", *PLOTS,
-    "rollback_causes", "rollbacks", "time_to_update", "version_mix",
+    "FUNNEL", "AnalysisError", "Run", "Sweep", "app_states", "apps", "boot_reasons", "campaign_decisions",
+    "controller_load", "device_states", "faults", "funnel", "load_run", "load_sweep", "outcome_distribution",
+    "outcome_stats", "pass_rates", "plot_app_states", "plot_boot_reasons", "plot_controller_load",
+    "plot_device_states", "plot_faults", "plot_funnel", "plot_outcome_distribution", "plot_rollback_causes",
+    "plot_rollout_progress", "plot_time_to_update", "plot_version_mix", "rollback_causes", "rollbacks",
+    "rollout_progress", "time_to_update", "version_mix",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    """The plot functions, imported from ``evesim.analysis.plots`` (and matplotlib) when first asked for."""
-    if name in PLOTS:
-        try:
-            plots = importlib.import_module("evesim.analysis.plots")
-        except ImportError as exc:
+    """A public name, imported from its module when first asked for."""
+    home = HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        module = importlib.import_module(f"evesim.analysis.{home}")
+    except ImportError as exc:
+        if home == "plots":
             raise ImportError(f"{name} needs matplotlib: pip install 'evesim[notebooks]' ({exc})") from exc
-        return getattr(plots, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        raise
+    return getattr(module, name)

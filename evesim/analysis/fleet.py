@@ -13,6 +13,12 @@ from evesim.api.vocab import EventKind
 
 VERSION_PREFIX = "version:"
 APP_PREFIX = "app:"
+STATE_PREFIX = "state:"
+FAULTS: tuple[EventKind, ...] = (
+    "power_cut", "link", "controller_down", "clock_jump", "agent_hung", "agent_crashed", "tpm_fault", "fault_rule",
+    "gpt_write_torn", "hardware_watchdog_reset", "panic", "persist_filled",
+)
+"""Event kinds that are faults put on the fleet or failures they cause (a ``link`` event only when it went down)."""
 FUNNEL: tuple[tuple[str, EventKind, dict[str, Any]], ...] = (
     ("download started", "download_started", {}),
     ("downloaded", "download_done", {}),
@@ -52,6 +58,27 @@ def _wide(run: Run, prefix: str, column: Literal["version", "state"]) -> pd.Data
     wide = wide.reindex(times, fill_value=0.0).astype("int64")
     wide.columns = pd.Index([str(c) for c in wide.columns], name=column)
     return wide
+
+
+def device_states(run: Run) -> pd.DataFrame:
+    """Devices per state (off, booting, running, bricked) over time: one row per sample, one column per state."""
+    return _wide(run, STATE_PREFIX, "state")
+
+
+def faults(run: Run) -> pd.DataFrame:
+    """Every fault event (``FAULTS``; links only going down): time, device, kind, fields as JSON text."""
+    events = run.events[run.events["kind"].isin(FAULTS)]
+    down = events["kind"].ne("link") | events["fields"].str.contains('"up":false', regex=False)
+    return events.loc[down, ["time", "device", "kind", "fields"]].sort_values("time", kind="stable") \
+        .reset_index(drop=True)
+
+
+def boot_reasons(run: Run) -> pd.Series:
+    """Boots per reason EVE gave (``FIRST``, ``UPDATE``, ``POWER_FAIL``, ...), most frequent first."""
+    boots = decoded(run, "boot")
+    reasons = boots["reason"].value_counts() if "reason" in boots else pd.Series(dtype="int64")
+    reasons.index.name = "reason"
+    return reasons.rename("boots").astype("int64")
 
 
 def apps(run: Run) -> list[str]:

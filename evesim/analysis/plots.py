@@ -7,10 +7,12 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from evesim.analysis import fleet, sweeps
+from evesim.analysis import campaigns, fleet, sweeps
 from evesim.analysis.load import Run, Sweep
 
 HOUR = 3600.0
+STATE_ORDER = ("running", "booting", "off", "bricked")
+STATE_COLORS = {"running": "tab:green", "booting": "tab:orange", "off": "tab:gray", "bricked": "tab:red"}
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 3.5)) -> Axes:
@@ -102,6 +104,89 @@ def plot_controller_load(run: Run, ax: Axes | None = None) -> Figure:
     load = fleet.controller_load(run)
     ax.plot(load.index / HOUR, load.to_numpy(), drawstyle="steps-pre")
     ax.set(title="Controller load", xlabel="simulated time (h)", ylabel="requests / min")
+    return _figure(ax)
+
+
+def plot_device_states(run: Run, ax: Axes | None = None) -> Figure:
+    """Stacked areas: devices off, booting, running and bricked over simulated time."""
+    ax = _axes(ax)
+    states = fleet.device_states(run)
+    if states.empty or not len(states.columns):
+        _empty(ax, "device state samples")
+    else:
+        ordered = [name for name in STATE_ORDER if name in states.columns]
+        ax.stackplot(states.index / HOUR, states[ordered].T.to_numpy(), labels=ordered,
+                     colors=[STATE_COLORS[name] for name in ordered])
+        ax.legend(title="state", loc="center right")
+    ax.set(title="Devices by state", xlabel="simulated time (h)", ylabel="devices")
+    return _figure(ax)
+
+
+def plot_rollout_progress(run: Run, ax: Axes | None = None) -> Figure:
+    """Steps: devices updated and failed (timed out included) as each campaign's batches settle; dashed lines
+    where a batch starts."""
+    ax = _axes(ax)
+    progress = campaigns.rollout_progress(run)
+    if progress.empty:
+        _empty(ax, "rollout campaigns")
+    for rollout, batches in progress.groupby("rollout", sort=True):
+        settled = batches.dropna(subset=["settled"])
+        hours = np.concatenate([[batches["started"].min()], settled["settled"].to_numpy()]) / HOUR
+        updated = np.concatenate([[0], settled["updated"].cumsum().to_numpy()])
+        failed = np.concatenate([[0], (settled["failed"] + settled["timed_out"]).cumsum().to_numpy()])
+        line = ax.step(hours, updated, where="post", label=f"{rollout} updated")[0]
+        ax.step(hours, failed, where="post", linestyle=":", color=line.get_color(), label=f"{rollout} failed")
+        for start in batches["started"] / HOUR:
+            ax.axvline(start, color=line.get_color(), alpha=0.25, linestyle="--")
+    decisions = campaigns.campaign_decisions(run)
+    halts = decisions[decisions["decision"] == "halted"]
+    for time, rollout in zip(halts["time"].to_numpy(dtype=float), halts["rollout"], strict=True):
+        ax.axvline(time / HOUR, color="tab:red", label=f"{rollout} halted")
+    if not progress.empty:
+        ax.legend(loc="upper left")
+    ax.set(title="Rollout progress", xlabel="simulated time (h)", ylabel="devices (settled batches)")
+    return _figure(ax)
+
+
+def plot_faults(run: Run, ax: Axes | None = None) -> Figure:
+    """Dots: each fault event over simulated time, one row per kind."""
+    ax = _axes(ax)
+    events = fleet.faults(run)
+    if events.empty:
+        _empty(ax, "faults")
+    else:
+        kinds = sorted(events["kind"].unique())
+        rows = events["kind"].map({kind: index for index, kind in enumerate(kinds)})
+        ax.plot(events["time"] / HOUR, rows, "|", markersize=12)
+        ax.set_yticks(range(len(kinds)), kinds)
+        ax.set_ylim(-0.5, len(kinds) - 0.5)
+    ax.set(title="Faults", xlabel="simulated time (h)")
+    return _figure(ax)
+
+
+def plot_boot_reasons(run: Run, ax: Axes | None = None) -> Figure:
+    """Bars: boots per reason EVE gave."""
+    ax = _axes(ax)
+    reasons = fleet.boot_reasons(run)
+    if reasons.empty:
+        _empty(ax, "boots")
+    else:
+        ax.bar_label(ax.bar(list(reasons.index), reasons.to_numpy()))
+        ax.tick_params(axis="x", labelrotation=20)
+    ax.set(title="Boot reasons", ylabel="boots")
+    return _figure(ax)
+
+
+def bars_side_by_side(names: list[str], series: dict[str, list[int]], *, title: str, ylabel: str) -> Figure:
+    """Grouped bars: one group per name, one bar per series (labelled with its value)."""
+    ax = _axes(None)
+    width = 0.8 / max(len(series), 1)
+    positions = np.arange(len(names))
+    for index, (label, values) in enumerate(series.items()):
+        ax.bar_label(ax.bar(positions + index * width, values, width, label=label), padding=2)
+    ax.set_xticks(positions + width * (len(series) - 1) / 2, names)
+    ax.legend()
+    ax.set(title=title, ylabel=ylabel)
     return _figure(ax)
 
 

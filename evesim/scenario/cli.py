@@ -120,9 +120,28 @@ def _print_summary(result: RunResult) -> None:
     table.add_row("controller requests", str(summary["controller"]["requests"]))
     table.add_row("events logged", str(summary["events"]))
     out_console.print(table)
+    for campaign in summary["campaigns"]:
+        _print_campaign(campaign)
     for exp in summary["expectations"]:
         mark = "[green]PASS[/green]" if exp["passed"] else "[red]FAIL[/red]"
         out_console.print(f"{mark} {escape(exp['name'])}: {escape(exp['detail'])}", highlight=False, soft_wrap=True)
+
+
+def _print_campaign(campaign: dict[str, Any]) -> None:
+    counts = campaign["counts"]
+    reason = f" ({campaign['reason']})" if campaign["reason"] else ""
+    table = Table(title=escape(f"rollout {campaign['id']} of {campaign['version']}: {campaign['state']}{reason}, "
+                               f"failure rate {campaign['failure_rate']:.3g}"))
+    for column in ("batch", "started", "settled", "devices", "updated", "failed", "timed out", "pending"):
+        table.add_column(column, justify="right")
+    for batch in campaign["batches"]:
+        done = batch["counts"]
+        settled = hms(batch["settled_s"]) if batch["settled_s"] is not None else "-"
+        table.add_row(str(batch["index"]), hms(batch["started_s"]), settled, str(batch["devices"]),
+                      *(str(done[name]) for name in ("updated", "failed", "timed_out", "pending")))
+    if counts["not_started"]:
+        table.caption = f"{counts['not_started']} of {counts['devices']} devices in batches not started"
+    out_console.print(table)
 
 
 def run_command(

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from evesim.api.vocab import EVENT_KINDS, EventKind
 from evesim.api import units
+from evesim.api.vocab import EVENT_KINDS, EventKind
 from evesim.sim.events import WORLD_KINDS
 
 Duration = Annotated[float, BeforeValidator(units.duration)]

@@ -15,10 +15,12 @@ from typing import Any
 import pandas as pd
 
 import evesim
+from evesim.controller.rollout import Campaign
 from evesim.scenario import build, outputs
 from evesim.scenario.expect import Judge, app_state
 from evesim.scenario.loader import Loaded
 from evesim.scenario.timeline import Timeline
+from evesim.scenario.vocab import DEVICE_STATES
 from evesim.sim import outcome
 from evesim.sim.events import write_parquet
 from evesim.sim.world import World
@@ -68,6 +70,7 @@ class RunResult:
             "versions": dict(sorted(Counter(d.running_version for d in devices).items())),
             "outcomes": self.outcomes(),
             "apps": self.app_states(),
+            "campaigns": [campaign_summary(campaign, world.epoch) for campaign in world.core.rollouts.list()],
             "controller": {"requests": world.controller.served,
                            "max_queue_wait_s": round(world.controller.max_wait_s, 6)},
             "events": len(world.log),
@@ -131,6 +134,21 @@ class RunResult:
         })
 
 
+def campaign_summary(campaign: Campaign, epoch: float) -> dict[str, Any]:
+    """A campaign's state, result and batches for ``summary.json`` (times in simulated seconds)."""
+    summary = campaign.summary()
+
+    def sim(at: float | None) -> float | None:
+        return None if at is None else round(at - epoch, 3)
+
+    return {
+        **{key: summary[key] for key in ("id", "version", "state", "reason", "batches_planned", "counts")},
+        "failure_rate": round(summary["failure_rate"], 6),
+        "batches": [{"index": b.index, "started_s": sim(b.started_at), "settled_s": sim(b.settled_at),
+                     "devices": len(b.devices), "counts": b.counts()} for b in campaign.batches],
+    }
+
+
 def _sample(world: World) -> dict[str, Any]:
     devices = world.devices
     sample: dict[str, Any] = {
@@ -141,6 +159,9 @@ def _sample(world: World) -> dict[str, Any]:
         "controller_requests": world.controller.served,
         "events": len(world.log),
     }
+    states = Counter(d.state for d in devices)
+    for name in DEVICE_STATES:
+        sample[f"state:{name}"] = states[name]
     for version, count in Counter(d.running_version for d in devices if d.running_version).items():
         sample[f"version:{version}"] = count
     for app in world.apps:

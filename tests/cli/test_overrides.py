@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from evesim.cli import app
 from evesim.api import units
+from evesim.cli import app
 from evesim.scenario import loader
 
 SCENARIO = """\

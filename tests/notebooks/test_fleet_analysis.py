@@ -77,7 +77,7 @@ def test_notebook_runs_and_shows_every_plot(executed):
     outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
     assert not [out for out in outputs if out.output_type == "error"]
     images = [out for out in outputs if "image/png" in out.get("data", {})]
-    assert len(images) == 6
+    assert len(images) == 8
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["seed"] == 5
     assert summary["devices"] == OVERRIDES["fleet.0.count"] + OVERRIDES["fleet.1.count"]
