@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNIT := tests/agent tests/api tests/hw tests/controller tests/rollout tests/sim tests/regressions \
 	tests/test_import_contracts.py
 
-.PHONY: venv tpm demo check lint types imports unit test test-xen soak bench protos clean
+.PHONY: venv tpm browser demo check lint types imports unit test test-xen soak bench protos clean
 
 venv: $(STAMP)
 
@@ -45,8 +45,13 @@ imports: venv
 unit: venv
 	$(PY) -m pytest -n 2 -q -m "not slow and not e2e and not swtpm" $(UNIT)
 
-test: venv tpm
+test: venv tpm browser
 	$(PY) -m pytest -n 2 -q -m "not xen"
+
+# The live view's tests drive Debian's chromium through Debian's chromedriver (Selenium; no browser download).
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver)
 
 # Boots Xen under QEMU (software emulation) and runs `evesim agent --backend xen` in its dom0: see docs/xen-backend.md.
 XEN_TOOLS := qemu-system-x86_64:qemu-system-x86 mmdebstrap:mmdebstrap cpio:cpio mke2fs:e2fsprogs \

@@ -9,16 +9,11 @@ from typing import Any, Literal
 import pandas as pd
 
 from evesim.analysis.load import Run
-from evesim.api.vocab import EventKind
+from evesim.api.vocab import FAULT_KINDS, EventKind
 
 VERSION_PREFIX = "version:"
 APP_PREFIX = "app:"
 STATE_PREFIX = "state:"
-FAULTS: tuple[EventKind, ...] = (
-    "power_cut", "link", "controller_down", "clock_jump", "agent_hung", "agent_crashed", "tpm_fault", "fault_rule",
-    "gpt_write_torn", "hardware_watchdog_reset", "panic", "persist_filled",
-)
-"""Event kinds that are faults put on the fleet or failures they cause (a ``link`` event only when it went down)."""
 FUNNEL: tuple[tuple[str, EventKind, dict[str, Any]], ...] = (
     ("download started", "download_started", {}),
     ("downloaded", "download_done", {}),
@@ -66,8 +61,8 @@ def device_states(run: Run) -> pd.DataFrame:
 
 
 def faults(run: Run) -> pd.DataFrame:
-    """Every fault event (``FAULTS``; links only going down): time, device, kind, fields as JSON text."""
-    events = run.events[run.events["kind"].isin(FAULTS)]
+    """Every fault event (``FAULT_KINDS``; links only going down): time, device, kind, fields as JSON text."""
+    events = run.events[run.events["kind"].isin(FAULT_KINDS)]
     down = events["kind"].ne("link") | events["fields"].str.contains('"up":false', regex=False)
     return events.loc[down, ["time", "device", "kind", "fields"]].sort_values("time", kind="stable") \
         .reset_index(drop=True)

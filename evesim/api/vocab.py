@@ -66,3 +66,9 @@ EventKind = Literal[
 """Every kind of event evesim logs: agents' ``Log`` effects, the device and hardware models, the network,
 the controller, rollout campaigns, the timeline, the host runner (a test checks it against the code)."""
 EVENT_KINDS: frozenset[EventKind] = frozenset(get_args(EventKind))
+FAULT_KINDS: tuple[EventKind, ...] = (
+    "power_cut", "link", "controller_down", "clock_jump", "agent_hung", "agent_crashed", "tpm_fault", "fault_rule",
+    "gpt_write_torn", "hardware_watchdog_reset", "panic", "persist_filled",
+)
+"""Event kinds that are faults put on the fleet or failures they cause (a ``link`` event is one only when the link
+went down)."""

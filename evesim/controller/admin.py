@@ -40,6 +40,8 @@ from evesim.controller.devconfig import (
     config_hash,
     find_app,
 )
+from evesim.controller.fleetpage import add_data_routes
+from evesim.controller.fleetview import ControllerSource
 from evesim.controller.reply import PROTO, is_proto
 from evesim.controller.rollout import Campaign, Plan, RolloutConflict, UnknownRollout, stages
 from evesim.controller.stores import Item, Limits, OnboardEntry, SeriesKind, StoreError
@@ -207,6 +209,7 @@ def admin_router(ctl: Controller, gate: AdminGate, streams: LiveStreams) -> APIR
     _options_routes(router, ctl)
     _edit_routes(router, ctl)
     _rollout_routes(router, ctl)
+    add_data_routes(router, ControllerSource(ctl), threaded=False)
     return router
 
 

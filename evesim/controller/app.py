@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from evesim.controller.admin import LiveStreams, admin_router, install_error_handlers
 from evesim.controller.adminauth import AdminGate
 from evesim.controller.core import PREFIX, Controller, DecodedLogs
+from evesim.controller.fleetpage import page_router
 from evesim.controller.rollout import ticking
 from evesim.controller.stores import StoreError
 
@@ -48,6 +49,7 @@ def create_app(controller: Controller, admin: str | AdminGate, max_body: int | N
     )
     app.state.streams = LiveStreams()
     app.include_router(admin_router(controller, gate, app.state.streams))
+    app.include_router(page_router())
     install_error_handlers(app)
     limit = controller.max_body if max_body is None else max_body
     app.add_middleware(_Edge, controller=controller, max_body=limit, gate=gate)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -152,8 +153,14 @@ def run_command(
                                                    "repeat for several.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write summary.json and Parquet outputs here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    live: Annotated[bool, typer.Option(help="Serve the live fleet view on 127.0.0.1 while the scenario runs, and "
+                                            "after it ends until Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="The live view's port (0: any free one).")] = 8765,
+    pace: Annotated[float | None, typer.Option(min=0.001, help="Hold simulated time to this many times real time "
+                                                             "(e.g. 60: a minute a second), to watch it live.")]
+    = None,
 ) -> None:
-    """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid."""
+    """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid, 130 if interrupted."""
     loaded = _load(file, _with_fixes(file, _overrides(set_ or []), fix or []))
     _check_out(out)
     used_seed = loaded.scenario.seed if seed is None else seed
@@ -162,16 +169,71 @@ def run_command(
     from evesim.scenario.run import run
 
     progress = RunProgress(console, loaded.scenario.duration, quiet)
+    view = _LiveView(port, loaded.scenario.duration) if live else None
     try:
         with progress:
-            result = run(loaded, seed, progress.tick)
+            result = run(loaded, seed, view.tick(progress.tick) if view else progress.tick, pace)
     except KeyboardInterrupt:
         reached = f" at sim {hms(progress.world.env.now)}" if progress.world is not None else ""
         _error(f"interrupted{reached}; nothing was written")
         raise typer.Exit(130) from None
+    finally:
+        if view is not None:
+            view.finished()
     _print_summary(result)
     _write(result, out)
+    if view is not None:
+        view.linger()
     raise typer.Exit(0 if result.passed else 1)
+
+
+class _LiveView:
+    """``--live``: the fleet view, started with the world and left up after the run until Ctrl-C."""
+
+    def __init__(self, port: int, duration: float) -> None:
+        self.port = port
+        self.duration = duration
+        self.source: Any = None
+        self.server: Any = None
+
+    def tick(self, then: Callable[[float, float, Any], None]) -> Callable[[float, float, Any], None]:
+        """The run's ``on_tick``: start the view on the first tick (the world exists), then call ``then``."""
+
+        def on_tick(now: float, total: float, world: Any) -> None:
+            if self.server is None:
+                self._start(world)
+            then(now, total, world)
+
+        return on_tick
+
+    def _start(self, world: Any) -> None:
+        from evesim.scenario.live import LiveServer
+        from evesim.sim.fleetview import WorldSource
+
+        self.source = WorldSource(world, self.duration)
+        self.server = LiveServer(self.source, self.port)
+        try:
+            url = self.server.start()
+        except RuntimeError as exc:
+            _error(f"--live: {exc}")
+            raise typer.Exit(2) from None
+        console.print(f"live fleet view: {url}", highlight=False, soft_wrap=True)
+
+    def finished(self) -> None:
+        if self.source is not None:
+            self.source.done = True
+
+    def linger(self) -> None:
+        """Keep serving the finished run until Ctrl-C."""
+        if self.server is None:
+            return
+        console.print("the run is over; the live view stays up until Ctrl-C", highlight=False)
+        try:
+            while self.server.thread.is_alive():
+                self.server.thread.join(0.5)
+        except KeyboardInterrupt:
+            pass
+        self.server.stop()
 
 
 def validate_command(

@@ -27,6 +27,8 @@ from evesim.sim.world import World
 
 TICKS = 200
 MAX_TICK_S = 3600.0
+PACE_STEP_S = 0.05
+"""A paced run advances at most this much wall time's worth of simulated time between looks at the clock."""
 
 
 @dataclass
@@ -185,10 +187,19 @@ def stops(duration: float, step: float, deadlines: Iterable[float]) -> Iterator[
         yield tick, True
 
 
+def _paced(world: World, until: float, pace: float, started: float) -> None:
+    """Advance to ``until`` in steps of ``PACE_STEP_S`` of wall time, never ahead of ``pace`` times real time."""
+    while world.env.now < until:
+        world.run(until=min(until, world.env.now + pace * PACE_STEP_S))
+        ahead = started + world.env.now / pace - time.perf_counter()
+        if ahead > 0:
+            time.sleep(ahead)
+
+
 def run(loaded: Loaded, seed: int | None = None,
-        on_tick: Callable[[float, float, World], None] | None = None) -> RunResult:
+        on_tick: Callable[[float, float, World], None] | None = None, pace: float | None = None) -> RunResult:
     """Run a loaded scenario to its end; ``on_tick(now, duration, world)`` reports progress at the start and at
-    each sample."""
+    each sample. ``pace`` holds simulated time to that many times real time (the outputs do not change)."""
     scenario = loaded.scenario
     seed = scenario.seed if seed is None else seed
     world = build.world(scenario, seed)
@@ -200,7 +211,10 @@ def run(loaded: Loaded, seed: int | None = None,
     if on_tick is not None:
         on_tick(0.0, scenario.duration, world)
     for now, sample in stops(scenario.duration, min(MAX_TICK_S, scenario.duration / TICKS), judge.deadlines()):
-        world.run(until=now)
+        if pace is None:
+            world.run(until=now)
+        else:
+            _paced(world, now, pace, started)
         judge.tick(now)
         if sample:
             samples.append(_sample(world))
