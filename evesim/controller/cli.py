@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from evesim.controller import admincli
 from evesim.controller.limits import DEFAULT_PORT, INFO_OBJECTS, MAX_CONNECTIONS, REQUEST_TIMEOUT_S, SERIES_BYTES
 
 if TYPE_CHECKING:  # the client (httpx) and the server load only when a command needs them: the CLI starts fast
@@ -23,6 +25,13 @@ config_app = typer.Typer(help="A device's config, as JSON (protojson of EdgeDevC
 app.add_typer(onboard_app, name="onboard")
 app.add_typer(device_app, name="device")
 app.add_typer(config_app, name="config")
+device_app.command("list")(admincli.devices_command)
+app.command("items")(admincli.items_command)
+app.command("baseos")(admincli.baseos_command)
+app.command("reboot")(admincli.reboot_command)
+app.add_typer(admincli.app_app, name="app")
+app.add_typer(admincli.rollout_app, name="rollout")
+app.command("call")(admincli.call_command)
 
 
 class AdminAuthMode(enum.StrEnum):
@@ -70,6 +79,8 @@ def _segment(value: str, what: str) -> str:
 Uuid = Annotated[str, typer.Argument(help="Device UUID", callback=_device_uuid)]
 Follow = Annotated[bool, typer.Option("--follow", "-f", help="Print new items as they arrive (X-Stream), until Ctrl-C")]
 Count = Annotated[int | None, typer.Option("--count", min=1, help="With --follow: stop after this many items")]
+Backfill = Annotated[int, typer.Option("--backfill", min=0, help="With --follow: first print this many of the most "
+                                       "recent kept items")]
 
 
 @app.command()
@@ -123,6 +134,9 @@ def serve(
         "--max-info-objects", min=1, help="Distinct info objects whose latest info each device keeps; past it the "
         "one reported least recently is dropped")
     ] = INFO_OBJECTS,
+    access_log: Annotated[bool, typer.Option(
+        "--access-log", help="Log every request (client, method, path, status) to standard output")
+    ] = False,
 ) -> None:
     """Serve the device and admin APIs over HTTPS; DIR keeps identity and data across restarts."""
     from evesim.controller.adminauth import exposure_problem
@@ -151,7 +165,8 @@ def serve(
     sizes = {"logs": max_logs, "info": max_info, "metrics": max_metrics, "requests": max_requests,
              "flowlog": max_flowlog, "applogs": max_app_logs, "hardwarehealth": max_hardwarehealth}
     limits = served_limits(sizes, max_objects)  # type: ignore[arg-type]
-    options = Options(admin_auth.value, admin_port, none_anywhere, limits, conf_dir, request_timeout, max_connections)
+    options = Options(admin_auth.value, admin_port, none_anywhere, limits, conf_dir, request_timeout, max_connections,
+                      access_log)
     try:
         run(data, host, port, chosen, name or (), options)
     except OSError as exc:
@@ -228,12 +243,6 @@ def onboard_remove(
     _call(server, data, token, ca, "DELETE", f"/onboard/{_segment(cn, 'CN')}")
 
 
-@device_app.command("list")
-def device_list(server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
-    """UUIDs of registered devices, in registration order."""
-    _out(_call(server, data, token, ca, "GET", "/device"))
-
-
 @device_app.command("get")
 def device_get(uuid: Uuid, server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
     """A device's certificate, onboarding certificate and serial (JSON)."""
@@ -274,6 +283,7 @@ def info(
     latest: Annotated[bool, typer.Option(help="Only the latest message per object")] = False,
     follow: Follow = False,
     count: Count = None,
+    backfill: Backfill = 0,
     server: Server = None,
     data: Data = None,
     token: Token = None,
@@ -282,26 +292,27 @@ def info(
     """A device's info messages (NDJSON)."""
     if latest and follow:
         raise typer.BadParameter("--latest and --follow do not go together", param_hint="--follow")
-    _report(server, data, token, ca, f"/device/{uuid}/info" + ("/latest" if latest else ""), follow, count)
+    _report(server, data, token, ca, f"/device/{uuid}/info" + ("/latest" if latest else ""), follow, count, backfill)
 
 
 @app.command()
-def metrics(uuid: Uuid, follow: Follow = False, count: Count = None, server: Server = None, data: Data = None,
-            token: Token = None, ca: Ca = None) -> None:
+def metrics(uuid: Uuid, follow: Follow = False, count: Count = None, backfill: Backfill = 0, server: Server = None,
+            data: Data = None, token: Token = None, ca: Ca = None) -> None:
     """A device's kept metrics (NDJSON)."""
-    _report(server, data, token, ca, f"/device/{uuid}/metrics", follow, count)
+    _report(server, data, token, ca, f"/device/{uuid}/metrics", follow, count, backfill)
 
 
 @app.command()
-def logs(uuid: Uuid, follow: Follow = False, count: Count = None, server: Server = None, data: Data = None,
-         token: Token = None, ca: Ca = None) -> None:
+def logs(uuid: Uuid, follow: Follow = False, count: Count = None, backfill: Backfill = 0, server: Server = None,
+         data: Data = None, token: Token = None, ca: Ca = None) -> None:
     """A device's kept log entries (NDJSON)."""
-    _report(server, data, token, ca, f"/device/{uuid}/logs", follow, count)
+    _report(server, data, token, ca, f"/device/{uuid}/logs", follow, count, backfill)
 
 
 def _report(server: str | None, data: Path | None, token: str | None, ca: Path | None, path: str, follow: bool,
-            count: int | None) -> None:
-    """Print what is kept at ``path``, or with ``follow`` each new item as it arrives (up to ``count``)."""
+            count: int | None, backfill: int = 0) -> None:
+    """Print what is kept at ``path``, or with ``follow`` the last ``backfill`` kept items and then each new item as
+    it arrives (``count`` in all)."""
     if count is not None and not follow:
         raise typer.BadParameter("--count needs --follow", param_hint="--count")
     if not follow:
@@ -312,7 +323,8 @@ def _report(server: str | None, data: Path | None, token: str | None, ca: Path |
     try:
         client: AdminClient = AdminClient.resolve(server, data, token, ca)
         try:
-            for n, line in enumerate(client.stream(path), 1):
+            kept = client.call("GET", path).text.splitlines()[-backfill:] if backfill else []
+            for n, line in enumerate(itertools.chain(kept, client.stream(path)), 1):
                 typer.echo(line)
                 sys.stdout.flush()
                 if count is not None and n >= count:

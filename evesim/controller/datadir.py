@@ -117,6 +117,8 @@ class Options:
     max_connections: int | None = None
     """Open connections and requests in progress beyond which new requests are answered 503 (None: ``MAX_CONNECTIONS``
     or as many as the open-file limit allows)."""
+    access_log: bool = False
+    """Log every request to standard output (uvicorn's access log)."""
 
 
 def serve(directory: str | os.PathLike[str], host: str = "127.0.0.1", port: int = DEFAULT_PORT,
@@ -195,8 +197,8 @@ def _settings(data: DataDir, options: Options, protocol: type[GuardedProtocol]) 
     return {
         "ssl_certfile": str(data.path / "server.cert.pem"),
         "ssl_keyfile": str(data.path / "server.key.pem"),
-        "log_level": "warning",
-        "access_log": False,
+        "log_level": "info" if options.access_log else "warning",
+        "access_log": options.access_log,
         "proxy_headers": False,
         "timeout_keep_alive": KEEP_ALIVE_S,
         "timeout_graceful_shutdown": 2,

@@ -195,6 +195,10 @@ def add_data_routes(router: APIRouter, source: FleetSource, threaded: bool) -> N
         return StreamingResponse(stream(source, threaded), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
+    @router.get("/fleet/devices", summary="Every device: name, UUID, phase, running version")
+    async def fleet_devices() -> list[dict[str, object]]:
+        return source.rows()
+
     @router.get("/fleet/device/{name}", summary="One device's recent events, for the fleet view")
     async def fleet_device(name: str) -> list[dict[str, object]]:
         events = source.timeline(name)

@@ -85,6 +85,8 @@ class FleetSource(Protocol):
 
     def snapshot(self) -> dict[str, Any]: ...
 
+    def rows(self) -> list[dict[str, Any]]: ...
+
     def timeline(self, name: str) -> list[dict[str, Any]] | None: ...
 
 
@@ -98,13 +100,19 @@ class ControllerSource:
     def _name(self, uuid: str) -> str:
         return self.controller.device(uuid).serial or uuid
 
-    def snapshot(self) -> dict[str, Any]:
+    def rows(self) -> list[dict[str, Any]]:
+        """Every registered device in registration order: name (its serial, else its UUID), UUID, phase, version."""
         ctl = self.controller
         rows = []
-        for uuid in sorted(ctl.device_uuids()):
+        for uuid in ctl.device_uuids():
             info = ctl.latest_device_info(uuid)
             rows.append({"name": self._name(uuid), "uuid": uuid, "phase": phase_of(info),
                          "version": running_version(info), "led": ""})
+        return rows
+
+    def snapshot(self) -> dict[str, Any]:
+        ctl = self.controller
+        rows = self.rows()
         now = time.time()
         return {"source": "controller", "clock": {"label": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now)),
                                                   "speed": 1.0, "done": False},

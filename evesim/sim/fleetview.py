@@ -50,11 +50,15 @@ class WorldSource:
         except LookupError:  # registered a moment ago, not yet indexed by the controller
             return "onboarding"
 
+    def rows(self) -> list[dict[str, Any]]:
+        """Every device in fleet order: name, UUID ("" before it registers), phase, running version, LED."""
+        return [{"name": d.name, "uuid": d.uuid, "phase": self.phase(d), "version": d.running_version,
+                 "led": d.led.name} for d in self.world.devices]
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             world = self.world
-            rows = [{"name": d.name, "uuid": d.uuid, "phase": self.phase(d), "version": d.running_version,
-                     "led": d.led.name} for d in world.devices]
+            rows = self.rows()
             now = min(world.env.now, self.duration)
             return {"source": "simulation",
                     "clock": {"label": f"sim {hms(now)} / {hms(self.duration)}", "now_s": now,

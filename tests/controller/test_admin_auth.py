@@ -183,8 +183,8 @@ def test_mtls_serves_admin_to_a_client_certificate_only(mtls: Served) -> None:
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout == "evesim-test-fleet-onboarding\n"
     elsewhere = {**os.environ, "EVESIM_ADMIN_CERT": str(admin[0]), "EVESIM_ADMIN_KEY": str(admin[1])}
-    listed = subprocess.run([*CLI, "controller", "device", "list", "--server", mtls.url("admin-server"), "--ca",
-                             str(data / "root-certificate.pem")], capture_output=True, text=True, timeout=60,
+    listed = subprocess.run([*CLI, "controller", "device", "list", "--uuids", "--server", mtls.url("admin-server"),
+                             "--ca", str(data / "root-certificate.pem")], capture_output=True, text=True, timeout=60,
                             env=elsewhere)
     assert listed.returncode == 0 and listed.stdout == "", listed.stderr
     refused = subprocess.run([*CLI, "controller", "device", "list", "--server", mtls.url(), "--ca",

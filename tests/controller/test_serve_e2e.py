@@ -230,7 +230,8 @@ def test_full_device_lifecycle_over_tls(served: Served, https: Https) -> None:
 
     # the CLI talks to the admin API with what DIR holds
     out = subprocess.run(
-        [*CLI, "controller", "device", "list", "--data", str(served.data)], capture_output=True, text=True, timeout=60
+        [*CLI, "controller", "device", "list", "--uuids", "--data", str(served.data)], capture_output=True, text=True,
+        timeout=60
     )
     assert out.returncode == 0 and out.stdout.split() == [device.uuid]
     out = subprocess.run(
