@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -32,8 +32,17 @@ def agent_app() -> typer.Typer:
     return board
 
 
-def _group() -> None:
-    """Keeps ``agent`` a subcommand when it is the only one."""
+def _version(shown: bool) -> None:
+    if shown:
+        from evesim import __version__
+
+        typer.echo(f"evesim {__version__}")
+        raise typer.Exit()
+
+
+def _group(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                 help="Print evesim's version and exit.")] = False) -> None:
+    """Keeps ``agent`` a subcommand when it is the only one, and reads ``--version``."""
 
 
 def full_app() -> typer.Typer:
@@ -46,9 +55,11 @@ def full_app() -> typer.Typer:
             raise ImportError(f"No module named {name!r}", name=name)
     from evesim.analysis.cli import events_command, report_command
     from evesim.controller.cli import app as controller_app
-    from evesim.scenario.cli import list_fixes_command, run_command, schema_command, sweep_command, validate_command
+    from evesim.scenario import cli as scenario_cli
+    from evesim.scenario.cli import run_command, schema_command, sweep_command, validate_command
 
     full = typer.Typer(help=HELP, no_args_is_help=True)
+    full.callback()(_group)
     full.command("run")(run_command)
     full.command("validate")(validate_command)
     full.command("schema")(schema_command)
@@ -56,7 +67,9 @@ def full_app() -> typer.Typer:
     full.command("report")(report_command)
     full.command("events")(events_command)
     list_app = typer.Typer(help="List what evesim knows.", no_args_is_help=True)
-    list_app.command("fixes")(list_fixes_command)
+    for name in ("actions", "boards", "defects", "events", "fixes"):
+        list_app.command(name)(getattr(scenario_cli, f"list_{name}_command"))
+    full.command("new")(scenario_cli.new_command)
     full.add_typer(list_app, name="list")
     full.add_typer(controller_app, name="controller")
     full.command("agent")(agent_command)

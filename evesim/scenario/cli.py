@@ -126,6 +126,11 @@ def _print_summary(result: RunResult) -> None:
     for exp in summary["expectations"]:
         mark = "[green]PASS[/green]" if exp["passed"] else "[red]FAIL[/red]"
         out_console.print(f"{mark} {escape(exp['name'])}: {escape(exp['detail'])}", highlight=False, soft_wrap=True)
+    for action in summary["unfired_actions"]:
+        where = f"{summary['file']}:{action['line']}: " if action["line"] else ""
+        console.print(f"[yellow]warning[/yellow] {escape(where)}timeline[{action['index']}] ({action['action']}) "
+                      "never ran: its time is past the end, or the event it waits for never came", highlight=False,
+                      soft_wrap=True)
 
 
 def _print_campaign(campaign: dict[str, Any]) -> None:
@@ -401,6 +406,78 @@ def _sweep(loaded: Loaded, plan: Any, done: list[dict[str, Any]], out: Path | No
 
 
 # ---------------------------------------------------------------- evesim list
+
+
+def new_command(
+    template: Annotated[str | None, typer.Argument(help="power-loss, staged-rollout, partition or bad-image "
+                                                        "(none: list them)", show_default=False)] = None,
+    file: Annotated[Path | None, typer.Argument(help="Where to write it (default: TEMPLATE.yaml here)",
+                                                show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists")] = False,
+) -> None:
+    """Write a commented starter scenario to edit and run."""
+    from evesim.scenario.templates import TEMPLATES, render
+
+    if template is None:
+        _lines({name: what for name, (what, _) in TEMPLATES.items()})
+        return
+    if template not in TEMPLATES:
+        import difflib
+
+        near = difflib.get_close_matches(template, list(TEMPLATES), n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise typer.BadParameter(f"no template {template!r}{hint} (one of: {', '.join(TEMPLATES)})",
+                                 param_hint="TEMPLATE")
+    target = file or Path(f"{template}.yaml")
+    if target.exists() and not force:
+        _error(f"{target} exists: give another FILE, or --force to overwrite it")
+        raise typer.Exit(2)
+    try:
+        target.write_text(render(template, target.stem, str(target)), encoding="utf-8")
+    except OSError as exc:
+        _error(f"cannot write {target}: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
+    console.print(escape(f"wrote {target}; run it with: evesim run {target}"), highlight=False, soft_wrap=True)
+
+
+def _lines(entries: dict[str, str]) -> None:
+    width = max(len(name) for name in entries)
+    for name, line in entries.items():
+        out_console.print(escape(f"{name:<{width}}  {line}"), highlight=False, soft_wrap=True)
+
+
+def list_boards_command() -> None:
+    """List the board profiles a fleet group may name (board: NAME), with their figures."""
+    from evesim.hw.board import PROFILES, BoardProfile
+
+    def line(p: BoardProfile) -> str:
+        watchdog = f"hardware watchdog {p.hw_watchdog_timeout_s:g} s" if p.has_hw_watchdog else "no hardware watchdog"
+        return (f"{p.product_name} ({p.manufacturer}): {p.ncpu} CPUs, {p.ram_mb} MiB RAM, {p.disk_gb} GB disk, "
+                f"flash {p.flash_write_bps / 1e6:g} MB/s write, {'a TPM' if p.has_tpm else 'no TPM'}, {watchdog}")
+
+    _lines({name: line(p) for name, p in sorted(PROFILES.items())})
+
+
+def list_defects_command() -> None:
+    """List the defects an EVE image (images: defects) or an app image (apps: defects) may have."""
+    from evesim.scenario import catalog
+
+    _lines({**{f"image {name}": line for name, line in catalog.IMAGE_DEFECTS.items()},
+            **{f"app {name}": line for name, line in catalog.APP_DEFECTS.items()}})
+
+
+def list_actions_command() -> None:
+    """List the timeline actions (action: NAME)."""
+    from evesim.scenario import catalog
+
+    _lines(dict(sorted(catalog.ACTIONS.items())))
+
+
+def list_events_command() -> None:
+    """List the event kinds the event log holds (for when: {event: KIND} and metric: events)."""
+    from evesim.scenario import catalog
+
+    _lines(dict(sorted(catalog.EVENTS.items())))
 
 
 def list_fixes_command() -> None:

@@ -50,6 +50,8 @@ class Loaded:
     scenario: Scenario
     path: str
     text: str
+    timeline_lines: tuple[int, ...] = ()
+    """The line each timeline action starts on in the file (0 for one a ``--set`` added)."""
 
     @property
     def digest(self) -> str:
@@ -153,10 +155,13 @@ def loads(text: str, path: str = "<string>", overrides: dict[str, Any] | None = 
     if problems:
         raise ScenarioError(problems)
     try:
-        return Loaded(Scenario.model_validate(data), path, text)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_merged([_problem(path, err, data, marks, overridden) for err in exc.errors()])) \
             from None
+    lines = tuple(marks[("timeline", i)].line + 1 if ("timeline", i) in marks else 0
+                  for i in range(len(scenario.timeline)))
+    return Loaded(scenario, path, text, lines)
 
 
 def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:

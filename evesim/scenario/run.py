@@ -83,8 +83,18 @@ class RunResult:
                  "population": o.population, "detail": o.detail}
                 for o in self.judge.outcomes
             ],
+            "unfired_actions": self.unfired_actions(),
             "passed": self.passed,
         }
+
+    def unfired_actions(self) -> list[dict[str, Any]]:
+        """Timeline actions that never ran (a ``when`` whose event never came, an ``at`` past the end): index, action,
+        line in the file."""
+        fired = {event.data()["index"] for event in self.world.log.events
+                 if event.kind == "action" and event.agent == "timeline"}
+        lines = self.loaded.timeline_lines
+        return [{"index": index, "action": action.action, "line": lines[index] if index < len(lines) else 0}
+                for index, action in enumerate(self.loaded.scenario.timeline) if index not in fired]
 
     @cached_property
     def device_outcomes(self) -> list[str]:
