@@ -212,8 +212,8 @@ class _LiveView:
         return on_tick
 
     def _start(self, world: Any) -> None:
+        from evesim.scenario.fleetsource import WorldSource
         from evesim.scenario.live import LiveServer
-        from evesim.sim.fleetview import WorldSource
 
         self.source = WorldSource(world, self.duration)
         self.server = LiveServer(self.source, self.port)

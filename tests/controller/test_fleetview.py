@@ -10,8 +10,8 @@ import pytest
 from evesim.api import pb
 from evesim.controller.fleetview import PHASES, phase_of, running_version
 from evesim.scenario import loader
+from evesim.scenario.fleetsource import WorldSource
 from evesim.scenario.run import run
-from evesim.sim.fleetview import WorldSource
 
 INFO = pb.info
 WATCH = Path(__file__).resolve().parents[1] / "live" / "watch.yaml"
