@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from loadgen import Device, connect, onboard, post, served  # noqa: E402
+from results import record  # noqa: E402
 
 from evesim.api import certs, pb  # noqa: E402
 from evesim.api.certs import Issued  # noqa: E402
@@ -192,6 +193,12 @@ def main() -> int:
     met = (attacked.server_errors + abuse.server_errors == 0 and lost == 0 and abuse.dropped == 0
            and attacked.worst_poll_s < TARGET_WORST_POLL_S and abuse.fuzzed >= args.fuzz - abuse.dropped)
     print("targets (0 5xx, 0 dropped, 0 lost, worst poll < 1 s):", "met" if met else "NOT met")
+    name = f"abuse ({args.devices} devices, {abuse.fuzzed:,} mutated requests, {args.slow} slow connections)"
+    record(name, "worst fleet poll under abuse (s)", round(attacked.worst_poll_s, 3), f"< {TARGET_WORST_POLL_S:g}",
+           attacked.worst_poll_s < TARGET_WORST_POLL_S)
+    record(name, "5xx answers", attacked.server_errors + abuse.server_errors, "0",
+           attacked.server_errors + abuse.server_errors == 0)
+    record(name, "acknowledged writes lost", lost, "0", lost == 0)
     return 0 if met else 1
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from google.protobuf import json_format
+from results import record
 
 from evesim.api import certs, envelope, pb
 from evesim.api.certs import Usage
@@ -189,9 +190,14 @@ def main() -> None:
             target = TARGETS.get((kind, crypto.value))
             verdict = "" if target is None else f"{target:>8,}" + (" ok" if through_core >= target else " MISSED")
             print(f"{kind:<10} {crypto.value:<8} {through_core:>12,.0f} {codec:>13,.0f} {verdict}")
+            record(f"controller core ({args.devices} devices, one core)", f"{kind}, crypto {crypto.value} (per s)",
+                   round(through_core), "" if target is None else f">= {target:,}",
+                   None if target is None else through_core >= target)
     per_device = memory_per_device()
     print(f"MemoryStore with full default histories: {per_device / 1024:,.0f} KiB per device", end="")
     print(f" ({per_device * 10_000 / 2**30:,.1f} GiB for 10,000 devices)")
+    record(f"controller core ({args.devices} devices, one core)", "MemoryStore per device, full histories (KiB)",
+           round(per_device / 1024))
 
 
 if __name__ == "__main__":

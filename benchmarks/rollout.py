@@ -11,6 +11,8 @@ import argparse
 import time
 from pathlib import Path
 
+from results import record
+
 from evesim.scenario import loader
 from evesim.scenario.build import world as build_world
 from evesim.scenario.timeline import Timeline
@@ -49,6 +51,10 @@ def main() -> None:
     print(f"  rollout with {cuts} power cuts: wall {rollout:.1f} s, simulated/wall {sim / rollout:.0f}x, "
           f"{rollout / args.hours:.1f} s per simulated hour")
     print(f"  rollout / steady per simulated hour: {rollout / steady:.2f}x (target <= {TARGET:g}x)")
+    name = f"rollout ({args.devices} devices, {args.hours:g} h)"
+    record(name, "steady state, wall per simulated hour (s)", round(steady / args.hours, 1))
+    record(name, "rollout / steady state per simulated hour", f"{rollout / steady:.2f}x", f"<= {TARGET:g}x",
+           rollout / steady <= TARGET)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ import os
 import time
 from pathlib import Path
 
+from results import record
+
 from evesim.scenario import executors, loader
 from evesim.scenario.sweep import SweepResult, sweep
 
@@ -63,7 +65,16 @@ def main() -> None:
     print(f"  scaling 2 workers / 1 worker: {scaling:.2f}x (target >= {TARGETS['scaling_2_workers']:g}x)")
     print(f"  CPU-loop scaling on the same pools: {loop_scaling:.2f}x; the sweep reaches "
           f"{scaling / loop_scaling:.0%} of it (target >= {TARGETS['share_of_cpu_loop_scaling']:.0%})")
-    print(f"  rows identical: {'yes' if results[1].replicas.equals(results[2].replicas) else 'NO'}")
+    identical = results[1].replicas.equals(results[2].replicas)
+    print(f"  rows identical: {'yes' if identical else 'NO'}")
+    name = f"sweep ({args.x86 + args.pi} devices, {len(seeds)} replicas)"
+    record(name, "replicas/s on 1 worker", round(rates[1], 2))
+    record(name, "scaling, 2 workers / 1", f"{scaling:.2f}x", f">= {TARGETS['scaling_2_workers']:g}x",
+           scaling >= TARGETS["scaling_2_workers"])
+    share = scaling / loop_scaling
+    record(name, "share of a CPU loop's scaling", f"{share:.0%}", f">= {TARGETS['share_of_cpu_loop_scaling']:.0%}",
+           share >= TARGETS["share_of_cpu_loop_scaling"])
+    record(name, "rows identical on 1 and 2 workers", "yes" if identical else "no", "yes", identical)
     print(f"  total benchmark time {time.perf_counter() - started:.1f} s; {os.cpu_count()} CPUs, "
           f"1-minute load average {os.getloadavg()[0]:.1f} at the end")
 
