@@ -1,4 +1,4 @@
-"""``evesim run``, ``evesim validate``, ``evesim schema``, ``evesim sweep`` and ``evesim list fixes``."""
+"""``evesim run``, ``validate``, ``schema``, ``sweep``, ``new`` and ``list`` (boards, defects, actions, events)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from evesim.scenario import executors
 from evesim.scenario.progress import RunProgress, hms
 
 if TYPE_CHECKING:  # the simulation (pandas, SimPy) loads only when a command needs it: the CLI starts fast
+    from evesim.scenario.journal import Plan
     from evesim.scenario.loader import Loaded
     from evesim.scenario.run import RunResult
     from evesim.scenario.sweep import SweepResult
@@ -345,7 +346,7 @@ def sweep_command(
     raise typer.Exit(3 if result.errors else 1 if result.failing_seeds else 0)
 
 
-def _resumed(file: Path, folder: Path) -> tuple[Loaded, Any, list[dict[str, Any]]]:
+def _resumed(file: Path, folder: Path) -> tuple[Loaded, Plan, list[dict[str, Any]]]:
     """The scenario, plan and finished rows of the sweep whose outputs are in ``folder``; exit 2 if it cannot
     be resumed with ``file``."""
     from evesim.scenario import journal
@@ -369,7 +370,7 @@ def _resumed(file: Path, folder: Path) -> tuple[Loaded, Any, list[dict[str, Any]
     return loaded, plan, rows
 
 
-def _sweep(loaded: Loaded, plan: Any, done: list[dict[str, Any]], out: Path | None,
+def _sweep(loaded: Loaded, plan: Plan, done: list[dict[str, Any]], out: Path | None,
            where: tuple[str, int | None, str | None], quiet: bool) -> SweepResult:
     """Run the plan's replicas not in ``done`` with a progress bar; the journal in ``out`` follows each chunk."""
     seeds = plan.seeds

@@ -94,7 +94,7 @@ def run_chunk(loaded: Loaded, seeds: Sequence[int]) -> list[Row]:
     ones are returned.
     """
     rows: list[Row] = []
-    with interruptible():
+    with interruptible() as armed:
         try:
             for seed in seeds:
                 if _interrupted.is_set():
@@ -104,19 +104,21 @@ def run_chunk(loaded: Loaded, seeds: Sequence[int]) -> list[Row]:
                 except Exception as exc:  # a replica's crash is data, reported with its seed
                     rows.append(error_row(seed, exc))
         except KeyboardInterrupt:
-            pass
+            if not armed:  # not a sweep's worker: Ctrl-C is the caller's
+                raise
     return rows
 
 
 @contextmanager
-def interruptible() -> Iterator[None]:
-    """In a worker process that ignores SIGINT (``executors.quiet_worker``), let one SIGINT interrupt this block."""
+def interruptible() -> Iterator[bool]:
+    """In a worker process that ignores SIGINT (``executors.quiet_worker``), let one SIGINT interrupt this block
+    (True); elsewhere leave SIGINT alone (False)."""
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
-        yield
+        yield False
         return
     signal.signal(signal.SIGINT, _interrupt_once)
     try:
-        yield
+        yield True
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 

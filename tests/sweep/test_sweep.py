@@ -180,3 +180,13 @@ def test_slug_is_a_short_identifier_fragment(text):
     assert value and len(value) <= 60
     assert all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in value)
     assert slug(value) == value
+
+
+def test_ctrl_c_outside_a_sweeps_worker_is_the_callers(monkeypatch) -> None:
+    """run_chunk keeps finished rows on SIGINT only in a worker that ignores SIGINT; called directly it re-raises."""
+    def interrupted(loaded, seed):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_mod, "replica", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sweep_mod.run_chunk(None, [1, 2])
