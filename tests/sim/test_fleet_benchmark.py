@@ -15,6 +15,9 @@ SCRIPT = Path(__file__).parents[2] / "benchmarks" / "fleet.py"
 
 
 def _benchmark() -> ModuleType:
+    """The script as a module, its folder on the path as when it runs (it imports ``results`` from there)."""
+    if str(SCRIPT.parent) not in sys.path:
+        sys.path.append(str(SCRIPT.parent))
     spec = importlib.util.spec_from_file_location("fleet_benchmark", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
