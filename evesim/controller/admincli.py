@@ -94,14 +94,19 @@ def devices_command(server: Server = None, data: Data = None, token: Token = Non
         for row in rows:
             out.print(row["uuid"])
         return
+    _rows(rows, ("name", "uuid", "phase", "version"), "devices", json_)
+
+
+def _rows(rows: list[dict[str, Any]], columns: tuple[str, ...], what: str, json_: bool) -> None:
+    """The API's rows as a table of ``columns`` (captioned with their count), or as its JSON."""
     if json_:
         out.print_json(json.dumps(rows))
         return
-    table = Table(caption=f"{len(rows)} devices")
-    for column in ("name", "uuid", "phase", "version"):
+    table = Table(caption=f"{len(rows)} {what}")
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(escape(str(row[column])) for column in ("name", "uuid", "phase", "version")))
+        table.add_row(*(escape(str(row[column])) for column in columns))
     out.print(table)
 
 
@@ -209,15 +214,7 @@ def app_list(device: Annotated[str, typer.Argument(help="Device UUID")], server:
     """A device's configured apps."""
     admin = Admin(server, data, token, ca)
     apps = admin.call("GET", f"/device/{admin.targets([device], False)[0]}/apps")
-    if json_:
-        out.print_json(json.dumps(apps))
-        return
-    table = Table(caption=f"{len(apps)} apps")
-    for column in ("name", "uuid", "version", "activate"):
-        table.add_column(column)
-    for row in apps:
-        table.add_row(*(escape(str(row[column])) for column in ("name", "uuid", "version", "activate")))
-    out.print(table)
+    _rows(apps, ("name", "uuid", "version", "activate"), "apps", json_)
 
 
 def _app_action(command: str) -> Any:

@@ -14,18 +14,13 @@ from typing import Any
 
 from evesim.api.vocab import FAULT_KINDS
 from evesim.controller.fleetview import Phase, campaign_view, devices_view, phase_of
+from evesim.scenario.progress import hms
 from evesim.sim.device import SimDevice
 from evesim.sim.world import World
 
 RECENT_FAULTS = 30
 TIMELINE_EVENTS = 300
 """A device's timeline shows its last this many events."""
-
-
-def hms(seconds: float) -> str:
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
 class WorldSource:

@@ -165,11 +165,6 @@ class SweepResult:
         """True when every requested seed has its row."""
         return set(self.requested) <= set(int(s) for s in self.replicas["seed"])
 
-    @property
-    def missing_seeds(self) -> list[int]:
-        """Requested seeds without a row (the sweep was interrupted before they finished)."""
-        done = set(int(s) for s in self.replicas["seed"])
-        return [seed for seed in self.requested if seed not in done]
 
     @property
     def ok(self) -> pd.DataFrame:
