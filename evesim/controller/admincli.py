@@ -85,6 +85,16 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def segment(value: str, what: str) -> str:
+    """``value`` as one URL path segment (``client.segment``); a usage error if it cannot be one."""
+    from evesim.controller.client import segment as encoded
+
+    try:
+        return encoded(value, what)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 def devices_command(server: Server = None, data: Data = None, token: Token = None, ca: Ca = None,
                     uuids: Annotated[bool, typer.Option("--uuids", help="Only the UUIDs, one a line")] = False,
                     json_: Json = False) -> None:
@@ -202,9 +212,7 @@ def app_set(
                             "vcpus": vcpus, "activate": activate}
     if url:
         body["image_url"] = url
-    from urllib.parse import quote
-
-    admin.each(admin.targets(devices, every), "PUT", "/device/{uuid}/apps/" + quote(name, safe=""), f"app {name}",
+    admin.each(admin.targets(devices, every), "PUT", "/device/{uuid}/apps/" + segment(name, "app name"), f"app {name}",
                json=body)
 
 
@@ -221,10 +229,8 @@ def _app_action(command: str) -> Any:
     def action(device: Annotated[str, typer.Argument(help="Device UUID")],
                app: Annotated[str, typer.Argument(help="The app's name or UUID")],
                server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
-        from urllib.parse import quote
-
         admin = Admin(server, data, token, ca)
-        path = "/device/{uuid}/apps/" + quote(app, safe="")
+        path = "/device/{uuid}/apps/" + segment(app, "app name or UUID")
         if command == "remove":
             admin.each(admin.targets([device], False), "DELETE", path, f"app {app} removed")
         else:
@@ -300,9 +306,7 @@ def rollout_list(server: Server = None, data: Data = None, token: Token = None, 
 def rollout_status(rollout: Annotated[str, typer.Argument(help="The campaign's id")], server: Server = None,
                    data: Data = None, token: Token = None, ca: Ca = None, json_: Json = False) -> None:
     """One campaign: its state and each batch's devices and results."""
-    from urllib.parse import quote
-
-    status = Admin(server, data, token, ca).call("GET", f"/rollouts/{quote(rollout, safe='')}")
+    status = Admin(server, data, token, ca).call("GET", f"/rollouts/{segment(rollout, 'campaign id')}")
     if json_:
         out.print_json(json.dumps(status))
         return
@@ -327,9 +331,7 @@ def _when(epoch: float | None) -> str:
 def _transition(verb: str, path: str, doc: str) -> Any:
     def change(rollout: Annotated[str, typer.Argument(help="The campaign's id")], server: Server = None,
                data: Data = None, token: Token = None, ca: Ca = None) -> None:
-        from urllib.parse import quote
-
-        done = Admin(server, data, token, ca).call("POST", f"/rollouts/{quote(rollout, safe='')}/{path}")
+        done = Admin(server, data, token, ca).call("POST", f"/rollouts/{segment(rollout, 'campaign id')}/{path}")
         out.print(escape(f"rollout {done['id']}: {done['state']}"))
 
     change.__doc__ = doc

@@ -67,15 +67,6 @@ def _device_uuid(value: str) -> str:
         raise typer.BadParameter(f"{value!r} is not a UUID") from None
 
 
-def _segment(value: str, what: str) -> str:
-    """``value`` as one URL path segment, percent-encoded so that ``/`` or ``..`` cannot reach another route."""
-    from urllib.parse import quote
-
-    if value in ("", ".", ".."):
-        raise typer.BadParameter(f"{value!r} is not a {what}")
-    return quote(value, safe="")
-
-
 Uuid = Annotated[str, typer.Argument(help="Device UUID", callback=_device_uuid)]
 Follow = Annotated[bool, typer.Option("--follow", "-f", help="Print new items as they arrive (X-Stream), until Ctrl-C")]
 Count = Annotated[int | None, typer.Option("--count", min=1, help="With --follow: stop after this many items")]
@@ -240,7 +231,7 @@ def onboard_remove(
     ca: Ca = None,
 ) -> None:
     """Take an onboarding cert off the allow-list."""
-    _call(server, data, token, ca, "DELETE", f"/onboard/{_segment(cn, 'CN')}")
+    _call(server, data, token, ca, "DELETE", f"/onboard/{admincli.segment(cn, 'CN')}")
 
 
 @device_app.command("get")

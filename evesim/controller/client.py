@@ -17,6 +17,26 @@ class AdminError(RuntimeError):
     """The admin API refused a call or could not be reached."""
 
 
+DOT_SEGMENTS = frozenset({".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})
+"""Path segments an HTTP client or server resolves against their parent (RFC 3986 5.2.4), in any case."""
+
+
+def segment(value: str, what: str) -> str:
+    """``value`` as one URL path segment, percent-encoded, so that ``/`` or ``..`` cannot reach another route."""
+    from urllib.parse import quote
+
+    if value.lower() in DOT_SEGMENTS or not value:
+        raise ValueError(f"{value!r} is not a {what}")
+    return quote(value, safe="")
+
+
+def _checked(path: str) -> str:
+    """``path`` if none of its segments is a dot segment: httpx would resolve it to another route."""
+    if any(part.lower() in DOT_SEGMENTS for part in path.split("?", 1)[0].split("/")):
+        raise AdminError(f"refusing /admin{path}: a '.' or '..' segment would reach another route")
+    return path
+
+
 class AdminClient:
     """Calls ``/admin`` over HTTPS, trusting the controller's root CA, with the bearer token and/or a client
     certificate (``cert`` is a pair of PEM files: certificate and key) when given."""
@@ -61,7 +81,7 @@ class AdminClient:
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One admin request; raises ``AdminError`` for transport failures and 3xx/4xx/5xx answers."""
         try:
-            response = self._http.request(method, f"/admin{path}", **kwargs)
+            response = self._http.request(method, f"/admin{_checked(path)}", **kwargs)
         except httpx.HTTPError as exc:
             raise AdminError(f"cannot reach the controller: {exc}") from exc
         if response.status_code >= 300:
@@ -71,8 +91,9 @@ class AdminClient:
     def stream(self, path: str) -> Iterator[str]:
         """The lines of a live feed (``X-Stream: true``) as they arrive; it waits for them without a timeout."""
         timeout = httpx.Timeout(self.timeout, read=None)
+        url = f"/admin{_checked(path)}"
         try:
-            with self._http.stream("GET", f"/admin{path}", headers={"X-Stream": "true"}, timeout=timeout) as response:
+            with self._http.stream("GET", url, headers={"X-Stream": "true"}, timeout=timeout) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise AdminError(f"GET /admin{path}: {response.status_code} {_detail(response)}")

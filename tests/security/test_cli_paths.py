@@ -47,3 +47,35 @@ def test_device_arguments_must_be_uuids(ctl: Controller, device, live: str, args
     result = _cli(live, *args)
     assert result.exit_code == 2 and "is not a UUID" in result.output
     assert len(ctl.device_uuids()) == 1
+
+
+@pytest.mark.parametrize("verb", ["remove", "restart", "purge"])
+@pytest.mark.parametrize("name", ["..", ".", "%2e%2E"])
+def test_an_app_named_by_a_dot_segment_is_a_usage_error(ctl: Controller, device, live: str, verb: str,
+                                                       name: str) -> None:
+    device.register()
+    result = _cli(live, "app", verb, device.uuid, name)
+    assert result.exit_code == 2 and "is not a app name or UUID" in result.output
+    assert ctl.device_uuids() == [device.uuid], "the device is still there"
+
+
+def test_an_app_name_with_a_slash_stays_one_segment(ctl: Controller, device, live: str) -> None:
+    device.register()
+    result = _cli(live, "app", "remove", device.uuid, "../..")
+    assert result.exit_code == 1 and "..%2F..: 40" in result.output, result.output
+    assert ctl.device_uuids() == [device.uuid]
+
+
+@pytest.mark.parametrize("verb", ["status", "halt", "pause", "resume"])
+def test_a_campaign_id_cannot_climb_to_another_route(ctl: Controller, live: str, verb: str) -> None:
+    result = _cli(live, "rollout", verb, "..")
+    assert result.exit_code == 2 and "is not a campaign id" in result.output
+
+
+@pytest.mark.parametrize("path", ["/device/{uuid}/apps/..", "/device/{uuid}/apps/%2E%2e", "/device/{uuid}/./."])
+def test_a_raw_call_with_a_dot_segment_is_refused_before_it_is_sent(ctl: Controller, device, live: str,
+                                                                   path: str) -> None:
+    device.register()
+    result = _cli(live, "call", "DELETE", path.format(uuid=device.uuid))
+    assert result.exit_code == 1 and "segment would reach another route" in result.output
+    assert ctl.device_uuids() == [device.uuid]
