@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 Fix = Literal["release-app-hold", "retry-on-increase", "failed-version-memory", "unused-before-write",
-              "maintenance-reread", "config-device-check"]
+              "maintenance-reread", "config-device-check", "config-timestamp-floor"]
 """The fixes evesim knows."""
 
 
@@ -51,6 +51,12 @@ FIXES: dict[Fix, FixInfo] = {
                 "recorded for one device cannot be replayed to another)",
         upstream="pkg/pillar/cmd/zedagent/parseconfig.go, which never compares config.Id with the device's "
                  "UUID"),
+    "config-timestamp-floor": FixInfo(
+        summary="after a reboot, a config older than the checkpointed one (lastconfig) is skipped as obsolete, "
+                "as one older than the applied config already is within a boot (a recorded config cannot be "
+                "replayed after a reboot to roll the device back)",
+        upstream="pkg/pillar/cmd/zedagent/parseconfig.go parseConfig, whose lastConfigTimestamp lives in memory "
+                 "(handleconfig.go getconfigContext) and starts at zero each boot"),
 }
 KNOWN: tuple[Fix, ...] = get_args(Fix)
 

@@ -637,3 +637,25 @@ def test_a_running_version_or_no_activate_does_not_hold() -> None:
     assert _apps(script) == ["web"]
     _poll(script, task)
     assert _apps(script) == ["web", "db"]
+
+
+@pytest.mark.parametrize("fixes", [frozenset(), frozenset({"config-timestamp-floor"})])
+def test_an_older_config_after_a_reboot(fixes: frozenset[Fix]) -> None:
+    """EVE forgets the applied config's timestamp at a reboot and applies an older one; the fix keeps the floor."""
+    script, task = _setup(answer(A, "hash-a"))
+    task.z.fixes = fixes
+    script.files[paths.LASTCONFIG] = payload(B, "hash-b")
+    _poll(script, task)
+    refused = bool(fixes)
+    assert bool(script.logs("config_obsolete")) is refused
+    assert script.files[paths.LASTCONFIG] == (payload(B, "hash-b") if refused else payload(A, "hash-a"))
+    if not refused:
+        assert _interval(script) == 11
+
+
+def test_the_floor_ignores_a_checkpoint_it_cannot_read() -> None:
+    script, task = _setup(answer(A, "hash-a"))
+    task.z.fixes = frozenset({"config-timestamp-floor"})
+    script.files[paths.LASTCONFIG] = b"\xff not a config"
+    _poll(script, task)
+    assert _interval(script) == 11 and not script.logs("config_obsolete")

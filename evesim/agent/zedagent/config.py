@@ -130,8 +130,10 @@ class ConfigTask:
                 go_uuid(response.config.id.uuid) != self.z.uuid:
             yield fx.Log(AGENT, "config_for_another_device", {"uuid": response.config.id.uuid[:64]}, "error")
             return "invalid"
-        # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig skips a config older than the one applied
-        if self.parsed is not None and parsed.timestamp < self.parsed.timestamp:
+        # EVE: pkg/pillar/cmd/zedagent/parseconfig.go parseConfig skips a config older than the one applied this
+        # boot; its lastConfigTimestamp is in memory only, so after a reboot any older config is applied
+        floor = self.parsed.timestamp if self.parsed is not None else (yield from self._checkpoint_timestamp())
+        if floor is not None and parsed.timestamp < floor:
             yield fx.Log(AGENT, "config_obsolete", {"timestamp": parsed.timestamp}, "warning")
             return "obsolete"
         skipped = yield from self.apply(parsed, response.configHash, payload, saved=False)
@@ -145,6 +147,16 @@ class ConfigTask:
         self.last_change = now
         yield from self._save(payload)
         return "applied"
+
+    def _checkpoint_timestamp(self) -> Generator[Any, Any, float | None]:
+        """With the ``config-timestamp-floor`` fix, the timestamp of the checkpointed config (None without it)."""
+        if "config-timestamp-floor" not in self.z.fixes:
+            return None
+        saved = yield fx.ReadFile(paths.LASTCONFIG)
+        try:
+            return parse(pb.config.ConfigResponse.FromString(saved).config).timestamp if saved else None
+        except DecodeError:
+            return None
 
     def _save(self, payload: bytes) -> Generator[Any, Any, None]:
         """``saveReceivedProtoMessage``: write ``lastconfig``, and ``.bak`` as a copy of it when there is none."""
