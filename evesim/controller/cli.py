@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from evesim.controller import admincli
-from evesim.controller.limits import DEFAULT_PORT, INFO_OBJECTS, MAX_CONNECTIONS, REQUEST_TIMEOUT_S, SERIES_BYTES
+from evesim.controller.limits import (
+    DEFAULT_PORT,
+    INFO_OBJECTS,
+    MAX_CONNECTIONS,
+    MAX_CONNECTIONS_PER_CLIENT,
+    REQUEST_TIMEOUT_S,
+    SERIES_BYTES,
+)
 
 if TYPE_CHECKING:  # the client (httpx) and the server load only when a command needs them: the CLI starts fast
     from evesim.controller.client import AdminClient
@@ -114,6 +121,10 @@ def serve(
         f"new requests get 503 (the open-file limit is raised to fit). Devices keep their connection between polls: "
         f"give more than the fleet's size. Default: {MAX_CONNECTIONS}, or what the open-file limit allows")
     ] = None,
+    max_per_client: Annotated[int, typer.Option(
+        "--max-connections-per-client", min=0, help="Open connections one client address may have; past it a new "
+        "one is answered 429 and closed. Devices behind one NAT address share it. 0: no cap")
+    ] = MAX_CONNECTIONS_PER_CLIENT,
     max_logs: Annotated[int, _bytes("--max-logs-bytes", "--max-log-size")] = 0,
     max_info: Annotated[int, _bytes("--max-info-bytes", "--max-info-size")] = 0,
     max_metrics: Annotated[int, _bytes("--max-metrics-bytes", "--max-metric-size")] = 0,
@@ -157,7 +168,7 @@ def serve(
              "flowlog": max_flowlog, "applogs": max_app_logs, "hardwarehealth": max_hardwarehealth}
     limits = served_limits(sizes, max_objects)  # type: ignore[arg-type]
     options = Options(admin_auth.value, admin_port, none_anywhere, limits, conf_dir, request_timeout, max_connections,
-                      access_log)
+                      max_per_client, access_log)
     try:
         run(data, host, port, chosen, name or (), options)
     except OSError as exc:
@@ -248,8 +259,9 @@ def device_remove(uuid: Uuid, server: Server = None, data: Data = None, token: T
 
 @config_app.command("get")
 def config_get(uuid: Uuid, server: Server = None, data: Data = None, token: Token = None, ca: Ca = None) -> None:
-    """Print the device's current config."""
-    _out(_call(server, data, token, ca, "GET", f"/device/{uuid}/config"))
+    """Print the device's current config (protojson, indented for editing)."""
+    config = json.loads(_call(server, data, token, ca, "GET", f"/device/{uuid}/config"))
+    _out(json.dumps(config, indent=2, ensure_ascii=False))
 
 
 @config_app.command("set")

@@ -37,6 +37,7 @@ from evesim.controller.limits import (
     DEFAULT_PORT,
     INFO_OBJECTS,
     MAX_CONNECTIONS,
+    MAX_CONNECTIONS_PER_CLIENT,
     REQUEST_TIMEOUT_S,
     SERIES_BYTES,
 )
@@ -117,6 +118,8 @@ class Options:
     max_connections: int | None = None
     """Open connections and requests in progress beyond which new requests are answered 503 (None: ``MAX_CONNECTIONS``
     or as many as the open-file limit allows)."""
+    max_connections_per_client: int = MAX_CONNECTIONS_PER_CLIENT
+    """Open connections one client address may have; past it a new one is answered 429 and closed (0: no cap)."""
     access_log: bool = False
     """Log every request to standard output (uvicorn's access log)."""
 
@@ -202,7 +205,7 @@ def _settings(data: DataDir, options: Options, protocol: type[GuardedProtocol]) 
         "proxy_headers": False,
         "timeout_keep_alive": KEEP_ALIVE_S,
         "timeout_graceful_shutdown": 2,
-        "http": guarded(protocol, options.request_timeout),
+        "http": guarded(protocol, options.request_timeout, options.max_connections_per_client),
         "limit_concurrency": options.max_connections,
     }
 

@@ -14,3 +14,6 @@ lf-edge/eve pkg/pillar/types/global.go), so a device on a slow link is never cut
 MAX_CONNECTIONS = 32768
 """Default cap on connections and requests in progress. Devices keep their connection open between polls
 (keep-alive), so it must exceed the fleet's size."""
+MAX_CONNECTIONS_PER_CLIENT = 4096
+"""Default cap on one client address's open connections: an eighth of ``MAX_CONNECTIONS``, so one host cannot take
+them all, while a site of devices behind one NAT address still fits."""
