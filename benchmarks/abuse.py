@@ -3,8 +3,9 @@
 Starts ``evesim controller serve`` on a free loopback port, onboards a fleet that polls its config and posts info
 (each post acknowledged with 201). First a baseline phase with the fleet alone, then the abuse phase with, at the
 same time: gzip bombs and large valid log uploads, slow connections that trickle their headers, and a fuzzer
-sending mutated requests to every device-API path (``tests/security/mutations.py``). Prints, per phase, the
-fleet's polls and worst poll latency, 5xx answers, dropped connections and acknowledged writes not kept.
+sending requests with mutated bodies, methods, paths and headers to every device-API path
+(``tests/security/mutations.py``). Prints, per phase, the fleet's polls and worst poll latency, 5xx answers,
+dropped connections and acknowledged writes not kept.
 Targets: 0 5xx, 0 lost acknowledged writes, fleet polls answered within 1 s.
 Usage: ``python benchmarks/abuse.py [--devices 8] [--fuzz 10000] [--slow 300] [--seconds 10]``.
 """
@@ -119,9 +120,12 @@ def fuzzer(directory: DataDir, device: Device, fleet: Issued, count: int, seed: 
     """Send ``count`` mutated requests on a kept-alive connection; count 5xx and connections the server dropped."""
     conn = connect(directory)
     valid = seeds(device.uuid, device.token, device.seal, fleet)
-    for path, body in mutations(valid, device.seal, count, seed):
+    for request in mutations(valid, device.seal, count, seed):
         try:
-            status, _ = post(conn, path, body)
+            conn.request(request.method, request.path, request.body, request.headers)
+            answer = conn.getresponse()
+            answer.read()
+            status = answer.status
         except (http.client.HTTPException, OSError):
             tally.add(dropped=1)
             conn.close()

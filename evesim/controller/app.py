@@ -83,7 +83,7 @@ class _Edge:
             challenge = [(k.lower().encode(), v.encode()) for k, v in self.gate.challenge.items()]
             await _respond(send, 401, json.dumps({"detail": self.gate.refusal}).encode(), "application/json", challenge)
             return
-        body = await _read_body(scope, receive, self.max_body)
+        body = None if _declared(scope) > self.max_body else await _read_body(scope, receive, self.max_body)
         if body is None:
             await _respond(send, 413, b"request body too large", "text/plain")
             return
@@ -121,6 +121,13 @@ def _client(scope: Scope) -> str:
 
 def _header(scope: Scope, name: bytes) -> str | None:
     return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), None)
+
+
+def _declared(scope: Scope) -> int:
+    """The request's ``Content-Length`` (0 when absent or not a number): a body declared too large is refused before
+    a byte of it is read, so the client is not kept waiting until the request deadline."""
+    value = _header(scope, b"content-length")
+    return int(value) if value is not None and value.isdigit() else 0
 
 
 async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
