@@ -91,3 +91,21 @@ def test_a_device_shown_a_forged_chain_does_not_onboard() -> None:
     world.run(15 * 60.0)
     (device,) = world.devices
     assert device.uuid == "" and device.led == Led.INVALID_CONTROLLER_CERT
+
+
+def test_key_usage_bits_are_ignored_as_go_ignores_them() -> None:
+    """EVE verifies the chain with Go's ``x509.Verify`` (pkg/pillar/controllerconn/authen.go
+    ``verifySignatureWithRootPEM``), which never reads key usage: an intermediate CA whose key usage omits
+    keyCertSign still passes, as on EVE."""
+    ca = certs.issue("ku-ca", Usage.CA, issuer=ROOT, seed=b"ku")
+    narrow = (x509.CertificateBuilder().subject_name(ca.cert.subject).issuer_name(ROOT.cert.subject)
+              .public_key(ca.key.public_key()).serial_number(11)
+              .not_valid_before(ca.cert.not_valid_before_utc).not_valid_after(ca.cert.not_valid_after_utc)
+              .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+              .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                           data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                           crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+              .sign(ROOT.key, hashes.SHA256()))
+    intermediate = Issued(ca.key, narrow)
+    signing = certs.issue("ku-signing", Usage.SIGNING, issuer=intermediate, seed=b"kus")
+    assert controller_certs.verify(_answer(signing, [intermediate]), [ROOT.cert]).signing == signing.cert
