@@ -51,6 +51,33 @@ def test_a_bomb_is_refused_at_once(ctl: Controller, onboard, served: str) -> Non
     assert ctl.store.series("logs", device.uuid) == []
 
 
+def test_other_devices_are_answered_within_a_second_during_a_stream_of_bombs(ctl: Controller, onboard,
+                                                                              served: str) -> None:
+    bomber, poller = (_device(ctl, onboard, served, name) for name in ("bomber", "poller"))
+    bombs = [gzip.compress(b"\n" * (64 << 20), 9), gzip.compress(LINE * 40_000, 9)]
+    refused: list[int] = []
+    stop = threading.Event()
+
+    def bomb() -> None:
+        while not stop.is_set():
+            refused.append(bomber.post("newlogs", bombs[len(refused) % 2]).status)
+
+    thread = threading.Thread(target=bomb)
+    thread.start()
+    latencies = []
+    try:
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            assert poller.poll().status == 200
+            latencies.append(time.monotonic() - started)
+    finally:
+        stop.set()
+        thread.join()
+    assert len(refused) >= 4 and set(refused) == {413}, refused
+    assert max(latencies) < 1.0, max(latencies)
+
+
 def test_other_devices_are_answered_while_a_large_upload_is_parsed(ctl: Controller, onboard, served: str) -> None:
     uploader, poller = (_device(ctl, onboard, served, name) for name in ("uploader", "poller"))
     upload = gzip.compress(b"".join(LINE.replace(b'"1"', f'"{n}"'.encode()) for n in range(25_000)), 6)
