@@ -9,6 +9,7 @@ import re
 from typing import Annotated
 
 from google.protobuf import json_format
+from google.protobuf.message import Message
 from pydantic import BaseModel, ConfigDict, Field
 
 from evesim.api import pb
@@ -51,6 +52,11 @@ def request_record(item: Item, device_uuid: str) -> str:
     record = {"timestamp": go_time(item.at), "uuid": device_uuid, "client-ip": client[0] if client else "",
               "method": method, "url": item.key, "status": int(status)}
     return json.dumps(record, separators=(",", ":"))
+
+
+def protojson(message: Message) -> str:
+    """``message`` as Go's ``protojson.Marshal`` writes it, as Adam's config ``GET`` answers: compact, one line."""
+    return json.dumps(json_format.MessageToDict(message), separators=(",", ":"), ensure_ascii=False)
 
 
 def go_time(at: float) -> str:

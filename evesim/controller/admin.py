@@ -324,15 +324,15 @@ def _device_routes(router: APIRouter, ctl: Controller) -> None:
         return {"removed": uuid}
 
     @router.get("/device/{uuid}/config",
-                summary="Current config as protojson, or protobuf when Accept asks for x-proto-binary only "
-                "(404 if none is set yet)")
+                summary="Current config as protojson on one line (as Adam), or protobuf when Accept asks for "
+                "x-proto-binary only (404 if none is set yet)")
     async def get_config(uuid: DeviceId, accept: Annotated[str, Header()] = "") -> Response:
         config = ctl.config(uuid)
         if ctl.store.current_config(uuid) is None:
             raise HTTPException(404, f"no config set for device {uuid}")
         if adam.wants_proto(accept):
             return Response(config.SerializeToString(), media_type=PROTO)
-        return Response(json_format.MessageToJson(config), media_type="application/json")
+        return Response(adam.protojson(config), media_type="application/json")
 
     @router.put("/device/{uuid}/config", summary="Replace the config (protojson, or protobuf with x-proto-binary)")
     async def put_config(uuid: DeviceId, request: Request) -> VersionOut:

@@ -241,6 +241,7 @@ def test_full_device_lifecycle_over_tls(served: Served, https: Https) -> None:
         timeout=60,
     )
     assert json.loads(out.stdout)["id"]["uuid"] == device.uuid
+    assert out.stdout.startswith('{\n  "'), "evesim's config get indents what the admin API sends on one line"
 
 
 def _onboarded(served: Served, conn: Https, serial: str) -> Eve:
