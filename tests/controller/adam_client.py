@@ -3,7 +3,8 @@
 Each ``AdamCli`` method sends exactly what one verb of Adam's CLI sends (lf-edge/adam ``cmd/onboard.go``,
 ``cmd/device.go``: paths, methods, bodies as Go's ``encoding/json`` marshals them, and no header that Go's HTTP
 client would not send); each ``EdenAdam`` method does what Eden's Adam client does (lf-edge/eden
-``pkg/controller/adam/adam.go``). Both use ``http.client`` so that no library adds headers.
+``pkg/controller/adam/adam.go``, and its reader ``pkg/controller/loaders/remoteLoader.go``). Both use
+``http.client`` so that no library adds headers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import re
 import ssl
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +54,18 @@ def friendly_cn(cn: str) -> str:
     return re.sub(r"[^a-zA-Z0-9\\.\-]", "_", cn)
 
 
+class Stream:
+    """An ``X-Stream: true`` answer being read."""
+
+    def __init__(self, response: http.client.HTTPResponse) -> None:
+        self.response = response
+        self.status = response.status
+
+    def line(self) -> bytes:
+        """The next line the server writes (a timeout error if none comes within 10 s)."""
+        return self.response.readline().rstrip(b"\n")
+
+
 class Http:
     """HTTPS to one server, trusting ``ca``; ``token`` (if any) goes into every request, as a proxy could add it."""
 
@@ -71,15 +85,14 @@ class Http:
         finally:
             conn.close()
 
-    def stream(self, path: str) -> Iterator[bytes]:
-        """``X-Stream: true`` lines as they arrive."""
-        conn = self._connect(timeout=30)
+    @contextmanager
+    def follow(self, path: str) -> Iterator[Stream]:
+        """A ``GET`` with ``X-Stream: true`` whose status line and headers arrived within 10 s (Eden's
+        ``ResponseHeaderTimeout``); closed on leaving."""
+        conn = self._connect()
         try:
             conn.request("GET", path, headers=self._headers({"X-Stream": "true"}))
-            response = conn.getresponse()
-            assert response.status == 200, response.read()
-            while line := response.readline():
-                yield line.rstrip(b"\n")
+            yield Stream(conn.getresponse())
         finally:
             conn.close()
 
@@ -143,9 +156,9 @@ class AdamCli:
         """``device logs|info|requests --uuid U``."""
         return self.http.request("GET", f"/admin/device/{uuid}/{series}")
 
-    def device_follow(self, uuid: str, series: str) -> Iterator[bytes]:
+    def device_follow(self, uuid: str, series: str) -> AbstractContextManager[Stream]:
         """``device logs|info|requests --uuid U --follow``."""
-        return self.http.stream(f"/admin/device/{uuid}/{series}")
+        return self.http.follow(f"/admin/device/{uuid}/{series}")
 
 
 class EdenAdam:
@@ -192,6 +205,14 @@ class EdenAdam:
 
     def device_remove(self, uuid: str) -> Answer:
         return self.http.request("DELETE", f"/admin/device/{uuid}")
+
+    def load(self, url: str) -> Answer:
+        """``RemoteLoader``'s read of what is kept (``ProcessExisting``, and the first load of a stream): no header."""
+        return self.http.request("GET", url)
+
+    def load_stream(self, url: str) -> AbstractContextManager[Stream]:
+        """``RemoteLoader``'s ``ProcessStream`` after its first load: the same URL with ``X-Stream: true``."""
+        return self.http.follow(url)
 
     def onboard_remove(self, cn: str) -> Answer:
         return self.http.request("DELETE", f"/admin/onboard/{cn}")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import threading
 import uuid as uuidlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from cryptography import x509
 from evesim.api import certs, pb
 from evesim.api.certs import Usage
 
-from .adam_client import AdamCli, Answer, EdenAdam, Http
+from .adam_client import AdamCli, Answer, EdenAdam, Http, Stream
 from .eve_client import Https
 from .served import Served
 from .test_attestation import Tpm
@@ -34,9 +34,9 @@ ZERO = "00000000-0000-4000-8000-000000000000"
 class Controller:
     """A served controller and what its operator holds."""
 
-    def __init__(self, data: Path, mode: str) -> None:
+    def __init__(self, data: Path, mode: str, *args: str) -> None:
         self.mode = mode
-        self.served = Served(data, "--admin-auth", mode)
+        self.served = Served(data, "--admin-auth", mode, *args)
         self.data = data
         self.url = self.served.url()
         self.ca = data / "root-certificate.pem"
@@ -51,11 +51,20 @@ class Controller:
         return eve
 
 
+@contextmanager
+def _serving(data: Path, mode: str, *args: str) -> Iterator[Controller]:
+    """``serve --data data --admin-auth mode args`` until the block ends."""
+    controller = Controller(data, mode, *args)
+    try:
+        yield controller
+    finally:
+        controller.served.stop()
+
+
 @pytest.fixture(scope="module", params=["none", "token"])
 def ctl(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Controller]:
-    controller = Controller(tmp_path_factory.mktemp(f"adam-{request.param}"), request.param)
-    yield controller
-    controller.served.stop()
+    with _serving(tmp_path_factory.mktemp(f"adam-{request.param}"), request.param) as controller:
+        yield controller
 
 
 def _pem_file(directory: Path, name: str, pem: bytes) -> Path:
@@ -104,15 +113,27 @@ def _post_info(eve: Eve, ncpu: int) -> None:
     assert eve.post(f"id/{eve.uuid}/info", info.SerializeToString())[0] == 201
 
 
-def _post_logs(eve: Eve, content: str) -> None:
-    """``newlogs`` as EVE sends it: gzip of protojson ``LogEntry`` lines, the bundle's metadata in the gzip
-    header comment."""
+def _post_metrics(eve: Eve, used_mem: int) -> None:
+    metrics = pb.metrics.ZMetricMsg(devID=eve.uuid)
+    metrics.dm.memory.usedMem = used_mem
+    assert eve.post(f"id/{eve.uuid}/metrics", metrics.SerializeToString())[0] == 201
+
+
+def _post_flowlog(eve: Eve, app: str) -> None:
+    flows = pb.flowlog.FlowMessage(devId=eve.uuid, scope=pb.flowlog.ScopeInfo(uuid=app))
+    assert eve.post(f"id/{eve.uuid}/flowlog", flows.SerializeToString())[0] == 201
+
+
+def _post_logs(eve: Eve, content: str, app: str = "") -> None:
+    """``newlogs`` as EVE sends it (an app's with ``app``): gzip of protojson ``LogEntry`` lines, the bundle's
+    metadata in the gzip header comment."""
     entry = json.dumps({"severity": "info", "source": "zedagent", "content": content, "msgid": "7"})
     metadata = json.dumps({"devID": eve.uuid, "image": "IMGA", "eveVersion": "14.5.0"})
     member = bytearray(gzip.compress(entry.encode() + b"\n", mtime=0))
     member[3] |= 0x10  # FCOMMENT: a zero-terminated comment follows the 10-byte header
     body = bytes(member[:10]) + metadata.encode() + b"\0" + bytes(member[10:])
-    assert eve.post(f"id/{eve.uuid}/newlogs", body)[0] == 201
+    path = f"id/{eve.uuid}/apps/instanceid/{app}/newlogs" if app else f"id/{eve.uuid}/newlogs"
+    assert eve.post(path, body)[0] == 201
 
 
 def _lines(answer: Answer) -> list[dict]:
@@ -158,11 +179,16 @@ def test_every_adam_cli_verb(ctl: Controller, tmp_path: Path) -> None:
     assert {"timestamp", "uuid", "client-ip", "method", "url"} <= requests[-1].keys()
     assert requests[-1]["uuid"] == uuid and requests[-1]["method"] == "POST"
     assert requests[-1]["url"].endswith("/newlogs") and requests[-1]["client-ip"].startswith("127.0.0.1:")
-    _follow_one(adam, eve)
+    assert _follow(adam.device_follow(uuid, "info"), lambda: _post_info(eve, 8))["dinfo"]["ncpu"] == 8
+    live = _follow(adam.device_follow(uuid, "logs"), lambda: _post_logs(eve, "live from ADAM-1"))
+    assert live["content"] == "live from ADAM-1"
+    live = _follow(adam.device_follow(uuid, "requests"), lambda: _post_info(eve, 9))
+    assert (live["url"], live["method"], live["uuid"], live["status"]) == (f"{API}/id/{uuid}/info", "POST", uuid, 201)
 
-    # device config get / set (JSON, no Content-Type, as Adam's CLI sends it)
+    # device config get / set (JSON, no Content-Type, as Adam's CLI sends it); compact protojson, as Adam's
     config = adam.device_config_get(uuid)
     assert config.status == 200 and config.json()["id"]["uuid"] == uuid
+    assert config.body == json.dumps(config.json(), separators=(",", ":"), ensure_ascii=False).encode()
     edited = {**config.json(), "configItems": [{"key": "timer.config.interval", "value": "5"}]}
     assert adam.device_config_set(uuid, json.dumps(edited).encode()).status == 200
     assert adam.device_config_get(uuid).json()["configItems"] == edited["configItems"]
@@ -189,25 +215,42 @@ def test_every_adam_cli_verb(ctl: Controller, tmp_path: Path) -> None:
     assert adam.device_series(uuid, "info").status == 404
 
 
-def _follow_one(adam: AdamCli, eve: Eve) -> None:
-    """``device info --follow`` sees the next info message."""
-    seen: list[bytes] = []
-    ready = threading.Event()
+def _follow(follow: AbstractContextManager[Stream], post: Callable[[], None]) -> dict:
+    """Open a stream (``--follow``), make one device post once it answered 200, and return the line that arrives
+    (as JSON); the stream is closed on return."""
+    with follow as stream:
+        assert stream.status == 200
+        post()
+        return json.loads(stream.line())
 
-    def follow() -> None:
-        lines = adam.device_follow(eve.uuid, "info")
-        ready.set()
-        seen.append(next(lines))
 
-    reader = threading.Thread(target=follow, daemon=True)
-    reader.start()
-    ready.wait(10)
-    for _ in range(50):
-        _post_info(eve, 8)
-        reader.join(0.2)
-        if seen:
-            break
-    assert seen and json.loads(seen[0])["dinfo"]["ncpu"] == 8
+@pytest.mark.parametrize(("policy", "status"), [("adam", 404), ("evesim", 200)])
+def test_config_before_one_is_set(tmp_path: Path, policy: str, status: int) -> None:
+    """``device config get`` for a device added with ``device add`` or just onboarded: 404 under ``--policy adam``,
+    as Adam answers; the default policy gives each new device config version 1."""
+    with _serving(tmp_path / "data", "none", "--policy", policy) as ctl:
+        adam = ctl.adam
+        device_pem = _pem_file(tmp_path, "dev.pem", certs.issue("added", Usage.DEVICE).cert_pem)
+        assert adam.device_add(device_pem).status == 201
+        (added,) = adam.device_list().text.split()
+        fleet = certs.issue("policy fleet", Usage.ONBOARDING)
+        assert adam.onboard_add(_pem_file(tmp_path, "fleet.pem", fleet.cert_pem), "POLICY-1").status == 201
+        onboarded = _onboard(ctl.device("POLICY-1"), fleet)
+        assert [adam.device_config_get(uuid).status for uuid in (added, onboarded)] == [status, status]
+        items = [{"key": "timer.config.interval", "value": "5"}]
+        assert adam.device_config_set(added, json.dumps({"configItems": items}).encode()).status == 200
+        assert adam.device_config_get(added).json()["configItems"] == items
+
+
+def test_the_test_fleet_entry_stays_off_once_removed(tmp_path: Path) -> None:
+    """The built-in entry (serial ``*``) is on the list from the first start, where Adam's list starts empty; once
+    removed it is not put back at the next start."""
+    with _serving(tmp_path, "none") as ctl:
+        assert ctl.adam.onboard_list().text.split() == ["evesim-test-fleet-onboarding"]
+        assert ctl.adam.onboard_get("evesim-test-fleet-onboarding").json()["Serial"] == "*"
+        assert ctl.adam.onboard_remove(cn="evesim-test-fleet-onboarding").status == 200
+    with _serving(tmp_path, "none") as ctl:
+        assert ctl.adam.onboard_list().status == 200 and ctl.adam.onboard_list().text == ""
 
 
 def test_a_client_without_credentials(ctl: Controller, tmp_path: Path) -> None:
@@ -290,10 +333,32 @@ def test_edens_adam_client(ctl: Controller) -> None:
     assert eden.set_global_options({"enforceTemplateAttestation": False}).status == 200
     assert eden.set_global_options({"enforceTemplateAttestation": "yes"}).status == 400  # type: ignore[dict-item]
 
+    _eden_loads(eden, eve)
+
     # DeviceRemove / OnboardRemove answer 200
     assert eden.device_remove(uuid).status == 200
     assert ctl.adam.onboard_add(_pem_file(ctl.data, "eden.pem", fleet.cert_pem), "*").status == 201
     assert eden.onboard_remove("eden-fleet").status == 200
+
+
+def _eden_loads(eden: EdenAdam, eve: Eve) -> None:
+    """Each URL a ``RemoteLoader`` reads: what is kept (200 even when nothing is), then followed with ``X-Stream``:
+    a device post arrives as a line, and is kept. Eden's Adam client gives the loader the first four URLs; Adam
+    also serves the flow log and app log ones."""
+    app = str(uuidlib.uuid4())
+    reads: list[tuple[str, Callable[[], None], Callable[[dict], bool]]] = [
+        ("requests", lambda: _post_metrics(eve, 1), lambda line: line["url"] == f"{API}/id/{eve.uuid}/metrics"),
+        ("info", lambda: _post_info(eve, 16), lambda line: line["dinfo"]["ncpu"] == 16),
+        ("logs", lambda: _post_logs(eve, "for Eden"), lambda line: line["content"] == "for Eden"),
+        ("metrics", lambda: _post_metrics(eve, 512), lambda line: line["dm"]["memory"]["usedMem"] == 512),
+        ("flowlogs", lambda: _post_flowlog(eve, app), lambda line: line["scope"]["uuid"] == app),
+        (f"app/{app}/logs", lambda: _post_logs(eve, "app line", app), lambda line: line["content"] == "app line"),
+    ]
+    for path, post, arrived in reads:
+        url = f"/admin/device/{eve.uuid}/{path}"
+        assert not any(arrived(line) for line in _lines(eden.load(url))), path  # 200 (even with nothing kept)
+        assert arrived(_follow(eden.load_stream(url), post)), path
+        assert arrived(_lines(eden.load(url))[-1]), path
 
 
 def test_uuid_spellings_reach_the_same_device(ctl: Controller) -> None:
