@@ -11,6 +11,8 @@ import posixpath
 import shutil
 from pathlib import Path
 
+from evesim.agent import paths
+
 ROOTS = ("config", "persist", "run")
 """Top-level device directories mapped onto ``DIR/<root>``."""
 
@@ -40,6 +42,10 @@ def durable_write(target: Path, data: bytes, mode: int = 0o644) -> None:
     fsync_dir(target.parent)
 
 
+SECRETS = frozenset({paths.DEVICE_KEY, paths.ONBOARD_KEY, paths.VAULT_KEY})
+"""Device paths whose files only the agent may read."""
+
+
 class StateDir:
     """A state directory ``DIR`` holding ``DIR/config``, ``DIR/persist`` and ``DIR/run``."""
 
@@ -59,7 +65,10 @@ class StateDir:
         return self.root.joinpath(*parts)
 
     def ensure(self) -> None:
-        """Create the three root directories if missing."""
+        """Create the state directory and its three roots if missing; the directory is made (or narrowed to) 0700, as
+        it holds the device's keys."""
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.root.chmod(0o700)
         for name in ROOTS:
             (self.root / name).mkdir(parents=True, exist_ok=True)
 
@@ -78,8 +87,11 @@ class StateDir:
             return None
 
     def write(self, device_path: str, data: bytes, keep_bak: bool = False, mode: int = 0o644) -> None:
-        """Durable atomic replace; with ``keep_bak`` the previous content (or, first time, the new) goes to ``.bak``."""
+        """Durable atomic replace; with ``keep_bak`` the previous content (or, first time, the new) goes to ``.bak``.
+        Secrets (``SECRETS``) are created 0600 whatever ``mode`` says."""
         path = self.host_path(device_path)
+        if device_path in SECRETS:
+            mode = 0o600
         if keep_bak:
             previous = self.read(device_path)
             durable_write(path.with_name(path.name + ".bak"), data if previous is None else previous, mode)

@@ -55,3 +55,20 @@ def test_write_private_never_exposes_the_content(tmp_path: Path, loose_umask: No
     target.chmod(0o644)
     write_private(target, b"secret")
     assert _mode(target) == 0o600 and target.read_bytes() == b"secret"
+
+
+def test_an_agents_state_directory_and_secrets_are_private_under_any_umask(tmp_path: Path, loose_umask: None) -> None:
+    from evesim.agent import paths
+    from evesim.backends.statedir import StateDir
+
+    (tmp_path / "dev/config").mkdir(parents=True)  # as a user prepares it, with the bootstrap files
+    state = StateDir(tmp_path / "dev")
+    state.ensure()
+    for secret in (paths.DEVICE_KEY, paths.ONBOARD_KEY, paths.VAULT_KEY):
+        state.write(secret, b"secret", keep_bak=secret == paths.VAULT_KEY)
+    state.write(paths.LASTCONFIG, b"config")
+    assert _mode(tmp_path / "dev") == 0o700
+    secrets = [state.host_path(p) for p in (paths.DEVICE_KEY, paths.ONBOARD_KEY, paths.VAULT_KEY)]
+    secrets.append(secrets[-1].with_name(secrets[-1].name + ".bak"))
+    assert {p.name: _mode(p) for p in secrets} == {p.name: 0o600 for p in secrets}
+    assert _mode(state.host_path(paths.LASTCONFIG)) == 0o644
