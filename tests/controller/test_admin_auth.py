@@ -45,10 +45,31 @@ def test_every_admin_route_is_closed_without_credentials(ctl, gate: AdminGate) -
     routes = _admin_routes(app)
     assert len(routes) >= 30
     for method, path in routes:
-        answer = client.request(method, path, headers={"Authorization": "Bearer wrong"}, json={})
-        assert answer.status_code == 401, (method, path)
-        assert answer.json()["detail"] == (NO_CERT if gate.mode == "mtls" else NO_TOKEN)
-        assert ("www-authenticate" in answer.headers) == (gate.mode == "token")
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"X-Stream": "true"}):
+            answer = client.request(method, path, headers=headers, json={})
+            assert answer.status_code == 401, (method, path, headers)
+            assert answer.json()["detail"] == (NO_CERT if gate.mode == "mtls" else NO_TOKEN)
+            assert ("www-authenticate" in answer.headers) == (gate.mode == "token")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["token", "mtls"])
+def test_a_served_controller_closes_every_admin_route_to_a_client_without_credentials(ctl, tmp_path: Path,
+                                                                                     mode: str) -> None:
+    """The same over real TLS against ``serve``: the device port answers 401 on every route, and in mtls mode the
+    admin port refuses the TLS handshake of a client without a certificate."""
+    served = Served(tmp_path / "data", "--admin-auth", mode)
+    try:
+        with httpx.Client(verify=_context(served.data, None), timeout=10) as client:
+            for method, path in _admin_routes(create_app(ctl, AdminGate("none"))):
+                for headers in ({}, {"X-Stream": "true"}):
+                    answer = client.request(method, served.url() + path, headers=headers, json={})
+                    assert answer.status_code == 401, (method, path, headers)
+                if mode == "mtls":
+                    with pytest.raises(httpx.HTTPError):
+                        client.request(method, served.url("admin-server") + path, json={})
+    finally:
+        served.stop()
 
 
 def test_every_reference_in_the_openapi_document_resolves(ctl) -> None:
