@@ -291,7 +291,8 @@ class BaseOsMgr:
         install.phase, install.progress = "downloading", 0
         yield from self.publish()
         yield fx.Log(AGENT, "download_started", {"version": cfg.version, "url": cfg.url})
-        result = yield fx.Download(cfg.url, cfg.sha256, cfg.size_bytes)
+        max_cost = (yield from topics.global_config()).int("network.download.max.cost")
+        result = yield fx.Download(cfg.url, cfg.sha256, cfg.size_bytes, max_cost)
         if result.blob is not None:
             install.blob, install.phase, install.progress = result.blob, "verified", 100
             yield fx.Log(AGENT, "download_done", {"version": cfg.version})

@@ -76,7 +76,7 @@ def boot(settings: Settings) -> Generator[Any, Any, None]:
     yield fx.Spawn("vaultmgr", vaultmgr.run())
     yield fx.Spawn("baseosmgr", baseosmgr.run(settings.fixes))
     yield fx.Spawn("domainmgr", domainmgr.run())
-    yield fx.Spawn("nim", nim.run(Conn(settings.crypto, cert_hash)))
+    yield fx.Spawn("nim", nim.run())
     yield fx.Spawn("zedclient", zedclient.run(Conn(settings.crypto, cert_hash), pem, hardware.serial))
     yield fx.Spawn("zedagent", zedagent.run(Conn(settings.crypto, cert_hash), settings.fixes))
     yield fx.Spawn("loguploader", loguploader.run(Conn(settings.crypto, cert_hash)))

@@ -384,7 +384,8 @@ class Instance:
 
 def _download(uuid: str, ticket: int, app: App) -> Generator[Any, Any, None]:
     """Fetch and verify an app image, then publish the outcome for the app's process."""
-    result = yield fx.Download(app.image_url, app.image_sha256, app.image_size)
+    max_cost = (yield from topics.global_config()).int("network.download.max.cost")
+    result = yield fx.Download(app.image_url, app.image_sha256, app.image_size, max_cost)
     yield fx.Publish(DOWNLOADS + uuid, Fetched(ticket, app.image_sha256, result.blob, result.error))
 
 

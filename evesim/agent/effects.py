@@ -68,6 +68,9 @@ class Request:
     path: str
     body: bytes | None = None
     timeout: float = 120.0
+    via: str | None = None
+    """Send over this port only (nim's per-port test); None: over the applied management ports, cheapest first,
+    each tried in turn until one answers (EVE's ``SendOnAllIntf``)."""
 
 
 SUCCESS = frozenset({200, 201, 204, 304})
@@ -96,6 +99,8 @@ class Download:
     url: str
     sha256: str
     size_bytes: int
+    max_cost: int = 0
+    """Only management ports of at most this cost carry it (EVE's ``network.download.max.cost``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +117,24 @@ class DownloadResult:
 
 @dataclass(frozen=True, slots=True)
 class LinkStatus:
-    """Instant. Result: ``Link`` of the management port as the hardware sees it."""
+    """Instant. Result: a ``Link`` for each network port the device has, in its order."""
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """Carrier and address of the management port."""
+    """A port's name, carrier and address."""
 
+    name: str
     up: bool
     address: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyPorts:
+    """Instant. Route controller traffic over these management ports (nim applying a DPC): ``ports`` are
+    (name, cost, failed) where ``failed`` says the port's last test failed. Result: None."""
+
+    ports: tuple[tuple[str, int, bool], ...]
 
 
 # ---------------------------------------------------------------- persistent state
@@ -429,7 +443,8 @@ class PowerOff:
 
 
 Effect: TypeAlias = (
-    Sleep | Now | WallClock | Random | RandomBytes | Request | Download | LinkStatus | ReadFile | WriteFile
+    Sleep | Now | WallClock | Random | RandomBytes | Request | Download | LinkStatus | ApplyPorts | ReadFile
+    | WriteFile
     | RemoveFile | ListFiles | CreateDeviceIdentity | Sign | HardwareInfo | PersistUsage | MemoryUsage | TpmSanity
     | Quote
     | DeviceCerts | SealKey | UnsealKey | UnlockVault | Partitions | SetPartitionState | WritePartition | Domain

@@ -15,6 +15,10 @@ from evesim.api.vocab import PartitionLabel, PartitionState
 LED = "LedBlinkCounter"
 NETWORK = "DeviceNetworkStatus"
 LINK = "Link"
+DPC_CONFIG = "DevicePortConfig"
+"""The controller's DPC as zedagent parsed it (``dpc.Dpc``), for nim."""
+DPC_LIST = "DevicePortConfigList"
+"""nim's list: (current index, the DPCs), for zedagent's report."""
 ONBOARDING = "OnboardingStatus"
 CONTROLLER_CERTS = "ControllerCerts"
 GLOBAL_CONFIG = "ConfigItemValueMap"
@@ -61,6 +65,7 @@ class DpcState(IntEnum):
     FAIL_WITH_IP_AND_DNS = 2
     SUCCESS = 3
     IPDNS_WAIT = 4
+    INTF_WAIT = 6
     REMOTE_WAIT = 7
 
 
@@ -76,11 +81,14 @@ class ConfigGet(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class NetworkStatus:
-    """What nim publishes: DPC state and whether the management port has an address."""
+    """What nim publishes: the applied DPC's state, whether one of its management ports has an address, the error,
+    and which DPC of the list it is."""
 
     state: DpcState
     has_address: bool
     last_error: str = ""
+    index: int = -1
+    key: str = ""
 
     @property
     def usable(self) -> bool:

@@ -79,7 +79,7 @@ class HostDevice:
         self.client = ControllerClient(state)
         self.bus = Bus()
         self.booted_at = clock.monotonic()
-        self.link = fx.Link(False, None)
+        self.link = fx.Link(machine.PORT, False, None)
         self.led: Any = None
         self._rngs: dict[str, random.Random] = {}
         self._keys: dict[bytes, ec.EllipticCurvePrivateKey | None] = {}
@@ -92,7 +92,7 @@ class HostDevice:
         self.bus.clear_waiters()
         self.bus = Bus()
         self.booted_at = self.clock.monotonic()
-        self.link = fx.Link(False, None)
+        self.link = fx.Link(machine.PORT, False, None)
         self.led = None
         self._hardware = None
 
@@ -115,7 +115,7 @@ class HostDevice:
         if link == self.link:
             return
         self.link = link
-        self.bus.publish(topics.LINK, link.address)
+        self.bus.publish(topics.LINK, (link,))
         self.record(AGENT, "link", {"up": link.up, "address": link.address})
 
     # -------------------------------------------------------------- facts
@@ -254,7 +254,8 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.Random, lambda dev, eff: dev.rng(eff.stream).random()),
     _on(fx.RandomBytes, lambda dev, eff: os.urandom(eff.n)),
     _on(fx.UnlockVault, _unlock_vault),
-    _on(fx.LinkStatus, lambda dev, eff: dev.link),
+    _on(fx.LinkStatus, lambda dev, eff: (dev.link,)),
+    _on(fx.ApplyPorts, lambda dev, eff: None),
     _on(fx.ReadFile, lambda dev, eff: dev.state.read(eff.path)),
     _on(fx.WriteFile, _write_file),
     _on(fx.RemoveFile, lambda dev, eff: dev.state.remove(eff.path)),
@@ -281,6 +282,8 @@ async def _sleep(dev: HostDevice, eff: fx.Sleep) -> None:
 
 
 async def _request(dev: HostDevice, eff: fx.Request) -> fx.Response:
+    if eff.via not in (None, dev.link.name):
+        return fx.Response(None, error="unreachable")
     headers = request_headers(eff.body, str(uuid.uuid4()), dev.onboarding_serials())
     return await dev.client.request(eff, headers)
 

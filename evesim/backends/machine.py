@@ -112,6 +112,10 @@ def split_server(server: str) -> tuple[str, int]:
     return host, number
 
 
+PORT = "eth0"
+"""The one port the host backend models: whatever interface routes to the controller."""
+
+
 def probe_link(server: bytes | None) -> fx.Link:
     """Up with the local address that routes to the server (UDP connect: no packet sent), else down."""
     try:
@@ -119,6 +123,6 @@ def probe_link(server: bytes | None) -> fx.Link:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
         with socket.socket(family, kind, proto) as probe:
             probe.connect(address)
-            return fx.Link(True, str(probe.getsockname()[0]))
+            return fx.Link(PORT, True, str(probe.getsockname()[0]))
     except (OSError, ValueError, IndexError):
-        return fx.Link(False, None)
+        return fx.Link(PORT, False, None)

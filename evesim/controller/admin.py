@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import math
 import uuid as uuidlib
@@ -28,7 +29,7 @@ from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field,
 
 from evesim.api import defaults, pb
 from evesim.api.certs import CertError, pem_from_text
-from evesim.controller import adam
+from evesim.controller import adam, netconfig
 from evesim.controller.adminauth import AdminGate
 from evesim.controller.core import Controller, UnknownDevice
 from evesim.controller.devconfig import (
@@ -110,6 +111,24 @@ class ConfigItemsIn(_In):
     """Config items to set; null removes a key."""
 
     items: dict[Text, Text | None]
+
+
+class PortIn(_In):
+    """One network port: its interface name, management use, cost (0 is free; EVE uses costlier ports only when the
+    cheaper fail) and addressing; ``adapter`` false leaves its ``deviceIoList`` entry out."""
+
+    name: Text
+    mgmt: bool = True
+    cost: int = Field(0, ge=0, le=255)
+    addressing: Literal["dhcp", "static", "none"] = "dhcp"
+    adapter: bool = True
+
+
+class PortsIn(_In):
+    """The device's network ports, replacing those of its config (EVE tests the new set and falls back if it
+    cannot reach the controller over it)."""
+
+    ports: list[PortIn] = Field(min_length=1, max_length=32)
 
 
 class AppIn(_In):
@@ -524,6 +543,19 @@ def _edit_routes(router: APIRouter, ctl: Controller) -> None:
     @router.put("/device/{uuid}/configitems", summary="Set config items (null removes)")
     async def set_config_items(uuid: DeviceId, body: ConfigItemsIn) -> VersionOut:
         return VersionOut(version=ctl.set_config_items(uuid, body.items))
+
+    @router.get("/device/{uuid}/network", summary="The device's network ports")
+    async def get_ports(uuid: DeviceId) -> PortsIn:
+        ports = netconfig.ports_of(ctl.config(uuid))
+        return PortsIn(ports=[PortIn(**dataclasses.asdict(p)) for p in ports])
+
+    @router.put("/device/{uuid}/network", summary="Replace the device's network ports")
+    async def set_ports(uuid: DeviceId, body: PortsIn) -> VersionOut:
+        try:
+            ports = [netconfig.NetPort(**p.model_dump()) for p in body.ports]
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        return VersionOut(version=ctl.set_ports(uuid, ports))
 
     @router.post("/device/{uuid}/reboot", summary="Reboot the device")
     async def reboot(uuid: DeviceId) -> VersionOut:

@@ -168,6 +168,36 @@ def baseos_command(
     admin.each(targets, "PUT", "/device/{uuid}/baseos", f"base OS {version}", json=body)
 
 
+def ports_command(
+    devices: Targets = None, every: All = False,
+    port: Annotated[list[str] | None, typer.Option(
+        "--port", help="NAME[:COST][:app] — a port (cost 0 by default; ':app' keeps it off management); repeat for "
+        "several, cheapest used first")] = None,
+    server: Server = None, data: Data = None, token: Token = None, ca: Ca = None, json_: Json = False,
+) -> None:
+    """Show a device's network ports, or replace them on devices with --port (EVE tests the new set and falls back
+    to the last one that worked if it cannot reach the controller over it)."""
+    admin = Admin(server, data, token, ca)
+    targets = admin.targets(devices, every)
+    if not port:
+        for device in targets:
+            _rows(admin.call("GET", f"/device/{device}/network")["ports"], ("name", "mgmt", "cost", "addressing"),
+                  f"ports of {device}", json_)
+        return
+    body = {"ports": [_port(value) for value in port]}
+    admin.each(targets, "PUT", "/device/{uuid}/network", f"{len(port)} ports", json=body)
+
+
+def _port(value: str) -> dict[str, Any]:
+    name, _, rest = value.partition(":")
+    parts = [part for part in rest.split(":") if part]
+    cost = next((part for part in parts if part.isdigit()), "0")
+    unknown = [part for part in parts if not part.isdigit() and part != "app"]
+    if not name or unknown:
+        raise typer.BadParameter(f"expected NAME[:COST][:app], got {value!r}", param_hint="--port")
+    return {"name": name, "cost": int(cost), "mgmt": "app" not in parts}
+
+
 def _size(value: str) -> int:
     try:
         return units.size(value)

@@ -13,7 +13,7 @@ import random
 import time
 import unicodedata
 import uuid as uuidlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from types import TracebackType
@@ -24,7 +24,7 @@ from cryptography import x509
 from evesim.api import defaults, pb
 from evesim.api.certs import CertError, cert_pem, der_hash, load_cert, pem_from_text, sign_raw, verify_signature
 from evesim.api.envelope import ZERO_SIGNATURE, CryptoMode, Envelope, EnvelopeError, open_envelope, seal, truncate
-from evesim.controller import attestation, devconfig, telemetry
+from evesim.controller import attestation, devconfig, netconfig, telemetry
 from evesim.controller.adam import GlobalOptionsIn
 from evesim.controller.attestation import NO_TEMPLATES
 from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError
@@ -616,6 +616,17 @@ class Controller:
     def set_config_items(self, dev_uuid: str, items: Mapping[str, str | None]) -> int:
         """Set config items; a None value removes the key."""
         return self._edit(dev_uuid, lambda c: devconfig.set_config_items(c, items))
+
+    def set_ports(self, dev_uuid: str, ports: Sequence[netconfig.NetPort]) -> int:
+        """Replace the device's network ports (its ``systemAdapterList`` and what it names)."""
+
+        def edit(config: pb.config.EdgeDevConfig) -> None:
+            try:
+                netconfig.set_ports(config, dev_uuid, ports)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+
+        return self._edit(dev_uuid, edit)
 
     def reboot(self, dev_uuid: str) -> int:
         """Ask the device to reboot (bumps the reboot command counter)."""

@@ -15,6 +15,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from evesim.api import pb
 from evesim.api.uuids import go_uuid
+from evesim.controller import netconfig
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DATASTORE_TYPES = {
@@ -39,16 +40,7 @@ class ConfigError(ValueError):
 def default_config(device_uuid: str, items: Mapping[str, str], name: str = "") -> pb.config.EdgeDevConfig:
     """A new device's first config: one DHCP management port ``eth0`` and the given config items."""
     config = pb.config.EdgeDevConfig(device_name=name or device_uuid)
-    network_id = str(uuidlib.uuid5(uuidlib.UUID(device_uuid), "network/eth0"))
-    config.deviceIoList.add(
-        ptype=pb.common.PhyIoNetEth,
-        phylabel="eth0",
-        logicallabel="eth0",
-        phyaddrs={"ifname": "eth0"},
-        usage=pb.common.PhyIoUsageMgmtAndApps,
-    )
-    config.networks.add(id=network_id, type=pb.common.V4, ip=pb.common.ipspec(dhcp=pb.common.Client))
-    config.systemAdapterList.add(name="eth0", uplink=True, networkUUID=network_id)
+    netconfig.set_ports(config, device_uuid, [netconfig.NetPort("eth0")])
     set_config_items(config, dict(items))
     return config
 

@@ -63,6 +63,16 @@ class Group(Strict):
     """The router the group's devices connect to (``core``, ``site-N``, ``router-N``); default: spread."""
     apps: list[Name] = Field(default_factory=list)
     """Apps (from the scenario's ``apps``) the controller deploys to each device once it onboards."""
+    ports: list[Port] = Field(default_factory=list, max_length=8)
+    """Network ports besides ``eth0`` (``eth1``, ``wlan0``, ``wwan0``); the controller configures them all."""
+
+    @field_validator("ports")
+    @classmethod
+    def _unique_ports(cls, value: list[Port]) -> list[Port]:
+        names = [p.name for p in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"port names must be unique: {', '.join(names)}")
+        return value
 
     @field_validator("board")
     @classmethod
@@ -122,6 +132,34 @@ class Link(Strict):
     jitter: Duration = 0.0
     bandwidth: Bandwidth = 50e6
     loss: float = Field(0.0, ge=0.0, lt=1.0)
+
+
+PortName = Annotated[str, Field(pattern=r"^(eth[1-9][0-9]?|wlan[0-9]{1,2}|wwan[0-9]{1,2})$")]
+"""A port besides ``eth0``: ``ethN``, ``wlanN`` or ``wwanN``."""
+
+
+class Port(Strict):
+    """A network port besides ``eth0``: how the controller configures it and where it connects."""
+
+    name: PortName
+    cost: Int = Field(0, ge=0, le=255)
+    """0 is free; EVE sends over a costlier port only when every cheaper one fails."""
+    mgmt: bool = True
+    attach: str | None = None
+    """The router it connects to (default: the one ``eth0`` connects to)."""
+    link: Link | None = None
+    """Its link (default: the network's ``access`` link)."""
+
+
+class ConfigPort(Strict):
+    """A port as the controller configures it in a ``network_config`` action."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]{0,14}$")]
+    cost: Int = Field(0, ge=0, le=255)
+    mgmt: bool = True
+    addressing: Literal["dhcp", "static", "none"] = "dhcp"
+    adapter: bool = True
+    """False leaves the port out of ``deviceIoList``, a config EVE cannot use for it."""
 
 
 class Network(Strict):
@@ -255,11 +293,21 @@ class Brownout(Trigger):
 
 
 class LinkDown(Trigger):
-    """The target's devices lose their access link (for ``duration``, else for good)."""
+    """The target's devices lose their access links, or only ``port``'s (for ``duration``, else for good)."""
 
     action: Literal["link_down"]
     target: Target = Target()
+    port: Annotated[str, Field(pattern=r"^(eth|wlan|wwan)[0-9]{1,2}$")] | None = None
     duration: Duration | None = None
+
+
+class NetworkConfig(Trigger):
+    """The controller replaces the network ports in the target's devices' config (EVE tests the new set and falls
+    back to the last one that worked if it cannot reach the controller over it)."""
+
+    action: Literal["network_config"]
+    target: Target = Target()
+    ports: list[ConfigPort] = Field(min_length=1, max_length=16)
 
 
 class Partition(Trigger):
@@ -397,9 +445,9 @@ class Rollout(Trigger):
         return self
 
 
-AnyAction = (SetConfigItems | PowerCut | PowerOn | Brownout | LinkDown | Partition | ControllerDown | ControllerFault
-             | FillPersist | TpmFault | HangAgent | ClockJump | Update | RetryUpdate | Reboot | Rollout | DeployApp
-             | AppCommand)
+AnyAction = (SetConfigItems | PowerCut | PowerOn | Brownout | LinkDown | NetworkConfig | Partition | ControllerDown
+             | ControllerFault | FillPersist | TpmFault | HangAgent | ClockJump | Update | RetryUpdate | Reboot
+             | Rollout | DeployApp | AppCommand)
 """Every kind of timeline action."""
 Action = Annotated[AnyAction, Field(discriminator="action")]
 """A timeline entry as a scenario gives it, its kind picked by ``action``."""
@@ -461,6 +509,10 @@ def _fleet_problems(scenario: Scenario) -> Problems:
     problems += [(("fleet", i, "attach"), f"group {g.name!r} attaches to {g.attach!r}, which a "
                   f"{network.topology} network does not have (routers: {', '.join(routers)})")
                  for i, g in enumerate(scenario.fleet) if g.attach is not None and g.attach not in routers]
+    problems += [(("fleet", i, "ports", j, "attach"), f"port {p.name} of group {g.name!r} attaches to {p.attach!r}, "
+                  f"which a {network.topology} network does not have (routers: {', '.join(routers)})")
+                 for i, g in enumerate(scenario.fleet) for j, p in enumerate(g.ports)
+                 if p.attach is not None and p.attach not in routers]
     return problems
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import assert_never
 
 from evesim.controller.devconfig import ConfigError
+from evesim.controller.netconfig import NetPort
 from evesim.controller.rollout import stages
 from evesim.scenario import model
 from evesim.scenario.build import fault_rule
@@ -104,8 +105,8 @@ class Timeline:
 
 
 DeviceAction = (model.SetConfigItems | model.PowerCut | model.PowerOn | model.Brownout | model.LinkDown
-                | model.FillPersist | model.TpmFault | model.HangAgent | model.ClockJump | model.Update
-                | model.RetryUpdate | model.Reboot | model.DeployApp | model.AppCommand)
+                | model.NetworkConfig | model.FillPersist | model.TpmFault | model.HangAgent | model.ClockJump
+                | model.Update | model.RetryUpdate | model.Reboot | model.DeployApp | model.AppCommand)
 """The actions done to each device of their target, one by one."""
 
 
@@ -139,7 +140,10 @@ def _on_device(world: World, device: SimDevice, action: DeviceAction) -> None:
         case model.Brownout():
             faults.brownout(world, device, action.cycles, action.on, action.off)
         case model.LinkDown():
-            faults.link_down(world, device, action.duration)
+            faults.link_down(world, device, action.duration, action.port)
+        case model.NetworkConfig():
+            ports = [NetPort(p.name, p.mgmt, p.cost, p.addressing, p.adapter) for p in action.ports]
+            _at_controller(world, device, action, lambda uuid: world.core.set_ports(uuid, ports))
         case model.FillPersist():
             faults.fill_persist(world, device, action.free, action.duration)
         case model.TpmFault():

@@ -46,8 +46,12 @@ def _random_bytes(dev: AgentHost, eff: fx.RandomBytes) -> bytes:
     return dev.rng("keys").randbytes(eff.n)
 
 
-def _link(dev: AgentHost, eff: fx.LinkStatus) -> fx.Link:
-    return fx.Link(dev.carrier, dev.address)
+def _link(dev: AgentHost, eff: fx.LinkStatus) -> tuple[fx.Link, ...]:
+    return dev.nics.links(dev.world.net)
+
+
+def _apply_ports(dev: AgentHost, eff: fx.ApplyPorts) -> None:
+    dev.nics.applied = eff.ports
 
 
 def _read(dev: AgentHost, eff: fx.ReadFile) -> bytes | None:
@@ -134,6 +138,7 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.RandomBytes, _random_bytes),
     _on(fx.UnlockVault, tpm_effects.unlock_vault),
     _on(fx.LinkStatus, _link),
+    _on(fx.ApplyPorts, _apply_ports),
     _on(fx.ReadFile, _read),
     _on(fx.WriteFile, _write),
     _on(fx.RemoveFile, _remove),

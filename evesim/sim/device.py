@@ -22,13 +22,13 @@ from evesim.hw.board import BoardProfile
 from evesim.hw.device import DeviceHardware, ResetKind
 from evesim.hw.image import EveImage
 from evesim.sim import backend, disk_effects, rng
+from evesim.sim.nics import Nics
 from evesim.sim.parts import STATES as STATES
 from evesim.sim.parts import BootState, DeviceState, Storage, Telemetry
 from evesim.sim.ports import DeviceWorld
 from evesim.sim.watchdogs import Watchdogs
 from evesim.sim.xen import SimXen
 
-DHCP_S = 2.0
 PANIC_REBOOT_S = 10.0
 AGENT_CRASH_WATCHDOG_S = 60.0
 
@@ -49,11 +49,10 @@ class SimDevice:
     """
 
     def __init__(self, world: DeviceWorld, index: int, name: str, node: str, board: BoardProfile, image: EveImage,
-                 serial: str, soft_serial: str) -> None:
+                 serial: str, soft_serial: str, ports: tuple[str, ...] = ("eth0",)) -> None:
         self.world = world
         self.index = index
         self.name = name
-        self.node = node
         self.serial = serial
         self.group = ""
         self.uuid = ""
@@ -62,7 +61,7 @@ class SimDevice:
         self.telemetry = Telemetry()
         self.storage = Storage()
         self.bus = Bus()
-        self.address: str | None = None
+        self.nics = Nics(node, ports)
         self.clock_offset = 0.0
         self.procs: list[simpy.Process] = []
         self.agents: dict[str, list[simpy.Process]] = {}
@@ -139,15 +138,6 @@ class SimDevice:
     def rx_bytes(self) -> int:
         return self.telemetry.rx_bytes
 
-    @property
-    def carrier(self) -> bool:
-        """The management port has link."""
-        return self.world.net.access_up(self.node)
-
-    @property
-    def has_address(self) -> bool:
-        return self.address is not None and self.carrier
-
     def record(self, agent: str, kind: EventKind, fields: Mapping[str, Any] | None = None,
                severity: Severity = "info") -> None:
         """Log an event for this device (event log + the device's upload buffer)."""
@@ -221,7 +211,7 @@ class SimDevice:
                 proc.interrupt("reset")
         self.procs = []
         self.bus.clear_waiters()
-        self.address = None
+        self.nics.forget()
         self.telemetry.led = topics.Led.UNDEFINED  # the LED is dark until this boot's ledmanager lights it
         self.agents = {}
         self.xen.reboot()
@@ -268,7 +258,8 @@ class SimDevice:
         self.telemetry.led = topics.Led.UNDEFINED
         if "crash_at_boot" in choice.image.defects:
             self.spawn(self._agent_crash())
-        self.spawn(self._dhcp())
+        for port in self.nics.names:
+            self.spawn(self.nics.dhcp(self.world, self.bus, self.index, port))
         self.watchdogs.boot(self.env.now)
         self.start_agent("device-steps", device_steps.boot(self.world.settings))
 
@@ -293,19 +284,6 @@ class SimDevice:
             self.write_durable(paths.BOOT_REASON, str(int(reason)).encode())
         self.write_durable(paths.REBOOT_REASON, (fs.read(paths.REBOOT_REASON) or b"") + text.encode())
         self.write_durable(paths.REBOOT_IMAGE, (self.boot.running_label or "").encode())
-
-    def _dhcp(self) -> Generator[simpy.Event, Any, None]:
-        """Acquire an address whenever the port has carrier; drop it when carrier goes."""
-        while True:
-            if self.carrier and self.address is None:
-                yield self.env.timeout(DHCP_S)
-                if self.carrier:
-                    self.address = f"10.{self.index // 65536 % 256}.{self.index // 256 % 256}.{self.index % 256 + 1}"
-                    self.bus.publish(topics.LINK, self.address)
-            yield self.world.link_changed(self.node)
-            if not self.carrier and self.address is not None:
-                self.address = None
-                self.bus.publish(topics.LINK, None)
 
     # -------------------------------------------------------------- agents
 

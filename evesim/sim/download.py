@@ -27,7 +27,7 @@ def download(dev: Downloader, eff: fx.Download) -> Generator[simpy.Event, Any, f
     world.downloads += 1
     try:
         for _ in range(CHUNKS):
-            delay = world.datastore_chunk_delay(dev.node, dev.rng("net"), chunk) if dev.has_address else None
+            delay = _chunk_delay(dev, chunk, eff.max_cost)
             if delay is None:
                 yield env.timeout(DIAL_TIMEOUT_S)
                 return fx.DownloadResult(None, "datastore unreachable")
@@ -39,3 +39,15 @@ def download(dev: Downloader, eff: fx.Download) -> Generator[simpy.Event, Any, f
                                  verify_failed=True)
     dev.storage.blobs[eff.url] = image
     return fx.DownloadResult(eff.url)
+
+
+def _chunk_delay(dev: Downloader, nbytes: int, max_cost: int) -> float | None:
+    """Seconds for a chunk over the first applied port cheap enough (``network.download.max.cost``) that has an
+    address and a path to the datastore; None if there is none."""
+    net = dev.world.net
+    for port in dev.nics.order(None, max_cost):
+        if dev.nics.address(net, port) is not None:
+            delay = dev.world.datastore_chunk_delay(dev.nics.nodes[port], dev.rng("net"), nbytes)
+            if delay is not None:
+                return delay
+    return None

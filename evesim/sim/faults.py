@@ -31,9 +31,15 @@ def _restore_later(world: Fleet, links: list[tuple[str, str]], duration: float |
         world.at(duration, lambda: _set_links(world, links, True))
 
 
-def link_down(world: Fleet, device: Faultable, duration: float | None = None) -> None:
-    """Take a device's access link(s) down (carrier lost), for ``duration`` if given."""
-    _restore_later(world, sorted((device.node, n) for n in world.net.graph.neighbors(device.node)), duration)
+def link_down(world: Fleet, device: Faultable, duration: float | None = None, port: str | None = None) -> None:
+    """Take a device's access links down (carrier lost), or only ``port``'s, for ``duration`` if given; a port the
+    device does not have is logged as ``no_such_port``."""
+    nodes = device.nics.nodes
+    if port is not None and port not in nodes:
+        world.log.append(world.env.now, device.name, "world", "no_such_port", {"port": port}, "warning")
+        return
+    chosen = [nodes[port]] if port is not None else list(nodes.values())
+    _restore_later(world, sorted((node, n) for node in chosen for n in world.net.graph.neighbors(node)), duration)
 
 
 def partition(world: Fleet, nodes: list[str], links: list[tuple[str, str]], duration: float | None = None) -> None:

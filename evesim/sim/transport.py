@@ -29,14 +29,35 @@ def _fail(delay: float, error: TransportError) -> Exchange:
 
 
 def exchange(device: Networked, request: fx.Request) -> Exchange:
-    """Send one request to the controller and bring back its answer (or a transport error)."""
-    world = device.world
-    if not device.has_address:
-        return _fail(0.0, "unreachable")
+    """Send one request to the controller over the device's ports and bring back its answer (or a transport error).
+
+    As EVE's ``SendOnAllIntf``: the ports are tried in turn until one gets a success; a 403 stops at once; otherwise
+    the last HTTP answer (or the last transport error) is what the caller gets, after all the time spent.
+    """
     image = device.boot.running_image
     if image is not None and "no_controller" in image.defects:
         return _fail(DIAL_TIMEOUT_S, "timeout")
-    stats = world.net.path(device.node, CONTROLLER)
+    spent = 0.0
+    answer: fx.Response | None = None
+    error: Exchange = _fail(0.0, "unreachable")
+    for port in device.nics.order(request.via):
+        out = _over(device, port, request, spent)
+        spent += out.delay_s
+        if out.response.ok or out.response.status == 403:
+            return Exchange(spent, out.response)
+        if out.response.status is not None:
+            answer = out.response
+        else:
+            error = out
+    return Exchange(spent, answer if answer is not None else error.response)
+
+
+def _over(device: Networked, port: str, request: fx.Request, start: float) -> Exchange:
+    """One attempt over ``port``, starting ``start`` seconds from now."""
+    world = device.world
+    if device.nics.address(world.net, port) is None:
+        return _fail(0.0, "unreachable")
+    stats = world.net.path(device.nics.nodes[port], CONTROLLER)
     if stats is None:
         return _fail(min(DIAL_TIMEOUT_S, request.timeout), "timeout")
     rng = device.rng("net")
@@ -46,7 +67,7 @@ def exchange(device: Networked, request: fx.Request) -> Exchange:
     device.telemetry.tx_bytes += sent
     if up.error:
         return _fail(up.delay_s, up.error)
-    now = world.env.now
+    now = world.env.now + start
     served = world.controller.serve(now + up.delay_s, request.method, request.path, body)
     reply = served.reply
     if reply is None:

@@ -15,6 +15,7 @@ from evesim.api import certs, defaults
 from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity
 from evesim.controller.devconfig import find_app
+from evesim.controller.netconfig import NetPort
 from evesim.controller.policy import profile
 from evesim.controller.stores import Limits, MemoryStore
 from evesim.hw import board as boards
@@ -47,6 +48,21 @@ class Group:
     """The router every device of the group connects to (default: spread by the topology)."""
     apps: tuple[str, ...] = ()
     """Apps (by name, from ``WorldSpec.apps``) the controller deploys to each device once it onboards."""
+    ports: tuple[PortSpec, ...] = ()
+    """Network ports besides ``eth0``; with any, the controller configures every port of the group's devices."""
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """A network port besides ``eth0``: its name, how the controller configures it (management use, cost), and
+    where it connects (a router, default the one ``eth0`` connects to) over what kind of link (default: the access
+    link)."""
+
+    name: str
+    cost: int = 0
+    mgmt: bool = True
+    attach: str | None = None
+    access: LinkParams | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +151,11 @@ class World:
         names = [f"{g.name}-{i:05d}" for g in spec.groups for i in range(g.count)]
         where = {f"{g.name}-{i:05d}": g.attach for g in spec.groups if g.attach for i in range(g.count)}
         build = spec.topology or (lambda devs, at: topology.star(devs, spec.access, spec.wan, at))
-        self.net = Network(build(names, where))
+        graph = build(names, where)
+        for group in spec.groups:
+            for i in range(group.count):
+                _attach_ports(graph, f"{group.name}-{i:05d}", group.ports, spec.access)
+        self.net = Network(graph)
         self._link_events: dict[str, simpy.Event] = {}
         self.downloads = 0
         """Downloads in progress (they share the datastore's capacity)."""
@@ -160,13 +180,19 @@ class World:
                 index = len(self.devices)
                 name = f"{group.name}-{i:05d}"
                 serial = f"SN{self.seed:04d}{index:06d}"
-                device = SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}")
+                ports = ("eth0", *(p.name for p in group.ports))
+                device = SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}", ports)
                 device.group = group.name
                 self.devices.append(device)
+                if group.ports:
+                    self._set_ports(device, [NetPort("eth0"), *(NetPort(p.name, p.mgmt, p.cost) for p in group.ports)])
                 if group.config_items:
                     self._set_config_items(device, dict(group.config_items))
                 for app_name in group.apps:
                     self.deploy_app(device, app_name)
+
+    def _set_ports(self, device: SimDevice, ports: list[NetPort]) -> None:
+        self.for_device(device, lambda uuid: self.core.set_ports(uuid, ports))
 
     def _set_config_items(self, device: SimDevice, items: dict[str, str]) -> None:
         self.for_device(device, lambda uuid: self.core.set_config_items(uuid, items))
@@ -290,3 +316,19 @@ class World:
         share = min(stats.bandwidth_bps, self.spec.datastore_bps / max(self.downloads, 1))
         result = transfer(stats, 0, draw, 3600.0)
         return result.delay_s + nbytes * 8.0 / share
+
+
+def _attach_ports(graph: nx.Graph, device: str, ports: tuple[PortSpec, ...], access: LinkParams) -> None:
+    """Give ``device`` its extra ports: each a node ``DEVICE/NAME`` linked to its router."""
+    if not ports:
+        return
+    home = next(iter(graph.neighbors(device)))
+    for port in ports:
+        router = port.attach or home
+        if graph.nodes.get(router, {}).get("kind") != "router":
+            routers = sorted(n for n, kind in graph.nodes(data="kind") if kind == "router")
+            raise KeyError(f"cannot attach port {port.name} of {device} to {router!r}: not a router of this network "
+                           f"({', '.join(routers)})")
+        node = f"{device}/{port.name}"
+        graph.add_node(node, kind="device")
+        topology.add_link(graph, node, router, port.access or access)

@@ -65,7 +65,7 @@ class Script:
     partitions: fx.PartitionView = PARTITIONS
     persist: fx.DiskUsage = fx.DiskUsage(64 * 1024**3, 1024**3)
     memory: fx.Memory = fx.Memory(4096, 1024)
-    link: fx.Link = fx.Link(True, "10.0.0.2")
+    links: tuple[fx.Link, ...] = (fx.Link("eth0", True, "10.0.0.2"),)
     latency: float = 0.0
     quote: fx.QuoteResult | None = None
     tpm_check: fx.TpmCheck | None = "ok"
@@ -241,7 +241,8 @@ _HANDLERS: dict[type, Callable[[Script, Any], Any]] = {
     fx.Random: Script._random,
     fx.Sleep: lambda s, e: s._sleep(s.now + max(e.seconds, 0.0)),
     fx.Request: Script._request,
-    fx.LinkStatus: lambda s, e: s.link,
+    fx.LinkStatus: lambda s, e: s.links,
+    fx.ApplyPorts: lambda s, e: None,
     fx.ReadFile: lambda s, e: s.files.get(e.path),
     fx.WriteFile: Script._write,
     fx.RemoveFile: lambda s, e: s.files.pop(e.path, None) and None,

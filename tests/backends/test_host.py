@@ -205,7 +205,7 @@ def test_what_the_host_does_not_have(state: StateDir) -> None:
     assert write == UNSUPPORTED and domain == fx.DomainState("app", "absent", None, UNSUPPORTED)
     assert vault is True and state.host_path("/persist/vault").is_dir()
     assert isinstance(random_bytes, bytes) and len(random_bytes) == 16
-    assert hw.has_tpm is False and view.current == "IMGA" and link == fx.Link(False, None)
+    assert hw.has_tpm is False and view.current == "IMGA" and link == (fx.Link("eth0", False, None),)
     assert json.loads(out.getvalue().splitlines()[-1])["kind"] == "partition_state_refused"
 
 
@@ -243,12 +243,13 @@ def test_serial_headers_until_the_device_has_a_uuid(state: StateDir, pki: Pki, h
 
 def test_link_changes_are_published(state: StateDir) -> None:
     dev, _ = _device(state)
-    dev.set_link(fx.Link(True, "10.0.0.2"))
+    dev.set_link(fx.Link("eth0", True, "10.0.0.2"))
     version = dev.bus.version
-    dev.set_link(fx.Link(True, "10.0.0.2"))
-    assert dev.bus.get(topics.LINK) == "10.0.0.2" and dev.bus.changed_since((topics.LINK,), version) is False
-    dev.set_link(fx.Link(False, None))
-    assert dev.bus.get(topics.LINK) is None and dev.link == fx.Link(False, None)
+    dev.set_link(fx.Link("eth0", True, "10.0.0.2"))
+    assert dev.bus.get(topics.LINK) == (fx.Link("eth0", True, "10.0.0.2"),)
+    assert dev.bus.changed_since((topics.LINK,), version) is False
+    dev.set_link(fx.Link("eth0", False, None))
+    assert dev.bus.get(topics.LINK) == (fx.Link("eth0", False, None),) and dev.link == fx.Link("eth0", False, None)
 
 
 def test_a_new_boot_forgets_memory_not_files(state: StateDir) -> None:

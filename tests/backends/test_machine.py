@@ -100,6 +100,6 @@ def test_split_server_never_crashes_otherwise(server: str) -> None:
 
 
 def test_link_probe() -> None:
-    assert machine.probe_link(b"127.0.0.1:443") == fx.Link(True, "127.0.0.1")
-    assert machine.probe_link(None) == fx.Link(False, None)
-    assert machine.probe_link(b"not a server") == fx.Link(False, None)
+    assert machine.probe_link(b"127.0.0.1:443") == fx.Link("eth0", True, "127.0.0.1")
+    assert machine.probe_link(None) == fx.Link("eth0", False, None)
+    assert machine.probe_link(b"not a server") == fx.Link("eth0", False, None)

@@ -123,7 +123,7 @@ def test_duration_stops_cleanly(tmp_path: Path) -> None:
 
 
 def test_the_link_poller_publishes_the_route_to_the_server(tmp_path: Path) -> None:
-    links: list[fx.Link] = []
+    links: list[tuple[fx.Link, ...]] = []
 
     def boot(settings: Settings) -> Generator[Any, Any, None]:
         yield fx.WriteFile("/config/server", b"127.0.0.1:443")
@@ -135,7 +135,7 @@ def test_the_link_poller_publishes_the_route_to_the_server(tmp_path: Path) -> No
 
     runner, _ = _runner(tmp_path, boot)
     assert asyncio.run(runner.run(duration=10)) == 0
-    assert links == [fx.Link(True, "127.0.0.1")]
+    assert links == [(fx.Link("eth0", True, "127.0.0.1"),)]
 
 
 def test_the_watchdog_restarts_the_agents_even_when_the_reason_cannot_be_saved(tmp_path: Path, monkeypatch) -> None:

@@ -80,6 +80,21 @@ def test_items_baseos_reboot_and_apps_change_the_config(served: Served, device) 
     assert config(served, uuid).get("apps", []) == []
 
 
+def test_ports_are_shown_and_replaced(served: Served, device) -> None:
+    uuid = device.uuid
+    shown = json.loads(cli(served, "ports", uuid, "--json"))
+    assert shown == [{"name": "eth0", "mgmt": True, "cost": 0, "addressing": "dhcp", "adapter": True}]
+    said = cli(served, "ports", uuid, "--port", "eth0", "--port", "wwan0:10", "--port", "eth1:app")
+    assert f"{uuid}: 3 ports (config version" in said
+    adapters = config(served, uuid)["systemAdapterList"]
+    assert [(a["name"], a.get("uplink", False), a.get("cost", 0)) for a in adapters] == [
+        ("eth0", True, 0), ("wwan0", True, 10), ("eth1", False, 0)]
+    assert "wwan0" in cli(served, "ports", uuid)
+    assert "expected NAME[:COST][:app]" in cli(served, "ports", uuid, "--port", "eth0:fast", code=2)
+    assert "400" in cli(served, "ports", uuid, "--port", "Eth 0", code=1)
+    assert "400" in cli(served, "ports", uuid, "--port", "eth0", "--port", "eth0", code=1)
+
+
 def test_rollouts_are_created_listed_paused_and_resumed(served: Served, device) -> None:
     made = cli(served, "rollout", "create", "--version", "14.6.1", "--url", "https://ds/eve2.img", "--sha256", SHA,
                "--size", "300MB", "--batch-size", "1", "--wait", "10m", "--deadline", "1h30m")

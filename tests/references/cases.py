@@ -26,6 +26,8 @@ CASES: dict[str, tuple[str, ...]] = {
     "app-hold-during-update": ("fleet.0.count=5",),
     "no-apps-after-failed-update": ("fleet.0.count=4",),
     "maintenance-drops-update": (),
+    "bad-network-config": ("fleet.0.count=10",),
+    "failover-to-lte": ("fleet.0.count=8",),
 }
 """Scenario name → the ``--set`` overrides of its reference run (the scenario's own seed)."""
 

@@ -28,6 +28,8 @@ SMALL = {
     "app-hold-during-update": ["fleet.0.count=5"],
     "no-apps-after-failed-update": ["fleet.0.count=4"],
     "maintenance-drops-update": [],
+    "bad-network-config": ["fleet.0.count=10"],
+    "failover-to-lte": ["fleet.0.count=8"],
 }
 
 
@@ -164,3 +166,32 @@ def test_no_apps_after_failed_update_runs_nothing_and_fails_with_the_fix(tmp_pat
     assert "RUNNING" not in summary["apps"]["telemetry"]
     code, summary = run("no-apps-after-failed-update", tmp_path / "fix", "fixes=[release-app-hold]")
     assert code == 1 and failed(summary) == {"no device runs telemetry after the fallback"}
+
+
+def test_bad_network_config_falls_back_and_recovers_with_the_good_one(tmp_path: Path) -> None:
+    code, summary = run("bad-network-config", tmp_path)
+    assert code == 0 and summary["passed"] and summary["event_counts"]["dpc_added"] >= 3 * 10
+    assert summary["event_counts"].get("reboot", 0) == 0
+
+
+def test_bad_network_config_fails_when_the_good_one_never_comes(tmp_path: Path) -> None:
+    code, summary = run("bad-network-config", tmp_path, "timeline.1.ports.0.name=eth1")
+    assert code == 1
+    assert failed(summary) == {
+        "every device runs on the new, good configuration at the end (the first of its list has its address)",
+        "and lists no other (the bad one was dropped once the good one worked)"}
+
+
+def test_failover_to_lte_keeps_the_devices_reporting_and_the_update_waits_for_ethernet(tmp_path: Path) -> None:
+    code, summary = run("failover-to-lte", tmp_path)
+    assert code == 0 and summary["passed"] and summary["versions"] == {"14.6.0": 8}
+    events = pd.read_parquet(tmp_path / "events.parquet")
+    done = events[events.kind == "download_done"].time
+    assert (done > 6030).all(), "no download finished before Ethernet came back at 1h40m30s"
+
+
+def test_failover_to_lte_fails_when_lte_cannot_reach_the_controller(tmp_path: Path) -> None:
+    code, summary = run("failover-to-lte", tmp_path, "fleet.0.ports.0.mgmt=false")
+    assert code == 1
+    assert "while Ethernet is down, every device reports over LTE (its latest info shows no eth0 address)" in \
+        failed(summary)

@@ -16,6 +16,7 @@ from evesim.agent import effects as fx
 from evesim.agent.bootreason import BootReason
 from evesim.agent.configitems import parse_items
 from evesim.agent.controllerconn import ENVELOPE_FAILURES, Reply, Sender, url
+from evesim.agent.dpc import Dpc, Results
 from evesim.agent.topics import BaseOs, ConfigGet, ConfigStatus, GlobalConfigStatus, Led, OpsCommands
 from evesim.agent.zedagent import maintenance
 from evesim.agent.zedagent.parse import App, Parsed, parse
@@ -190,6 +191,8 @@ class ConfigTask:
             yield fx.Log(AGENT, "config_maintenance_skipped", {"hash": config_hash[:12], "saved": saved})
             return False
         processed, self.processed = self.processed, parsed
+        if processed is None or (processed.ports, processed.port_errors) != (parsed.ports, parsed.port_errors):
+            yield from self._publish_ports(parsed)
         if processed is None or processed.baseos != parsed.baseos:
             yield fx.Publish(topics.BASEOS_CONFIG, parsed.baseos)
         activate_new = yield from self._parse_baseos(parsed)
@@ -206,6 +209,20 @@ class ConfigTask:
             return True
         yield from self._publish_apps(parsed)
         return False
+
+    def _publish_ports(self, parsed: Parsed) -> Generator[Any, Any, None]:
+        """``parseSystemAdapterConfig``: the controller's DPC for nim, its TimePriority the config's timestamp; a DPC
+        without a valid management port is still published (nim lists it but never tests it)."""
+        now = yield fx.Now()
+        mgmt = [p for p in parsed.ports if p.mgmt]
+        errors = list(parsed.port_errors)
+        if not any(not p.invalid for p in mgmt):
+            errors.append("No management interfaces" if not mgmt else "All management ports failed to parse: " +
+                          "; ".join(p.invalid for p in mgmt))
+        error = "; ".join(errors)
+        results = Results(last_failed=now, last_error=error) if error else Results()
+        yield fx.Publish(topics.DPC_CONFIG, Dpc("zedagent", parsed.timestamp or (yield fx.WallClock()), parsed.ports,
+                                                results, error=error))
 
     def sleep(self, seconds: float) -> Generator[Any, Any, bool]:
         """Sleep; True if woken early by a config trigger (only with ``maintenance-reread``)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evesim.agent.dpc import Dhcp, PortConfig
 from evesim.agent.topics import App, BaseOs
 from evesim.api import pb
 from evesim.api.uuids import go_uuid
@@ -22,6 +23,10 @@ class Parsed:
     controller_epoch: int
     timestamp: float
     maintenance_mode: bool
+    ports: tuple[PortConfig, ...] = ()
+    """The controller's management and app ports (``systemAdapterList``), as nim gets them."""
+    port_errors: tuple[str, ...] = ()
+    """Adapters that could not become a port."""
 
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
@@ -95,6 +100,7 @@ def _app_tree(app: pb.config.AppInstanceConfig, cfg: pb.config.EdgeDevConfig) ->
 def parse(cfg: pb.config.EdgeDevConfig) -> Parsed:
     """Extract items, commands, base OS and apps from a device config."""
     stamp = cfg.config_timestamp
+    ports, errors = _ports(cfg)
     return Parsed(
         items=tuple((item.key, item.value) for item in cfg.configItems),
         reboot=cfg.reboot.counter,
@@ -105,4 +111,33 @@ def parse(cfg: pb.config.EdgeDevConfig) -> Parsed:
         controller_epoch=cfg.controller_epoch,
         timestamp=stamp.seconds + stamp.nanos / 1e9,
         maintenance_mode=cfg.maintenance_mode,
+        ports=ports,
+        port_errors=errors,
     )
+
+
+DHCP: dict[int, Dhcp] = {pb.common.Client: "client", pb.common.Static: "static", pb.common.DHCPNone: "none"}
+
+
+def _ports(cfg: pb.config.EdgeDevConfig) -> tuple[tuple[PortConfig, ...], tuple[str, ...]]:
+    """The ``systemAdapterList`` as DPC ports, and the adapters that could not become one (EVE's
+    ``parseSystemAdapterConfig``: an adapter whose lower layer is not in ``deviceIoList`` is left out with an error
+    on the whole DPC; one whose network is unknown is kept, invalid; costs are capped at 255)."""
+    ios = {io.logicallabel: io for io in cfg.deviceIoList}
+    networks = {n.id: n for n in cfg.networks}
+    ports: list[PortConfig] = []
+    errors: list[str] = []
+    for adapter in cfg.systemAdapterList:
+        io = ios.get(adapter.lowerLayerName or adapter.name)
+        if io is None:
+            errors.append(f"missing lower-layer adapter {adapter.lowerLayerName or adapter.name}")
+            continue
+        name = io.phyaddrs.get("ifname") or io.logicallabel
+        cost = min(adapter.cost, 255)
+        network = networks.get(adapter.networkUUID)
+        if network is None:
+            invalid = f"Port {adapter.name} configured with unknown Network UUID ({adapter.networkUUID[:36]})"
+            ports.append(PortConfig(name, adapter.uplink, cost, "none", invalid if adapter.networkUUID else ""))
+            continue
+        ports.append(PortConfig(name, adapter.uplink, cost, DHCP.get(network.ip.dhcp, "none")))
+    return tuple(ports), tuple(errors)

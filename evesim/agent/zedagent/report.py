@@ -8,6 +8,7 @@ from typing import Any
 from evesim.agent import effects as fx
 from evesim.agent import topics
 from evesim.agent.bootreason import BootReason
+from evesim.agent.dpc import Dpc
 from evesim.agent.topics import DevSw
 from evesim.agent.zedagent.state import Zedagent
 from evesim.api import pb
@@ -81,12 +82,43 @@ def _node(info: pb.info.ZInfoDevice, node: topics.NodeStatus | None) -> None:
     info.state = node.state
 
 
-def _network(info: pb.info.ZInfoDevice, net: topics.NetworkStatus | None, link: fx.Link) -> None:
-    status = info.systemAdapter.status.add(version=1, key="zedagent", lastError=net.last_error if net else "")
-    port = status.ports.add(ifname="eth0", name="eth0", isMgmt=True, up=link.up, dhcpType=4,
-                            usage=pb.common.PhyIoUsageMgmtAndApps)
-    if link.address:
-        port.IPAddrs.append(link.address)
+DHCP_TYPES = {"client": pb.common.Client, "static": pb.common.Static, "none": pb.common.DHCPNone}
+DPC_VERSION = 1
+"""EVE's ``DPCIsMgmt``: the DPC version of configs that say which ports are for management."""
+
+
+def _network(info: pb.info.ZInfoDevice, listed: tuple[int, tuple[Dpc, ...]] | None, links: tuple[fx.Link, ...],
+             wall: float, now: float) -> None:
+    """``encodeSystemAdapterInfo``: nim's DPC list, the applied one's ports as they are, the others' as configured.
+
+    Simplification: test times are those of the list's last real change (EVE's ``dpclHasRealChange``)."""
+    if listed is None:
+        return
+    current, entries = listed
+    # EVE: pkg/pillar/cmd/zedagent/reportinfo.go: CurrentIndex -1 goes out as uint32, 4294967295
+    info.systemAdapter.currentIndex = current % (1 << 32)
+    live = {link.name: link for link in links}
+    for index, dpc in enumerate(entries):
+        status = info.systemAdapter.status.add(version=DPC_VERSION, key=dpc.key, lastError=dpc.results.last_error)
+        _stamp(status.timePriority, dpc.time_priority)
+        for field, at in (("lastFailed", dpc.results.last_failed), ("lastSucceeded", dpc.results.last_succeeded)):
+            if at:
+                _stamp(getattr(status, field), wall - (now - at))
+        results = dict(dpc.port_results)
+        for port in dpc.ports:
+            entry = status.ports.add(ifname=port.name, name=port.name, isMgmt=port.mgmt, cost=port.cost,
+                                     dhcpType=DHCP_TYPES[port.dhcp], usage=pb.common.PhyIoUsageMgmtAndApps)
+            link = live.get(port.name)
+            if index == current and link is not None:
+                entry.up = link.up
+                if link.up and link.address:
+                    entry.IPAddrs.append(link.address)
+            tested = results.get(port.name)
+            if port.invalid or (tested is not None and tested.last_error):
+                entry.err.description = port.invalid or (tested.last_error if tested else "")
+                entry.err.severity = INFO.SEVERITY_ERROR
+                if tested is not None and tested.last_failed:
+                    _stamp(entry.err.timestamp, wall - (now - tested.last_failed))
 
 
 def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
@@ -115,7 +147,8 @@ def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
         info.attestation_info.state = attest.state
         if attest.error:
             info.attestation_info.error.description = attest.error
-    _network(info, (yield fx.Read(topics.NETWORK)), (yield fx.LinkStatus()))
+    listed = yield fx.Read(topics.DPC_LIST)
+    _network(info, listed, (yield fx.LinkStatus()), wall, now)
     return msg
 
 

@@ -19,6 +19,7 @@ INFO_WATCH = (
     topics.GLOBAL_CONFIG,
     topics.ATTEST,
     topics.NETWORK,
+    topics.DPC_LIST,
     topics.BASEOS_STATUS,
     topics.INFO_TRIGGER,
     topics.VAULT,

@@ -1,0 +1,68 @@
+"""A device's network ports in its config: one ``deviceIoList`` entry, one network and one ``systemAdapterList`` entry
+per port, which EVE's zedagent turns into the controller's DPC (``parseSystemAdapterConfig``)."""
+
+from __future__ import annotations
+
+import re
+import uuid as uuidlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from evesim.api import pb
+
+Addressing = Literal["dhcp", "static", "none"]
+_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,14}")
+_DHCP: dict[Addressing, pb.common.DHCPType] = {
+    "dhcp": pb.common.Client, "static": pb.common.Static, "none": pb.common.DHCPNone}
+_TYPES = (("wwan", pb.common.PhyIoNetWWAN), ("wlan", pb.common.PhyIoNetWLAN))
+
+
+@dataclass(frozen=True, slots=True)
+class NetPort:
+    """One port as the controller configures it: its interface name, management use, cost and addressing;
+    ``adapter`` false leaves its ``deviceIoList`` entry out (a config EVE cannot use for that port)."""
+
+    name: str
+    mgmt: bool = True
+    cost: int = 0
+    addressing: Addressing = "dhcp"
+    adapter: bool = True
+
+    def __post_init__(self) -> None:
+        if not _NAME.fullmatch(self.name):
+            raise ValueError(f"{self.name!r} is not an interface name (lowercase, at most 15 characters)")
+        if not 0 <= self.cost <= 255:
+            raise ValueError(f"port {self.name}: cost {self.cost} is not within 0..255")
+
+
+def set_ports(config: pb.config.EdgeDevConfig, device_uuid: str, ports: Sequence[NetPort]) -> None:
+    """Replace the config's ports with ``ports`` (at least one, names unique)."""
+    names = [p.name for p in ports]
+    if not ports:
+        raise ValueError("give at least one port")
+    if len(set(names)) != len(names):
+        raise ValueError(f"a port is named twice: {', '.join(names)}")
+    for field in ("deviceIoList", "networks", "systemAdapterList"):
+        config.ClearField(field)
+    for port in ports:
+        network_id = str(uuidlib.uuid5(uuidlib.UUID(device_uuid), f"network/{port.name}"))
+        if port.adapter:
+            kind = next((t for prefix, t in _TYPES if port.name.startswith(prefix)), pb.common.PhyIoNetEth)
+            config.deviceIoList.add(ptype=kind, phylabel=port.name, logicallabel=port.name,
+                                    phyaddrs={"ifname": port.name}, usage=pb.common.PhyIoUsageMgmtAndApps)
+        config.networks.add(id=network_id, type=pb.common.V4, ip=pb.common.ipspec(dhcp=_DHCP[port.addressing]))
+        config.systemAdapterList.add(name=port.name, uplink=port.mgmt, networkUUID=network_id, cost=port.cost)
+
+
+def ports_of(config: pb.config.EdgeDevConfig) -> list[NetPort]:
+    """The ports a config names, as ``set_ports`` would have made them."""
+    ios = {io.logicallabel for io in config.deviceIoList}
+    networks = {n.id: n for n in config.networks}
+    addressing: dict[pb.common.DHCPType, Addressing] = {v: k for k, v in _DHCP.items()}
+    found = []
+    for adapter in config.systemAdapterList:
+        network = networks.get(adapter.networkUUID)
+        dhcp: Addressing = addressing.get(network.ip.dhcp, "none") if network is not None else "none"
+        found.append(NetPort(adapter.name, adapter.uplink, adapter.cost, dhcp, adapter.name in ios))
+    return found

@@ -1,0 +1,85 @@
+"""A simulated device's network ports: each on a node of the network of its own, with carrier, a DHCP address,
+and the management ports nim applied, which carry controller and datastore traffic."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any, Protocol
+
+import simpy
+
+from evesim.agent import effects as fx
+from evesim.agent import topics
+from evesim.agent.pubsub import Bus
+from evesim.net.network import Network
+
+DHCP_S = 2.0
+"""How long a port takes to get an address once it has carrier."""
+
+
+class Wired(Protocol):
+    """What the ports need from their world: time, the network, and an event when a node's link changes."""
+
+    @property
+    def env(self) -> simpy.Environment: ...
+    @property
+    def net(self) -> Network: ...
+
+    def link_changed(self, node: str) -> simpy.Event: ...
+
+
+class Nics:
+    """The device's ports in their order: the first is the device's own node, the others ``NODE/NAME``."""
+
+    def __init__(self, node: str, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.nodes = {name: node if i == 0 else f"{node}/{name}" for i, name in enumerate(names)}
+        self._addresses: dict[str, str | None] = dict.fromkeys(names)
+        self.applied: tuple[tuple[str, int, bool], ...] = ((names[0], 0, False),)
+        """The management ports nim applied: (name, cost, failed its last test)."""
+
+    def carrier(self, net: Network, name: str) -> bool:
+        return net.access_up(self.nodes[name])
+
+    def address(self, net: Network, name: str) -> str | None:
+        """The port's address while it has carrier; None for a port the device does not have."""
+        if name not in self._addresses:
+            return None
+        return self._addresses[name] if self.carrier(net, name) else None
+
+    def links(self, net: Network) -> tuple[fx.Link, ...]:
+        return tuple(fx.Link(name, self.carrier(net, name), self.address(net, name)) for name in self.names)
+
+    def any_address(self, net: Network) -> bool:
+        return any(self.address(net, name) for name in self.names)
+
+    def order(self, via: str | None, max_cost: int | None = None) -> list[str]:
+        """Ports to try, in turn: ``via`` alone, or the applied management ports cheapest first without those that
+        failed their last test (all of them if every one did), as EVE's ``GetMgmtPortsSortedCostWithoutFailed``;
+        ``max_cost`` keeps only ports that cheap."""
+        if via is not None:
+            return [via]
+        ports = sorted((p for p in self.applied if max_cost is None or p[1] <= max_cost), key=lambda p: p[1])
+        good = [name for name, _, failed in ports if not failed]
+        return good or [name for name, _, _ in ports]
+
+    def forget(self) -> None:
+        """Power off: every address is gone, and nim applies its ports again at boot."""
+        self._addresses = dict.fromkeys(self.names)
+        self.applied = ((self.names[0], 0, False),)
+
+    def dhcp(self, world: Wired, bus: Bus, index: int, name: str) -> Generator[simpy.Event, Any, None]:
+        """Acquire an address whenever the port has carrier; drop it when carrier goes."""
+        node = self.nodes[name]
+        position = self.names.index(name)
+        while True:
+            if self.carrier(world.net, name) and self._addresses[name] is None:
+                yield world.env.timeout(DHCP_S)
+                if self.carrier(world.net, name):
+                    self._addresses[name] = f"10.{index // 65536 % 256 + 64 * position}.{index // 256 % 256}." \
+                                            f"{index % 256 + 1}"
+                    bus.publish(topics.LINK, self.links(world.net))
+            yield world.link_changed(node)
+            if not self.carrier(world.net, name) and self._addresses[name] is not None:
+                self._addresses[name] = None
+                bus.publish(topics.LINK, self.links(world.net))
