@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from evesim.analysis import campaigns, fleet, sweeps
+from evesim.analysis import campaigns, fleet, network, sweeps
 from evesim.analysis.load import Run, Sweep
 
 HOUR = 3600.0
@@ -161,6 +161,23 @@ def plot_faults(run: Run, ax: Axes | None = None) -> Figure:
         ax.set_yticks(range(len(kinds)), kinds)
         ax.set_ylim(-0.5, len(kinds) - 0.5)
     ax.set(title="Faults", xlabel="simulated time (h)")
+    return _figure(ax)
+
+
+def plot_network_outages(run: Run, ax: Axes | None = None) -> Figure:
+    """Lines: each span a device spent without a working DPC, one row per device that had one."""
+    ax = _axes(ax)
+    outages = network.network_outages(run)
+    if outages.empty:
+        _empty(ax, "network outages")
+    else:
+        devices = sorted(outages["device"].unique())
+        rows = outages["device"].map({device: index for index, device in enumerate(devices)})
+        ax.hlines(rows, outages["start"] / HOUR, outages["end"] / HOUR, linewidth=4)
+        ax.set_ylim(-0.5, len(devices) - 0.5)
+        ax.set_ylabel(f"{len(devices)} devices")
+        ax.set_yticks([])
+    ax.set(title="Without a working port configuration", xlabel="simulated time (h)")
     return _figure(ax)
 
 

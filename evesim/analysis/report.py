@@ -33,6 +33,8 @@ def plots(run: Run) -> list[tuple[str, str, Callable[[], Figure]]]:
         ("rollout-progress", "Rollout progress per campaign", lambda: drawn.plot_rollout_progress(run)),
         ("time-to-update", "Time from first download to commit", lambda: drawn.plot_time_to_update(run)),
         ("faults", "Faults over time", lambda: drawn.plot_faults(run)),
+        ("network-outages", "Devices without a working port configuration",
+         lambda: drawn.plot_network_outages(run)),
         ("boot-reasons", "Boots per reason", lambda: drawn.plot_boot_reasons(run)),
         ("funnel", "How far devices got in the update", lambda: drawn.plot_funnel(run)),
         ("rollback-causes", "Rollbacks per cause", lambda: drawn.plot_rollback_causes(run)),
