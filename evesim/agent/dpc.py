@@ -7,8 +7,9 @@ values so that nim's loop stays a small state machine and the rules can be teste
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from evesim.agent.topics import DpcState
 
@@ -20,6 +21,12 @@ FAILURE_COOLDOWN_S = 300.0
 say "a minute or less", the code says 5 minutes)."""
 LASTRESORT_PRIORITY = 0.0
 """The last-resort DPC's TimePriority: 1970-01-01, below every other."""
+OVERRIDE_PRIORITY = 1.0
+"""An override file's TimePriority when it gives none: just above the last-resort DPC."""
+EVE_DHCP: dict[int, Dhcp] = {1: "static", 2: "none", 4: "client"}
+"""EVE's ``DhcpType`` numbers in its DPC JSON."""
+PROXY_HTTPS = 1
+"""EVE's ``NetworkProxyTypeHTTPS`` in its DPC JSON."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +39,16 @@ class PortConfig:
     dhcp: Dhcp = "client"
     invalid: str = ""
     """Why the controller's entry for this port could not be used (EVE's ``InvalidConfig`` with its error)."""
+    proxy: str = ""
+    """The HTTPS proxy (``host:port``) requests to the controller go through, if any."""
+    exceptions: str = ""
+    """Hosts reached without the proxy, comma-separated (Go's ``NO_PROXY``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Results:
-    """EVE's ``TestResults``: when a test last failed and last succeeded (simulated seconds; 0 = never), and why."""
+    """EVE's ``TestResults``: when a test last failed and last succeeded (wall-clock seconds, as EVE's ``time.Now()``;
+    0 = never), and why."""
 
     last_failed: float = 0.0
     last_succeeded: float = 0.0
@@ -187,3 +199,24 @@ class DpcList:
         self.entries = [e for e, k in zip(entries, keep, strict=True) if k]
         if current >= 0:
             self.current = sum(keep[:current])
+
+
+def from_eve_json(data: bytes, key: DpcKey) -> Dpc | None:
+    """A DPC from EVE's JSON form of ``DevicePortConfig`` (as in ``/config/DevicePortConfig/override.json``): its
+    ports' ``IfName``, ``IsMgmt``, ``Cost``, ``Dhcp``, HTTPS ``Proxies`` and ``Exceptions``; None if it cannot be
+    read as one."""
+    try:
+        raw: Any = json.loads(data)
+        ports = tuple(_eve_port(port) for port in raw["Ports"])
+        priority = float(raw.get("TimePriority") or OVERRIDE_PRIORITY)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return Dpc(key, priority, ports) if ports else None
+
+
+def _eve_port(port: dict[str, Any]) -> PortConfig:
+    proxies = [p for p in port.get("Proxies") or [] if p.get("type") == PROXY_HTTPS]
+    proxy = f"{proxies[-1]['server']}:{proxies[-1]['port']}" if proxies else ""
+    return PortConfig(str(port["IfName"]), bool(port.get("IsMgmt")), int(port.get("Cost", 0)),
+                      EVE_DHCP.get(int(port.get("Dhcp", 0)), "none"), proxy=proxy,
+                      exceptions=str(port.get("Exceptions", "")))

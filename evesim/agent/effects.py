@@ -130,11 +130,23 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
-class ApplyPorts:
-    """Instant. Route controller traffic over these management ports (nim applying a DPC): ``ports`` are
-    (name, cost, failed) where ``failed`` says the port's last test failed. Result: None."""
+class Route:
+    """A management port as nim applies it: its cost, whether its last test failed, its HTTPS proxy."""
 
-    ports: tuple[tuple[str, int, bool], ...]
+    name: str
+    cost: int = 0
+    failed: bool = False
+    proxy: str = ""
+    """``host:port`` of the proxy requests to the controller go through ("" for none)."""
+    exceptions: str = ""
+    """Hosts reached without the proxy, comma-separated."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyPorts:
+    """Instant. Route controller traffic over these management ports (nim applying a DPC). Result: None."""
+
+    ports: tuple[Route, ...]
 
 
 # ---------------------------------------------------------------- persistent state

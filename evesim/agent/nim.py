@@ -70,81 +70,84 @@ class Manager:
     pending_due: float | None = None
     test_due: float | None = None
     better_due: float | None = None
-    failures: int = 0
-    """Consecutive failed periodic tests of the applied DPC."""
+    conn_works: bool = False
+    """EVE's ``controllerConnWorks``: the last test reached the controller (a periodic failure clears it, a second
+    one while it is clear starts a new verification)."""
     waiting_for: str = ""
     """What the DPC under verification waits for (its ports, an address)."""
     status: NetworkStatus | None = None
     published: tuple[Any, ...] = ()
-    applied_ports: tuple[tuple[str, int, bool], ...] = ()
+    applied_ports: tuple[fx.Route, ...] = ()
     dpc_seen: Dpc | None = None
     addresses: tuple[tuple[str, bool], ...] = ()
     led: LedView = field(default_factory=lambda: LedView())
 
     # -------------------------------------------------------------- verification
 
-    def restart(self, now: float) -> Generator[Any, Any, None]:
+    def restart(self) -> Generator[Any, Any, None]:
         """``restartVerify``: test from the best testable DPC down; park when none can be tested."""
-        first = self.dpcl.next_testable(0, now) if self.dpcl.entries else None
+        wall = yield fx.WallClock()
+        first = self.dpcl.next_testable(0, wall) if self.dpcl.entries else None
         if first is None:
             self.verifying = False
-            yield from self._apply(self.dpcl.park_index(), now)
-            yield from self._settled(now)
+            yield from self._apply(self.dpcl.park_index())
+            yield from self._settled()
             return
         self.verifying = True
-        yield from self._apply(first, now)
-        yield from self.verify(now)
+        yield from self._apply(first)
+        yield from self.verify()
 
-    def verify(self, now: float) -> Generator[Any, Any, None]:
+    def verify(self) -> Generator[Any, Any, None]:
         """``runVerify``: test the applied DPC; on a failure move to the next testable one, until one works, one has
         to wait for its ports, or none is left."""
         while True:
-            state, error, tests = yield from self._check(now)
-            dpc = self.dpcl.entries[self.dpcl.current]
-            dpc = _with_ports(dpc, tests, now)
+            state, error, tests = yield from self._check()
+            wall = yield fx.WallClock()
+            dpc = _with_ports(self.dpcl.entries[self.dpcl.current], tests, wall)
             if state in WAITING:
                 self.waiting_for = error
                 self.dpcl.record(self.dpcl.current, replace(dpc, state=state))
-                self.pending_due = now + float(self.config.int("timer.port.testduration"))
-                yield from self._publish(now)
+                self.pending_due = (yield fx.Now()) + float(self.config.int("timer.port.testduration"))
+                yield from self._publish()
                 return
             self.pending_due = None
             if state in (DpcState.SUCCESS, DpcState.REMOTE_WAIT):
                 # EVE: a remote temporary failure counts as a success (with a warning): no fallback
                 self.dpcl.record(self.dpcl.current, replace(dpc, state=state,
-                                                            results=dpc.results.succeeded(now, error)))
+                                                            results=dpc.results.succeeded(wall, error)))
+                self.conn_works = True
                 break
-            self.dpcl.record(self.dpcl.current, replace(dpc, state=state, results=dpc.results.failed(now, error)))
-            following = self.dpcl.next_testable(self.dpcl.current + 1, now)
+            self.dpcl.record(self.dpcl.current, replace(dpc, state=state, results=dpc.results.failed(wall, error)))
+            following = self.dpcl.next_testable(self.dpcl.current + 1, wall)
             if following is None:
-                yield from self._apply(self.dpcl.park_index(), now)
+                yield from self._apply(self.dpcl.park_index())
                 break
-            yield from self._apply(following, now)
+            yield from self._apply(following)
         self.verifying = False
-        yield from self._settled(now)
+        yield from self._settled()
 
-    def _settled(self, now: float) -> Generator[Any, Any, None]:
+    def _settled(self) -> Generator[Any, Any, None]:
         """After a verification: arm the better-DPC and periodic timers, retest an untested first DPC."""
+        now = yield fx.Now()
         better = self.config.int("timer.port.testbetterinterval")
         self.better_due = now + better if self.dpcl.current != 0 and better else None
         self.test_due = now + float(self.config.int("timer.port.testinterval"))
-        self.failures = 0
         self.dpcl.compress(self.config["network.fallback.any.eth"] == "enabled")
-        yield from self._publish(now)
+        yield from self._publish()
         if self.dpcl.entries and self.dpcl.entries[0].untested() and self.dpcl.current != 0:
-            yield from self.restart(now)
+            yield from self.restart()
 
-    def _apply(self, index: int, now: float) -> Generator[Any, Any, None]:
+    def _apply(self, index: int) -> Generator[Any, Any, None]:
         """Apply entry ``index`` (EVE reconciles it into the kernel); its tests' elapsed time starts now."""
         self.dpcl.current = index
-        self.started = now
+        self.started = yield fx.Now()
         yield from self._route()
 
-    def _check(self, now: float) -> Generator[Any, Any, tuple[DpcState, str, tuple[PortTest, ...]]]:
+    def _check(self) -> Generator[Any, Any, tuple[DpcState, str, tuple[PortTest, ...]]]:
         """``verifyDPC``: wait for the ports and addresses a while, then test the management ports with ``/ping``."""
         dpc = self.dpcl.entries[self.dpcl.current]
         links = {link.name: link for link in (yield fx.LinkStatus())}
-        elapsed, duration = now - self.started, float(self.config.int("timer.port.testduration"))
+        elapsed, duration = (yield fx.Now()) - self.started, float(self.config.int("timer.port.testduration"))
         present = [p for p in dpc.mgmt_ports if p.name in links]
         if not present:
             missing = ", ".join(p.name for p in dpc.mgmt_ports) or "none"
@@ -178,63 +181,70 @@ class Manager:
 
     # -------------------------------------------------------------- timers and events
 
-    def periodic(self, now: float) -> Generator[Any, Any, None]:
+    def periodic(self) -> Generator[Any, Any, None]:
         """``testConnectivityToController``: retest the applied DPC; two failures in a row start a new verification."""
-        self.test_due = now + float(self.config.int("timer.port.testinterval"))
+        self.test_due = (yield fx.Now()) + float(self.config.int("timer.port.testinterval"))
         if self.dpcl.current < 0:
-            yield from self.restart(now)
+            yield from self.restart()
             return
         dpc = self.dpcl.entries[self.dpcl.current]
         links = {link.name: link for link in (yield fx.LinkStatus())}
         present = [p for p in dpc.mgmt_ports if p.name in links]
         tests = (yield from self._ping(present, links)) if present else ()
-        # EVE: a periodic failure updates only the ports' results, not the DPC's own
-        self.dpcl.record(self.dpcl.current, _with_ports(dpc, tests, now))
+        wall = yield fx.WallClock()
+        dpc = _with_ports(dpc, tests, wall)
+        if any(t.ok for t in tests):
+            # EVE: pkg/pillar/dpcmanager/verify.go testConnectivityToController: a success is the DPC's own (its
+            # state becomes Success); a failure only marks the ports
+            dpc = replace(dpc, state=DpcState.SUCCESS, results=dpc.results.succeeded(wall))
+        self.dpcl.record(self.dpcl.current, dpc)
         if any(t.ok or t.remote_temporary for t in tests):
-            self.failures = 0
+            self.conn_works = True
+        elif not self.conn_works:
+            yield from self.restart()
+            return
         else:
-            self.failures += 1
-            if self.failures >= 2:
-                yield from self.restart(now)
-                return
-        yield from self._publish(now)
+            self.conn_works = False
+        yield from self._publish()
 
-    def better(self, now: float) -> Generator[Any, Any, None]:
+    def better(self) -> Generator[Any, Any, None]:
         """``testBetterTimer``: running on a lower DPC, verify again from the first."""
         self.better_due = None
         if self.dpcl.current != 0 and not self.verifying:
-            yield from self.restart(now)
+            yield from self.restart()
 
-    def new_dpc(self, dpc: Dpc, now: float) -> Generator[Any, Any, None]:
-        """A DPC from zedagent: add it to the list; a change starts a new verification (aborting one under way)."""
-        if self.dpcl.add(dpc):
-            yield fx.Log(AGENT, "dpc_added", {"key": dpc.key, "ports": [p.name for p in dpc.ports],
-                                              "error": dpc.error})
-            yield from self._save()
-            yield from self.restart(now)
+    def new_dpc(self, dpc: Dpc) -> Generator[Any, Any, bool]:
+        """A DPC from zedagent: add it to the list; a change starts a new verification (aborting one under way).
+        True if it changed the list."""
+        if not self.dpcl.add(dpc):
+            return False
+        yield fx.Log(AGENT, "dpc_added", {"key": dpc.key, "ports": [p.name for p in dpc.ports], "error": dpc.error})
+        yield from self._save()
+        yield from self.restart()
+        return True
 
-    def links_changed(self, now: float) -> Generator[Any, Any, None]:
+    def links_changed(self) -> Generator[Any, Any, None]:
         """An address came or went: resume a waiting verification, or restart one from ``Fail``."""
         applied = self.dpcl.applied
         if self.verifying:
-            yield from self.verify(now)
+            yield from self.verify()
         elif applied is not None and applied.state is DpcState.FAIL:
             # EVE: pkg/pillar/dpcmanager/dpcmanager.go: an address change restarts verification only from Fail
-            yield from self.restart(now)
+            yield from self.restart()
         else:
-            yield from self._publish(now)
+            yield from self._publish()
 
     # -------------------------------------------------------------- what others see
 
     def _route(self) -> Generator[Any, Any, None]:
         applied = self.dpcl.applied
         ports = () if applied is None else tuple(
-            (p.name, p.cost, _failed(applied, p.name)) for p in applied.mgmt_ports)
+            fx.Route(p.name, p.cost, _failed(applied, p.name), p.proxy, p.exceptions) for p in applied.mgmt_ports)
         if ports != self.applied_ports:
             self.applied_ports = ports
             yield fx.ApplyPorts(ports)
 
-    def _publish(self, now: float) -> Generator[Any, Any, None]:
+    def _publish(self) -> Generator[Any, Any, None]:
         """Route over the applied DPC's ports, and publish DeviceNetworkStatus (state, address, error) and, on a real
         change, the DPC list."""
         yield from self._route()
@@ -283,14 +293,14 @@ def _failed(dpc: Dpc, name: str) -> bool:
     return results is not None and results.last_failed > results.last_succeeded
 
 
-def _with_ports(dpc: Dpc, tests: tuple[PortTest, ...], now: float) -> Dpc:
-    """``dpc`` with each tested port's results updated (EVE's ``TestResults.Update``)."""
+def _with_ports(dpc: Dpc, tests: tuple[PortTest, ...], at: float) -> Dpc:
+    """``dpc`` with each tested port's results updated at wall-clock time ``at`` (EVE's ``TestResults.Update``)."""
     if not tests:
         return dpc
     results = dict(dpc.port_results)
     for test in tests:
         before = results.get(test.name, Results())
-        results[test.name] = before.succeeded(now) if test.ok else before.failed(now, test.error)
+        results[test.name] = before.succeeded(at) if test.ok else before.failed(at, test.error)
     return replace(dpc, port_results=tuple(sorted(results.items())))
 
 
@@ -302,7 +312,8 @@ def _encode(dpcl: DpcList) -> bytes:
     entries = [{"key": e.key, "time_priority": e.time_priority, "error": e.error,
                 "last_failed": e.results.last_failed, "last_succeeded": e.results.last_succeeded,
                 "last_error": e.results.last_error,
-                "ports": [[p.name, p.mgmt, p.cost, p.dhcp, p.invalid] for p in e.ports]} for e in dpcl.entries]
+                "ports": [[p.name, p.mgmt, p.cost, p.dhcp, p.invalid, p.proxy, p.exceptions] for p in e.ports]}
+               for e in dpcl.entries]
     return json.dumps({"current": dpcl.current, "entries": entries}, sort_keys=True).encode()
 
 
@@ -312,7 +323,8 @@ def load(data: bytes | None) -> DpcList:
     try:
         raw = json.loads(data) if data else {"entries": []}
         entries = [Dpc(e["key"], float(e["time_priority"]),
-                       tuple(PortConfig(n, bool(m), int(c), d, i) for n, m, c, d, i in e["ports"]),
+                       tuple(PortConfig(n, bool(m), int(c), d, i, str(x), str(y))
+                             for n, m, c, d, i, x, y in e["ports"]),
                        Results(float(e["last_failed"]), float(e["last_succeeded"]), str(e["last_error"])),
                        error=str(e["error"])) for e in raw["entries"]]
     except (ValueError, KeyError, TypeError):
@@ -378,11 +390,15 @@ def run() -> Generator[Any, Any, None]:
     manager.led.stored = Led.UNDEFINED
     manager.config = yield from topics.global_config()
     links = yield fx.LinkStatus()
+    # EVE: pkg/pillar/cmd/nim: a DevicePortConfig file under /config (a bootstrap for a site that needs a proxy or a
+    # static address) is ingested at every boot with key "override"
+    override = dpcs.from_eve_json((yield fx.ReadFile(paths.OVERRIDE_DPC)) or b"", "override")
+    if override is not None:
+        manager.dpcl.add(override)
     if not manager.dpcl.entries or manager.config["network.fallback.any.eth"] == "enabled":
         # EVE: the last-resort DPC is used, whatever the setting, while there is no other network config
         manager.dpcl.add(lastresort(links))
-    now = yield fx.Now()
-    yield from manager.restart(now)
+    yield from manager.restart()
     seen = 0
     while True:
         manager.config = yield from topics.global_config()
@@ -391,27 +407,28 @@ def run() -> Generator[Any, Any, None]:
         now = yield fx.Now()
         due = manager.due()
         seen = yield fx.Wait(watch, seen, None if due is None else max(due - now, 0.0))
-        yield from _handle(manager, (yield fx.Now()))
+        yield from _handle(manager)
 
 
-def _handle(manager: Manager, now: float) -> Generator[Any, Any, None]:
-    """Act on what woke nim: a new DPC, an address change, the LED, or a timer."""
+def _handle(manager: Manager) -> Generator[Any, Any, None]:
+    """Act on what woke nim: a new DPC, an address change, a timer, or the LED."""
     new = yield fx.Read(topics.DPC_CONFIG)
     if new is not None and new is not manager.dpc_seen:
         manager.dpc_seen = new
-        yield from manager.new_dpc(new, now)
-        return
+        if (yield from manager.new_dpc(new)):
+            return
     links = yield fx.LinkStatus()
-    addresses = tuple((link.name, link.up and link.address) for link in links)
+    addresses = tuple((link.name, bool(link.up and link.address)) for link in links)
     if addresses != manager.addresses:
         manager.addresses = addresses
-        yield from manager.links_changed(now)
+        yield from manager.links_changed()
         return
+    now = yield fx.Now()
     if manager.verifying and manager.pending_due is not None and now >= manager.pending_due:
-        yield from manager.verify(now)
+        yield from manager.verify()
     elif manager.test_due is not None and now >= manager.test_due:
-        yield from manager.periodic(now)
+        yield from manager.periodic()
     elif manager.better_due is not None and now >= manager.better_due:
-        yield from manager.better(now)
+        yield from manager.better()
     else:
         yield from manager.led.changed()

@@ -7,6 +7,7 @@ ONBOARD_KEY = "/config/onboard.key.pem"
 DEVICE_CERT = "/config/device.cert.pem"
 DEVICE_KEY = "/config/device.key.pem"
 SOFT_SERIAL = "/config/soft_serial"
+OVERRIDE_DPC = "/config/DevicePortConfig/override.json"
 
 UUID = "/persist/status/uuid"
 HARDWARE_MODEL = "/persist/status/hardwaremodel"

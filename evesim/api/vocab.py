@@ -20,8 +20,8 @@ SettableState = Literal["active", "updating", "unused"]
 """States ``zboot set_partstate`` can write; ``inprogress`` only comes from the bootloader."""
 SETTABLE_STATES: tuple[SettableState, ...] = get_args(SettableState)
 
-TransportError = Literal["timeout", "unreachable", "refused", "reset", "cert_invalid"]
-"""Why a request got no HTTP status."""
+TransportError = Literal["timeout", "unreachable", "refused", "reset", "cert_invalid", "proxy"]
+"""Why a request got no HTTP status (``proxy``: the proxy could not open a tunnel to the server)."""
 TRANSPORT_ERRORS: frozenset[TransportError] = frozenset(get_args(TransportError))
 
 DomainOp = Literal["create", "start", "stop", "destroy", "info"]

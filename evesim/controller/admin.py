@@ -122,6 +122,8 @@ class PortIn(_In):
     cost: int = Field(0, ge=0, le=255)
     addressing: Literal["dhcp", "static", "none"] = "dhcp"
     adapter: bool = True
+    proxy: Text = Field("", description="An HTTPS proxy for the port, host:port")
+    exceptions: Text = Field("", description="Hosts reached without the proxy, comma-separated")
 
 
 class PortsIn(_In):

@@ -13,6 +13,7 @@ from evesim.api import pb
 
 Addressing = Literal["dhcp", "static", "none"]
 _NAME = re.compile(r"[a-z][a-z0-9_.-]{0,14}")
+_PROXY = re.compile(r"[A-Za-z0-9.-]{1,253}:[0-9]{1,5}")
 _DHCP: dict[Addressing, pb.common.DHCPType] = {
     "dhcp": pb.common.Client, "static": pb.common.Static, "none": pb.common.DHCPNone}
 _TYPES = (("wwan", pb.common.PhyIoNetWWAN), ("wlan", pb.common.PhyIoNetWLAN))
@@ -28,12 +29,18 @@ class NetPort:
     cost: int = 0
     addressing: Addressing = "dhcp"
     adapter: bool = True
+    proxy: str = ""
+    """An HTTPS proxy, ``host:port``, for the port's traffic to the controller and datastores."""
+    exceptions: str = ""
+    """Hosts reached without the proxy, comma-separated."""
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
             raise ValueError(f"{self.name!r} is not an interface name (lowercase, at most 15 characters)")
         if not 0 <= self.cost <= 255:
             raise ValueError(f"port {self.name}: cost {self.cost} is not within 0..255")
+        if self.proxy and not _PROXY.fullmatch(self.proxy):
+            raise ValueError(f"port {self.name}: proxy {self.proxy!r} is not host:port")
 
 
 def set_ports(config: pb.config.EdgeDevConfig, device_uuid: str, ports: Sequence[NetPort]) -> None:
@@ -51,7 +58,12 @@ def set_ports(config: pb.config.EdgeDevConfig, device_uuid: str, ports: Sequence
             kind = next((t for prefix, t in _TYPES if port.name.startswith(prefix)), pb.common.PhyIoNetEth)
             config.deviceIoList.add(ptype=kind, phylabel=port.name, logicallabel=port.name,
                                     phyaddrs={"ifname": port.name}, usage=pb.common.PhyIoUsageMgmtAndApps)
-        config.networks.add(id=network_id, type=pb.common.V4, ip=pb.common.ipspec(dhcp=_DHCP[port.addressing]))
+        network = config.networks.add(id=network_id, type=pb.common.V4,
+                                      ip=pb.common.ipspec(dhcp=_DHCP[port.addressing]))
+        if port.proxy:
+            host, _, number = port.proxy.rpartition(":")
+            network.entProxy.proxies.add(proto=pb.common.PROXY_HTTPS, server=host, port=int(number))
+            network.entProxy.exceptions = port.exceptions
         config.systemAdapterList.add(name=port.name, uplink=port.mgmt, networkUUID=network_id, cost=port.cost)
 
 
@@ -64,5 +76,9 @@ def ports_of(config: pb.config.EdgeDevConfig) -> list[NetPort]:
     for adapter in config.systemAdapterList:
         network = networks.get(adapter.networkUUID)
         dhcp: Addressing = addressing.get(network.ip.dhcp, "none") if network is not None else "none"
-        found.append(NetPort(adapter.name, adapter.uplink, adapter.cost, dhcp, adapter.name in ios))
+        proxies = [f"{p.server}:{p.port}" for p in network.entProxy.proxies
+                   if p.proto == pb.common.PROXY_HTTPS] if network is not None else []
+        exceptions = network.entProxy.exceptions if network is not None else ""
+        found.append(NetPort(adapter.name, adapter.uplink, adapter.cost, dhcp, adapter.name in ios,
+                             proxies[0] if proxies else "", exceptions))
     return found

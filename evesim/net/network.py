@@ -65,6 +65,7 @@ class Network:
             for nbr in graph.neighbors(node)
         }
         """Devices on a single access link: their router and that link."""
+        self._proxies = frozenset(node for node, kind in graph.nodes(data="kind") if kind == "proxy")
 
     def link(self, a: str, b: str) -> Link:
         """The link between two adjacent nodes; KeyError naming them if there is none."""
@@ -120,9 +121,18 @@ class Network:
         self._routes[key] = (self.version, stats)
         return stats
 
+    def is_proxy(self, node: str) -> bool:
+        """True if ``node`` is a proxy of this network."""
+        return node in self._proxies
+
     def _compute(self, src: str, dst: str) -> PathStats | None:
+        """The lowest-latency path; traffic does not cross a proxy unless the proxy is an end of it."""
+        graph = self.graph
+        if self._proxies:
+            ends = {src, dst}
+            graph = nx.subgraph_view(self.graph, filter_node=lambda n: n in ends or n not in self._proxies)
         try:
-            nodes = nx.shortest_path(self.graph, src, dst, weight=_latency)
+            nodes = nx.shortest_path(graph, src, dst, weight=_latency)
         except (nx.NetworkXNoPath, nx.NodeNotFound):
             return None
         links = [self.graph.edges[a, b]["link"] for a, b in zip(nodes, nodes[1:], strict=False)]
@@ -149,6 +159,13 @@ def _through(link: Link, path: PathStats) -> PathStats:
     p = link.params
     return PathStats(p.latency_s + path.latency_s, p.jitter_s + path.jitter_s, min(p.bandwidth_bps, path.bandwidth_bps),
                      1.0 - (1.0 - p.loss) * (1.0 - path.loss), path.hops + 1)
+
+
+def joined(first: PathStats, then: PathStats) -> PathStats:
+    """Two paths end to end (through a proxy): latencies and jitters add, the narrower bandwidth, both losses."""
+    return PathStats(first.latency_s + then.latency_s, first.jitter_s + then.jitter_s,
+                     min(first.bandwidth_bps, then.bandwidth_bps), 1.0 - (1.0 - first.loss) * (1.0 - then.loss),
+                     first.hops + then.hops)
 
 
 def transfer(stats: PathStats, nbytes: int, rng: Draw, timeout_s: float) -> Transfer:

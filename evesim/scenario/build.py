@@ -11,7 +11,7 @@ from evesim.net import topology
 from evesim.net.link import LinkParams
 from evesim.scenario import model
 from evesim.sim.service import FaultRule
-from evesim.sim.world import AppSpec, Group, ImageSpec, PortSpec, World, WorldSpec
+from evesim.sim.world import AppSpec, Group, ImageSpec, PortSpec, ProxySpec, World, WorldSpec
 
 
 def link(spec: model.Link) -> LinkParams:
@@ -44,8 +44,10 @@ def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
         seed=seed,
         groups=tuple(Group(g.name, g.count, g.board, g.version, dict(g.config_items), g.attach, tuple(g.apps),
                            tuple(PortSpec(p.name, p.cost, p.mgmt, p.attach, link(p.link) if p.link else None)
-                                 for p in g.ports))
+                                 for p in g.ports), g.proxy or "")
                      for g in scenario.fleet),
+        proxies=tuple(ProxySpec(p.name, tuple(p.attach), link(p.link) if p.link else None)
+                      for p in scenario.network.proxies),
         images=tuple(ImageSpec(i.version, i.size, frozenset(i.defects)) for i in scenario.images),
         apps=tuple(AppSpec(a.name, a.size, a.memory // 1024, a.vcpus, frozenset(a.defects)) for a in scenario.apps),
         crypto=CryptoMode(scenario.crypto),

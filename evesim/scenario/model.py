@@ -65,6 +65,9 @@ class Group(Strict):
     """Apps (from the scenario's ``apps``) the controller deploys to each device once it onboards."""
     ports: list[Port] = Field(default_factory=list, max_length=8)
     """Network ports besides ``eth0`` (``eth1``, ``wlan0``, ``wwan0``); the controller configures them all."""
+    proxy: Annotated[str, Field(pattern=r"^proxy-[a-z0-9-]{1,32}:[0-9]{1,5}$")] | None = None
+    """An HTTPS proxy of the network (``proxy-0:3128``) every port goes through: the devices ship with it in
+    ``/config/DevicePortConfig/override.json`` and the controller configures it."""
 
     @field_validator("ports")
     @classmethod
@@ -160,6 +163,20 @@ class ConfigPort(Strict):
     addressing: Literal["dhcp", "static", "none"] = "dhcp"
     adapter: bool = True
     """False leaves the port out of ``deviceIoList``, a config EVE cannot use for it."""
+    proxy: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]{1,253}:[0-9]{1,5}$")] | None = None
+    """An HTTPS proxy, ``host:port`` (a proxy of the network, or a name it does not have)."""
+    exceptions: str = ""
+    """Hosts reached without the proxy, comma-separated."""
+
+
+class Proxy(Strict):
+    """An HTTP proxy on the network, linked to each router of ``attach``; devices reach the controller through it
+    only if their port configuration says so."""
+
+    name: Annotated[str, Field(pattern=r"^proxy-[a-z0-9-]{1,32}$")]
+    attach: list[str] = Field(min_length=1, max_length=16)
+    link: Link | None = None
+    """Its links (default: the network's ``access`` link)."""
 
 
 class Network(Strict):
@@ -174,6 +191,11 @@ class Network(Strict):
     backbone: Link = Link(latency=0.005, bandwidth=10e9)
     wan: Link = Link(latency=0.020, jitter=0.002, bandwidth=10e9)
     datastore_bandwidth: Bandwidth = 10e9
+    proxies: list[Proxy] = Field(default_factory=list, max_length=100)
+
+    def proxy_routers(self) -> dict[str, list[str]]:
+        """Each proxy's name and the routers it links to."""
+        return {p.name: list(p.attach) for p in self.proxies}
 
     def routers_names(self) -> list[str]:
         """The routers devices can attach to in this topology."""
@@ -513,6 +535,13 @@ def _fleet_problems(scenario: Scenario) -> Problems:
                   f"which a {network.topology} network does not have (routers: {', '.join(routers)})")
                  for i, g in enumerate(scenario.fleet) for j, p in enumerate(g.ports)
                  if p.attach is not None and p.attach not in routers]
+    proxies = network.proxy_routers()
+    problems += [(("fleet", i, "proxy"), f"group {g.name!r} goes through {g.proxy!r}, which the network does not "
+                  f"have (proxies: {', '.join(proxies) or 'none'})")
+                 for i, g in enumerate(scenario.fleet) if g.proxy and g.proxy.rpartition(":")[0] not in proxies]
+    problems += [(("network", "proxies", i, "attach", j), f"proxy {p.name} attaches to {r!r}, which a "
+                  f"{network.topology} network does not have (routers: {', '.join(routers)})")
+                 for i, p in enumerate(network.proxies) for j, r in enumerate(p.attach) if r not in routers]
     return problems
 
 

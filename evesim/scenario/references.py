@@ -1,7 +1,8 @@
 """The names a scenario defines (groups, devices, routers, network nodes, links) and checks of every use of them.
 
 Device names follow the world's ``<group>-00000`` numbering (``evesim.sim.world``); network nodes
-are ``controller``, ``datastore``, the routers and the devices (``evesim.net.topology``). The checks
+are ``controller``, ``datastore``, the routers, the proxies, the devices and their extra ports
+(``<device>/<port>``; ``evesim.net.topology``, ``evesim.sim.world``). The checks
 read the scenario's parts through the protocols below, so they need not know the scenario model.
 """
 
@@ -24,9 +25,21 @@ class Network(Protocol):
 
     def default_router(self, index: int) -> str: ...
 
+    def proxy_routers(self) -> dict[str, list[str]]: ...
+
+
+class Port(Protocol):
+    """A device port besides ``eth0``: its name and router."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def attach(self) -> str | None: ...
+
 
 class Group(Protocol):
-    """A group of the fleet: its name, size and router."""
+    """A group of the fleet: its name, size, router and extra ports."""
 
     @property
     def name(self) -> str: ...
@@ -36,6 +49,9 @@ class Group(Protocol):
 
     @property
     def attach(self) -> str | None: ...
+
+    @property
+    def ports(self) -> Sequence[Port]: ...
 
 
 class Target(Protocol):
@@ -56,6 +72,8 @@ class Names:
         self.groups = [g.name for g in fleet]
         self.counts = {g.name: g.count for g in fleet}
         self.attach = {g.name: g.attach for g in fleet}
+        self.ports = {g.name: {p.name: p.attach for p in g.ports} for g in fleet}
+        self.proxies = network.proxy_routers()
         self.first: dict[str, int] = {}
         total = 0
         for group in fleet:
@@ -79,7 +97,19 @@ class Names:
 
     def is_node(self, name: str) -> bool:
         """True if the network has a node of that name."""
-        return name in SERVICES or name in self.routers or self.group_of(name) is not None
+        if name in SERVICES or name in self.routers or name in self.proxies:
+            return True
+        device, _, port = name.partition("/")
+        group = self.group_of(device)
+        return group is not None and (not port or port in self.ports[group])
+
+    def port_router(self, node: str) -> str | None:
+        """The router a device port's node (``<device>/<port>``) links to."""
+        device, _, port = node.partition("/")
+        group = self.group_of(device)
+        if group is None or port not in self.ports[group]:
+            return None
+        return self.ports[group][port] or self.router_of(device)
 
     def link_problem(self, a: str, b: str) -> str | None:
         """Why the network has no link between ``a`` and ``b`` (None if it has one)."""
@@ -119,6 +149,10 @@ def _adjacent(names: Names, a: str, b: str) -> bool:
     """True if ``a``'s own link (a service's or a tree site's to the core, a device's access link) goes to ``b``."""
     if a in SERVICES or (a.startswith("site-") and a in names.routers):
         return b == "core"
+    if a in names.proxies:
+        return b in names.proxies[a]
+    if "/" in a:
+        return names.port_router(a) == b
     return names.router_of(a) == b
 
 

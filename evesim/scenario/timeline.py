@@ -142,7 +142,8 @@ def _on_device(world: World, device: SimDevice, action: DeviceAction) -> None:
         case model.LinkDown():
             faults.link_down(world, device, action.duration, action.port)
         case model.NetworkConfig():
-            ports = [NetPort(p.name, p.mgmt, p.cost, p.addressing, p.adapter) for p in action.ports]
+            ports = [NetPort(p.name, p.mgmt, p.cost, p.addressing, p.adapter, p.proxy or "", p.exceptions)
+                     for p in action.ports]
             _at_controller(world, device, action, lambda uuid: world.core.set_ports(uuid, ports))
         case model.FillPersist():
             faults.fill_persist(world, device, action.free, action.duration)

@@ -8,9 +8,13 @@ from typing import Any
 import simpy
 
 from evesim.agent import effects as fx
+from evesim.net.topology import DATASTORE
+from evesim.sim import transport
 from evesim.sim.ports import Downloader
 from evesim.sim.transport import DIAL_TIMEOUT_S
 
+DATASTORE_HOST = "datastore.evesim.test"
+"""The datastore's host name in image URLs, matched against proxy exceptions."""
 CHUNKS = 10
 """A download is this many chunks; each shares the datastore with the downloads under way."""
 
@@ -45,9 +49,9 @@ def _chunk_delay(dev: Downloader, nbytes: int, max_cost: int) -> float | None:
     """Seconds for a chunk over the first applied port cheap enough (``network.download.max.cost``) that has an
     address and a path to the datastore; None if there is none."""
     net = dev.world.net
-    for port in dev.nics.order(None, max_cost):
-        if dev.nics.address(net, port) is not None:
-            delay = dev.world.datastore_chunk_delay(dev.nics.nodes[port], dev.rng("net"), nbytes)
-            if delay is not None:
-                return delay
+    for route in dev.nics.order(None, max_cost):
+        if dev.nics.address(net, route.name) is not None:
+            stats, _ = transport.path(net, dev.nics.nodes[route.name], route, DATASTORE, DATASTORE_HOST)
+            if stats is not None:
+                return dev.world.datastore_chunk_delay(stats, dev.rng("net"), nbytes)
     return None

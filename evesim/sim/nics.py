@@ -35,8 +35,8 @@ class Nics:
         self.names = names
         self.nodes = {name: node if i == 0 else f"{node}/{name}" for i, name in enumerate(names)}
         self._addresses: dict[str, str | None] = dict.fromkeys(names)
-        self.applied: tuple[tuple[str, int, bool], ...] = ((names[0], 0, False),)
-        """The management ports nim applied: (name, cost, failed its last test)."""
+        self.applied: tuple[fx.Route, ...] = (fx.Route(names[0]),)
+        """The management ports nim applied."""
 
     def carrier(self, net: Network, name: str) -> bool:
         return net.access_up(self.nodes[name])
@@ -53,20 +53,19 @@ class Nics:
     def any_address(self, net: Network) -> bool:
         return any(self.address(net, name) for name in self.names)
 
-    def order(self, via: str | None, max_cost: int | None = None) -> list[str]:
+    def order(self, via: str | None, max_cost: int | None = None) -> list[fx.Route]:
         """Ports to try, in turn: ``via`` alone, or the applied management ports cheapest first without those that
         failed their last test (all of them if every one did), as EVE's ``GetMgmtPortsSortedCostWithoutFailed``;
         ``max_cost`` keeps only ports that cheap."""
         if via is not None:
-            return [via]
-        ports = sorted((p for p in self.applied if max_cost is None or p[1] <= max_cost), key=lambda p: p[1])
-        good = [name for name, _, failed in ports if not failed]
-        return good or [name for name, _, _ in ports]
+            return [next((r for r in self.applied if r.name == via), fx.Route(via))]
+        ports = sorted((r for r in self.applied if max_cost is None or r.cost <= max_cost), key=lambda r: r.cost)
+        return [r for r in ports if not r.failed] or ports
 
     def forget(self) -> None:
         """Power off: every address is gone, and nim applies its ports again at boot."""
         self._addresses = dict.fromkeys(self.names)
-        self.applied = ((self.names[0], 0, False),)
+        self.applied = (fx.Route(self.names[0]),)
 
     def dhcp(self, world: Wired, bus: Bus, index: int, name: str) -> Generator[simpy.Event, Any, None]:
         """Acquire an address whenever the port has carrier; drop it when carrier goes."""

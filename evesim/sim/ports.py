@@ -20,7 +20,7 @@ from evesim.api.vocab import EventKind, Severity
 from evesim.controller import Controller
 from evesim.hw.device import DeviceHardware, ResetKind
 from evesim.hw.image import AppImage, EveImage
-from evesim.net.network import Draw, Network
+from evesim.net.network import Draw, Network, PathStats
 from evesim.sim import rng
 from evesim.sim.events import EventLog
 from evesim.sim.nics import Nics
@@ -72,7 +72,7 @@ class DeviceWorld(Protocol):
 
     def link_changed(self, node: str) -> simpy.Event: ...
     def device_onboarded(self, name: str, uuid: str) -> None: ...
-    def datastore_chunk_delay(self, node: str, draw: Draw, nbytes: int) -> float | None: ...
+    def datastore_chunk_delay(self, stats: PathStats, draw: Draw, nbytes: int) -> float: ...
 
 
 class Fleet(Protocol):

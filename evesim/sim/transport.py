@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from evesim.agent import effects as fx
 from evesim.api.vocab import TransportError
-from evesim.net.network import transfer
+from evesim.net.network import Network, PathStats, joined, transfer
 from evesim.net.topology import CONTROLLER
 from evesim.sim.ports import Networked
 
 HTTP_OVERHEAD_BYTES = 600
 """Headers, TLS records and TCP/IP framing added to each request and each response."""
+SERVER_HOST = "controller.evesim.test"
+"""The controller's host name as devices know it (``/config/server``), matched against proxy exceptions."""
 DIAL_TIMEOUT_S = 10.0
 """EVE's ``timer.dial.timeout``: a TCP connect with no answer fails after this long."""
 
@@ -40,8 +42,8 @@ def exchange(device: Networked, request: fx.Request) -> Exchange:
     spent = 0.0
     answer: fx.Response | None = None
     error: Exchange = _fail(0.0, "unreachable")
-    for port in device.nics.order(request.via):
-        out = _over(device, port, request, spent)
+    for route in device.nics.order(request.via):
+        out = _over(device, route, request, spent)
         spent += out.delay_s
         if out.response.ok or out.response.status == 403:
             return Exchange(spent, out.response)
@@ -52,14 +54,14 @@ def exchange(device: Networked, request: fx.Request) -> Exchange:
     return Exchange(spent, answer if answer is not None else error.response)
 
 
-def _over(device: Networked, port: str, request: fx.Request, start: float) -> Exchange:
-    """One attempt over ``port``, starting ``start`` seconds from now."""
+def _over(device: Networked, route: fx.Route, request: fx.Request, start: float) -> Exchange:
+    """One attempt over ``route``'s port (through its proxy if it has one), starting ``start`` seconds from now."""
     world = device.world
-    if device.nics.address(world.net, port) is None:
+    if device.nics.address(world.net, route.name) is None:
         return _fail(0.0, "unreachable")
-    stats = world.net.path(device.nics.nodes[port], CONTROLLER)
+    stats, error = path(world.net, device.nics.nodes[route.name], route)
     if stats is None:
-        return _fail(min(DIAL_TIMEOUT_S, request.timeout), "timeout")
+        return _fail(min(DIAL_TIMEOUT_S, request.timeout) if error == "timeout" else 0.0, error)
     rng = device.rng("net")
     body = request.body or b""
     sent = len(body) + HTTP_OVERHEAD_BYTES
@@ -79,3 +81,26 @@ def _over(device: Networked, port: str, request: fx.Request, start: float) -> Ex
         return _fail(request.timeout, "timeout")
     device.telemetry.rx_bytes += received
     return Exchange(total, fx.Response(reply.status, reply.body, reply.content_type))
+
+
+def path(net: Network, node: str, route: fx.Route, target: str = CONTROLLER,
+         host: str = SERVER_HOST) -> tuple[PathStats | None, TransportError]:
+    """The path from a port's node to ``target`` (named ``host``), through the port's proxy unless ``host`` is one of
+    its exceptions; None and why when there is none (no route: a timeout; a proxy that cannot reach it: ``proxy``)."""
+    if not route.proxy or bypassed(host, route.exceptions):
+        return net.path(node, target), "timeout"
+    proxy = route.proxy.rpartition(":")[0] or route.proxy
+    to_proxy = net.path(node, proxy) if net.is_proxy(proxy) else None
+    if to_proxy is None:
+        return None, "timeout"
+    onwards = net.path(proxy, target)
+    return (None, "proxy") if onwards is None else (joined(to_proxy, onwards), "timeout")
+
+
+def bypassed(host: str, exceptions: str) -> bool:
+    """Go's ``NO_PROXY`` matching: ``*``, the host itself, or a domain it is in (``.example.com`` or
+    ``example.com``)."""
+    for entry in (e.strip().lower() for e in exceptions.split(",")):
+        if entry == "*" or (entry and (host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")))):
+            return True
+    return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import networkx as nx
 import simpy
 
+from evesim.agent import paths
 from evesim.agent.device_steps import Settings
+from evesim.agent.dpc import PROXY_HTTPS
 from evesim.agent.fixes import Fix
 from evesim.api import certs, defaults
 from evesim.api.envelope import CryptoMode
@@ -22,7 +25,7 @@ from evesim.hw import board as boards
 from evesim.hw.image import AppImage, EveImage
 from evesim.net import topology
 from evesim.net.link import LinkParams
-from evesim.net.network import Draw, Network, transfer
+from evesim.net.network import Draw, Network, PathStats, transfer
 from evesim.sim import rng
 from evesim.sim.device import SimDevice
 from evesim.sim.events import EventLog
@@ -50,6 +53,19 @@ class Group:
     """Apps (by name, from ``WorldSpec.apps``) the controller deploys to each device once it onboards."""
     ports: tuple[PortSpec, ...] = ()
     """Network ports besides ``eth0``; with any, the controller configures every port of the group's devices."""
+    proxy: str = ""
+    """An HTTPS proxy (``name:port`` of a ``ProxySpec``) every port of the group's devices goes through: the devices
+    ship with it in ``/config/DevicePortConfig/override.json`` and the controller configures it."""
+
+
+@dataclass(frozen=True)
+class ProxySpec:
+    """An HTTP proxy on the network: a node named ``name`` linked to each router of ``attach``. Devices reach the
+    controller through it only if their port configuration says so; no other traffic crosses it."""
+
+    name: str
+    attach: tuple[str, ...]
+    access: LinkParams | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,7 @@ class WorldSpec:
     power_on_spread_s: float = 60.0
     access: LinkParams = LinkParams(latency_s=0.010, jitter_s=0.005, bandwidth_bps=50e6)
     wan: LinkParams = LinkParams(latency_s=0.020, jitter_s=0.002, bandwidth_bps=10e9)
+    proxies: tuple[ProxySpec, ...] = ()
     topology: Callable[[list[str], dict[str, str]], nx.Graph] | None = None
     """Builds the graph from the device names and where groups attach; default: a star behind a ``wan``."""
     require_integrity_token: bool = True
@@ -152,6 +169,8 @@ class World:
         where = {f"{g.name}-{i:05d}": g.attach for g in spec.groups if g.attach for i in range(g.count)}
         build = spec.topology or (lambda devs, at: topology.star(devs, spec.access, spec.wan, at))
         graph = build(names, where)
+        for proxy in spec.proxies:
+            _attach_proxy(graph, proxy, spec.access)
         for group in spec.groups:
             for i in range(group.count):
                 _attach_ports(graph, f"{group.name}-{i:05d}", group.ports, spec.access)
@@ -180,19 +199,25 @@ class World:
                 index = len(self.devices)
                 name = f"{group.name}-{i:05d}"
                 serial = f"SN{self.seed:04d}{index:06d}"
-                ports = ("eth0", *(p.name for p in group.ports))
-                device = SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}", ports)
+                nics = ("eth0", *(p.name for p in group.ports))
+                device = SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}", nics)
                 device.group = group.name
                 self.devices.append(device)
-                if group.ports:
-                    self._set_ports(device, [NetPort("eth0"), *(NetPort(p.name, p.mgmt, p.cost) for p in group.ports)])
+                self._configure_ports(device, group)
                 if group.config_items:
                     self._set_config_items(device, dict(group.config_items))
                 for app_name in group.apps:
                     self.deploy_app(device, app_name)
 
-    def _set_ports(self, device: SimDevice, ports: list[NetPort]) -> None:
+    def _configure_ports(self, device: SimDevice, group: Group) -> None:
+        """A group with extra ports or a proxy: the controller configures them, and a proxy ships in ``/config``."""
+        if not (group.ports or group.proxy):
+            return
+        ports = [NetPort("eth0", proxy=group.proxy),
+                 *(NetPort(p.name, p.mgmt, p.cost, proxy=group.proxy) for p in group.ports)]
         self.for_device(device, lambda uuid: self.core.set_ports(uuid, ports))
+        if group.proxy:
+            device.write_durable(paths.OVERRIDE_DPC, override_json(ports))
 
     def _set_config_items(self, device: SimDevice, items: dict[str, str]) -> None:
         self.for_device(device, lambda uuid: self.core.set_config_items(uuid, items))
@@ -308,11 +333,8 @@ class World:
                 if event is not None and not event.triggered:
                     event.succeed()
 
-    def datastore_chunk_delay(self, node: str, draw: Draw, nbytes: int) -> float | None:
-        """Seconds for ``node`` to fetch ``nbytes`` from the datastore, sharing its capacity; None if unreachable."""
-        stats = self.net.path(node, topology.DATASTORE)
-        if stats is None:
-            return None
+    def datastore_chunk_delay(self, stats: PathStats, draw: Draw, nbytes: int) -> float:
+        """Seconds to fetch ``nbytes`` from the datastore over a path with ``stats``, sharing its capacity."""
         share = min(stats.bandwidth_bps, self.spec.datastore_bps / max(self.downloads, 1))
         result = transfer(stats, 0, draw, 3600.0)
         return result.delay_s + nbytes * 8.0 / share
@@ -332,3 +354,26 @@ def _attach_ports(graph: nx.Graph, device: str, ports: tuple[PortSpec, ...], acc
         node = f"{device}/{port.name}"
         graph.add_node(node, kind="device")
         topology.add_link(graph, node, router, port.access or access)
+
+
+def _attach_proxy(graph: nx.Graph, proxy: ProxySpec, access: LinkParams) -> None:
+    """Put ``proxy`` on the network, linked to each of its routers."""
+    for router in proxy.attach:
+        if graph.nodes.get(router, {}).get("kind") != "router":
+            routers = sorted(n for n, kind in graph.nodes(data="kind") if kind == "router")
+            raise KeyError(f"cannot attach proxy {proxy.name} to {router!r}: not a router of this network "
+                           f"({', '.join(routers)})")
+        graph.add_node(proxy.name, kind="proxy")
+        topology.add_link(graph, proxy.name, router, proxy.access or access)
+
+
+def override_json(ports: list[NetPort]) -> bytes:
+    """EVE's JSON form of a DevicePortConfig for ``/config/DevicePortConfig/override.json``: DHCP on each port, with
+    its HTTPS proxy."""
+    def port(p: NetPort) -> dict[str, Any]:
+        host, _, number = p.proxy.rpartition(":")
+        proxies = [{"type": PROXY_HTTPS, "server": host, "port": int(number)}] if p.proxy else []
+        return {"IfName": p.name, "IsMgmt": p.mgmt, "Cost": p.cost, "Dhcp": 4, "Proxies": proxies,
+                "Exceptions": p.exceptions}
+
+    return json.dumps({"Version": 1, "Key": "override", "Ports": [port(p) for p in ports]}, sort_keys=True).encode()

@@ -48,7 +48,7 @@ def test_at_first_it_tests_the_last_resort_dpc_and_shows_led_2() -> None:
     assert (status.state, status.has_address, status.index, status.key) == (DpcState.SUCCESS, True, 0, "lastresort")
     assert script.requests()[0] == fx.Request("GET", "/api/v2/edgedevice/ping", None, 15.0, via="eth0")
     assert script.published(topics.LED) == [Led.WAITING_FOR_IP, Led.CONNECTING]
-    assert script.effects(fx.ApplyPorts)[0] == fx.ApplyPorts((("eth0", 0, False),))
+    assert script.effects(fx.ApplyPorts)[0] == fx.ApplyPorts((fx.Route("eth0"),))
 
 
 def test_without_an_address_it_waits_five_test_durations_then_fails() -> None:
@@ -120,7 +120,7 @@ def test_a_costlier_port_is_tested_when_the_cheap_one_has_no_address() -> None:
     script.run(nim.run(), max_time=100.0)
     assert [r.via for r in script.requests()] == ["wwan0"]
     assert _network(script).state is DpcState.SUCCESS
-    assert script.effects(fx.ApplyPorts)[-1] == fx.ApplyPorts((("eth0", 0, True), ("wwan0", 10, False)))
+    assert script.effects(fx.ApplyPorts)[-1] == fx.ApplyPorts((fx.Route("eth0", 0, True), fx.Route("wwan0", 10)))
 
 
 def test_the_list_is_checkpointed_and_read_back_without_an_applied_entry() -> None:
@@ -179,3 +179,31 @@ def test_the_address_arriving_during_the_wait_resumes_the_test_and_shows_2() -> 
     agent.run(max_time=100.0)
     assert script.bus.get(topics.LED) == Led.CONNECTING
     assert [s.time for s in script.steps(fx.Request)] == [50.0]
+
+
+def test_a_shipped_override_with_a_proxy_is_applied_and_checkpointed_with_it() -> None:
+    script = Script(responses={"ping": fx.Response(200)})
+    script.files[paths.OVERRIDE_DPC] = (b'{"Version": 1, "Key": "override", "Ports": [{"IfName": "eth0", "IsMgmt": '
+                                        b'true, "Dhcp": 4, "Proxies": [{"type": 1, "server": "proxy-0", "port": 3128}]'
+                                        b', "Exceptions": "local.test"}]}')
+    script.run(nim.run(), max_time=10.0)
+    assert (_network(script).key, _network(script).state) == ("override", DpcState.SUCCESS)
+    assert script.effects(fx.ApplyPorts)[-1] == fx.ApplyPorts((fx.Route("eth0", 0, False, "proxy-0:3128",
+                                                                        "local.test"),))
+    (saved,) = nim.load(script.files[paths.DPC_LIST]).entries
+    assert saved.ports[0].proxy == "proxy-0:3128" and saved.ports[0].exceptions == "local.test"
+
+
+def test_an_unreadable_override_is_ignored() -> None:
+    script = Script(responses={"ping": fx.Response(200)})
+    script.files[paths.OVERRIDE_DPC] = b'{"Ports": 7}'
+    script.run(nim.run(), max_time=10.0)
+    assert _network(script).key == "lastresort"
+
+
+def test_a_periodic_success_brings_a_parked_dpc_back_to_success() -> None:
+    script = Script(responses={"ping": [fx.Response(None, error="timeout"), fx.Response(200)]})
+    script.run(nim.run(), max_time=400.0)
+    # the only DPC failed and was parked at once; the periodic test 300 s later works and says so
+    assert [(t, state) for t, state, _, _ in _dpc_events(script)] == [(0.0, "FAIL_WITH_IP_AND_DNS"),
+                                                                       (300.0, "SUCCESS")]

@@ -30,6 +30,7 @@ SMALL = {
     "maintenance-drops-update": [],
     "bad-network-config": ["fleet.0.count=10"],
     "failover-to-lte": ["fleet.0.count=8"],
+    "proxy-outage": ["fleet.0.count=6", "fleet.1.count=6"],
 }
 
 
@@ -195,3 +196,19 @@ def test_failover_to_lte_fails_when_lte_cannot_reach_the_controller(tmp_path: Pa
     assert code == 1
     assert "while Ethernet is down, every device reports over LTE (its latest info shows no eth0 address)" in \
         failed(summary)
+
+
+def test_proxy_outage_rolls_back_exactly_the_devices_behind_the_proxy(tmp_path: Path) -> None:
+    code, summary = run("proxy-outage", tmp_path)
+    assert code == 0 and summary["passed"]
+    assert summary["outcomes"]["rolled_back"] == 6 and summary["outcomes"]["updated"] == 6
+    events = pd.read_parquet(tmp_path / "events.parquet")
+    assert set(events[events.kind == "dpc"].query("device.str.startswith('office')").fields.str.extract(
+        r'"key":"(\w+)"')[0]) >= {"override", "zedagent"}, "office devices start on the shipped override"
+
+
+def test_proxy_outage_fails_without_the_outage_and_without_the_proxy(tmp_path: Path) -> None:
+    code, summary = run("proxy-outage", tmp_path / "calm", "timeline.2.at=5h")
+    assert code == 1 and failed(summary) == {"the office devices fall back to 14.5.1 and report 14.6.0 FAILED"}
+    code, summary = run("proxy-outage", tmp_path / "direct", "fleet.0.proxy=null")
+    assert code == 1 and "every office device onboards through the proxy" in failed(summary)

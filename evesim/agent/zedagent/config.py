@@ -213,16 +213,16 @@ class ConfigTask:
     def _publish_ports(self, parsed: Parsed) -> Generator[Any, Any, None]:
         """``parseSystemAdapterConfig``: the controller's DPC for nim, its TimePriority the config's timestamp; a DPC
         without a valid management port is still published (nim lists it but never tests it)."""
-        now = yield fx.Now()
+        wall = yield fx.WallClock()
         mgmt = [p for p in parsed.ports if p.mgmt]
         errors = list(parsed.port_errors)
         if not any(not p.invalid for p in mgmt):
             errors.append("No management interfaces" if not mgmt else "All management ports failed to parse: " +
                           "; ".join(p.invalid for p in mgmt))
         error = "; ".join(errors)
-        results = Results(last_failed=now, last_error=error) if error else Results()
-        yield fx.Publish(topics.DPC_CONFIG, Dpc("zedagent", parsed.timestamp or (yield fx.WallClock()), parsed.ports,
-                                                results, error=error))
+        results = Results(last_failed=wall, last_error=error) if error else Results()
+        yield fx.Publish(topics.DPC_CONFIG, Dpc("zedagent", parsed.timestamp or wall, parsed.ports, results,
+                                                error=error))
 
     def sleep(self, seconds: float) -> Generator[Any, Any, bool]:
         """Sleep; True if woken early by a config trigger (only with ``maintenance-reread``)."""

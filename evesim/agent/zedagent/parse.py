@@ -139,5 +139,17 @@ def _ports(cfg: pb.config.EdgeDevConfig) -> tuple[tuple[PortConfig, ...], tuple[
             invalid = f"Port {adapter.name} configured with unknown Network UUID ({adapter.networkUUID[:36]})"
             ports.append(PortConfig(name, adapter.uplink, cost, "none", invalid if adapter.networkUUID else ""))
             continue
-        ports.append(PortConfig(name, adapter.uplink, cost, DHCP.get(network.ip.dhcp, "none")))
+        proxy = network.entProxy
+        ports.append(PortConfig(name, adapter.uplink, cost, DHCP.get(network.ip.dhcp, "none"),
+                                proxy=_https_proxy(proxy), exceptions=proxy.exceptions))
     return tuple(ports), tuple(errors)
+
+
+def _https_proxy(config: pb.common.ProxyConfig) -> str:
+    """The HTTPS proxy of a port, ``server:port`` (EVE's ``LookupProxy`` for an https URL: the PROXY_HTTPS entry;
+    the last one if there are several)."""
+    found = ""
+    for server in config.proxies:
+        if server.proto == pb.common.PROXY_HTTPS:
+            found = f"{server.server}:{server.port}" if server.port else server.server
+    return found

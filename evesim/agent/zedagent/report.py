@@ -87,8 +87,8 @@ DPC_VERSION = 1
 """EVE's ``DPCIsMgmt``: the DPC version of configs that say which ports are for management."""
 
 
-def _network(info: pb.info.ZInfoDevice, listed: tuple[int, tuple[Dpc, ...]] | None, links: tuple[fx.Link, ...],
-             wall: float, now: float) -> None:
+def _network(info: pb.info.ZInfoDevice, listed: tuple[int, tuple[Dpc, ...]] | None,
+             links: tuple[fx.Link, ...]) -> None:
     """``encodeSystemAdapterInfo``: nim's DPC list, the applied one's ports as they are, the others' as configured.
 
     Simplification: test times are those of the list's last real change (EVE's ``dpclHasRealChange``)."""
@@ -103,7 +103,7 @@ def _network(info: pb.info.ZInfoDevice, listed: tuple[int, tuple[Dpc, ...]] | No
         _stamp(status.timePriority, dpc.time_priority)
         for field, at in (("lastFailed", dpc.results.last_failed), ("lastSucceeded", dpc.results.last_succeeded)):
             if at:
-                _stamp(getattr(status, field), wall - (now - at))
+                _stamp(getattr(status, field), at)
         results = dict(dpc.port_results)
         for port in dpc.ports:
             entry = status.ports.add(ifname=port.name, name=port.name, isMgmt=port.mgmt, cost=port.cost,
@@ -118,7 +118,7 @@ def _network(info: pb.info.ZInfoDevice, listed: tuple[int, tuple[Dpc, ...]] | No
                 entry.err.description = port.invalid or (tested.last_error if tested else "")
                 entry.err.severity = INFO.SEVERITY_ERROR
                 if tested is not None and tested.last_failed:
-                    _stamp(entry.err.timestamp, wall - (now - tested.last_failed))
+                    _stamp(entry.err.timestamp, tested.last_failed)
 
 
 def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
@@ -148,7 +148,7 @@ def device_info(z: Zedagent) -> Generator[Any, Any, pb.info.ZInfoMsg]:
         if attest.error:
             info.attestation_info.error.description = attest.error
     listed = yield fx.Read(topics.DPC_LIST)
-    _network(info, listed, (yield fx.LinkStatus()), wall, now)
+    _network(info, listed, (yield fx.LinkStatus()))
     return msg
 
 

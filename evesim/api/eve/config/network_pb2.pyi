@@ -29,16 +29,18 @@ ZnetInstTransparent: ZNetworkInstType
 ZNetInstLast: ZNetworkInstType
 
 class NetworkConfig(_message.Message):
-    __slots__ = ("id", "type", "ip", "mtu")
+    __slots__ = ("id", "type", "ip", "entProxy", "mtu")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     IP_FIELD_NUMBER: _ClassVar[int]
+    ENTPROXY_FIELD_NUMBER: _ClassVar[int]
     MTU_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: _evecommon_pb2.NetworkType
     ip: _evecommon_pb2.ipspec
+    entProxy: _evecommon_pb2.ProxyConfig
     mtu: int
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[_evecommon_pb2.NetworkType, str]] = ..., ip: _Optional[_Union[_evecommon_pb2.ipspec, _Mapping]] = ..., mtu: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[_evecommon_pb2.NetworkType, str]] = ..., ip: _Optional[_Union[_evecommon_pb2.ipspec, _Mapping]] = ..., entProxy: _Optional[_Union[_evecommon_pb2.ProxyConfig, _Mapping]] = ..., mtu: _Optional[int] = ...) -> None: ...
 
 class SystemAdapter(_message.Message):
     __slots__ = ("name", "freeUplink", "uplink", "networkUUID", "addr", "alias", "lowerLayerName", "cost", "shared_labels", "allow_local_modifications")
