@@ -172,11 +172,11 @@ def run_command(
     used_seed = loaded.scenario.seed if seed is None else seed
     console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}"), highlight=False,
                   soft_wrap=True)
-    from evesim.scenario.run import run
-
     progress = RunProgress(console, loaded.scenario.duration, quiet)
     view = _LiveView(port, loaded.scenario.duration) if live else None
     try:
+        from evesim.scenario.run import run  # slow to import: Ctrl-C meanwhile is an interrupt like any other
+
         with progress:
             result = run(loaded, seed, view.tick(progress.tick) if view else progress.tick, pace)
     except KeyboardInterrupt:
