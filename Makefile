@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UNIT := tests/agent tests/api tests/hw tests/controller tests/rollout tests/sim tests/regressions \
 	tests/test_import_contracts.py
 
-.PHONY: venv tpm browser demo check lint types imports unit test test-xen soak bench protos clean
+.PHONY: venv tpm browser proxy demo check lint types imports unit test test-xen soak bench protos clean
 
 venv: $(STAMP)
 
@@ -45,8 +45,13 @@ imports: venv
 unit: venv
 	$(PY) -m pytest -n 2 -q -m "not slow and not e2e and not swtpm" $(UNIT)
 
-test: venv tpm browser
+test: venv tpm browser proxy
 	$(PY) -m pytest -n 2 -q -m "not xen"
+
+# The host backend's proxy test runs Debian's tinyproxy (tests/backends/test_proxy_e2e.py).
+proxy:
+	command -v tinyproxy >/dev/null || \
+	($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends tinyproxy)
 
 # The live view's tests drive Debian's chromium through Debian's chromedriver (Selenium; no browser download).
 browser:

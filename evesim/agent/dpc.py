@@ -220,3 +220,12 @@ def _eve_port(port: dict[str, Any]) -> PortConfig:
     return PortConfig(str(port["IfName"]), bool(port.get("IsMgmt")), int(port.get("Cost", 0)),
                       EVE_DHCP.get(int(port.get("Dhcp", 0)), "none"), proxy=proxy,
                       exceptions=str(port.get("Exceptions", "")))
+
+
+def bypassed(host: str, exceptions: str) -> bool:
+    """True if ``host`` is reached without the proxy: Go's ``NO_PROXY`` matching of a port's exceptions (``*``, the
+    host itself, or a domain it is in, given as ``.example.com`` or ``example.com``)."""
+    for entry in (e.strip().lower() for e in exceptions.split(",")):
+        if entry == "*" or (entry and (host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")))):
+            return True
+    return False

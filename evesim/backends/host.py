@@ -110,6 +110,10 @@ class HostDevice:
             blinks = int(value) if isinstance(value, int) else None
             self.record("ledmanager", "led", {"blinks": blinks, "state": getattr(value, "name", str(value))})
 
+    def apply_ports(self, routes: tuple[fx.Route, ...]) -> None:
+        """nim applied a DPC: the route of this machine's one port (its proxy) carries the requests from now on."""
+        self.client.route = next((r for r in routes if r.name == self.link.name), fx.Route(self.link.name))
+
     def set_link(self, link: fx.Link) -> None:
         """A new view of the management port: publish ``Link`` when it changed."""
         if link == self.link:
@@ -255,7 +259,7 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.RandomBytes, lambda dev, eff: os.urandom(eff.n)),
     _on(fx.UnlockVault, _unlock_vault),
     _on(fx.LinkStatus, lambda dev, eff: (dev.link,)),
-    _on(fx.ApplyPorts, lambda dev, eff: None),
+    _on(fx.ApplyPorts, lambda dev, eff: dev.apply_ports(eff.ports)),
     _on(fx.ReadFile, lambda dev, eff: dev.state.read(eff.path)),
     _on(fx.WriteFile, _write_file),
     _on(fx.RemoveFile, lambda dev, eff: dev.state.remove(eff.path)),

@@ -20,8 +20,9 @@ import httpx
 from evesim.agent import effects as fx
 from evesim.agent import paths
 from evesim.agent.controllerconn import PROTO
+from evesim.agent.dpc import bypassed
 from evesim.api.vocab import TransportError
-from evesim.backends.machine import split_server
+from evesim.backends.machine import PORT, split_server
 from evesim.backends.statedir import StateDir, fsync_dir
 
 TRUST_FILES = (paths.ROOT_CERT, "/config/v2tlsbaseroot-certificates.pem")
@@ -101,6 +102,8 @@ def classify(exc: BaseException) -> TransportError:
         return "timeout"
     if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain):
         return "cert_invalid"
+    if isinstance(exc, httpx.ProxyError):
+        return "proxy"
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return "refused"
     if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, BodyTooLarge)) or any(
@@ -128,20 +131,24 @@ class ControllerClient:
 
     def __init__(self, state: StateDir) -> None:
         self.state = state
+        self.route = fx.Route(PORT)
+        """The port nim applied: its HTTPS proxy, if any, carries the requests (EVE's ``LookupProxy``)."""
         self._client: httpx.AsyncClient | None = None
-        self._key: tuple[bytes | None, ...] = ()
+        self._key: tuple[object, ...] = ()
 
     async def _connection(self) -> tuple[httpx.AsyncClient, str]:
-        """The client for the current bootstrap files and the controller's base URL."""
+        """The client for the current bootstrap files and proxy, and the controller's base URL."""
         server = self.state.read(paths.SERVER)
+        host, port = split_server((server or b"").decode(errors="replace"))
         anchors = [self.state.read(path) for path in TRUST_FILES]
-        key = (server, *anchors)
+        proxy = self.route.proxy if self.route.proxy and not bypassed(host, self.route.exceptions) else ""
+        key = (server, proxy, *anchors)
         if self._client is None or key != self._key:
             context = tls_context([pem for pem in anchors if pem])
             await self.aclose()
-            self._client = httpx.AsyncClient(verify=context, trust_env=False, follow_redirects=False)
+            self._client = httpx.AsyncClient(verify=context, trust_env=False, follow_redirects=False,
+                                             proxy=f"http://{proxy}" if proxy else None)
             self._key = key
-        host, port = split_server((server or b"").decode(errors="replace"))
         return self._client, f"https://{f'[{host}]' if ':' in host else host}:{port}"
 
     async def request(self, effect: fx.Request, headers: dict[str, str]) -> fx.Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evesim.agent import effects as fx
+from evesim.agent.dpc import bypassed
 from evesim.api.vocab import TransportError
 from evesim.net.network import Network, PathStats, joined, transfer
 from evesim.net.topology import CONTROLLER
@@ -95,12 +96,3 @@ def path(net: Network, node: str, route: fx.Route, target: str = CONTROLLER,
         return None, "timeout"
     onwards = net.path(proxy, target)
     return (None, "proxy") if onwards is None else (joined(to_proxy, onwards), "timeout")
-
-
-def bypassed(host: str, exceptions: str) -> bool:
-    """Go's ``NO_PROXY`` matching: ``*``, the host itself, or a domain it is in (``.example.com`` or
-    ``example.com``)."""
-    for entry in (e.strip().lower() for e in exceptions.split(",")):
-        if entry == "*" or (entry and (host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")))):
-            return True
-    return False

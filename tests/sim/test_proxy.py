@@ -8,6 +8,7 @@ import networkx as nx
 import pytest
 
 from evesim.agent import effects as fx
+from evesim.agent.dpc import bypassed
 from evesim.net import topology
 from evesim.net.link import LinkParams
 from evesim.net.network import Network
@@ -50,12 +51,12 @@ def test_a_proxy_that_is_down_or_cut_off() -> None:
     assert transport.path(net, "dev", fx.Route("eth0", proxy="proxy-9:3128")) == (None, "timeout"), "no such proxy"
 
 
-@pytest.mark.parametrize(("exceptions", "bypassed"), [
+@pytest.mark.parametrize(("exceptions", "direct"), [
     ("", False), ("evesim.test", True), (".evesim.test", True), ("controller.evesim.test", True), ("*", True),
     ("other.test, evesim.test", True), ("test.evesim", False), ("roller.evesim.test", False),
 ])
-def test_exceptions_match_as_gos_no_proxy(exceptions: str, bypassed: bool) -> None:
-    assert transport.bypassed("controller.evesim.test", exceptions) is bypassed
+def test_exceptions_match_as_gos_no_proxy(exceptions: str, direct: bool) -> None:
+    assert bypassed("controller.evesim.test", exceptions) is direct
 
 
 def test_an_exception_goes_direct() -> None:

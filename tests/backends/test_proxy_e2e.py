@@ -1,0 +1,93 @@
+"""nim's DPC logic on the host backend, through a real HTTP proxy (Debian's tinyproxy, started here): a device
+shipped with a proxy in ``/config/DevicePortConfig/override.json`` onboards through it; when the controller sends a
+configuration without the proxy, the device tests it and its requests go direct from then on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evesim.controller.client import AdminClient
+from tests.backends.test_e2e import Process, _device_dir, _fetches, _wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("tinyproxy") is None,
+                                                  reason="tinyproxy is not installed (make proxy installs it)")]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def tinyproxy(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """tinyproxy in the foreground on a free loopback port, logging every connection: (port, log file)."""
+    port, log = _free_port(), tmp_path / "tinyproxy.log"
+    conf = tmp_path / "tinyproxy.conf"
+    conf.write_text(f"Port {port}\nListen 127.0.0.1\nAllow 127.0.0.1\nLogFile \"{log}\"\nLogLevel Connect\n"
+                    "MaxClients 50\nTimeout 120\n")
+    proc = subprocess.Popen(["tinyproxy", "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT)
+    try:
+        for _ in range(100):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            proc.wait(0.05) if proc.poll() is not None else None
+            assert proc.poll() is None, "tinyproxy exited"
+            __import__("time").sleep(0.05)
+        yield port, log
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _tunnels(log: Path, server: str) -> int:
+    """CONNECT requests tinyproxy logged for the controller."""
+    return log.read_text(errors="replace").count(f"CONNECT {server}") if log.exists() else 0
+
+
+def test_the_host_agent_onboards_through_a_real_proxy_and_follows_the_controller_off_it(
+        tmp_path: Path, tinyproxy: tuple[int, Path]) -> None:
+    proxy_port, proxy_log = tinyproxy
+    data = tmp_path / "ctrl"
+    served = Process(tmp_path / "controller.log", "controller", "serve", "--data", str(data), "--port", "0")
+    try:
+        server = _wait_for(lambda: (data / "server").exists() and (data / "server").read_text().strip(), served,
+                           "serve")
+        dev = _device_dir(tmp_path, data)
+        override = {"Version": 1, "Key": "override", "Ports": [
+            {"IfName": "eth0", "IsMgmt": True, "Dhcp": 4,
+             "Proxies": [{"type": 1, "server": "127.0.0.1", "port": proxy_port}]}]}
+        (dev / "config/DevicePortConfig").mkdir()
+        (dev / "config/DevicePortConfig/override.json").write_text(json.dumps(override))
+        admin = AdminClient.resolve(None, data, None, None)
+        agent = Process(tmp_path / "agent.log", "agent", "--state-dir", str(dev))
+        try:
+            uuid = _wait_for(lambda: admin.call("GET", "/device").text.split(), agent, "registration", timeout=60)[0]
+            assert _tunnels(proxy_log, server) >= 1, "registration went through the proxy"
+            admin.call("PUT", f"/device/{uuid}/configitems", json={"items": {"timer.config.interval": "5"}})
+            _wait_for(lambda: _fetches(admin, uuid) >= 1, agent, "a config fetch", timeout=90)
+            # the controller's own DPC, without the proxy: tested on arrival, then requests go direct
+            admin.call("PUT", f"/device/{uuid}/network", json={"ports": [{"name": "eth0"}]})
+            _wait_for(lambda: any(e["kind"] == "dpc" and e["fields"]["key"] == "zedagent" and
+                                  e["fields"]["state"] == "SUCCESS" for e in agent.events()), agent,
+                      "the controller's DPC applied", timeout=90)
+            tunnels = _tunnels(proxy_log, server)
+            fetches = _fetches(admin, uuid)
+            _wait_for(lambda: _fetches(admin, uuid) >= fetches + 3, agent, "config polls, direct", timeout=60)
+            assert _tunnels(proxy_log, server) == tunnels, "no request crossed the proxy any more"
+        finally:
+            agent.terminate()
+            admin.close()
+    finally:
+        served.kill()
+    first = next(e for e in agent.events() if e["kind"] == "dpc")
+    assert (first["fields"]["key"], first["fields"]["state"]) == ("override", "SUCCESS")
