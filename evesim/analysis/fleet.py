@@ -61,9 +61,12 @@ def device_states(run: Run) -> pd.DataFrame:
 
 
 def faults(run: Run) -> pd.DataFrame:
-    """Every fault event (``FAULT_KINDS``; links only going down): time, device, kind, fields as JSON text."""
+    """Every fault event (``FAULT_KINDS``; links only going down, network faults only beginning): time, device,
+    kind, fields as JSON text."""
     events = run.events[run.events["kind"].isin(FAULT_KINDS)]
-    down = events["kind"].ne("link") | events["fields"].str.contains('"up":false', regex=False)
+    fields = events["fields"]
+    down = ((events["kind"].ne("link") | fields.str.contains('"up":false', regex=False))
+            & (events["kind"].ne("network_fault") | fields.str.contains('"on":true', regex=False)))
     return events.loc[down, ["time", "device", "kind", "fields"]].sort_values("time", kind="stable") \
         .reset_index(drop=True)
 

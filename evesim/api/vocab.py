@@ -20,8 +20,9 @@ SettableState = Literal["active", "updating", "unused"]
 """States ``zboot set_partstate`` can write; ``inprogress`` only comes from the bootloader."""
 SETTABLE_STATES: tuple[SettableState, ...] = get_args(SettableState)
 
-TransportError = Literal["timeout", "unreachable", "refused", "reset", "cert_invalid", "proxy"]
-"""Why a request got no HTTP status (``proxy``: the proxy could not open a tunnel to the server)."""
+TransportError = Literal["timeout", "unreachable", "refused", "reset", "cert_invalid", "proxy", "dns"]
+"""Why a request got no HTTP status (``proxy``: the proxy could not open a tunnel to the server; ``dns``: the
+server's name could not be resolved)."""
 TRANSPORT_ERRORS: frozenset[TransportError] = frozenset(get_args(TransportError))
 
 DomainOp = Literal["create", "start", "stop", "destroy", "info"]
@@ -54,7 +55,8 @@ EventKind = Literal[
     "config_unparseable", "controller_down", "controller_up", "created", "device_cert_created",
     "device_cert_unreadable", "domain_crashed", "domain_halted", "done", "download_done", "download_failed",
     "download_started", "dpc", "dpc_added", "fault_rule", "fixes", "force_fallback", "gpt_write_torn", "halted",
-    "hardware_watchdog_reset", "info_dropped", "led", "link", "logs_dropped", "maintenance_mode", "no_such_port",
+    "hardware_watchdog_reset", "info_dropped", "led", "link", "logs_dropped", "maintenance_mode", "network_fault",
+    "no_such_port",
     "onboarded", "panic",
     "partition_state", "partition_state_refused", "partition_write_progress", "partition_write_started",
     "persist_filled", "persist_freed", "pid_missing", "power_cut", "power_on", "poweroff", "reboot", "reboot_failed",
@@ -69,7 +71,7 @@ the controller, rollout campaigns, the timeline, the host runner (a test checks 
 EVENT_KINDS: frozenset[EventKind] = frozenset(get_args(EventKind))
 FAULT_KINDS: tuple[EventKind, ...] = (
     "power_cut", "link", "controller_down", "clock_jump", "agent_hung", "agent_crashed", "tpm_fault", "fault_rule",
-    "gpt_write_torn", "hardware_watchdog_reset", "panic", "persist_filled",
+    "gpt_write_torn", "hardware_watchdog_reset", "panic", "persist_filled", "network_fault",
 )
 """Event kinds that are faults put on the fleet or failures they cause (a ``link`` event is one only when the link
 went down)."""

@@ -25,6 +25,8 @@ ACTIONS: dict[ActionName, str] = {
     "brownout": "cycles of power off and on (on/off durations) on the target devices",
     "link_down": "take the target devices' access links (or one port's) down for a duration",
     "network_config": "the controller replaces the network ports in the target devices' config",
+    "network_fault": "the target devices' site network fails: dns (no answer), dhcp (no address left), mtu (a black "
+                     "hole for large packets), for a duration",
     "partition": "isolate network nodes or cut links for a duration",
     "controller_down": "the controller refuses connections for a duration",
     "controller_fault": "the controller answers matching requests with a status, a close or a delay",
@@ -97,6 +99,7 @@ EVENTS: dict[EventKind, str] = {
     "link": "a network link went down or up (a, b, up)",
     "logs_dropped": "log entries were dropped before upload",
     "maintenance_mode": "the device entered or left maintenance mode (reasons)",
+    "network_fault": "a site network fault began or ended for the device (fault, on, mtu)",
     "no_such_port": "a link_down named a port the device does not have (port)",
     "onboarded": "the device registered with the controller (uuid)",
     "panic": "the kernel panicked",

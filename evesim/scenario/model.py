@@ -372,6 +372,18 @@ class FillPersist(Trigger):
     duration: Duration | None = None
 
 
+class NetworkFaultAction(Trigger):
+    """A fault of the target's devices' site network (for ``duration``, else for good): ``dns`` — its DNS server
+    stops answering; ``dhcp`` — its DHCP pool is empty (leased addresses stay); ``mtu`` — a path MTU black hole:
+    a request or answer larger than ``mtu`` bytes (with its headers and TLS) never arrives whole."""
+
+    action: Literal["network_fault"]
+    target: Target = Target()
+    fault: Literal["dns", "dhcp", "mtu"]
+    mtu: Annotated[Size, Field(ge=0, le=65535)] = 1400
+    duration: Duration | None = None
+
+
 class TpmFault(Trigger):
     """The TPM of each of the target's devices starts failing ECDH encrypt/decrypt (``encryption``), or works
     again (``none``); tpmmgr notices at the next boot."""
@@ -467,7 +479,8 @@ class Rollout(Trigger):
         return self
 
 
-AnyAction = (SetConfigItems | PowerCut | PowerOn | Brownout | LinkDown | NetworkConfig | Partition | ControllerDown
+AnyAction = (SetConfigItems | PowerCut | PowerOn | Brownout | LinkDown | NetworkConfig | NetworkFaultAction
+             | Partition | ControllerDown
              | ControllerFault | FillPersist | TpmFault | HangAgent | ClockJump | Update | RetryUpdate | Reboot
              | Rollout | DeployApp | AppCommand)
 """Every kind of timeline action."""

@@ -105,8 +105,9 @@ class Timeline:
 
 
 DeviceAction = (model.SetConfigItems | model.PowerCut | model.PowerOn | model.Brownout | model.LinkDown
-                | model.NetworkConfig | model.FillPersist | model.TpmFault | model.HangAgent | model.ClockJump
-                | model.Update | model.RetryUpdate | model.Reboot | model.DeployApp | model.AppCommand)
+                | model.NetworkConfig | model.NetworkFaultAction | model.FillPersist | model.TpmFault
+                | model.HangAgent | model.ClockJump | model.Update | model.RetryUpdate | model.Reboot
+                | model.DeployApp | model.AppCommand)
 """The actions done to each device of their target, one by one."""
 
 
@@ -145,6 +146,9 @@ def _on_device(world: World, device: SimDevice, action: DeviceAction) -> None:
             ports = [NetPort(p.name, p.mgmt, p.cost, p.addressing, p.adapter, p.proxy or "", p.exceptions)
                      for p in action.ports]
             _at_controller(world, device, action, lambda uuid: world.core.set_ports(uuid, ports))
+        case model.NetworkFaultAction():
+            faults.network_fault(world, device, action.fault, action.mtu if action.fault == "mtu" else 0,
+                                 action.duration)
         case model.FillPersist():
             faults.fill_persist(world, device, action.free, action.duration)
         case model.TpmFault():

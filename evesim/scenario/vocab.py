@@ -11,9 +11,9 @@ from typing import Literal, get_args
 from evesim.controller.rollout import CampaignState
 
 ActionName = Literal[
-    "set_config_items", "power_cut", "power_on", "brownout", "link_down", "network_config", "partition",
-    "controller_down", "controller_fault", "fill_persist", "hang_agent", "clock_jump", "update", "retry_update",
-    "reboot", "rollout", "deploy_app", "remove_app", "restart_app", "purge_app", "tpm_fault",
+    "set_config_items", "power_cut", "power_on", "brownout", "link_down", "network_config", "network_fault",
+    "partition", "controller_down", "controller_fault", "fill_persist", "hang_agent", "clock_jump", "update",
+    "retry_update", "reboot", "rollout", "deploy_app", "remove_app", "restart_app", "purge_app", "tpm_fault",
 ]
 """What a timeline entry does (its ``action`` key)."""
 ACTION_NAMES: tuple[ActionName, ...] = get_args(ActionName)

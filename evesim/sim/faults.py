@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from evesim.hw import power
+from evesim.sim.nics import NetworkFault
 from evesim.sim.ports import Faultable, Fleet
 from evesim.sim.service import FaultRule
 
@@ -115,3 +116,26 @@ def clock_jump(device: Faultable, seconds: float) -> None:
         {"seconds": seconds, "applied": offset - device.clock_offset}
     device.clock_offset = offset
     device.record("fault", "clock_jump", fields, "warning")
+
+
+def network_fault(world: Fleet, device: Faultable, fault: NetworkFault, mtu: int = 0,
+                  duration: float | None = None) -> None:
+    """A fault of the device's site network (for ``duration`` if given): its DNS server stops answering, its DHCP
+    pool is empty (addresses already leased stay), or an exchange larger than ``mtu`` bytes never arrives whole."""
+    nics = device.nics
+    nics.fault_count += 1
+    count = nics.fault_count
+    nics.faults[fault] = mtu
+    device.record("fault", "network_fault", {"fault": fault, "on": True, "mtu": mtu}, "warning")
+    if duration is not None:
+        world.at(duration, lambda: _end_network_fault(world, device, fault, count))
+
+
+def _end_network_fault(world: Fleet, device: Faultable, fault: NetworkFault, count: int) -> None:
+    nics = device.nics
+    if nics.fault_count != count or fault not in nics.faults:
+        return
+    del nics.faults[fault]
+    device.record("fault", "network_fault", {"fault": fault, "on": False, "mtu": 0})
+    for node in nics.nodes.values():
+        world.wake(node)  # a DHCP client waiting for a lease asks again

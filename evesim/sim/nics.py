@@ -4,7 +4,7 @@ and the management ports nim applied, which carry controller and datastore traff
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import simpy
 
@@ -15,6 +15,9 @@ from evesim.net.network import Network
 
 DHCP_S = 2.0
 """How long a port takes to get an address once it has carrier."""
+NetworkFault = Literal["dns", "dhcp", "mtu"]
+"""What can go wrong on a site's network besides links: its DNS server stops answering, its DHCP server has no
+address left to lease, or a link on the path drops packets larger than an MTU without saying so."""
 
 
 class Wired(Protocol):
@@ -37,6 +40,10 @@ class Nics:
         self._addresses: dict[str, str | None] = dict.fromkeys(names)
         self.applied: tuple[fx.Route, ...] = (fx.Route(names[0]),)
         """The management ports nim applied."""
+        self.faults: dict[NetworkFault, int] = {}
+        """Network faults in force and their MTU (bytes; 0 for the others)."""
+        self.fault_count = 0
+        """Faults applied so far (a timed one ends only if no later one took its place)."""
 
     def carrier(self, net: Network, name: str) -> bool:
         return net.access_up(self.nodes[name])
@@ -72,7 +79,7 @@ class Nics:
         node = self.nodes[name]
         position = self.names.index(name)
         while True:
-            if self.carrier(world.net, name) and self._addresses[name] is None:
+            if self.carrier(world.net, name) and self._addresses[name] is None and "dhcp" not in self.faults:
                 yield world.env.timeout(DHCP_S)
                 if self.carrier(world.net, name):
                     self._addresses[name] = f"10.{index // 65536 % 256 + 64 * position}.{index // 256 % 256}." \

@@ -15,6 +15,8 @@ HTTP_OVERHEAD_BYTES = 600
 """Headers, TLS records and TCP/IP framing added to each request and each response."""
 SERVER_HOST = "controller.evesim.test"
 """The controller's host name as devices know it (``/config/server``), matched against proxy exceptions."""
+DNS_TIMEOUT_S = 5.0
+"""How long a lookup waits for a DNS server that does not answer (the resolver's default)."""
 DIAL_TIMEOUT_S = 10.0
 """EVE's ``timer.dial.timeout``: a TCP connect with no answer fails after this long."""
 
@@ -60,12 +62,17 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
     world = device.world
     if device.nics.address(world.net, route.name) is None:
         return _fail(0.0, "unreachable")
+    faults = device.nics.faults
+    if "dns" in faults:
+        return _fail(min(DNS_TIMEOUT_S, request.timeout), "dns")
     stats, error = path(world.net, device.nics.nodes[route.name], route)
     if stats is None:
         return _fail(min(DIAL_TIMEOUT_S, request.timeout) if error == "timeout" else 0.0, error)
     rng = device.rng("net")
     body = request.body or b""
     sent = len(body) + HTTP_OVERHEAD_BYTES
+    if sent > faults.get("mtu", sent):
+        return _fail(request.timeout, "timeout")  # its large segments vanish: the request never arrives whole
     up = transfer(stats, sent, rng, request.timeout)
     device.telemetry.tx_bytes += sent
     if up.error:
@@ -78,7 +85,7 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
     received = len(reply.body) + HTTP_OVERHEAD_BYTES
     down = transfer(stats, received, rng, request.timeout)
     total = served.done_at - now + down.delay_s
-    if down.error or total > request.timeout:
+    if down.error or total > request.timeout or received > faults.get("mtu", received):
         return _fail(request.timeout, "timeout")
     device.telemetry.rx_bytes += received
     return Exchange(total, fx.Response(reply.status, reply.body, reply.content_type))

@@ -329,9 +329,13 @@ class World:
         if self.net.set_up(a, b, up):
             self.log.append(self.env.now, "world", "net", "link", {"a": a, "b": b, "up": up})
             for node in (a, b):
-                event = self._link_events.pop(node, None)
-                if event is not None and not event.triggered:
-                    event.succeed()
+                self.wake(node)
+
+    def wake(self, node: str) -> None:
+        """Fire ``link_changed(node)``: whatever waits on the node's link looks again."""
+        event = self._link_events.pop(node, None)
+        if event is not None and not event.triggered:
+            event.succeed()
 
     def datastore_chunk_delay(self, stats: PathStats, draw: Draw, nbytes: int) -> float:
         """Seconds to fetch ``nbytes`` from the datastore over a path with ``stats``, sharing its capacity."""

@@ -45,9 +45,9 @@ def _problems(extra: str) -> list[str]:
      "jitter, target, until, when)"),
     ("timeline: [{at: 1m, action: rebot}]\n",
      "s.yaml:4:29: timeline[0].action: no action 'rebot'; did you mean 'reboot'? (one of: brownout, clock_jump, "
-     "controller_down, controller_fault, deploy_app, fill_persist, hang_agent, link_down, network_config, partition, "
-     "power_cut, power_on, purge_app, reboot, remove_app, restart_app, retry_update, rollout, set_config_items, "
-     "tpm_fault, update)"),
+     "controller_down, controller_fault, deploy_app, fill_persist, hang_agent, link_down, network_config, "
+     "network_fault, partition, power_cut, power_on, purge_app, reboot, remove_app, restart_app, retry_update, "
+     "rollout, set_config_items, tpm_fault, update)"),
 ])
 def test_a_key_of_another_kind_is_refused_where_it_is(extra: str, problem: str) -> None:
     assert _problems(extra) == [problem]
