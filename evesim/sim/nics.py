@@ -57,9 +57,6 @@ class Nics:
     def links(self, net: Network) -> tuple[fx.Link, ...]:
         return tuple(fx.Link(name, self.carrier(net, name), self.address(net, name)) for name in self.names)
 
-    def any_address(self, net: Network) -> bool:
-        return any(self.address(net, name) for name in self.names)
-
     def order(self, via: str | None, max_cost: int | None = None) -> list[fx.Route]:
         """Ports to try, in turn: ``via`` alone, or the applied management ports cheapest first without those that
         failed their last test (all of them if every one did), as EVE's ``GetMgmtPortsSortedCostWithoutFailed``;
