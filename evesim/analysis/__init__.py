@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         version_mix,
     )
     from evesim.analysis.load import AnalysisError, Run, Sweep, load_run, load_sweep
-    from evesim.analysis.network import dpc_changes, network_outages
+    from evesim.analysis.network import dpc_changes, network_outages, port_traffic
     from evesim.analysis.plots import (
         plot_app_states,
         plot_boot_reasons,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         plot_funnel,
         plot_network_outages,
         plot_outcome_distribution,
+        plot_port_traffic,
         plot_rollback_causes,
         plot_rollout_progress,
         plot_time_to_update,
@@ -46,15 +47,15 @@ if TYPE_CHECKING:
 
 PLOTS = (
     "plot_app_states", "plot_boot_reasons", "plot_controller_load", "plot_device_states", "plot_faults",
-    "plot_funnel", "plot_network_outages", "plot_outcome_distribution", "plot_rollback_causes", "plot_rollout_progress",
-    "plot_time_to_update", "plot_version_mix",
+    "plot_funnel", "plot_network_outages", "plot_outcome_distribution", "plot_port_traffic", "plot_rollback_causes",
+    "plot_rollout_progress", "plot_time_to_update", "plot_version_mix",
 )
 HOMES = {
     **dict.fromkeys(("campaign_decisions", "rollout_progress"), "campaigns"),
     **dict.fromkeys(("FUNNEL", "app_states", "apps", "boot_reasons", "controller_load", "device_states", "faults",
                      "funnel", "rollback_causes", "rollbacks", "time_to_update", "version_mix"), "fleet"),
     **dict.fromkeys(("AnalysisError", "Run", "Sweep", "load_run", "load_sweep"), "load"),
-    **dict.fromkeys(("dpc_changes", "network_outages"), "network"),
+    **dict.fromkeys(("dpc_changes", "network_outages", "port_traffic"), "network"),
     **dict.fromkeys(("outcome_distribution", "outcome_stats", "pass_rates"), "sweeps"),
     **dict.fromkeys(PLOTS, "plots"),
 }
@@ -65,9 +66,9 @@ __all__ = [
     "controller_load", "device_states", "dpc_changes", "faults", "funnel", "load_run", "load_sweep",
     "network_outages", "outcome_distribution", "outcome_stats", "pass_rates", "plot_app_states", "plot_boot_reasons",
     "plot_controller_load", "plot_device_states", "plot_faults", "plot_funnel", "plot_network_outages",
-    "plot_outcome_distribution", "plot_rollback_causes",
-    "plot_rollout_progress", "plot_time_to_update", "plot_version_mix", "rollback_causes", "rollbacks",
-    "rollout_progress", "time_to_update", "version_mix",
+    "plot_outcome_distribution", "plot_port_traffic", "plot_rollback_causes", "plot_rollout_progress",
+    "plot_time_to_update", "plot_version_mix", "port_traffic", "rollback_causes", "rollbacks", "rollout_progress",
+    "time_to_update", "version_mix",
 ]
 
 

@@ -14,6 +14,7 @@ from evesim.api.vocab import FAULT_KINDS, EventKind
 VERSION_PREFIX = "version:"
 APP_PREFIX = "app:"
 STATE_PREFIX = "state:"
+PORT_PREFIX = "port:"
 FUNNEL: tuple[tuple[str, EventKind, dict[str, Any]], ...] = (
     ("download started", "download_started", {}),
     ("downloaded", "download_done", {}),
@@ -44,7 +45,7 @@ def version_mix(run: Run) -> pd.DataFrame:
     return _wide(run, VERSION_PREFIX, "version")
 
 
-def _wide(run: Run, prefix: str, column: Literal["version", "state"]) -> pd.DataFrame:
+def _wide(run: Run, prefix: str, column: Literal["version", "state", "port"]) -> pd.DataFrame:
     """The ``<prefix><name>`` metric series as one column per name (``column``), one row per sample time."""
     metrics = run.metrics[run.metrics["series"].str.startswith(prefix)]
     wide = metrics.assign(**{column: metrics["series"].str.removeprefix(prefix)}).pivot_table(

@@ -1,11 +1,12 @@
-"""nim's device port configurations in a run: each change of the applied DPC, and the spans a device spent
-without a working one (a test under way, a fallback, a bad configuration tried again)."""
+"""The network in a run: each change of a device's applied port configuration (nim's DPC), the spans a device
+spent without a working one (a test under way, a fallback, a bad configuration tried again), and the traffic each
+kind of port carried."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from evesim.analysis.fleet import decoded
+from evesim.analysis.fleet import PORT_PREFIX, _wide, decoded
 from evesim.analysis.load import Run
 
 WORKING = ("SUCCESS", "REMOTE_WAIT")
@@ -42,3 +43,12 @@ def network_outages(run: Run) -> pd.DataFrame:
         if start is not None:
             rows.append((device, start[0], end_of_run, end_of_run - start[0], start[1], start[2]))
     return pd.DataFrame(rows, columns=OUTAGE_COLUMNS)
+
+
+def port_traffic(run: Run) -> pd.DataFrame:
+    """Mbit/s the fleet's ports of each name (``eth0``, ``wwan0``, ...) carried between consecutive samples, both
+    ways, controller exchanges and downloads: index ``time`` (the end of each interval), one column per port."""
+    carried = _wide(run, PORT_PREFIX, "port")
+    seconds = carried.index.to_series().diff()
+    rate = carried.diff().div(seconds, axis=0) * 8 / 1e6
+    return rate.iloc[1:].rename_axis(columns="port")

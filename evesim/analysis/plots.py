@@ -181,6 +181,20 @@ def plot_network_outages(run: Run, ax: Axes | None = None) -> Figure:
     return _figure(ax)
 
 
+def plot_port_traffic(run: Run, ax: Axes | None = None) -> Figure:
+    """Lines: Mbit/s the fleet's ports of each name carried over simulated time."""
+    ax = _axes(ax)
+    traffic = network.port_traffic(run)
+    if traffic.empty:
+        _empty(ax, "port traffic")
+    else:
+        for port in traffic.columns:
+            ax.plot(traffic.index / HOUR, traffic[port], label=port)
+        ax.legend()
+    ax.set(title="Traffic per port", xlabel="simulated time (h)", ylabel="Mbit/s")
+    return _figure(ax)
+
+
 def plot_boot_reasons(run: Run, ax: Axes | None = None) -> Figure:
     """Bars: boots per reason EVE gave."""
     ax = _axes(ax)

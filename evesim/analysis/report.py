@@ -35,6 +35,7 @@ def plots(run: Run) -> list[tuple[str, str, Callable[[], Figure]]]:
         ("faults", "Faults over time", lambda: drawn.plot_faults(run)),
         ("network-outages", "Devices without a working port configuration",
          lambda: drawn.plot_network_outages(run)),
+        ("port-traffic", "Traffic per port", lambda: drawn.plot_port_traffic(run)),
         ("boot-reasons", "Boots per reason", lambda: drawn.plot_boot_reasons(run)),
         ("funnel", "How far devices got in the update", lambda: drawn.plot_funnel(run)),
         ("rollback-causes", "Rollbacks per cause", lambda: drawn.plot_rollback_causes(run)),

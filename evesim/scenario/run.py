@@ -176,6 +176,11 @@ def _sample(world: World) -> dict[str, Any]:
         sample[f"state:{name}"] = states[name]
     for version, count in Counter(d.running_version for d in devices if d.running_version).items():
         sample[f"version:{version}"] = count
+    traffic: Counter[str] = Counter()
+    for device in devices:
+        traffic.update(device.nics.traffic)
+    for port, carried in sorted(traffic.items()):
+        sample[f"port:{port}"] = carried
     for app in world.apps:
         for state, count in Counter(app_state(d, app) for d in devices).items():
             if state is not None:

@@ -53,5 +53,6 @@ def _chunk_delay(dev: Downloader, nbytes: int, max_cost: int) -> float | None:
         if dev.nics.address(net, route.name) is not None:
             stats, _ = transport.path(net, dev.nics.nodes[route.name], route, DATASTORE, DATASTORE_HOST)
             if stats is not None:
+                dev.nics.traffic[route.name] += nbytes
                 return dev.world.datastore_chunk_delay(stats, dev.rng("net"), nbytes)
     return None

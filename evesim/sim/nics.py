@@ -40,6 +40,8 @@ class Nics:
         self._addresses: dict[str, str | None] = dict.fromkeys(names)
         self.applied: tuple[fx.Route, ...] = (fx.Route(names[0]),)
         """The management ports nim applied."""
+        self.traffic: dict[str, int] = dict.fromkeys(names, 0)
+        """Bytes each port carried, both ways (controller exchanges and downloads)."""
         self.faults: dict[NetworkFault, int] = {}
         """Network faults in force and their MTU (bytes; 0 for the others)."""
         self.fault_count = 0

@@ -75,6 +75,7 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
         return _fail(request.timeout, "timeout")  # its large segments vanish: the request never arrives whole
     up = transfer(stats, sent, rng, request.timeout)
     device.telemetry.tx_bytes += sent
+    device.nics.traffic[route.name] += sent
     if up.error:
         return _fail(up.delay_s, up.error)
     now = world.env.now + start
@@ -88,6 +89,7 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
     if down.error or total > request.timeout or received > faults.get("mtu", received):
         return _fail(request.timeout, "timeout")
     device.telemetry.rx_bytes += received
+    device.nics.traffic[route.name] += received
     return Exchange(total, fx.Response(reply.status, reply.body, reply.content_type))
 
 

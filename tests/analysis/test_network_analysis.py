@@ -39,3 +39,18 @@ def test_outages_last_the_interface_wait_and_end_with_the_good_configuration(bad
     matplotlib.use("Agg")
     assert analysis.plot_network_outages(bad_config_run).axes[0].get_title() == \
         "Without a working port configuration"
+
+
+def test_port_traffic_moves_to_lte_while_ethernet_is_down(tmp_path_factory: pytest.TempPathFactory) -> None:
+    out = tmp_path_factory.mktemp("lte")
+    run(loader.load(BAD_CONFIG.with_name("failover-to-lte.yaml"), {"fleet.0.count": 4})).write(out)
+    lte = analysis.load_run(out)
+    traffic = analysis.port_traffic(lte)
+    assert list(traffic.columns) == ["eth0", "wwan0"]
+    down = traffic.loc[(traffic.index > 3700) & (traffic.index < 6000)]
+    assert (down["eth0"] == 0).all() and (down["wwan0"] > 0).all(), "only LTE carries traffic while eth0 is down"
+    before = traffic.loc[traffic.index < 3600]
+    assert before["wwan0"].sum() == 0, "LTE costs more: unused while Ethernet works"
+    assert traffic["eth0"].max() > 1.0, "the 300 MB update came over Ethernet once it was back"
+    matplotlib.use("Agg")
+    assert analysis.plot_port_traffic(lte).axes[0].get_ylabel() == "Mbit/s"

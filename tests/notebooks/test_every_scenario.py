@@ -16,12 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 RUN_PLOTS = ("plot_boot_reasons", "plot_controller_load", "plot_device_states", "plot_faults", "plot_funnel",
-             "plot_network_outages", "plot_rollback_causes", "plot_rollout_progress", "plot_time_to_update",
-             "plot_version_mix")
+             "plot_network_outages", "plot_port_traffic", "plot_rollback_causes", "plot_rollout_progress",
+             "plot_time_to_update", "plot_version_mix")
 IN_NOTEBOOK = 7
 """Run plots the notebook shows."""
 FRAMES = ("boot_reasons", "campaign_decisions", "controller_load", "device_states", "dpc_changes", "faults", "funnel",
-          "network_outages", "rollback_causes", "rollbacks", "rollout_progress", "time_to_update", "version_mix")
+          "network_outages", "port_traffic", "rollback_causes", "rollbacks", "rollout_progress", "time_to_update",
+          "version_mix")
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[path.stem for path in SCENARIOS])
