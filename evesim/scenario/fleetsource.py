@@ -75,7 +75,7 @@ class WorldSource:
         events = self.world.log.events
         end = len(events)
         for event in events[self._scanned:end]:
-            if event.kind in FAULT_KINDS and not (event.kind == "link" and '"up":true' in event.fields):
+            if event.kind in FAULT_KINDS and not _repair(event.kind, event.fields):
                 self._faults.append({"time": hms(event.time), "device": event.device, "kind": event.kind})
         self._scanned = end
         return list(reversed(self._faults))
@@ -85,3 +85,8 @@ class WorldSource:
             return None
         events = [e for e in self.world.log.events[:] if e.device == name][-TIMELINE_EVENTS:]
         return [{"time": hms(e.time), "kind": e.kind, "fields": e.fields} for e in events]
+
+
+def _repair(kind: str, fields: str) -> bool:
+    """A fault event that ends a fault (a link back up, a network fault over): not listed among faults."""
+    return (kind == "link" and '"up":true' in fields) or (kind == "network_fault" and '"on":false' in fields)

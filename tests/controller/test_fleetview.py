@@ -68,3 +68,17 @@ def test_reading_the_world_while_it_runs_changes_nothing() -> None:
     assert watched == alone
     assert len(looks) > 10 and looks[-1]["total"] == 6
     assert {phase for look in looks for phase, count in look["phases"].items() if count} >= {"off", "running"}
+
+
+def test_the_faults_list_shows_faults_beginning_not_ending() -> None:
+    from evesim.sim import faults
+    from evesim.sim.world import Group, World, WorldSpec
+
+    world = World(WorldSpec(seed=1, groups=(Group("site", 1),), power_on_spread_s=0.0))
+    world.start()
+    world.run(300.0)
+    faults.network_fault(world, world.devices[0], "dns", duration=60.0)
+    faults.link_down(world, world.devices[0], 30.0)
+    world.run(500.0)
+    listed = WorldSource(world, 600.0).snapshot()["faults"]
+    assert [(f["device"], f["kind"]) for f in listed] == [("world", "link"), ("site-00000", "network_fault")]
