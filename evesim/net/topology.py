@@ -18,6 +18,13 @@ def add_link(graph: nx.Graph, a: str, b: str, params: LinkParams) -> None:
     graph.add_edge(a, b, link=Link(params))
 
 
+def require_router(graph: nx.Graph, node: str, what: str) -> None:
+    """KeyError naming the routers there are if ``node``, where ``what`` is to be attached, is not one of them."""
+    if graph.nodes.get(node, {}).get("kind") != "router":
+        routers = sorted(n for n, kind in graph.nodes(data="kind") if kind == "router")
+        raise KeyError(f"cannot attach {what} to {node!r}: not a router of this network ({', '.join(routers)})")
+
+
 def backbone(wan: LinkParams) -> nx.Graph:
     """The core router with the controller and the datastore behind it."""
     graph = nx.Graph()
@@ -35,9 +42,7 @@ def attach(graph: nx.Graph, devices: Sequence[str], default: Callable[[int], str
     where = where or {}
     for i, device in enumerate(devices):
         node = where.get(device) or default(i)
-        if node not in graph or graph.nodes[node].get("kind") != "router":
-            routers = sorted(n for n, kind in graph.nodes(data="kind") if kind == "router")
-            raise KeyError(f"cannot attach {device} to {node!r}: not a router of this network ({', '.join(routers)})")
+        require_router(graph, node, device)
         graph.add_node(device, kind="device")
         add_link(graph, device, node, access)
     return graph

@@ -11,10 +11,8 @@ from evesim.agent import effects as fx
 from evesim.net.topology import DATASTORE
 from evesim.sim import transport
 from evesim.sim.ports import Downloader
-from evesim.sim.transport import DIAL_TIMEOUT_S
+from evesim.sim.transport import DATASTORE_HOST, DIAL_TIMEOUT_S
 
-DATASTORE_HOST = "datastore.evesim.test"
-"""The datastore's host name in image URLs, matched against proxy exceptions."""
 CHUNKS = 10
 """A download is this many chunks; each shares the datastore with the downloads under way."""
 

@@ -15,6 +15,8 @@ HTTP_OVERHEAD_BYTES = 600
 """Headers, TLS records and TCP/IP framing added to each request and each response."""
 SERVER_HOST = "controller.evesim.test"
 """The controller's host name as devices know it (``/config/server``), matched against proxy exceptions."""
+DATASTORE_HOST = "datastore.evesim.test"
+"""The datastores' host name in image URLs, matched against proxy exceptions."""
 DNS_TIMEOUT_S = 5.0
 """How long a lookup waits for a DNS server that does not answer (the resolver's default)."""
 DIAL_TIMEOUT_S = 10.0

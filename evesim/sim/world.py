@@ -30,12 +30,13 @@ from evesim.sim import rng
 from evesim.sim.device import SimDevice
 from evesim.sim.events import EventLog
 from evesim.sim.service import SimController
+from evesim.sim.transport import DATASTORE_HOST, SERVER_HOST
 
 EPOCH = 1_780_272_000.0
 """Unix time of simulated t=0 (2026-06-01T00:00:00Z)."""
-SERVER = "controller.evesim.test:443"
-IMAGE_URL = "https://datastore.evesim.test/eve/{version}/rootfs.img"
-APP_URL = "https://datastore.evesim.test/apps/{name}/disk.qcow2"
+SERVER = f"{SERVER_HOST}:443"
+IMAGE_URL = f"https://{DATASTORE_HOST}/eve/{{version}}/rootfs.img"
+APP_URL = f"https://{DATASTORE_HOST}/apps/{{name}}/disk.qcow2"
 
 
 @dataclass(frozen=True)
@@ -351,10 +352,7 @@ def _attach_ports(graph: nx.Graph, device: str, ports: tuple[PortSpec, ...], acc
     home = next(iter(graph.neighbors(device)))
     for port in ports:
         router = port.attach or home
-        if graph.nodes.get(router, {}).get("kind") != "router":
-            routers = sorted(n for n, kind in graph.nodes(data="kind") if kind == "router")
-            raise KeyError(f"cannot attach port {port.name} of {device} to {router!r}: not a router of this network "
-                           f"({', '.join(routers)})")
+        topology.require_router(graph, router, f"port {port.name} of {device}")
         node = f"{device}/{port.name}"
         graph.add_node(node, kind="device")
         topology.add_link(graph, node, router, port.access or access)
@@ -363,10 +361,7 @@ def _attach_ports(graph: nx.Graph, device: str, ports: tuple[PortSpec, ...], acc
 def _attach_proxy(graph: nx.Graph, proxy: ProxySpec, access: LinkParams) -> None:
     """Put ``proxy`` on the network, linked to each of its routers."""
     for router in proxy.attach:
-        if graph.nodes.get(router, {}).get("kind") != "router":
-            routers = sorted(n for n, kind in graph.nodes(data="kind") if kind == "router")
-            raise KeyError(f"cannot attach proxy {proxy.name} to {router!r}: not a router of this network "
-                           f"({', '.join(routers)})")
+        topology.require_router(graph, router, f"proxy {proxy.name}")
         graph.add_node(proxy.name, kind="proxy")
         topology.add_link(graph, proxy.name, router, proxy.access or access)
 
