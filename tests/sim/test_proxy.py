@@ -13,7 +13,7 @@ from evesim.net import topology
 from evesim.net.link import LinkParams
 from evesim.net.network import Network
 from evesim.sim import transport
-from evesim.sim.world import Group, ProxySpec, World, WorldSpec
+from evesim.sim.world import Group, PortSpec, ProxySpec, World, WorldSpec
 
 LINK = LinkParams(latency_s=0.01, bandwidth_bps=1e8)
 PROXY = fx.Route("eth0", proxy="proxy-0:3128")
@@ -78,3 +78,10 @@ def test_a_group_behind_a_proxy_ships_with_it_and_onboards_through_it() -> None:
     assert all(device.nics.applied == (fx.Route("eth0", proxy="proxy-0:3128"),) for device in world.devices)
     adapters = world.core.config(world.devices[0].uuid).networks[0].entProxy.proxies
     assert [(p.server, p.port) for p in adapters] == [("proxy-0", 3128)]
+
+
+def test_a_proxy_or_a_port_attached_to_what_is_not_a_router_is_refused_by_name() -> None:
+    with pytest.raises(KeyError, match=r"cannot attach proxy proxy-0 to 'nowhere': not a router .*\(core\)"):
+        World(WorldSpec(groups=(Group("g", 1),), proxies=(ProxySpec("proxy-0", ("nowhere",)),)))
+    with pytest.raises(KeyError, match=r"cannot attach port eth1 of g-00000 to 'controller': not a router"):
+        World(WorldSpec(groups=(Group("g", 1, ports=(PortSpec("eth1", attach="controller"),)),)))
