@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from evesim.agent.effects import Route
 from evesim.agent.topics import DpcState
 
 DpcKey = Literal["zedagent", "lastresort", "override", "manual"]
@@ -229,3 +230,15 @@ def bypassed(host: str, exceptions: str) -> bool:
         if entry == "*" or (entry and (host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")))):
             return True
     return False
+
+
+def ports_in_turn(applied: tuple[Route, ...], via: str | None, max_cost: int | None = None) -> list[Route]:
+    """Ports a request tries, in turn: ``via`` alone, or the applied management ports cheapest first without those
+    that failed their last test (all of them if every one did); ``max_cost`` keeps only ports that cheap.
+
+    EVE: ``pkg/pillar/types/dpc.go`` ``GetMgmtPortsSortedCostWithoutFailed``, as ``SendOnAllIntf`` uses it.
+    """
+    if via is not None:
+        return [next((r for r in applied if r.name == via), Route(via))]
+    ports = sorted((r for r in applied if max_cost is None or r.cost <= max_cost), key=lambda r: r.cost)
+    return [r for r in ports if not r.failed] or ports

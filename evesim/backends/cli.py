@@ -53,6 +53,10 @@ def agent_command(
     no_reboot: Annotated[bool, typer.Option(
         "--no-reboot", help="On a reboot, restart the agents in place and leave the machine up (the host default)")
     ] = False,
+    port: Annotated[list[str] | None, typer.Option(
+        "--port", help="A port as NAME=ADDRESS, its traffic leaving from that local address (repeat for several;"
+                       " default: one port, eth0, over whatever address routes to the controller)")
+    ] = None,
 ) -> None:
     """Run EVE's agents for the device of DIR until Ctrl-C, SIGTERM, a power-off command or --duration.
 
@@ -68,6 +72,8 @@ def agent_command(
         problem = problem or _no_reboot(reboot)
     if disk is not None:
         problem = problem or _no_disk(backend, Path(disk))
+    ports, bad_port = _ports(port or [])
+    problem = problem or bad_port
     tcti = None if no_tpm else _tpm(backend, tpm)
     if tcti is not None:
         problem = problem or _no_tpm(tcti)
@@ -81,12 +87,25 @@ def agent_command(
         options = Options(quiet=quiet, backend=backend, xl_path=xl,
                           watchdog=None if no_watchdog else _watchdog(backend, watchdog),
                           disk=Path(disk) if disk is not None else None, tpm=tcti,
-                          reboot_command=reboot)
+                          reboot_command=reboot, ports=ports)
         code = run_agent(Path(state_dir), Settings(crypto=crypto), options, duration)
     except OSError as exc:
         typer.echo(f"error: cannot use state directory {state_dir} or the watchdog: {exc}", err=True)
         raise typer.Exit(2) from exc
     raise typer.Exit(code)
+
+
+def _ports(given: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The ``--port`` options as (name, address) pairs, and why they cannot be used ("" if they can)."""
+    from evesim.backends.machine import parse_port
+
+    try:
+        ports = tuple(parse_port(text) for text in given)
+    except ValueError as exc:
+        return (), f"--port: {exc}"
+    names = [name for name, _ in ports]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    return ports, f"--port: {twice[0]} is given twice" if twice else ""
 
 
 def _watchdog(backend: Backend, given: str | None) -> Path | None:

@@ -66,7 +66,8 @@ class HostDevice:
     """The device as the host backend sees it: state directory, controller client, bus, logs."""
 
     def __init__(self, state: StateDir, lifecycle: Lifecycle, log: LogSink, *, clock: Clock = Clock(),
-                 seed: int = 0, system: Path = Path("/"), tpm: tpm_effects.Chip | None = None) -> None:
+                 seed: int = 0, system: Path = Path("/"), tpm: tpm_effects.Chip | None = None,
+                 ports: Mapping[str, str] | None = None) -> None:
         self.name = str(state.root)
         """How errors name this device: its state directory."""
         self.state = state
@@ -76,10 +77,12 @@ class HostDevice:
         self.seed = seed
         self.system = system
         self.tpm = tpm
-        self.client = ControllerClient(state)
+        self.ports = dict(ports or {})
+        """The ports and the local address each one's traffic leaves from; none: one port, whatever routes."""
+        self.client = ControllerClient(state, self.ports)
         self.bus = Bus()
         self.booted_at = clock.monotonic()
-        self.link = fx.Link(machine.PORT, False, None)
+        self.links = self._down()
         self.led: Any = None
         self._rngs: dict[str, random.Random] = {}
         self._keys: dict[bytes, ec.EllipticCurvePrivateKey | None] = {}
@@ -92,7 +95,7 @@ class HostDevice:
         self.bus.clear_waiters()
         self.bus = Bus()
         self.booted_at = self.clock.monotonic()
-        self.link = fx.Link(machine.PORT, False, None)
+        self.links = self._down()
         self.led = None
         self._hardware = None
 
@@ -110,17 +113,24 @@ class HostDevice:
             blinks = int(value) if isinstance(value, int) else None
             self.record("ledmanager", "led", {"blinks": blinks, "state": getattr(value, "name", str(value))})
 
-    def apply_ports(self, routes: tuple[fx.Route, ...]) -> None:
-        """nim applied a DPC: the route of this machine's one port (its proxy) carries the requests from now on."""
-        self.client.route = next((r for r in routes if r.name == self.link.name), fx.Route(self.link.name))
+    def _down(self) -> tuple[fx.Link, ...]:
+        return tuple(fx.Link(name, False, None) for name in self.ports or (machine.PORT,))
 
-    def set_link(self, link: fx.Link) -> None:
-        """A new view of the management port: publish ``Link`` when it changed."""
-        if link == self.link:
+    def apply_ports(self, routes: tuple[fx.Route, ...]) -> None:
+        """nim applied a DPC: its management ports (and their proxies) carry the requests from now on."""
+        self.client.routes = routes
+
+    def set_links(self, links: tuple[fx.Link, ...]) -> None:
+        """A new view of the ports: publish ``Link`` when it changed, and log each port that changed."""
+        if links == self.links:
             return
-        self.link = link
-        self.bus.publish(topics.LINK, (link,))
-        self.record(AGENT, "link", {"up": link.up, "address": link.address})
+        old = {link.name: link for link in self.links}
+        self.links = links
+        self.bus.publish(topics.LINK, links)
+        for link in links:
+            if link != old.get(link.name):
+                fields = {"up": link.up, "address": link.address}
+                self.record(AGENT, "link", {"port": link.name, **fields} if self.ports else fields)
 
     # -------------------------------------------------------------- facts
 
@@ -258,7 +268,7 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.Random, lambda dev, eff: dev.rng(eff.stream).random()),
     _on(fx.RandomBytes, lambda dev, eff: os.urandom(eff.n)),
     _on(fx.UnlockVault, _unlock_vault),
-    _on(fx.LinkStatus, lambda dev, eff: (dev.link,)),
+    _on(fx.LinkStatus, lambda dev, eff: dev.links),
     _on(fx.ApplyPorts, lambda dev, eff: dev.apply_ports(eff.ports)),
     _on(fx.ReadFile, lambda dev, eff: dev.state.read(eff.path)),
     _on(fx.WriteFile, _write_file),
@@ -286,8 +296,6 @@ async def _sleep(dev: HostDevice, eff: fx.Sleep) -> None:
 
 
 async def _request(dev: HostDevice, eff: fx.Request) -> fx.Response:
-    if eff.via not in (None, dev.link.name):
-        return fx.Response(None, error="unreachable")
     headers = request_headers(eff.body, str(uuid.uuid4()), dev.onboarding_serials())
     return await dev.client.request(eff, headers)
 

@@ -13,12 +13,13 @@ import hashlib
 import os
 import re
 import ssl
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
 
+from evesim.agent import dpc, paths
 from evesim.agent import effects as fx
-from evesim.agent import paths
 from evesim.agent.controllerconn import PROTO
 from evesim.agent.dpc import bypassed
 from evesim.api.vocab import TransportError
@@ -127,34 +128,62 @@ async def _read_capped(response: httpx.Response) -> bytes:
 
 
 class ControllerClient:
-    """One keep-alive HTTPS client, rebuilt whenever ``/config/server`` or the trust files change."""
+    """Keep-alive HTTPS clients, one per port and proxy, rebuilt whenever ``/config/server`` or the trust files
+    change."""
 
-    def __init__(self, state: StateDir) -> None:
+    def __init__(self, state: StateDir, ports: Mapping[str, str] | None = None) -> None:
         self.state = state
-        self.route = fx.Route(PORT)
-        """The port nim applied: its HTTPS proxy, if any, carries the requests (EVE's ``LookupProxy``)."""
-        self._client: httpx.AsyncClient | None = None
-        self._key: tuple[object, ...] = ()
+        self.ports = dict(ports or {})
+        """Each port's local address (none given: one port, ``PORT``, leaving from whatever address routes)."""
+        self.routes: tuple[fx.Route, ...] = (fx.Route(next(iter(self.ports), PORT)),)
+        """The management ports nim applied, with their proxies (EVE's ``LookupProxy``)."""
+        self._clients: dict[tuple[object, ...], httpx.AsyncClient] = {}
+        self._files: tuple[object, ...] = ()
 
-    async def _connection(self) -> tuple[httpx.AsyncClient, str]:
-        """The client for the current bootstrap files and proxy, and the controller's base URL."""
+    def _known(self, port: str) -> bool:
+        return port in self.ports if self.ports else port == PORT
+
+    async def _connection(self, route: fx.Route) -> tuple[httpx.AsyncClient, str]:
+        """The client for ``route`` (its proxy, its port's address) and the current bootstrap files, and the
+        controller's base URL."""
         server = self.state.read(paths.SERVER)
         host, port = split_server((server or b"").decode(errors="replace"))
         anchors = [self.state.read(path) for path in TRUST_FILES]
-        proxy = self.route.proxy if self.route.proxy and not bypassed(host, self.route.exceptions) else ""
-        key = (server, proxy, *anchors)
-        if self._client is None or key != self._key:
-            context = tls_context([pem for pem in anchors if pem])
+        if (server, *anchors) != self._files:
             await self.aclose()
-            self._client = httpx.AsyncClient(verify=context, trust_env=False, follow_redirects=False,
-                                             proxy=f"http://{proxy}" if proxy else None)
-            self._key = key
-        return self._client, f"https://{f'[{host}]' if ':' in host else host}:{port}"
+            self._files = (server, *anchors)
+        proxy = route.proxy if route.proxy and not bypassed(host, route.exceptions) else ""
+        address = self.ports.get(route.name)
+        client = self._clients.get((proxy, address))
+        if client is None:
+            context = tls_context([pem for pem in anchors if pem])
+            transport = httpx.AsyncHTTPTransport(verify=context, local_address=address,
+                                                 proxy=f"http://{proxy}" if proxy else None)
+            client = self._clients[(proxy, address)] = httpx.AsyncClient(
+                transport=transport, trust_env=False, follow_redirects=False)
+        return client, f"https://{f'[{host}]' if ':' in host else host}:{port}"
 
     async def request(self, effect: fx.Request, headers: dict[str, str]) -> fx.Response:
-        """Perform one ``Request``; failures come back as ``Response(None, error=...)``."""
+        """Perform one ``Request`` over the applied ports in turn, as EVE's ``SendOnAllIntf``: the first success or
+        403 ends it; otherwise the last HTTP answer, else the last failure, as ``Response(None, error=...)``."""
+        answer: fx.Response | None = None
+        failure = fx.Response(None, error="unreachable")
+        for route in dpc.ports_in_turn(self.routes, effect.via):
+            if not self._known(route.name):
+                continue
+            response = await self._over(route, effect, headers)
+            if response.ok or response.status == 403:
+                return response
+            if response.status is not None:
+                answer = response
+            else:
+                failure = response
+        return answer if answer is not None else failure
+
+    async def _over(self, route: fx.Route, effect: fx.Request, headers: dict[str, str]) -> fx.Response:
+        """One attempt over ``route``'s port."""
         try:
-            client, base = await self._connection()
+            client, base = await self._connection(route)
         except TrustError:
             return fx.Response(None, error="cert_invalid")
         except ValueError:
@@ -178,8 +207,11 @@ class ControllerClient:
         part = final.with_name(want + ".part")
         final.parent.mkdir(parents=True, exist_ok=True)
         got: str | None = None
+        route = next(iter(dpc.ports_in_turn(self.routes, None, effect.max_cost)), None)
         try:
-            client, _ = await self._connection()
+            if route is None:
+                raise DownloadFailed(f"no management port within network.download.max.cost {effect.max_cost}")
+            client, _ = await self._connection(route)
             digest = await self._fetch(client, effect, part)
         except DownloadFailed as exc:
             error = str(exc)
@@ -215,7 +247,7 @@ class ControllerClient:
             return digest.hexdigest()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the connection pools."""
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.aclose()

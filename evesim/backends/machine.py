@@ -7,6 +7,7 @@ a fake tree in tests).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import shutil
 import socket
@@ -113,16 +114,33 @@ def split_server(server: str) -> tuple[str, int]:
 
 
 PORT = "eth0"
-"""The one port the host backend models: whatever interface routes to the controller."""
+"""The port the host backend models when given none: whatever interface routes to the controller."""
 
 
-def probe_link(server: bytes | None) -> fx.Link:
-    """Up with the local address that routes to the server (UDP connect: no packet sent), else down."""
+def probe_link(server: bytes | None, name: str = PORT, address: str | None = None) -> fx.Link:
+    """Port ``name`` up with the local address that routes to the server (UDP connect: no packet sent), else down.
+
+    With ``address`` the port is that local address: up only while the host has it and it reaches the server.
+    """
     try:
         host, port = split_server((server or b"").decode(errors="replace"))
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+        family, kind, proto, _, target = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
         with socket.socket(family, kind, proto) as probe:
-            probe.connect(address)
-            return fx.Link(PORT, True, str(probe.getsockname()[0]))
+            if address is not None:
+                probe.bind((address, 0))
+            probe.connect(target)
+            return fx.Link(name, True, str(probe.getsockname()[0]))
     except (OSError, ValueError, IndexError):
-        return fx.Link(PORT, False, None)
+        return fx.Link(name, False, None)
+
+
+def parse_port(text: str) -> tuple[str, str]:
+    """``NAME=ADDRESS`` (a port and the local IP address its traffic leaves from); ValueError if malformed."""
+    name, equals, address = text.partition("=")
+    if not equals or not name or not name.isascii() or not name.replace("-", "").replace(".", "").isalnum():
+        raise ValueError(f"expected NAME=ADDRESS (eth1=192.168.1.10), got {text!r}")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"port {name}: {address!r} is not an IP address") from None
+    return name, address

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from evesim.agent import device_steps, paths
+from evesim.agent import effects as fx
 from evesim.agent.bootreason import BootReason
 from evesim.agent.device_steps import Settings
 from evesim.backends import machine, tpm_effects
@@ -65,6 +66,8 @@ class Options:
     """The TCTI of the board's TPM (``device:/dev/tpmrm0``, ``swtpm:host=H,port=P``), or none."""
     reboot_command: tuple[str, ...] | None = None
     """What reboots the board (zboot's ``reboot -n -f`` on Xen); none: the agents restart in place."""
+    ports: tuple[tuple[str, str], ...] = ()
+    """The device's ports, each with the local address its traffic leaves from; none: one port, ``eth0``."""
 
 
 class Runner:
@@ -81,10 +84,10 @@ class Runner:
         if options.backend == "xen":
             self.device: HostDevice = XenDevice(self.state, self, sink, clock=options.clock, seed=seed,
                                                 system=options.system, tpm=self.tpm, xl_path=options.xl_path,
-                                                disk=options.disk)
+                                                disk=options.disk, ports=dict(options.ports))
         else:
             self.device = HostDevice(self.state, self, sink, clock=options.clock, seed=seed, system=options.system,
-                                     tpm=self.tpm)
+                                     tpm=self.tpm, ports=dict(options.ports))
         self.boots = 0
         self.tasks: set[asyncio.Task[None]] = set()
         self._restart: asyncio.Handle | None = None
@@ -240,14 +243,20 @@ class Runner:
         self._boot()
 
     async def _poll_link(self, boot: int) -> None:
-        """Re-probe the route to the controller every few seconds; publish ``Link`` when it changes."""
+        """Re-probe the ports' routes to the controller every few seconds; publish ``Link`` when they change."""
         while boot == self.boots:
             server = self.state.read(paths.SERVER)
             self._check_server(server)
-            link = await asyncio.to_thread(machine.probe_link, server)
+            links = await asyncio.to_thread(self._probe, server)
             if boot == self.boots:
-                self.device.set_link(link)
+                self.device.set_links(links)
             await asyncio.sleep(self.options.link_poll_s)
+
+    def _probe(self, server: bytes | None) -> tuple[fx.Link, ...]:
+        """Each port's link: the configured ones by their addresses, else the one port that routes."""
+        if not self.options.ports:
+            return (machine.probe_link(server),)
+        return tuple(machine.probe_link(server, name, address) for name, address in self.options.ports)
 
     def _check_server(self, server: bytes | None) -> None:
         """Say once per value when ``/config/server`` is not ``host[:port]`` (the link then shows down)."""

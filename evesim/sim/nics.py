@@ -8,8 +8,8 @@ from typing import Any, Literal, Protocol
 
 import simpy
 
+from evesim.agent import dpc, topics
 from evesim.agent import effects as fx
-from evesim.agent import topics
 from evesim.agent.pubsub import Bus
 from evesim.net.network import Network
 
@@ -60,13 +60,8 @@ class Nics:
         return tuple(fx.Link(name, self.carrier(net, name), self.address(net, name)) for name in self.names)
 
     def order(self, via: str | None, max_cost: int | None = None) -> list[fx.Route]:
-        """Ports to try, in turn: ``via`` alone, or the applied management ports cheapest first without those that
-        failed their last test (all of them if every one did), as EVE's ``GetMgmtPortsSortedCostWithoutFailed``;
-        ``max_cost`` keeps only ports that cheap."""
-        if via is not None:
-            return [next((r for r in self.applied if r.name == via), fx.Route(via))]
-        ports = sorted((r for r in self.applied if max_cost is None or r.cost <= max_cost), key=lambda r: r.cost)
-        return [r for r in ports if not r.failed] or ports
+        """Ports to try, in turn, as nim applied them (``dpc.ports_in_turn``)."""
+        return dpc.ports_in_turn(self.applied, via, max_cost)
 
     def forget(self) -> None:
         """Power off: every address is gone, and nim applies its ports again at boot."""

@@ -66,3 +66,12 @@ def test_a_state_dir_that_is_a_file_is_named_as_such(tmp_path: Path) -> None:
     (tmp_path / "dir").write_text("a file")
     result = CliRunner().invoke(app, ["agent", "--state-dir", str(tmp_path / "dir"), "--duration", "0.1"])
     assert result.exit_code == 2 and "is not a directory" in result.output
+
+
+def test_a_malformed_or_repeated_port_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    for options, error in ((["--port", "eth0"], "--port: expected NAME=ADDRESS"),
+                           (["--port", "eth0=10.0.0.300"], "--port: port eth0: '10.0.0.300' is not an IP address"),
+                           (["--port", "eth0=127.0.0.2", "--port", "eth0=127.0.0.3"], "--port: eth0 is given twice")):
+        result = CliRunner().invoke(app, ["agent", "--state-dir", str(tmp_path), *options])
+        assert result.exit_code == 2 and error in result.output, result.output

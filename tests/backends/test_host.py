@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import socket
 import stat
 from collections.abc import Generator
 from pathlib import Path
@@ -48,11 +49,12 @@ class FakeClock:
         self.mono, self.wall = 100.0, 1_780_000_000.0
 
 
-def _device(state: StateDir, *, quiet: bool = False, clock: Clock | None = None) -> tuple[HostDevice, io.StringIO]:
+def _device(state: StateDir, *, quiet: bool = False, clock: Clock | None = None,
+            ports: dict[str, str] | None = None) -> tuple[HostDevice, io.StringIO]:
     out = io.StringIO()
     clock = clock or Clock()
     dev = HostDevice(state, Recorder(), LogSink(out, clock.wall, quiet), clock=clock, seed=7,
-                     system=state.root / "no-system")
+                     system=state.root / "no-system", ports=ports)
     return dev, out
 
 
@@ -243,13 +245,44 @@ def test_serial_headers_until_the_device_has_a_uuid(state: StateDir, pki: Pki, h
 
 def test_link_changes_are_published(state: StateDir) -> None:
     dev, _ = _device(state)
-    dev.set_link(fx.Link("eth0", True, "10.0.0.2"))
+    dev.set_links((fx.Link("eth0", True, "10.0.0.2"),))
     version = dev.bus.version
-    dev.set_link(fx.Link("eth0", True, "10.0.0.2"))
+    dev.set_links((fx.Link("eth0", True, "10.0.0.2"),))
     assert dev.bus.get(topics.LINK) == (fx.Link("eth0", True, "10.0.0.2"),)
     assert dev.bus.changed_since((topics.LINK,), version) is False
-    dev.set_link(fx.Link("eth0", False, None))
-    assert dev.bus.get(topics.LINK) == (fx.Link("eth0", False, None),) and dev.link == fx.Link("eth0", False, None)
+    dev.set_links((fx.Link("eth0", False, None),))
+    assert dev.bus.get(topics.LINK) == (fx.Link("eth0", False, None),) == dev.links
+
+
+def test_several_ports_are_logged_each_as_it_changes(state: StateDir) -> None:
+    dev, out = _device(state, ports={"eth0": "127.0.0.2", "eth1": "127.0.0.3"})
+    assert dev.links == (fx.Link("eth0", False, None), fx.Link("eth1", False, None))
+    dev.set_links((fx.Link("eth0", True, "127.0.0.2"), fx.Link("eth1", False, None)))
+    dev.set_links((fx.Link("eth0", True, "127.0.0.2"), fx.Link("eth1", True, "127.0.0.3")))
+    changes = [json.loads(line)["fields"] for line in out.getvalue().splitlines() if '"link"' in line]
+    assert changes == [{"port": "eth0", "up": True, "address": "127.0.0.2"},
+                       {"port": "eth1", "up": True, "address": "127.0.0.3"}]
+
+
+def test_requests_go_over_the_applied_ports_in_turn_from_their_addresses(
+        state: StateDir, pki: Pki, https_server: Answering) -> None:
+    """As EVE's SendOnAllIntf: the cheapest port first (here through a proxy that refuses), then the next one,
+    each leaving from its own address; ``via`` a port the device does not have reaches nothing."""
+    dev, _ = _device(state, ports={"eth0": "127.0.0.2", "eth1": "127.0.0.3"})
+    bootstrap(state, https_server.server, pki.ca.cert_pem)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead_proxy = f"127.0.0.1:{closed.getsockname()[1]}"
+    dev.apply_ports((fx.Route("eth1", cost=1), fx.Route("eth0", cost=0, proxy=dead_proxy)))
+    ping = "/api/v2/edgedevice/ping"
+    failover, over_eth0, nowhere = _collect(dev, [fx.Request("GET", ping), fx.Request("GET", ping, via="eth0"),
+                                                  fx.Request("GET", ping, via="wlan0")])
+    assert failover.status == 200 and [seen.peer for seen in https_server.seen] == ["127.0.0.3"]
+    assert (over_eth0.status, over_eth0.error) == (None, "refused")
+    assert (nowhere.status, nowhere.error) == (None, "unreachable")
+    dev.apply_ports((fx.Route("eth0", cost=0), fx.Route("eth1", cost=1)))
+    direct, = _collect(dev, [fx.Request("GET", ping)])
+    assert direct.status == 200 and https_server.seen[-1].peer == "127.0.0.2"
 
 
 def test_a_new_boot_forgets_memory_not_files(state: StateDir) -> None:

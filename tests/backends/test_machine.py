@@ -103,3 +103,18 @@ def test_link_probe() -> None:
     assert machine.probe_link(b"127.0.0.1:443") == fx.Link("eth0", True, "127.0.0.1")
     assert machine.probe_link(None) == fx.Link("eth0", False, None)
     assert machine.probe_link(b"not a server") == fx.Link("eth0", False, None)
+
+
+def test_a_port_given_its_address_is_up_only_while_the_host_has_it() -> None:
+    assert machine.probe_link(b"127.0.0.1:443", "eth1", "127.0.0.7") == fx.Link("eth1", True, "127.0.0.7")
+    assert machine.probe_link(b"127.0.0.1:443", "eth1", "192.0.2.77") == fx.Link("eth1", False, None)
+
+
+@pytest.mark.parametrize("text, error", [
+    ("eth1", "expected NAME=ADDRESS"), ("=10.0.0.1", "expected NAME=ADDRESS"), ("eth 1=10.0.0.1", "expected"),
+    ("eth1=not-an-ip", "port eth1: 'not-an-ip' is not an IP address"),
+])
+def test_a_malformed_port_is_refused_naming_it(text: str, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        machine.parse_port(text)
+    assert machine.parse_port("wwan0=::1") == ("wwan0", "::1")

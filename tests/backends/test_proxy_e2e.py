@@ -1,6 +1,7 @@
 """nim's DPC logic on the host backend, through a real HTTP proxy (Debian's tinyproxy, started here): a device
 shipped with a proxy in ``/config/DevicePortConfig/override.json`` onboards through it; when the controller sends a
-configuration without the proxy, the device tests it and its requests go direct from then on."""
+configuration without the proxy, the device tests it and its requests go direct from then on. With two ports (two
+loopback addresses), the device fails over to the second port when the first one's proxy dies."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from evesim.controller.client import AdminClient
-from tests.backends.test_e2e import Process, _device_dir, _fetches, _wait_for
+from tests.backends.test_e2e import Process, _device_dir, _fetches, _ndjson, _wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("tinyproxy") is None,
                                                   reason="tinyproxy is not installed (make proxy installs it)")]
@@ -27,8 +28,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def tinyproxy(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    """tinyproxy in the foreground on a free loopback port, logging every connection: (port, log file)."""
+def tinyproxy(tmp_path: Path) -> Iterator[tuple[int, Path, subprocess.Popen[bytes]]]:
+    """tinyproxy in the foreground on a free loopback port, logging every connection: (port, log file, process)."""
     port, log = _free_port(), tmp_path / "tinyproxy.log"
     conf = tmp_path / "tinyproxy.conf"
     conf.write_text(f"Port {port}\nListen 127.0.0.1\nAllow 127.0.0.1\nLogFile \"{log}\"\nLogLevel Connect\n"
@@ -43,7 +44,7 @@ def tinyproxy(tmp_path: Path) -> Iterator[tuple[int, Path]]:
             proc.wait(0.05) if proc.poll() is not None else None
             assert proc.poll() is None, "tinyproxy exited"
             __import__("time").sleep(0.05)
-        yield port, log
+        yield port, log, proc
     finally:
         proc.terminate()
         proc.wait(10)
@@ -55,8 +56,8 @@ def _tunnels(log: Path, server: str) -> int:
 
 
 def test_the_host_agent_onboards_through_a_real_proxy_and_follows_the_controller_off_it(
-        tmp_path: Path, tinyproxy: tuple[int, Path]) -> None:
-    proxy_port, proxy_log = tinyproxy
+        tmp_path: Path, tinyproxy: tuple[int, Path, subprocess.Popen[bytes]]) -> None:
+    proxy_port, proxy_log, _ = tinyproxy
     data = tmp_path / "ctrl"
     served = Process(tmp_path / "controller.log", "controller", "serve", "--data", str(data), "--port", "0")
     try:
@@ -91,3 +92,55 @@ def test_the_host_agent_onboards_through_a_real_proxy_and_follows_the_controller
         served.kill()
     first = next(e for e in agent.events() if e["kind"] == "dpc")
     assert (first["fields"]["key"], first["fields"]["state"]) == ("override", "SUCCESS")
+
+
+def _sources(admin: AdminClient, uuid: str) -> list[str]:
+    """The address each answered config poll came from, oldest first."""
+    return [r["client-ip"].rpartition(":")[0] for r in _ndjson(admin, f"/device/{uuid}/requests")
+            if r["url"].endswith("/config") and r["status"] in (200, 304)]
+
+
+def test_with_two_ports_the_host_agent_fails_over_when_the_first_ports_proxy_dies(
+        tmp_path: Path, tinyproxy: tuple[int, Path, subprocess.Popen[bytes]]) -> None:
+    proxy_port, proxy_log, proxy = tinyproxy
+    data = tmp_path / "ctrl"
+    served = Process(tmp_path / "controller.log", "controller", "serve", "--data", str(data), "--port", "0")
+    try:
+        server = _wait_for(lambda: (data / "server").exists() and (data / "server").read_text().strip(), served,
+                           "serve")
+        dev = _device_dir(tmp_path, data)
+        # eth0 (cost 0) reaches the controller only through the proxy; eth1 (cost 1) goes direct
+        override = {"Version": 1, "Key": "override", "Ports": [
+            {"IfName": "eth0", "IsMgmt": True, "Dhcp": 4, "Cost": 0,
+             "Proxies": [{"type": 1, "server": "127.0.0.1", "port": proxy_port}]},
+            {"IfName": "eth1", "IsMgmt": True, "Dhcp": 4, "Cost": 1}]}
+        (dev / "config/DevicePortConfig").mkdir()
+        (dev / "config/DevicePortConfig/override.json").write_text(json.dumps(override))
+        admin = AdminClient.resolve(None, data, None, None)
+        agent = Process(tmp_path / "agent.log", "agent", "--state-dir", str(dev),
+                        "--port", "eth0=127.0.0.2", "--port", "eth1=127.0.0.3")
+        try:
+            uuid = _wait_for(lambda: admin.call("GET", "/device").text.split(), agent, "registration", timeout=60)[0]
+            admin.call("PUT", f"/device/{uuid}/configitems", json={"items": {"timer.config.interval": "5"}})
+            # the controller's DPC: the same two ports
+            admin.call("PUT", f"/device/{uuid}/network", json={"ports": [
+                {"name": "eth0", "cost": 0, "proxy": f"127.0.0.1:{proxy_port}"}, {"name": "eth1", "cost": 1}]})
+            _wait_for(lambda: any(e["kind"] == "dpc" and e["fields"]["key"] == "zedagent" for e in agent.events()),
+                      agent, "the controller's DPC applied", timeout=90)
+            polls = len(_sources(admin, uuid))
+            _wait_for(lambda: len(_sources(admin, uuid)) >= polls + 2, agent, "config polls", timeout=90)
+            assert set(_sources(admin, uuid)[polls:]) == {"127.0.0.1"}, "polls crossed the proxy (tinyproxy's address)"
+            assert _tunnels(proxy_log, server) >= 2
+            proxy.terminate()
+            proxy.wait(10)
+            failed = len(_sources(admin, uuid))
+            _wait_for(lambda: len(_sources(admin, uuid)) >= failed + 2, agent, "config polls over eth1", timeout=90)
+            assert set(_sources(admin, uuid)[failed:]) == {"127.0.0.3"}, "polls left from eth1's own address"
+        finally:
+            agent.terminate()
+            admin.close()
+    finally:
+        served.kill()
+    links = [e["fields"] for e in agent.events() if e["kind"] == "link"]
+    assert {"port": "eth0", "up": True, "address": "127.0.0.2"} in links
+    assert {"port": "eth1", "up": True, "address": "127.0.0.3"} in links

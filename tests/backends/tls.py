@@ -44,6 +44,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    peer: str = ""
+    """The address the request came from."""
 
 
 @dataclass
@@ -75,7 +77,7 @@ def serve_https(ctx: ssl.SSLContext) -> tuple[Answering, ThreadingHTTPServer]:
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            state.seen.append(Seen(self.command, self.path, dict(self.headers.items()), body))
+            state.seen.append(Seen(self.command, self.path, dict(self.headers.items()), body, self.client_address[0]))
             answer = state.routes.get(self.path, state.answer)
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
