@@ -20,6 +20,7 @@ from evesim.agent import (
     vaultmgr,
     zedagent,
     zedclient,
+    zedrouter,
 )
 from evesim.agent import effects as fx
 from evesim.agent.controllerconn import Conn
@@ -76,6 +77,7 @@ def boot(settings: Settings) -> Generator[Any, Any, None]:
     yield fx.Spawn("vaultmgr", vaultmgr.run())
     yield fx.Spawn("baseosmgr", baseosmgr.run(settings.fixes))
     yield fx.Spawn("domainmgr", domainmgr.run())
+    yield fx.Spawn("zedrouter", zedrouter.run())
     yield fx.Spawn("nim", nim.run())
     yield fx.Spawn("zedclient", zedclient.run(Conn(settings.crypto, cert_hash), pem, hardware.serial))
     yield fx.Spawn("zedagent", zedagent.run(Conn(settings.crypto, cert_hash), settings.fixes))

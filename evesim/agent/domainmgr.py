@@ -52,10 +52,16 @@ BROKEN = "one of the application's tasks has crashed - please restart applicatio
 """EVE's error text for a crashed domain (``verifyStatus``)."""
 RESTING: tuple[DomainStatus, ...] = ("absent", "halted", "crashed")
 """Hypervisor states in which a domain is gone or will not run again by itself."""
-REPORTED = ("INITIAL", "DOWNLOAD_STARTED", "INSTALLED", "BOOTING", "RUNNING", "HALTING", "HALTED")
+REPORTED = ("INITIAL", "DOWNLOAD_STARTED", "INSTALLED", "AWAITNETWORKINSTANCE", "BOOTING", "RUNNING", "HALTING",
+            "HALTED")
 """The ``ZSwState`` names domainmgr reports for an app."""
 DOWNLOADS = "AppImageDownload/"
 """Prefix of the per-app topic on which an app's download process publishes its ``Fetched``."""
+
+
+def domain_name(name: str, uuid: str) -> str:
+    """The domain an app instance runs as."""
+    return f"{name or 'app'}.{uuid[:8]}"
 
 
 @dataclass
@@ -126,7 +132,7 @@ class Instance:
         self.uuid = app.uuid
         self.app = app
         self.status = AppStatus(app.uuid, app.name, app.version, INFO.INITIAL)
-        self.domain = f"{app.name or 'app'}.{app.uuid[:8]}"
+        self.domain = domain_name(app.name, app.uuid)
         self.volume: Volume | None = None
         self.restarts = app.restart_counter
         self.purges = app.purge_counter
@@ -206,9 +212,29 @@ class Instance:
         if not app.activate or halt:
             self._state(INFO.HALTED)
             return watch
+        if not (yield from self._network(app)):
+            return (*watch, topics.APP_NETWORK)
         if now >= self.boot_retry_at and not self.broken:
             yield from self._boot(app)
-        return (*watch, topics.APP_STATUS)
+        return (*watch, topics.APP_STATUS, topics.APP_NETWORK)
+
+    def _network(self, app: App) -> Generator[Any, Any, bool]:
+        """Whether the app's interfaces are ready (EVE's zedmanager waits for zedrouter's ``AppNetworkStatus``):
+        an app whose adapters could not be read, or whose instance is in error, reports the error; one whose
+        instance is missing or not activated waits in AWAITNETWORKINSTANCE."""
+        if app.net_error:
+            self._state(INFO.INSTALLED, app.net_error)
+            return False
+        if not app.adapters:
+            return True
+        networks = (yield fx.Read(topics.APP_NETWORK)) or ()
+        network = next((n for n in networks if n.uuid == app.uuid), None)
+        if network is None or network.waiting or network.error:
+            state = INFO.AWAITNETWORKINSTANCE if network is None or network.waiting else INFO.INSTALLED
+            self._state(state, network.error if network is not None else "")
+            return False
+        self.status = replace(self.status, vifs=network.vifs)
+        return True
 
     def _counters(self, app: App) -> None:
         """Bumped restart or purge counters and a changed image clear what held the app back."""

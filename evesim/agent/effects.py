@@ -10,6 +10,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
+from evesim.agent.netinst import Ace, NiKind
 from evesim.api.vocab import DOMAIN_OPS as DOMAIN_OPS
 from evesim.api.vocab import TRANSPORT_ERRORS as TRANSPORT_ERRORS
 from evesim.api.vocab import (
@@ -140,6 +141,61 @@ class Route:
     """``host:port`` of the proxy requests to the controller go through ("" for none)."""
     exceptions: str = ""
     """Hosts reached without the proxy, comma-separated."""
+
+
+@dataclass(frozen=True, slots=True)
+class Vif:
+    """An app adapter as zedrouter set it up: its instance, the ports behind it, address and rules."""
+
+    app: str
+    app_name: str
+    adapter: str
+    network: str
+    kind: NiKind
+    ports: tuple[str, ...]
+    name: str
+    """The VIF's host name, ``nbu<adapter>x<app number>``."""
+    bridge: str
+    mac: str
+    ip: str
+    """Its address on a local instance (a switch instance's address comes from the outside DHCP server: "")."""
+    acls: tuple[Ace, ...]
+    flowlog: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyAppNetwork:
+    """Instant. Set up these app interfaces (and tear down the others), as zedrouter's reconciler does. Result: None."""
+
+    vifs: tuple[Vif, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A finished connection of an app interface, from the app's side (EVE's ``FlowRec``); times in wall seconds."""
+
+    app: str
+    adapter: str
+    src: str
+    src_port: int
+    dst: str
+    dst_port: int
+    protocol: int
+    inbound: bool
+    ace_id: int
+    action: Literal["accept", "drop"]
+    start: float
+    end: float
+    tx_bytes: int
+    tx_pkts: int
+    rx_bytes: int
+    rx_pkts: int
+
+
+@dataclass(frozen=True, slots=True)
+class CollectFlows:
+    """Instant. The connections of app interfaces that ended within the last 150 s (conntrack's extra timeout), as
+    EVE's flow collector dumps them: one may be seen by two collections. Result: tuple[Flow, ...]."""
 
 
 @dataclass(frozen=True, slots=True)

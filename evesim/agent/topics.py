@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from evesim.agent import effects as fx
 from evesim.agent.configitems import DEFAULTS, GlobalConfig, ItemStatus
+from evesim.agent.effects import Vif
+from evesim.agent.netinst import Adapter
 from evesim.api import pb
 from evesim.api.vocab import PartitionLabel, PartitionState
 
@@ -36,6 +38,11 @@ INFO_TRIGGER = "InfoTrigger"
 LOGS = "Logs"
 CERT_REFETCH = "CertRefetch"
 VAULT = "VaultStatus"
+NI_CONFIG = "NetworkInstanceConfig"
+NI_STATUS = "NetworkInstanceStatus"
+APP_NETWORK = "AppNetworkStatus"
+FLOWS = "IPFlow"
+"""zedrouter's latest flow collection: (its number, the FlowMessage payloads)."""
 
 
 class Led(IntEnum):
@@ -193,6 +200,9 @@ class App:
     image_size: int = 0
     restart_counter: int = 0
     purge_counter: int = 0
+    adapters: tuple[Adapter, ...] = ()
+    net_error: str = ""
+    """Why an adapter could not be read (``parseAppNetAdapterConfigEntry``'s errors)."""
 
 ESCROWED_KEY = "EscrowedVaultKey"
 HALT_APPS = "HaltApps"
@@ -268,6 +278,36 @@ class AppStatus:
     domid: int | None = None
     boot_time: float = 0.0
     error: str = ""
+    vifs: tuple[Vif, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NiStatus:
+    """zedrouter's view of one network instance (EVE's ``NetworkInstanceStatus``)."""
+
+    uuid: str
+    version: str
+    name: str
+    inst_type: int
+    ports: tuple[str, ...]
+    activated: bool
+    bridge_num: int
+    bridge_name: str
+    gateway: str
+    error: str
+    assignments: tuple[tuple[str, str], ...] = ()
+    """(MAC, IP) of the bridge and each app interface with an address."""
+    vifs: tuple[Vif, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AppNetwork:
+    """An app's network state: waiting for an instance, an error, or its interfaces."""
+
+    uuid: str
+    waiting: bool
+    error: str
+    vifs: tuple[Vif, ...]
 
 
 def global_config() -> Generator[Any, Any, GlobalConfig]:

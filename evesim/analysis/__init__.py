@@ -27,8 +27,9 @@ if TYPE_CHECKING:
         version_mix,
     )
     from evesim.analysis.load import AnalysisError, Run, Sweep, load_run, load_sweep
-    from evesim.analysis.network import dpc_changes, network_outages, port_traffic
+    from evesim.analysis.network import app_flows, dpc_changes, flow_outcomes, network_outages, port_traffic
     from evesim.analysis.plots import (
+        plot_app_flows,
         plot_app_states,
         plot_boot_reasons,
         plot_controller_load,
@@ -46,29 +47,29 @@ if TYPE_CHECKING:
     from evesim.analysis.sweeps import outcome_distribution, outcome_stats, pass_rates
 
 PLOTS = (
-    "plot_app_states", "plot_boot_reasons", "plot_controller_load", "plot_device_states", "plot_faults",
-    "plot_funnel", "plot_network_outages", "plot_outcome_distribution", "plot_port_traffic", "plot_rollback_causes",
-    "plot_rollout_progress", "plot_time_to_update", "plot_version_mix",
+    "plot_app_flows", "plot_app_states", "plot_boot_reasons", "plot_controller_load", "plot_device_states",
+    "plot_faults", "plot_funnel", "plot_network_outages", "plot_outcome_distribution", "plot_port_traffic",
+    "plot_rollback_causes", "plot_rollout_progress", "plot_time_to_update", "plot_version_mix",
 )
 HOMES = {
     **dict.fromkeys(("campaign_decisions", "rollout_progress"), "campaigns"),
     **dict.fromkeys(("FUNNEL", "app_states", "apps", "boot_reasons", "controller_load", "device_states", "faults",
                      "funnel", "rollback_causes", "rollbacks", "time_to_update", "version_mix"), "fleet"),
     **dict.fromkeys(("AnalysisError", "Run", "Sweep", "load_run", "load_sweep"), "load"),
-    **dict.fromkeys(("dpc_changes", "network_outages", "port_traffic"), "network"),
+    **dict.fromkeys(("app_flows", "dpc_changes", "flow_outcomes", "network_outages", "port_traffic"), "network"),
     **dict.fromkeys(("outcome_distribution", "outcome_stats", "pass_rates"), "sweeps"),
     **dict.fromkeys(PLOTS, "plots"),
 }
 """Each public name and the module of ``evesim.analysis`` it comes from."""
 
 __all__ = [
-    "FUNNEL", "AnalysisError", "Run", "Sweep", "app_states", "apps", "boot_reasons", "campaign_decisions",
-    "controller_load", "device_states", "dpc_changes", "faults", "funnel", "load_run", "load_sweep",
-    "network_outages", "outcome_distribution", "outcome_stats", "pass_rates", "plot_app_states", "plot_boot_reasons",
-    "plot_controller_load", "plot_device_states", "plot_faults", "plot_funnel", "plot_network_outages",
-    "plot_outcome_distribution", "plot_port_traffic", "plot_rollback_causes", "plot_rollout_progress",
-    "plot_time_to_update", "plot_version_mix", "port_traffic", "rollback_causes", "rollbacks", "rollout_progress",
-    "time_to_update", "version_mix",
+    "FUNNEL", "AnalysisError", "Run", "Sweep", "app_flows", "app_states", "apps", "boot_reasons",
+    "campaign_decisions", "controller_load", "device_states", "dpc_changes", "faults", "flow_outcomes", "funnel",
+    "load_run", "load_sweep", "network_outages", "outcome_distribution", "outcome_stats", "pass_rates",
+    "plot_app_flows", "plot_app_states", "plot_boot_reasons", "plot_controller_load", "plot_device_states",
+    "plot_faults", "plot_funnel", "plot_network_outages", "plot_outcome_distribution", "plot_port_traffic",
+    "plot_rollback_causes", "plot_rollout_progress", "plot_time_to_update", "plot_version_mix", "port_traffic",
+    "rollback_causes", "rollbacks", "rollout_progress", "time_to_update", "version_mix",
 ]
 
 

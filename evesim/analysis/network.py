@@ -1,6 +1,6 @@
 """The network in a run: each change of a device's applied port configuration (nim's DPC), the spans a device
 spent without a working one (a test under way, a fallback, a bad configuration tried again), and the traffic each
-kind of port carried."""
+kind of port carried, and the connections apps opened to each other."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ WORKING = ("SUCCESS", "REMOTE_WAIT")
 """DPC states in which the device reaches (or may reach) its controller."""
 CHANGE_COLUMNS = ["time", "device", "state", "index", "key", "error"]
 OUTAGE_COLUMNS = ["device", "start", "end", "seconds", "state", "error"]
+FLOW_COLUMNS = ["time", "device", "app", "to", "peer", "port", "outcome"]
 
 
 def dpc_changes(run: Run) -> pd.DataFrame:
@@ -52,3 +53,20 @@ def port_traffic(run: Run) -> pd.DataFrame:
     seconds = carried.index.to_series().diff()
     rate = carried.diff().div(seconds, axis=0) * 8 / 1e6
     return rate.iloc[1:].rename_axis(columns="port")
+
+
+def app_flows(run: Run) -> pd.DataFrame:
+    """Every connection an app opened (``app_flow``): time, device, app, the app it went ``to``, the ``peer`` device
+    that answered, port and outcome (``delivered``, ``dropped_out``, ``dropped_in``, ``no_route`` ...)."""
+    flows = decoded(run, "app_flow")
+    if flows.empty:
+        return pd.DataFrame(columns=FLOW_COLUMNS)
+    return flows.reindex(columns=FLOW_COLUMNS).reset_index(drop=True)
+
+
+def flow_outcomes(run: Run) -> pd.DataFrame:
+    """Connections per app and outcome: index ``app``, one column per outcome."""
+    flows = app_flows(run)
+    if flows.empty:
+        return pd.DataFrame(index=pd.Index([], name="app"))
+    return flows.groupby(["app", "outcome"]).size().unstack(fill_value=0).rename_axis(columns="outcome")

@@ -195,6 +195,23 @@ def plot_port_traffic(run: Run, ax: Axes | None = None) -> Figure:
     return _figure(ax)
 
 
+def plot_app_flows(run: Run, ax: Axes | None = None) -> Figure:
+    """Stacked bars: connections each app opened, by outcome (delivered, dropped by rules, no route ...)."""
+    ax = _axes(ax)
+    outcomes = network.flow_outcomes(run)
+    if outcomes.empty:
+        _empty(ax, "app connections")
+    else:
+        bottom = [0] * len(outcomes.index)
+        for outcome in outcomes.columns:
+            counts = outcomes[outcome].tolist()
+            ax.bar(list(outcomes.index), counts, bottom=bottom, label=outcome)
+            bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+        ax.legend()
+    ax.set(title="App connections by outcome", ylabel="connections")
+    return _figure(ax)
+
+
 def plot_boot_reasons(run: Run, ax: Axes | None = None) -> Figure:
     """Bars: boots per reason EVE gave."""
     ax = _axes(ax)

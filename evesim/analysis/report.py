@@ -43,6 +43,8 @@ def plots(run: Run) -> list[tuple[str, str, Callable[[], Figure]]]:
     ]
     for app in fleet.apps(run):
         shown.append((f"app-{app}", f"States of app {app}", partial(drawn.plot_app_states, run, app)))
+    if run.summary.get("event_counts", {}).get("app_flow"):
+        shown.append(("app-flows", "App connections by outcome", lambda: drawn.plot_app_flows(run)))
     return shown
 
 

@@ -46,7 +46,8 @@ AppDefect = Literal["crashes", "corrupt_download"]
 APP_DEFECTS: frozenset[AppDefect] = frozenset(get_args(AppDefect))
 
 EventKind = Literal[
-    "action", "agent_crashed", "agent_hung", "agent_not_running", "app_broken", "app_not_deployed", "app_removed",
+    "action", "agent_crashed", "agent_hung", "agent_not_running", "app_broken", "app_flow", "app_not_deployed",
+    "app_removed",
     "app_state", "app_volume_gc", "app_volume_ready", "attest_certs_refused", "attested", "batch_settled",
     "batch_started", "boot", "boot_partition", "bricked", "certs_failed", "certs_updated", "checkpoint_unusable",
     "clock_jump", "config_applied", "config_apps_skipped", "config_checkpoint_unreadable", "config_failed",
@@ -54,9 +55,10 @@ EventKind = Literal[
     "config_reread_after_maintenance",
     "config_unparseable", "controller_down", "controller_up", "created", "device_cert_created",
     "device_cert_unreadable", "domain_crashed", "domain_halted", "done", "download_done", "download_failed",
-    "download_started", "dpc", "dpc_added", "fault_rule", "fixes", "force_fallback", "gpt_write_torn", "halted",
+    "download_started", "dpc", "dpc_added", "fault_rule", "fixes", "flowlog_dropped", "flowlog_sent",
+    "force_fallback", "gpt_write_torn", "halted",
     "hardware_watchdog_reset", "info_dropped", "led", "link", "logs_dropped", "maintenance_mode", "network_fault",
-    "no_such_port",
+    "network_instance", "no_such_port",
     "onboarded", "panic",
     "partition_state", "partition_state_refused", "partition_write_progress", "partition_write_started",
     "persist_filled", "persist_freed", "pid_missing", "power_cut", "power_on", "poweroff", "reboot", "reboot_failed",

@@ -269,6 +269,8 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.RandomBytes, lambda dev, eff: os.urandom(eff.n)),
     _on(fx.UnlockVault, _unlock_vault),
     _on(fx.LinkStatus, lambda dev, eff: dev.links),
+    _on(fx.ApplyAppNetwork, lambda dev, eff: None),
+    _on(fx.CollectFlows, lambda dev, eff: ()),
     _on(fx.ApplyPorts, lambda dev, eff: dev.apply_ports(eff.ports)),
     _on(fx.ReadFile, lambda dev, eff: dev.state.read(eff.path)),
     _on(fx.WriteFile, _write_file),

@@ -24,7 +24,7 @@ from cryptography import x509
 from evesim.api import defaults, pb
 from evesim.api.certs import CertError, cert_pem, der_hash, load_cert, pem_from_text, sign_raw, verify_signature
 from evesim.api.envelope import ZERO_SIGNATURE, CryptoMode, Envelope, EnvelopeError, open_envelope, seal, truncate
-from evesim.controller import attestation, devconfig, netconfig, telemetry
+from evesim.controller import appnet, attestation, devconfig, netconfig, telemetry
 from evesim.controller.adam import GlobalOptionsIn
 from evesim.controller.attestation import NO_TEMPLATES
 from evesim.controller.devconfig import DEFAULT_APP_IMAGE, ConfigError
@@ -648,8 +648,10 @@ class Controller:
         memory_kb: int = defaults.APP_MEMORY_KB,
         vcpus: int = defaults.APP_VCPUS,
         size_bytes: int = 0,
+        interfaces: Sequence[appnet.Interface] = (),
     ) -> int:
-        """Add or update app ``name`` (found by ``app_uuid`` or name; a new one gets a fresh UUID)."""
+        """Add or update app ``name`` (found by ``app_uuid`` or name; a new one gets a fresh UUID), with its
+        interfaces on the config's network instances."""
         config = self.config(dev_uuid)
         if app_uuid is not None:
             app_uuid = devconfig.normal_uuid(app_uuid)
@@ -660,20 +662,20 @@ class Controller:
                 if existing
                 else str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
             )
-        return self._edit(
-            dev_uuid,
-            lambda c: devconfig.set_app(
-                c,
-                name,
-                app_uuid,
-                image_url=image_url,
-                sha256=sha256,
-                activate=activate,
-                memory_kb=memory_kb,
-                vcpus=vcpus,
-                size_bytes=size_bytes,
-            ),
-        )
+        def edit(c: pb.config.EdgeDevConfig) -> None:
+            devconfig.set_app(c, name, app_uuid, image_url=image_url, sha256=sha256, activate=activate,
+                              memory_kb=memory_kb, vcpus=vcpus, size_bytes=size_bytes)
+            app = devconfig.find_app(c, app_uuid)
+            if app is not None and (interfaces or app.interfaces):
+                appnet.set_interfaces(c, app, interfaces)
+
+        return self._edit(dev_uuid, edit)
+
+    def set_network_instance(self, dev_uuid: str, ni: appnet.NetworkInstance) -> int:
+        """Add or update network instance ``ni`` (by name; a new one gets a fresh UUID)."""
+        config = self.config(dev_uuid)
+        ni_uuid = appnet.instance_uuid(config, ni.name) or str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
+        return self._edit(dev_uuid, lambda c: appnet.set_network_instance(c, ni, ni_uuid))
 
     def app_command(self, dev_uuid: str, app_uuid: str, command: str) -> int:
         """``restart`` or ``purge`` an app (bumps its command counter)."""

@@ -7,11 +7,16 @@ from collections.abc import Callable
 import networkx as nx
 
 from evesim.api.envelope import CryptoMode
+from evesim.controller.appnet import Interface, NetworkInstance, Rule
 from evesim.net import topology
 from evesim.net.link import LinkParams
 from evesim.scenario import model
+from evesim.sim.appnet import Traffic
 from evesim.sim.service import FaultRule
 from evesim.sim.world import AppSpec, Group, ImageSpec, PortSpec, ProxySpec, World, WorldSpec
+
+DEFAULT_SUBNET = "10.1.0.0/24"
+"""A local network instance's subnet when the scenario gives none."""
 
 
 def link(spec: model.Link) -> LinkParams:
@@ -49,7 +54,15 @@ def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
         proxies=tuple(ProxySpec(p.name, tuple(p.attach), link(p.link) if p.link else None)
                       for p in scenario.network.proxies),
         images=tuple(ImageSpec(i.version, i.size, frozenset(i.defects)) for i in scenario.images),
-        apps=tuple(AppSpec(a.name, a.size, a.memory // 1024, a.vcpus, frozenset(a.defects)) for a in scenario.apps),
+        apps=tuple(AppSpec(a.name, a.size, a.memory // 1024, a.vcpus, frozenset(a.defects),
+                           tuple(Interface(i.network, tuple(Rule(r.matches(), r.drop, r.portmap or 0)
+                                                                for r in i.acl)) for i in a.interfaces),
+                           tuple(Traffic(a.name, t.to, t.port, t.protocol, t.every, t.bytes, t.reply)
+                                 for t in a.traffic))
+                   for a in scenario.apps),
+        network_instances=tuple(NetworkInstance(n.name, n.kind, n.port,
+                                                n.subnet or (DEFAULT_SUBNET if n.kind == "local" else ""), n.flowlog)
+                                for n in scenario.network_instances),
         crypto=CryptoMode(scenario.crypto),
         fixes=frozenset(scenario.fixes),
         config_items=dict(scenario.config_items),

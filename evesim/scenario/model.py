@@ -7,6 +7,7 @@ are in ``evesim.scenario.checks``.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -105,6 +106,90 @@ class Image(Strict):
         return _known_strings(value, IMAGE_DEFECTS, "defects")
 
 
+class NetworkInstance(Strict):
+    """A network instance for apps: ``local`` (NAT behind the device's ports, with a DHCP subnet) or ``switch``
+    (bridged onto a port's network)."""
+
+    name: Name
+    kind: Literal["local", "switch"] = "local"
+    port: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]{0,14}$")] = "uplink"
+    """The port (``eth1``) or EVE's port label (``uplink``: the management ports; ``freeuplink``: those of cost 0;
+    ``all``) it uses."""
+    subnet: str | None = None
+    """A local instance's IPv4 subnet (default ``10.1.0.0/24``); a switch instance has none."""
+    flowlog: bool = True
+    """Whether EVE logs its apps' flows (the config's ``disable_flowlog`` is the opposite)."""
+
+    @model_validator(mode="after")
+    def _subnet(self) -> NetworkInstance:
+        if self.kind == "switch" and self.subnet is not None:
+            raise ValueError("a switch instance has no subnet (its apps lease addresses on the port's network)")
+        if self.subnet is not None:
+            try:
+                ipaddress.IPv4Network(self.subnet, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"subnet {self.subnet!r} is not an IPv4 network: {exc}") from None
+        return self
+
+
+class AclRule(Strict):
+    """One firewall rule of an app interface (EVE's ACE): its matches must all hold; it allows, unless ``drop``, or
+    maps ``lport`` of a local instance's ports to the app's ``portmap`` port."""
+
+    ip: str | None = None
+    """The remote's address or subnet (``0.0.0.0/0``: anything)."""
+    host: str | None = None
+    """The remote app's name (or a domain it ends with)."""
+    protocol: Literal["tcp", "udp", "icmp", "all"] | None = None
+    fport: Int | None = Field(None, ge=1, le=65535)
+    """The remote's port (needs ``protocol``)."""
+    lport: Int | None = Field(None, ge=1, le=65535)
+    """The local port, or the port a port map listens on (needs ``protocol``)."""
+    drop: bool = False
+    portmap: Int | None = Field(None, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> AclRule:
+        if self.drop and self.portmap is not None:
+            raise ValueError("a rule either drops or maps a port, not both")
+        if self.portmap is not None and self.lport is None:
+            raise ValueError("a port map needs the lport it listens on")
+        if (self.fport is not None or self.lport is not None) and self.protocol is None:
+            raise ValueError("a rule with fport or lport needs a protocol (EVE refuses it otherwise)")
+        if self.ip is not None:
+            try:
+                ipaddress.ip_network(self.ip, strict=False)
+            except ValueError:
+                raise ValueError(f"ip {self.ip!r} is not an address or subnet") from None
+        return self
+
+    def matches(self) -> tuple[tuple[str, str], ...]:
+        """The rule's matches as EVE's (type, value) pairs."""
+        values = (("ip", self.ip), ("host", self.host), ("protocol", self.protocol), ("fport", self.fport),
+                  ("lport", self.lport))
+        return tuple((kind, str(value)) for kind, value in values if value is not None)
+
+
+class AppInterface(Strict):
+    """An app's interface on a network instance, with its firewall rules (none: EVE drops all its traffic)."""
+
+    network: Name
+    acl: list[AclRule] = Field(default_factory=list, max_length=64)
+
+
+class AppTraffic(Strict):
+    """Connections the app opens to the nearest running instance of another app, while it runs."""
+
+    to: Name
+    port: Int = Field(ge=1, le=65535)
+    protocol: Literal["tcp", "udp"] = "tcp"
+    every: Duration = Field(60.0, ge=1.0)
+    bytes: Size = 4096
+    """What it sends each time."""
+    reply: Size = 1024
+    """What the other app answers."""
+
+
 class App(Strict):
     """An app (a VM image) the datastore serves and the controller can deploy to devices."""
 
@@ -114,6 +199,9 @@ class App(Strict):
     """Memory the app instance's domain gets (``512MB``, ``2GB``)."""
     vcpus: Int = Field(defaults.APP_VCPUS, ge=1, le=64)
     defects: list[AppDefect] = Field(default_factory=list)
+    interfaces: list[AppInterface] = Field(default_factory=list, max_length=8)
+    """Its interfaces on the scenario's ``network_instances``."""
+    traffic: list[AppTraffic] = Field(default_factory=list, max_length=16)
 
     @field_validator("defects", mode="before")
     @classmethod
@@ -506,6 +594,8 @@ class Scenario(Strict):
     fleet: list[Group] = Field(min_length=1)
     images: list[Image] = Field(default_factory=list)
     apps: list[App] = Field(default_factory=list)
+    network_instances: list[NetworkInstance] = Field(default_factory=list, max_length=64)
+    """Network instances for apps; the controller configures one on a device when it deploys an app using it."""
     network: Network = Network()
     controller: Controller = Controller()
     timeline: list[Action] = Field(default_factory=list)
@@ -591,6 +681,22 @@ def _app_problems(scenario: Scenario) -> Problems:
     problems += [(("expectations", i, e.kind, "app"), f"no app {check.app!r}; define it under 'apps' (apps: {known})")
                  for i, e in enumerate(scenario.expectations)
                  if isinstance(check := e.check, checks.AppInstance) and check.app not in names]
+    problems += [(("apps", i, "traffic", j, "to"), f"no app {t.to!r} to connect to (apps: {known})")
+                 for i, a in enumerate(scenario.apps) for j, t in enumerate(a.traffic) if t.to not in names]
+    return problems + _instance_problems(scenario)
+
+
+def _instance_problems(scenario: Scenario) -> Problems:
+    """Network instances defined twice, and app interfaces on instances the scenario does not define."""
+    names = [n.name for n in scenario.network_instances]
+    known = ", ".join(names) or "none"
+    problems: Problems = [
+        (("network_instances", i, "name"), f"network instance names must be unique: {name!r} is used twice")
+        for i, name in enumerate(names) if name in names[:i]]
+    problems += [(("apps", i, "interfaces", j, "network"),
+                  f"no network instance {intf.network!r}; define it under 'network_instances' (instances: {known})")
+                 for i, a in enumerate(scenario.apps) for j, intf in enumerate(a.interfaces)
+                 if intf.network not in names]
     return problems
 
 

@@ -46,7 +46,8 @@ LedName = Literal[
 """A device LED blink pattern by name (``evesim.agent.topics.Led``)."""
 LED_NAMES: tuple[LedName, ...] = get_args(LedName)
 
-AppState = Literal["INITIAL", "DOWNLOAD_STARTED", "INSTALLED", "BOOTING", "RUNNING", "HALTING", "HALTED"]
+AppState = Literal["INITIAL", "DOWNLOAD_STARTED", "INSTALLED", "AWAITNETWORKINSTANCE", "BOOTING", "RUNNING", "HALTING",
+                   "HALTED"]
 """The ``ZSwState`` names an app instance reports (``evesim.agent.domainmgr.REPORTED``)."""
 APP_STATES: tuple[AppState, ...] = get_args(AppState)
 

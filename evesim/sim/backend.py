@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import simpy
 
 from evesim.agent import effects as fx
-from evesim.sim import disk_effects, download, tpm_effects, transport, xen
+from evesim.sim import appnet, disk_effects, download, tpm_effects, transport, xen
 from evesim.sim.ports import AgentHost
 
 E = TypeVar("E")
@@ -52,6 +52,14 @@ def _link(dev: AgentHost, eff: fx.LinkStatus) -> tuple[fx.Link, ...]:
 
 def _apply_ports(dev: AgentHost, eff: fx.ApplyPorts) -> None:
     dev.nics.applied = eff.ports
+
+
+def _apply_app_network(dev: AgentHost, eff: fx.ApplyAppNetwork) -> None:
+    appnet.apply(dev, dev.world.mesh, eff.vifs)
+
+
+def _collect_flows(dev: AgentHost, eff: fx.CollectFlows) -> tuple[fx.Flow, ...]:
+    return dev.appnet.collect(dev.wall())
 
 
 def _read(dev: AgentHost, eff: fx.ReadFile) -> bytes | None:
@@ -139,6 +147,8 @@ INSTANT: dict[type, Instant] = dict((
     _on(fx.UnlockVault, tpm_effects.unlock_vault),
     _on(fx.LinkStatus, _link),
     _on(fx.ApplyPorts, _apply_ports),
+    _on(fx.ApplyAppNetwork, _apply_app_network),
+    _on(fx.CollectFlows, _collect_flows),
     _on(fx.ReadFile, _read),
     _on(fx.WriteFile, _write),
     _on(fx.RemoveFile, _remove),

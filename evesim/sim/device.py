@@ -22,6 +22,7 @@ from evesim.hw.board import BoardProfile
 from evesim.hw.device import DeviceHardware, ResetKind
 from evesim.hw.image import EveImage
 from evesim.sim import backend, disk_effects, rng
+from evesim.sim.appnet import AppNet
 from evesim.sim.nics import Nics
 from evesim.sim.parts import STATES as STATES
 from evesim.sim.parts import BootState, DeviceState, Storage, Telemetry
@@ -62,6 +63,7 @@ class SimDevice:
         self.storage = Storage()
         self.bus = Bus()
         self.nics = Nics(node, ports)
+        self.appnet = AppNet()
         self.clock_offset = 0.0
         self.procs: list[simpy.Process] = []
         self.agents: dict[str, list[simpy.Process]] = {}
@@ -212,6 +214,8 @@ class SimDevice:
         self.procs = []
         self.bus.clear_waiters()
         self.nics.forget()
+        self.appnet.forget()
+        self.world.mesh.attached(self, ())
         self.telemetry.led = topics.Led.UNDEFINED  # the LED is dark until this boot's ledmanager lights it
         self.agents = {}
         self.xen.reboot()
@@ -292,6 +296,15 @@ class SimDevice:
         proc = self.env.process(backend.drive(self, gen, name))
         self.procs.append(proc)
         self.agents.setdefault(name, []).append(proc)
+
+    def running(self, domain: str) -> bool:
+        """Whether domain ``domain`` runs on this boot."""
+        found = self.xen.hypervisor.info(domain)
+        return found is not None and found.state == "running"
+
+    def wall(self) -> float:
+        """The device's wall clock (Unix seconds)."""
+        return self.world.epoch + self.env.now + self.clock_offset
 
     def on_publish(self, topic: str, value: Any) -> None:
         """Mirror a few topics into the world's view (LED, onboarding)."""

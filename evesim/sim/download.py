@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import simpy
@@ -52,5 +53,8 @@ def _chunk_delay(dev: Downloader, nbytes: int, max_cost: int) -> float | None:
             stats, _ = transport.path(net, dev.nics.nodes[route.name], route, DATASTORE, DATASTORE_HOST)
             if stats is not None:
                 dev.nics.traffic[route.name] += nbytes
+                load = dev.nics.app_bps.get(route.name, 0.0)
+                if load:  # apps' traffic out of this port takes its share of the bandwidth (at most 90%)
+                    stats = replace(stats, bandwidth_bps=max(stats.bandwidth_bps - load, stats.bandwidth_bps / 10))
                 return dev.world.datastore_chunk_delay(stats, dev.rng("net"), nbytes)
     return None

@@ -44,6 +44,8 @@ class Nics:
         """Bytes each port carried, both ways (controller exchanges and downloads)."""
         self.faults: dict[NetworkFault, int] = {}
         """Network faults in force and their MTU (bytes; 0 for the others)."""
+        self.app_bps: dict[str, float] = {}
+        """Apps' average traffic rate out of each port (bit/s), which downloads share the port with."""
         self.fault_count = 0
         """Faults applied so far (a timed one ends only if no later one took its place)."""
 

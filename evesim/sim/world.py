@@ -17,6 +17,7 @@ from evesim.agent.fixes import Fix
 from evesim.api import certs, defaults
 from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity
+from evesim.controller.appnet import Interface, NetworkInstance, instance_uuid
 from evesim.controller.devconfig import find_app
 from evesim.controller.netconfig import NetPort
 from evesim.controller.policy import profile
@@ -27,6 +28,7 @@ from evesim.net import topology
 from evesim.net.link import LinkParams
 from evesim.net.network import Draw, Network, PathStats, transfer
 from evesim.sim import rng
+from evesim.sim.appnet import Mesh, Traffic
 from evesim.sim.device import SimDevice
 from evesim.sim.events import EventLog
 from evesim.sim.service import SimController
@@ -100,6 +102,10 @@ class AppSpec:
     memory_kb: int = defaults.APP_MEMORY_KB
     vcpus: int = defaults.APP_VCPUS
     defects: frozenset[str] = frozenset()
+    interfaces: tuple[Interface, ...] = ()
+    """Its interfaces on the world's network instances, with their firewall rules."""
+    traffic: tuple[Traffic, ...] = ()
+    """Connections it opens to other apps."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,8 @@ class WorldSpec:
     access: LinkParams = LinkParams(latency_s=0.010, jitter_s=0.005, bandwidth_bps=50e6)
     wan: LinkParams = LinkParams(latency_s=0.020, jitter_s=0.002, bandwidth_bps=10e9)
     proxies: tuple[ProxySpec, ...] = ()
+    network_instances: tuple[NetworkInstance, ...] = ()
+    """Network instances the controller configures on a device with an app that has an interface on one."""
     topology: Callable[[list[str], dict[str, str]], nx.Graph] | None = None
     """Builds the graph from the device names and where groups attach; default: a star behind a ``wan``."""
     require_integrity_token: bool = True
@@ -176,6 +184,7 @@ class World:
             for i in range(group.count):
                 _attach_ports(graph, f"{group.name}-{i:05d}", group.ports, spec.access)
         self.net = Network(graph)
+        self.mesh = Mesh(self.net, {app.name: app.traffic for app in spec.apps if app.traffic})
         self._link_events: dict[str, simpy.Event] = {}
         self.downloads = 0
         """Downloads in progress (they share the datastore's capacity)."""
@@ -239,11 +248,22 @@ class World:
         return image
 
     def deploy_app(self, device: SimDevice, name: str, activate: bool = True) -> None:
-        """Have the controller add app ``name`` to a device's config (or set its ``activate``)."""
+        """Have the controller add app ``name`` to a device's config (or set its ``activate``), after the network
+        instances its interfaces use."""
         spec, image = self._app(name)
-        self.for_device(device, lambda uuid: self.core.set_app(
-            uuid, name, image_url=APP_URL.format(name=name), sha256=image.sha256, activate=activate,
-            memory_kb=spec.memory_kb, vcpus=spec.vcpus, size_bytes=spec.size_bytes))
+        instances = {ni.name: ni for ni in self.spec.network_instances}
+
+        def deploy(uuid: str) -> None:
+            config = self.core.config(uuid)
+            for intf in spec.interfaces:
+                if instance_uuid(config, intf.network) is None and intf.network in instances:
+                    self.core.set_network_instance(uuid, instances[intf.network])
+                    config = self.core.config(uuid)
+            self.core.set_app(uuid, name, image_url=APP_URL.format(name=name), sha256=image.sha256,
+                              activate=activate, memory_kb=spec.memory_kb, vcpus=spec.vcpus,
+                              size_bytes=spec.size_bytes, interfaces=spec.interfaces)
+
+        self.for_device(device, deploy)
 
     def app_command(self, device: SimDevice, name: str, command: str) -> None:
         """Have the controller ``remove``, ``restart`` or ``purge`` app ``name`` on a device (if it has it)."""

@@ -29,6 +29,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "bad-network-config": ("fleet.0.count=10",),
     "failover-to-lte": ("fleet.0.count=8",),
     "proxy-outage": ("fleet.0.count=6", "fleet.1.count=6"),
+    "app-to-app-switch": (),
 }
 """Scenario name → the ``--set`` overrides of its reference run (the scenario's own seed)."""
 

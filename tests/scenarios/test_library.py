@@ -31,6 +31,7 @@ SMALL = {
     "bad-network-config": ["fleet.0.count=10"],
     "failover-to-lte": ["fleet.0.count=8"],
     "proxy-outage": ["fleet.0.count=6", "fleet.1.count=6"],
+    "app-to-app-switch": [],
 }
 
 
@@ -212,3 +213,23 @@ def test_proxy_outage_fails_without_the_outage_and_without_the_proxy(tmp_path: P
     assert code == 1 and failed(summary) == {"the office devices fall back to 14.5.1 and report 14.6.0 FAILED"}
     code, summary = run("proxy-outage", tmp_path / "direct", "fleet.0.proxy=null")
     assert code == 1 and "every office device onboards through the proxy" in failed(summary)
+
+
+def test_app_to_app_switch_delivers_readings_drops_uploads_and_sends_flow_logs(tmp_path: Path) -> None:
+    code, summary = run("app-to-app-switch", tmp_path)
+    assert code == 0 and summary["passed"] and not failed(summary)
+    events = pd.read_parquet(tmp_path / "events.parquet")
+    flows = events[events.kind == "app_flow"].fields.map(json.loads)
+    peers = {f["peer"] for f in flows if f["outcome"] == "delivered"}
+    assert peers == {"gateway-00000"}, "every reading went to the one collector"
+    assert summary["event_counts"]["flowlog_sent"] >= 9 * 20, "every device posts its flow logs"
+
+
+def test_app_to_app_switch_fails_when_the_collector_opens_every_port_or_has_no_rules(tmp_path: Path) -> None:
+    code, summary = run("app-to-app-switch", tmp_path / "open", "apps.0.interfaces.0.acl.0.lport=null",
+                        "apps.0.interfaces.0.acl.0.protocol=null")
+    assert code == 1 and failed(summary) == {"the collector's rules drop every camera upload on the way in",
+                                             "no camera upload is ever delivered"}
+    code, summary = run("app-to-app-switch", tmp_path / "closed", "apps.0.interfaces.0.acl=[]")
+    assert code == 1 and "every sensor's readings reach the collector" in failed(summary), \
+        "with no rules EVE drops everything, the sensors' readings too"

@@ -9,7 +9,7 @@ from evesim.agent import effects as fx
 from evesim.agent import topics
 from evesim.agent.controllerconn import Conn
 from evesim.agent.fixes import Fix, active
-from evesim.agent.zedagent import attest, config, deferred, maintenance, tasks
+from evesim.agent.zedagent import attest, config, deferred, flowlog, maintenance, tasks
 from evesim.agent.zedagent.state import Zedagent
 
 AGENT = "zedagent"
@@ -31,8 +31,10 @@ def run(conn: Conn, fixes: frozenset[Fix] = frozenset()) -> Generator[Any, Any, 
     yield fx.Spawn("zedagent.attest", attest.run(z))
     yield fx.Spawn("zedagent.info", tasks.device_info(z, queue))
     yield fx.Spawn("zedagent.appinfo", tasks.app_info(z, queue))
+    yield fx.Spawn("zedagent.niinfo", tasks.ni_info(z, queue))
     yield fx.Spawn("zedagent.deferred", deferred.run(z, queue))
     yield fx.Spawn("zedagent.metrics", tasks.metrics(z))
     yield fx.Spawn("zedagent.certs", tasks.cert_refresh(z))
     yield fx.Spawn("zedagent.maintenance", maintenance.run(z))
+    yield fx.Spawn("zedagent.flowlog", flowlog.run(z))
     yield from config.run(z)

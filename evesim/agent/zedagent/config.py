@@ -17,6 +17,7 @@ from evesim.agent.bootreason import BootReason
 from evesim.agent.configitems import parse_items
 from evesim.agent.controllerconn import ENVELOPE_FAILURES, Reply, Sender, url
 from evesim.agent.dpc import Dpc, Results
+from evesim.agent.netinst import NetInstance
 from evesim.agent.topics import BaseOs, ConfigGet, ConfigStatus, GlobalConfigStatus, Led, OpsCommands
 from evesim.agent.zedagent import maintenance
 from evesim.agent.zedagent.parse import App, Parsed, parse
@@ -56,6 +57,7 @@ class ConfigTask:
         self.token_used = b""
         self.ops: OpsCommands | None = None
         self.published_apps: tuple[App, ...] | None = None
+        self.published_nis: tuple[NetInstance, ...] = ()
         self.baseos_prev: BaseOs | None = None
         """EVE's ``baseOSPrevConfigHash``: the base OS element last parsed (in memory, empty at each boot)."""
         self.skipping = False
@@ -258,6 +260,11 @@ class ConfigTask:
         return bool(view.versions.get(view.current) != parsed.baseos.version)
 
     def _publish_apps(self, parsed: Parsed) -> Generator[Any, Any, None]:
+        # EVE: parseConfig parses network instances with the apps (parseNetworkInstanceConfig before
+        # parseAppInstanceConfig), so they are held back or dropped with them
+        if parsed.network_instances != self.published_nis:
+            self.published_nis = parsed.network_instances
+            yield fx.Publish(topics.NI_CONFIG, parsed.network_instances)
         if parsed.apps != self.published_apps:
             self.published_apps = parsed.apps
             yield fx.Publish(topics.APP_CONFIG, parsed.apps)
@@ -266,7 +273,7 @@ class ConfigTask:
         """Fix ``release-app-hold``: publish app changes held back for a base OS activation that has since failed
         (not those of a config dropped in maintenance mode)."""
         held = self.processed
-        if held is not None and held.apps != self.published_apps:
+        if held is not None and (held.apps, held.network_instances) != (self.published_apps, self.published_nis):
             if not (yield from self._new_baseos_to_activate(held)):
                 yield from self._publish_apps(held)
 

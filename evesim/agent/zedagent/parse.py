@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evesim.agent import netinst
 from evesim.agent.dpc import Dhcp, PortConfig
+from evesim.agent.netinst import Adapter, NetInstance
 from evesim.agent.topics import App, BaseOs
 from evesim.api import pb
 from evesim.api.uuids import go_uuid
@@ -19,6 +21,7 @@ class Parsed:
     shutdown: int
     baseos: BaseOs | None
     apps: tuple[App, ...]
+    network_instances: tuple[NetInstance, ...]
     controllercert_confighash: str
     controller_epoch: int
     timestamp: float
@@ -72,6 +75,7 @@ def _baseos(cfg: pb.config.EdgeDevConfig) -> BaseOs | None:
 
 def _app(app: pb.config.AppInstanceConfig, cfg: pb.config.EdgeDevConfig) -> App:
     tree = _app_tree(app, cfg)
+    adapters, error = _adapters(app, cfg)
     return App(
         uuid=eve_uuid(app.uuidandversion.uuid),
         name=app.displayname,
@@ -84,7 +88,29 @@ def _app(app: pb.config.AppInstanceConfig, cfg: pb.config.EdgeDevConfig) -> App:
         image_size=tree.maxSizeBytes if tree else 0,
         restart_counter=app.restart.counter,
         purge_counter=app.purge.counter,
+        adapters=adapters,
+        net_error=error,
     )
+
+
+def _adapters(app: pb.config.AppInstanceConfig, cfg: pb.config.EdgeDevConfig) -> tuple[tuple[Adapter, ...], str]:
+    """``parseAppNetAdapterConfigEntry``: adapters on the config's network instances (those on a mesh instance are
+    dropped), with their rules; an adapter on an instance the config lacks is an error of the app."""
+    kinds = {ni.uuidandversion.uuid: ni.instType for ni in cfg.networkInstances}
+    adapters, errors = [], []
+    for intf in app.interfaces:
+        if intf.networkId not in kinds:
+            errors.append(f"App {app.uuidandversion.uuid}-{app.displayname}: Can't find {intf.networkId} in network "
+                          "instances.\n")
+        elif kinds[intf.networkId] != pb.config.ZnetInstMesh:
+            adapters.append(Adapter(intf.name, intf.networkId, tuple(netinst.ace(rule) for rule in intf.acls),
+                                    intf.macAddress, intf.addr))
+    return tuple(adapters), "".join(errors)
+
+
+def network_instances(cfg: pb.config.EdgeDevConfig) -> tuple[NetInstance, ...]:
+    """``publishNetworkInstanceConfig``: every instance with a UUID, a bad IP plan kept as its error."""
+    return tuple(ni for ni in (netinst.from_config(c) for c in cfg.networkInstances) if ni is not None)
 
 
 def _app_tree(app: pb.config.AppInstanceConfig, cfg: pb.config.EdgeDevConfig) -> pb.config.ContentTree | None:
@@ -107,6 +133,7 @@ def parse(cfg: pb.config.EdgeDevConfig) -> Parsed:
         shutdown=cfg.shutdown.counter,
         baseos=_baseos(cfg),
         apps=tuple(_app(app, cfg) for app in cfg.apps),
+        network_instances=network_instances(cfg),
         controllercert_confighash=cfg.controllercert_confighash,
         controller_epoch=cfg.controller_epoch,
         timestamp=stamp.seconds + stamp.nanos / 1e9,

@@ -163,6 +163,45 @@ def app_info(z: Zedagent, app: topics.AppStatus, wall: float) -> pb.info.ZInfoMs
     if app.error:
         err = info.appErr.add(description=app.error, severity=INFO.SEVERITY_ERROR)
         _stamp(err.timestamp, wall)
+    for vif in app.vifs:
+        # EVE: pkg/pillar/cmd/zedagent/handlemetrics.go PublishAppInfoToZedCloud, one ZInfoNetwork per VIF
+        net = info.network.add(localName=vif.name, devName=vif.adapter, macAddr=vif.mac, ipv4_up=bool(vif.ip))
+        if vif.ip:
+            net.IPAddrs.append(vif.ip)
+    return msg
+
+
+def ni_info(z: Zedagent, status: topics.NiStatus, wall: float) -> pb.info.ZInfoMsg:
+    """``ZInfoMsg{ztype=ZiNetworkInstance}`` (``prepareAndPublishNetworkInstanceInfoMsg``): state ERROR with the
+    combined error, ONLINE once activated, else UNSPECIFIED."""
+    msg = pb.info.ZInfoMsg(ztype=INFO.ZiNetworkInstance, devId=z.uuid)
+    _stamp(msg.atTimeStamp, wall)
+    info = msg.niinfo
+    info.networkID, info.networkVersion, info.displayname = status.uuid, status.version, status.name
+    info.instType, info.activated, info.bridgeNum, info.bridgeName = (status.inst_type, status.activated,
+                                                                      status.bridge_num, status.bridge_name)
+    info.ports.extend(status.ports)
+    if status.ports:
+        info.CurrentUplinkIntf = status.ports[0]
+    if status.gateway:
+        info.bridgeIPAddr = status.gateway
+    for mac, ip in status.assignments:
+        info.ipAssignments.add(macAddress=mac, ipAddress=[ip])
+    for vif in status.vifs:
+        info.vifs.add(vifName=vif.name, macAddress=vif.mac, appID=vif.app)
+    if status.error:
+        err = info.networkErr.add(description=status.error, severity=INFO.SEVERITY_ERROR)
+        _stamp(err.timestamp, wall)
+    info.state = (INFO.ZNETINST_STATE_ERROR if status.error else INFO.ZNETINST_STATE_ONLINE if status.activated
+                  else INFO.ZNETINST_STATE_UNSPECIFIED)
+    return msg
+
+
+def ni_gone(z: Zedagent, status: topics.NiStatus, wall: float) -> pb.info.ZInfoMsg:
+    """``ZInfoMsg{ztype=ZiNetworkInstance}`` with only the instance's ID and version: it is deleted."""
+    msg = pb.info.ZInfoMsg(ztype=INFO.ZiNetworkInstance, devId=z.uuid)
+    _stamp(msg.atTimeStamp, wall)
+    msg.niinfo.networkID, msg.niinfo.networkVersion = status.uuid, status.version
     return msg
 
 

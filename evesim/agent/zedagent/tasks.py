@@ -76,6 +76,29 @@ def app_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
             yield queue.put(f"app:{uuid}", url("info", z.uuid), report.app_gone(z, uuid, wall).SerializeToString())
 
 
+def ni_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
+    """Send ZInfoNetworkInstance for each instance whose status changed, for all on a new controller epoch, and a
+    deletion for an instance that is gone (``handleNetworkInstanceImpl``)."""
+    seen = 0
+    sent: dict[str, topics.NiStatus] = {}
+    last_trigger = None
+    while True:
+        seen = yield fx.Wait((topics.NI_STATUS, topics.INFO_TRIGGER), seen)
+        trigger = yield fx.Read(topics.INFO_TRIGGER)
+        if trigger != last_trigger:
+            last_trigger, sent = trigger, {}
+        statuses = (yield fx.Read(topics.NI_STATUS)) or ()
+        wall = yield fx.WallClock()
+        for status in statuses:
+            if sent.get(status.uuid) != status:
+                sent[status.uuid] = status
+                payload = report.ni_info(z, status, wall).SerializeToString()
+                yield queue.put(f"ni:{status.uuid}", url("info", z.uuid), payload)
+        for uuid in sorted(set(sent) - {s.uuid for s in statuses}):
+            gone = sent.pop(uuid)
+            yield queue.put(f"ni:{uuid}", url("info", z.uuid), report.ni_gone(z, gone, wall).SerializeToString())
+
+
 def metrics(z: Zedagent) -> Generator[Any, Any, None]:
     """Post ZMetricMsg at start, then every [0.3, 1.0] × ``timer.metric.interval`` (tick to tick); never retried.
 

@@ -24,29 +24,29 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%evesim/api/eve/common/evecommon.proto\x12\x15org.lfedge.eve.common\"\x98\x02\n\rCipherContext\x12\x11\n\tcontextId\x18\x01 \x01(\t\x12\x38\n\nhashScheme\x18\x02 \x01(\x0e\x32$.org.lfedge.eve.common.HashAlgorithm\x12\x43\n\x11keyExchangeScheme\x18\x03 \x01(\x0e\x32(.org.lfedge.eve.common.KeyExchangeScheme\x12\x41\n\x10\x65ncryptionScheme\x18\x04 \x01(\x0e\x32\'.org.lfedge.eve.common.EncryptionScheme\x12\x16\n\x0e\x64\x65viceCertHash\x18\x05 \x01(\x0c\x12\x1a\n\x12\x63ontrollerCertHash\x18\x06 \x01(\x0c\"i\n\x0b\x43ipherBlock\x12\x17\n\x0f\x63ipherContextId\x18\x01 \x01(\t\x12\x14\n\x0cinitialValue\x18\x02 \x01(\x0c\x12\x12\n\ncipherData\x18\x03 \x01(\x0c\x12\x17\n\x0f\x63learTextSha256\x18\x04 \x01(\x0c\"]\n\x0bProxyServer\x12\x30\n\x05proto\x18\x01 \x01(\x0e\x32!.org.lfedge.eve.common.proxyProto\x12\x0e\n\x06server\x18\x02 \x01(\t\x12\x0c\n\x04port\x18\x03 \x01(\r\"\xb2\x01\n\x0bProxyConfig\x12\x1a\n\x12networkProxyEnable\x18\x01 \x01(\x08\x12\x33\n\x07proxies\x18\x02 \x03(\x0b\x32\".org.lfedge.eve.common.ProxyServer\x12\x12\n\nexceptions\x18\x03 \x01(\t\x12\x0f\n\x07pacfile\x18\x04 \x01(\t\x12\x17\n\x0fnetworkProxyURL\x18\x05 \x01(\t\x12\x14\n\x0cproxyCertPEM\x18\x06 \x03(\x0c\"\x94\x01\n\x06ipspec\x12-\n\x04\x64hcp\x18\x02 \x01(\x0e\x32\x1f.org.lfedge.eve.common.DHCPType\x12\x0e\n\x06subnet\x18\x03 \x01(\t\x12\x0f\n\x07gateway\x18\x05 \x01(\t\x12\x0e\n\x06\x64omain\x18\x06 \x01(\t\x12\x0b\n\x03ntp\x18\x07 \x01(\t\x12\x0b\n\x03\x64ns\x18\x08 \x03(\t\x12\x10\n\x08more_ntp\x18\n \x03(\t*q\n\rHashAlgorithm\x12\x1a\n\x16HASH_ALGORITHM_INVALID\x10\x00\x12!\n\x1dHASH_ALGORITHM_SHA256_16BYTES\x10\x01\x12!\n\x1dHASH_ALGORITHM_SHA256_32BYTES\x10\x02*/\n\x11KeyExchangeScheme\x12\x0c\n\x08KEA_NONE\x10\x00\x12\x0c\n\x08KEA_ECDH\x10\x01*3\n\x10\x45ncryptionScheme\x12\x0b\n\x07SA_NONE\x10\x00\x12\x12\n\x0eSA_AES_256_CFB\x10\x01*\xc5\x02\n\tPhyIoType\x12\r\n\tPhyIoNoop\x10\x00\x12\x0f\n\x0bPhyIoNetEth\x10\x01\x12\x0c\n\x08PhyIoUSB\x10\x02\x12\x0c\n\x08PhyIoCOM\x10\x03\x12\x0e\n\nPhyIoAudio\x10\x04\x12\x10\n\x0cPhyIoNetWLAN\x10\x05\x12\x10\n\x0cPhyIoNetWWAN\x10\x06\x12\r\n\tPhyIoHDMI\x10\x07\x12\x14\n\x10PhyIoNVMEStorage\x10\t\x12\x14\n\x10PhyIoSATAStorage\x10\n\x12\x11\n\rPhyIoNetEthPF\x10\x0b\x12\x11\n\rPhyIoNetEthVF\x10\x0c\x12\x16\n\x12PhyIoUSBController\x10\r\x12\x12\n\x0ePhyIoUSBDevice\x10\x0e\x12\x0c\n\x08PhyIoCAN\x10\x0f\x12\r\n\tPhyIoVCAN\x10\x10\x12\r\n\tPhyIoLCAN\x10\x11\x12\x0f\n\nPhyIoOther\x10\xff\x01*\xa0\x01\n\x10PhyIoMemberUsage\x12\x12\n\x0ePhyIoUsageNone\x10\x00\x12\x19\n\x15PhyIoUsageMgmtAndApps\x10\x01\x12\x14\n\x10PhyIoUsageShared\x10\x02\x12\x17\n\x13PhyIoUsageDedicated\x10\x03\x12\x16\n\x12PhyIoUsageDisabled\x10\x04\x12\x16\n\x12PhyIoUsageMgmtOnly\x10\x05*\x83\x01\n\x0bNetworkType\x12\x13\n\x0fNETWORKTYPENOOP\x10\x00\x12\x06\n\x02V4\x10\x04\x12\x06\n\x02V6\x10\x06\x12\n\n\x06V4Only\x10\x07\x12\n\n\x06V6Only\x10\x08\x12\x0c\n\x08\x44ualV4V6\x10\t\x12\r\n\tCryptoEID\x10\x0e\x12\x0c\n\x08\x43ryptoV4\x10\x18\x12\x0c\n\x08\x43ryptoV6\x10\x1a*>\n\x08\x44HCPType\x12\x0c\n\x08\x44HCPNoop\x10\x00\x12\n\n\x06Static\x10\x01\x12\x0c\n\x08\x44HCPNone\x10\x02\x12\n\n\x06\x43lient\x10\x04*_\n\nproxyProto\x12\x0e\n\nPROXY_HTTP\x10\x00\x12\x0f\n\x0bPROXY_HTTPS\x10\x01\x12\x0f\n\x0bPROXY_SOCKS\x10\x02\x12\r\n\tPROXY_FTP\x10\x03\x12\x10\n\x0bPROXY_OTHER\x10\xff\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%evesim/api/eve/common/evecommon.proto\x12\x15org.lfedge.eve.common\"\x98\x02\n\rCipherContext\x12\x11\n\tcontextId\x18\x01 \x01(\t\x12\x38\n\nhashScheme\x18\x02 \x01(\x0e\x32$.org.lfedge.eve.common.HashAlgorithm\x12\x43\n\x11keyExchangeScheme\x18\x03 \x01(\x0e\x32(.org.lfedge.eve.common.KeyExchangeScheme\x12\x41\n\x10\x65ncryptionScheme\x18\x04 \x01(\x0e\x32\'.org.lfedge.eve.common.EncryptionScheme\x12\x16\n\x0e\x64\x65viceCertHash\x18\x05 \x01(\x0c\x12\x1a\n\x12\x63ontrollerCertHash\x18\x06 \x01(\x0c\"i\n\x0b\x43ipherBlock\x12\x17\n\x0f\x63ipherContextId\x18\x01 \x01(\t\x12\x14\n\x0cinitialValue\x18\x02 \x01(\x0c\x12\x12\n\ncipherData\x18\x03 \x01(\x0c\x12\x17\n\x0f\x63learTextSha256\x18\x04 \x01(\x0c\"]\n\x0bProxyServer\x12\x30\n\x05proto\x18\x01 \x01(\x0e\x32!.org.lfedge.eve.common.proxyProto\x12\x0e\n\x06server\x18\x02 \x01(\t\x12\x0c\n\x04port\x18\x03 \x01(\r\"\xb2\x01\n\x0bProxyConfig\x12\x1a\n\x12networkProxyEnable\x18\x01 \x01(\x08\x12\x33\n\x07proxies\x18\x02 \x03(\x0b\x32\".org.lfedge.eve.common.ProxyServer\x12\x12\n\nexceptions\x18\x03 \x01(\t\x12\x0f\n\x07pacfile\x18\x04 \x01(\t\x12\x17\n\x0fnetworkProxyURL\x18\x05 \x01(\t\x12\x14\n\x0cproxyCertPEM\x18\x06 \x03(\x0c\"%\n\x07ipRange\x12\r\n\x05start\x18\x01 \x01(\t\x12\x0b\n\x03\x65nd\x18\x02 \x01(\t\"\xc7\x01\n\x06ipspec\x12-\n\x04\x64hcp\x18\x02 \x01(\x0e\x32\x1f.org.lfedge.eve.common.DHCPType\x12\x0e\n\x06subnet\x18\x03 \x01(\t\x12\x0f\n\x07gateway\x18\x05 \x01(\t\x12\x0e\n\x06\x64omain\x18\x06 \x01(\t\x12\x0b\n\x03ntp\x18\x07 \x01(\t\x12\x0b\n\x03\x64ns\x18\x08 \x03(\t\x12\x31\n\tdhcpRange\x18\t \x01(\x0b\x32\x1e.org.lfedge.eve.common.ipRange\x12\x10\n\x08more_ntp\x18\n \x03(\t*q\n\rHashAlgorithm\x12\x1a\n\x16HASH_ALGORITHM_INVALID\x10\x00\x12!\n\x1dHASH_ALGORITHM_SHA256_16BYTES\x10\x01\x12!\n\x1dHASH_ALGORITHM_SHA256_32BYTES\x10\x02*/\n\x11KeyExchangeScheme\x12\x0c\n\x08KEA_NONE\x10\x00\x12\x0c\n\x08KEA_ECDH\x10\x01*3\n\x10\x45ncryptionScheme\x12\x0b\n\x07SA_NONE\x10\x00\x12\x12\n\x0eSA_AES_256_CFB\x10\x01*\xc5\x02\n\tPhyIoType\x12\r\n\tPhyIoNoop\x10\x00\x12\x0f\n\x0bPhyIoNetEth\x10\x01\x12\x0c\n\x08PhyIoUSB\x10\x02\x12\x0c\n\x08PhyIoCOM\x10\x03\x12\x0e\n\nPhyIoAudio\x10\x04\x12\x10\n\x0cPhyIoNetWLAN\x10\x05\x12\x10\n\x0cPhyIoNetWWAN\x10\x06\x12\r\n\tPhyIoHDMI\x10\x07\x12\x14\n\x10PhyIoNVMEStorage\x10\t\x12\x14\n\x10PhyIoSATAStorage\x10\n\x12\x11\n\rPhyIoNetEthPF\x10\x0b\x12\x11\n\rPhyIoNetEthVF\x10\x0c\x12\x16\n\x12PhyIoUSBController\x10\r\x12\x12\n\x0ePhyIoUSBDevice\x10\x0e\x12\x0c\n\x08PhyIoCAN\x10\x0f\x12\r\n\tPhyIoVCAN\x10\x10\x12\r\n\tPhyIoLCAN\x10\x11\x12\x0f\n\nPhyIoOther\x10\xff\x01*\xa0\x01\n\x10PhyIoMemberUsage\x12\x12\n\x0ePhyIoUsageNone\x10\x00\x12\x19\n\x15PhyIoUsageMgmtAndApps\x10\x01\x12\x14\n\x10PhyIoUsageShared\x10\x02\x12\x17\n\x13PhyIoUsageDedicated\x10\x03\x12\x16\n\x12PhyIoUsageDisabled\x10\x04\x12\x16\n\x12PhyIoUsageMgmtOnly\x10\x05*\x83\x01\n\x0bNetworkType\x12\x13\n\x0fNETWORKTYPENOOP\x10\x00\x12\x06\n\x02V4\x10\x04\x12\x06\n\x02V6\x10\x06\x12\n\n\x06V4Only\x10\x07\x12\n\n\x06V6Only\x10\x08\x12\x0c\n\x08\x44ualV4V6\x10\t\x12\r\n\tCryptoEID\x10\x0e\x12\x0c\n\x08\x43ryptoV4\x10\x18\x12\x0c\n\x08\x43ryptoV6\x10\x1a*>\n\x08\x44HCPType\x12\x0c\n\x08\x44HCPNoop\x10\x00\x12\n\n\x06Static\x10\x01\x12\x0c\n\x08\x44HCPNone\x10\x02\x12\n\n\x06\x43lient\x10\x04*_\n\nproxyProto\x12\x0e\n\nPROXY_HTTP\x10\x00\x12\x0f\n\x0bPROXY_HTTPS\x10\x01\x12\x0f\n\x0bPROXY_SOCKS\x10\x02\x12\r\n\tPROXY_FTP\x10\x03\x12\x10\n\x0bPROXY_OTHER\x10\xff\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'evesim.api.eve.common.evecommon_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_HASHALGORITHM']._serialized_start=881
-  _globals['_HASHALGORITHM']._serialized_end=994
-  _globals['_KEYEXCHANGESCHEME']._serialized_start=996
-  _globals['_KEYEXCHANGESCHEME']._serialized_end=1043
-  _globals['_ENCRYPTIONSCHEME']._serialized_start=1045
-  _globals['_ENCRYPTIONSCHEME']._serialized_end=1096
-  _globals['_PHYIOTYPE']._serialized_start=1099
-  _globals['_PHYIOTYPE']._serialized_end=1424
-  _globals['_PHYIOMEMBERUSAGE']._serialized_start=1427
-  _globals['_PHYIOMEMBERUSAGE']._serialized_end=1587
-  _globals['_NETWORKTYPE']._serialized_start=1590
-  _globals['_NETWORKTYPE']._serialized_end=1721
-  _globals['_DHCPTYPE']._serialized_start=1723
-  _globals['_DHCPTYPE']._serialized_end=1785
-  _globals['_PROXYPROTO']._serialized_start=1787
-  _globals['_PROXYPROTO']._serialized_end=1882
+  _globals['_HASHALGORITHM']._serialized_start=971
+  _globals['_HASHALGORITHM']._serialized_end=1084
+  _globals['_KEYEXCHANGESCHEME']._serialized_start=1086
+  _globals['_KEYEXCHANGESCHEME']._serialized_end=1133
+  _globals['_ENCRYPTIONSCHEME']._serialized_start=1135
+  _globals['_ENCRYPTIONSCHEME']._serialized_end=1186
+  _globals['_PHYIOTYPE']._serialized_start=1189
+  _globals['_PHYIOTYPE']._serialized_end=1514
+  _globals['_PHYIOMEMBERUSAGE']._serialized_start=1517
+  _globals['_PHYIOMEMBERUSAGE']._serialized_end=1677
+  _globals['_NETWORKTYPE']._serialized_start=1680
+  _globals['_NETWORKTYPE']._serialized_end=1811
+  _globals['_DHCPTYPE']._serialized_start=1813
+  _globals['_DHCPTYPE']._serialized_end=1875
+  _globals['_PROXYPROTO']._serialized_start=1877
+  _globals['_PROXYPROTO']._serialized_end=1972
   _globals['_CIPHERCONTEXT']._serialized_start=65
   _globals['_CIPHERCONTEXT']._serialized_end=345
   _globals['_CIPHERBLOCK']._serialized_start=347
@@ -55,6 +55,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROXYSERVER']._serialized_end=547
   _globals['_PROXYCONFIG']._serialized_start=550
   _globals['_PROXYCONFIG']._serialized_end=728
-  _globals['_IPSPEC']._serialized_start=731
-  _globals['_IPSPEC']._serialized_end=879
+  _globals['_IPRANGE']._serialized_start=730
+  _globals['_IPRANGE']._serialized_end=767
+  _globals['_IPSPEC']._serialized_start=770
+  _globals['_IPSPEC']._serialized_end=969
 # @@protoc_insertion_point(module_scope)

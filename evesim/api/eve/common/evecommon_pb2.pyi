@@ -183,14 +183,23 @@ class ProxyConfig(_message.Message):
     proxyCertPEM: _containers.RepeatedScalarFieldContainer[bytes]
     def __init__(self, networkProxyEnable: _Optional[bool] = ..., proxies: _Optional[_Iterable[_Union[ProxyServer, _Mapping]]] = ..., exceptions: _Optional[str] = ..., pacfile: _Optional[str] = ..., networkProxyURL: _Optional[str] = ..., proxyCertPEM: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
+class ipRange(_message.Message):
+    __slots__ = ("start", "end")
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    start: str
+    end: str
+    def __init__(self, start: _Optional[str] = ..., end: _Optional[str] = ...) -> None: ...
+
 class ipspec(_message.Message):
-    __slots__ = ("dhcp", "subnet", "gateway", "domain", "ntp", "dns", "more_ntp")
+    __slots__ = ("dhcp", "subnet", "gateway", "domain", "ntp", "dns", "dhcpRange", "more_ntp")
     DHCP_FIELD_NUMBER: _ClassVar[int]
     SUBNET_FIELD_NUMBER: _ClassVar[int]
     GATEWAY_FIELD_NUMBER: _ClassVar[int]
     DOMAIN_FIELD_NUMBER: _ClassVar[int]
     NTP_FIELD_NUMBER: _ClassVar[int]
     DNS_FIELD_NUMBER: _ClassVar[int]
+    DHCPRANGE_FIELD_NUMBER: _ClassVar[int]
     MORE_NTP_FIELD_NUMBER: _ClassVar[int]
     dhcp: DHCPType
     subnet: str
@@ -198,5 +207,6 @@ class ipspec(_message.Message):
     domain: str
     ntp: str
     dns: _containers.RepeatedScalarFieldContainer[str]
+    dhcpRange: ipRange
     more_ntp: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, dhcp: _Optional[_Union[DHCPType, str]] = ..., subnet: _Optional[str] = ..., gateway: _Optional[str] = ..., domain: _Optional[str] = ..., ntp: _Optional[str] = ..., dns: _Optional[_Iterable[str]] = ..., more_ntp: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, dhcp: _Optional[_Union[DHCPType, str]] = ..., subnet: _Optional[str] = ..., gateway: _Optional[str] = ..., domain: _Optional[str] = ..., ntp: _Optional[str] = ..., dns: _Optional[_Iterable[str]] = ..., dhcpRange: _Optional[_Union[ipRange, _Mapping]] = ..., more_ntp: _Optional[_Iterable[str]] = ...) -> None: ...

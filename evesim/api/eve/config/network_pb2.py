@@ -26,7 +26,7 @@ from evesim.api.eve.common import evecommon_pb2 as evesim_dot_api_dot_eve_dot_co
 from evesim.api.eve.config import devcommon_pb2 as evesim_dot_api_dot_eve_dot_config_dot_devcommon__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#evesim/api/eve/config/network.proto\x12\x15org.lfedge.eve.config\x1a%evesim/api/eve/common/evecommon.proto\x1a%evesim/api/eve/config/devcommon.proto\"\xbb\x01\n\rNetworkConfig\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x04type\x18\x05 \x01(\x0e\x32\".org.lfedge.eve.common.NetworkType\x12)\n\x02ip\x18\x06 \x01(\x0b\x32\x1d.org.lfedge.eve.common.ipspec\x12\x34\n\x08\x65ntProxy\x18\x08 \x01(\x0b\x32\".org.lfedge.eve.common.ProxyConfig\x12\x0b\n\x03mtu\x18\x0b \x01(\r\"\xd3\x01\n\rSystemAdapter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nfreeUplink\x18\x02 \x01(\x08\x12\x0e\n\x06uplink\x18\x03 \x01(\x08\x12\x13\n\x0bnetworkUUID\x18\x04 \x01(\t\x12\x0c\n\x04\x61\x64\x64r\x18\x05 \x01(\t\x12\r\n\x05\x61lias\x18\x07 \x01(\t\x12\x16\n\x0elowerLayerName\x18\x08 \x01(\t\x12\x0c\n\x04\x63ost\x18\t \x01(\r\x12\x15\n\rshared_labels\x18\n \x03(\t\x12!\n\x19\x61llow_local_modifications\x18\x0b \x01(\x08\"\xab\x03\n\nPhysicalIO\x12/\n\x05ptype\x18\x01 \x01(\x0e\x32 .org.lfedge.eve.common.PhyIoType\x12\x10\n\x08phylabel\x18\x02 \x01(\t\x12\x41\n\x08phyaddrs\x18\x03 \x03(\x0b\x32/.org.lfedge.eve.config.PhysicalIO.PhyaddrsEntry\x12\x14\n\x0clogicallabel\x18\x04 \x01(\t\x12\x11\n\tassigngrp\x18\x05 \x01(\t\x12\x36\n\x05usage\x18\x06 \x01(\x0e\x32\'.org.lfedge.eve.common.PhyIoMemberUsage\x12=\n\x06\x63\x62\x61ttr\x18\x08 \x03(\x0b\x32-.org.lfedge.eve.config.PhysicalIO.CbattrEntry\x12\x17\n\x0fparentassigngrp\x18\n \x01(\t\x1a/\n\rPhyaddrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0b\x43\x62\x61ttrEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"`\n\x07\x41\x64\x61pter\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .org.lfedge.eve.common.PhyIoType\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x17\n\x0finterface_order\x18\x04 \x01(\r\"\x99\x01\n\x0eNetworkAdapter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tnetworkId\x18\x03 \x01(\t\x12\x0c\n\x04\x61\x64\x64r\x18\x04 \x01(\t\x12\x10\n\x08hostname\x18\x05 \x01(\t\x12\x12\n\nmacAddress\x18\t \x01(\t\x12\x19\n\x11\x61llow_to_discover\x18* \x01(\x08\x12\x17\n\x0finterface_order\x18\x32 \x01(\r\"\xdb\x02\n\x15NetworkInstanceConfig\x12=\n\x0euuidandversion\x18\x01 \x01(\x0b\x32%.org.lfedge.eve.config.UUIDandVersion\x12\x13\n\x0b\x64isplayname\x18\x02 \x01(\t\x12\x39\n\x08instType\x18\x04 \x01(\x0e\x32\'.org.lfedge.eve.config.ZNetworkInstType\x12\x10\n\x08\x61\x63tivate\x18\x05 \x01(\x08\x12,\n\x04port\x18\x14 \x01(\x0b\x32\x1e.org.lfedge.eve.config.Adapter\x12)\n\x02ip\x18( \x01(\x0b\x32\x1d.org.lfedge.eve.common.ipspec\x12\"\n\x1apropagate_connected_routes\x18* \x01(\x08\x12\x0b\n\x03mtu\x18, \x01(\r\x12\x17\n\x0f\x64isable_flowlog\x18\x32 \x01(\x08*\xb3\x01\n\x10ZNetworkInstType\x12\x11\n\rZNetInstFirst\x10\x00\x12\x12\n\x0eZnetInstSwitch\x10\x01\x12\x11\n\rZnetInstLocal\x10\x02\x12\x11\n\rZnetInstCloud\x10\x03\x12\x10\n\x0cZnetInstMesh\x10\x04\x12\x14\n\x10ZnetInstHoneyPot\x10\x05\x12\x17\n\x13ZnetInstTransparent\x10\x06\x12\x11\n\x0cZNetInstLast\x10\xff\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#evesim/api/eve/config/network.proto\x12\x15org.lfedge.eve.config\x1a%evesim/api/eve/common/evecommon.proto\x1a%evesim/api/eve/config/devcommon.proto\"\'\n\x08\x41\x43\x45Match\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\x84\x01\n\tACEAction\x12\x0c\n\x04\x64rop\x18\x01 \x01(\x08\x12\r\n\x05limit\x18\x02 \x01(\x08\x12\x11\n\tlimitrate\x18\x03 \x01(\r\x12\x11\n\tlimitunit\x18\x04 \x01(\t\x12\x12\n\nlimitburst\x18\x05 \x01(\r\x12\x0f\n\x07portmap\x18\x06 \x01(\x08\x12\x0f\n\x07\x61ppPort\x18\x07 \x01(\r\"\xb6\x01\n\x03\x41\x43\x45\x12\x30\n\x07matches\x18\x01 \x03(\x0b\x32\x1f.org.lfedge.eve.config.ACEMatch\x12\x31\n\x07\x61\x63tions\x18\x02 \x03(\x0b\x32 .org.lfedge.eve.config.ACEAction\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\n\n\x02id\x18\x04 \x01(\x05\x12\x30\n\x03\x64ir\x18\x05 \x01(\x0e\x32#.org.lfedge.eve.config.ACEDirection\"\xbb\x01\n\rNetworkConfig\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x04type\x18\x05 \x01(\x0e\x32\".org.lfedge.eve.common.NetworkType\x12)\n\x02ip\x18\x06 \x01(\x0b\x32\x1d.org.lfedge.eve.common.ipspec\x12\x34\n\x08\x65ntProxy\x18\x08 \x01(\x0b\x32\".org.lfedge.eve.common.ProxyConfig\x12\x0b\n\x03mtu\x18\x0b \x01(\r\"\xd3\x01\n\rSystemAdapter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nfreeUplink\x18\x02 \x01(\x08\x12\x0e\n\x06uplink\x18\x03 \x01(\x08\x12\x13\n\x0bnetworkUUID\x18\x04 \x01(\t\x12\x0c\n\x04\x61\x64\x64r\x18\x05 \x01(\t\x12\r\n\x05\x61lias\x18\x07 \x01(\t\x12\x16\n\x0elowerLayerName\x18\x08 \x01(\t\x12\x0c\n\x04\x63ost\x18\t \x01(\r\x12\x15\n\rshared_labels\x18\n \x03(\t\x12!\n\x19\x61llow_local_modifications\x18\x0b \x01(\x08\"\xab\x03\n\nPhysicalIO\x12/\n\x05ptype\x18\x01 \x01(\x0e\x32 .org.lfedge.eve.common.PhyIoType\x12\x10\n\x08phylabel\x18\x02 \x01(\t\x12\x41\n\x08phyaddrs\x18\x03 \x03(\x0b\x32/.org.lfedge.eve.config.PhysicalIO.PhyaddrsEntry\x12\x14\n\x0clogicallabel\x18\x04 \x01(\t\x12\x11\n\tassigngrp\x18\x05 \x01(\t\x12\x36\n\x05usage\x18\x06 \x01(\x0e\x32\'.org.lfedge.eve.common.PhyIoMemberUsage\x12=\n\x06\x63\x62\x61ttr\x18\x08 \x03(\x0b\x32-.org.lfedge.eve.config.PhysicalIO.CbattrEntry\x12\x17\n\x0fparentassigngrp\x18\n \x01(\t\x1a/\n\rPhyaddrsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0b\x43\x62\x61ttrEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"`\n\x07\x41\x64\x61pter\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .org.lfedge.eve.common.PhyIoType\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x17\n\x0finterface_order\x18\x04 \x01(\r\"\xc3\x01\n\x0eNetworkAdapter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tnetworkId\x18\x03 \x01(\t\x12\x0c\n\x04\x61\x64\x64r\x18\x04 \x01(\t\x12\x10\n\x08hostname\x18\x05 \x01(\t\x12\x12\n\nmacAddress\x18\t \x01(\t\x12(\n\x04\x61\x63ls\x18( \x03(\x0b\x32\x1a.org.lfedge.eve.config.ACE\x12\x19\n\x11\x61llow_to_discover\x18* \x01(\x08\x12\x17\n\x0finterface_order\x18\x32 \x01(\r\"\x8f\x03\n\x15NetworkInstanceConfig\x12=\n\x0euuidandversion\x18\x01 \x01(\x0b\x32%.org.lfedge.eve.config.UUIDandVersion\x12\x13\n\x0b\x64isplayname\x18\x02 \x01(\t\x12\x39\n\x08instType\x18\x04 \x01(\x0e\x32\'.org.lfedge.eve.config.ZNetworkInstType\x12\x10\n\x08\x61\x63tivate\x18\x05 \x01(\x08\x12,\n\x04port\x18\x14 \x01(\x0b\x32\x1e.org.lfedge.eve.config.Adapter\x12\x32\n\x06ipType\x18\' \x01(\x0e\x32\".org.lfedge.eve.config.AddressType\x12)\n\x02ip\x18( \x01(\x0b\x32\x1d.org.lfedge.eve.common.ipspec\x12\"\n\x1apropagate_connected_routes\x18* \x01(\x08\x12\x0b\n\x03mtu\x18, \x01(\r\x12\x17\n\x0f\x64isable_flowlog\x18\x32 \x01(\x08*\xb3\x01\n\x10ZNetworkInstType\x12\x11\n\rZNetInstFirst\x10\x00\x12\x12\n\x0eZnetInstSwitch\x10\x01\x12\x11\n\rZnetInstLocal\x10\x02\x12\x11\n\rZnetInstCloud\x10\x03\x12\x10\n\x0cZnetInstMesh\x10\x04\x12\x14\n\x10ZnetInstHoneyPot\x10\x05\x12\x17\n\x13ZnetInstTransparent\x10\x06\x12\x11\n\x0cZNetInstLast\x10\xff\x01*W\n\x0b\x41\x64\x64ressType\x12\t\n\x05\x46irst\x10\x00\x12\x08\n\x04IPV4\x10\x01\x12\x08\n\x04IPV6\x10\x02\x12\x0e\n\nCryptoIPV4\x10\x03\x12\x0e\n\nCryptoIPV6\x10\x04\x12\t\n\x04Last\x10\xff\x01*1\n\x0c\x41\x43\x45\x44irection\x12\x08\n\x04\x42OTH\x10\x00\x12\x0b\n\x07INGRESS\x10\x01\x12\n\n\x06\x45GRESS\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,22 +37,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PHYSICALIO_PHYADDRSENTRY']._serialized_options = b'8\001'
   _globals['_PHYSICALIO_CBATTRENTRY']._loaded_options = None
   _globals['_PHYSICALIO_CBATTRENTRY']._serialized_options = b'8\001'
-  _globals['_ZNETWORKINSTTYPE']._serialized_start=1579
-  _globals['_ZNETWORKINSTTYPE']._serialized_end=1758
-  _globals['_NETWORKCONFIG']._serialized_start=141
-  _globals['_NETWORKCONFIG']._serialized_end=328
-  _globals['_SYSTEMADAPTER']._serialized_start=331
-  _globals['_SYSTEMADAPTER']._serialized_end=542
-  _globals['_PHYSICALIO']._serialized_start=545
-  _globals['_PHYSICALIO']._serialized_end=972
-  _globals['_PHYSICALIO_PHYADDRSENTRY']._serialized_start=878
-  _globals['_PHYSICALIO_PHYADDRSENTRY']._serialized_end=925
-  _globals['_PHYSICALIO_CBATTRENTRY']._serialized_start=927
-  _globals['_PHYSICALIO_CBATTRENTRY']._serialized_end=972
-  _globals['_ADAPTER']._serialized_start=974
-  _globals['_ADAPTER']._serialized_end=1070
-  _globals['_NETWORKADAPTER']._serialized_start=1073
-  _globals['_NETWORKADAPTER']._serialized_end=1226
-  _globals['_NETWORKINSTANCECONFIG']._serialized_start=1229
-  _globals['_NETWORKINSTANCECONFIG']._serialized_end=1576
+  _globals['_ZNETWORKINSTTYPE']._serialized_start=2034
+  _globals['_ZNETWORKINSTTYPE']._serialized_end=2213
+  _globals['_ADDRESSTYPE']._serialized_start=2215
+  _globals['_ADDRESSTYPE']._serialized_end=2302
+  _globals['_ACEDIRECTION']._serialized_start=2304
+  _globals['_ACEDIRECTION']._serialized_end=2353
+  _globals['_ACEMATCH']._serialized_start=140
+  _globals['_ACEMATCH']._serialized_end=179
+  _globals['_ACEACTION']._serialized_start=182
+  _globals['_ACEACTION']._serialized_end=314
+  _globals['_ACE']._serialized_start=317
+  _globals['_ACE']._serialized_end=499
+  _globals['_NETWORKCONFIG']._serialized_start=502
+  _globals['_NETWORKCONFIG']._serialized_end=689
+  _globals['_SYSTEMADAPTER']._serialized_start=692
+  _globals['_SYSTEMADAPTER']._serialized_end=903
+  _globals['_PHYSICALIO']._serialized_start=906
+  _globals['_PHYSICALIO']._serialized_end=1333
+  _globals['_PHYSICALIO_PHYADDRSENTRY']._serialized_start=1239
+  _globals['_PHYSICALIO_PHYADDRSENTRY']._serialized_end=1286
+  _globals['_PHYSICALIO_CBATTRENTRY']._serialized_start=1288
+  _globals['_PHYSICALIO_CBATTRENTRY']._serialized_end=1333
+  _globals['_ADAPTER']._serialized_start=1335
+  _globals['_ADAPTER']._serialized_end=1431
+  _globals['_NETWORKADAPTER']._serialized_start=1434
+  _globals['_NETWORKADAPTER']._serialized_end=1629
+  _globals['_NETWORKINSTANCECONFIG']._serialized_start=1632
+  _globals['_NETWORKINSTANCECONFIG']._serialized_end=2031
 # @@protoc_insertion_point(module_scope)

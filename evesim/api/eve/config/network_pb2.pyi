@@ -19,6 +19,21 @@ class ZNetworkInstType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ZnetInstHoneyPot: _ClassVar[ZNetworkInstType]
     ZnetInstTransparent: _ClassVar[ZNetworkInstType]
     ZNetInstLast: _ClassVar[ZNetworkInstType]
+
+class AddressType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    First: _ClassVar[AddressType]
+    IPV4: _ClassVar[AddressType]
+    IPV6: _ClassVar[AddressType]
+    CryptoIPV4: _ClassVar[AddressType]
+    CryptoIPV6: _ClassVar[AddressType]
+    Last: _ClassVar[AddressType]
+
+class ACEDirection(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BOTH: _ClassVar[ACEDirection]
+    INGRESS: _ClassVar[ACEDirection]
+    EGRESS: _ClassVar[ACEDirection]
 ZNetInstFirst: ZNetworkInstType
 ZnetInstSwitch: ZNetworkInstType
 ZnetInstLocal: ZNetworkInstType
@@ -27,6 +42,55 @@ ZnetInstMesh: ZNetworkInstType
 ZnetInstHoneyPot: ZNetworkInstType
 ZnetInstTransparent: ZNetworkInstType
 ZNetInstLast: ZNetworkInstType
+First: AddressType
+IPV4: AddressType
+IPV6: AddressType
+CryptoIPV4: AddressType
+CryptoIPV6: AddressType
+Last: AddressType
+BOTH: ACEDirection
+INGRESS: ACEDirection
+EGRESS: ACEDirection
+
+class ACEMatch(_message.Message):
+    __slots__ = ("type", "value")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    value: str
+    def __init__(self, type: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class ACEAction(_message.Message):
+    __slots__ = ("drop", "limit", "limitrate", "limitunit", "limitburst", "portmap", "appPort")
+    DROP_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    LIMITRATE_FIELD_NUMBER: _ClassVar[int]
+    LIMITUNIT_FIELD_NUMBER: _ClassVar[int]
+    LIMITBURST_FIELD_NUMBER: _ClassVar[int]
+    PORTMAP_FIELD_NUMBER: _ClassVar[int]
+    APPPORT_FIELD_NUMBER: _ClassVar[int]
+    drop: bool
+    limit: bool
+    limitrate: int
+    limitunit: str
+    limitburst: int
+    portmap: bool
+    appPort: int
+    def __init__(self, drop: _Optional[bool] = ..., limit: _Optional[bool] = ..., limitrate: _Optional[int] = ..., limitunit: _Optional[str] = ..., limitburst: _Optional[int] = ..., portmap: _Optional[bool] = ..., appPort: _Optional[int] = ...) -> None: ...
+
+class ACE(_message.Message):
+    __slots__ = ("matches", "actions", "name", "id", "dir")
+    MATCHES_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DIR_FIELD_NUMBER: _ClassVar[int]
+    matches: _containers.RepeatedCompositeFieldContainer[ACEMatch]
+    actions: _containers.RepeatedCompositeFieldContainer[ACEAction]
+    name: str
+    id: int
+    dir: ACEDirection
+    def __init__(self, matches: _Optional[_Iterable[_Union[ACEMatch, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[ACEAction, _Mapping]]] = ..., name: _Optional[str] = ..., id: _Optional[int] = ..., dir: _Optional[_Union[ACEDirection, str]] = ...) -> None: ...
 
 class NetworkConfig(_message.Message):
     __slots__ = ("id", "type", "ip", "entProxy", "mtu")
@@ -111,12 +175,13 @@ class Adapter(_message.Message):
     def __init__(self, type: _Optional[_Union[_evecommon_pb2.PhyIoType, str]] = ..., name: _Optional[str] = ..., interface_order: _Optional[int] = ...) -> None: ...
 
 class NetworkAdapter(_message.Message):
-    __slots__ = ("name", "networkId", "addr", "hostname", "macAddress", "allow_to_discover", "interface_order")
+    __slots__ = ("name", "networkId", "addr", "hostname", "macAddress", "acls", "allow_to_discover", "interface_order")
     NAME_FIELD_NUMBER: _ClassVar[int]
     NETWORKID_FIELD_NUMBER: _ClassVar[int]
     ADDR_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     MACADDRESS_FIELD_NUMBER: _ClassVar[int]
+    ACLS_FIELD_NUMBER: _ClassVar[int]
     ALLOW_TO_DISCOVER_FIELD_NUMBER: _ClassVar[int]
     INTERFACE_ORDER_FIELD_NUMBER: _ClassVar[int]
     name: str
@@ -124,17 +189,19 @@ class NetworkAdapter(_message.Message):
     addr: str
     hostname: str
     macAddress: str
+    acls: _containers.RepeatedCompositeFieldContainer[ACE]
     allow_to_discover: bool
     interface_order: int
-    def __init__(self, name: _Optional[str] = ..., networkId: _Optional[str] = ..., addr: _Optional[str] = ..., hostname: _Optional[str] = ..., macAddress: _Optional[str] = ..., allow_to_discover: _Optional[bool] = ..., interface_order: _Optional[int] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., networkId: _Optional[str] = ..., addr: _Optional[str] = ..., hostname: _Optional[str] = ..., macAddress: _Optional[str] = ..., acls: _Optional[_Iterable[_Union[ACE, _Mapping]]] = ..., allow_to_discover: _Optional[bool] = ..., interface_order: _Optional[int] = ...) -> None: ...
 
 class NetworkInstanceConfig(_message.Message):
-    __slots__ = ("uuidandversion", "displayname", "instType", "activate", "port", "ip", "propagate_connected_routes", "mtu", "disable_flowlog")
+    __slots__ = ("uuidandversion", "displayname", "instType", "activate", "port", "ipType", "ip", "propagate_connected_routes", "mtu", "disable_flowlog")
     UUIDANDVERSION_FIELD_NUMBER: _ClassVar[int]
     DISPLAYNAME_FIELD_NUMBER: _ClassVar[int]
     INSTTYPE_FIELD_NUMBER: _ClassVar[int]
     ACTIVATE_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
+    IPTYPE_FIELD_NUMBER: _ClassVar[int]
     IP_FIELD_NUMBER: _ClassVar[int]
     PROPAGATE_CONNECTED_ROUTES_FIELD_NUMBER: _ClassVar[int]
     MTU_FIELD_NUMBER: _ClassVar[int]
@@ -144,8 +211,9 @@ class NetworkInstanceConfig(_message.Message):
     instType: ZNetworkInstType
     activate: bool
     port: Adapter
+    ipType: AddressType
     ip: _evecommon_pb2.ipspec
     propagate_connected_routes: bool
     mtu: int
     disable_flowlog: bool
-    def __init__(self, uuidandversion: _Optional[_Union[_devcommon_pb2.UUIDandVersion, _Mapping]] = ..., displayname: _Optional[str] = ..., instType: _Optional[_Union[ZNetworkInstType, str]] = ..., activate: _Optional[bool] = ..., port: _Optional[_Union[Adapter, _Mapping]] = ..., ip: _Optional[_Union[_evecommon_pb2.ipspec, _Mapping]] = ..., propagate_connected_routes: _Optional[bool] = ..., mtu: _Optional[int] = ..., disable_flowlog: _Optional[bool] = ...) -> None: ...
+    def __init__(self, uuidandversion: _Optional[_Union[_devcommon_pb2.UUIDandVersion, _Mapping]] = ..., displayname: _Optional[str] = ..., instType: _Optional[_Union[ZNetworkInstType, str]] = ..., activate: _Optional[bool] = ..., port: _Optional[_Union[Adapter, _Mapping]] = ..., ipType: _Optional[_Union[AddressType, str]] = ..., ip: _Optional[_Union[_evecommon_pb2.ipspec, _Mapping]] = ..., propagate_connected_routes: _Optional[bool] = ..., mtu: _Optional[int] = ..., disable_flowlog: _Optional[bool] = ...) -> None: ...

@@ -571,17 +571,39 @@ class ZInfoApp(_message.Message):
     network: _containers.RepeatedCompositeFieldContainer[ZInfoNetwork]
     def __init__(self, AppID: _Optional[str] = ..., appVersion: _Optional[str] = ..., systemApp: _Optional[bool] = ..., AppName: _Optional[str] = ..., bootTime: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., appErr: _Optional[_Iterable[_Union[ErrorInfo, _Mapping]]] = ..., state: _Optional[_Union[ZSwState, str]] = ..., network: _Optional[_Iterable[_Union[ZInfoNetwork, _Mapping]]] = ...) -> None: ...
 
+class ZmetIPAssignmentEntry(_message.Message):
+    __slots__ = ("macAddress", "ipAddress")
+    MACADDRESS_FIELD_NUMBER: _ClassVar[int]
+    IPADDRESS_FIELD_NUMBER: _ClassVar[int]
+    macAddress: str
+    ipAddress: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, macAddress: _Optional[str] = ..., ipAddress: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ZmetVifInfo(_message.Message):
+    __slots__ = ("vifName", "macAddress", "appID")
+    VIFNAME_FIELD_NUMBER: _ClassVar[int]
+    MACADDRESS_FIELD_NUMBER: _ClassVar[int]
+    APPID_FIELD_NUMBER: _ClassVar[int]
+    vifName: str
+    macAddress: str
+    appID: str
+    def __init__(self, vifName: _Optional[str] = ..., macAddress: _Optional[str] = ..., appID: _Optional[str] = ...) -> None: ...
+
 class ZInfoNetworkInstance(_message.Message):
-    __slots__ = ("networkID", "networkVersion", "instType", "displayname", "activated", "upTimeStamp", "bridgeNum", "bridgeName", "bridgeIPAddr", "networkErr", "state", "mtu")
+    __slots__ = ("networkID", "networkVersion", "instType", "displayname", "activated", "upTimeStamp", "CurrentUplinkIntf", "ports", "bridgeNum", "bridgeName", "bridgeIPAddr", "ipAssignments", "vifs", "networkErr", "state", "mtu")
     NETWORKID_FIELD_NUMBER: _ClassVar[int]
     NETWORKVERSION_FIELD_NUMBER: _ClassVar[int]
     INSTTYPE_FIELD_NUMBER: _ClassVar[int]
     DISPLAYNAME_FIELD_NUMBER: _ClassVar[int]
     ACTIVATED_FIELD_NUMBER: _ClassVar[int]
     UPTIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    CURRENTUPLINKINTF_FIELD_NUMBER: _ClassVar[int]
+    PORTS_FIELD_NUMBER: _ClassVar[int]
     BRIDGENUM_FIELD_NUMBER: _ClassVar[int]
     BRIDGENAME_FIELD_NUMBER: _ClassVar[int]
     BRIDGEIPADDR_FIELD_NUMBER: _ClassVar[int]
+    IPASSIGNMENTS_FIELD_NUMBER: _ClassVar[int]
+    VIFS_FIELD_NUMBER: _ClassVar[int]
     NETWORKERR_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     MTU_FIELD_NUMBER: _ClassVar[int]
@@ -591,13 +613,17 @@ class ZInfoNetworkInstance(_message.Message):
     displayname: str
     activated: bool
     upTimeStamp: _timestamp_pb2.Timestamp
+    CurrentUplinkIntf: str
+    ports: _containers.RepeatedScalarFieldContainer[str]
     bridgeNum: int
     bridgeName: str
     bridgeIPAddr: str
+    ipAssignments: _containers.RepeatedCompositeFieldContainer[ZmetIPAssignmentEntry]
+    vifs: _containers.RepeatedCompositeFieldContainer[ZmetVifInfo]
     networkErr: _containers.RepeatedCompositeFieldContainer[ErrorInfo]
     state: ZNetworkInstanceState
     mtu: int
-    def __init__(self, networkID: _Optional[str] = ..., networkVersion: _Optional[str] = ..., instType: _Optional[int] = ..., displayname: _Optional[str] = ..., activated: _Optional[bool] = ..., upTimeStamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., bridgeNum: _Optional[int] = ..., bridgeName: _Optional[str] = ..., bridgeIPAddr: _Optional[str] = ..., networkErr: _Optional[_Iterable[_Union[ErrorInfo, _Mapping]]] = ..., state: _Optional[_Union[ZNetworkInstanceState, str]] = ..., mtu: _Optional[int] = ...) -> None: ...
+    def __init__(self, networkID: _Optional[str] = ..., networkVersion: _Optional[str] = ..., instType: _Optional[int] = ..., displayname: _Optional[str] = ..., activated: _Optional[bool] = ..., upTimeStamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., CurrentUplinkIntf: _Optional[str] = ..., ports: _Optional[_Iterable[str]] = ..., bridgeNum: _Optional[int] = ..., bridgeName: _Optional[str] = ..., bridgeIPAddr: _Optional[str] = ..., ipAssignments: _Optional[_Iterable[_Union[ZmetIPAssignmentEntry, _Mapping]]] = ..., vifs: _Optional[_Iterable[_Union[ZmetVifInfo, _Mapping]]] = ..., networkErr: _Optional[_Iterable[_Union[ErrorInfo, _Mapping]]] = ..., state: _Optional[_Union[ZNetworkInstanceState, str]] = ..., mtu: _Optional[int] = ...) -> None: ...
 
 class ZInfoVolume(_message.Message):
     __slots__ = ("uuid", "displayName", "state", "progressPercentage", "volumeErr", "generation_count")
