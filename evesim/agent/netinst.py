@@ -191,17 +191,19 @@ def _is_net(value: str) -> bool:
     return True
 
 
-def verdict(acls: Iterable[Ace], remote: str, name: str, protocol: str, remote_port: int, local_port: int
-            ) -> Verdict:
+def verdict(acls: Iterable[Ace], remote: str, name: str, protocol: str, remote_port: int, local_port: int,
+            portmaps: bool = False) -> Verdict:
     """The first rule matching a flow with the ``remote`` address (known by host ``name``) decides; none: EVE's
     default drop.
 
     EVE applies each rule both ways (its ``dir`` is ignored): going out the remote is the destination, coming in the
-    source. Rules EVE could not parse are skipped, as EVE only logs them (``getIntendedAppConnRawIptables``).
+    source. Port maps take part only for a connection coming in through one (``local_port`` then being the port the
+    map listens on). Rules EVE could not parse are skipped, as EVE only logs them (``getIntendedAppConnRawIptables``).
     """
     for rule in acls:
-        if not rule.error and rule.action != "portmap" and _matches(rule, remote, name, protocol, remote_port,
-                                                                    local_port):
+        if rule.error or (rule.action == "portmap" and not portmaps):
+            continue
+        if _matches(rule, remote, name, protocol, remote_port, local_port):
             return ("drop" if rule.action == "drop" else "accept"), rule.ace_id
     return "drop", 0
 

@@ -74,6 +74,9 @@ class Router:
         self.bridges.keep(ni.uuid for ni in nis)
         self.apps.keep(app.uuid for app in apps if app.adapters)
         self.interfaces = {ni.uuid: self.interfaces.get(ni.uuid, Numbers(0)) for ni in nis}
+        for ni_uuid, numbers in self.interfaces.items():
+            numbers.keep((app.uuid, index) for app in apps
+                         for index, adapter in enumerate(app.adapters, start=1) if adapter.network == ni_uuid)
         statuses = {ni.uuid: self._status(ni, nis, ports) for ni in nis}
         networks = tuple(self._app(app, {ni.uuid: ni for ni in nis}, statuses) for app in apps if app.adapters)
         vifs = tuple(v for n in networks for v in n.vifs)

@@ -29,7 +29,7 @@ from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field,
 
 from evesim.api import defaults, pb
 from evesim.api.certs import CertError, pem_from_text
-from evesim.controller import adam, netconfig
+from evesim.controller import adam, appnet, netconfig
 from evesim.controller.adminauth import AdminGate
 from evesim.controller.core import Controller, UnknownDevice
 from evesim.controller.devconfig import (
@@ -133,8 +133,43 @@ class PortsIn(_In):
     ports: list[PortIn] = Field(min_length=1, max_length=32)
 
 
+class RuleIn(_In):
+    """One firewall rule of an app interface (EVE's ACE): its matches all hold; it allows, drops, or maps ``lport``
+    of the device's ports to the app's ``portmap`` port."""
+
+    ip: Text | None = None
+    host: Text | None = None
+    protocol: Literal["tcp", "udp", "icmp", "all"] | None = None
+    fport: int | None = Field(None, ge=1, le=65535)
+    lport: int | None = Field(None, ge=1, le=65535)
+    drop: bool = False
+    portmap: int = Field(0, ge=0, le=65535)
+
+    def rule(self) -> appnet.Rule:
+        values = (("ip", self.ip), ("host", self.host), ("protocol", self.protocol), ("fport", self.fport),
+                  ("lport", self.lport))
+        return appnet.Rule(tuple((k, str(v)) for k, v in values if v is not None), self.drop, self.portmap)
+
+
+class InterfaceIn(_In):
+    """An app interface on a network instance of the device's config (by name), with its rules (none: EVE drops
+    all its traffic)."""
+
+    network: Text
+    acl: list[RuleIn] = Field(default_factory=list, max_length=64)
+
+
+class NetworkInstanceIn(_In):
+    """A network instance: ``local`` (NAT, with an IPv4 ``subnet``) or ``switch`` (bridged onto ``port``)."""
+
+    kind: Literal["local", "switch"] = "local"
+    port: Text = Field("uplink", description="A port name, or EVE's label uplink, freeuplink or all")
+    subnet: Text = ""
+    flowlog: bool = True
+
+
 class AppIn(_In):
-    """An app with one root volume from ``image_url``."""
+    """An app with one root volume from ``image_url``, and its interfaces."""
 
     app_uuid: Text | None = None
     image_url: Text = DEFAULT_APP_IMAGE
@@ -143,6 +178,7 @@ class AppIn(_In):
     memory_kb: Count = defaults.APP_MEMORY_KB
     vcpus: Count = defaults.APP_VCPUS
     size_bytes: Size = 0
+    interfaces: list[InterfaceIn] = Field(default_factory=list, max_length=8)
 
 
 class RolloutIn(_In):
@@ -581,8 +617,18 @@ def _edit_routes(router: APIRouter, ctl: Controller) -> None:
 
     @router.put("/device/{uuid}/apps/{name}", summary="Add or update the app with this name")
     async def set_app(uuid: DeviceId, name: str, body: AppIn) -> VersionOut:
-        version = ctl.set_app(uuid, name, **body.model_dump())
+        interfaces = [appnet.Interface(i.network, tuple(r.rule() for r in i.acl)) for i in body.interfaces]
+        version = ctl.set_app(uuid, name, **body.model_dump(exclude={"interfaces"}), interfaces=interfaces)
         return VersionOut(version=version)
+
+    @router.get("/device/{uuid}/networkinstances", summary="Configured network instances for apps")
+    async def list_network_instances(uuid: DeviceId) -> list[dict[str, object]]:
+        return [appnet.describe(c) for c in ctl.config(uuid).networkInstances]
+
+    @router.put("/device/{uuid}/networkinstances/{name}", summary="Add or update the network instance with this name")
+    async def set_network_instance(uuid: DeviceId, name: str, body: NetworkInstanceIn) -> VersionOut:
+        ni = appnet.NetworkInstance(name, body.kind, body.port, body.subnet, body.flowlog)
+        return VersionOut(version=ctl.set_network_instance(uuid, ni))
 
     @router.post("/device/{uuid}/apps/{app}/{command}", summary="Restart an app, or purge it (rebuild its volume)")
     async def app_command(uuid: DeviceId, app: str, command: AppCommand) -> VersionOut:

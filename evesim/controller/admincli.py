@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evesim.api import units
+from evesim.controller.appnet import NiKind
 
 if TYPE_CHECKING:
     from evesim.controller.client import AdminClient
@@ -32,6 +33,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead
 
 rollout_app = typer.Typer(help="Rollout campaigns: create, list, status, halt (pause), resume.", no_args_is_help=True)
 app_app = typer.Typer(help="Apps on devices: set, list, restart, purge, remove.", no_args_is_help=True)
+netinst_app = typer.Typer(help="Network instances for apps on devices: set, list.", no_args_is_help=True)
 
 
 class Admin:
@@ -232,6 +234,9 @@ def app_set(
     memory: Annotated[str, typer.Option(help="Memory (bytes, or 512MiB)")] = "512MiB",
     vcpus: Annotated[int, typer.Option(min=1, help="Virtual CPUs")] = 1,
     activate: Annotated[bool, typer.Option(help="Run it (--no-activate keeps it installed, halted)")] = True,
+    network: Annotated[list[str] | None, typer.Option(
+        "--network", help="INSTANCE[:CIDR] — an interface on that network instance, allowing traffic to and from "
+        "CIDR (without one EVE drops all its traffic); repeat for several")] = None,
     server: Server = None, data: Data = None, token: Token = None, ca: Ca = None,
 ) -> None:
     """Add or update an app on devices."""
@@ -239,11 +244,46 @@ def app_set(
         raise typer.BadParameter("give the app's --name", param_hint="--name")
     admin = Admin(server, data, token, ca)
     body: dict[str, Any] = {"sha256": sha256, "size_bytes": _size(size), "memory_kb": units.size(memory) // 1024,
-                            "vcpus": vcpus, "activate": activate}
+                            "vcpus": vcpus, "activate": activate, "interfaces": [_interface(n) for n in network or []]}
     if url:
         body["image_url"] = url
     admin.each(admin.targets(devices, every), "PUT", "/device/{uuid}/apps/" + segment(name, "app name"), f"app {name}",
                json=body)
+
+
+def _interface(value: str) -> dict[str, Any]:
+    network, _, cidr = value.partition(":")
+    if not network:
+        raise typer.BadParameter(f"expected INSTANCE[:CIDR], got {value!r}", param_hint="--network")
+    return {"network": network, "acl": [{"ip": cidr}] if cidr else []}
+
+
+@netinst_app.command("set")
+def netinst_set(
+    devices: Targets = None, every: All = False,
+    name: Annotated[str, typer.Option(help="The instance's name (an existing one of that name is updated)")] = "",
+    kind: Annotated[NiKind, typer.Option(help="local: NAT, DHCP in --subnet; switch: bridged onto --port")] = "local",
+    port: Annotated[str, typer.Option(help="A port name, or EVE's label uplink, freeuplink or all")] = "uplink",
+    subnet: Annotated[str, typer.Option(help="A local instance's IPv4 subnet, e.g. 10.1.0.0/24")] = "",
+    flowlog: Annotated[bool, typer.Option(help="Log its apps' flows (EVE's default)")] = True,
+    server: Server = None, data: Data = None, token: Token = None, ca: Ca = None,
+) -> None:
+    """Add or update a network instance on devices (apps attach to it with `app set --network`)."""
+    if not name:
+        raise typer.BadParameter("give the instance's --name", param_hint="--name")
+    admin = Admin(server, data, token, ca)
+    body = {"kind": kind, "port": port, "subnet": subnet, "flowlog": flowlog}
+    admin.each(admin.targets(devices, every), "PUT", "/device/{uuid}/networkinstances/" +
+               segment(name, "instance name"), f"network instance {name}", json=body)
+
+
+@netinst_app.command("list")
+def netinst_list(device: Annotated[str, typer.Argument(help="Device UUID")], server: Server = None,
+                 data: Data = None, token: Token = None, ca: Ca = None, json_: Json = False) -> None:
+    """A device's configured network instances."""
+    admin = Admin(server, data, token, ca)
+    found = admin.call("GET", f"/device/{admin.targets([device], False)[0]}/networkinstances")
+    _rows(found, ("name", "kind", "port", "subnet", "flowlog", "uuid"), "network instances", json_)
 
 
 @app_app.command("list")

@@ -31,6 +31,8 @@ class NetworkInstance:
     flowlog: bool = True
 
     def __post_init__(self) -> None:
+        if not self.name or not self.port:
+            raise ConfigError("a network instance needs a name and a port")
         if self.kind == "switch" and self.subnet:
             raise ConfigError(f"network instance {self.name}: a switch instance has no subnet (EVE ignores it)")
         if self.subnet:
@@ -74,6 +76,13 @@ def set_network_instance(config: pb.config.EdgeDevConfig, ni: NetworkInstance, n
     if ni.kind == "local":
         entry.ipType = pb.config.IPV4
         entry.ip.subnet = ni.subnet
+
+
+def describe(entry: pb.config.NetworkInstanceConfig) -> dict[str, object]:
+    """A network instance of a config as the admin API lists it."""
+    kind = next((k for k, v in _TYPES.items() if v == entry.instType), int(entry.instType))
+    return {"uuid": entry.uuidandversion.uuid, "name": entry.displayname, "version": entry.uuidandversion.version,
+            "kind": kind, "port": entry.port.name, "subnet": entry.ip.subnet, "flowlog": not entry.disable_flowlog}
 
 
 def instance_uuid(config: pb.config.EdgeDevConfig, name: str) -> str | None:

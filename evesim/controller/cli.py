@@ -38,6 +38,7 @@ app.command("baseos")(admincli.baseos_command)
 app.command("ports")(admincli.ports_command)
 app.command("reboot")(admincli.reboot_command)
 app.add_typer(admincli.app_app, name="app")
+app.add_typer(admincli.netinst_app, name="netinst")
 app.add_typer(admincli.rollout_app, name="rollout")
 app.command("call")(admincli.call_command)
 

@@ -165,32 +165,29 @@ def _connect(host: Host, mesh: Mesh, vif: fx.Vif, spec: Traffic) -> tuple[Outcom
     proto = PROTOCOLS[spec.protocol]
     sport = host.appnet.ephemeral()
     target, local_port = _ingress_address(mesh.net, peer, peer_vif, spec.port)
+    flow = (source, sport, target or "", spec.port, proto)
     action, ace = netinst.verdict(vif.acls, target or "", peer_vif.app_name, spec.protocol, spec.port, sport)
     start = host.wall()
     if action == "drop":
-        _keep(host, vif, (source, sport, target or "", spec.port, proto), False, ace, "drop", start, start,
-              (spec.send_bytes, 0))
+        _keep(host, vif, flow, False, ace, "drop", start, start, (spec.send_bytes, 0))
         return "dropped_out", peer
-    if stats is None:
-        _keep(host, vif, (source, sport, target or "", spec.port, proto), False, ace, "accept", start, start,
-              (spec.send_bytes, 0))
+    if stats is None or target is None:
+        _keep(host, vif, flow, False, ace, "accept", start, start, (spec.send_bytes, 0))
         return "no_route", peer
     end = start + 2 * stats.latency_s + (spec.send_bytes + spec.reply_bytes) * 8.0 / stats.bandwidth_bps
-    if target is None:
-        _keep(host, vif, (source, sport, "", spec.port, proto), False, ace, "accept", start, end,
-              (spec.send_bytes, 0))
+    if local_port is None:
+        _keep(host, vif, flow, False, ace, "accept", start, end, (spec.send_bytes, 0))
         return "no_port_map", peer
-    seen_from = source
-    in_action, in_ace = netinst.verdict(peer_vif.acls, seen_from, vif.app_name, spec.protocol, sport, local_port)
-    peer_flow = (peer_vif.ip or target, local_port, seen_from, sport, proto)
+    mapped = peer_vif.kind == "local"
+    in_action, in_ace = netinst.verdict(peer_vif.acls, source, vif.app_name, spec.protocol, sport,
+                                        spec.port if mapped else local_port, portmaps=mapped)
+    peer_flow = (peer_vif.ip or target, local_port, source, sport, proto)
     if in_action == "drop":
         _keep(peer, peer_vif, peer_flow, True, in_ace, "drop", start, end, (0, spec.send_bytes))
-        _keep(host, vif, (source, sport, target, spec.port, proto), False, ace, "accept", start, end,
-              (spec.send_bytes, 0))
+        _keep(host, vif, flow, False, ace, "accept", start, end, (spec.send_bytes, 0))
         return "dropped_in", peer
     _keep(peer, peer_vif, peer_flow, True, in_ace, "accept", start, end, (spec.reply_bytes, spec.send_bytes))
-    _keep(host, vif, (source, sport, target, spec.port, proto), False, ace, "accept", start, end,
-          (spec.send_bytes, spec.reply_bytes))
+    _keep(host, vif, flow, False, ace, "accept", start, end, (spec.send_bytes, spec.reply_bytes))
     _count(host, vif, spec.send_bytes + spec.reply_bytes)
     _count(peer, peer_vif, spec.send_bytes + spec.reply_bytes)
     return "delivered", peer
@@ -227,17 +224,16 @@ def _ingress_node(net: Network, peer: Host, vif: fx.Vif) -> str | None:
     return next((peer.nics.nodes[p] for p in vif.ports if peer.nics.address(net, p) is not None), None)
 
 
-def _ingress_address(net: Network, peer: Host, vif: fx.Vif, port: int) -> tuple[str | None, int]:
-    """Where a connection to ``port`` of ``vif``'s app is sent and the port the app sees: a switch interface's own
-    address; on a local instance the port's address, forwarded by a port map (else None)."""
+def _ingress_address(net: Network, peer: Host, vif: fx.Vif, port: int) -> tuple[str | None, int | None]:
+    """Where a connection to ``port`` of ``vif``'s app is sent (None: nowhere, the peer's ports have no address) and
+    the port the app gets it on: a switch interface's own address and port; on a local instance the device port's
+    address, forwarded by a port map to the app's port (None without one)."""
     if vif.kind == "switch":
         return switch_address(peer, vif), port
     mapped = next((rule for rule in vif.acls if rule.action == "portmap" and not rule.error and
                    ("lport", str(port)) in rule.matches), None)
     address = next((a for p in vif.ports if (a := peer.nics.address(net, p)) is not None), None)
-    if mapped is None or address is None:
-        return None, port
-    return address, mapped.app_port
+    return address, mapped.app_port if mapped is not None else None
 
 
 def switch_address(host: Host, vif: fx.Vif) -> str:

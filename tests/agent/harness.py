@@ -66,6 +66,8 @@ class Script:
     persist: fx.DiskUsage = fx.DiskUsage(64 * 1024**3, 1024**3)
     memory: fx.Memory = fx.Memory(4096, 1024)
     links: tuple[fx.Link, ...] = (fx.Link("eth0", True, "10.0.0.2"),)
+    flows: tuple[fx.Flow, ...] = ()
+    """What ``CollectFlows`` answers."""
     latency: float = 0.0
     quote: fx.QuoteResult | None = None
     tpm_check: fx.TpmCheck | None = "ok"
@@ -243,6 +245,8 @@ _HANDLERS: dict[type, Callable[[Script, Any], Any]] = {
     fx.Request: Script._request,
     fx.LinkStatus: lambda s, e: s.links,
     fx.ApplyPorts: lambda s, e: None,
+    fx.ApplyAppNetwork: lambda s, e: None,
+    fx.CollectFlows: lambda s, e: s.flows,
     fx.ReadFile: lambda s, e: s.files.get(e.path),
     fx.WriteFile: Script._write,
     fx.RemoveFile: lambda s, e: s.files.pop(e.path, None) and None,

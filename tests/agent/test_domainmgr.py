@@ -449,3 +449,33 @@ def test_no_sweep_before_this_boots_app_config_is_known() -> None:
     assert VOLUMES + UUID in script.files, "no config yet: nothing is known to be unused"
     agent.run(max_time=500.0)
     assert VOLUMES + UUID not in script.files
+
+
+def test_an_app_waits_for_its_network_instance_then_boots_with_its_interfaces() -> None:
+    from evesim.agent.netinst import Adapter
+
+    script, xen, _ = device()
+    script.bus.publish(topics.APP_CONFIG, (replace(WEB, adapters=(Adapter("eth0", "ni-1"),)),))
+    vif = fx.Vif(UUID, "web", "eth0", "ni-1", "local", ("eth0",), "nbu1x1", "bn1", "02:00:00:00:00:01",
+                 "10.1.0.128", (), True)
+    script.publish_at(50.0, topics.APP_NETWORK, (topics.AppNetwork(UUID, True, "", ()),))
+    script.publish_at(80.0, topics.APP_NETWORK, (topics.AppNetwork(UUID, False, "", (vif,)),))
+    script.run(instance().run(), max_time=150.0)
+    assert states(script) == ["DOWNLOAD_STARTED", "AWAITNETWORKINSTANCE", "BOOTING", "RUNNING"]
+    assert status(script).vifs == (vif,) and xen.ops[:2] == ["create", "start"]
+
+
+def test_an_app_on_an_instance_in_error_or_with_a_bad_adapter_reports_it_and_never_boots() -> None:
+    from evesim.agent.netinst import Adapter
+
+    script, xen, _ = device()
+    script.bus.publish(topics.APP_CONFIG, (replace(WEB, adapters=(Adapter("eth0", "ni-1"),)),))
+    script.bus.publish(topics.APP_NETWORK, (topics.AppNetwork(UUID, True, "network instance ni-1 needed by app "
+                                                                          "is in error state: boom", ()),))
+    script.run(instance().run(), max_time=100.0)
+    assert states(script)[-1] == "AWAITNETWORKINSTANCE: network instance ni-1 needed by app is in error state: boom"
+    script2, xen2, _ = device()
+    script2.bus.publish(topics.APP_CONFIG, (replace(WEB, net_error="App x: Can't find ni-9 in network instances.\n"),))
+    script2.run(instance().run(), max_time=100.0)
+    assert states(script2)[-1].startswith("INSTALLED: App x: Can't find ni-9")
+    assert "create" not in xen.ops and "create" not in xen2.ops

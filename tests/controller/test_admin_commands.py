@@ -96,6 +96,27 @@ def test_ports_are_shown_and_replaced(served: Served, device) -> None:
     assert "400" in cli(served, "ports", uuid, "--port", "eth0", "--port", "eth0", code=1)
 
 
+def test_network_instances_and_app_interfaces_are_set_and_listed(served: Served, device) -> None:
+    uuid = device.uuid
+    said = cli(served, "netinst", "set", uuid, "--name", "lan", "--kind", "local", "--subnet", "10.7.0.0/24")
+    assert f"{uuid}: network instance lan (config version" in said
+    cli(served, "netinst", "set", uuid, "--name", "plant", "--kind", "switch", "--port", "eth1", "--no-flowlog")
+    rows = json.loads(cli(served, "netinst", "list", uuid, "--json"))
+    assert [(r["name"], r["kind"], r["port"], r["subnet"], r["flowlog"]) for r in rows] == [
+        ("lan", "local", "uplink", "10.7.0.0/24", True), ("plant", "switch", "eth1", "", False)]
+    cli(served, "app", "set", uuid, "--name", "cam", "--sha256", SHA, "--network", "plant:10.0.0.0/8",
+        "--network", "lan")
+    (cam,) = [a for a in config(served, uuid)["apps"] if a["displayname"] == "cam"]
+    lan_id, plant_id = (r["uuid"] for r in rows)
+    assert [(i["networkId"], i.get("acls", [])) for i in cam["interfaces"]] == [
+        (plant_id, [{"id": 1, "matches": [{"type": "ip", "value": "10.0.0.0/8"}]}]), (lan_id, [])]
+    assert "400" in cli(served, "app", "set", uuid, "--name", "cam", "--network", "nowhere", code=1)
+    assert "400" in cli(served, "netinst", "set", uuid, "--name", "bad", "--kind", "switch", "--subnet",
+                        "10.0.0.0/8", code=1)
+    assert "400" in cli(served, "netinst", "set", uuid, "--name", "bad", "--subnet", "10.0.0.0/33", code=1)
+    cli(served, "app", "remove", uuid, "cam")
+
+
 def test_rollouts_are_created_listed_paused_and_resumed(served: Served, device) -> None:
     made = cli(served, "rollout", "create", "--version", "14.6.1", "--url", "https://ds/eve2.img", "--sha256", SHA,
                "--size", "300MB", "--batch-size", "1", "--wait", "10m", "--deadline", "1h30m")
