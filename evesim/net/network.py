@@ -23,13 +23,19 @@ MAX_RETRANSMITS = 6
 
 @dataclass(frozen=True, slots=True)
 class PathStats:
-    """Aggregate of a path: summed latency and jitter, bottleneck bandwidth, combined loss."""
+    """Aggregate of a path: summed latency and jitter, bottleneck bandwidth, combined loss (``loss_down``: back
+    towards the path's start, which differs when a device's access link loses more one way)."""
 
     latency_s: float
     jitter_s: float
     bandwidth_bps: float
     loss: float
     hops: int
+    loss_down: float = -1.0
+
+    def __post_init__(self) -> None:
+        if self.loss_down < 0.0:
+            object.__setattr__(self, "loss_down", self.loss)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,25 +164,27 @@ def _through(link: Link, path: PathStats) -> PathStats:
     """``path`` with ``link`` in front of it."""
     p = link.params
     return PathStats(p.latency_s + path.latency_s, p.jitter_s + path.jitter_s, min(p.bandwidth_bps, path.bandwidth_bps),
-                     1.0 - (1.0 - p.loss) * (1.0 - path.loss), path.hops + 1)
+                     1.0 - (1.0 - p.loss) * (1.0 - path.loss), path.hops + 1,
+                     1.0 - (1.0 - p.loss_towards_device) * (1.0 - path.loss_down))
 
 
 def joined(first: PathStats, then: PathStats) -> PathStats:
     """Two paths end to end (through a proxy): latencies and jitters add, the narrower bandwidth, both losses."""
     return PathStats(first.latency_s + then.latency_s, first.jitter_s + then.jitter_s,
                      min(first.bandwidth_bps, then.bandwidth_bps), 1.0 - (1.0 - first.loss) * (1.0 - then.loss),
-                     first.hops + then.hops)
+                     first.hops + then.hops, 1.0 - (1.0 - first.loss_down) * (1.0 - then.loss_down))
 
 
-def transfer(stats: PathStats, nbytes: int, rng: Draw, timeout_s: float) -> Transfer:
-    """One-way delivery of ``nbytes`` along a path."""
+def transfer(stats: PathStats, nbytes: int, rng: Draw, timeout_s: float, back: bool = False) -> Transfer:
+    """One-way delivery of ``nbytes`` along a path (``back`` towards its start)."""
     delay = stats.latency_s + nbytes * 8.0 / stats.bandwidth_bps
     if stats.jitter_s:
         delay += stats.jitter_s * rng.random()
-    if stats.loss:
+    loss = stats.loss_down if back else stats.loss
+    if loss:
         rto = RTO_S
         for _ in range(MAX_RETRANSMITS + 1):
-            if rng.random() >= stats.loss:
+            if rng.random() >= loss:
                 break
             delay += rto
             rto *= 2

@@ -21,7 +21,8 @@ DEFAULT_SUBNET = "10.1.0.0/24"
 
 def link(spec: model.Link) -> LinkParams:
     """Network-layer link parameters from the scenario's."""
-    return LinkParams(latency_s=spec.latency, jitter_s=spec.jitter, bandwidth_bps=spec.bandwidth, loss=spec.loss)
+    return LinkParams(latency_s=spec.latency, jitter_s=spec.jitter, bandwidth_bps=spec.bandwidth, loss=spec.loss,
+                      loss_down=spec.loss_down)
 
 
 def fault_rule(spec: model.FaultRule, start: float = 0.0, end: float | None = None) -> FaultRule:

@@ -223,6 +223,9 @@ class Link(Strict):
     jitter: Duration = 0.0
     bandwidth: Bandwidth = 50e6
     loss: float = Field(0.0, ge=0.0, lt=1.0)
+    loss_down: float | None = Field(None, ge=0.0, lt=1.0)
+    """On a device's or port's access link: the loss towards the device, when it differs from ``loss`` (which is
+    then the loss from the device)."""
 
 
 PortName = Annotated[str, Field(pattern=r"^(eth[1-9][0-9]?|wlan[0-9]{1,2}|wwan[0-9]{1,2})$")]

@@ -86,7 +86,7 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
     if reply is None:
         return _fail(served.done_at - now + stats.latency_s, served.error or "reset")
     received = len(reply.body) + HTTP_OVERHEAD_BYTES
-    down = transfer(stats, received, rng, request.timeout)
+    down = transfer(stats, received, rng, request.timeout, back=True)
     total = served.done_at - now + down.delay_s
     if down.error or total > request.timeout or received > faults.get("mtu", received):
         return _fail(request.timeout, "timeout")

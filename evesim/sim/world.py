@@ -361,7 +361,7 @@ class World:
     def datastore_chunk_delay(self, stats: PathStats, draw: Draw, nbytes: int) -> float:
         """Seconds to fetch ``nbytes`` from the datastore over a path with ``stats``, sharing its capacity."""
         share = min(stats.bandwidth_bps, self.spec.datastore_bps / max(self.downloads, 1))
-        result = transfer(stats, 0, draw, 3600.0)
+        result = transfer(stats, 0, draw, 3600.0, back=True)
         return result.delay_s + nbytes * 8.0 / share
 
 

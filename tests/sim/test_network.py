@@ -6,7 +6,7 @@ import pytest
 
 from evesim.net import topology
 from evesim.net.link import LinkParams
-from evesim.net.network import Network
+from evesim.net.network import Network, transfer
 
 ACCESS = LinkParams(latency_s=0.01, bandwidth_bps=50e6, loss=0.01)
 UPLINK = LinkParams(latency_s=0.005, bandwidth_bps=1e9)
@@ -54,3 +54,22 @@ def test_unknown_links_are_named() -> None:
 def test_mesh_of_any_size_connects_every_device(routers: int) -> None:
     net = Network(topology.mesh([f"d{i}" for i in range(5)], routers, 3, 1, ACCESS, UPLINK, WAN))
     assert all(net.path(f"d{i}", topology.CONTROLLER) is not None for i in range(5))
+
+
+def test_an_access_link_may_lose_more_towards_the_device_than_from_it() -> None:
+    lossy = LinkParams(latency_s=0.01, bandwidth_bps=5e6, loss=0.0, loss_down=0.5)
+    net = Network(topology.star(["d0", "d1"], lossy, LinkParams(latency_s=0.02, bandwidth_bps=1e9)))
+    stats = net.path("d0", "controller")
+    assert stats is not None and (stats.loss, stats.loss_down) == (0.0, 0.5)
+    draws = iter([0.0, 0.0] + [0.9] * 20)
+
+    class Seq:
+        def random(self) -> float:
+            return next(draws)
+
+    up = transfer(stats, 1000, Seq(), 60.0)
+    back = transfer(stats, 1000, Seq(), 60.0, back=True)
+    assert up.error is None and up.delay_s == pytest.approx(0.03 + 8000 / 5e6)
+    assert back.error is None and back.delay_s == pytest.approx(0.03 + 8000 / 5e6 + 1 + 2), "two losses, two RTOs"
+    symmetric = Network(topology.star(["d0"], LinkParams(loss=0.2), LinkParams())).path("d0", "controller")
+    assert symmetric is not None and symmetric.loss_down == symmetric.loss == pytest.approx(0.2)
