@@ -41,6 +41,7 @@ table { border-collapse: collapse; } th, td { border: 1px solid #d0d7de; padding
 <h2>Devices by phase (<span id="total">0</span>)</h2>
 <div class="counts" id="counts"></div>
 <h2>Devices</h2><div id="grid"></div><div id="more" class="muted"></div>
+<h2>Ports</h2><div id="ports" class="muted">none reported</div>
 <h2>Rollout campaigns</h2><div id="campaigns" class="muted">none</div>
 <h2>Faults</h2><div id="faults" class="muted">none so far</div>
 <h2>Timeline: <span id="device">click a device</span></h2><div id="timeline"></div>
@@ -91,7 +92,8 @@ function grid(snapshot) {
       cell.onclick = () => timeline(cell.dataset.name);
       box.appendChild(cell);
     }
-    cell.title = d.name + ": " + d.phase + (d.version ? " " + d.version : "");
+    cell.title = d.name + ": " + d.phase + (d.version ? " " + d.version : "")
+      + (d.ports.length ? " · " + d.ports.map((p) => p[0] + " " + (p[1] || "no address")).join(", ") : "");
     cell.style.background = COLORS[d.phase];
     cell.dataset.name = d.name;
     cell.dataset.phase = d.phase;
@@ -124,6 +126,13 @@ function campaigns(snapshot) {
   snapshot.campaigns.forEach((c, i) => t.rows[i + 1].cells[8].appendChild(sparkline(c.success_over_time)));
   box.replaceChildren(t);
 }
+function ports(snapshot) {
+  const box = el("ports");
+  const names = Object.keys(snapshot.ports);
+  if (!names.length) { box.textContent = "none reported"; return; }
+  box.replaceChildren(table(["port", "devices with an address", "without"],
+    names.map((n) => [n, snapshot.ports[n].up, snapshot.ports[n].down])));
+}
 function faults(snapshot) {
   const box = el("faults");
   if (!snapshot.faults.length) { box.textContent = "none so far"; return; }
@@ -139,7 +148,7 @@ async function timeline(name) {
 }
 function show(snapshot) {
   el("clock").textContent = snapshot.clock.label + (snapshot.clock.done ? " (run finished)" : "");
-  counts(snapshot); grid(snapshot); campaigns(snapshot); faults(snapshot);
+  counts(snapshot); grid(snapshot); ports(snapshot); campaigns(snapshot); faults(snapshot);
 }
 async function follow() {
   while (true) {

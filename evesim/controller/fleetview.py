@@ -74,10 +74,23 @@ def campaign_view(campaign: Campaign, epoch: float) -> dict[str, Any]:
 
 
 def devices_view(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts per phase over every row, and the first ``SHOWN_DEVICES`` rows."""
+    """Counts per phase over every row, devices with and without an address on each port name, and the first
+    ``SHOWN_DEVICES`` rows."""
     counts = Counter(row["phase"] for row in rows)
-    return {"phases": {phase: counts.get(phase, 0) for phase in PHASES}, "total": len(rows),
+    up = Counter(name for row in rows for name, address in row["ports"] if address)
+    down = Counter(name for row in rows for name, address in row["ports"] if not address)
+    ports = {name: {"up": up.get(name, 0), "down": down.get(name, 0)} for name in sorted(up.keys() | down.keys())}
+    return {"phases": {phase: counts.get(phase, 0) for phase in PHASES}, "total": len(rows), "ports": ports,
             "devices": rows[:SHOWN_DEVICES]}
+
+
+def reported_ports(info: pb.info.ZInfoDevice | None) -> list[tuple[str, str]]:
+    """The ports of the DPC a device reports in use, each with its first address ("" for none)."""
+    if info is None or not info.systemAdapter.status:
+        return []
+    adapters = info.systemAdapter
+    status = adapters.status[min(adapters.currentIndex, len(adapters.status) - 1)]
+    return [(port.ifname, port.IPAddrs[0] if port.IPAddrs else "") for port in status.ports]
 
 
 class FleetSource(Protocol):
@@ -107,7 +120,7 @@ class ControllerSource:
         for uuid in ctl.device_uuids():
             info = ctl.latest_device_info(uuid)
             rows.append({"name": self._name(uuid), "uuid": uuid, "phase": phase_of(info),
-                         "version": running_version(info), "led": ""})
+                         "version": running_version(info), "led": "", "ports": reported_ports(info)})
         return rows
 
     def snapshot(self) -> dict[str, Any]:

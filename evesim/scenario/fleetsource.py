@@ -46,9 +46,12 @@ class WorldSource:
             return "onboarding"
 
     def rows(self) -> list[dict[str, Any]]:
-        """Every device in fleet order: name, UUID ("" before it registers), phase, running version, LED."""
+        """Every device in fleet order: name, UUID ("" before it registers), phase, running version, LED, and each
+        port with its address ("" without one)."""
+        net = self.world.net
         return [{"name": d.name, "uuid": d.uuid, "phase": self.phase(d), "version": d.running_version,
-                 "led": d.led.name} for d in self.world.devices]
+                 "led": d.led.name, "ports": [(link.name, link.address or "") for link in d.nics.links(net)]}
+                for d in self.world.devices]
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evesim.api import pb
-from evesim.controller.fleetview import PHASES, phase_of, running_version
+from evesim.controller.fleetview import PHASES, devices_view, phase_of, reported_ports, running_version
 from evesim.scenario import loader
 from evesim.scenario.fleetsource import WorldSource
 from evesim.scenario.run import run
@@ -68,6 +68,21 @@ def test_reading_the_world_while_it_runs_changes_nothing() -> None:
     assert watched == alone
     assert len(looks) > 10 and looks[-1]["total"] == 6
     assert {phase for look in looks for phase, count in look["phases"].items() if count} >= {"off", "running"}
+    assert all(set(look["ports"]) <= {"eth0"} and sum(look["ports"].get("eth0", {}).values()) in (0, 6)
+               for look in looks)
+    assert any(look["ports"].get("eth0", {}).get("up") == 6 for look in looks)
+
+
+def test_ports_are_counted_per_name_from_each_devices_report() -> None:
+    info = pb.info.ZInfoDevice()
+    info.systemAdapter.currentIndex = 1
+    info.systemAdapter.status.add(ports=[pb.info.DevicePort(ifname="eth9")])
+    info.systemAdapter.status.add(ports=[pb.info.DevicePort(ifname="eth0", IPAddrs=["10.0.0.2"]),
+                                         pb.info.DevicePort(ifname="wwan0")])
+    assert reported_ports(info) == [("eth0", "10.0.0.2"), ("wwan0", "")] and reported_ports(None) == []
+    rows = [{"phase": "running", "ports": reported_ports(info)},
+            {"phase": "running", "ports": [("eth0", ""), ("wwan0", "10.64.0.2")]}]
+    assert devices_view(rows)["ports"] == {"eth0": {"up": 1, "down": 1}, "wwan0": {"up": 1, "down": 1}}
 
 
 def test_the_faults_list_shows_faults_beginning_not_ending() -> None:

@@ -66,6 +66,8 @@ def test_counts_change_while_the_scenario_runs_and_a_click_shows_a_timeline(brow
         assert len(clocks) >= 5, f"the clock barely moved: {sorted(clocks)}"
         assert len(seen_running) >= 2, f"the running count never changed: {seen_running}"
         assert int(browser.find_element(By.ID, "total").text) == 6
+        ports = browser.find_element(By.ID, "ports").text
+        assert ports.startswith("port devices with an address without") and "eth0" in ports, ports
         assert sum(_count(browser, phase) for phase in ("running", "rolled back", "testing", "updating")) == 6
         browser.find_element(By.CSS_SELECTOR, '#grid span[data-name="edge-00000"]').click()
         _until(lambda: "boot" in browser.find_element(By.ID, "timeline").text, 10, "the device's timeline")
