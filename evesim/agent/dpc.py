@@ -44,6 +44,15 @@ class PortConfig:
     """The HTTPS proxy (``host:port``) requests to the controller go through, if any."""
     exceptions: str = ""
     """Hosts reached without the proxy, comma-separated (Go's ``NO_PROXY``)."""
+    address: str = ""
+    """A static port's address with its prefix (EVE's ``AddrSubnet``, ``192.168.1.44/24``)."""
+    gateway: str = ""
+    dns: tuple[str, ...] = ()
+    """A static port's DNS servers (a DHCP port gets them with its lease)."""
+
+    def dns_missing(self) -> bool:
+        """A static port without DNS servers: EVE's ``interface %s: no DNS server available``."""
+        return self.dhcp == "static" and not self.dns
 
 
 @dataclass(frozen=True, slots=True)

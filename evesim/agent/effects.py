@@ -141,6 +141,12 @@ class Route:
     """``host:port`` of the proxy requests to the controller go through ("" for none)."""
     exceptions: str = ""
     """Hosts reached without the proxy, comma-separated."""
+    static: str = ""
+    """A static address with its prefix (``192.168.1.44/24``) the port is given instead of asking DHCP."""
+    gateway: bool = True
+    """Whether the port has a default route (a static port without a gateway has none: EVE's ``--nogateway``)."""
+    dns: bool = True
+    """Whether the port has DNS servers (a static port lists its own)."""
 
 
 @dataclass(frozen=True, slots=True)

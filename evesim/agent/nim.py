@@ -156,6 +156,12 @@ class Manager:
         if not any(links[p.name].up and links[p.name].address for p in present):
             state = DpcState.IPDNS_WAIT if elapsed < 5 * duration else DpcState.FAIL
             return state, "no suitable IP address available", ()
+        addressed = [p for p in present if links[p.name].up and links[p.name].address]
+        if all(p.dns_missing() for p in addressed):
+            # EVE: pkg/pillar/dpcmanager/verify.go: a port with an address but no DNS server waits as one without an
+            # address (a static port's DNS servers are its own; EVE never falls back to the gateway)
+            state = DpcState.IPDNS_WAIT if elapsed < 5 * duration else DpcState.FAIL
+            return state, f"interface {addressed[0].name}: no DNS server available", ()
         tests = yield from self._ping(present, links)
         if any(t.ok for t in tests):
             return DpcState.SUCCESS, "", tests
@@ -239,7 +245,9 @@ class Manager:
     def _route(self) -> Generator[Any, Any, None]:
         applied = self.dpcl.applied
         ports = () if applied is None else tuple(
-            fx.Route(p.name, p.cost, _failed(applied, p.name), p.proxy, p.exceptions) for p in applied.mgmt_ports)
+            fx.Route(p.name, p.cost, _failed(applied, p.name), p.proxy, p.exceptions,
+                     p.address if p.dhcp == "static" else "", bool(p.gateway) or p.dhcp != "static",
+                     not p.dns_missing()) for p in applied.mgmt_ports)
         if ports != self.applied_ports:
             self.applied_ports = ports
             yield fx.ApplyPorts(ports)

@@ -57,7 +57,8 @@ EventKind = Literal[
     "device_cert_unreadable", "domain_crashed", "domain_halted", "done", "download_done", "download_failed",
     "download_started", "dpc", "dpc_added", "fault_rule", "fixes", "flowlog_dropped", "flowlog_sent",
     "force_fallback", "gpt_write_torn", "halted",
-    "hardware_watchdog_reset", "info_dropped", "led", "link", "logs_dropped", "maintenance_mode", "network_fault",
+    "hardware_watchdog_reset", "info_dropped", "lease_expired", "led", "link", "logs_dropped", "maintenance_mode",
+    "network_fault",
     "network_instance", "no_such_port",
     "onboarded", "panic",
     "partition_state", "partition_state_refused", "partition_write_progress", "partition_write_started",
@@ -73,7 +74,7 @@ the controller, rollout campaigns, the timeline, the host runner (a test checks 
 EVENT_KINDS: frozenset[EventKind] = frozenset(get_args(EventKind))
 FAULT_KINDS: tuple[EventKind, ...] = (
     "power_cut", "link", "controller_down", "clock_jump", "agent_hung", "agent_crashed", "tpm_fault", "fault_rule",
-    "gpt_write_torn", "hardware_watchdog_reset", "panic", "persist_filled", "network_fault",
+    "gpt_write_torn", "hardware_watchdog_reset", "panic", "persist_filled", "network_fault", "lease_expired",
 )
 """Event kinds that are faults put on the fleet or failures they cause (a ``link`` event is one only when the link
 went down)."""

@@ -124,6 +124,10 @@ class PortIn(_In):
     adapter: bool = True
     proxy: Text = Field("", description="An HTTPS proxy for the port, host:port")
     exceptions: Text = Field("", description="Hosts reached without the proxy, comma-separated")
+    address: Text = Field("", description="A static port's IPv4 address")
+    subnet: Text = Field("", description="A static port's subnet, e.g. 192.168.1.0/24")
+    gateway: Text = Field("", description="A static port's gateway")
+    dns: tuple[Text, ...] = Field((), max_length=8, description="A static port's DNS servers")
 
 
 class PortsIn(_In):

@@ -3,6 +3,7 @@ per port, which EVE's zedagent turns into the controller's DPC (``parseSystemAda
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid as uuidlib
 from collections.abc import Sequence
@@ -33,6 +34,12 @@ class NetPort:
     """An HTTPS proxy, ``host:port``, for the port's traffic to the controller and datastores."""
     exceptions: str = ""
     """Hosts reached without the proxy, comma-separated."""
+    address: str = ""
+    """A static port's address (a bare IP, EVE's ``SystemAdapter.addr``), in ``subnet``."""
+    subnet: str = ""
+    gateway: str = ""
+    dns: tuple[str, ...] = ()
+    """A static port's DNS servers."""
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -41,6 +48,11 @@ class NetPort:
             raise ValueError(f"port {self.name}: cost {self.cost} is not within 0..255")
         if self.proxy and not _PROXY.fullmatch(self.proxy):
             raise ValueError(f"port {self.name}: proxy {self.proxy!r} is not host:port")
+        for what, value in (("address", self.address), ("gateway", self.gateway), *(("dns", d) for d in self.dns)):
+            if value and not _is_address(value):
+                raise ValueError(f"port {self.name}: {what} {value!r} is not an IPv4 address")
+        if self.subnet and not _is_subnet(self.subnet):
+            raise ValueError(f"port {self.name}: subnet {self.subnet!r} is not an IPv4 subnet")
 
 
 def set_ports(config: pb.config.EdgeDevConfig, device_uuid: str, ports: Sequence[NetPort]) -> None:
@@ -58,13 +70,14 @@ def set_ports(config: pb.config.EdgeDevConfig, device_uuid: str, ports: Sequence
             kind = next((t for prefix, t in _TYPES if port.name.startswith(prefix)), pb.common.PhyIoNetEth)
             config.deviceIoList.add(ptype=kind, phylabel=port.name, logicallabel=port.name,
                                     phyaddrs={"ifname": port.name}, usage=pb.common.PhyIoUsageMgmtAndApps)
-        network = config.networks.add(id=network_id, type=pb.common.V4,
-                                      ip=pb.common.ipspec(dhcp=_DHCP[port.addressing]))
+        network = config.networks.add(id=network_id, type=pb.common.V4, ip=pb.common.ipspec(
+            dhcp=_DHCP[port.addressing], subnet=port.subnet, gateway=port.gateway, dns=list(port.dns)))
         if port.proxy:
             host, _, number = port.proxy.rpartition(":")
             network.entProxy.proxies.add(proto=pb.common.PROXY_HTTPS, server=host, port=int(number))
             network.entProxy.exceptions = port.exceptions
-        config.systemAdapterList.add(name=port.name, uplink=port.mgmt, networkUUID=network_id, cost=port.cost)
+        config.systemAdapterList.add(name=port.name, uplink=port.mgmt, networkUUID=network_id, cost=port.cost,
+                                     addr=port.address)
 
 
 def ports_of(config: pb.config.EdgeDevConfig) -> list[NetPort]:
@@ -79,6 +92,24 @@ def ports_of(config: pb.config.EdgeDevConfig) -> list[NetPort]:
         proxies = [f"{p.server}:{p.port}" for p in network.entProxy.proxies
                    if p.proto == pb.common.PROXY_HTTPS] if network is not None else []
         exceptions = network.entProxy.exceptions if network is not None else ""
+        ip = network.ip if network is not None else pb.common.ipspec()
         found.append(NetPort(adapter.name, adapter.uplink, adapter.cost, dhcp, adapter.name in ios,
-                             proxies[0] if proxies else "", exceptions))
+                             proxies[0] if proxies else "", exceptions, adapter.addr, ip.subnet, ip.gateway,
+                             tuple(ip.dns)))
     return found
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_subnet(text: str) -> bool:
+    try:
+        ipaddress.IPv4Network(text, strict=False)
+    except ValueError:
+        return False
+    return True

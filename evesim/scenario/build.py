@@ -70,6 +70,7 @@ def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
         workers=scenario.controller.workers,
         service_time_s=scenario.controller.service_time,
         datastore_bps=scenario.network.datastore_bandwidth,
+        dhcp_lease_s=scenario.network.dhcp_lease,
         power_on_spread_s=scenario.power_on_spread,
         access=link(scenario.network.access),
         wan=link(scenario.network.wan),

@@ -25,7 +25,8 @@ ACTIONS: dict[ActionName, str] = {
     "brownout": "cycles of power off and on (on/off durations) on the target devices",
     "link_down": "take the target devices' access links (or one port's) down for a duration",
     "network_config": "the controller replaces the network ports in the target devices' config",
-    "network_fault": "the target devices' site network fails: dns (no answer), dhcp (no address left), mtu (a black "
+    "network_fault": "the target devices' site network fails: dns (no answer), dhcp (no address left), dhcp_down (the "
+                     "DHCP server stops answering: leases run out), mtu (a black "
                      "hole for large packets), for a duration",
     "partition": "isolate network nodes or cut links for a duration",
     "controller_down": "the controller refuses connections for a duration",
@@ -99,6 +100,7 @@ EVENTS: dict[EventKind, str] = {
     "halted": "a rollout campaign halted (reason, failure rate)",
     "hardware_watchdog_reset": "the hardware watchdog reset the board",
     "info_dropped": "an info message was dropped from the deferred queue",
+    "lease_expired": "a port's DHCP lease ran out while the site's DHCP server did not answer (port)",
     "led": "the LED changed (state, blinks)",
     "link": "a network link went down or up (a, b, up)",
     "logs_dropped": "log entries were dropped before upload",

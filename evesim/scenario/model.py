@@ -258,6 +258,29 @@ class ConfigPort(Strict):
     """An HTTPS proxy, ``host:port`` (a proxy of the network, or a name it does not have)."""
     exceptions: str = ""
     """Hosts reached without the proxy, comma-separated."""
+    address: str = ""
+    """A ``static`` port's address (EVE needs one: without it the port is invalid)."""
+    subnet: str = ""
+    """The static address's subnet (``192.168.1.0/24``)."""
+    gateway: str = ""
+    """The static port's gateway (none: no default route, so the controller is out of reach)."""
+    dns: list[str] = Field(default_factory=list, max_length=8)
+    """The static port's DNS servers (none: EVE reports ``no DNS server available``)."""
+
+    @model_validator(mode="after")
+    def _addresses(self) -> ConfigPort:
+        for what, value in (("address", self.address), ("gateway", self.gateway), *(("dns", d) for d in self.dns)):
+            if value:
+                try:
+                    ipaddress.IPv4Address(value)
+                except ValueError:
+                    raise ValueError(f"{what} {value!r} is not an IPv4 address") from None
+        if self.subnet:
+            try:
+                ipaddress.IPv4Network(self.subnet, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"subnet {self.subnet!r} is not an IPv4 network: {exc}") from None
+        return self
 
 
 class Proxy(Strict):
@@ -283,6 +306,8 @@ class Network(Strict):
     wan: Link = Link(latency=0.020, jitter=0.002, bandwidth=10e9)
     datastore_bandwidth: Bandwidth = 10e9
     proxies: list[Proxy] = Field(default_factory=list, max_length=100)
+    dhcp_lease: Duration = Field(86400.0, ge=60.0)
+    """How long the sites' DHCP servers lease an address (renewed at half of it while they answer)."""
 
     def proxy_routers(self) -> dict[str, list[str]]:
         """Each proxy's name and the routers it links to."""
@@ -465,12 +490,14 @@ class FillPersist(Trigger):
 
 class NetworkFaultAction(Trigger):
     """A fault of the target's devices' site network (for ``duration``, else for good): ``dns`` — its DNS server
-    stops answering; ``dhcp`` — its DHCP pool is empty (leased addresses stay); ``mtu`` — a path MTU black hole:
-    a request or answer larger than ``mtu`` bytes (with its headers and TLS) never arrives whole."""
+    stops answering; ``dhcp`` — its DHCP pool is empty (leased addresses stay); ``dhcp_down`` — its DHCP server
+    stops answering (no new leases, no renewals: each address goes when its lease runs out, ``network.dhcp_lease``);
+    ``mtu`` — a path MTU black hole: a request or answer larger than ``mtu`` bytes (with its headers and TLS) never
+    arrives whole."""
 
     action: Literal["network_fault"]
     target: Target = Target()
-    fault: Literal["dns", "dhcp", "mtu"]
+    fault: Literal["dns", "dhcp", "dhcp_down", "mtu"]
     mtu: Annotated[Size, Field(ge=0, le=65535)] = 1400
     duration: Duration | None = None
 

@@ -143,7 +143,8 @@ def _on_device(world: World, device: SimDevice, action: DeviceAction) -> None:
         case model.LinkDown():
             faults.link_down(world, device, action.duration, action.port)
         case model.NetworkConfig():
-            ports = [NetPort(p.name, p.mgmt, p.cost, p.addressing, p.adapter, p.proxy or "", p.exceptions)
+            ports = [NetPort(p.name, p.mgmt, p.cost, p.addressing, p.adapter, p.proxy or "", p.exceptions, p.address,
+                             p.subnet, p.gateway, tuple(p.dns))
                      for p in action.ports]
             _at_controller(world, device, action, lambda uuid: world.core.set_ports(uuid, ports))
         case model.NetworkFaultAction():

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import simpy
 
 from evesim.agent import effects as fx
+from evesim.agent import topics
 from evesim.sim import appnet, disk_effects, download, tpm_effects, transport, xen
 from evesim.sim.ports import AgentHost
 
@@ -51,7 +52,12 @@ def _link(dev: AgentHost, eff: fx.LinkStatus) -> tuple[fx.Link, ...]:
 
 
 def _apply_ports(dev: AgentHost, eff: fx.ApplyPorts) -> None:
-    dev.nics.applied = eff.ports
+    before = dev.nics.links(dev.world.net)
+    for name in dev.nics.apply(eff.ports):
+        dev.world.wake(dev.nics.nodes[name])
+    after = dev.nics.links(dev.world.net)
+    if after != before:  # a static address came or went
+        dev.bus.publish(topics.LINK, after)
 
 
 def _apply_app_network(dev: AgentHost, eff: fx.ApplyAppNetwork) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from evesim.agent import topics
 from evesim.hw import power
 from evesim.sim.nics import NetworkFault
 from evesim.sim.ports import Faultable, Fleet
@@ -129,6 +132,20 @@ def network_fault(world: Fleet, device: Faultable, fault: NetworkFault, mtu: int
     device.record("fault", "network_fault", {"fault": fault, "on": True, "mtu": mtu}, "warning")
     if duration is not None:
         world.at(duration, lambda: _end_network_fault(world, device, fault, count))
+    if fault == "dhcp_down":
+        now = world.env.now
+        for name in nics.names:
+            ends = nics.expiry(name, now)
+            if ends is not None:
+                world.at(ends - now, partial(_lease_runs_out, world, device, name, count))
+
+
+def _lease_runs_out(world: Fleet, device: Faultable, name: str, count: int) -> None:
+    """A port's lease ends while the DHCP server still does not answer: its address goes."""
+    nics = device.nics
+    if nics.fault_count == count and "dhcp_down" in nics.faults and nics.expire(name):
+        device.record("fault", "lease_expired", {"port": name}, "warning")
+        device.bus.publish(topics.LINK, nics.links(world.net))
 
 
 def _end_network_fault(world: Fleet, device: Faultable, fault: NetworkFault, count: int) -> None:
@@ -137,5 +154,7 @@ def _end_network_fault(world: Fleet, device: Faultable, fault: NetworkFault, cou
         return
     del nics.faults[fault]
     device.record("fault", "network_fault", {"fault": fault, "on": False, "mtu": 0})
+    if fault == "dhcp_down":  # the next renewal gets through: every lease starts again
+        nics.leased_at = dict.fromkeys(nics.leased_at, world.env.now)
     for node in nics.nodes.values():
         world.wake(node)  # a DHCP client waiting for a lease asks again

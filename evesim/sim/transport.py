@@ -65,7 +65,9 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
     if device.nics.address(world.net, route.name) is None:
         return _fail(0.0, "unreachable")
     faults = device.nics.faults
-    if "dns" in faults:
+    if not route.gateway:
+        return _fail(0.0, "unreachable")  # a static port without a gateway has no default route
+    if "dns" in faults or not route.dns:
         return _fail(min(DNS_TIMEOUT_S, request.timeout), "dns")
     stats, error = path(world.net, device.nics.nodes[route.name], route)
     if stats is None:

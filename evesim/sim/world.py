@@ -31,6 +31,7 @@ from evesim.sim import rng
 from evesim.sim.appnet import Mesh, Traffic
 from evesim.sim.device import SimDevice
 from evesim.sim.events import EventLog
+from evesim.sim.nics import LEASE_S
 from evesim.sim.service import SimController
 from evesim.sim.transport import DATASTORE_HOST, SERVER_HOST
 
@@ -122,6 +123,8 @@ class WorldSpec:
     workers: int = 16
     service_time_s: float = 0.002
     datastore_bps: float = 10e9
+    dhcp_lease_s: float = LEASE_S
+    """How long the sites' DHCP servers lease an address."""
     power_on_spread_s: float = 60.0
     access: LinkParams = LinkParams(latency_s=0.010, jitter_s=0.005, bandwidth_bps=50e6)
     wan: LinkParams = LinkParams(latency_s=0.020, jitter_s=0.002, bandwidth_bps=10e9)
@@ -212,6 +215,7 @@ class World:
                 nics = ("eth0", *(p.name for p in group.ports))
                 device = SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}", nics)
                 device.group = group.name
+                device.nics.lease_s = self.spec.dhcp_lease_s
                 self.devices.append(device)
                 self._configure_ports(device, group)
                 if group.config_items:

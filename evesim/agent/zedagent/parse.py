@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from evesim.agent import netinst
@@ -167,9 +168,28 @@ def _ports(cfg: pb.config.EdgeDevConfig) -> tuple[tuple[PortConfig, ...], tuple[
             ports.append(PortConfig(name, adapter.uplink, cost, "none", invalid if adapter.networkUUID else ""))
             continue
         proxy = network.entProxy
-        ports.append(PortConfig(name, adapter.uplink, cost, DHCP.get(network.ip.dhcp, "none"),
-                                proxy=_https_proxy(proxy), exceptions=proxy.exceptions))
+        dhcp = DHCP.get(network.ip.dhcp, "none")
+        address, invalid = _static_address(adapter, network.ip) if dhcp == "static" else ("", "")
+        ports.append(PortConfig(name, adapter.uplink, cost, dhcp, invalid, proxy=_https_proxy(proxy),
+                                exceptions=proxy.exceptions, address=address, gateway=network.ip.gateway,
+                                dns=tuple(network.ip.dns)))
     return tuple(ports), tuple(errors)
+
+
+def _static_address(adapter: pb.config.SystemAdapter, ip: pb.common.ipspec) -> tuple[str, str]:
+    """``parseOneSystemAdapterConfig``: a static port's address with the network's prefix (none without a subnet,
+    which EVE does not check here), or why it cannot be used."""
+    if not adapter.addr:
+        return "", f"Port {adapter.name} configured with static IP config but IP address is not defined"
+    try:
+        address = ipaddress.IPv4Address(adapter.addr)
+    except ValueError:
+        return "", f"Port {adapter.name} configured with invalid IP address ({adapter.addr})"
+    try:
+        prefix = ipaddress.IPv4Network(ip.subnet, strict=False).prefixlen if ip.subnet else None
+    except ValueError:
+        return "", f"Port {adapter.name} configured with invalid IP address ({adapter.addr})"
+    return (f"{address}/{prefix}" if prefix is not None else ""), ""
 
 
 def _https_proxy(config: pb.common.ProxyConfig) -> str:
