@@ -7,6 +7,9 @@ values so that nim's loop stays a small state machine and the rules can be teste
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -49,6 +52,8 @@ class PortConfig:
     gateway: str = ""
     dns: tuple[str, ...] = ()
     """A static port's DNS servers (a DHCP port gets them with its lease)."""
+    proxy_certs: tuple[str, ...] = ()
+    """SHA-256 fingerprints of the port's proxy CA certificates (EVE's ``ProxyCertPEM``)."""
 
     def dns_missing(self) -> bool:
         """A static port without DNS servers: EVE's ``interface %s: no DNS server available``."""
@@ -213,15 +218,20 @@ class DpcList:
 
 def from_eve_json(data: bytes, key: DpcKey) -> Dpc | None:
     """A DPC from EVE's JSON form of ``DevicePortConfig`` (as in ``/config/DevicePortConfig/override.json``): its
-    ports' ``IfName``, ``IsMgmt``, ``Cost``, ``Dhcp``, HTTPS ``Proxies`` and ``Exceptions``; None if it cannot be
-    read as one."""
+    ports' ``IfName``, ``IsMgmt``, ``Cost``, ``Dhcp``, HTTPS ``Proxies``, ``Exceptions`` and ``ProxyCertPEM`` (base64,
+    as Go writes bytes); None if it cannot be read as one."""
     try:
         raw: Any = json.loads(data)
         ports = tuple(_eve_port(port) for port in raw["Ports"])
         priority = float(raw.get("TimePriority") or OVERRIDE_PRIORITY)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         return None
     return Dpc(key, priority, ports) if ports else None
+
+
+def fingerprint(pem: bytes) -> str:
+    """How a proxy CA certificate is known: the SHA-256 of its PEM."""
+    return hashlib.sha256(pem).hexdigest()
 
 
 def _eve_port(port: dict[str, Any]) -> PortConfig:
@@ -229,7 +239,9 @@ def _eve_port(port: dict[str, Any]) -> PortConfig:
     proxy = f"{proxies[-1]['server']}:{proxies[-1]['port']}" if proxies else ""
     return PortConfig(str(port["IfName"]), bool(port.get("IsMgmt")), int(port.get("Cost", 0)),
                       EVE_DHCP.get(int(port.get("Dhcp", 0)), "none"), proxy=proxy,
-                      exceptions=str(port.get("Exceptions", "")))
+                      exceptions=str(port.get("Exceptions", "")),
+                      proxy_certs=tuple(fingerprint(base64.b64decode(pem, validate=True))
+                                        for pem in port.get("ProxyCertPEM") or []))
 
 
 def bypassed(host: str, exceptions: str) -> bool:

@@ -147,6 +147,9 @@ class Route:
     """Whether the port has a default route (a static port without a gateway has none: EVE's ``--nogateway``)."""
     dns: bool = True
     """Whether the port has DNS servers (a static port lists its own)."""
+    trusted: tuple[str, ...] = ()
+    """SHA-256 fingerprints of the proxy CA certificates the port's config gives (``proxyCertPEM``): a proxy that
+    inspects TLS with one of them is trusted."""
 
 
 @dataclass(frozen=True, slots=True)

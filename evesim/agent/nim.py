@@ -247,7 +247,7 @@ class Manager:
         ports = () if applied is None else tuple(
             fx.Route(p.name, p.cost, _failed(applied, p.name), p.proxy, p.exceptions,
                      p.address if p.dhcp == "static" else "", bool(p.gateway) or p.dhcp != "static",
-                     not p.dns_missing()) for p in applied.mgmt_ports)
+                     not p.dns_missing(), p.proxy_certs) for p in applied.mgmt_ports)
         if ports != self.applied_ports:
             self.applied_ports = ports
             yield fx.ApplyPorts(ports)

@@ -20,9 +20,11 @@ SettableState = Literal["active", "updating", "unused"]
 """States ``zboot set_partstate`` can write; ``inprogress`` only comes from the bootloader."""
 SETTABLE_STATES: tuple[SettableState, ...] = get_args(SettableState)
 
-TransportError = Literal["timeout", "unreachable", "refused", "reset", "cert_invalid", "proxy", "dns"]
-"""Why a request got no HTTP status (``proxy``: the proxy could not open a tunnel to the server; ``dns``: the
-server's name could not be resolved)."""
+TransportError = Literal["timeout", "unreachable", "refused", "reset", "cert_invalid", "cert_unknown_authority",
+                         "proxy", "dns"]
+"""Why a request got no HTTP status (``cert_invalid``: the server's certificate is not valid, expired say;
+``cert_unknown_authority``: it is not signed by a trusted CA, as when a proxy inspects TLS with a CA the device lacks;
+``proxy``: the proxy could not open a tunnel to the server; ``dns``: the server's name could not be resolved)."""
 TRANSPORT_ERRORS: frozenset[TransportError] = frozenset(get_args(TransportError))
 
 DomainOp = Literal["create", "start", "stop", "destroy", "info"]

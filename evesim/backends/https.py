@@ -96,13 +96,21 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return out
 
 
+UNKNOWN_AUTHORITY = frozenset({18, 19, 20, 21})
+"""OpenSSL's verify codes for a chain that ends at no trusted CA (self-signed leaf or in chain, no local issuer,
+unable to verify the leaf)."""
+
+
 def classify(exc: BaseException) -> TransportError:
     """The transport error (``effects.TRANSPORT_ERRORS``) an exception from an exchange amounts to."""
     chain = _chain(exc)
     if any(isinstance(e, (httpx.TimeoutException, TimeoutError)) for e in chain):
         return "timeout"
-    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain):
-        return "cert_invalid"
+    verify = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
+    if verify is not None:
+        # EVE: pkg/pillar/controllerconn/send.go handleHTTPReqFailure tells x509.UnknownAuthorityError (not a remote
+        # temporary failure) from x509.CertificateInvalidError (one)
+        return "cert_unknown_authority" if getattr(verify, "verify_code", None) in UNKNOWN_AUTHORITY else "cert_invalid"
     if isinstance(exc, httpx.ProxyError):
         return "proxy"
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
@@ -184,8 +192,8 @@ class ControllerClient:
         """One attempt over ``route``'s port."""
         try:
             client, base = await self._connection(route)
-        except TrustError:
-            return fx.Response(None, error="cert_invalid")
+        except TrustError:  # EVE cannot build its TLS config: an ordinary failure, not a remote temporary one
+            return fx.Response(None, error="cert_unknown_authority")
         except ValueError:
             return fx.Response(None, error="unreachable")
         try:

@@ -127,7 +127,9 @@ class PortIn(_In):
     address: Text = Field("", description="A static port's IPv4 address")
     subnet: Text = Field("", description="A static port's subnet, e.g. 192.168.1.0/24")
     gateway: Text = Field("", description="A static port's gateway")
-    dns: tuple[Text, ...] = Field((), max_length=8, description="A static port's DNS servers")
+    dns: list[Text] = Field(default_factory=list, max_length=8, description="A static port's DNS servers")
+    proxy_cert: str = Field("", max_length=65536,
+                            description="PEM of the CA a TLS-inspecting proxy re-signs with (EVE's proxyCertPEM)")
 
 
 class PortsIn(_In):
@@ -589,12 +591,12 @@ def _edit_routes(router: APIRouter, ctl: Controller) -> None:
     @router.get("/device/{uuid}/network", summary="The device's network ports")
     async def get_ports(uuid: DeviceId) -> PortsIn:
         ports = netconfig.ports_of(ctl.config(uuid))
-        return PortsIn(ports=[PortIn(**dataclasses.asdict(p)) for p in ports])
+        return PortsIn(ports=[PortIn(**{**dataclasses.asdict(p), "dns": list(p.dns)}) for p in ports])
 
     @router.put("/device/{uuid}/network", summary="Replace the device's network ports")
     async def set_ports(uuid: DeviceId, body: PortsIn) -> VersionOut:
         try:
-            ports = [netconfig.NetPort(**p.model_dump()) for p in body.ports]
+            ports = [netconfig.NetPort(**{**p.model_dump(), "dns": tuple(p.dns)}) for p in body.ports]
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         return VersionOut(version=ctl.set_ports(uuid, ports))

@@ -40,6 +40,9 @@ class NetPort:
     gateway: str = ""
     dns: tuple[str, ...] = ()
     """A static port's DNS servers."""
+    proxy_cert: str = ""
+    """The CA certificate (PEM) a proxy that inspects TLS re-signs with, for the device to trust
+    (``proxyCertPEM``)."""
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -51,6 +54,8 @@ class NetPort:
         for what, value in (("address", self.address), ("gateway", self.gateway), *(("dns", d) for d in self.dns)):
             if value and not _is_address(value):
                 raise ValueError(f"port {self.name}: {what} {value!r} is not an IPv4 address")
+        if self.proxy_cert and "-----BEGIN CERTIFICATE-----" not in self.proxy_cert:
+            raise ValueError(f"port {self.name}: proxy_cert is not a PEM certificate")
         if self.subnet and not _is_subnet(self.subnet):
             raise ValueError(f"port {self.name}: subnet {self.subnet!r} is not an IPv4 subnet")
 
@@ -76,6 +81,8 @@ def set_ports(config: pb.config.EdgeDevConfig, device_uuid: str, ports: Sequence
             host, _, number = port.proxy.rpartition(":")
             network.entProxy.proxies.add(proto=pb.common.PROXY_HTTPS, server=host, port=int(number))
             network.entProxy.exceptions = port.exceptions
+        if port.proxy_cert:
+            network.entProxy.proxyCertPEM.append(port.proxy_cert.encode())
         config.systemAdapterList.add(name=port.name, uplink=port.mgmt, networkUUID=network_id, cost=port.cost,
                                      addr=port.address)
 
@@ -95,7 +102,8 @@ def ports_of(config: pb.config.EdgeDevConfig) -> list[NetPort]:
         ip = network.ip if network is not None else pb.common.ipspec()
         found.append(NetPort(adapter.name, adapter.uplink, adapter.cost, dhcp, adapter.name in ios,
                              proxies[0] if proxies else "", exceptions, adapter.addr, ip.subnet, ip.gateway,
-                             tuple(ip.dns)))
+                             tuple(ip.dns), b"".join(network.entProxy.proxyCertPEM).decode(errors="replace")
+                             if network is not None else ""))
     return found
 
 

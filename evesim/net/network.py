@@ -127,6 +127,10 @@ class Network:
         self._routes[key] = (self.version, stats)
         return stats
 
+    def inspecting_ca(self, node: str) -> str:
+        """The fingerprint of the CA a proxy re-signs TLS with when it inspects it ("" if it does not)."""
+        return str(self.graph.nodes[node].get("ca", "")) if node in self._proxies else ""
+
     def is_proxy(self, node: str) -> bool:
         """True if ``node`` is a proxy of this network."""
         return node in self._proxies

@@ -69,6 +69,8 @@ class Group(Strict):
     proxy: Annotated[str, Field(pattern=r"^proxy-[a-z0-9-]{1,32}:[0-9]{1,5}$")] | None = None
     """An HTTPS proxy of the network (``proxy-0:3128``) every port goes through: the devices ship with it in
     ``/config/DevicePortConfig/override.json`` and the controller configures it."""
+    proxy_ca: bool = False
+    """With ``proxy``: the devices are also given the proxy's TLS inspection CA (EVE's ``proxyCertPEM``)."""
 
     @field_validator("ports")
     @classmethod
@@ -291,6 +293,9 @@ class Proxy(Strict):
     attach: list[str] = Field(min_length=1, max_length=16)
     link: Link | None = None
     """Its links (default: the network's ``access`` link)."""
+    intercepts: bool = False
+    """It inspects TLS, re-signing with a CA of its own: a device trusts it only if given that CA (a group's
+    ``proxy_ca``)."""
 
 
 class Network(Strict):
@@ -672,6 +677,8 @@ def _fleet_problems(scenario: Scenario) -> Problems:
     problems += [(("fleet", i, "proxy"), f"group {g.name!r} goes through {g.proxy!r}, which the network does not "
                   f"have (proxies: {', '.join(proxies) or 'none'})")
                  for i, g in enumerate(scenario.fleet) if g.proxy and g.proxy.rpartition(":")[0] not in proxies]
+    problems += [(("fleet", i, "proxy_ca"), f"group {g.name!r} has proxy_ca but no proxy")
+                 for i, g in enumerate(scenario.fleet) if g.proxy_ca and not g.proxy]
     problems += [(("network", "proxies", i, "attach", j), f"proxy {p.name} attaches to {r!r}, which a "
                   f"{network.topology} network does not have (routers: {', '.join(routers)})")
                  for i, p in enumerate(network.proxies) for j, r in enumerate(p.attach) if r not in routers]

@@ -51,7 +51,7 @@ def _chunk_delay(dev: Downloader, nbytes: int, max_cost: int) -> float | None:
     for route in dev.nics.order(None, max_cost):
         if dev.nics.address(net, route.name) is not None:
             stats, _ = transport.path(net, dev.nics.nodes[route.name], route, DATASTORE, DATASTORE_HOST)
-            if stats is not None:
+            if stats is not None and not transport.untrusted(net, route, DATASTORE_HOST):
                 dev.nics.traffic[route.name] += nbytes
                 load = dev.nics.app_bps.get(route.name, 0.0)
                 if load:  # apps' traffic out of this port takes its share of the bandwidth (at most 90%)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ import simpy
 
 from evesim.agent import paths
 from evesim.agent.device_steps import Settings
-from evesim.agent.dpc import PROXY_HTTPS
+from evesim.agent.dpc import PROXY_HTTPS, fingerprint
 from evesim.agent.fixes import Fix
 from evesim.api import certs, defaults
 from evesim.api.envelope import CryptoMode
@@ -60,6 +61,8 @@ class Group:
     proxy: str = ""
     """An HTTPS proxy (``name:port`` of a ``ProxySpec``) every port of the group's devices goes through: the devices
     ship with it in ``/config/DevicePortConfig/override.json`` and the controller configures it."""
+    proxy_ca: bool = False
+    """The devices are given the proxy's inspection CA (``proxyCertPEM``) with it."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class ProxySpec:
     name: str
     attach: tuple[str, ...]
     access: LinkParams | None = None
+    intercepts: bool = False
+    """It inspects TLS: it re-signs the controller's and datastore's certificates with a CA of its own."""
 
 
 @dataclass(frozen=True)
@@ -181,8 +186,15 @@ class World:
         where = {f"{g.name}-{i:05d}": g.attach for g in spec.groups if g.attach for i in range(g.count)}
         build = spec.topology or (lambda devs, at: topology.star(devs, spec.access, spec.wan, at))
         graph = build(names, where)
+        self.proxy_cas: dict[str, bytes] = {}
+        """The CA certificate (PEM) each TLS-inspecting proxy re-signs with."""
         for proxy in spec.proxies:
             _attach_proxy(graph, proxy, spec.access)
+            if proxy.intercepts:
+                ca = certs.issue(f"{proxy.name} TLS inspection", certs.Usage.CA,
+                                 seed=rng.seed_bytes(spec.seed, proxy.name, "ca")).cert_pem
+                self.proxy_cas[proxy.name] = ca
+                graph.nodes[proxy.name]["ca"] = fingerprint(ca)
         for group in spec.groups:
             for i in range(group.count):
                 _attach_ports(graph, f"{group.name}-{i:05d}", group.ports, spec.access)
@@ -227,8 +239,9 @@ class World:
         """A group with extra ports or a proxy: the controller configures them, and a proxy ships in ``/config``."""
         if not (group.ports or group.proxy):
             return
-        ports = [NetPort("eth0", proxy=group.proxy),
-                 *(NetPort(p.name, p.mgmt, p.cost, proxy=group.proxy) for p in group.ports)]
+        ca = self.proxy_cas.get(group.proxy.rpartition(":")[0], b"").decode() if group.proxy_ca else ""
+        ports = [NetPort("eth0", proxy=group.proxy, proxy_cert=ca),
+                 *(NetPort(p.name, p.mgmt, p.cost, proxy=group.proxy, proxy_cert=ca) for p in group.ports)]
         self.for_device(device, lambda uuid: self.core.set_ports(uuid, ports))
         if group.proxy:
             device.write_durable(paths.OVERRIDE_DPC, override_json(ports))
@@ -396,7 +409,8 @@ def override_json(ports: list[NetPort]) -> bytes:
     def port(p: NetPort) -> dict[str, Any]:
         host, _, number = p.proxy.rpartition(":")
         proxies = [{"type": PROXY_HTTPS, "server": host, "port": int(number)}] if p.proxy else []
+        certs_b64 = [base64.b64encode(p.proxy_cert.encode()).decode()] if p.proxy_cert else []
         return {"IfName": p.name, "IsMgmt": p.mgmt, "Cost": p.cost, "Dhcp": 4, "Proxies": proxies,
-                "Exceptions": p.exceptions}
+                "Exceptions": p.exceptions, **({"ProxyCertPEM": certs_b64} if certs_b64 else {})}
 
     return json.dumps({"Version": 1, "Key": "override", "Ports": [port(p) for p in ports]}, sort_keys=True).encode()

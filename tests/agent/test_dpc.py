@@ -92,3 +92,17 @@ def test_an_unknown_network_makes_the_port_invalid() -> None:
     config.systemAdapterList[0].networkUUID = "0b6b2b6e-0f6e-4a39-9d7e-5c3c9f7e2a11"
     (port,) = parse(config).ports
     assert port.invalid.startswith("Port eth0 configured with unknown Network UUID") and port.dhcp == "none"
+
+
+def test_an_override_file_may_give_a_proxy_ca_as_go_writes_bytes() -> None:
+    import base64
+    import json
+
+    from evesim.agent.dpc import fingerprint, from_eve_json
+
+    pem = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    port = {"IfName": "eth0", "IsMgmt": True, "Dhcp": 4, "ProxyCertPEM": [base64.b64encode(pem).decode()]}
+    dpc = from_eve_json(json.dumps({"Ports": [port]}).encode(), "override")
+    assert dpc is not None and dpc.ports[0].proxy_certs == (fingerprint(pem),)
+    bad = {**port, "ProxyCertPEM": ["not base64!"]}
+    assert from_eve_json(json.dumps({"Ports": [bad]}).encode(), "override") is None

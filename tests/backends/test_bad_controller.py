@@ -40,7 +40,7 @@ def test_wrong_root_ca(state: StateDir, https_server: Answering) -> None:
     bootstrap(state, https_server.server, Pki.make("not-the-controllers").ca.cert_pem)
     events = _run_device(state, 1.0)
     dpc = [e["fields"] for e in events if e["kind"] == "dpc"]
-    assert dpc[-1]["state"] != "SUCCESS" and dpc[-1]["error"].endswith("cert_invalid")
+    assert dpc[-1]["state"] != "SUCCESS" and dpc[-1]["error"].endswith("ping failed: cert_unknown_authority")
     assert "agent_crashed" not in _kinds(events, "host") and https_server.seen == []
     assert state.read("/persist/status/uuid") is None
 

@@ -95,15 +95,17 @@ def test_refused_port(state: StateDir, pki: Pki) -> None:
     assert _exchange(state, fx.Request("GET", "/ping")) == fx.Response(None, error="refused")
 
 
-def test_wrong_root_ca_is_cert_invalid(state: StateDir, https_server: Answering) -> None:
+def test_wrong_root_ca_is_an_unknown_authority(state: StateDir, https_server: Answering) -> None:
+    """EVE's x509.UnknownAuthorityError (not a remote temporary failure, unlike an invalid certificate)."""
     bootstrap(state, https_server.server, Pki.make("someone-else").ca.cert_pem)
-    assert _exchange(state, fx.Request("GET", "/ping")) == fx.Response(None, error="cert_invalid")
+    assert _exchange(state, fx.Request("GET", "/ping")) == fx.Response(None, error="cert_unknown_authority")
     assert https_server.seen == []
 
 
-def test_garbage_root_certificate_is_cert_invalid(state: StateDir, https_server: Answering) -> None:
+def test_garbage_root_certificate_leaves_the_server_an_unknown_authority(state: StateDir,
+                                                                         https_server: Answering) -> None:
     bootstrap(state, https_server.server, b"-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n")
-    assert _exchange(state, fx.Request("GET", "/ping")).error == "cert_invalid"
+    assert _exchange(state, fx.Request("GET", "/ping")).error == "cert_unknown_authority"
 
 
 def test_extra_tls_roots_are_trusted(state: StateDir, pki: Pki, https_server: Answering) -> None:
@@ -155,6 +157,13 @@ def _chained(outer: Exception, *causes: BaseException) -> Exception:
     return outer
 
 
+def _verify_error(code: int) -> ssl.SSLCertVerificationError:
+    """OpenSSL's verification failure with ``verify_code`` (10: expired; 20: no local issuer)."""
+    error = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    error.verify_code = code
+    return error
+
+
 @pytest.mark.parametrize(("exc", "error"), [
     (httpx.ConnectTimeout("t"), "timeout"),
     (httpx.ReadTimeout("t"), "timeout"),
@@ -162,6 +171,8 @@ def _chained(outer: Exception, *causes: BaseException) -> Exception:
     (_chained(httpx.ConnectError("x"), OSError("all failed"), ConnectionRefusedError(errno.ECONNREFUSED, "r")),
      "refused"),
     (_chained(httpx.ConnectError("x"), ssl.SSLCertVerificationError(1, "bad")), "cert_invalid"),
+    (_chained(httpx.ConnectError("x"), _verify_error(10)), "cert_invalid"),
+    (_chained(httpx.ConnectError("x"), _verify_error(20)), "cert_unknown_authority"),
     (_chained(httpx.ReadError("x"), ConnectionResetError(errno.ECONNRESET, "reset")), "reset"),
     (httpx.RemoteProtocolError("Server disconnected without sending a response."), "reset"),
     (_chained(httpx.ConnectError("x"), OSError(errno.ENETUNREACH, "no route")), "unreachable"),

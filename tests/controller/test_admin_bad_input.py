@@ -189,3 +189,21 @@ def test_an_onboarding_cn_that_cannot_be_listed_is_refused(ctl: Controller, clie
     spaced = certs.issue("Acme\u00a0Fleet", Usage.ONBOARDING, seed=b"spaced")
     assert client.post("/admin/onboard", json={"Cert": spaced.cert_pem.decode()}, headers=AUTH).status_code == 201
     assert [e.cn for e in ctl.onboard_list()] == ["fleet-onboard", "Acme\u00a0Fleet"]
+
+
+def test_a_static_port_and_a_proxy_ca_are_written_read_back_and_checked(ctl: Controller, client: TestClient,
+                                                                        uuid: str) -> None:
+    ca = certs.issue("inspection", Usage.CA, seed=b"ca").cert_pem.decode()
+    port = {"name": "eth0", "addressing": "static", "address": "192.168.7.20", "subnet": "192.168.7.0/24",
+            "gateway": "192.168.7.1", "dns": ["192.168.7.1"], "proxy": "proxy-0:3128", "proxy_cert": ca}
+    assert client.put(f"/admin/device/{uuid}/network", json={"ports": [port]}, headers=AUTH).status_code == 200
+    (network,) = ctl.config(uuid).networks
+    assert list(network.entProxy.proxyCertPEM) == [ca.encode()] and network.ip.dns == ["192.168.7.1"]
+    assert ctl.config(uuid).systemAdapterList[0].addr == "192.168.7.20"
+    shown = client.get(f"/admin/device/{uuid}/network", headers=AUTH).json()["ports"][0]
+    assert {k: shown[k] for k in port} == port
+    for bad, why in (({"proxy_cert": "not a pem"}, "is not a PEM certificate"),
+                     ({"address": "192.168.7.300"}, "address '192.168.7.300' is not an IPv4 address"),
+                     ({"subnet": "192.168.7.0/40"}, "is not an IPv4 subnet")):
+        answer = client.put(f"/admin/device/{uuid}/network", json={"ports": [{**port, **bad}]}, headers=AUTH)
+        assert answer.status_code == 400 and why in answer.text, answer.text

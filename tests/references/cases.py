@@ -30,6 +30,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "failover-to-lte": ("fleet.0.count=8",),
     "proxy-outage": ("fleet.0.count=6", "fleet.1.count=6"),
     "app-to-app-switch": (),
+    "tls-inspecting-proxy": (),
 }
 """Scenario name → the ``--set`` overrides of its reference run (the scenario's own seed)."""
 

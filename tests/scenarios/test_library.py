@@ -32,6 +32,7 @@ SMALL = {
     "failover-to-lte": ["fleet.0.count=8"],
     "proxy-outage": ["fleet.0.count=6", "fleet.1.count=6"],
     "app-to-app-switch": [],
+    "tls-inspecting-proxy": [],
 }
 
 
@@ -233,3 +234,16 @@ def test_app_to_app_switch_fails_when_the_collector_opens_every_port_or_has_no_r
     code, summary = run("app-to-app-switch", tmp_path / "closed", "apps.0.interfaces.0.acl=[]")
     assert code == 1 and "every sensor's readings reach the collector" in failed(summary), \
         "with no rules EVE drops everything, the sensors' readings too"
+
+
+def test_tls_inspecting_proxy_is_trusted_only_by_devices_given_its_ca(tmp_path: Path) -> None:
+    code, summary = run("tls-inspecting-proxy", tmp_path)
+    assert code == 0 and summary["passed"] and not failed(summary)
+    assert summary["onboarded"] == 10
+
+
+def test_tls_inspecting_proxy_fails_when_it_does_not_inspect_or_everyone_has_the_ca(tmp_path: Path) -> None:
+    code, summary = run("tls-inspecting-proxy", tmp_path / "plain", "network.proxies.0.intercepts=false")
+    assert code == 1 and "no device without the CA ever onboards" in failed(summary)
+    code, summary = run("tls-inspecting-proxy", tmp_path / "all", "fleet.1.proxy_ca=true")
+    assert code == 1 and "no device without the CA ever onboards" in failed(summary)

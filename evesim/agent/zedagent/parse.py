@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from evesim.agent import netinst
-from evesim.agent.dpc import Dhcp, PortConfig
+from evesim.agent.dpc import Dhcp, PortConfig, fingerprint
 from evesim.agent.netinst import Adapter, NetInstance
 from evesim.agent.topics import App, BaseOs
 from evesim.api import pb
@@ -172,7 +172,8 @@ def _ports(cfg: pb.config.EdgeDevConfig) -> tuple[tuple[PortConfig, ...], tuple[
         address, invalid = _static_address(adapter, network.ip) if dhcp == "static" else ("", "")
         ports.append(PortConfig(name, adapter.uplink, cost, dhcp, invalid, proxy=_https_proxy(proxy),
                                 exceptions=proxy.exceptions, address=address, gateway=network.ip.gateway,
-                                dns=tuple(network.ip.dns)))
+                                dns=tuple(network.ip.dns),
+                                proxy_certs=tuple(fingerprint(pem) for pem in proxy.proxyCertPEM)))
     return tuple(ports), tuple(errors)
 
 
