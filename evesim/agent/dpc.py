@@ -54,6 +54,12 @@ class PortConfig:
     """A static port's DNS servers (a DHCP port gets them with its lease)."""
     proxy_certs: tuple[str, ...] = ()
     """SHA-256 fingerprints of the port's proxy CA certificates (EVE's ``ProxyCertPEM``)."""
+    pac: str = ""
+    """A proxy auto-configuration file, base64 (EVE's ``Pacfile``)."""
+    wpad: bool = False
+    """Find the PAC file by WPAD (EVE's ``NetworkProxyEnable``)."""
+    wpad_url: str = ""
+    """Where WPAD fetches it, instead of ``http://wpad.<domain>/wpad.dat`` (EVE's ``NetworkProxyURL``)."""
 
     def dns_missing(self) -> bool:
         """A static port without DNS servers: EVE's ``interface %s: no DNS server available``."""
@@ -218,8 +224,9 @@ class DpcList:
 
 def from_eve_json(data: bytes, key: DpcKey) -> Dpc | None:
     """A DPC from EVE's JSON form of ``DevicePortConfig`` (as in ``/config/DevicePortConfig/override.json``): its
-    ports' ``IfName``, ``IsMgmt``, ``Cost``, ``Dhcp``, HTTPS ``Proxies``, ``Exceptions`` and ``ProxyCertPEM`` (base64,
-    as Go writes bytes); None if it cannot be read as one."""
+    ports' ``IfName``, ``IsMgmt``, ``Cost``, ``Dhcp``, HTTPS ``Proxies``, ``Exceptions``, ``ProxyCertPEM`` (base64,
+    as Go writes bytes), ``Pacfile``, ``NetworkProxyEnable`` and ``NetworkProxyURL``; None if it cannot be read as
+    one."""
     try:
         raw: Any = json.loads(data)
         ports = tuple(_eve_port(port) for port in raw["Ports"])
@@ -227,6 +234,20 @@ def from_eve_json(data: bytes, key: DpcKey) -> Dpc | None:
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         return None
     return Dpc(key, priority, ports) if ports else None
+
+
+def wpad_urls(domain: str) -> list[str]:
+    """Where WPAD looks for a PAC file on a port with DHCP domain ``domain``: ``wpad.<domain>``, then without its
+    first label, while a dot remains (EVE's ``CheckAndGetNetworkProxy``: never ``wpad.<tld>``)."""
+    urls = []
+    while domain:
+        urls.append(f"http://wpad.{domain}/wpad.dat")
+        if "." not in domain:
+            break
+        domain = domain.split(".", 1)[1]
+        if "." not in domain:
+            break
+    return urls
 
 
 def fingerprint(pem: bytes) -> str:
@@ -241,7 +262,9 @@ def _eve_port(port: dict[str, Any]) -> PortConfig:
                       EVE_DHCP.get(int(port.get("Dhcp", 0)), "none"), proxy=proxy,
                       exceptions=str(port.get("Exceptions", "")),
                       proxy_certs=tuple(fingerprint(base64.b64decode(pem, validate=True))
-                                        for pem in port.get("ProxyCertPEM") or []))
+                                        for pem in port.get("ProxyCertPEM") or []),
+                      pac=str(port.get("Pacfile") or ""), wpad=bool(port.get("NetworkProxyEnable")),
+                      wpad_url=str(port.get("NetworkProxyURL") or ""))
 
 
 def bypassed(host: str, exceptions: str) -> bool:

@@ -123,11 +123,12 @@ class LinkStatus:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A port's name, carrier and address."""
+    """A port's name, carrier and address, and the domain name its DHCP lease gives ("" for none)."""
 
     name: str
     up: bool
     address: str | None
+    domain: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,9 @@ class Route:
     trusted: tuple[str, ...] = ()
     """SHA-256 fingerprints of the proxy CA certificates the port's config gives (``proxyCertPEM``): a proxy that
     inspects TLS with one of them is trusted."""
+    pac: str = ""
+    """A proxy auto-configuration file (base64, as in the config, or as nim found it by WPAD): it decides the proxy
+    for each request, instead of ``proxy`` and ``exceptions``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +209,23 @@ class Flow:
 class CollectFlows:
     """Instant. The connections of app interfaces that ended within the last 150 s (conntrack's extra timeout), as
     EVE's flow collector dumps them: one may be seen by two collections. Result: tuple[Flow, ...]."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPac:
+    """Timed. GET a PAC file at ``url`` directly over port ``port`` (15 s at most), as EVE's WPAD ``getPacFile``.
+    Result: PacFetched."""
+
+    port: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PacFetched:
+    """A PAC file fetched (base64), or why not."""
+
+    pac: str | None
+    error: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,8 @@ class Manager:
     status: NetworkStatus | None = None
     published: tuple[Any, ...] = ()
     applied_ports: tuple[fx.Route, ...] = ()
+    discovered: dict[str, str] = field(default_factory=dict)
+    """The PAC file WPAD last found for each port (base64)."""
     dpc_seen: Dpc | None = None
     addresses: tuple[tuple[str, bool], ...] = ()
     led: LedView = field(default_factory=lambda: LedView())
@@ -172,6 +174,9 @@ class Manager:
 
     def _ping(self, ports: list[PortConfig], links: dict[str, fx.Link]) -> Generator[Any, Any, tuple[PortTest, ...]]:
         """``/ping`` over each management port, cheapest first, until one answers (the others get local checks)."""
+        failed = yield from self._wpad(ports, links)
+        if failed is not None:
+            return (failed,)
         tests: list[PortTest] = []
         timeout = float(self.config.int("timer.port.timeout"))
         for port in ports:
@@ -184,6 +189,30 @@ class Manager:
             if tests[-1].ok:
                 break
         return tuple(tests)
+
+    def _wpad(self, ports: list[PortConfig], links: dict[str, fx.Link]) -> Generator[Any, Any, PortTest | None]:
+        """``CheckAndGetNetworkProxy`` for each port that finds its PAC file by WPAD (a configured PAC wins): its URL,
+        else ``wpad.<domain>`` and up; a port where none can be fetched fails the whole test (EVE's
+        ``TestConnectivity`` returns at once), with EVE's message."""
+        for port in ports:
+            if not port.wpad or port.pac:
+                continue
+            domain = links[port.name].domain if port.name in links else ""
+            urls = [port.wpad_url] if port.wpad_url else dpcs.wpad_urls(domain)
+            if not urls:
+                return PortTest(port.name, False, error=f"failed to get network proxy for interface {port.name}: "
+                                f"NetworkProxyEnable for {port.name} but neither a NetworkProxyURL nor a DomainName")
+            error = ""
+            for pac_url in urls:
+                fetched = yield fx.FetchPac(port.name, pac_url)
+                if fetched.pac is not None:
+                    self.discovered[port.name] = fetched.pac
+                    break
+                error = f"Failed to fetch {pac_url} for {port.name}: {fetched.error}"
+            else:
+                return PortTest(port.name, False, error=f"failed to get network proxy for interface {port.name}: "
+                                f"{error}")
+        return None
 
     # -------------------------------------------------------------- timers and events
 
@@ -247,7 +276,8 @@ class Manager:
         ports = () if applied is None else tuple(
             fx.Route(p.name, p.cost, _failed(applied, p.name), p.proxy, p.exceptions,
                      p.address if p.dhcp == "static" else "", bool(p.gateway) or p.dhcp != "static",
-                     not p.dns_missing(), p.proxy_certs) for p in applied.mgmt_ports)
+                     not p.dns_missing(), p.proxy_certs, p.pac or (self.discovered.get(p.name, "") if p.wpad else ""))
+            for p in applied.mgmt_ports)
         if ports != self.applied_ports:
             self.applied_ports = ports
             yield fx.ApplyPorts(ports)

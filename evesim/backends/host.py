@@ -306,6 +306,10 @@ async def _download(dev: HostDevice, eff: fx.Download) -> fx.DownloadResult:
     return await dev.client.download(eff)
 
 
+async def _fetch_pac(dev: HostDevice, eff: fx.FetchPac) -> fx.PacFetched:
+    return await dev.client.fetch_pac(eff)
+
+
 async def _wait(dev: HostDevice, eff: fx.Wait) -> int:
     loop = asyncio.get_running_loop()
     woken: asyncio.Future[int] = loop.create_future()
@@ -363,6 +367,7 @@ TIMED: dict[type, Timed] = dict((
     _on(fx.Sleep, _sleep),
     _on(fx.Request, _request),
     _on(fx.Download, _download),
+    _on(fx.FetchPac, _fetch_pac),
     _on(fx.Wait, _wait),
     _on(fx.CreateDeviceIdentity, _identity),
     _on(fx.Quote, _no_tpm),

@@ -8,6 +8,7 @@ TLS client certificate (a v2 controller takes identity from the envelope) and no
 from __future__ import annotations
 
 import asyncio
+import base64
 import errno
 import hashlib
 import os
@@ -22,6 +23,7 @@ from evesim.agent import dpc, paths
 from evesim.agent import effects as fx
 from evesim.agent.controllerconn import PROTO
 from evesim.agent.dpc import bypassed
+from evesim.api import pac
 from evesim.api.vocab import TransportError
 from evesim.backends.machine import PORT, split_server
 from evesim.backends.statedir import StateDir, fsync_dir
@@ -31,6 +33,8 @@ DOWNLOADS = "/persist/downloads"
 DIAL_TIMEOUT_S = 10.0
 """EVE's ``timer.dial.timeout``: TCP connect (and TLS handshake) budget."""
 DOWNLOAD_READ_TIMEOUT_S = 120.0
+PAC_TIMEOUT_S = 15.0
+"""EVE's ``getPacFile`` gives a WPAD fetch 15 s."""
 MAX_BODY_BYTES = 64 << 20
 TLS12_CIPHERS = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -161,6 +165,11 @@ class ControllerClient:
             await self.aclose()
             self._files = (server, *anchors)
         proxy = route.proxy if route.proxy and not bypassed(host, route.exceptions) else ""
+        if route.pac:
+            try:
+                proxy = pac.proxy_for(pac.decode(route.pac), f"https://{host}/", host)
+            except pac.PacError:
+                proxy = ""  # EVE: controllerconn/send.go prepareHTTPClientConfig goes direct when LookupProxy fails
         address = self.ports.get(route.name)
         client = self._clients.get((proxy, address))
         if client is None:
@@ -253,6 +262,22 @@ class ControllerClient:
                 out.flush()
                 os.fsync(out.fileno())
             return digest.hexdigest()
+
+    async def fetch_pac(self, effect: fx.FetchPac) -> fx.PacFetched:
+        """GET a PAC file directly over ``effect.port`` (15 s at most): it must come with EVE's PAC media type."""
+        transport = httpx.AsyncHTTPTransport(local_address=self.ports.get(effect.port))
+        try:
+            async with httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False,
+                                         timeout=PAC_TIMEOUT_S) as client:
+                response = await client.get(effect.url)
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            return fx.PacFetched(None, f"{classify(exc)}: {exc}")
+        if response.status_code not in fx.SUCCESS:
+            return fx.PacFetched(None, f"statuscode {response.status_code}")
+        media = response.headers.get("content-type", "").split(";")[0].strip()
+        if media != pac.MIME:
+            return fx.PacFetched(None, f"Incorrect mime-type {media} from {effect.url}")
+        return fx.PacFetched(base64.b64encode(response.content).decode())
 
     async def aclose(self) -> None:
         """Close the connection pools."""

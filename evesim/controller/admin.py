@@ -130,6 +130,9 @@ class PortIn(_In):
     dns: list[Text] = Field(default_factory=list, max_length=8, description="A static port's DNS servers")
     proxy_cert: str = Field("", max_length=65536,
                             description="PEM of the CA a TLS-inspecting proxy re-signs with (EVE's proxyCertPEM)")
+    pac: str = Field("", max_length=65536, description="A proxy auto-configuration file (JavaScript)")
+    wpad: bool = Field(False, description="Find the PAC file by WPAD (EVE's networkProxyEnable)")
+    wpad_url: Text = Field("", description="Fetch the PAC file from this URL (EVE's networkProxyURL)")
 
 
 class PortsIn(_In):

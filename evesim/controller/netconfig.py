@@ -3,6 +3,8 @@ per port, which EVE's zedagent turns into the controller's DPC (``parseSystemAda
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 import uuid as uuidlib
@@ -43,6 +45,12 @@ class NetPort:
     proxy_cert: str = ""
     """The CA certificate (PEM) a proxy that inspects TLS re-signs with, for the device to trust
     (``proxyCertPEM``)."""
+    pac: str = ""
+    """A proxy auto-configuration file (its JavaScript; the config carries it base64, as EVE's ``pacfile``)."""
+    wpad: bool = False
+    """Find the PAC file by WPAD (``networkProxyEnable``)."""
+    wpad_url: str = ""
+    """Fetch it from this URL instead of ``http://wpad.<domain>/wpad.dat`` (``networkProxyURL``)."""
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -83,6 +91,10 @@ def set_ports(config: pb.config.EdgeDevConfig, device_uuid: str, ports: Sequence
             network.entProxy.exceptions = port.exceptions
         if port.proxy_cert:
             network.entProxy.proxyCertPEM.append(port.proxy_cert.encode())
+        if port.pac:
+            network.entProxy.pacfile = base64.b64encode(port.pac.encode()).decode()
+        if port.wpad or port.wpad_url:
+            network.entProxy.networkProxyEnable, network.entProxy.networkProxyURL = port.wpad, port.wpad_url
         config.systemAdapterList.add(name=port.name, uplink=port.mgmt, networkUUID=network_id, cost=port.cost,
                                      addr=port.address)
 
@@ -103,8 +115,20 @@ def ports_of(config: pb.config.EdgeDevConfig) -> list[NetPort]:
         found.append(NetPort(adapter.name, adapter.uplink, adapter.cost, dhcp, adapter.name in ios,
                              proxies[0] if proxies else "", exceptions, adapter.addr, ip.subnet, ip.gateway,
                              tuple(ip.dns), b"".join(network.entProxy.proxyCertPEM).decode(errors="replace")
-                             if network is not None else ""))
+                             if network is not None else "", *_pac(network)))
     return found
+
+
+def _pac(network: pb.config.NetworkConfig | None) -> tuple[str, bool, str]:
+    """A network's PAC file (its JavaScript; "" if none or not base64), WPAD flag and WPAD URL."""
+    if network is None:
+        return "", False, ""
+    proxy = network.entProxy
+    try:
+        pac = base64.b64decode(proxy.pacfile, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        pac = ""
+    return pac, proxy.networkProxyEnable, proxy.networkProxyURL
 
 
 def _is_address(text: str) -> bool:

@@ -50,9 +50,9 @@ def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
         seed=seed,
         groups=tuple(Group(g.name, g.count, g.board, g.version, dict(g.config_items), g.attach, tuple(g.apps),
                            tuple(PortSpec(p.name, p.cost, p.mgmt, p.attach, link(p.link) if p.link else None)
-                                 for p in g.ports), g.proxy or "", g.proxy_ca)
+                                 for p in g.ports), g.proxy or "", g.proxy_ca, g.pac or "", g.wpad)
                      for g in scenario.fleet),
-        proxies=tuple(ProxySpec(p.name, tuple(p.attach), link(p.link) if p.link else None, p.intercepts)
+        proxies=tuple(ProxySpec(p.name, tuple(p.attach), link(p.link) if p.link else None, p.intercepts, p.pac or "")
                       for p in scenario.network.proxies),
         images=tuple(ImageSpec(i.version, i.size, frozenset(i.defects)) for i in scenario.images),
         apps=tuple(AppSpec(a.name, a.size, a.memory // 1024, a.vcpus, frozenset(a.defects),

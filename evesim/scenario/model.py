@@ -71,6 +71,11 @@ class Group(Strict):
     ``/config/DevicePortConfig/override.json`` and the controller configures it."""
     proxy_ca: bool = False
     """With ``proxy``: the devices are also given the proxy's TLS inspection CA (EVE's ``proxyCertPEM``)."""
+    pac: str | None = Field(None, max_length=65536)
+    """A PAC file (JavaScript) every port's requests follow: shipped in ``/config`` and configured by the controller
+    (EVE's ``pacfile``)."""
+    wpad: bool = False
+    """Every port finds its PAC file by WPAD (EVE's ``networkProxyEnable``), shipped and configured as ``pac``."""
 
     @field_validator("ports")
     @classmethod
@@ -296,6 +301,9 @@ class Proxy(Strict):
     intercepts: bool = False
     """It inspects TLS, re-signing with a CA of its own: a device trusts it only if given that CA (a group's
     ``proxy_ca``)."""
+    pac: str | None = Field(None, max_length=65536)
+    """A PAC file (JavaScript defining ``FindProxyForURL``) it serves by WPAD to its routers' networks, at
+    ``http://wpad.<router>.lan/wpad.dat``."""
 
 
 class Network(Strict):

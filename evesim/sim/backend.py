@@ -14,7 +14,7 @@ import simpy
 
 from evesim.agent import effects as fx
 from evesim.agent import topics
-from evesim.sim import appnet, disk_effects, download, tpm_effects, transport, xen
+from evesim.sim import appnet, disk_effects, download, tpm_effects, transport, wpad, xen
 from evesim.sim.ports import AgentHost
 
 E = TypeVar("E")
@@ -220,6 +220,7 @@ TIMED: dict[type, Timed] = dict((
     _on(fx.SetPartitionState, disk_effects.set_partition_state),
     _on(fx.WritePartition, disk_effects.write_partition),
     _on(fx.Download, download.download),
+    _on(fx.FetchPac, wpad.fetch_pac),
     _on(fx.Domain, xen.domain),
 ))
 """Timed effects; ``fx.Request`` is the transport's, performed in ``drive`` itself."""

@@ -49,9 +49,10 @@ def _chunk_delay(dev: Downloader, nbytes: int, max_cost: int) -> float | None:
     address and a path to the datastore; None if there is none."""
     net = dev.world.net
     for route in dev.nics.order(None, max_cost):
-        if dev.nics.address(net, route.name) is not None:
-            stats, _ = transport.path(net, dev.nics.nodes[route.name], route, DATASTORE, DATASTORE_HOST)
-            if stats is not None and not transport.untrusted(net, route, DATASTORE_HOST):
+        address = dev.nics.address(net, route.name)
+        if address is not None:
+            stats, _ = transport.path(net, dev.nics.nodes[route.name], route, DATASTORE, DATASTORE_HOST, address)
+            if stats is not None and not transport.untrusted(net, route, address, DATASTORE_HOST):
                 dev.nics.traffic[route.name] += nbytes
                 load = dev.nics.app_bps.get(route.name, 0.0)
                 if load:  # apps' traffic out of this port takes its share of the bandwidth (at most 90%)

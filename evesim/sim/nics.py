@@ -41,6 +41,7 @@ class Nics:
         self.names = names
         self.nodes = {name: node if i == 0 else f"{node}/{name}" for i, name in enumerate(names)}
         self._addresses: dict[str, str | None] = dict.fromkeys(names)
+        self._domains: dict[str, str] = {}
         self.leased_at: dict[str, float] = {}
         """When each port's lease was last granted or renewed (renewals are not modelled one by one: see
         ``expiry``)."""
@@ -68,7 +69,15 @@ class Nics:
         return static.partition("/")[0] if static else self._addresses[name]
 
     def links(self, net: Network) -> tuple[fx.Link, ...]:
-        return tuple(fx.Link(name, self.carrier(net, name), self.address(net, name)) for name in self.names)
+        return tuple(fx.Link(name, self.carrier(net, name), self.address(net, name), self.domain(net, name))
+                     for name in self.names)
+
+    def domain(self, net: Network, name: str) -> str:
+        """The DHCP domain of a port's network: ``<router>.lan`` for the router it is linked to."""
+        found = self._domains.get(name)
+        if found is None:
+            found = self._domains[name] = f"{next(iter(net.graph.neighbors(self.nodes[name])), 'none')}.lan"
+        return found
 
     def order(self, via: str | None, max_cost: int | None = None) -> list[fx.Route]:
         """Ports to try, in turn, as nim applied them (``dpc.ports_in_turn``)."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from evesim.agent import effects as fx
 from evesim.agent.dpc import bypassed
+from evesim.api import pac
+from evesim.api.pac import PacError
 from evesim.api.vocab import TransportError
 from evesim.net.network import Network, PathStats, joined, transfer
 from evesim.net.topology import CONTROLLER
@@ -69,10 +72,11 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
         return _fail(0.0, "unreachable")  # a static port without a gateway has no default route
     if "dns" in faults or not route.dns:
         return _fail(min(DNS_TIMEOUT_S, request.timeout), "dns")
-    stats, error = path(world.net, device.nics.nodes[route.name], route)
+    address = device.nics.address(world.net, route.name) or ""
+    stats, error = path(world.net, device.nics.nodes[route.name], route, address=address)
     if stats is None:
         return _fail(min(DIAL_TIMEOUT_S, request.timeout) if error == "timeout" else 0.0, error)
-    if untrusted(world.net, route):
+    if untrusted(world.net, route, address):
         return _fail(min(3 * stats.latency_s, request.timeout), "cert_unknown_authority")
     rng = device.rng("net")
     body = request.body or b""
@@ -99,22 +103,55 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
     return Exchange(total, fx.Response(reply.status, reply.body, reply.content_type))
 
 
-def untrusted(net: Network, route: fx.Route, host: str = SERVER_HOST) -> bool:
+def untrusted(net: Network, route: fx.Route, address: str, host: str = SERVER_HOST) -> bool:
     """The port's proxy inspects TLS with a CA the port's config does not give: the handshake fails as EVE's does,
     ``x509: certificate signed by unknown authority``."""
-    if not route.proxy or bypassed(host, route.exceptions):
+    proxy_at = route.proxy if not bypassed(host, route.exceptions) else ""
+    if route.pac:
+        try:
+            proxy_at = pac_proxy(route.pac, host, address)
+        except PacError:
+            proxy_at = ""
+    if not proxy_at:
         return False
-    ca = net.inspecting_ca(route.proxy.rpartition(":")[0] or route.proxy)
+    ca = net.inspecting_ca(proxy_at.rpartition(":")[0] or proxy_at)
     return bool(ca) and ca not in route.trusted
 
 
+ADDRESSES = {SERVER_HOST: "203.0.113.10", DATASTORE_HOST: "203.0.113.20"}
+"""What the simulated DNS answers for the controller and the datastore (a PAC file may look them up)."""
+
+
+def resolve(name: str) -> str | None:
+    """The simulated DNS: the controller's and datastore's addresses; no other name resolves."""
+    return ADDRESSES.get(name)
+
+
+@lru_cache(maxsize=4096)
+def pac_proxy(pac_b64: str, host: str, address: str) -> str:
+    """The proxy a port's PAC file gives for ``https://host/`` from ``address`` ("" for DIRECT); ``PacError``."""
+    return pac.proxy_for(pac.decode(pac_b64), f"https://{host}/", host, resolve, address)
+
+
 def path(net: Network, node: str, route: fx.Route, target: str = CONTROLLER,
-         host: str = SERVER_HOST) -> tuple[PathStats | None, TransportError]:
+         host: str = SERVER_HOST, address: str = "") -> tuple[PathStats | None, TransportError]:
     """The path from a port's node to ``target`` (named ``host``), through the port's proxy unless ``host`` is one of
     its exceptions; None and why when there is none (no route: a timeout; a proxy that cannot reach it: ``proxy``)."""
-    if not route.proxy or bypassed(host, route.exceptions):
+    proxy_at = route.proxy
+    if route.pac:
+        try:
+            proxy_at = pac_proxy(route.pac, host, address)
+        except PacError:
+            # EVE: pkg/pillar/controllerconn/send.go prepareHTTPClientConfig goes direct when LookupProxy fails; a
+            # download (pkg/pillar/cmd/downloader) fails instead
+            if host != SERVER_HOST:
+                return None, "proxy"
+            proxy_at = ""
+    elif bypassed(host, route.exceptions):
+        proxy_at = ""
+    if not proxy_at:
         return net.path(node, target), "timeout"
-    proxy = route.proxy.rpartition(":")[0] or route.proxy
+    proxy = proxy_at.rpartition(":")[0] or proxy_at
     to_proxy = net.path(node, proxy) if net.is_proxy(proxy) else None
     if to_proxy is None:
         return None, "timeout"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -63,6 +63,10 @@ class Group:
     ship with it in ``/config/DevicePortConfig/override.json`` and the controller configures it."""
     proxy_ca: bool = False
     """The devices are given the proxy's inspection CA (``proxyCertPEM``) with it."""
+    pac: str = ""
+    """A PAC file (JavaScript) every port follows, shipped and configured as ``proxy`` is."""
+    wpad: bool = False
+    """Every port finds its PAC file by WPAD (``networkProxyEnable``), shipped and configured as ``proxy`` is."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class ProxySpec:
     access: LinkParams | None = None
     intercepts: bool = False
     """It inspects TLS: it re-signs the controller's and datastore's certificates with a CA of its own."""
+    pac: str = ""
+    """A PAC file (JavaScript) it serves by WPAD to the networks of its routers (``wpad.<router>.lan``)."""
 
 
 @dataclass(frozen=True)
@@ -186,10 +192,15 @@ class World:
         where = {f"{g.name}-{i:05d}": g.attach for g in spec.groups if g.attach for i in range(g.count)}
         build = spec.topology or (lambda devs, at: topology.star(devs, spec.access, spec.wan, at))
         graph = build(names, where)
+        self.wpad: dict[str, tuple[str, str]] = {}
+        """WPAD host name → the proxy serving it and its PAC file."""
         self.proxy_cas: dict[str, bytes] = {}
         """The CA certificate (PEM) each TLS-inspecting proxy re-signs with."""
         for proxy in spec.proxies:
             _attach_proxy(graph, proxy, spec.access)
+            if proxy.pac:
+                self.wpad.update({host: (proxy.name, proxy.pac)
+                                  for host in (proxy.name, *(f"wpad.{router}.lan" for router in proxy.attach))})
             if proxy.intercepts:
                 ca = certs.issue(f"{proxy.name} TLS inspection", certs.Usage.CA,
                                  seed=rng.seed_bytes(spec.seed, proxy.name, "ca")).cert_pem
@@ -237,13 +248,14 @@ class World:
 
     def _configure_ports(self, device: SimDevice, group: Group) -> None:
         """A group with extra ports or a proxy: the controller configures them, and a proxy ships in ``/config``."""
-        if not (group.ports or group.proxy):
+        shipped = bool(group.proxy or group.pac or group.wpad)
+        if not (group.ports or shipped):
             return
         ca = self.proxy_cas.get(group.proxy.rpartition(":")[0], b"").decode() if group.proxy_ca else ""
-        ports = [NetPort("eth0", proxy=group.proxy, proxy_cert=ca),
-                 *(NetPort(p.name, p.mgmt, p.cost, proxy=group.proxy, proxy_cert=ca) for p in group.ports)]
+        eth0 = NetPort("eth0", proxy=group.proxy, proxy_cert=ca, pac=group.pac, wpad=group.wpad)
+        ports = [eth0, *(replace(eth0, name=p.name, mgmt=p.mgmt, cost=p.cost) for p in group.ports)]
         self.for_device(device, lambda uuid: self.core.set_ports(uuid, ports))
-        if group.proxy:
+        if shipped:
             device.write_durable(paths.OVERRIDE_DPC, override_json(ports))
 
     def _set_config_items(self, device: SimDevice, items: dict[str, str]) -> None:
@@ -410,7 +422,9 @@ def override_json(ports: list[NetPort]) -> bytes:
         host, _, number = p.proxy.rpartition(":")
         proxies = [{"type": PROXY_HTTPS, "server": host, "port": int(number)}] if p.proxy else []
         certs_b64 = [base64.b64encode(p.proxy_cert.encode()).decode()] if p.proxy_cert else []
+        pac = {"Pacfile": base64.b64encode(p.pac.encode()).decode()} if p.pac else {}
+        wpad = {"NetworkProxyEnable": True} if p.wpad else {}
         return {"IfName": p.name, "IsMgmt": p.mgmt, "Cost": p.cost, "Dhcp": 4, "Proxies": proxies,
-                "Exceptions": p.exceptions, **({"ProxyCertPEM": certs_b64} if certs_b64 else {})}
+                "Exceptions": p.exceptions, **({"ProxyCertPEM": certs_b64} if certs_b64 else {}), **pac, **wpad}
 
     return json.dumps({"Version": 1, "Key": "override", "Ports": [port(p) for p in ports]}, sort_keys=True).encode()

@@ -68,6 +68,8 @@ class Script:
     links: tuple[fx.Link, ...] = (fx.Link("eth0", True, "10.0.0.2"),)
     flows: tuple[fx.Flow, ...] = ()
     """What ``CollectFlows`` answers."""
+    pacs: dict[str, fx.PacFetched] = field(default_factory=dict)
+    """What ``FetchPac`` answers for each URL (others: no such host)."""
     latency: float = 0.0
     quote: fx.QuoteResult | None = None
     tpm_check: fx.TpmCheck | None = "ok"
@@ -270,6 +272,7 @@ _HANDLERS: dict[type, Callable[[Script, Any], Any]] = {
     fx.DrainLogs: Script._drain,
     fx.Domain: lambda s, e: s._scripted(s.hypervisor, e),
     fx.Download: lambda s, e: s._scripted(s.downloads, e),
+    fx.FetchPac: lambda s, e: s.pacs.get(e.url, fx.PacFetched(None, "no such host")),
     fx.Reboot: _stop("reboot"),
     fx.PowerOff: _stop("poweroff"),
 }

@@ -207,3 +207,29 @@ def test_a_periodic_success_brings_a_parked_dpc_back_to_success() -> None:
     # the only DPC failed and was parked at once; the periodic test 300 s later works and says so
     assert [(t, state) for t, state, _, _ in _dpc_events(script)] == [(0.0, "FAIL_WITH_IP_AND_DNS"),
                                                                        (300.0, "SUCCESS")]
+
+
+def test_wpad_finds_the_pac_file_up_the_domain_and_a_failed_fetch_fails_the_whole_test() -> None:
+    import base64
+
+    pac_js = 'function FindProxyForURL(u, h) { return "PROXY p:3128"; }'
+    fetched = base64.b64encode(pac_js.encode()).decode()
+    domain = fx.Link("eth0", True, "10.0.0.2", "office.example.com")
+    script = Script(links=(domain,), responses={"ping": fx.Response(200)},
+                    pacs={"http://wpad.example.com/wpad.dat": fx.PacFetched(fetched)})
+    script.files[paths.OVERRIDE_DPC] = b'{"Ports": [{"IfName": "eth0", "IsMgmt": true, "Dhcp": 4, ' \
+                                       b'"NetworkProxyEnable": true}]}'
+    script.run(nim.run(), max_time=60.0)
+    urls = [e.url for e in script.effects(fx.FetchPac)]
+    assert urls[:2] == ["http://wpad.office.example.com/wpad.dat", "http://wpad.example.com/wpad.dat"]
+    assert script.effects(fx.ApplyPorts)[-1].ports[0].pac == fetched, "requests follow the PAC WPAD found"
+    assert _dpc_events(script)[0][1:] == ("SUCCESS", 0, "override")
+    failing = Script(links=(domain,), responses={"ping": fx.Response(200)})
+    failing.files[paths.OVERRIDE_DPC] = script.files[paths.OVERRIDE_DPC]
+    failing.run(nim.run(), max_time=60.0)
+    assert not failing.requests("ping"), "EVE's TestConnectivity returns before any ping"
+    (_, state, _, _), *_ = _dpc_events(failing)
+    assert state == "FAIL_WITH_IP_AND_DNS"
+    error = failing.bus.get(topics.NETWORK).last_error
+    assert error == ("eth0: failed to get network proxy for interface eth0: Failed to fetch "
+                     "http://wpad.example.com/wpad.dat for eth0: no such host"), error

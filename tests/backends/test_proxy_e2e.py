@@ -144,3 +144,57 @@ def test_with_two_ports_the_host_agent_fails_over_when_the_first_ports_proxy_die
     links = [e["fields"] for e in agent.events() if e["kind"] == "link"]
     assert {"port": "eth0", "up": True, "address": "127.0.0.2"} in links
     assert {"port": "eth1", "up": True, "address": "127.0.0.3"} in links
+
+
+@pytest.fixture
+def pac_server(tinyproxy: tuple[int, Path, subprocess.Popen[bytes]]) -> Iterator[str]:
+    """An HTTP server handing out, as EVE's WPAD expects it, a PAC file that sends everything to tinyproxy: its URL."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = ('function FindProxyForURL(url, host) { return "PROXY 127.0.0.1:' + str(tinyproxy[0]) + '"; }').encode()
+
+    class Pac(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ns-proxy-autoconfig")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Pac)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/wpad.dat"
+    finally:
+        httpd.shutdown()
+
+
+def test_the_host_agent_finds_a_real_proxy_by_wpad_and_follows_its_pac_file(
+        tmp_path: Path, tinyproxy: tuple[int, Path, subprocess.Popen[bytes]], pac_server: str) -> None:
+    _, proxy_log, _ = tinyproxy
+    data = tmp_path / "ctrl"
+    served = Process(tmp_path / "controller.log", "controller", "serve", "--data", str(data), "--port", "0")
+    try:
+        server = _wait_for(lambda: (data / "server").exists() and (data / "server").read_text().strip(), served,
+                           "serve")
+        dev = _device_dir(tmp_path, data)
+        override = {"Version": 1, "Key": "override", "Ports": [
+            {"IfName": "eth0", "IsMgmt": True, "Dhcp": 4, "NetworkProxyEnable": True, "NetworkProxyURL": pac_server}]}
+        (dev / "config/DevicePortConfig").mkdir()
+        (dev / "config/DevicePortConfig/override.json").write_text(json.dumps(override))
+        admin = AdminClient.resolve(None, data, None, None)
+        agent = Process(tmp_path / "agent.log", "agent", "--state-dir", str(dev))
+        try:
+            _wait_for(lambda: admin.call("GET", "/device").text.split(), agent, "registration", timeout=60)
+            assert _tunnels(proxy_log, server) >= 1, "registration went through the proxy the PAC file named"
+        finally:
+            agent.terminate()
+            admin.close()
+    finally:
+        served.kill()
+    first = next(e for e in agent.events() if e["kind"] == "dpc")
+    assert (first["fields"]["key"], first["fields"]["state"]) == ("override", "SUCCESS")

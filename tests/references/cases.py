@@ -31,6 +31,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "proxy-outage": ("fleet.0.count=6", "fleet.1.count=6"),
     "app-to-app-switch": (),
     "tls-inspecting-proxy": (),
+    "wpad-proxy": (),
 }
 """Scenario name → the ``--set`` overrides of its reference run (the scenario's own seed)."""
 

@@ -33,6 +33,7 @@ SMALL = {
     "proxy-outage": ["fleet.0.count=6", "fleet.1.count=6"],
     "app-to-app-switch": [],
     "tls-inspecting-proxy": [],
+    "wpad-proxy": [],
 }
 
 
@@ -247,3 +248,14 @@ def test_tls_inspecting_proxy_fails_when_it_does_not_inspect_or_everyone_has_the
     assert code == 1 and "no device without the CA ever onboards" in failed(summary)
     code, summary = run("tls-inspecting-proxy", tmp_path / "all", "fleet.1.proxy_ca=true")
     assert code == 1 and "no device without the CA ever onboards" in failed(summary)
+
+
+def test_wpad_proxy_devices_follow_their_pac_files_and_fail_at_the_wpad_fetch_in_the_outage(tmp_path: Path) -> None:
+    code, summary = run("wpad-proxy", tmp_path)
+    assert code == 0 and summary["passed"] and not failed(summary)
+
+
+def test_wpad_proxy_fails_without_a_wpad_server_or_without_wpad(tmp_path: Path) -> None:
+    for name, change in (("no-server", "network.proxies.0.pac=null"), ("no-wpad", "fleet.0.wpad=false")):
+        code, summary = run("wpad-proxy", tmp_path / name, change)
+        assert code == 1 and "every device onboards through the proxy its PAC file names" in failed(summary)

@@ -173,7 +173,8 @@ def _ports(cfg: pb.config.EdgeDevConfig) -> tuple[tuple[PortConfig, ...], tuple[
         ports.append(PortConfig(name, adapter.uplink, cost, dhcp, invalid, proxy=_https_proxy(proxy),
                                 exceptions=proxy.exceptions, address=address, gateway=network.ip.gateway,
                                 dns=tuple(network.ip.dns),
-                                proxy_certs=tuple(fingerprint(pem) for pem in proxy.proxyCertPEM)))
+                                proxy_certs=tuple(fingerprint(pem) for pem in proxy.proxyCertPEM), pac=proxy.pacfile,
+                                wpad=proxy.networkProxyEnable, wpad_url=proxy.networkProxyURL))
     return tuple(ports), tuple(errors)
 
 
