@@ -84,7 +84,8 @@ def test_ports_are_shown_and_replaced(served: Served, device) -> None:
     uuid = device.uuid
     shown = json.loads(cli(served, "ports", uuid, "--json"))
     assert shown == [{"name": "eth0", "mgmt": True, "cost": 0, "addressing": "dhcp", "adapter": True, "proxy": "",
-                      "exceptions": "", "address": "", "subnet": "", "gateway": "", "dns": [], "proxy_cert": ""}]
+                      "exceptions": "", "address": "", "subnet": "", "gateway": "", "dns": [], "proxy_cert": "",
+                      "pac": "", "wpad": False, "wpad_url": ""}]
     said = cli(served, "ports", uuid, "--port", "eth0", "--port", "wwan0:10", "--port", "eth1:app")
     assert f"{uuid}: 3 ports (config version" in said
     adapters = config(served, uuid)["systemAdapterList"]
