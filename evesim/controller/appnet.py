@@ -6,12 +6,12 @@ interface names its instance and carries firewall rules (EVE's ACEs: matches AND
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from evesim.api import pb
+from evesim.api.addresses import check_subnet
 from evesim.controller.devconfig import ConfigError
 
 NiKind = Literal["local", "switch"]
@@ -37,9 +37,9 @@ class NetworkInstance:
             raise ConfigError(f"network instance {self.name}: a switch instance has no subnet (EVE ignores it)")
         if self.subnet:
             try:
-                ipaddress.IPv4Network(self.subnet, strict=False)
+                check_subnet(self.subnet, f"network instance {self.name}: subnet")
             except ValueError as exc:
-                raise ConfigError(f"network instance {self.name}: subnet {self.subnet!r}: {exc}") from None
+                raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)

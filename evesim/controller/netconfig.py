@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import re
 import uuid as uuidlib
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from evesim.api import pb
+from evesim.api.addresses import check_address, check_subnet
 
 Addressing = Literal["dhcp", "static", "none"]
 _NAME = re.compile(r"[a-z][a-z0-9_.-]{0,14}")
@@ -60,12 +60,12 @@ class NetPort:
         if self.proxy and not _PROXY.fullmatch(self.proxy):
             raise ValueError(f"port {self.name}: proxy {self.proxy!r} is not host:port")
         for what, value in (("address", self.address), ("gateway", self.gateway), *(("dns", d) for d in self.dns)):
-            if value and not _is_address(value):
-                raise ValueError(f"port {self.name}: {what} {value!r} is not an IPv4 address")
+            if value:
+                check_address(value, f"port {self.name}: {what}")
         if self.proxy_cert and "-----BEGIN CERTIFICATE-----" not in self.proxy_cert:
             raise ValueError(f"port {self.name}: proxy_cert is not a PEM certificate")
-        if self.subnet and not _is_subnet(self.subnet):
-            raise ValueError(f"port {self.name}: subnet {self.subnet!r} is not an IPv4 subnet")
+        if self.subnet:
+            check_subnet(self.subnet, f"port {self.name}: subnet")
 
 
 def set_ports(config: pb.config.EdgeDevConfig, device_uuid: str, ports: Sequence[NetPort]) -> None:
@@ -130,18 +130,3 @@ def _pac(network: pb.config.NetworkConfig | None) -> tuple[str, bool, str]:
         pac = ""
     return pac, proxy.networkProxyEnable, proxy.networkProxyURL
 
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_subnet(text: str) -> bool:
-    try:
-        ipaddress.IPv4Network(text, strict=False)
-    except ValueError:
-        return False
-    return True

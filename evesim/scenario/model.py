@@ -16,6 +16,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from evesim.agent import fixes
 from evesim.agent.fixes import Fix
 from evesim.api import defaults
+from evesim.api.addresses import check_address, check_subnet
 from evesim.api.vocab import APP_DEFECTS, IMAGE_DEFECTS, AppDefect, ImageDefect
 from evesim.hw import board as boards
 from evesim.scenario import checks, references
@@ -132,10 +133,7 @@ class NetworkInstance(Strict):
         if self.kind == "switch" and self.subnet is not None:
             raise ValueError("a switch instance has no subnet (its apps lease addresses on the port's network)")
         if self.subnet is not None:
-            try:
-                ipaddress.IPv4Network(self.subnet, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"subnet {self.subnet!r} is not an IPv4 network: {exc}") from None
+            check_subnet(self.subnet)
         return self
 
 
@@ -278,15 +276,9 @@ class ConfigPort(Strict):
     def _addresses(self) -> ConfigPort:
         for what, value in (("address", self.address), ("gateway", self.gateway), *(("dns", d) for d in self.dns)):
             if value:
-                try:
-                    ipaddress.IPv4Address(value)
-                except ValueError:
-                    raise ValueError(f"{what} {value!r} is not an IPv4 address") from None
+                check_address(value, what)
         if self.subnet:
-            try:
-                ipaddress.IPv4Network(self.subnet, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"subnet {self.subnet!r} is not an IPv4 network: {exc}") from None
+            check_subnet(self.subnet)
         return self
 
 

@@ -10,6 +10,8 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -55,43 +57,64 @@ def _tunnels(log: Path, server: str) -> int:
     return log.read_text(errors="replace").count(f"CONNECT {server}") if log.exists() else 0
 
 
-def test_the_host_agent_onboards_through_a_real_proxy_and_follows_the_controller_off_it(
-        tmp_path: Path, tinyproxy: tuple[int, Path, subprocess.Popen[bytes]]) -> None:
-    proxy_port, proxy_log, _ = tinyproxy
+@dataclass
+class Site:
+    """A served controller and one host agent whose device ships with ``override.json``."""
+
+    server: str
+    admin: AdminClient
+    agent: Process
+
+
+@contextmanager
+def _site(tmp_path: Path, ports: list[dict[str, object]], *options: str) -> Iterator[Site]:
+    """Serve a controller, and run an agent whose device ships with these ports in its ``override.json``."""
     data = tmp_path / "ctrl"
     served = Process(tmp_path / "controller.log", "controller", "serve", "--data", str(data), "--port", "0")
     try:
         server = _wait_for(lambda: (data / "server").exists() and (data / "server").read_text().strip(), served,
                            "serve")
         dev = _device_dir(tmp_path, data)
-        override = {"Version": 1, "Key": "override", "Ports": [
-            {"IfName": "eth0", "IsMgmt": True, "Dhcp": 4,
-             "Proxies": [{"type": 1, "server": "127.0.0.1", "port": proxy_port}]}]}
         (dev / "config/DevicePortConfig").mkdir()
-        (dev / "config/DevicePortConfig/override.json").write_text(json.dumps(override))
+        (dev / "config/DevicePortConfig/override.json").write_text(
+            json.dumps({"Version": 1, "Key": "override", "Ports": ports}))
         admin = AdminClient.resolve(None, data, None, None)
-        agent = Process(tmp_path / "agent.log", "agent", "--state-dir", str(dev))
+        agent = Process(tmp_path / "agent.log", "agent", "--state-dir", str(dev), *options)
         try:
-            uuid = _wait_for(lambda: admin.call("GET", "/device").text.split(), agent, "registration", timeout=60)[0]
-            assert _tunnels(proxy_log, server) >= 1, "registration went through the proxy"
-            admin.call("PUT", f"/device/{uuid}/configitems", json={"items": {"timer.config.interval": "5"}})
-            _wait_for(lambda: _fetches(admin, uuid) >= 1, agent, "a config fetch", timeout=90)
-            # the controller's own DPC, without the proxy: tested on arrival, then requests go direct
-            admin.call("PUT", f"/device/{uuid}/network", json={"ports": [{"name": "eth0"}]})
-            _wait_for(lambda: any(e["kind"] == "dpc" and e["fields"]["key"] == "zedagent" and
-                                  e["fields"]["state"] == "SUCCESS" for e in agent.events()), agent,
-                      "the controller's DPC applied", timeout=90)
-            tunnels = _tunnels(proxy_log, server)
-            fetches = _fetches(admin, uuid)
-            _wait_for(lambda: _fetches(admin, uuid) >= fetches + 3, agent, "config polls, direct", timeout=60)
-            assert _tunnels(proxy_log, server) == tunnels, "no request crossed the proxy any more"
+            yield Site(server, admin, agent)
         finally:
             agent.terminate()
             admin.close()
     finally:
         served.kill()
+
+
+def _first_dpc(agent: Process) -> tuple[str, str]:
     first = next(e for e in agent.events() if e["kind"] == "dpc")
-    assert (first["fields"]["key"], first["fields"]["state"]) == ("override", "SUCCESS")
+    return first["fields"]["key"], first["fields"]["state"]
+
+
+def test_the_host_agent_onboards_through_a_real_proxy_and_follows_the_controller_off_it(
+        tmp_path: Path, tinyproxy: tuple[int, Path, subprocess.Popen[bytes]]) -> None:
+    proxy_port, proxy_log, _ = tinyproxy
+    ports: list[dict[str, object]] = [{"IfName": "eth0", "IsMgmt": True, "Dhcp": 4, "Proxies": [
+        {"type": 1, "server": "127.0.0.1", "port": proxy_port}]}]
+    with _site(tmp_path, ports) as site:
+        admin, agent = site.admin, site.agent
+        uuid = _wait_for(lambda: admin.call("GET", "/device").text.split(), agent, "registration", timeout=60)[0]
+        assert _tunnels(proxy_log, site.server) >= 1, "registration went through the proxy"
+        admin.call("PUT", f"/device/{uuid}/configitems", json={"items": {"timer.config.interval": "5"}})
+        _wait_for(lambda: _fetches(admin, uuid) >= 1, agent, "a config fetch", timeout=90)
+        # the controller's own DPC, without the proxy: tested on arrival, then requests go direct
+        admin.call("PUT", f"/device/{uuid}/network", json={"ports": [{"name": "eth0"}]})
+        _wait_for(lambda: any(e["kind"] == "dpc" and e["fields"]["key"] == "zedagent" and
+                              e["fields"]["state"] == "SUCCESS" for e in agent.events()), agent,
+                  "the controller's DPC applied", timeout=90)
+        tunnels = _tunnels(proxy_log, site.server)
+        fetches = _fetches(admin, uuid)
+        _wait_for(lambda: _fetches(admin, uuid) >= fetches + 3, agent, "config polls, direct", timeout=60)
+        assert _tunnels(proxy_log, site.server) == tunnels, "no request crossed the proxy any more"
+    assert _first_dpc(agent) == ("override", "SUCCESS")
 
 
 def _sources(admin: AdminClient, uuid: str) -> list[str]:
@@ -103,44 +126,29 @@ def _sources(admin: AdminClient, uuid: str) -> list[str]:
 def test_with_two_ports_the_host_agent_fails_over_when_the_first_ports_proxy_dies(
         tmp_path: Path, tinyproxy: tuple[int, Path, subprocess.Popen[bytes]]) -> None:
     proxy_port, proxy_log, proxy = tinyproxy
-    data = tmp_path / "ctrl"
-    served = Process(tmp_path / "controller.log", "controller", "serve", "--data", str(data), "--port", "0")
-    try:
-        server = _wait_for(lambda: (data / "server").exists() and (data / "server").read_text().strip(), served,
-                           "serve")
-        dev = _device_dir(tmp_path, data)
-        # eth0 (cost 0) reaches the controller only through the proxy; eth1 (cost 1) goes direct
-        override = {"Version": 1, "Key": "override", "Ports": [
-            {"IfName": "eth0", "IsMgmt": True, "Dhcp": 4, "Cost": 0,
-             "Proxies": [{"type": 1, "server": "127.0.0.1", "port": proxy_port}]},
-            {"IfName": "eth1", "IsMgmt": True, "Dhcp": 4, "Cost": 1}]}
-        (dev / "config/DevicePortConfig").mkdir()
-        (dev / "config/DevicePortConfig/override.json").write_text(json.dumps(override))
-        admin = AdminClient.resolve(None, data, None, None)
-        agent = Process(tmp_path / "agent.log", "agent", "--state-dir", str(dev),
-                        "--port", "eth0=127.0.0.2", "--port", "eth1=127.0.0.3")
-        try:
-            uuid = _wait_for(lambda: admin.call("GET", "/device").text.split(), agent, "registration", timeout=60)[0]
-            admin.call("PUT", f"/device/{uuid}/configitems", json={"items": {"timer.config.interval": "5"}})
-            # the controller's DPC: the same two ports
-            admin.call("PUT", f"/device/{uuid}/network", json={"ports": [
-                {"name": "eth0", "cost": 0, "proxy": f"127.0.0.1:{proxy_port}"}, {"name": "eth1", "cost": 1}]})
-            _wait_for(lambda: any(e["kind"] == "dpc" and e["fields"]["key"] == "zedagent" for e in agent.events()),
-                      agent, "the controller's DPC applied", timeout=90)
-            polls = len(_sources(admin, uuid))
-            _wait_for(lambda: len(_sources(admin, uuid)) >= polls + 2, agent, "config polls", timeout=90)
-            assert set(_sources(admin, uuid)[polls:]) == {"127.0.0.1"}, "polls crossed the proxy (tinyproxy's address)"
-            assert _tunnels(proxy_log, server) >= 2
-            proxy.terminate()
-            proxy.wait(10)
-            failed = len(_sources(admin, uuid))
-            _wait_for(lambda: len(_sources(admin, uuid)) >= failed + 2, agent, "config polls over eth1", timeout=90)
-            assert set(_sources(admin, uuid)[failed:]) == {"127.0.0.3"}, "polls left from eth1's own address"
-        finally:
-            agent.terminate()
-            admin.close()
-    finally:
-        served.kill()
+    # eth0 (cost 0) reaches the controller only through the proxy; eth1 (cost 1) goes direct
+    ports: list[dict[str, object]] = [
+        {"IfName": "eth0", "IsMgmt": True, "Dhcp": 4, "Cost": 0,
+         "Proxies": [{"type": 1, "server": "127.0.0.1", "port": proxy_port}]},
+        {"IfName": "eth1", "IsMgmt": True, "Dhcp": 4, "Cost": 1}]
+    with _site(tmp_path, ports, "--port", "eth0=127.0.0.2", "--port", "eth1=127.0.0.3") as site:
+        admin, agent = site.admin, site.agent
+        uuid = _wait_for(lambda: admin.call("GET", "/device").text.split(), agent, "registration", timeout=60)[0]
+        admin.call("PUT", f"/device/{uuid}/configitems", json={"items": {"timer.config.interval": "5"}})
+        # the controller's DPC: the same two ports
+        admin.call("PUT", f"/device/{uuid}/network", json={"ports": [
+            {"name": "eth0", "cost": 0, "proxy": f"127.0.0.1:{proxy_port}"}, {"name": "eth1", "cost": 1}]})
+        _wait_for(lambda: any(e["kind"] == "dpc" and e["fields"]["key"] == "zedagent" for e in agent.events()),
+                  agent, "the controller's DPC applied", timeout=90)
+        polls = len(_sources(admin, uuid))
+        _wait_for(lambda: len(_sources(admin, uuid)) >= polls + 2, agent, "config polls", timeout=90)
+        assert set(_sources(admin, uuid)[polls:]) == {"127.0.0.1"}, "polls crossed the proxy (tinyproxy's address)"
+        assert _tunnels(proxy_log, site.server) >= 2
+        proxy.terminate()
+        proxy.wait(10)
+        failed = len(_sources(admin, uuid))
+        _wait_for(lambda: len(_sources(admin, uuid)) >= failed + 2, agent, "config polls over eth1", timeout=90)
+        assert set(_sources(admin, uuid)[failed:]) == {"127.0.0.3"}, "polls left from eth1's own address"
     links = [e["fields"] for e in agent.events() if e["kind"] == "link"]
     assert {"port": "eth0", "up": True, "address": "127.0.0.2"} in links
     assert {"port": "eth1", "up": True, "address": "127.0.0.3"} in links
@@ -176,25 +184,9 @@ def pac_server(tinyproxy: tuple[int, Path, subprocess.Popen[bytes]]) -> Iterator
 def test_the_host_agent_finds_a_real_proxy_by_wpad_and_follows_its_pac_file(
         tmp_path: Path, tinyproxy: tuple[int, Path, subprocess.Popen[bytes]], pac_server: str) -> None:
     _, proxy_log, _ = tinyproxy
-    data = tmp_path / "ctrl"
-    served = Process(tmp_path / "controller.log", "controller", "serve", "--data", str(data), "--port", "0")
-    try:
-        server = _wait_for(lambda: (data / "server").exists() and (data / "server").read_text().strip(), served,
-                           "serve")
-        dev = _device_dir(tmp_path, data)
-        override = {"Version": 1, "Key": "override", "Ports": [
-            {"IfName": "eth0", "IsMgmt": True, "Dhcp": 4, "NetworkProxyEnable": True, "NetworkProxyURL": pac_server}]}
-        (dev / "config/DevicePortConfig").mkdir()
-        (dev / "config/DevicePortConfig/override.json").write_text(json.dumps(override))
-        admin = AdminClient.resolve(None, data, None, None)
-        agent = Process(tmp_path / "agent.log", "agent", "--state-dir", str(dev))
-        try:
-            _wait_for(lambda: admin.call("GET", "/device").text.split(), agent, "registration", timeout=60)
-            assert _tunnels(proxy_log, server) >= 1, "registration went through the proxy the PAC file named"
-        finally:
-            agent.terminate()
-            admin.close()
-    finally:
-        served.kill()
-    first = next(e for e in agent.events() if e["kind"] == "dpc")
-    assert (first["fields"]["key"], first["fields"]["state"]) == ("override", "SUCCESS")
+    ports: list[dict[str, object]] = [
+        {"IfName": "eth0", "IsMgmt": True, "Dhcp": 4, "NetworkProxyEnable": True, "NetworkProxyURL": pac_server}]
+    with _site(tmp_path, ports) as site:
+        _wait_for(lambda: site.admin.call("GET", "/device").text.split(), site.agent, "registration", timeout=60)
+        assert _tunnels(proxy_log, site.server) >= 1, "registration went through the proxy the PAC file named"
+    assert _first_dpc(site.agent) == ("override", "SUCCESS")

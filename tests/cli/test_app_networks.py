@@ -52,7 +52,7 @@ def test_instances_interfaces_and_traffic_become_the_worlds_specs() -> None:
     ("to: collector", "to: colector", "s.yaml:14:20: apps[0].traffic[0].to: no app 'colector' to connect to "
                                       "(apps: sensor, collector)"),
     ("{name: nat, kind: local}", "{name: nat, kind: local, subnet: 10.1.0.0/33}",
-     "s.yaml:6:5: network_instances[0]: subnet '10.1.0.0/33' is not an IPv4 network"),
+     "s.yaml:6:5: network_instances[0]: subnet '10.1.0.0/33' is not an IPv4 subnet"),
     ("port: eth1, flowlog: false}", "port: eth1, subnet: 10.2.0.0/24}",
      "s.yaml:7:5: network_instances[1]: a switch instance has no subnet"),
     ("{protocol: tcp, lport: 8443, portmap: 443}", "{protocol: tcp, portmap: 443}",
