@@ -1,9 +1,11 @@
 """nim: the DPC manager. Keeps the list of device port configurations, tests them against the controller with
 ``/ping``, applies the best one that works and falls back when it stops working (EVE's ``pkg/pillar/dpcmanager``).
 
-Simplifications: no proxies, Wi-Fi/LTE modem states, PCI passthrough or asynchronous port setup (their wait states
-are not modelled); a port is present or not, has carrier and a DHCP address or not. The ports of a cost group are
-tried in a fixed order (EVE rotates the first port of each group from test to test).
+Proxies come with each applied port (explicit, a PAC file, or one WPAD finds at each test: ``CheckAndGetNetworkProxy``);
+a static port's address, gateway and DNS servers with it too. Simplifications: no Wi-Fi/LTE modem states, PCI
+passthrough or asynchronous port setup (their wait states are not modelled); a port is present or not, has carrier
+and an address or not. The ports of a cost group are tried in a fixed order (EVE rotates the first port of each group
+from test to test).
 """
 
 from __future__ import annotations

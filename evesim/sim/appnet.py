@@ -129,16 +129,17 @@ def apply(host: Host, mesh: Mesh, vifs: tuple[fx.Vif, ...]) -> None:
             key = (vif.app, vif.adapter, index)
             if key not in host.appnet.senders:
                 host.appnet.senders.add(key)
-                host.spawn(_send(host, mesh, vif.app, vif.adapter, spec))
+                host.spawn(_send(host, mesh, key, spec))
 
 
-def _send(host: Host, mesh: Mesh, app: str, adapter: str, spec: Traffic) -> Generator[simpy.Event, Any, None]:
-    """One connection every ``spec.every`` while the interface exists and its app runs."""
+def _send(host: Host, mesh: Mesh, key: tuple[str, str, int], spec: Traffic) -> Generator[simpy.Event, Any, None]:
+    """One connection every ``spec.every`` while the interface ``key`` names exists and its app runs."""
+    app, adapter, _ = key
     while True:
         yield host.env.timeout(spec.every)
         vif = next((v for v in host.appnet.vifs if (v.app, v.adapter) == (app, adapter)), None)
         if vif is None:
-            host.appnet.senders.discard(next(k for k in host.appnet.senders if k[:2] == (app, adapter)))
+            host.appnet.senders.discard(key)
             return
         if host.running(domain_name(vif.app_name, vif.app)):
             connect(host, mesh, vif, spec)
