@@ -541,7 +541,8 @@ class PowerOff:
 
 
 Effect: TypeAlias = (
-    Sleep | Now | WallClock | Random | RandomBytes | Request | Download | LinkStatus | ApplyPorts | ReadFile
+    Sleep | Now | WallClock | Random | RandomBytes | Request | Download | FetchPac | LinkStatus | ApplyPorts
+    | ApplyAppNetwork | CollectFlows | ReadFile
     | WriteFile
     | RemoveFile | ListFiles | CreateDeviceIdentity | Sign | HardwareInfo | PersistUsage | MemoryUsage | TpmSanity
     | Quote

@@ -124,6 +124,9 @@ def test_a_base_os_update_is_written_to_imgb_booted_tested_and_committed(
     second = Agent(dev, options)
     try:
         second.wait(lambda: "update_committed" in second.kinds(), "the commit of IMGB", timeout=120)
+        # the commit is reported with the next device info, which may still be on its way
+        second.wait(lambda: _reported(admin, uuid).get("IMGB", {}).get("partitionState") == "active",
+                    "the commit reported", timeout=60)
     finally:
         assert second.stop() == 0
     assert (_flags(image, IMGB) >> 48, _flags(image, IMGA) >> 48) == (ACTIVE, UNUSED)

@@ -71,10 +71,10 @@ def test_app_definitions_are_checked() -> None:
 
 @pytest.mark.parametrize("check, message", [
     ("{metric: app, app: web, value: RUNING, min: 1}",
-     "metric 'app' has no value 'RUNING'; one of INITIAL, DOWNLOAD_STARTED, INSTALLED, BOOTING, RUNNING, HALTING, "
-     "HALTED (did you mean 'RUNNING'?)"),
+     "metric 'app' has no value 'RUNING'; one of INITIAL, DOWNLOAD_STARTED, INSTALLED, AWAITNETWORKINSTANCE, "
+     "BOOTING, RUNNING, HALTING, HALTED (did you mean 'RUNNING'?)"),
     ("{metric: app, app: web, value: RESTARTING, min: 1}",
-     "one of INITIAL, DOWNLOAD_STARTED, INSTALLED, BOOTING, RUNNING, HALTING, HALTED"),
+     "one of INITIAL, DOWNLOAD_STARTED, INSTALLED, AWAITNETWORKINSTANCE, BOOTING, RUNNING, HALTING, HALTED"),
     ("{metric: app, value: RUNNING, min: 1}", "expectations[0].at_end.app: metric 'app' needs an 'app'"),
     ("{metric: state, value: running, app: web, min: 1}",
      "expectations[0].at_end.app: metric 'state' takes no 'app'; 'app' only applies to metric 'app'"),
