@@ -174,12 +174,16 @@ def run() -> Generator[Any, Any, None]:
     """Follow network instance and app configs and the applied ports; collect flows while an instance logs them."""
     router = Router()
     seen = 0
-    yield fx.Spawn(f"{AGENT}.flows", collect(router))
+    collecting = False
     while True:
         nis = (yield fx.Read(topics.NI_CONFIG)) or ()
         apps = (yield fx.Read(topics.APP_CONFIG)) or ()
         ports = _ports((yield fx.Read(topics.DPC_LIST)))
         statuses, networks = router.update(nis, apps, ports)
+        if statuses and not collecting:
+            # EVE's collector ticks from the start; idle until an instance exists, it need not run before one does
+            collecting = True
+            yield fx.Spawn(f"{AGENT}.flows", collect(router))
         yield from _publish(router, statuses, networks)
         seen = yield fx.Wait(WATCH, seen)
 

@@ -171,7 +171,7 @@ def test_app_info_is_queued_per_changed_app() -> None:
     queue = deferred.Queue()
     script.publish_at(10.0, topics.APP_STATUS, APPS)
     script.publish_at(20.0, topics.APP_STATUS, (APPS[0], topics.AppStatus("app-2", "db", "1", pb.info.HALTED)))
-    script.run(tasks.app_info(_z(), queue), max_time=100.0)
+    script.run(tasks.object_info(_z(), queue), max_time=100.0)
     assert set(queue.items) == {"app:app-1", "app:app-2"}
     assert [(s.time, s.effect.value) for s in script.steps(fx.Publish)] == [(10.0, 1), (10.0, 2), (20.0, 2)]
     msg = pb.info.ZInfoMsg.FromString(queue.items["app:app-2"].payload)
@@ -183,7 +183,7 @@ def test_a_new_controller_epoch_resends_every_app_info() -> None:
     queue = deferred.Queue()
     script.publish_at(10.0, topics.APP_STATUS, APPS)
     script.publish_at(50.0, topics.INFO_TRIGGER, ("epoch", 1))
-    script.run(tasks.app_info(_z(), queue), max_time=100.0)
+    script.run(tasks.object_info(_z(), queue), max_time=100.0)
     assert [s.time for s in script.steps(fx.Publish)] == [10.0, 10.0, 50.0, 50.0]
 
 
@@ -193,7 +193,7 @@ def test_an_app_that_is_gone_is_reported_with_only_its_app_id() -> None:
     script.publish_at(10.0, topics.APP_STATUS, APPS)
     script.publish_at(20.0, topics.APP_STATUS, APPS[:1])
     script.publish_at(30.0, topics.APP_STATUS, APPS[:1])
-    script.run(tasks.app_info(_z(), queue), max_time=100.0)
+    script.run(tasks.object_info(_z(), queue), max_time=100.0)
     assert [s.time for s in script.steps(fx.Publish)] == [10.0, 10.0, 20.0], "one delete, sent once"
     gone = pb.info.ZInfoMsg.FromString(queue.items["app:app-2"].payload)
     assert gone.ztype == pb.info.ZiApp and gone.ainfo.AppID == "app-2"

@@ -29,13 +29,14 @@ QUEUED = "FlowlogQueued"
 def run(z: Zedagent) -> Generator[Any, Any, None]:
     """Queue each new flow collection's messages and wake the sender."""
     queue: deque[bytes] = deque()
-    yield fx.Spawn(f"{AGENT}.flowlog.send", send(z, queue))
     seen, last, queued = 0, 0, 0
     while True:
         seen = yield fx.Wait((topics.FLOWS,), seen)
         number, messages = (yield fx.Read(topics.FLOWS)) or (0, ())
         if number == last:
             continue
+        if not last:  # the sender starts with the first flows (EVE's runs idle until then)
+            yield fx.Spawn(f"{AGENT}.flowlog.send", send(z, queue))
         last = number
         for message in messages:
             if len(queue) >= QUEUE_CAP:

@@ -53,50 +53,37 @@ def device_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
         seen = yield fx.Wait(INFO_WATCH, seen, max(due - now, 0.0))
 
 
-def app_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
-    """Send ZInfoApp for each app whose status changed, and for every app on a new controller epoch;
-    for an app that is gone, a ZInfoApp with only its AppID (EVE's delete)."""
+def object_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
+    """Send ZInfoApp for each app, and ZInfoNetworkInstance for each network instance, whose status changed, and for
+    all of them on a new controller epoch; for one that is gone, a message with only its ID (EVE's delete:
+    ``handleAppInstanceStatusImpl``, ``handleNetworkInstanceImpl``)."""
     seen = 0
-    sent: dict[str, topics.AppStatus] = {}
+    apps: dict[str, topics.AppStatus] = {}
+    nis: dict[str, topics.NiStatus] = {}
     last_trigger = None
     while True:
-        seen = yield fx.Wait((topics.APP_STATUS, topics.INFO_TRIGGER), seen)
+        seen = yield fx.Wait((topics.APP_STATUS, topics.NI_STATUS, topics.INFO_TRIGGER), seen)
         trigger = yield fx.Read(topics.INFO_TRIGGER)
         if trigger != last_trigger:
-            last_trigger, sent = trigger, {}
-        apps = (yield fx.Read(topics.APP_STATUS)) or ()
+            last_trigger, apps, nis = trigger, {}, {}
+        current = (yield fx.Read(topics.APP_STATUS)) or ()
         wall = yield fx.WallClock()
-        for app in apps:
-            if sent.get(app.uuid) != app:
-                sent[app.uuid] = app
-                payload = report.app_info(z, app, wall).SerializeToString()
-                yield queue.put(f"app:{app.uuid}", url("info", z.uuid), payload)
-        for uuid in sorted(set(sent) - {app.uuid for app in apps}):
-            del sent[uuid]
-            yield queue.put(f"app:{uuid}", url("info", z.uuid), report.app_gone(z, uuid, wall).SerializeToString())
-
-
-def ni_info(z: Zedagent, queue: Queue) -> Generator[Any, Any, None]:
-    """Send ZInfoNetworkInstance for each instance whose status changed, for all on a new controller epoch, and a
-    deletion for an instance that is gone (``handleNetworkInstanceImpl``)."""
-    seen = 0
-    sent: dict[str, topics.NiStatus] = {}
-    last_trigger = None
-    while True:
-        seen = yield fx.Wait((topics.NI_STATUS, topics.INFO_TRIGGER), seen)
-        trigger = yield fx.Read(topics.INFO_TRIGGER)
-        if trigger != last_trigger:
-            last_trigger, sent = trigger, {}
+        info = url("info", z.uuid)
+        for app in current:
+            if apps.get(app.uuid) != app:
+                apps[app.uuid] = app
+                yield queue.put(f"app:{app.uuid}", info, report.app_info(z, app, wall).SerializeToString())
+        for uuid in sorted(set(apps) - {app.uuid for app in current}):
+            del apps[uuid]
+            yield queue.put(f"app:{uuid}", info, report.app_gone(z, uuid, wall).SerializeToString())
         statuses = (yield fx.Read(topics.NI_STATUS)) or ()
-        wall = yield fx.WallClock()
         for status in statuses:
-            if sent.get(status.uuid) != status:
-                sent[status.uuid] = status
-                payload = report.ni_info(z, status, wall).SerializeToString()
-                yield queue.put(f"ni:{status.uuid}", url("info", z.uuid), payload)
-        for uuid in sorted(set(sent) - {s.uuid for s in statuses}):
-            gone = sent.pop(uuid)
-            yield queue.put(f"ni:{uuid}", url("info", z.uuid), report.ni_gone(z, gone, wall).SerializeToString())
+            if nis.get(status.uuid) != status:
+                nis[status.uuid] = status
+                yield queue.put(f"ni:{status.uuid}", info, report.ni_info(z, status, wall).SerializeToString())
+        for uuid in sorted(set(nis) - {s.uuid for s in statuses}):
+            gone = nis.pop(uuid)
+            yield queue.put(f"ni:{uuid}", info, report.ni_gone(z, gone, wall).SerializeToString())
 
 
 def metrics(z: Zedagent) -> Generator[Any, Any, None]:
