@@ -12,8 +12,10 @@ runs, which is halted only once the new volume is ready (until then a restart bo
 volume again). ``timer.gc.vdisk`` after start, once this boot's app config is known, volumes of
 apps no longer configured are removed. EVE: ``pkg/pillar/cmd/zedmanager``, ``volumemgr`` and ``domainmgr``.
 
+An app with interfaces waits in AWAITNETWORKINSTANCE until zedrouter has set them up (``AppNetworkStatus``).
+
 Simplifications: one root volume per app, made as soon as the image is verified (no copy time);
-no app networks, adapters, start delay or cloud-init; a new image for an app is handled like a
+no start delay or cloud-init; a new image for an app is handled like a
 purge; removing an app does not cancel its download. Memory is checked against the host's RAM
 less EVE's own share, as zedmanager does.
 """
