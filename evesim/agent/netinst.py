@@ -21,9 +21,6 @@ KINDS: dict[int, NiKind] = {pb.config.ZnetInstSwitch: "switch", pb.config.ZnetIn
 AceAction = Literal["allow", "drop", "portmap", "limit"]
 Verdict = tuple[Literal["accept", "drop"], int]
 """What the firewall did to a flow, and the id of the rule that decided (0: EVE's implicit default drop)."""
-SHARED_LABELS = ("all", "uplink", "freeuplink")
-"""Port labels EVE gives ports itself (``UpdateEveDefinedSharedLabels``): every port, every management port,
-management ports of cost 0."""
 MIN_SUBNET = 4
 LARGE_SUBNET = 16
 MAX_RANGE = 255
@@ -265,8 +262,9 @@ def address(ni: NetInstance, number: int) -> str | None:
 
 
 def ports_for(label: str, ports: Iterable[tuple[str, bool, int]]) -> tuple[str, ...]:
-    """Ports a label names (``LookupPortsByLabel``): ``all``, ``uplink`` (management), ``freeuplink`` (management,
-    cost 0), or the port of that name; from (name, management, cost)."""
+    """Ports a label names (``LookupPortsByLabel``): EVE's own shared labels ``all``, ``uplink`` (management),
+    ``freeuplink`` (management, cost 0) (``UpdateEveDefinedSharedLabels``), or the port of that name; from (name,
+    management, cost)."""
     known = list(ports)
     if label == "all":
         return tuple(name for name, _, _ in known)
