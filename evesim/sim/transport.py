@@ -106,16 +106,25 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
 def untrusted(net: Network, route: fx.Route, address: str, host: str = SERVER_HOST) -> bool:
     """The port's proxy inspects TLS with a CA the port's config does not give: the handshake fails as EVE's does,
     ``x509: certificate signed by unknown authority``."""
-    proxy_at = route.proxy if not bypassed(host, route.exceptions) else ""
-    if route.pac:
-        try:
-            proxy_at = pac_proxy(route.pac, host, address)
-        except PacError:
-            proxy_at = ""
+    if not route.proxy and not route.pac:
+        return False
+    proxy_at = proxy_for(route, host, address)
     if not proxy_at:
         return False
     ca = net.inspecting_ca(proxy_at.rpartition(":")[0] or proxy_at)
     return bool(ca) and ca not in route.trusted
+
+
+def proxy_for(route: fx.Route, host: str, address: str) -> str | None:
+    """The proxy (``host:port``) a request to ``host`` goes through over ``route``'s port, "" for none: its PAC file's
+    answer if it has one (None if the file fails), else its proxy unless ``host`` is one of its exceptions (EVE's
+    ``LookupProxy``)."""
+    if route.pac:
+        try:
+            return pac_proxy(route.pac, host, address)
+        except PacError:
+            return None
+    return "" if not route.proxy or bypassed(host, route.exceptions) else route.proxy
 
 
 ADDRESSES = {SERVER_HOST: "203.0.113.10", DATASTORE_HOST: "203.0.113.20"}
@@ -137,17 +146,12 @@ def path(net: Network, node: str, route: fx.Route, target: str = CONTROLLER,
          host: str = SERVER_HOST, address: str = "") -> tuple[PathStats | None, TransportError]:
     """The path from a port's node to ``target`` (named ``host``), through the port's proxy unless ``host`` is one of
     its exceptions; None and why when there is none (no route: a timeout; a proxy that cannot reach it: ``proxy``)."""
-    proxy_at = route.proxy
-    if route.pac:
-        try:
-            proxy_at = pac_proxy(route.pac, host, address)
-        except PacError:
-            # EVE: pkg/pillar/controllerconn/send.go prepareHTTPClientConfig goes direct when LookupProxy fails; a
-            # download (pkg/pillar/cmd/downloader) fails instead
-            if host != SERVER_HOST:
-                return None, "proxy"
-            proxy_at = ""
-    elif bypassed(host, route.exceptions):
+    proxy_at = proxy_for(route, host, address) if route.proxy or route.pac else ""
+    if proxy_at is None:
+        # EVE: pkg/pillar/controllerconn/send.go prepareHTTPClientConfig goes direct when LookupProxy fails; a
+        # download (pkg/pillar/cmd/downloader) fails instead
+        if host != SERVER_HOST:
+            return None, "proxy"
         proxy_at = ""
     if not proxy_at:
         return net.path(node, target), "timeout"
