@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -330,6 +331,7 @@ def sweep_command(
         from evesim.scenario.journal import Plan
 
         plan, done = Plan(start, seeds, loaded.digest, overrides), []
+    signal.signal(signal.SIGINT, _first_ctrl_c)
     try:
         result = _sweep(loaded, plan, done, out, (executor, workers, scheduler), quiet)
     except KeyboardInterrupt:
@@ -344,6 +346,13 @@ def sweep_command(
         _error(f"interrupted: {len(result.replicas)} of {len(result.requested)} replicas finished{hint}")
         raise typer.Exit(130)
     raise typer.Exit(3 if result.errors else 1 if result.failing_seeds else 0)
+
+
+def _first_ctrl_c(signum: int, frame: object) -> None:
+    """A sweep's first Ctrl-C stops it; later ones are ignored (except while it waits for the running replicas), so
+    that stopping the workers and writing the finished replicas cannot be cut short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def _resumed(file: Path, folder: Path) -> tuple[Loaded, Plan, list[dict[str, Any]]]:

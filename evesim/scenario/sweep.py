@@ -123,6 +123,20 @@ def interruptible() -> Iterator[bool]:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextmanager
+def sigint_raises() -> Iterator[None]:
+    """In the main thread, let Ctrl-C raise KeyboardInterrupt in this block even where the caller ignores it (the
+    CLI does once a sweep is stopping); elsewhere do nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _interrupt_once(signum: int, frame: object) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _interrupted.set()
@@ -276,7 +290,8 @@ def _stop(pending: set[Future[list[Row]]], interrupt: Callable[[], None]) -> lis
     interrupt()
     running = [future for future in pending if not future.cancelled()]
     try:
-        wait(running, timeout=STOP_GRACE_S)
+        with sigint_raises():
+            wait(running, timeout=STOP_GRACE_S)
     except KeyboardInterrupt:
         pass
     return [future for future in running if future.done() and future.exception() is None]
