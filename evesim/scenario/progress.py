@@ -1,4 +1,5 @@
-"""``evesim run``'s progress bar: simulated time and fleet counts, refreshed twice a second between the run's ticks.
+"""``evesim run``'s progress bar: simulated time, fleet counts and speed, refreshed twice a second between the run's
+ticks.
 
 A thread reads the world while the simulation runs; it only reads (no random draw, no event), so
 the run's outputs are the same with or without it.
@@ -7,7 +8,9 @@ the run's outputs are the same with or without it.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -18,6 +21,8 @@ if TYPE_CHECKING:
     from evesim.sim.world import World
 
 REFRESH_S = 0.5
+RATE_WINDOW_S = 2.0
+"""Wall seconds over which the speed shown (events logged and simulated seconds per wall second) is measured."""
 SHOWN_VERSIONS = 3
 """How many running EVE versions the line names (the most common first)."""
 
@@ -46,13 +51,17 @@ def fleet_line(world: World) -> str:
 class RunProgress:
     """A transient progress bar for one run; ``tick`` is the run's ``on_tick``."""
 
-    def __init__(self, console: Console, duration: float, quiet: bool) -> None:
+    def __init__(self, console: Console, duration: float, quiet: bool,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.duration = duration
+        self.clock = clock
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=20), TimeElapsedColumn(),
                                  TextColumn("{task.fields[fleet]}"), console=console, disable=quiet, transient=True)
         self.task: TaskID = self.progress.add_task(self._clock(0.0), total=duration, fleet="")
         self.quiet = quiet
         self.world: World | None = None
+        self._mark: tuple[float, float, int] | None = None
+        self._speed = ""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, name="evesim-progress", daemon=True)
 
@@ -84,7 +93,22 @@ class RunProgress:
         except RuntimeError:  # the simulation changed a collection while it was counted: next time
             return
         now = min(world.env.now, self.duration)
-        self.progress.update(self.task, completed=now, description=self._clock(now), fleet=line)
+        self._measure(world.env.now, len(world.log))
+        fleet = f"{line} · {self._speed}" if self._speed else line
+        self.progress.update(self.task, completed=now, description=self._clock(now), fleet=fleet)
+
+    def _measure(self, now: float, events: int) -> None:
+        """Update the speed shown once ``RATE_WINDOW_S`` of wall time passed since it was last measured."""
+        wall = self.clock()
+        if self._mark is None:
+            self._mark = (wall, now, events)
+            return
+        since, then, before = self._mark
+        if wall - since < RATE_WINDOW_S:
+            return
+        took = wall - since
+        self._speed = f"{(events - before) / took:,.0f} events/s · {(now - then) / took:,.0f}x simulated/wall"
+        self._mark = (wall, now, events)
 
     def _clock(self, now: float) -> str:
         return f"sim {hms(now)} / {hms(self.duration)}"

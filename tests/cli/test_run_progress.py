@@ -52,6 +52,19 @@ def test_the_progress_follows_the_world_between_ticks(monkeypatch) -> None:
     assert shown.progress.tasks[0].description == "sim 00:00:42 / 00:01:40"
 
 
+def test_the_progress_shows_events_and_simulated_seconds_per_wall_second(monkeypatch) -> None:
+    monkeypatch.setattr(progress, "RATE_WINDOW_S", 0.5)
+    clock = [100.0]
+    console, _ = _terminal()
+    world = SimpleNamespace(env=SimpleNamespace(now=0.0), devices=[], log=[])
+    shown = progress.RunProgress(console, 3600.0, quiet=True, clock=lambda: clock[0])
+    shown.tick(0.0, 3600.0, world)  # type: ignore[arg-type]
+    assert "events/s" not in shown.progress.tasks[0].fields["fleet"]  # nothing measured yet
+    clock[0], world.env.now, world.log = 102.0, 600.0, [None] * 5000
+    shown.refresh()
+    assert shown.progress.tasks[0].fields["fleet"].endswith("2,500 events/s · 300x simulated/wall")
+
+
 def test_ctrl_c_stops_a_run_at_once_and_leaves_no_empty_out(tmp_path: Path) -> None:
     out = tmp_path / "new" / "out"
     proc = subprocess.Popen([sys.executable, "-m", "evesim.cli", "run", str(ONBOARDING), "--out", str(out)],
