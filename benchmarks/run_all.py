@@ -19,7 +19,9 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-BENCHMARKS = ["controller.py", "fleet.py", "rollout.py", "sweep.py", "abuse.py"]
+BENCHMARKS = ["controller.py", "fleet.py", "scaling.py", "rollout.py", "sweep.py", "abuse.py"]
+PLOT = "scaling.png"
+"""The scaling plot ``scaling.py`` draws next to the page."""
 
 
 def machine() -> str:
@@ -49,9 +51,11 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def page(rows: list[dict[str, object]], failed: list[str]) -> str:
+def page(rows: list[dict[str, object]], failed: list[str], plotted: bool) -> str:
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     note = f"\nThese benchmarks exited with an error: {', '.join(failed)}.\n" if failed else ""
+    picture = (f"\n![Fleet-day wall time and memory per device from 100 to 10,000 devices, with the targets]"
+               f"({PLOT})\n") if plotted else ""
     return f"""# Performance
 
 Measured by `python benchmarks/run_all.py` (`make bench`) on {when}: {machine()}.
@@ -60,7 +64,7 @@ worker, the codec alone, the fleet without abuse), so ratios hold across machine
 absolute figures. Run one benchmark alone for its full report; `--help` lists its options.
 {note}
 {table(rows)}
-"""
+{picture}"""
 
 
 def main() -> int:
@@ -68,16 +72,19 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args()
     failed = []
+    plot = args.out.parent / PLOT
+    plot.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         results = Path(scratch) / "results.jsonl"
         results.touch()
         for name in BENCHMARKS:
             print(f"== {name}", flush=True)
             env = {**os.environ, "EVESIM_BENCH_RESULTS": str(results)}
-            if subprocess.call([sys.executable, str(HERE / name)], env=env) != 0:
+            extra = ["--plot", str(plot)] if name == "scaling.py" else []
+            if subprocess.call([sys.executable, str(HERE / name), *extra], env=env) != 0:
                 failed.append(name)
         rows = [json.loads(line) for line in results.read_text().splitlines()]
-    args.out.write_text(page(rows, failed), encoding="utf-8")
+    args.out.write_text(page(rows, failed, plot.exists()), encoding="utf-8")
     print(f"figures written to {args.out}")
     return 1 if failed else 0
 

@@ -28,7 +28,13 @@ def test_recorded_figures_become_the_pages_table(tmp_path: Path, monkeypatch: py
     results.record("fleet (10 devices)", "memory per device (KB)", 121.5, "<= 50", False)
     results.record("sweep", "replicas/s on 1 worker", 1.25)
     rows = [json.loads(line) for line in file.read_text().splitlines()]
-    page = run_all.page(rows, ["abuse.py"])
+    page = run_all.page(rows, ["abuse.py"], plotted=False)
+    assert "![" not in page
     assert "| fleet (10 devices) | memory per device (KB) | 121.5 | <= 50 | **no** |" in page
     assert "| sweep | replicas/s on 1 worker | 1.25 |  |  |" in page
     assert "exited with an error: abuse.py" in page and "CPUs" in page and "Python" in page
+
+
+def test_the_page_shows_the_scaling_plot_when_it_was_drawn() -> None:
+    run_all = _module("run_all")
+    assert f"]({run_all.PLOT})" in run_all.page([], [], plotted=True)
