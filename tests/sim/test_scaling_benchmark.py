@@ -21,7 +21,7 @@ def test_each_size_is_measured_recorded_and_plotted(tmp_path: Path) -> None:
                           env={"EVESIM_BENCH_RESULTS": str(results), "PATH": ""})
     assert done.returncode == 0, done.stderr
     table = [line.split() for line in done.stdout.splitlines() if len(line.split()) == 6]
-    assert [row[0] for row in table] == ["devices", "3", "6"]
+    assert [row[0] for row in table] == ["3", "6"]
     rows = [json.loads(line) for line in results.read_text().splitlines()]
     assert {row["benchmark"] for row in rows} == {"scaling (3 devices, 0.1 h of steady state)",
                                                   "scaling (6 devices, 0.1 h of steady state)"}
