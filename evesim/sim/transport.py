@@ -49,7 +49,7 @@ def exchange(device: Networked, request: fx.Request) -> Exchange:
         return _fail(DIAL_TIMEOUT_S, "timeout")
     spent = 0.0
     answer: fx.Response | None = None
-    error: Exchange = _fail(0.0, "unreachable")
+    error: fx.Response | None = None
     for route in device.nics.order(request.via):
         out = _over(device, route, request, spent)
         spent += out.delay_s
@@ -58,21 +58,21 @@ def exchange(device: Networked, request: fx.Request) -> Exchange:
         if out.response.status is not None:
             answer = out.response
         else:
-            error = out
-    return Exchange(spent, answer if answer is not None else error.response)
+            error = out.response
+    return Exchange(spent, answer or error or fx.Response(None, error="unreachable"))
 
 
 def _over(device: Networked, route: fx.Route, request: fx.Request, start: float) -> Exchange:
     """One attempt over ``route``'s port (through its proxy if it has one), starting ``start`` seconds from now."""
     world = device.world
-    if device.nics.address(world.net, route.name) is None:
+    address = device.nics.address(world.net, route.name)
+    if address is None:
         return _fail(0.0, "unreachable")
     faults = device.nics.faults
     if not route.gateway:
         return _fail(0.0, "unreachable")  # a static port without a gateway has no default route
     if "dns" in faults or not route.dns:
         return _fail(min(DNS_TIMEOUT_S, request.timeout), "dns")
-    address = device.nics.address(world.net, route.name) or ""
     stats, error = path(world.net, device.nics.nodes[route.name], route, address=address)
     if stats is None:
         return _fail(min(DIAL_TIMEOUT_S, request.timeout) if error == "timeout" else 0.0, error)
