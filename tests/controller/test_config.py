@@ -13,7 +13,7 @@ from evesim.api import pb
 from evesim.api.envelope import CryptoMode
 from evesim.controller import ConfigError, Controller, Policy, UnknownDevice, devconfig
 
-from .conftest import Device
+from .conftest import API, Device
 
 SHA = hashlib.sha256(b"image").hexdigest()
 
@@ -280,3 +280,15 @@ def test_property_every_edit_bumps_version_and_hash(device: Device, edits: list)
 
 def _ns(config: pb.config.EdgeDevConfig) -> int:
     return config.config_timestamp.seconds * 1_000_000_000 + config.config_timestamp.nanos
+
+
+def test_a_repeated_poll_is_accepted_and_a_forged_one_still_refused(device: Device) -> None:
+    proto = {"Content-Type": "application/x-proto-binary"}
+    request = pb.config.ConfigRequest(configHash=device.config().configHash, integrity_token=device.token)
+    path = f"{API}/id/{device.uuid}/config"
+    body = device.seal(request.SerializeToString())
+    assert [device.ctl.handle("POST", path, body, proto).status for _ in range(3)] == [304, 304, 304]
+    container = pb.auth.AuthContainer.FromString(body)
+    container.signatureHash = bytes(64)  # the same poll, its signature forged
+    assert device.ctl.handle("POST", path, container.SerializeToString(), proto).status == 401
+    assert device.ctl.handle("POST", path, body, proto).status == 304
