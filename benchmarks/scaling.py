@@ -22,6 +22,8 @@ HERE = Path(__file__).parent
 DAY_TARGETS_S = {1000: 120.0, 10_000: 600.0}
 """Fleet-day wall targets on this machine: 1,000 devices in one process; 10,000 (the issue asks it of two shards)."""
 KB_TARGET = 50.0
+US_TARGET = 20.0
+"""CPU per controller request in one process."""
 
 
 def measure(devices: int, hours: float) -> dict[str, float]:
@@ -48,7 +50,8 @@ def report(rows: list[dict[str, float]]) -> None:
         target = DAY_TARGETS_S.get(n)
         record(name, "fleet-day wall, one process (s)", round(day_s(r)), f"<= {target:g}" if target else "",
                day_s(r) <= target if target else None)
-        record(name, "CPU per controller request (us)", round(per_request, 1))
+        record(name, "CPU per controller request (us)", round(per_request, 1), f"<= {US_TARGET:g}",
+               per_request <= US_TARGET)
         record(name, "memory per device (KB)", round(r["kb_per_device"], 1), f"<= {KB_TARGET:g}",
                r["kb_per_device"] <= KB_TARGET)
 
