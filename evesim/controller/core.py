@@ -44,9 +44,6 @@ MAX_BODY = 4 << 20
 """Largest request body accepted (413 above)."""
 GLOBAL_OPTIONS = "adam/global-options"
 """The store setting that keeps Adam's global options."""
-VERIFIED_MAX = 4096
-"""A config poll up to this size is remembered once its signature verified: EVE repeats the same bytes until its
-config changes, and the same bytes under the same key verify the same."""
 _NOT_FOUND = Reply(404, b"unknown device API path", "text/plain")
 _NOT_ALLOWED = Reply(405, b"method not allowed", "text/plain")
 _NO_CONFIG = Reply(404, b"no config set for this device", "text/plain")
@@ -71,7 +68,7 @@ class UnknownDevice(LookupError):
 class _Device:
     """What the hot path needs about one device, cached in memory."""
 
-    __slots__ = ("uuid", "public_key", "token", "config_hash", "config_reply", "version", "info", "verified")
+    __slots__ = ("uuid", "public_key", "token", "config_hash", "config_reply", "version", "info")
 
     def __init__(self, uuid: str, public_key: Any, token: bytes) -> None:
         self.uuid = uuid
@@ -81,8 +78,6 @@ class _Device:
         self.config_reply: Reply | None = None
         self.version = 0
         self.info: tuple[Item, pb.info.ZInfoDevice] | None = None
-        self.verified = b""
-        """The last config poll whose signature verified (``VERIFIED_MAX``)."""
 
 
 class Controller:
@@ -175,8 +170,7 @@ class Controller:
             return _NOT_ALLOWED
         self._check_post(body, headers)
         handler, path_uuid, app = route
-        # before the store is touched: a refusal costs nothing
-        device, envelope = self._authenticate(body, path_uuid, remember=handler == self._config)
+        device, envelope = self._authenticate(body, path_uuid)  # before the store is touched: a refusal costs nothing
         with self._transaction:
             reply = handler(device, envelope.payload, app)
             self._log_request(device.uuid, method, path, reply.status)
@@ -261,18 +255,13 @@ class Controller:
         if not is_proto(_header(headers, "content-type")):
             raise Refusal(415, f"POST bodies must be {PROTO}")
 
-    def _authenticate(self, body: bytes, path_uuid: str | None, remember: bool = False) -> tuple[_Device, Envelope]:
-        """The sender and its envelope, or a ``Refusal``; ``remember`` keeps a small body that verified, so that the
-        same bytes (a repeated config poll) are not verified again."""
+    def _authenticate(self, body: bytes, path_uuid: str | None) -> tuple[_Device, Envelope]:
         envelope = _open(body)
         device = self._by_hash.get(envelope.sender_cert_hash)
         if device is None:
             raise Refusal(self.policy.unknown_device_status, "unknown sender certificate")
-        if self._full and body != device.verified and not verify_signature(device.public_key, envelope.payload,
-                                                                          envelope.signature):
+        if self._full and not verify_signature(device.public_key, envelope.payload, envelope.signature):
             raise Refusal(401, "envelope signature does not verify")
-        if remember and self._full and len(body) <= VERIFIED_MAX:
-            device.verified = body
         if path_uuid is not None and path_uuid != device.uuid:
             raise Refusal(403, "the UUID in the path is not the sender's")
         return device, envelope

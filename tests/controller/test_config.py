@@ -282,7 +282,7 @@ def _ns(config: pb.config.EdgeDevConfig) -> int:
     return config.config_timestamp.seconds * 1_000_000_000 + config.config_timestamp.nanos
 
 
-def test_a_repeated_poll_is_accepted_and_a_forged_one_still_refused(device: Device) -> None:
+def test_a_repeated_poll_is_accepted_and_its_forged_copy_refused(device: Device) -> None:
     proto = {"Content-Type": "application/x-proto-binary"}
     request = pb.config.ConfigRequest(configHash=device.config().configHash, integrity_token=device.token)
     path = f"{API}/id/{device.uuid}/config"
