@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -331,9 +333,15 @@ def sweep_command(
         from evesim.scenario.journal import Plan
 
         plan, done = Plan(start, seeds, loaded.digest, overrides), []
-    signal.signal(signal.SIGINT, _first_ctrl_c)
+    with CtrlC().handling():
+        _finish_sweep(file, loaded, plan, done, out, (executor, workers, scheduler), quiet)
+
+
+def _finish_sweep(file: Path, loaded: Loaded, plan: Plan, done: list[dict[str, Any]], out: Path | None,
+                  where: tuple[str, int | None, str | None], quiet: bool) -> None:
+    """Run the sweep, print and write what it gives, and exit with its outcome."""
     try:
-        result = _sweep(loaded, plan, done, out, (executor, workers, scheduler), quiet)
+        result = _sweep(loaded, plan, done, out, where, quiet)
     except KeyboardInterrupt:
         _error("interrupted before the sweep started; nothing was written")
         raise typer.Exit(130) from None
@@ -348,11 +356,32 @@ def sweep_command(
     raise typer.Exit(3 if result.errors else 1 if result.failing_seeds else 0)
 
 
-def _first_ctrl_c(signum: int, frame: object) -> None:
-    """A sweep's first Ctrl-C stops it; later ones are ignored (except while it waits for the running replicas), so
-    that stopping the workers and writing the finished replicas cannot be cut short."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    raise KeyboardInterrupt
+class CtrlC:
+    """``evesim sweep``'s SIGINT handler: the first Ctrl-C stops the sweep, and from then on Ctrl-C is ignored but
+    while the sweep waits for its running replicas (``sweep.sigint_raises``), so that stopping the workers, writing
+    the finished replicas and exiting cannot be cut short."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.pressed = True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the OS's own ignoring: it holds while the interpreter exits
+        raise KeyboardInterrupt
+
+    @contextmanager
+    def handling(self) -> Iterator[None]:
+        """Handle SIGINT in the block (in the main thread only); the previous handler comes back unless it was
+        pressed (the command is then exiting)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.signal(signal.SIGINT, self)
+        try:
+            yield
+        finally:
+            if not self.pressed and previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
 
 def _resumed(file: Path, folder: Path) -> tuple[Loaded, Plan, list[dict[str, Any]]]:

@@ -126,7 +126,7 @@ def interruptible() -> Iterator[bool]:
 @contextmanager
 def sigint_raises() -> Iterator[None]:
     """In the main thread, let Ctrl-C raise KeyboardInterrupt in this block even where the caller ignores it (the
-    CLI does once a sweep is stopping); elsewhere do nothing."""
+    CLI does once a sweep is stopping), then put the caller's handling back; elsewhere do nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -134,7 +134,17 @@ def sigint_raises() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        _put_back(previous)
+
+
+def _put_back(handler: Any) -> None:
+    """Install ``handler`` for SIGINT (SIG_DFL if Python does not know the previous one)."""
+    while True:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL if handler is None else handler)
+            return
+        except KeyboardInterrupt:  # a press as the block ended: signal.signal runs it first; it ends nothing more
+            continue
 
 
 def _interrupt_once(signum: int, frame: object) -> None:
