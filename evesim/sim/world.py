@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import gc
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -365,8 +363,7 @@ class World:
     def run(self, until: float) -> None:
         """Advance simulated time to ``until`` seconds (nothing happens if that is not in the future)."""
         if until > self.env.now:
-            with fewer_collections():
-                self.env.run(until=until)
+            self.env.run(until=until)
 
     # -------------------------------------------------------------- network services for devices
 
@@ -431,20 +428,3 @@ def override_json(ports: list[NetPort]) -> bytes:
                 "Exceptions": p.exceptions, **({"ProxyCertPEM": certs_b64} if certs_b64 else {}), **pac, **wpad}
 
     return json.dumps({"Version": 1, "Key": "override", "Ports": [port(p) for p in ports]}, sort_keys=True).encode()
-
-
-GC_THRESHOLDS = (50_000, 20, 100)
-"""The cyclic garbage collector's thresholds while a world runs. A fleet keeps millions of objects alive and
-allocates many short-lived ones; Python's defaults (700, 10, 10) walk the whole heap so often that a 1,000-device
-fleet ran 8% slower. Only when garbage is collected changes: every output is the same."""
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the block with ``GC_THRESHOLDS``, then put the previous thresholds back."""
-    previous = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
