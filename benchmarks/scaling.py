@@ -19,18 +19,21 @@ from fleet import run
 from results import record
 
 HERE = Path(__file__).parent
-DAY_TARGETS_S = {1000: 120.0, 10_000: 600.0}
-"""Fleet-day wall targets on this machine: 1,000 devices in one process; 10,000 (the issue asks it of two shards)."""
+DAY_TARGETS = {1000: (120.0, "<= 120 in one process"), 10_000: (600.0, "<= 600 with --shards 2")}
+"""Fleet-day wall targets: 1,000 devices in one process; 10,000 devices on two shards (this measures one process)."""
 KB_TARGET = 50.0
+"""Memory per device, at every size."""
 US_TARGET = 20.0
-"""CPU per controller request in one process."""
+"""Time per controller request on one core."""
 
 
 def measure(devices: int, hours: float) -> dict[str, float]:
     """One size, measured in a fresh process."""
-    out = subprocess.run([sys.executable, str(Path(__file__)), "--one", str(devices), "--hours", str(hours)],
-                         capture_output=True, text=True, check=True, cwd=HERE).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, str(Path(__file__)), "--one", str(devices), "--hours", str(hours)],
+                          capture_output=True, text=True, cwd=HERE)
+    if done.returncode != 0:
+        raise RuntimeError(f"measuring {devices} devices failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def day_s(r: dict[str, float]) -> float:
@@ -47,10 +50,10 @@ def report(rows: list[dict[str, float]]) -> None:
         print(f"{n:>8} {r['wall_s'] / r['hours']:>10.1f}s {day_s(r):>9.0f}s {per_request:>11.1f} "
               f"{r['per_event_ratio']:>8.2f}x {r['kb_per_device']:>10.1f}")
         name = f"scaling ({n} devices, {r['hours']:g} h of steady state)"
-        target = DAY_TARGETS_S.get(n)
-        record(name, "fleet-day wall, one process (s)", round(day_s(r)), f"<= {target:g}" if target else "",
-               day_s(r) <= target if target else None)
-        record(name, "CPU per controller request (us)", round(per_request, 1), f"<= {US_TARGET:g}",
+        limit, target = DAY_TARGETS.get(n, (None, ""))
+        record(name, "fleet-day wall, one process (s)", round(day_s(r)), target,
+               day_s(r) <= limit if limit is not None else None)
+        record(name, "time per controller request, one core (us)", round(per_request, 1), f"<= {US_TARGET:g}",
                per_request <= US_TARGET)
         record(name, "memory per device (KB)", round(r["kb_per_device"], 1), f"<= {KB_TARGET:g}",
                r["kb_per_device"] <= KB_TARGET)
@@ -66,7 +69,8 @@ def plot(rows: list[dict[str, float]], path: Path) -> None:
     sizes = [int(r["devices"]) for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.loglog(sizes, [day_s(r) for r in rows], "o-", label="measured (one process)")
-    left.loglog(list(DAY_TARGETS_S), list(DAY_TARGETS_S.values()), "r*", markersize=12, label="targets")
+    left.loglog(list(DAY_TARGETS), [limit for limit, _ in DAY_TARGETS.values()], "r*", markersize=12,
+                label="targets (1,000: one process; 10,000: two shards)")
     left.set(xlabel="devices", ylabel="wall seconds per simulated day", title="Time")
     right.semilogx(sizes, [r["kb_per_device"] for r in rows], "o-", label="measured (RSS growth / devices)")
     right.axhline(KB_TARGET, color="r", linestyle="--", label=f"target {KB_TARGET:g} KB")

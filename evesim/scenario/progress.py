@@ -48,6 +48,11 @@ def fleet_line(world: World) -> str:
     return " · ".join(parts)
 
 
+def _rate(value: float) -> str:
+    """A rate for the progress line: whole numbers from 10 up, two significant digits below."""
+    return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
+
+
 class RunProgress:
     """A transient progress bar for one run; ``tick`` is the run's ``on_tick``."""
 
@@ -107,7 +112,7 @@ class RunProgress:
         if wall - since < RATE_WINDOW_S:
             return
         took = wall - since
-        self._speed = f"{(events - before) / took:,.0f} events/s · {(now - then) / took:,.0f}x simulated/wall"
+        self._speed = f"{_rate((events - before) / took)} events/s · {_rate((now - then) / took)}x simulated/wall"
         self._mark = (wall, now, events)
 
     def _clock(self, now: float) -> str:

@@ -63,6 +63,9 @@ def test_the_progress_shows_events_and_simulated_seconds_per_wall_second(monkeyp
     clock[0], world.env.now, world.log = 102.0, 600.0, [None] * 5000
     shown.refresh()
     assert shown.progress.tasks[0].fields["fleet"].endswith("2,500 events/s · 300x simulated/wall")
+    clock[0], world.env.now, world.log = 104.0, 601.0, [None] * 5001
+    shown.refresh()  # a slow stretch still shows its speed
+    assert shown.progress.tasks[0].fields["fleet"].endswith("0.5 events/s · 0.5x simulated/wall")
 
 
 def test_ctrl_c_stops_a_run_at_once_and_leaves_no_empty_out(tmp_path: Path) -> None:
