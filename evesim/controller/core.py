@@ -91,6 +91,7 @@ class Controller:
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         policy: Policy | None = None,
+        keyed: Callable[[str], bytes] | None = None,
         max_body: int = MAX_BODY,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
@@ -100,6 +101,8 @@ class Controller:
         self.max_body = max_body
         self._clock = clock
         self._rng = rng or random.SystemRandom()
+        self._keyed = keyed
+        self._drawn: dict[str, int] = {}
         self._full = self.crypto is CryptoMode.FULL
         self._signing_key = self.identity.signing.key
         self._signing_hash = self.identity.signing_hash
@@ -354,7 +357,8 @@ class Controller:
     def _attest(self, device: _Device, payload: bytes, app: str) -> Reply:
         request = telemetry.parse(pb.attest.ZAttestReq, payload)
         state = self.store.get_attestation(device.uuid)
-        answer, new_state = attestation.step(request, state, self.policy, self._draw, self._templates)
+        answer, new_state = attestation.step(request, state, self.policy,
+                                              lambda size: self._draw(device.uuid, size), self._templates)
         if new_state != state:
             self.store.put_attestation(device.uuid, new_state)
             self._transaction.then(lambda: setattr(device, "token", new_state.token))
@@ -405,8 +409,19 @@ class Controller:
                 self._stored(kind, device.uuid, item)
         return CREATED
 
-    def _draw(self, size: int) -> bytes:
-        return self._rng.getrandbits(8 * size).to_bytes(size, "big")
+    def _draw(self, key: str, size: int) -> bytes:
+        """``size`` random bytes for ``key`` (a device): from the keyed source when there is one, so that what one
+        device draws never depends on what others drew before it; else from the controller's stream."""
+        if self._keyed is None:
+            return self._rng.getrandbits(8 * size).to_bytes(size, "big")
+        count = self._drawn[key] = self._drawn.get(key, 0) + 1
+        data = self._keyed(f"{key}#{count}")
+        if len(data) < size:
+            raise ValueError(f"the keyed source gives {len(data)} bytes, {size} asked")
+        return data[:size]
+
+    def _new_uuid(self, key: str) -> str:
+        return str(uuidlib.UUID(bytes=self._draw(key, 16), version=4))
 
     # ----------------------------------------------------------------- onboarding and devices
 
@@ -545,7 +560,7 @@ class Controller:
         return device.info[1]
 
     def _new_device(self, cert: x509.Certificate, cert_hash: bytes, onboard_cn: str, serial: str) -> str:
-        uuid = str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
+        uuid = self._new_uuid(cert_hash.hex())
         record = DeviceRecord(uuid, cert_pem(cert), cert_hash, onboard_cn, serial)
         self.store.add_device(record)
         device = self._remember(record, b"")
@@ -660,7 +675,7 @@ class Controller:
             app_uuid = (
                 existing.uuidandversion.uuid
                 if existing
-                else str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
+                else self._new_uuid(f"{dev_uuid}/app/{name}")
             )
         def edit(c: pb.config.EdgeDevConfig) -> None:
             devconfig.set_app(c, name, app_uuid, image_url=image_url, sha256=sha256, activate=activate,
@@ -674,7 +689,7 @@ class Controller:
     def set_network_instance(self, dev_uuid: str, ni: appnet.NetworkInstance) -> int:
         """Add or update network instance ``ni`` (by name; a new one gets a fresh UUID)."""
         config = self.config(dev_uuid)
-        ni_uuid = appnet.instance_uuid(config, ni.name) or str(uuidlib.UUID(int=self._rng.getrandbits(128), version=4))
+        ni_uuid = appnet.instance_uuid(config, ni.name) or self._new_uuid(f"{dev_uuid}/ni/{ni.name}")
         return self._edit(dev_uuid, lambda c: appnet.set_network_instance(c, ni, ni_uuid))
 
     def app_command(self, dev_uuid: str, app_uuid: str, command: str) -> int:

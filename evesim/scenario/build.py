@@ -13,7 +13,7 @@ from evesim.net.link import LinkParams
 from evesim.scenario import model
 from evesim.sim.appnet import Traffic
 from evesim.sim.service import FaultRule
-from evesim.sim.world import AppSpec, Group, ImageSpec, PortSpec, ProxySpec, World, WorldSpec
+from evesim.sim.world import AppSpec, Group, ImageSpec, PortSpec, ProxySpec, Shard, World, WorldSpec
 
 DEFAULT_SUBNET = "10.1.0.0/24"
 """A local network instance's subnet when the scenario gives none."""
@@ -68,6 +68,7 @@ def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
         fixes=frozenset(scenario.fixes),
         config_items=dict(scenario.config_items),
         workers=scenario.controller.workers,
+        cells=scenario.controller.cells,
         service_time_s=scenario.controller.service_time,
         datastore_bps=scenario.network.datastore_bandwidth,
         dhcp_lease_s=scenario.network.dhcp_lease,
@@ -80,8 +81,8 @@ def world_spec(scenario: model.Scenario, seed: int | None = None) -> WorldSpec:
     )
 
 
-def world(scenario: model.Scenario, seed: int | None = None) -> World:
-    """Build the world, with the controller's standing fault rules armed."""
-    built = World(world_spec(scenario, seed))
+def world(scenario: model.Scenario, seed: int | None = None, shard: Shard = Shard()) -> World:
+    """Build the world (or one shard of it), with the controller's standing fault rules armed."""
+    built = World(world_spec(scenario, seed), shard)
     built.controller.rules.extend(fault_rule(rule) for rule in scenario.controller.faults)
     return built

@@ -52,6 +52,11 @@ class EventTally:
         return float(self.count), self.population
 
 
+def meters(world: World, expectations: list[Expectation]) -> list[Callable[[], tuple[float, int]]]:
+    """A meter for each expectation."""
+    return [meter(world, e.check, i) for i, e in enumerate(expectations)]
+
+
 def meter(world: World, check: AnyCheck, index: int) -> Callable[[], tuple[float, int]]:
     """A function giving the check's value and population at each call (events are tallied incrementally)."""
     if isinstance(check, checks.Events):
@@ -61,8 +66,8 @@ def meter(world: World, check: AnyCheck, index: int) -> Callable[[], tuple[float
 
 def measure(world: World, check: AnyCheck, index: int) -> tuple[float, int]:
     """A check's value (a count, or reboots summed) and its population, counted afresh."""
-    if isinstance(check, checks.Campaigns):
-        campaigns = world.core.rollouts.list()
+    if isinstance(check, checks.Campaigns):  # every shard has the campaigns: the first counts them
+        campaigns = world.core.rollouts.list() if world.shard.primary else []
         return float(sum(1 for c in campaigns if c.state == check.value)), len(campaigns)
     if isinstance(check, checks.Events):
         return EventTally(world, check, index).measure()
@@ -150,19 +155,22 @@ class Outcome:
 
 @dataclass
 class Judge:
-    """Evaluates the expectations as the run goes and at its end."""
+    """Evaluates the expectations as the run goes and at its end, each with its meter (value and population)."""
 
-    world: World
     expectations: list[Expectation]
+    _meters: list[Callable[[], tuple[float, int]]] = field(repr=False)
     outcomes: list[Outcome] = field(init=False)
-    _meters: list[Callable[[], tuple[float, int]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.outcomes = [
             Outcome(e.name or f"{e.kind} {describe(e.check)}" + (f" by {e.by:g}s" if e.by is not None else ""), e.kind)
             for e in self.expectations
         ]
-        self._meters = [meter(self.world, e.check, i) for i, e in enumerate(self.expectations)]
+
+    @staticmethod
+    def of(world: World, expectations: list[Expectation]) -> Judge:
+        """A judge of a world's run."""
+        return Judge(expectations, meters(world, expectations))
 
     def deadlines(self) -> list[float]:
         """The ``by`` times of the ``eventually`` expectations, sorted: the run checks exactly at each."""

@@ -353,6 +353,9 @@ class Controller(Strict):
 
     workers: Int = Field(16, ge=1, le=10_000)
     service_time: Duration = 0.002
+    cells: Int = Field(8, ge=1, le=1_000)
+    """Backends behind a load balancer that pins device ``i`` to cell ``i % cells``: each has its share of the
+    workers (at most one cell per worker) and of the datastore's bandwidth. A sharded run splits the fleet by cell."""
     require_integrity_token: bool = True
     policy: Literal["evesim", "adam"] = "evesim"
     """How the device API answers: ``evesim`` (lf-edge/eve-api APIv2.md) or ``adam`` (docs/controller.md, Policies)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import time
@@ -22,7 +23,8 @@ from evesim.scenario.loader import Loaded
 from evesim.scenario.timeline import Timeline
 from evesim.scenario.vocab import DEVICE_STATES
 from evesim.sim import outcome
-from evesim.sim.events import write_parquet
+from evesim.sim.device import SimDevice
+from evesim.sim.events import Event, digest, frame, write_parquet
 from evesim.sim.world import World
 
 TICKS = 200
@@ -32,15 +34,68 @@ PACE_STEP_S = 0.05
 
 
 @dataclass
+class FleetEnd:
+    """What a run leaves to report: each device at the end (fleet order), the campaigns, the controller's load and
+    the event log (canonical order)."""
+
+    rows: list[dict[str, Any]]
+    """One per device: its ``devices.parquet`` row."""
+    apps: list[dict[str, str | None]]
+    """One per device: the state of its instance of each app the scenario defines (None: no running instance)."""
+    campaigns: list[dict[str, Any]]
+    served: int
+    max_wait_s: float
+    events: list[Event]
+    counts: dict[str, int]
+
+    @staticmethod
+    def of(world: World, apps: Iterable[str]) -> FleetEnd:
+        """The end of a world's run (the campaigns only from the shard that keeps the world's events)."""
+        names = list(apps)
+        return FleetEnd(
+            rows=[device_row(world, d) for d in world.devices],
+            apps=[{name: app_state(d, name) for name in names} for d in world.devices],
+            campaigns=[campaign_summary(c, world.epoch) for c in world.core.rollouts.list()] if world.shard.primary
+            else [],
+            served=world.controller.served, max_wait_s=world.controller.max_wait_s,
+            events=world.log.canonical(), counts=dict(world.log.counts))
+
+    @staticmethod
+    def merge(parts: list[FleetEnd]) -> FleetEnd:
+        """The end of a fleet run in parts (shards), as one run would have left it."""
+        order = sorted(((row["index"], k, i) for k, part in enumerate(parts) for i, row in enumerate(part.rows)))
+        counts: Counter[str] = Counter()
+        for part in parts:
+            counts.update(part.counts)
+        return FleetEnd(
+            rows=[parts[k].rows[i] for _, k, i in order], apps=[parts[k].apps[i] for _, k, i in order],
+            campaigns=[c for part in parts for c in part.campaigns],
+            served=sum(p.served for p in parts), max_wait_s=max(p.max_wait_s for p in parts),
+            events=list(heapq.merge(*(p.events for p in parts), key=Event.key)), counts=dict(counts))
+
+
+def device_row(world: World, d: SimDevice) -> dict[str, Any]:
+    """A device's ``devices.parquet`` row (plus its index in the fleet)."""
+    return {
+        "index": d.index, "device": d.name, "group": d.group, "board": d.hw.profile.name, "serial": d.serial,
+        "uuid": d.uuid, "state": d.state, "partition": d.running_label or "", "version": d.running_version,
+        "boots": d.boots, "power_cycles": d.hw.power_cycles, "led": d.led.name, "tx_bytes": d.tx_bytes,
+        "rx_bytes": d.rx_bytes, "outcome": outcome.classify(world, d),
+        "imga": d.hw.disk.partition_state("IMGA"), "imgb": d.hw.disk.partition_state("IMGB"),
+    }
+
+
+@dataclass
 class RunResult:
-    """What a run produced."""
+    """What a run produced (``world`` is None for a run split over shards)."""
 
     loaded: Loaded
     seed: int
-    world: World
+    end: FleetEnd
     judge: Judge
     wall_s: float
     samples: list[dict[str, Any]] = field(default_factory=list)
+    world: World | None = None
 
     @property
     def passed(self) -> bool:
@@ -52,8 +107,8 @@ class RunResult:
 
     @cached_property
     def _summary(self) -> dict[str, Any]:
-        world = self.world
-        devices = world.devices
+        end = self.end
+        rows = end.rows
         duration = self.loaded.scenario.duration
         return {
             "scenario": self.loaded.scenario.name,
@@ -65,19 +120,18 @@ class RunResult:
             "duration_s": duration,
             "wall_s": round(self.wall_s, 3),
             "speedup": round(duration / self.wall_s, 1) if self.wall_s else None,
-            "devices": len(devices),
-            "onboarded": sum(1 for d in devices if d.uuid),
-            "bricked": sum(1 for d in devices if d.state == "bricked"),
-            "states": dict(sorted(Counter(d.state for d in devices).items())),
-            "versions": dict(sorted(Counter(d.running_version for d in devices).items())),
+            "devices": len(rows),
+            "onboarded": sum(1 for r in rows if r["uuid"]),
+            "bricked": sum(1 for r in rows if r["state"] == "bricked"),
+            "states": dict(sorted(Counter(r["state"] for r in rows).items())),
+            "versions": dict(sorted(Counter(r["version"] for r in rows).items())),
             "outcomes": self.outcomes(),
             "apps": self.app_states(),
-            "campaigns": [campaign_summary(campaign, world.epoch) for campaign in world.core.rollouts.list()],
-            "controller": {"requests": world.controller.served,
-                           "max_queue_wait_s": round(world.controller.max_wait_s, 6)},
-            "events": len(world.log),
-            "event_counts": dict(sorted(world.log.counts.items())),
-            "event_log_sha256": world.log.digest(),
+            "campaigns": end.campaigns,
+            "controller": {"requests": end.served, "max_queue_wait_s": round(end.max_wait_s, 6)},
+            "events": len(end.events),
+            "event_counts": dict(sorted(end.counts.items())),
+            "event_log_sha256": digest(end.events),
             "expectations": [
                 {"name": o.name, "kind": o.kind, "passed": o.passed, "at_s": o.at, "value": o.value,
                  "population": o.population, "detail": o.detail}
@@ -90,16 +144,16 @@ class RunResult:
     def unfired_actions(self) -> list[dict[str, Any]]:
         """Timeline actions that never ran (a ``when`` whose event never came, an ``at`` past the end): index, action,
         line in the file."""
-        fired = {event.data()["index"] for event in self.world.log.events
+        fired = {event.data()["index"] for event in self.end.events
                  if event.kind == "action" and event.agent == "timeline"}
         lines = self.loaded.timeline_lines
         return [{"index": index, "action": action.action, "line": lines[index] if index < len(lines) else 0}
                 for index, action in enumerate(self.loaded.scenario.timeline) if index not in fired]
 
-    @cached_property
+    @property
     def device_outcomes(self) -> list[str]:
-        """Each device's update outcome, in fleet order (classified once)."""
-        return [outcome.classify(self.world, d) for d in self.world.devices]
+        """Each device's update outcome, in fleet order."""
+        return [row["outcome"] for row in self.end.rows]
 
     def outcomes(self) -> dict[str, int]:
         """Devices per update outcome (every key of ``OUTCOMES``, zero included)."""
@@ -109,22 +163,13 @@ class RunResult:
     def app_states(self) -> dict[str, dict[str, int]]:
         """For each app the scenario defines: running devices per state of their instance of it."""
         apps = [a.name for a in self.loaded.scenario.apps]
-        states = {name: Counter(app_state(d, name) for d in self.world.devices) for name in apps}
+        states = {name: Counter(device[name] for device in self.end.apps) for name in apps}
         return {name: dict(sorted((s, n) for s, n in counts.items() if s is not None))
                 for name, counts in states.items()}
 
     def devices_frame(self) -> pd.DataFrame:
         """One row per device with its final state."""
-        rows = [
-            {
-                "device": d.name, "group": d.group, "board": d.hw.profile.name, "serial": d.serial, "uuid": d.uuid,
-                "state": d.state, "partition": d.running_label or "", "version": d.running_version, "boots": d.boots,
-                "power_cycles": d.hw.power_cycles, "led": d.led.name, "tx_bytes": d.tx_bytes, "rx_bytes": d.rx_bytes,
-                "outcome": kind,
-                "imga": d.hw.disk.partition_state("IMGA"), "imgb": d.hw.disk.partition_state("IMGB"),
-            }
-            for d, kind in zip(self.world.devices, self.device_outcomes, strict=False)
-        ]
+        rows = [{key: value for key, value in row.items() if key != "index"} for row in self.end.rows]
         return pd.DataFrame(rows).astype({"boots": "int64", "power_cycles": "int64", "tx_bytes": "int64",
                                           "rx_bytes": "int64"})
 
@@ -139,7 +184,7 @@ class RunResult:
         none: ``OutputError`` if they cannot be written)."""
         summary = json.dumps(self.summary(), indent=2, sort_keys=False) + "\n"
         outputs.write_all(out, {
-            "events.parquet": self.world.log.write_parquet,
+            "events.parquet": lambda path: write_parquet(frame(self.end.events), path),
             "devices.parquet": lambda path: write_parquet(self.devices_frame(), path),
             "metrics.parquet": lambda path: write_parquet(self.metrics_frame(), path),
             "summary.json": lambda path: path.write_text(summary),
@@ -161,9 +206,10 @@ def campaign_summary(campaign: Campaign, epoch: float) -> dict[str, Any]:
     }
 
 
-def _sample(world: World) -> dict[str, Any]:
+def sample(world: World) -> dict[str, Any]:
+    """The fleet's counts now (of this world's devices; a sharded run adds its shards' with ``add_samples``)."""
     devices = world.devices
-    sample: dict[str, Any] = {
+    counts: dict[str, Any] = {
         "time": world.env.now,
         "onboarded": sum(1 for d in devices if d.uuid),
         "bricked": sum(1 for d in devices if d.state == "bricked"),
@@ -173,19 +219,38 @@ def _sample(world: World) -> dict[str, Any]:
     }
     states = Counter(d.state for d in devices)
     for name in DEVICE_STATES:
-        sample[f"state:{name}"] = states[name]
-    for version, count in Counter(d.running_version for d in devices if d.running_version).items():
-        sample[f"version:{version}"] = count
+        counts[f"state:{name}"] = states[name]
+    for version, count in sorted(Counter(d.running_version for d in devices if d.running_version).items()):
+        counts[f"version:{version}"] = count
     traffic: Counter[str] = Counter()
     for device in devices:
         traffic.update(device.nics.traffic)
     for port, carried in sorted(traffic.items()):
-        sample[f"port:{port}"] = carried
+        counts[f"port:{port}"] = carried
     for app in world.apps:
-        for state, count in Counter(app_state(d, app) for d in devices).items():
-            if state is not None:
-                sample[f"app:{app}:{state}"] = count
-    return sample
+        instances = Counter(state for d in devices if (state := app_state(d, app)) is not None)
+        for state, count in sorted(instances.items()):
+            counts[f"app:{app}:{state}"] = count
+    return counts
+
+
+def add_samples(parts: list[dict[str, Any]], apps: list[str]) -> dict[str, Any]:
+    """The fleet's sample from its shards' (taken at the same time), keys in the order one world gives them."""
+    total: Counter[str] = Counter()
+    for part in parts:
+        total.update({key: value for key, value in part.items() if key != "time"})
+    fixed = ["onboarded", "bricked", "running", "controller_requests", "events",
+             *(f"state:{name}" for name in DEVICE_STATES)]
+    rank = {app: i for i, app in enumerate(apps)}
+
+    def order(key: str) -> tuple[int, int, str]:
+        kind, _, rest = key.partition(":")
+        if kind == "app":
+            return 3, rank[rest.partition(":")[0]], rest.partition(":")[2]
+        return {"version": 1, "port": 2}[kind], 0, rest
+
+    variable = sorted((key for key in total if key not in fixed), key=order)
+    return {"time": parts[0]["time"], **{key: total[key] for key in [*fixed, *variable]}}
 
 
 def stops(duration: float, step: float, deadlines: Iterable[float]) -> Iterator[tuple[float, bool]]:
@@ -219,21 +284,22 @@ def run(loaded: Loaded, seed: int | None = None,
     seed = scenario.seed if seed is None else seed
     world = build.world(scenario, seed)
     Timeline(world, scenario).arm()
-    judge = Judge(world, list(scenario.expectations))
+    judge = Judge.of(world, list(scenario.expectations))
     world.start()
-    samples = [_sample(world)]
+    samples = [sample(world)]
     started = time.perf_counter()
     if on_tick is not None:
         on_tick(0.0, scenario.duration, world)
-    for now, sample in stops(scenario.duration, min(MAX_TICK_S, scenario.duration / TICKS), judge.deadlines()):
+    for now, sampled in stops(scenario.duration, min(MAX_TICK_S, scenario.duration / TICKS), judge.deadlines()):
         if pace is None:
             world.run(until=now)
         else:
             _paced(world, now, pace, started)
         judge.tick(now)
-        if sample:
-            samples.append(_sample(world))
+        if sampled:
+            samples.append(sample(world))
             if on_tick is not None:
                 on_tick(now, scenario.duration, world)
     judge.finish(scenario.duration)
-    return RunResult(loaded, seed, world, judge, time.perf_counter() - started, samples)
+    end = FleetEnd.of(world, (a.name for a in scenario.apps))
+    return RunResult(loaded, seed, end, judge, time.perf_counter() - started, samples, world)

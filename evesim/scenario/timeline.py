@@ -13,26 +13,33 @@ from evesim.scenario import model
 from evesim.scenario.build import fault_rule
 from evesim.scenario.fields import Target
 from evesim.scenario.vocab import ActionName
-from evesim.sim import campaigns, faults, rng
+from evesim.sim import faults, rng
+from evesim.sim.campaigns import Launch
 from evesim.sim.device import SimDevice
 from evesim.sim.events import Event
 from evesim.sim.world import World
 
 
-def select(world: World, target: Target, draw: random.Random) -> list[SimDevice]:
-    """The devices a target names, in fleet order (random subsets drawn from ``draw``)."""
-    devices = world.devices
+def chosen(world: World, target: Target, draw: random.Random) -> list[str]:
+    """The names of the devices a target names, in fleet order (random subsets drawn from ``draw``), also those
+    another shard runs."""
+    roster = world.roster
     if target.group is not None:
-        devices = [d for d in devices if d.group == target.group]
+        roster = [(name, group) for name, group in roster if group == target.group]
     if target.devices is not None:
         wanted = set(target.devices)
-        devices = [d for d in devices if d.name in wanted]
+        roster = [(name, group) for name, group in roster if name in wanted]
     k = target.count if target.count is not None else (
-        round(target.fraction * len(devices)) if target.fraction is not None else None)
+        round(target.fraction * len(roster)) if target.fraction is not None else None)
     if k is not None:
-        chosen = set(draw.sample(range(len(devices)), min(k, len(devices))))
-        devices = [d for i, d in enumerate(devices) if i in chosen]
-    return devices
+        picked = set(draw.sample(range(len(roster)), min(k, len(roster))))
+        roster = [entry for i, entry in enumerate(roster) if i in picked]
+    return [name for name, _ in roster]
+
+
+def select(world: World, target: Target, draw: random.Random) -> list[SimDevice]:
+    """The devices of this world a target names, in fleet order (random subsets drawn from ``draw``)."""
+    return [world.by_name[name] for name in chosen(world, target, draw) if name in world.by_name]
 
 
 class Timeline:
@@ -100,7 +107,7 @@ class Timeline:
             action = action.model_copy(update={"target": Target(devices=[device])})
         self.fired.append((world.env.now, index, action.action))
         world.log.append(world.env.now, "world", "timeline", "action",
-                         {"index": index, "action": action.action, "trigger_device": device or ""})
+                         {"index": index, "action": action.action, "trigger_device": device or ""}, owner=device or "")
         perform(world, action, draw)
 
 
@@ -194,10 +201,12 @@ def _update(world: World, uuid: str, action: model.Update) -> int:
 
 
 def _rollout(world: World, action: model.Rollout, draw: random.Random) -> None:
-    """A rollout campaign on the controller, ticked in simulated time (``evesim.sim.campaigns``)."""
-    campaigns.launch(world, select(world, action.target, draw), action.version,
-                     batch_size=stages(action.batch_size), batch_fraction=stages(action.batch_fraction),
-                     wait_s=action.wait, deadline_s=action.deadline, halt_failure_rate=action.halt_failure_rate)
+    """A rollout campaign on the controller, launched at the next boundary and ticked at each after
+    (``evesim.sim.campaigns``)."""
+    world.campaigns.request(Launch(tuple(chosen(world, action.target, draw)), action.version,
+                                   batch_size=stages(action.batch_size), batch_fraction=stages(action.batch_fraction),
+                                   wait_s=action.wait, deadline_s=action.deadline,
+                                   halt_failure_rate=action.halt_failure_rate))
 
 
 def _controller_fault(world: World, action: model.ControllerFault) -> None:

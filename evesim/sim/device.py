@@ -50,9 +50,11 @@ class SimDevice:
     """
 
     def __init__(self, world: DeviceWorld, index: int, name: str, node: str, board: BoardProfile, image: EveImage,
-                 serial: str, soft_serial: str, ports: tuple[str, ...] = ("eth0",)) -> None:
+                 serial: str, soft_serial: str, ports: tuple[str, ...] = ("eth0",), cell: int = 0) -> None:
         self.world = world
         self.index = index
+        self.cell = cell
+        """The controller cell (and datastore share) that serves it."""
         self.name = name
         self.serial = serial
         self.group = ""

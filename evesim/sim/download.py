@@ -15,7 +15,7 @@ from evesim.sim.ports import Downloader
 from evesim.sim.transport import DATASTORE_HOST, DIAL_TIMEOUT_S
 
 CHUNKS = 10
-"""A download is this many chunks; each shares the datastore with the downloads under way."""
+"""A download is this many chunks; each shares its cell's part of the datastore with the downloads under way there."""
 
 
 def download(dev: Downloader, eff: fx.Download) -> Generator[simpy.Event, Any, fx.DownloadResult]:
@@ -27,7 +27,7 @@ def download(dev: Downloader, eff: fx.Download) -> Generator[simpy.Event, Any, f
         yield env.timeout(0.1)
         return fx.DownloadResult(None, f"404 for {eff.url}")
     chunk = max(image.size_bytes // CHUNKS, 1)
-    world.downloads += 1
+    world.downloads[dev.cell] += 1
     try:
         for _ in range(CHUNKS):
             delay = _chunk_delay(dev, chunk, eff.max_cost)
@@ -36,7 +36,7 @@ def download(dev: Downloader, eff: fx.Download) -> Generator[simpy.Event, Any, f
                 return fx.DownloadResult(None, "datastore unreachable")
             yield env.timeout(delay)
     finally:
-        world.downloads -= 1
+        world.downloads[dev.cell] -= 1
     if image.content_sha256 != eff.sha256:
         return fx.DownloadResult(None, f"sha256 mismatch: got {image.content_sha256[:12]}, want {eff.sha256[:12]}",
                                  verify_failed=True)
@@ -57,5 +57,5 @@ def _chunk_delay(dev: Downloader, nbytes: int, max_cost: int) -> float | None:
                 load = dev.nics.app_bps.get(route.name, 0.0)
                 if load:  # apps' traffic out of this port takes its share of the bandwidth (at most 90%)
                     stats = replace(stats, bandwidth_bps=max(stats.bandwidth_bps - load, stats.bandwidth_bps / 10))
-                return dev.world.datastore_chunk_delay(stats, dev.rng("net"), nbytes)
+                return dev.world.datastore_chunk_delay(stats, dev.rng("net"), nbytes, dev.cell)
     return None

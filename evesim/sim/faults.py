@@ -24,15 +24,15 @@ def brownout(world: Fleet, device: Faultable, cycles: int, on_s: float, off_s: f
         world.at(at, device.power_on if powered else device.power_cut)
 
 
-def _set_links(world: Fleet, links: list[tuple[str, str]], up: bool) -> None:
+def _set_links(world: Fleet, links: list[tuple[str, str]], up: bool, owner: str) -> None:
     for a, b in links:
-        world.set_link(a, b, up)
+        world.set_link(a, b, up, owner)
 
 
-def _restore_later(world: Fleet, links: list[tuple[str, str]], duration: float | None) -> None:
-    _set_links(world, links, False)
+def _restore_later(world: Fleet, links: list[tuple[str, str]], duration: float | None, owner: str = "") -> None:
+    _set_links(world, links, False, owner)
     if duration is not None:
-        world.at(duration, lambda: _set_links(world, links, True))
+        world.at(duration, lambda: _set_links(world, links, True, owner))
 
 
 def link_down(world: Fleet, device: Faultable, duration: float | None = None, port: str | None = None) -> None:
@@ -43,7 +43,8 @@ def link_down(world: Fleet, device: Faultable, duration: float | None = None, po
         world.log.append(world.env.now, device.name, "world", "no_such_port", {"port": port}, "warning")
         return
     chosen = [nodes[port]] if port is not None else list(nodes.values())
-    _restore_later(world, sorted((node, n) for node in chosen for n in world.net.graph.neighbors(node)), duration)
+    links = sorted((node, n) for node in chosen for n in world.net.graph.neighbors(node))
+    _restore_later(world, links, duration, device.name)
 
 
 def partition(world: Fleet, nodes: list[str], links: list[tuple[str, str]], duration: float | None = None) -> None:

@@ -1,7 +1,9 @@
 """The controller as the simulated network sees it: workers, service time, outages, fault rules.
 
 The service core handles the request when it arrives; the answer leaves when a worker has
-served it (M/D/c queue on a heap of worker free times).
+served it. The controller is a few cells (backends behind a load balancer that pins each device to
+one), each an M/D/c queue on a heap of its workers' free times: devices of one cell never queue
+behind another's, which is what lets a fleet be split over processes by cell.
 """
 
 from __future__ import annotations
@@ -55,19 +57,24 @@ class Served:
 class SimController:
     """A controller service core behind a bounded pool of workers."""
 
-    def __init__(self, core: Controller, workers: int = 8, service_time_s: float = 0.002) -> None:
-        if workers < 1:
-            raise ValueError("the controller needs at least one worker")
+    def __init__(self, core: Controller, workers: int = 8, service_time_s: float = 0.002, cells: int = 1) -> None:
+        if workers < 1 or cells < 1:
+            raise ValueError("the controller needs at least one worker and one cell")
         self.core = core
         self.service_time_s = service_time_s
-        self.free_at = [0.0] * workers
+        self.free_at = [[0.0] * n for n in split(workers, cells)]
         self.up = True
         self.rules: list[FaultRule] = []
         self.served = 0
         self.max_wait_s = 0.0
 
-    def serve(self, arrival: float, method: str, path: str, body: bytes) -> Served:
-        """Handle one request arriving at ``arrival``."""
+    @property
+    def cells(self) -> int:
+        """How many cells the workers are split into."""
+        return len(self.free_at)
+
+    def serve(self, arrival: float, method: str, path: str, body: bytes, cell: int = 0) -> Served:
+        """Handle one request arriving at ``arrival`` at one of the controller's cells."""
         if not self.up:
             return Served(arrival, None, "refused")
         delay = 0.0
@@ -80,9 +87,16 @@ class SimController:
             if rule.action == "status":
                 return Served(arrival, Reply(rule.status))
             delay = rule.delay_s
-        start = max(arrival, heapq.heappop(self.free_at))
+        free_at = self.free_at[cell]
+        start = max(arrival, heapq.heappop(free_at))
         done = start + self.service_time_s
-        heapq.heappush(self.free_at, done)
+        heapq.heappush(free_at, done)
         self.served += 1
         self.max_wait_s = max(self.max_wait_s, start - arrival)
         return Served(done + delay, self.core.handle(method, path, body))
+
+
+def split(workers: int, cells: int) -> list[int]:
+    """Workers per cell: as even as can be, at least one each (so at most ``workers`` cells)."""
+    cells = min(cells, workers)
+    return [workers // cells + (1 if c < workers % cells else 0) for c in range(cells)]

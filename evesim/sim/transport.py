@@ -89,7 +89,7 @@ def _over(device: Networked, route: fx.Route, request: fx.Request, start: float)
     if up.error:
         return _fail(up.delay_s, up.error)
     now = world.env.now + start
-    served = world.controller.serve(now + up.delay_s, request.method, request.path, body)
+    served = world.controller.serve(now + up.delay_s, request.method, request.path, body, device.cell)
     reply = served.reply
     if reply is None:
         return _fail(served.done_at - now + stats.latency_s, served.error or "reset")

@@ -30,6 +30,7 @@ from evesim.net.link import LinkParams
 from evesim.net.network import Draw, Network, PathStats, transfer
 from evesim.sim import rng
 from evesim.sim.appnet import Mesh, Traffic
+from evesim.sim.campaigns import TICK_S, Campaigns, Report
 from evesim.sim.device import SimDevice
 from evesim.sim.events import EventLog
 from evesim.sim.nics import LEASE_S
@@ -134,6 +135,9 @@ class WorldSpec:
     workers: int = 16
     service_time_s: float = 0.002
     datastore_bps: float = 10e9
+    cells: int = 8
+    """The controller's cells: device ``i`` is served by cell ``i % cells``, which has its share of the workers and
+    of the datastore's bandwidth (at most one cell per worker)."""
     dhcp_lease_s: float = LEASE_S
     """How long the sites' DHCP servers lease an address."""
     power_on_spread_s: float = 60.0
@@ -153,6 +157,23 @@ class WorldSpec:
 
 
 @dataclass(frozen=True)
+class Shard:
+    """Which part of a fleet split over processes a world runs: the devices of the cells ``c`` with
+    ``c % count == index`` (the world's own events are kept by shard 0 only)."""
+
+    index: int = 0
+    count: int = 1
+
+    def owns(self, cell: int) -> bool:
+        """True if this shard runs the devices of ``cell``."""
+        return cell % self.count == self.index
+
+    @property
+    def primary(self) -> bool:
+        return self.index == 0
+
+
+@dataclass(frozen=True)
 class Bootstrap:
     """What every device's CONFIG partition holds (shared bytes)."""
 
@@ -166,12 +187,13 @@ class Bootstrap:
 class World:
     """A runnable simulation."""
 
-    def __init__(self, spec: WorldSpec) -> None:
+    def __init__(self, spec: WorldSpec, shard: Shard = Shard()) -> None:
         self.spec = spec
+        self.shard = shard
         self.seed = spec.seed
         self.epoch = EPOCH
         self.env = simpy.Environment()
-        self.log = EventLog()
+        self.log = EventLog(world_events=shard.primary)
         self.settings = Settings(crypto=spec.crypto, fixes=spec.fixes)
         if spec.fixes:
             self.log.append(0.0, "world", "evesim", "fixes", {"on": sorted(spec.fixes)})
@@ -180,15 +202,17 @@ class World:
         self.bootstrap = Bootstrap(SERVER.encode(), identity.root_pem, onboard.cert_pem, onboard.key_pem, onboard.key)
         core = Controller(
             store=MemoryStore(spec.store_limits), identity=identity, crypto=spec.crypto, clock=self.wall_clock,
-            rng=rng.stream(spec.seed, "controller"),
+            rng=rng.stream(spec.seed, "controller"), keyed=lambda key: rng.seed_bytes(spec.seed, "controller", key),
             policy=profile(spec.controller_policy, require_integrity_token=spec.require_integrity_token,
                            default_config_items=dict(spec.config_items)),
         )
         core.onboard_add(onboard.cert_pem, ["*"])
-        self.controller = SimController(core, spec.workers, spec.service_time_s)
+        self.controller = SimController(core, spec.workers, spec.service_time_s, spec.cells)
         self.images: dict[str, EveImage | AppImage] = {}
         self.apps: dict[str, tuple[AppSpec, AppImage]] = {}
-        names = [f"{g.name}-{i:05d}" for g in spec.groups for i in range(g.count)]
+        self.roster = [(f"{g.name}-{i:05d}", g.name) for g in spec.groups for i in range(g.count)]
+        """Every device of the fleet (name, group), in fleet order, also those another shard runs."""
+        names = [name for name, _ in self.roster]
         where = {f"{g.name}-{i:05d}": g.attach for g in spec.groups if g.attach for i in range(g.count)}
         build = spec.topology or (lambda devs, at: topology.star(devs, spec.access, spec.wan, at))
         graph = build(names, where)
@@ -212,13 +236,16 @@ class World:
         self.net = Network(graph)
         self.mesh = Mesh(self.net, {app.name: app.traffic for app in spec.apps if app.traffic})
         self._link_events: dict[str, simpy.Event] = {}
-        self.downloads = 0
-        """Downloads in progress (they share the datastore's capacity)."""
+        self.downloads = [0] * self.controller.cells
+        """Downloads in progress per cell (they share the cell's part of the datastore's capacity)."""
         self.effects = 0
         """Effects agents have yielded so far (the 'agent events' of the benchmarks)."""
         self.devices: list[SimDevice] = []
+        """The devices this world runs (all of the fleet unless it is one shard of it)."""
+        self.by_name: dict[str, SimDevice] = {}
         self._pending: dict[str, list[Callable[[str], Any]]] = {}
         self._build_devices()
+        self.campaigns = Campaigns(self, self.devices)
 
     # -------------------------------------------------------------- construction
 
@@ -227,24 +254,29 @@ class World:
             self.publish_image(spec.version, spec.size_bytes, spec.defects)
         for app in self.spec.apps:
             self.publish_app(app)
+        first = 0
         for group in self.spec.groups:
             profile = boards.get(group.board)
             found = self.images.get(self.image_url(group.version))
             image = found if isinstance(found, EveImage) else self.publish_image(group.version, 300_000_000)
             for i in range(group.count):
-                index = len(self.devices)
+                index, cell = first + i, (first + i) % self.controller.cells
+                if not self.shard.owns(cell):
+                    continue
                 name = f"{group.name}-{i:05d}"
                 serial = f"SN{self.seed:04d}{index:06d}"
                 nics = ("eth0", *(p.name for p in group.ports))
-                device = SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}", nics)
+                device = SimDevice(self, index, name, name, profile, image, serial, f"soft-{index:06d}", nics, cell)
                 device.group = group.name
                 device.nics.lease_s = self.spec.dhcp_lease_s
                 self.devices.append(device)
+                self.by_name[name] = device
                 self._configure_ports(device, group)
                 if group.config_items:
                     self._set_config_items(device, dict(group.config_items))
                 for app_name in group.apps:
                     self.deploy_app(device, app_name)
+            first += group.count
 
     def _configure_ports(self, device: SimDevice, group: Group) -> None:
         """A group with extra ports or a proxy: the controller configures them, and a proxy ships in ``/config``."""
@@ -361,9 +393,27 @@ class World:
         self.env.timeout(max(delay, 0.0)).callbacks.append(lambda _: action())
 
     def run(self, until: float) -> None:
-        """Advance simulated time to ``until`` seconds (nothing happens if that is not in the future)."""
-        if until > self.env.now:
-            self.env.run(until=until)
+        """Advance simulated time to ``until`` seconds (nothing happens if that is not in the future), settling the
+        campaigns at each boundary on the way."""
+        for stop in windows(self.env.now, until):
+            if self.advance(stop):
+                self.settle(self.campaigns.report())
+
+    def advance(self, stop: float) -> bool:
+        """Run up to ``stop`` (at most the next boundary; at a boundary, through everything at that instant); True
+        if the campaigns have to be settled there."""
+        env = self.env
+        if stop > env.now:
+            env.run(until=stop)
+        if not (stop / TICK_S).is_integer():
+            return False
+        while env.peek() == stop:
+            env.step()
+        return self.campaigns.busy
+
+    def settle(self, report: Report) -> None:
+        """Settle the campaigns at a boundary with the fleet's report (this world's own, unless it is a shard)."""
+        self.campaigns.settle(report)
 
     # -------------------------------------------------------------- network services for devices
 
@@ -374,10 +424,10 @@ class World:
             event = self._link_events[node] = self.env.event()
         return event
 
-    def set_link(self, a: str, b: str, up: bool) -> None:
-        """Bring the link between two nodes up or down (a fault or its repair)."""
+    def set_link(self, a: str, b: str, up: bool, owner: str = "") -> None:
+        """Bring the link between two nodes up or down (a fault or its repair; ``owner``: the device it is done to)."""
         if self.net.set_up(a, b, up):
-            self.log.append(self.env.now, "world", "net", "link", {"a": a, "b": b, "up": up})
+            self.log.append(self.env.now, "world", "net", "link", {"a": a, "b": b, "up": up}, owner=owner)
             for node in (a, b):
                 self.wake(node)
 
@@ -387,11 +437,22 @@ class World:
         if event is not None and not event.triggered:
             event.succeed()
 
-    def datastore_chunk_delay(self, stats: PathStats, draw: Draw, nbytes: int) -> float:
-        """Seconds to fetch ``nbytes`` from the datastore over a path with ``stats``, sharing its capacity."""
-        share = min(stats.bandwidth_bps, self.spec.datastore_bps / max(self.downloads, 1))
+    def datastore_chunk_delay(self, stats: PathStats, draw: Draw, nbytes: int, cell: int) -> float:
+        """Seconds to fetch ``nbytes`` from the datastore over a path with ``stats``, sharing the capacity of the
+        device's cell."""
+        capacity = self.spec.datastore_bps / self.controller.cells
+        share = min(stats.bandwidth_bps, capacity / max(self.downloads[cell], 1))
         result = transfer(stats, 0, draw, 3600.0, back=True)
         return result.delay_s + nbytes * 8.0 / share
+
+
+def windows(now: float, until: float) -> list[float]:
+    """Where a run from ``now`` to ``until`` stops: each boundary (multiple of ``TICK_S``) after ``now`` and before
+    ``until``, then ``until`` (none if it is not in the future)."""
+    if until <= now:
+        return []
+    first = int(now // TICK_S) + 1
+    return [k * TICK_S for k in range(first, int(-(-until // TICK_S)))] + [until]
 
 
 def _attach_ports(graph: nx.Graph, device: str, ports: tuple[PortSpec, ...], access: LinkParams) -> None:
