@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-BENCHMARKS = ["controller.py", "fleet.py", "scaling.py", "rollout.py", "sweep.py", "abuse.py"]
+BENCHMARKS = ["controller.py", "fleet.py", "scaling.py", "shards.py", "rollout.py", "sweep.py", "abuse.py"]
 PLOT = "scaling.png"
 """The scaling plot ``scaling.py`` draws next to the page."""
 

@@ -168,22 +168,31 @@ def run_command(
     pace: Annotated[float | None, typer.Option(min=0.001, help="Hold simulated time to this many times real time "
                                                              "(e.g. 60: a minute a second), to watch it live.")]
     = None,
+    shards: Annotated[int, typer.Option(min=1, max=64, help="Split the fleet over this many processes (at most one "
+                                                           "per controller cell); the outputs are the same.")] = 1,
 ) -> None:
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid, 130 if interrupted."""
     loaded = _load(file, _with_fixes(file, _overrides(set_ or []), fix or []))
     _check_out(out)
+    if shards > 1 and (live or pace is not None):
+        _error("--shards cannot be used with --live or --pace (they follow one process's world)")
+        raise typer.Exit(2)
     used_seed = loaded.scenario.seed if seed is None else seed
-    console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}"), highlight=False,
-                  soft_wrap=True)
+    console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}{_sharding(loaded, shards)}"),
+                  highlight=False, soft_wrap=True)
     progress = RunProgress(console, loaded.scenario.duration, quiet)
     view = _LiveView(port, loaded.scenario.duration) if live else None
     try:
         from evesim.scenario.run import run  # slow to import: Ctrl-C meanwhile is an interrupt like any other
 
         with progress:
-            result = run(loaded, seed, view.tick(progress.tick) if view else progress.tick, pace)
+            if shards > 1:
+                result = _run_sharded(loaded, shards, seed, progress)
+            else:
+                result = run(loaded, seed, view.tick(progress.tick) if view else progress.tick, pace)
     except KeyboardInterrupt:
-        reached = f" at sim {hms(progress.world.env.now)}" if progress.world is not None else ""
+        now = progress.reached()
+        reached = f" at sim {hms(now)}" if now is not None else ""
         _error(f"interrupted{reached}; nothing was written")
         raise typer.Exit(130) from None
     finally:
@@ -194,6 +203,28 @@ def run_command(
     if view is not None:
         view.linger()
     raise typer.Exit(0 if result.passed else 1)
+
+
+def _run_sharded(loaded: Loaded, shards: int, seed: int | None, progress: RunProgress) -> RunResult:
+    """``--shards``: the run over shard processes; a fleet that cannot be split, or a failed shard, exits 2."""
+    from evesim.scenario.shards import ShardingError, run_sharded
+
+    try:
+        return run_sharded(loaded, shards, seed, progress.tick)
+    except ShardingError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+
+
+def _sharding(loaded: Loaded, shards: int) -> str:
+    """How the run is split, for its first line ("" for one process)."""
+    if shards == 1:
+        return ""
+    from evesim.scenario.shards import usable
+
+    count = usable(loaded.scenario, shards)
+    cells = "" if count == shards else f" (the controller has {count} cell{'s' if count > 1 else ''})"
+    return f" on {count} shard{'s' if count > 1 else ''}{cells}"
 
 
 class _LiveView:

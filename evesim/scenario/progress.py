@@ -2,7 +2,8 @@
 ticks.
 
 A thread reads the world while the simulation runs; it only reads (no random draw, no event), so
-the run's outputs are the same with or without it.
+the run's outputs are the same with or without it. A sharded run has no world here: its ticks bring the
+fleet's counts added up over the shards.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -35,16 +37,43 @@ def hms(seconds: float) -> str:
     return (f"{days}d " if days else "") + f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
-def fleet_line(world: World) -> str:
+@dataclass(frozen=True)
+class Status:
+    """The fleet at one simulated time: devices, how many onboarded, per state and per running version, events."""
+
+    now: float
+    devices: int
+    onboarded: int
+    states: Counter[str]
+    versions: Counter[str]
+    events: int
+
+    @staticmethod
+    def of_world(world: World) -> Status:
+        """A world's fleet now."""
+        devices = world.devices
+        versions = Counter(d.running_version for d in devices if d.running_version)
+        return Status(world.env.now, len(devices), sum(1 for d in devices if d.uuid),
+                      Counter(d.state for d in devices), versions, len(world.log))
+
+    @staticmethod
+    def of_sample(sample: dict[str, Any], devices: int) -> Status:
+        """The fleet from a run's sample (``evesim.scenario.run.sample``) of ``devices`` devices."""
+        def prefixed(prefix: str) -> Counter[str]:
+            return Counter({key.removeprefix(prefix): int(value) for key, value in sample.items()
+                            if key.startswith(prefix)})
+
+        return Status(sample["time"], devices, int(sample["onboarded"]), prefixed("state:"), prefixed("version:"),
+                      int(sample["events"]))
+
+
+def fleet_line(status: Status) -> str:
     """The fleet now: onboarded, running, booting, off and bricked devices, the versions running, events logged."""
-    devices = world.devices
-    states = Counter(device.state for device in devices)
-    onboarded = sum(1 for device in devices if device.uuid)
-    versions = Counter(device.running_version for device in devices if device.running_version)
-    parts = [f"{onboarded}/{len(devices)} onboarded"]
+    states = status.states
+    parts = [f"{status.onboarded}/{status.devices} onboarded"]
     parts += [f"{states[state]} {state}" for state in ("running", "booting", "off", "bricked") if states[state]]
-    parts += [f"{version}: {count}" for version, count in versions.most_common(SHOWN_VERSIONS)]
-    parts.append(f"{len(world.log)} events")
+    parts += [f"{version}: {count}" for version, count in status.versions.most_common(SHOWN_VERSIONS)]
+    parts.append(f"{status.events} events")
     return " · ".join(parts)
 
 
@@ -65,6 +94,8 @@ class RunProgress:
         self.task: TaskID = self.progress.add_task(self._clock(0.0), total=duration, fleet="")
         self.quiet = quiet
         self.world: World | None = None
+        self.status: Status | None = None
+        """The fleet as last shown."""
         self._mark: tuple[float, float, int] | None = None
         self._speed = ""
         self._stop = threading.Event()
@@ -81,24 +112,38 @@ class RunProgress:
             self._thread.join()
         self.progress.__exit__(kind, value, trace)
 
-    def tick(self, now: float, total: float, world: World) -> None:
-        """At each of the run's ticks: show it, and start following the world between ticks."""
-        self.world = world
+    def tick(self, now: float, total: float, source: World | Status) -> None:
+        """At each of the run's ticks: show it, and start following the world between ticks (a sharded run's
+        ``Status`` is shown as it is)."""
+        if isinstance(source, Status):
+            self._show(source)
+            return
+        self.world = source
         self.refresh()
         if not self.quiet and not self._thread.is_alive() and not self._stop.is_set():
             self._thread.start()
 
     def refresh(self) -> None:
         """Show the world's clock and fleet counts as they are now."""
-        world = self.world
-        if world is None:
+        if self.world is None:
             return
         try:
-            line = fleet_line(world)
+            status = Status.of_world(self.world)
         except RuntimeError:  # the simulation changed a collection while it was counted: next time
             return
-        now = min(world.env.now, self.duration)
-        self._measure(world.env.now, len(world.log))
+        self._show(status)
+
+    def reached(self) -> float | None:
+        """The simulated time the run reached (None before its first tick)."""
+        if self.world is not None:
+            return self.world.env.now
+        return self.status.now if self.status is not None else None
+
+    def _show(self, status: Status) -> None:
+        self.status = status
+        line = fleet_line(status)
+        now = min(status.now, self.duration)
+        self._measure(status.now, status.events)
         fleet = f"{line} · {self._speed}" if self._speed else line
         self.progress.update(self.task, completed=now, description=self._clock(now), fleet=fleet)
 

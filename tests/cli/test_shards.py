@@ -1,0 +1,112 @@
+"""``evesim run --shards``: what it refuses and why, its progress, a failing shard, and the Python API."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from evesim.cli import app
+from evesim.scenario import loader, progress, shards
+from evesim.scenario.run import run
+
+ROOT = Path(__file__).parents[2]
+TINY = ROOT / "tests" / "sweep" / "tiny-update.yaml"
+BASE = """
+name: s
+duration: 10m
+fleet: [{name: edge, count: 2}]
+images: [{version: 14.6.0, size: 10MB}]
+"""
+
+
+def _problems(extra: str) -> list[str]:
+    return shards.problems(loader.loads(BASE + extra, "s.yaml").scenario)
+
+
+def test_what_couples_devices_inside_a_window_is_refused_by_field() -> None:
+    assert _problems("") == []
+    assert _problems("timeline: [{action: power_cut, when: {event: boot}}]") == []
+    assert _problems("timeline: [{action: power_cut, when: {event: boot, limit: 1}}]") == [
+        "timeline.0.when.limit: the limit counts triggers across the fleet"]
+    assert _problems("timeline: [{action: controller_down, when: {event: boot}}]") == [
+        "timeline.0: a 'controller_down' triggered by one device acts beyond that device"]
+    assert _problems("timeline: [{action: power_cut, target: all, when: {event: boot}}]") == [
+        "timeline.0: a 'power_cut' triggered by one device acts beyond that device"]
+    assert _problems("controller: {faults: [{action: close, count: 3}]}") == [
+        "controller.faults.0.count: the count is of requests to the whole controller"]
+    assert _problems("timeline: [{at: 1m, action: controller_fault, rule: {action: close, count: 2}}]") == [
+        "timeline.0.rule.count: the count is of requests to the whole controller"]
+
+
+def test_a_fleet_gets_at_most_one_shard_per_cell() -> None:
+    scenario = loader.loads(BASE + "controller: {workers: 2, cells: 8}", "s.yaml").scenario
+    assert shards.usable(scenario, 3) == 2 and shards.usable(scenario, 1) == 1
+    result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "9", "--set", "controller.cells=2"])
+    assert result.exit_code == 0, result.output
+    assert "on 2 shards (the controller has 2 cells)" in result.output
+
+
+def test_live_and_pace_follow_one_world_so_they_do_not_shard() -> None:
+    for option in (["--live"], ["--pace", "60"]):
+        result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "2", *option])
+        assert result.exit_code == 2 and "--shards cannot be used with --live or --pace" in result.output
+
+
+def test_the_python_api_on_one_shard_is_the_unsharded_run() -> None:
+    loaded = loader.load(TINY)
+    one, sharded = run(loaded, 5), shards.run_sharded(loaded, 1, 5)
+    assert sharded.world is None
+    assert {k: v for k, v in sharded.summary().items() if k not in ("wall_s", "speedup")} == {
+        k: v for k, v in one.summary().items() if k not in ("wall_s", "speedup")}
+    assert sharded.samples == one.samples
+
+
+def test_a_failing_shard_ends_the_run_with_its_traceback_and_writes_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Path) -> None:
+    real = shards._do
+
+    def failing(world, meter, command, argument):  # type: ignore[no-untyped-def]
+        if command == "look" and world.shard.index == 1:
+            raise RuntimeError("a model bug")
+        return real(world, meter, command, argument)
+
+    monkeypatch.setattr(shards, "_do", failing)  # the shard processes are forked: they run the patched code
+    result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "2", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "shard 1 failed" in result.output and "RuntimeError: a model bug" in result.output
+    assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_a_shard_that_dies_is_named_with_its_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = shards._do
+
+    def dying(world, meter, command, argument):  # type: ignore[no-untyped-def]
+        if command == "look" and world.shard.index == 0:
+            os._exit(3)
+        return real(world, meter, command, argument)
+
+    monkeypatch.setattr(shards, "_do", dying)
+    with pytest.raises(shards.ShardingError, match="shard 0 ended without answering \\(exit code 3\\)"):
+        shards.run_sharded(loader.load(TINY), 2)
+
+
+def test_the_progress_of_a_sharded_run_shows_the_fleet_added_up() -> None:
+    text = io.StringIO()
+    console = Console(file=text, force_terminal=True, width=200, color_system=None)
+    loaded = loader.load(TINY)
+    shown = progress.RunProgress(console, loaded.scenario.duration, quiet=False)
+    with shown:
+        shards.run_sharded(loaded, 2, None, shown.tick)
+    assert "3/3 onboarded" in text.getvalue() and "sim 00:45:00 / 00:45:00" in text.getvalue()
+    assert shown.reached() == loaded.scenario.duration
+
+
+def test_a_status_reads_a_sample() -> None:
+    status = progress.Status.of_sample({"time": 60.0, "onboarded": 2, "events": 40, "state:running": 2,
+                                        "state:off": 1, "version:14.5.1": 2, "port:eth0": 100}, 3)
+    assert progress.fleet_line(status) == "2/3 onboarded · 2 running · 1 off · 14.5.1: 2 · 40 events"
