@@ -3,7 +3,8 @@
 The fleet is the steady-state one of ``fleet.py`` (devices powering on over ten minutes, EVE's timers) as a
 scenario, with a staged rollout half-way so that the campaigns' exchange at boundaries is in the measure.
 Prints both wall times, the speed-up (target: >= 1.8x on 2 processes) and whether ``summary.json`` and the
-event log are the same; from the speed-up, the 1,000-device fleet-day it gives.
+event log are the same; and the 1,000-device fleet-day at the sharded run's rate (an upper bound: onboarding
+and the rollout cost more than steady state).
 Usage: ``python benchmarks/shards.py [--devices 1000] [--hours 2] [--shards 2]``.
 """
 
@@ -57,13 +58,14 @@ def main() -> None:
     print(f"  one process: {single:.1f} s; {args.shards} shards: {sharded:.1f} s; speed-up {speedup:.2f}x "
           f"(target >= {TARGET:g}x on 2)")
     print(f"  same summary.json and event log: {'yes' if same else 'NO'}")
-    print(f"  1,000-device fleet-day at this rate: {day:.0f} s on {args.shards} shards")
+    print(f"  1,000-device fleet-day at this run's rate (onboarding and a rollout included): {day:.0f} s on "
+          f"{args.shards} shards")
     name = f"shards ({args.devices} devices, {args.hours:g} h)"
     record(name, f"speed-up, {args.shards} shards / 1 process", f"{speedup:.2f}x", f">= {TARGET:g}x",
            speedup >= TARGET if args.shards == 2 else None)
     record(name, "same outputs as one process", "yes" if same else "no", "yes", same)
-    record(name, f"1,000-device fleet-day on {args.shards} shards (from this rate)", f"{day:.0f} s", "<= 60 s",
-           day <= 60.0)
+    record(name, f"1,000-device fleet-day on {args.shards} shards (at this run's rate, onboarding included)",
+           f"{day:.0f} s", "<= 60 s", day <= 60.0)
 
 
 if __name__ == "__main__":

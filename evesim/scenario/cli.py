@@ -170,12 +170,17 @@ def run_command(
     = None,
     shards: Annotated[int, typer.Option(min=1, max=64, help="Split the fleet over this many processes (at most one "
                                                            "per controller cell); the outputs are the same.")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Run the shards as actors on this Dask cluster's workers "
+                                                       "(tcp://host:port) instead of local processes.")] = None,
 ) -> None:
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid, 130 if interrupted."""
     loaded = _load(file, _with_fixes(file, _overrides(set_ or []), fix or []))
     _check_out(out)
     if shards > 1 and (live or pace is not None):
         _error("--shards cannot be used with --live or --pace (they follow one process's world)")
+        raise typer.Exit(2)
+    if scheduler is not None and shards == 1:
+        _error("--scheduler runs the shards of a sharded run: give --shards too")
         raise typer.Exit(2)
     used_seed = loaded.scenario.seed if seed is None else seed
     console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}{_sharding(loaded, shards)}"),
@@ -187,7 +192,7 @@ def run_command(
 
         with progress:
             if shards > 1:
-                result = _run_sharded(loaded, shards, seed, progress)
+                result = _run_sharded(loaded, shards, seed, progress, scheduler)
             else:
                 result = run(loaded, seed, view.tick(progress.tick) if view else progress.tick, pace)
     except KeyboardInterrupt:
@@ -205,12 +210,14 @@ def run_command(
     raise typer.Exit(0 if result.passed else 1)
 
 
-def _run_sharded(loaded: Loaded, shards: int, seed: int | None, progress: RunProgress) -> RunResult:
-    """``--shards``: the run over shard processes; a fleet that cannot be split, or a failed shard, exits 2."""
+def _run_sharded(loaded: Loaded, shards: int, seed: int | None, progress: RunProgress,
+                 scheduler: str | None) -> RunResult:
+    """``--shards``: the run over shard processes or Dask actors; a fleet that cannot be split, a cluster that
+    cannot be reached or a failed shard exits 2."""
     from evesim.scenario.shards import ShardingError, run_sharded
 
     try:
-        return run_sharded(loaded, shards, seed, progress.tick)
+        return run_sharded(loaded, shards, seed, progress.tick, scheduler)
     except ShardingError as exc:
         _error(str(exc))
         raise typer.Exit(2) from None

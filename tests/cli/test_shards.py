@@ -1,8 +1,10 @@
-"""``evesim run --shards``: what it refuses and why, its progress, a failing shard, and the Python API."""
+"""``evesim run --shards``: what it refuses and why, its progress, a failing shard, Dask actors, the Python API."""
 
 from __future__ import annotations
 
 import io
+import json
+import logging
 import os
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from evesim.cli import app
-from evesim.scenario import loader, progress, shards
+from evesim.scenario import loader, progress, shard_hosts, shards
 from evesim.scenario.run import run
 
 ROOT = Path(__file__).parents[2]
@@ -68,14 +70,14 @@ def test_the_python_api_on_one_shard_is_the_unsharded_run() -> None:
 
 def test_a_failing_shard_ends_the_run_with_its_traceback_and_writes_nothing(monkeypatch: pytest.MonkeyPatch,
                                                                           tmp_path: Path) -> None:
-    real = shards._do
+    real = shard_hosts.ShardWorker.do
 
-    def failing(world, meter, command, argument):  # type: ignore[no-untyped-def]
-        if command == "look" and world.shard.index == 1:
+    def failing(self, command, argument=None):  # type: ignore[no-untyped-def]
+        if command == "look" and self.world.shard.index == 1:
             raise RuntimeError("a model bug")
-        return real(world, meter, command, argument)
+        return real(self, command, argument)
 
-    monkeypatch.setattr(shards, "_do", failing)  # the shard processes are forked: they run the patched code
+    monkeypatch.setattr(shard_hosts.ShardWorker, "do", failing)  # the shards are forked: they run the patched code
     result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "2", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "shard 1 failed" in result.output and "RuntimeError: a model bug" in result.output
@@ -83,14 +85,14 @@ def test_a_failing_shard_ends_the_run_with_its_traceback_and_writes_nothing(monk
 
 
 def test_a_shard_that_dies_is_named_with_its_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = shards._do
+    real = shard_hosts.ShardWorker.do
 
-    def dying(world, meter, command, argument):  # type: ignore[no-untyped-def]
-        if command == "look" and world.shard.index == 0:
+    def dying(self, command, argument=None):  # type: ignore[no-untyped-def]
+        if command == "look" and self.world.shard.index == 0:
             os._exit(3)
-        return real(world, meter, command, argument)
+        return real(self, command, argument)
 
-    monkeypatch.setattr(shards, "_do", dying)
+    monkeypatch.setattr(shard_hosts.ShardWorker, "do", dying)
     with pytest.raises(shards.ShardingError, match="shard 0 ended without answering \\(exit code 3\\)"):
         shards.run_sharded(loader.load(TINY), 2)
 
@@ -110,3 +112,31 @@ def test_a_status_reads_a_sample() -> None:
     status = progress.Status.of_sample({"time": 60.0, "onboarded": 2, "events": 40, "state:running": 2,
                                         "state:off": 1, "version:14.5.1": 2, "port:eth0": 100}, 3)
     assert progress.fleet_line(status) == "2/3 onboarded · 2 running · 1 off · 14.5.1: 2 · 40 events"
+
+
+def _files(out: Path) -> dict[str, object]:
+    summary = json.loads((out / "summary.json").read_text())
+    return {"summary": {k: v for k, v in summary.items() if k not in ("wall_s", "speedup")},
+            **{name: (out / name).read_bytes() for name in ("events.parquet", "devices.parquet", "metrics.parquet")}}
+
+
+def test_shards_as_actors_on_a_dask_cluster_of_two_workers_write_the_same_files(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster:
+        sharded = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "2", "--scheduler",
+                                           cluster.scheduler_address, "--out", str(tmp_path / "dask")])
+        assert sharded.exit_code == 0, sharded.output
+        assert "on 2 shards" in sharded.output
+    one = CliRunner().invoke(app, ["run", str(TINY), "-q", "--out", str(tmp_path / "one")])
+    assert one.exit_code == 0, one.output
+    assert _files(tmp_path / "dask") == _files(tmp_path / "one")
+
+
+def test_a_scheduler_needs_shards_and_one_out_of_reach_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2 and "give --shards too" in result.output
+    monkeypatch.setattr(shard_hosts, "CONNECT_TIMEOUT_S", 1.0)
+    result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "2", "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2 and "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in result.output

@@ -1,0 +1,163 @@
+"""Where a sharded run's shards live: forked processes of this machine, or Dask actors on a cluster's workers.
+
+Each shard is a ``ShardWorker``: its part of the world and the commands it answers. A host sends one
+command to every shard and gathers their answers in shard order; a shard that fails or vanishes ends
+the run with a ``ShardingError`` naming it.
+"""
+
+from __future__ import annotations
+
+import signal
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Protocol
+
+from evesim.scenario import build
+from evesim.scenario.expect import meters
+from evesim.scenario.loader import Loaded
+from evesim.scenario.run import FleetEnd, sample
+from evesim.scenario.timeline import Timeline
+from evesim.sim.world import Shard
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+class ShardingError(ValueError):
+    """The scenario cannot be split over shards (the message says why), or a shard failed."""
+
+
+class ShardWorker:
+    """One shard of a run: its part of the world, armed and started, and the commands it answers."""
+
+    def __init__(self, loaded: Loaded, seed: int, shard: Shard) -> None:
+        scenario = loaded.scenario
+        self.apps = [a.name for a in scenario.apps]
+        self.world = build.world(scenario, seed, shard)
+        Timeline(self.world, scenario).arm()
+        self.meters: list[Callable[[], tuple[float, int]]] = meters(self.world, list(scenario.expectations))
+        self.world.start()
+
+    def do(self, command: str, argument: Any = None) -> Any:
+        """``advance`` to a stop (the campaigns' report if they settle there), ``settle`` on the merged report,
+        ``look`` (meters, and the sample if asked), ``end`` (the shard's ``FleetEnd``)."""
+        world = self.world
+        if command == "advance":
+            return world.campaigns.report() if world.advance(argument) else None
+        if command == "settle":
+            world.settle(argument)
+            return None
+        if command == "look":
+            return [m() for m in self.meters], sample(world) if argument else None
+        if command == "end":
+            return FleetEnd.of(world, self.apps)
+        raise ValueError(f"unknown shard command {command!r}")
+
+
+class Host(Protocol):
+    """Shards somewhere, each answering the same command."""
+
+    def all(self, command: str, argument: Any = None) -> list[Any]: ...
+
+    def close(self) -> None: ...
+
+
+class Forked:
+    """Shards as processes forked from this one, over pipes (not spawned: that would import the caller's main
+    module again)."""
+
+    def __init__(self, loaded: Loaded, seed: int, count: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.conns: list[Connection] = []
+        self.procs: list[BaseProcess] = []
+        for index in range(count):
+            here, there = context.Pipe()
+            proc = context.Process(target=_serve, args=(there, loaded, seed, Shard(index, count)),
+                                   name=f"evesim-shard-{index}", daemon=True)
+            proc.start()
+            there.close()
+            self.conns.append(here)
+            self.procs.append(proc)
+
+    def all(self, command: str, argument: Any = None) -> list[Any]:
+        for conn in self.conns:
+            conn.send((command, argument))
+        return [self._answer(index, conn) for index, conn in enumerate(self.conns)]
+
+    def _answer(self, index: int, conn: Connection) -> Any:
+        try:
+            kind, value = conn.recv()
+        except EOFError:
+            proc = self.procs[index]
+            proc.join(timeout=5)
+            raise ShardingError(f"shard {index} ended without answering (exit code {proc.exitcode})") from None
+        if kind == "error":
+            raise ShardingError(f"shard {index} failed:\n{value}")
+        return value
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
+def _serve(conn: Connection, loaded: Loaded, seed: int, shard: Shard) -> None:
+    """A forked shard: build its part of the world, then answer commands until ``end`` or the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driving process handles Ctrl-C and ends the shards
+    try:
+        worker = ShardWorker(loaded, seed, shard)
+        while True:
+            try:
+                command, argument = conn.recv()
+            except EOFError:
+                return
+            conn.send(("ok", worker.do(command, argument)))
+            if command == "end":
+                return
+    except Exception:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+class DaskActors:
+    """Shards as Dask actors on the workers of the cluster at ``scheduler`` (spread over them in turn), driven
+    over Dask's own comms."""
+
+    def __init__(self, loaded: Loaded, seed: int, count: int, scheduler: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ShardingError("--scheduler needs the dist extra: pip install 'evesim[dist]'") from None
+        try:
+            self.client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ShardingError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
+        workers = sorted(self.client.scheduler_info()["workers"])
+        if not workers:
+            self.client.close()
+            raise ShardingError(f"the Dask cluster at {scheduler} has no workers")
+        futures = [self.client.submit(ShardWorker, loaded, seed, Shard(k, count), actor=True, pure=False,
+                                      workers=[workers[k % len(workers)]]) for k in range(count)]
+        self.actors = [self._result(k, future) for k, future in enumerate(futures)]
+
+    def all(self, command: str, argument: Any = None) -> list[Any]:
+        futures = [actor.do(command, argument) for actor in self.actors]
+        return [self._result(k, future) for k, future in enumerate(futures)]
+
+    @staticmethod
+    def _result(index: int, future: Any) -> Any:
+        try:
+            return future.result()
+        except Exception as exc:
+            raise ShardingError(f"shard {index} failed: {type(exc).__name__}: {exc}") from None
+
+    def close(self) -> None:
+        self.client.close()
