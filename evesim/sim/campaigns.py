@@ -100,15 +100,17 @@ class Campaigns:
 
     def settle(self, report: Report) -> None:
         """At a boundary: tick the campaigns under way, then launch those asked for since the last one."""
-        fleet = _ReportedFleet(self.world, report, {d.uuid for d in self.devices if d.uuid})
         rollouts = self.world.core.rollouts
-        rollouts.fleet = fleet
-        rollouts.tick()
-        for campaign in rollouts.list():
-            self._log_new(campaign)
-        pending, self.pending = self.pending, []
-        for launch in pending:
-            self._launch(launch, report)
+        rollouts.fleet = _ReportedFleet(self.world, report, {d.uuid for d in self.devices if d.uuid})
+        try:
+            rollouts.tick()
+            for campaign in rollouts.list():
+                self._log_new(campaign)
+            pending, self.pending = self.pending, []
+            for launch in pending:
+                self._launch(launch, report)
+        finally:
+            rollouts.fleet = self.world.core
 
     def _launch(self, launch: Launch, report: Report) -> None:
         world = self.world

@@ -2,8 +2,9 @@
 
 Its canonical order (what the digest and the Parquet file hold) sorts events by time, then device, then
 the order one device logged them: it does not depend on how the devices' events interleaved, so a fleet
-split over processes logs the same file. A world event done on behalf of a device (a timeline action
-it triggered, its link going down) is ordered with that device's events (its ``owner``).
+split over processes logs the same file. The world's events at one time come first in the order the
+world logged them, then those done on behalf of a device (a timeline action it triggered, its link
+going down: their ``owner``), by device and in the order of that device's events.
 """
 
 from __future__ import annotations

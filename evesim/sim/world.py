@@ -170,6 +170,7 @@ class Shard:
 
     @property
     def primary(self) -> bool:
+        """True for the shard that keeps the world's own events (shard 0)."""
         return self.index == 0
 
 
