@@ -99,18 +99,29 @@ class Forked:
         return value
 
     def close(self) -> None:
+        """Close the pipes (a shard waiting for a command ends) and end any shard still busy a second later."""
         for conn in self.conns:
             conn.close()
         for proc in self.procs:
-            proc.join(timeout=5)
+            proc.join(timeout=1)
             if proc.is_alive():
                 proc.kill()
                 proc.join()
 
 
 def _serve(conn: Connection, loaded: Loaded, seed: int, shard: Shard) -> None:
-    """A forked shard: build its part of the world, then answer commands until ``end`` or the pipe closes."""
+    """A forked shard: build its part of the world, then answer commands until ``end`` or the pipe closes (the
+    driving process ended, as after Ctrl-C: then there is no one to answer)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driving process handles Ctrl-C and ends the shards
+    try:
+        _answer(conn, loaded, seed, shard)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        conn.close()
+
+
+def _answer(conn: Connection, loaded: Loaded, seed: int, shard: Shard) -> None:
     try:
         worker = ShardWorker(loaded, seed, shard)
         while True:
@@ -121,10 +132,10 @@ def _serve(conn: Connection, loaded: Loaded, seed: int, shard: Shard) -> None:
             conn.send(("ok", worker.do(command, argument)))
             if command == "end":
                 return
+    except (BrokenPipeError, ConnectionResetError):
+        raise
     except Exception:
         conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
 
 
 class DaskActors:

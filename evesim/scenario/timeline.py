@@ -201,7 +201,7 @@ def _update(world: World, uuid: str, action: model.Update) -> int:
 
 
 def _rollout(world: World, action: model.Rollout, draw: random.Random) -> None:
-    """A rollout campaign on the controller, launched at the next boundary and ticked at each after
+    """A rollout campaign on the controller, launched at the first boundary from now and ticked at each after
     (``evesim.sim.campaigns``)."""
     world.campaigns.request(Launch(tuple(chosen(world, action.target, draw)), action.version,
                                    batch_size=stages(action.batch_size), batch_fraction=stages(action.batch_fraction),

@@ -84,7 +84,7 @@ class Campaigns:
         return bool(self.pending) or any(c.state != "done" for c in self.world.core.rollouts.list())
 
     def request(self, launch: Launch) -> None:
-        """Launch a campaign at the next boundary."""
+        """Launch a campaign at the first boundary from now (now, if this is one)."""
         self.pending.append(launch)
 
     def report(self) -> Report:
