@@ -15,13 +15,12 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
 from evesim.scenario import build
+from evesim.scenario.executors import CONNECT_TIMEOUT_S
 from evesim.scenario.expect import meters
 from evesim.scenario.loader import Loaded
 from evesim.scenario.run import FleetEnd, sample
 from evesim.scenario.timeline import Timeline
 from evesim.sim.world import Shard
-
-CONNECT_TIMEOUT_S = 10.0
 
 
 class ShardingError(ValueError):
@@ -157,7 +156,11 @@ class DaskActors:
             raise ShardingError(f"the Dask cluster at {scheduler} has no workers")
         futures = [self.client.submit(ShardWorker, loaded, seed, Shard(k, count), actor=True, pure=False,
                                       workers=[workers[k % len(workers)]]) for k in range(count)]
-        self.actors = [self._result(k, future) for k, future in enumerate(futures)]
+        try:
+            self.actors = [self._result(k, future) for k, future in enumerate(futures)]
+        except ShardingError:
+            self.client.close()
+            raise
 
     def all(self, command: str, argument: Any = None) -> list[Any]:
         futures = [actor.do(command, argument) for actor in self.actors]
