@@ -1,4 +1,5 @@
-"""``evesim run``'s progress (fleet counts, refreshed between ticks) and Ctrl-C (prompt, nothing left behind)."""
+"""``evesim run``'s progress (fleet counts, refreshed between ticks) and Ctrl-C (prompt, nothing left behind, no
+shard process either)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from rich.console import Console
 
 from evesim.scenario import loader, progress
@@ -68,16 +70,33 @@ def test_the_progress_shows_events_and_simulated_seconds_per_wall_second(monkeyp
     assert shown.progress.tasks[0].fields["fleet"].endswith("0.5 events/s · 0.5x simulated/wall")
 
 
-def test_ctrl_c_stops_a_run_at_once_and_leaves_no_empty_out(tmp_path: Path) -> None:
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid``."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize(("options", "shards"), [([], 0), (["--shards", "2"], 2)], ids=["one process", "2 shards"])
+def test_ctrl_c_stops_a_run_at_once_and_leaves_no_empty_out(tmp_path: Path, options: list[str], shards: int) -> None:
     out = tmp_path / "new" / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "evesim.cli", "run", str(ONBOARDING), "--out", str(out)],
+    proc = subprocess.Popen([sys.executable, "-m", "evesim.cli", "run", str(ONBOARDING), *options, "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3.0)  # the 1,000-device fleet is being simulated by then (it runs for minutes)
+    time.sleep(4.0)  # the 1,000-device fleet is being simulated by then (it runs for minutes)
     assert proc.poll() is None
+    children = _children(proc.pid)
+    assert len(children) == shards
     proc.send_signal(signal.SIGINT)
     since = time.monotonic()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert time.monotonic() - since < 5
     assert "nothing was written" in err and "Traceback" not in err
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children), "a shard was left behind"
     assert list(tmp_path.iterdir()) == []

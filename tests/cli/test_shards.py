@@ -6,10 +6,6 @@ import io
 import json
 import logging
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -145,33 +141,3 @@ def test_a_scheduler_needs_shards_and_one_out_of_reach_is_named(monkeypatch: pyt
     result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "2", "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2 and "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in result.output
 
-
-def _children(pid: int) -> set[int]:
-    """The processes whose parent is ``pid``."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.add(int(stat.parent.name))
-    return found
-
-
-def test_ctrl_c_ends_a_sharded_run_at_once_and_leaves_no_shard_behind(tmp_path: Path) -> None:
-    onboarding = ROOT / "scenarios" / "fleet-onboarding.yaml"
-    proc = subprocess.Popen([sys.executable, "-m", "evesim.cli", "run", str(onboarding), "--shards", "2", "--out",
-                             str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)  # the shards are simulating the 1,000-device fleet by then (it runs for minutes)
-    assert proc.poll() is None
-    shards_before = _children(proc.pid)
-    assert len(shards_before) == 2
-    proc.send_signal(signal.SIGINT)
-    since = time.monotonic()
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert time.monotonic() - since < 5
-    assert "nothing was written" in err and "Traceback" not in err
-    assert not any(Path(f"/proc/{pid}").exists() for pid in shards_before)
-    assert list(tmp_path.iterdir()) == []
