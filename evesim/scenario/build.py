@@ -13,7 +13,8 @@ from evesim.net.link import LinkParams
 from evesim.scenario import model
 from evesim.sim.appnet import Traffic
 from evesim.sim.service import FaultRule
-from evesim.sim.world import AppSpec, Group, ImageSpec, PortSpec, ProxySpec, Shard, World, WorldSpec
+from evesim.sim.sharding import Shard
+from evesim.sim.world import AppSpec, Group, ImageSpec, PortSpec, ProxySpec, World, WorldSpec
 
 DEFAULT_SUBNET = "10.1.0.0/24"
 """A local network instance's subnet when the scenario gives none."""

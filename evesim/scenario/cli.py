@@ -227,11 +227,12 @@ def _sharding(loaded: Loaded, shards: int) -> str:
     """How the run is split, for its first line ("" for one process)."""
     if shards == 1:
         return ""
-    from evesim.scenario.shards import usable
+    from evesim.scenario.shards import cell_count, plan
 
-    count = usable(loaded.scenario, shards)
-    cells = "" if count == shards else f" (the controller has {count} cell{'s' if count > 1 else ''})"
-    return f" on {count} shard{'s' if count > 1 else ''}{cells}"
+    count, cells = len(plan(loaded.scenario, shards)), cell_count(loaded.scenario)
+    why = ("" if count == shards else f" (the controller has {cells} cell{'s' if cells > 1 else ''})" if cells < shards
+           else " (devices that send each other app traffic run on one shard)")
+    return f" on {count} shard{'s' if count > 1 else ''}{why}"
 
 
 class _LiveView:

@@ -20,7 +20,7 @@ from evesim.scenario.expect import meters
 from evesim.scenario.loader import Loaded
 from evesim.scenario.run import FleetEnd, sample
 from evesim.scenario.timeline import Timeline
-from evesim.sim.world import Shard
+from evesim.sim.sharding import Shard
 
 
 class ShardingError(ValueError):
@@ -66,16 +66,16 @@ class Forked:
     """Shards as processes forked from this one, over pipes (not spawned: that would import the caller's main
     module again)."""
 
-    def __init__(self, loaded: Loaded, seed: int, count: int) -> None:
+    def __init__(self, loaded: Loaded, seed: int, shards: list[Shard]) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
         self.conns: list[Connection] = []
         self.procs: list[BaseProcess] = []
-        for index in range(count):
+        for shard in shards:
             here, there = context.Pipe()
-            proc = context.Process(target=_serve, args=(there, loaded, seed, Shard(index, count)),
-                                   name=f"evesim-shard-{index}", daemon=True)
+            proc = context.Process(target=_serve, args=(there, loaded, seed, shard),
+                                   name=f"evesim-shard-{shard.index}", daemon=True)
             proc.start()
             there.close()
             self.conns.append(here)
@@ -141,7 +141,7 @@ class DaskActors:
     """Shards as Dask actors on the workers of the cluster at ``scheduler`` (spread over them in turn), driven
     over Dask's own comms."""
 
-    def __init__(self, loaded: Loaded, seed: int, count: int, scheduler: str) -> None:
+    def __init__(self, loaded: Loaded, seed: int, shards: list[Shard], scheduler: str) -> None:
         try:
             from distributed import Client
         except ImportError:
@@ -154,8 +154,8 @@ class DaskActors:
         if not workers:
             self.client.close()
             raise ShardingError(f"the Dask cluster at {scheduler} has no workers")
-        futures = [self.client.submit(ShardWorker, loaded, seed, Shard(k, count), actor=True, pure=False,
-                                      workers=[workers[k % len(workers)]]) for k in range(count)]
+        futures = [self.client.submit(ShardWorker, loaded, seed, shard, actor=True, pure=False,
+                                      workers=[workers[shard.index % len(workers)]]) for shard in shards]
         try:
             self.actors = [self._result(k, future) for k, future in enumerate(futures)]
         except ShardingError:

@@ -1,14 +1,14 @@
 """One scenario's fleet split over shards that advance in lock-step, with the outputs of one process.
 
-Each shard runs the devices of some of the controller's cells (``evesim.sim.world.Shard``), in a forked
+Each shard runs the devices of some of the controller's cells (``evesim.sim.sharding.Shard``), in a forked
 process or a Dask actor (``evesim.scenario.shard_hosts``). Devices of different cells share nothing
-inside a window: every shard advances to the next boundary (every ``TICK_S``, the campaigns' tick) or
+inside a window but app traffic, and ``plan`` keeps the cells of devices that send each other traffic on
+one shard. Every shard advances to the next boundary (every ``TICK_S``, the campaigns' tick) or
 look at the fleet, where the campaigns settle on a report merged from every shard, and the expectations
 and samples add up the shards' counts. The event logs merge in canonical order, so ``events.parquet``
 and ``summary.json`` are those of an unsharded run, seed for seed; only the run's wall time differs. A
-scenario whose devices interact in ways a window cannot hold (apps sending traffic to each other, a
-``when`` trigger counted across the fleet or acting on other devices, a fault rule with a request
-``count``) is refused with the reason.
+scenario whose devices interact in ways a window cannot hold (a ``when`` trigger counted across the fleet
+or acting on other devices, a fault rule with a request ``count``) is refused with the reason.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
+
 from evesim.scenario import model
 from evesim.scenario.expect import Judge
 from evesim.scenario.loader import Loaded
@@ -26,6 +28,7 @@ from evesim.scenario.run import MAX_TICK_S, TICKS, FleetEnd, RunResult, add_samp
 from evesim.scenario.shard_hosts import DaskActors, Forked, Host, ShardingError
 from evesim.sim.campaigns import Report
 from evesim.sim.service import split
+from evesim.sim.sharding import Shard, deal
 from evesim.sim.world import windows
 
 MAX_SHARDS = 64
@@ -33,10 +36,8 @@ MAX_SHARDS = 64
 
 def problems(scenario: model.Scenario) -> list[str]:
     """Why a scenario's fleet cannot be split over shards (empty: it can)."""
-    found = [f"apps.{i}.traffic: apps send traffic to other devices' apps"
-             for i, app in enumerate(scenario.apps) if app.traffic]
-    found += [f"controller.faults.{i}.count: the count is of requests to the whole controller"
-              for i, rule in enumerate(scenario.controller.faults) if rule.count is not None]
+    found = [f"controller.faults.{i}.count: the count is of requests to the whole controller"
+             for i, rule in enumerate(scenario.controller.faults) if rule.count is not None]
     for i, action in enumerate(scenario.timeline):
         if isinstance(action, model.ControllerFault) and action.rule.count is not None:
             found.append(f"timeline.{i}.rule.count: the count is of requests to the whole controller")
@@ -50,15 +51,48 @@ def problems(scenario: model.Scenario) -> list[str]:
     return found
 
 
-def usable(scenario: model.Scenario, shards: int) -> int:
-    """How many shards can have devices: at most one per controller cell."""
-    return max(1, min(shards, len(split(scenario.controller.workers, scenario.controller.cells))))
+def plan(scenario: model.Scenario, shards: int) -> list[Shard]:
+    """The shards a run over ``shards`` processes uses: at most one per controller cell, with the cells of devices
+    that send each other app traffic on one shard."""
+    cells = cell_count(scenario)
+    return deal(cells, shards, talking(scenario, cells))
+
+
+def cell_count(scenario: model.Scenario) -> int:
+    """The controller's cells (at most one per worker)."""
+    return len(split(scenario.controller.workers, scenario.controller.cells))
+
+
+def talking(scenario: model.Scenario, cells: int) -> list[set[int]]:
+    """For each set of apps linked by ``traffic``, the cells of every device that may run one of them (in a group's
+    ``apps`` or a ``deploy_app`` target): a flow reaches its peer inside a window, so they stay on one shard."""
+    linked = nx.Graph()
+    linked.add_edges_from((app.name, flow.to) for app in scenario.apps for flow in app.traffic)
+    hosts = _hosts(scenario)
+    return [{index % cells for app in apps for index in hosts.get(app, ())}
+            for apps in nx.connected_components(linked)]
+
+
+def _hosts(scenario: model.Scenario) -> dict[str, set[int]]:
+    """App name → the fleet indices of the devices that may run it (every device a ``deploy_app`` may pick)."""
+    roster = [(f"{group.name}-{i:05d}", group) for group in scenario.fleet for i in range(group.count)]
+    hosts: dict[str, set[int]] = {}
+    for index, (_, group) in enumerate(roster):
+        for app in group.apps:
+            hosts.setdefault(app, set()).add(index)
+    for action in scenario.timeline:
+        if isinstance(action, model.DeployApp):
+            target = action.target
+            hosts.setdefault(action.app, set()).update(
+                index for index, (name, group) in enumerate(roster)
+                if target.group in (None, group.name) and (target.devices is None or name in target.devices))
+    return hosts
 
 
 def run_sharded(loaded: Loaded, shards: int, seed: int | None = None,
                 on_tick: Callable[[float, float, Status], None] | None = None,
                 scheduler: str | None = None) -> RunResult:
-    """Run a loaded scenario over ``shards`` shards (at most one per controller cell): forked processes, or Dask
+    """Run a loaded scenario over ``shards`` shards (as ``plan`` deals them): forked processes, or Dask
     actors on the cluster at ``scheduler``. ``on_tick(now, duration, status)`` reports progress at the start and
     at each sample. Raises ``ShardingError``."""
     scenario = loaded.scenario
@@ -68,8 +102,8 @@ def run_sharded(loaded: Loaded, shards: int, seed: int | None = None,
     if not 1 <= shards <= MAX_SHARDS:
         raise ShardingError(f"shards must be between 1 and {MAX_SHARDS}, not {shards}")
     seed = scenario.seed if seed is None else seed
-    count = usable(scenario, shards)
-    host: Host = Forked(loaded, seed, count) if scheduler is None else DaskActors(loaded, seed, count, scheduler)
+    dealt = plan(scenario, shards)
+    host: Host = Forked(loaded, seed, dealt) if scheduler is None else DaskActors(loaded, seed, dealt, scheduler)
     try:
         return _Drive(loaded, seed, host).run(on_tick)
     finally:

@@ -35,6 +35,7 @@ from evesim.sim.device import SimDevice
 from evesim.sim.events import EventLog
 from evesim.sim.nics import LEASE_S
 from evesim.sim.service import SimController
+from evesim.sim.sharding import Shard
 from evesim.sim.transport import DATASTORE_HOST, SERVER_HOST
 
 EPOCH = 1_780_272_000.0
@@ -154,24 +155,6 @@ class WorldSpec:
     store_limits: Limits = Limits(configs=4, info=4, metrics=4, logs=16, applogs=16, flowlog=2,
                                   hardwarehealth=1, requests=8)
     """How much history the simulated controller keeps per device (latest info is always kept)."""
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Which part of a fleet split over processes a world runs: the devices of the cells ``c`` with
-    ``c % count == index`` (the world's own events are kept by shard 0 only)."""
-
-    index: int = 0
-    count: int = 1
-
-    def owns(self, cell: int) -> bool:
-        """True if this shard runs the devices of ``cell``."""
-        return cell % self.count == self.index
-
-    @property
-    def primary(self) -> bool:
-        """True for the shard that keeps the world's own events (shard 0)."""
-        return self.index == 0
 
 
 @dataclass(frozen=True)

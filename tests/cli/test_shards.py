@@ -45,9 +45,33 @@ def test_what_couples_devices_inside_a_window_is_refused_by_field() -> None:
         "timeline.0.rule.count: the count is of requests to the whole controller"]
 
 
+def test_devices_that_send_each_other_traffic_keep_their_cells_on_one_shard() -> None:
+    scenario = loader.loads("""
+name: s
+duration: 10m
+apps:
+  - {name: a, traffic: [{to: b, port: 80}]}
+  - {name: b}
+  - {name: c, traffic: [{to: d, port: 80}]}
+  - {name: d}
+  - {name: lone}
+fleet:
+  - {name: edge, count: 10, apps: [a]}
+  - {name: hub, count: 1, apps: [b]}
+  - {name: far, count: 2}
+timeline:
+  - {at: 1m, action: deploy_app, app: d, target: group:far}
+  - {at: 1m, action: deploy_app, app: c, target: {devices: [edge-00002]}}
+  - {at: 1m, action: deploy_app, app: lone, target: all}
+""", "s.yaml").scenario
+    assert shards.talking(scenario, 8) == [{0, 1, 2, 3, 4, 5, 6, 7}, {2, 3, 4}]
+    assert shards.talking(scenario, 16) == [set(range(11)), {2, 11, 12}]
+    assert [sorted(s.cells or ()) for s in shards.plan(scenario, 2)] == [list(range(8))]
+
+
 def test_a_fleet_gets_at_most_one_shard_per_cell() -> None:
     scenario = loader.loads(BASE + "controller: {workers: 2, cells: 8}", "s.yaml").scenario
-    assert shards.usable(scenario, 3) == 2 and shards.usable(scenario, 1) == 1
+    assert len(shards.plan(scenario, 3)) == 2 and len(shards.plan(scenario, 1)) == 1
     result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "9", "--set", "controller.cells=2"])
     assert result.exit_code == 0, result.output
     assert "on 2 shards (the controller has 2 cells)" in result.output

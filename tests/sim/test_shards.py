@@ -11,7 +11,8 @@ from evesim.controller import Controller
 from evesim.sim.campaigns import Launch, Report
 from evesim.sim.events import Event, EventLog, digest
 from evesim.sim.service import SimController, split
-from evesim.sim.world import Group, ImageSpec, Shard, World, WorldSpec, windows
+from evesim.sim.sharding import deal
+from evesim.sim.world import Group, ImageSpec, World, WorldSpec, windows
 
 SPEC = WorldSpec(seed=3, groups=(Group("edge", 6), Group("lab", 3)), images=(ImageSpec("14.6.0", 2_000_000),),
                  cells=4, power_on_spread_s=120.0)
@@ -39,8 +40,17 @@ def test_a_cell_never_queues_behind_another() -> None:
     assert service.max_wait_s == 1.0
 
 
+def test_cells_are_dealt_in_turn_and_those_kept_together_go_to_one_shard() -> None:
+    assert [sorted(s.cells or ()) for s in deal(5, 2)] == [[0, 2, 4], [1, 3]]
+    assert [sorted(s.cells or ()) for s in deal(2, 3)] == [[0], [1]]
+    together = [sorted(s.cells or ()) for s in deal(8, 2, [{0, 1, 2}, {2, 6}])]
+    assert together == [[0, 1, 2, 6], [3, 4, 5, 7]]
+    assert [s.index for s in deal(8, 3, [set(range(8))])] == [0]
+    assert all(s.owns(c) for s in deal(1, 1) for c in (0,)) and not deal(4, 2)[0].owns(1)
+
+
 def test_a_shard_runs_the_devices_of_its_cells() -> None:
-    shard = World(SPEC, Shard(1, 2))
+    shard = World(SPEC, deal(4, 2)[1])
     assert [d.name for d in shard.devices] == ["edge-00001", "edge-00003", "edge-00005", "lab-00001"]
     assert [d.cell for d in shard.devices] == [1, 3, 1, 3]
     assert len(shard.roster) == 9 and shard.roster[6] == ("lab-00000", "lab")
@@ -91,7 +101,7 @@ def _lock_step(shards: list[World], until: float) -> None:
 def worlds() -> tuple[World, list[World]]:
     whole = _start(World(SPEC))
     whole.run(1800.0)
-    shards = [_start(World(SPEC, Shard(k, 2))) for k in range(2)]
+    shards = [_start(World(SPEC, shard)) for shard in deal(4, 2)]
     _lock_step(shards, 1800.0)
     return whole, shards
 
