@@ -19,7 +19,10 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-BENCHMARKS = ["controller.py", "fleet.py", "scaling.py", "shards.py", "rollout.py", "sweep.py", "abuse.py"]
+BENCHMARKS = [["controller.py"], ["fleet.py"], ["scaling.py"], ["shards.py"],
+              ["shards.py", "--scenario", str(ROOT / "scenarios" / "staged-rollout-10k.yaml")],
+              ["rollout.py"], ["sweep.py"], ["abuse.py"]]
+"""Each benchmark's script and arguments, in the order they run."""
 PLOT = "scaling.png"
 """The scaling plot ``scaling.py`` draws next to the page."""
 
@@ -77,12 +80,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         results = Path(scratch) / "results.jsonl"
         results.touch()
-        for name in BENCHMARKS:
-            print(f"== {name}", flush=True)
+        for name, *options in BENCHMARKS:
+            print(f"== {' '.join([name, *options])}", flush=True)
             env = {**os.environ, "EVESIM_BENCH_RESULTS": str(results)}
             extra = ["--plot", str(plot)] if name == "scaling.py" else []
-            if subprocess.call([sys.executable, str(HERE / name), *extra], env=env) != 0:
-                failed.append(name)
+            if subprocess.call([sys.executable, str(HERE / name), *options, *extra], env=env) != 0:
+                failed.append(" ".join([name, *options]))
         rows = [json.loads(line) for line in results.read_text().splitlines()]
     args.out.write_text(page(rows, failed, plot.exists()), encoding="utf-8")
     print(f"figures written to {args.out}")

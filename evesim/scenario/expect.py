@@ -176,6 +176,12 @@ class Judge:
         """The ``by`` times of the ``eventually`` expectations, sorted: the run checks exactly at each."""
         return sorted({e.by for e in self.expectations if e.kind == "eventually" and e.by is not None})
 
+    def open(self, final: bool) -> list[int]:
+        """The expectations whose meters the next ``tick`` reads (with ``final``: ``finish``'s too)."""
+        return [index for index, (exp, out) in enumerate(zip(self.expectations, self.outcomes, strict=True))
+                if (exp.kind == "always" and out.passed is not False)
+                or (exp.kind == "eventually" and out.passed is None) or (final and exp.kind == "at_end")]
+
     def tick(self, now: float) -> None:
         """Check ``always`` and ``eventually`` expectations at ``now``."""
         for index, (exp, out) in enumerate(zip(self.expectations, self.outcomes, strict=False)):

@@ -40,7 +40,7 @@ class ShardWorker:
 
     def do(self, command: str, argument: Any = None) -> Any:
         """``advance`` to a stop (the campaigns' report if they settle there), ``settle`` on the merged report,
-        ``look`` (meters, and the sample if asked), ``end`` (the shard's ``FleetEnd``)."""
+        ``look`` (the meters asked for, and the sample if asked), ``end`` (the shard's ``FleetEnd``)."""
         world = self.world
         if command == "advance":
             return world.campaigns.report() if world.advance(argument) else None
@@ -48,7 +48,8 @@ class ShardWorker:
             world.settle(argument)
             return None
         if command == "look":
-            return [m() for m in self.meters], sample(world) if argument else None
+            sampled, wanted = argument
+            return [self.meters[i]() for i in wanted], sample(world) if sampled else None
         if command == "end":
             return FleetEnd.of(world, self.apps)
         raise ValueError(f"unknown shard command {command!r}")

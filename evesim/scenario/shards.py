@@ -112,9 +112,10 @@ def run_sharded(loaded: Loaded, shards: int, seed: int | None = None,
 
 @dataclass
 class _Look:
-    """The fleet's expectation meters and (when asked) sample at one time, added up over the shards."""
+    """The fleet's expectation meters the judge reads next (by expectation) and (when asked) its sample at one time,
+    added up over the shards."""
 
-    meters: list[tuple[float, int]]
+    meters: dict[int, tuple[float, int]]
     sample: dict[str, Any] | None
 
 
@@ -131,7 +132,7 @@ class _Drive:
     def run(self, on_tick: Callable[[float, float, Status], None] | None) -> RunResult:
         scenario = self.loaded.scenario
         duration = scenario.duration
-        latest = self._look(True)
+        latest = self._look(True, [])
         started = time.perf_counter()
         judge = Judge(list(scenario.expectations), [_reader(latest, i) for i in range(len(scenario.expectations))])
         assert latest.sample is not None
@@ -143,8 +144,8 @@ class _Drive:
             for edge in windows(now, stop):
                 self._advance(edge)
             now = stop
-            look = self._look(sampled)
-            latest.meters[:] = look.meters
+            look = self._look(sampled, judge.open(final=stop >= duration))
+            latest.meters = look.meters
             judge.tick(stop)
             if look.sample is not None:
                 samples.append(look.sample)
@@ -159,9 +160,9 @@ class _Drive:
         if reports[0] is not None:  # every shard has the same campaigns: all settle, or none
             self.host.all("settle", Report.merge(reports))
 
-    def _look(self, sampled: bool) -> _Look:
-        parts = self.host.all("look", sampled)
-        meters = [(sum(p[0][i][0] for p in parts), sum(p[0][i][1] for p in parts)) for i in range(len(parts[0][0]))]
+    def _look(self, sampled: bool, wanted: list[int]) -> _Look:
+        parts = self.host.all("look", (sampled, wanted))
+        meters = {i: (sum(p[0][k][0] for p in parts), sum(p[0][k][1] for p in parts)) for k, i in enumerate(wanted)}
         samples = [p[1] for p in parts if p[1] is not None]
         return _Look(meters, add_samples(samples, self.apps) if samples else None)
 
