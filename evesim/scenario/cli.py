@@ -168,22 +168,21 @@ def run_command(
     pace: Annotated[float | None, typer.Option(min=0.001, help="Hold simulated time to this many times real time "
                                                              "(e.g. 60: a minute a second), to watch it live.")]
     = None,
-    shards: Annotated[int, typer.Option(min=1, max=64, help="Split the fleet over this many processes (at most one "
-                                                           "per controller cell); the outputs are the same.")] = 1,
+    shards_given: Annotated[str, typer.Option(
+        "--shards", metavar="N|auto", help="Split the fleet over N processes (at most one per controller cell); auto: "
+        "one per core for a fleet of 50 devices or more that can be split, else one. The outputs are the same.")
+    ] = "auto",
+    reference: Annotated[bool, typer.Option(help="Run in one process: the reference path (as --shards 1).")] = False,
     scheduler: Annotated[str | None, typer.Option(help="Run the shards as actors on this Dask cluster's workers "
                                                        "(tcp://host:port) instead of local processes.")] = None,
 ) -> None:
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid, 130 if interrupted."""
     loaded = _load(file, _with_fixes(file, _overrides(set_ or []), fix or []))
     _check_out(out)
-    if shards > 1 and (live or pace is not None):
-        _error("--shards cannot be used with --live or --pace (they follow one process's world)")
-        raise typer.Exit(2)
-    if scheduler is not None and shards == 1:
-        _error("--scheduler runs the shards of a sharded run: give --shards too")
-        raise typer.Exit(2)
+    shards = _shard_count(loaded, shards_given, reference, live or pace is not None, scheduler)
     used_seed = loaded.scenario.seed if seed is None else seed
-    console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}{_sharding(loaded, shards)}"),
+    split = _sharding(loaded, shards, shards_given == "auto")
+    console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}{split}"),
                   highlight=False, soft_wrap=True)
     progress = RunProgress(console, loaded.scenario.duration, quiet)
     view = _LiveView(port, loaded.scenario.duration) if live else None
@@ -223,14 +222,36 @@ def _run_sharded(loaded: Loaded, shards: int, seed: int | None, progress: RunPro
         raise typer.Exit(2) from None
 
 
-def _sharding(loaded: Loaded, shards: int) -> str:
+def _shard_count(loaded: Loaded, given: str, reference: bool, watched: bool, scheduler: str | None) -> int:
+    """The processes a run uses: ``--shards N``; one with ``--reference``, ``--live`` or ``--pace``; else as many as
+    ``auto_shards`` picks (exit 2 on a bad or clashing value)."""
+    from evesim.scenario.shards import MAX_SHARDS, auto_shards
+
+    if given != "auto" and not (given.isdigit() and 1 <= int(given) <= MAX_SHARDS):
+        _error(f"--shards must be 'auto' or a number from 1 to {MAX_SHARDS}, not {given!r}")
+        raise typer.Exit(2)
+    asked = None if given == "auto" else int(given)
+    if asked is not None and asked > 1 and (reference or watched):
+        _error(f"--shards cannot be used with {'--reference' if reference else '--live or --pace'} (they run "
+               "one process's world)")
+        raise typer.Exit(2)
+    if scheduler is not None and (asked is None or asked == 1):
+        _error("--scheduler runs the shards of a sharded run: give --shards N (more than 1)")
+        raise typer.Exit(2)
+    if asked is not None:
+        return asked
+    return 1 if reference or watched else auto_shards(loaded.scenario)
+
+
+def _sharding(loaded: Loaded, shards: int, auto: bool) -> str:
     """How the run is split, for its first line ("" for one process)."""
     if shards == 1:
         return ""
     from evesim.scenario.shards import cell_count, plan
 
     count, cells = len(plan(loaded.scenario, shards)), cell_count(loaded.scenario)
-    why = ("" if count == shards else f" (the controller has {cells} cell{'s' if cells > 1 else ''})" if cells < shards
+    why = (" (--shards auto; --reference runs one process)" if auto else "" if count == shards
+           else f" (the controller has {cells} cell{'s' if cells > 1 else ''})" if cells < shards
            else " (devices that send each other app traffic run on one shard)")
     return f" on {count} shard{'s' if count > 1 else ''}{why}"
 

@@ -13,6 +13,7 @@ or acting on other devices, a fault rule with a request ``count``) is refused wi
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from evesim.sim.sharding import Shard, deal
 from evesim.sim.world import windows
 
 MAX_SHARDS = 64
+AUTO_MIN_DEVICES = 50
+"""``--shards auto`` splits fleets from this size (below it, starting the shards costs about what they save)."""
 
 
 def problems(scenario: model.Scenario) -> list[str]:
@@ -49,6 +52,14 @@ def problems(scenario: model.Scenario) -> list[str]:
         if "target" not in type(action).model_fields or "target" in action.model_fields_set:
             found.append(f"timeline.{i}: a '{action.action}' triggered by one device acts beyond that device")
     return found
+
+
+def auto_shards(scenario: model.Scenario) -> int:
+    """``--shards auto``: one shard per core this process may use (at most as many as ``plan`` deals) for a fleet of
+    ``AUTO_MIN_DEVICES`` or more that can be split; else 1, the reference path."""
+    if sum(group.count for group in scenario.fleet) < AUTO_MIN_DEVICES or problems(scenario):
+        return 1
+    return len(plan(scenario, min(len(os.sched_getaffinity(0)), MAX_SHARDS)))
 
 
 def plan(scenario: model.Scenario, shards: int) -> list[Shard]:

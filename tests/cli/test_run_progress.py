@@ -83,7 +83,8 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-@pytest.mark.parametrize(("options", "shards"), [([], 0), (["--shards", "2"], 2)], ids=["one process", "2 shards"])
+@pytest.mark.parametrize(("options", "shards"), [(["--reference"], 0), (["--shards", "2"], 2)],
+                         ids=["one process", "2 shards"])
 def test_ctrl_c_stops_a_run_at_once_and_leaves_no_empty_out(tmp_path: Path, options: list[str], shards: int) -> None:
     out = tmp_path / "new" / "out"
     proc = subprocess.Popen([sys.executable, "-m", "evesim.cli", "run", str(ONBOARDING), *options, "--out", str(out)],

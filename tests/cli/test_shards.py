@@ -81,6 +81,47 @@ def test_live_and_pace_follow_one_world_so_they_do_not_shard() -> None:
     for option in (["--live"], ["--pace", "60"]):
         result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "2", *option])
         assert result.exit_code == 2 and "--shards cannot be used with --live or --pace" in result.output
+    result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "2", "--reference"])
+    assert result.exit_code == 2 and "--shards cannot be used with --reference" in result.output
+
+
+@pytest.mark.parametrize("value", ["0", "65", "two", "-1", ""])
+def test_a_shard_count_that_is_neither_auto_nor_1_to_64_is_refused(value: str) -> None:
+    result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", value])
+    assert result.exit_code == 2 and f"--shards must be 'auto' or a number from 1 to 64, not {value!r}" in result.output
+
+
+def _cores(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    monkeypatch.setattr(shards.os, "sched_getaffinity", lambda _: set(range(count)))
+
+
+def test_auto_takes_a_shard_per_core_for_a_fleet_of_50_or_more_that_can_be_split(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def fleet(count: int, extra: str = "") -> object:
+        return loader.loads(BASE.replace("count: 2", f"count: {count}") + extra, "s.yaml").scenario
+
+    _cores(monkeypatch, 4)
+    assert shards.auto_shards(fleet(49)) == 1 and shards.auto_shards(fleet(50)) == 4
+    assert shards.auto_shards(fleet(50, "controller: {workers: 3}")) == 3
+    assert shards.auto_shards(fleet(50, "timeline: [{action: reboot, when: {event: boot, limit: 1}}]")) == 1
+    _cores(monkeypatch, 1)
+    assert shards.auto_shards(fleet(500)) == 1
+
+
+def test_by_default_a_large_fleet_runs_on_a_shard_per_core_and_reference_runs_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cores(monkeypatch, 2)
+    sets = ["--set", "fleet.0.count=50", "--set", "duration=20m"]
+    auto = CliRunner().invoke(app, ["run", str(TINY), "-q", *sets, "--out", str(tmp_path / "auto")])
+    assert auto.exit_code in (0, 1), auto.output
+    assert "on 2 shards (--shards auto; --reference runs one process)" in auto.output
+    one = CliRunner().invoke(app, ["run", str(TINY), "-q", *sets, "--reference", "--out", str(tmp_path / "one")])
+    assert one.exit_code == auto.exit_code and "shard" not in one.output
+    assert _files(tmp_path / "auto") == _files(tmp_path / "one")
+    small = CliRunner().invoke(app, ["run", str(TINY), "-q"])
+    assert small.exit_code == 0 and "shard" not in small.output
+    watched = CliRunner().invoke(app, ["run", str(TINY), "-q", *sets, "--pace", "1000000"])
+    assert watched.exit_code in (0, 1) and "shard" not in watched.output
 
 
 def test_the_python_api_on_one_shard_is_the_unsharded_run() -> None:
@@ -153,14 +194,14 @@ def test_shards_as_actors_on_a_dask_cluster_of_two_workers_write_the_same_files(
                                            cluster.scheduler_address, "--out", str(tmp_path / "dask")])
         assert sharded.exit_code == 0, sharded.output
         assert "on 2 shards" in sharded.output
-    one = CliRunner().invoke(app, ["run", str(TINY), "-q", "--out", str(tmp_path / "one")])
+    one = CliRunner().invoke(app, ["run", str(TINY), "-q", "--reference", "--out", str(tmp_path / "one")])
     assert one.exit_code == 0, one.output
     assert _files(tmp_path / "dask") == _files(tmp_path / "one")
 
 
 def test_a_scheduler_needs_shards_and_one_out_of_reach_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--scheduler", "tcp://127.0.0.1:9"])
-    assert result.exit_code == 2 and "give --shards too" in result.output
+    assert result.exit_code == 2 and "give --shards N (more than 1)" in result.output
     monkeypatch.setattr(shard_hosts, "CONNECT_TIMEOUT_S", 1.0)
     result = CliRunner().invoke(app, ["run", str(TINY), "-q", "--shards", "2", "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2 and "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in result.output

@@ -37,9 +37,11 @@ CASES: dict[str, tuple[str, ...]] = {
 
 
 def event_log_sha256(name: str, out: Path) -> str:
-    """Run the reference form of ``name`` through ``evesim run`` and return its event-log digest."""
+    """Run the reference form of ``name`` through ``evesim run --reference`` (one process) and return its event-log
+    digest."""
     sets = [arg for key in CASES[name] for arg in ("--set", key)]
-    result = CliRunner().invoke(app, ["run", str(SCENARIOS / f"{name}.yaml"), *sets, "--out", str(out), "-q"])
+    result = CliRunner().invoke(app, ["run", str(SCENARIOS / f"{name}.yaml"), *sets, "--out", str(out), "-q",
+                                      "--reference"])
     assert result.exit_code in (0, 1), result.output
     return str(json.loads((out / "summary.json").read_text())["event_log_sha256"])
 

@@ -50,7 +50,7 @@ def summary(out: Path) -> dict:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_sharded_run_writes_what_one_process_writes(name: str, tmp_path: Path) -> None:
-    run(name, tmp_path / "one", "-q")
+    run(name, tmp_path / "one", "-q", "--reference")
     assert summary(tmp_path / "one")["event_log_sha256"] == recorded()[name]
     for shards in (2, 3):
         run(name, tmp_path / f"shards-{shards}", "-q", "--shards", str(shards))
@@ -70,7 +70,7 @@ def test_devices_exchanging_app_traffic_share_a_shard_while_the_rest_of_the_flee
     file.write_text(yaml.safe_dump(plant))
     scenario = loader.load(file).scenario
     assert [sorted(s.cells or ()) for s in plan(scenario, 2)] == [[0, 1, 2, 3], [4, 5, 6, 7]]
-    one = run_file(file, tmp_path / "one", "-q")
+    one = run_file(file, tmp_path / "one", "-q", "--reference")
     split = run_file(file, tmp_path / "two", "-q", "--shards", "2")
     assert "on 2 shards" in split and "on 2 shards" not in one
     same_outputs(tmp_path / "one", tmp_path / "two", "the plant on 2 shards")
