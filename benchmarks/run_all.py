@@ -20,6 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 BENCHMARKS = [["controller.py"], ["fleet.py"], ["scaling.py"], ["shards.py"],
+              ["shards.py", "--devices", "10000", "--hours", "0.5", "--steady"],
               ["shards.py", "--scenario", str(ROOT / "scenarios" / "staged-rollout-10k.yaml")],
               ["rollout.py"], ["sweep.py"], ["abuse.py"]]
 """Each benchmark's script and arguments, in the order they run."""
