@@ -179,15 +179,16 @@ def run_command(
     """Run a scenario; exit 1 if an expectation fails, 2 if the scenario is invalid, 130 if interrupted."""
     loaded = _load(file, _with_fixes(file, _overrides(set_ or []), fix or []))
     _check_out(out)
-    shards = _shard_count(loaded, shards_given, reference, live or pace is not None, scheduler)
-    used_seed = loaded.scenario.seed if seed is None else seed
-    split = _sharding(loaded, shards, shards_given == "auto")
-    console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}{split}"),
-                  highlight=False, soft_wrap=True)
     progress = RunProgress(console, loaded.scenario.duration, quiet)
     view = _LiveView(port, loaded.scenario.duration) if live else None
     try:
-        from evesim.scenario.run import run  # slow to import: Ctrl-C meanwhile is an interrupt like any other
+        # the planner and the runner are slow to import: Ctrl-C meanwhile is an interrupt like any other
+        shards = _shard_count(loaded, shards_given, reference, live or pace is not None, scheduler)
+        used_seed = loaded.scenario.seed if seed is None else seed
+        split = _sharding(loaded, shards, shards_given == "auto")
+        console.print(escape(f"running {loaded.scenario.name} ({file}) with seed {used_seed}{split}"),
+                      highlight=False, soft_wrap=True)
+        from evesim.scenario.run import run
 
         with progress:
             if shards > 1:
