@@ -79,6 +79,8 @@ def talking(scenario: model.Scenario, cells: int) -> list[set[int]]:
     ``apps`` or a ``deploy_app`` target): a flow reaches its peer inside a window, so they stay on one shard."""
     linked = nx.Graph()
     linked.add_edges_from((app.name, flow.to) for app in scenario.apps for flow in app.traffic)
+    if not linked:  # no traffic: no need to walk the whole roster
+        return []
     hosts = _hosts(scenario)
     return [{index % cells for app in apps for index in hosts.get(app, ())}
             for apps in nx.connected_components(linked)]
