@@ -1,8 +1,10 @@
 """Controller service-core throughput: 304 config polls and info posts per second, both crypto modes.
 
 Runs on one core (pinned where the OS allows) with ``MemoryStore`` and prints each rate next to
-the cost of only parsing and serialising the same messages, measured in the same run.
-Usage: ``python benchmarks/controller.py [--devices N] [--seconds S]``.
+the cost of only parsing and serialising the same messages, measured in the same run. Then it
+measures how the core scales over processes, as a served controller (full crypto) would: 1 and
+``--processes`` cores polling at once, each with a store of its own, then all over one SQLite file.
+Usage: ``python benchmarks/controller.py [--devices N] [--seconds S] [--processes N]``.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import argparse
 import gc
 import gzip
+import multiprocessing
 import os
 import random
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from google.protobuf import json_format
 from results import record
@@ -24,7 +29,7 @@ from evesim.api import certs, envelope, pb
 from evesim.api.certs import Usage
 from evesim.api.envelope import CryptoMode
 from evesim.controller import Controller, ControllerIdentity
-from evesim.controller.stores import MemoryStore
+from evesim.controller.stores import MemoryStore, SqliteStore, Store
 
 API = "/api/v2/edgedevice"
 PROTO = {"content-type": "application/x-proto-binary"}
@@ -41,11 +46,12 @@ class Fleet:
     sealers: list[Callable[[bytes], bytes]]
 
 
-def build_fleet(crypto: CryptoMode, devices: int) -> Fleet:
-    """Register ``devices`` devices, attest them and precompute one signed poll and info body each."""
+def build_fleet(crypto: CryptoMode, devices: int, store: Store | None = None) -> Fleet:
+    """Register ``devices`` devices, attest them and precompute one signed poll and info body each (in
+    ``store``, a fresh ``MemoryStore`` by default)."""
     clock = [1_767_225_600.0]
     ctl = Controller(
-        store=MemoryStore(),
+        store=MemoryStore() if store is None else store,
         identity=ControllerIdentity.generate(seed=b"bench"),
         crypto=crypto,
         clock=lambda: clock[0],
@@ -161,6 +167,83 @@ def memory_per_device(devices: int = 200) -> float:
     return used / devices
 
 
+Poll = tuple[str, bytes]
+
+
+def _poll_for(ctl: Controller, polls: list[Poll], seconds: float, start: object) -> float:
+    """304 polls per second through ``ctl`` for ``seconds``, from when every process has reached ``start``."""
+    cycle = _cycler(polls)
+    start.wait()  # type: ignore[attr-defined]
+    done, begun = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - begun) < seconds:
+        for _ in range(100):
+            path, body = cycle()
+            if ctl.handle("POST", path, body, PROTO).status != 304:
+                raise RuntimeError(f"{path} was not answered 304")
+        done += 100
+    return done / elapsed
+
+
+def _unpin(cores: set[int]) -> None:
+    """Let this process run on every core the benchmark was given (the parent pins itself to one)."""
+    if cores:
+        os.sched_setaffinity(0, cores)
+
+
+def _own_store(cores: set[int], devices: int, seconds: float, start: object, rates: object) -> None:
+    """A process with a core and a ``MemoryStore`` of its own: its poll rate."""
+    _unpin(cores)
+    fleet = build_fleet(CryptoMode.FULL, devices)
+    rates.put(_poll_for(fleet.ctl, fleet.polls, seconds, start))  # type: ignore[attr-defined]
+
+
+def _shared_store(cores: set[int], path: str, polls: list[Poll], seconds: float, start: object,
+                  rates: object) -> None:
+    """A process with a core over the SQLite file at ``path``, as a served controller's worker would be: its rate."""
+    _unpin(cores)
+    ctl = Controller(store=SqliteStore(path), identity=ControllerIdentity.generate(seed=b"bench"))
+    rates.put(_poll_for(ctl, polls, seconds, start))  # type: ignore[attr-defined]
+
+
+def over_processes(cores: set[int], devices: int, seconds: float, processes: int) -> dict[str, dict[int, float]]:
+    """Total 304 polls per second (full crypto) of 1 and ``processes`` cores polling at once: each with a
+    ``MemoryStore`` of its own (what the machine gives), then all over one SQLite file in WAL mode."""
+    spawn = multiprocessing.get_context("spawn")
+    totals: dict[str, dict[int, float]] = {"own": {}, "shared": {}}
+    with TemporaryDirectory() as scratch:
+        path = str(Path(scratch) / "store.sqlite")
+        store = SqliteStore(path)
+        polls = build_fleet(CryptoMode.FULL, devices, store).polls
+        store.close()
+        for count in (1, processes):
+            for kind in totals:
+                start, rates = spawn.Barrier(count), spawn.Queue()
+                args = [(cores, devices, seconds, start, rates) if kind == "own" else
+                        (cores, path, polls[k::count], seconds, start, rates) for k in range(count)]
+                workers = [spawn.Process(target=_own_store if kind == "own" else _shared_store, args=a)
+                           for a in args]
+                for worker in workers:
+                    worker.start()
+                totals[kind][count] = sum(rates.get(timeout=600) for _ in workers)
+                for worker in workers:
+                    worker.join(timeout=60)
+    return totals
+
+
+def report_processes(cores: set[int], devices: int, seconds: float, processes: int) -> None:
+    """Print and record ``over_processes``: each total and the scaling from 1 to ``processes``."""
+    totals = over_processes(cores, devices, seconds, processes)
+    name = f"controller core over processes ({devices} devices, crypto full)"
+    print(f"\n304 polls through the core (crypto full, as served), 1 and {processes} processes polling at once")
+    print(f"{'stores':<28} {'1 process/s':>12} {f'{processes} processes/s':>15} {'scaling':>8}")
+    for kind, label in (("own", "a MemoryStore each"), ("shared", "one SQLite file (WAL)")):
+        one, many = totals[kind][1], totals[kind][processes]
+        print(f"{label:<28} {one:>12,.0f} {many:>15,.0f} {many / one:>7.2f}x")
+        record(name, f"poll-304, 1 process, {label} (per s)", round(one))
+        record(name, f"poll-304, {processes} processes, {label} (per s)", round(many))
+        record(name, f"scaling, {processes} processes / 1, {label}", f"{many / one:.2f}x")
+
+
 def _metrics() -> bytes:
     """A device metrics message of typical size: memory, two disks, two interfaces."""
     msg = pb.metrics.ZMetricMsg(devID="x")
@@ -178,9 +261,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
+    parser.add_argument("--processes", type=int, default=2, help="processes in the scaling measurement (0: skip it)")
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    if cores:
+        os.sched_setaffinity(0, {min(cores)})
     print(f"controller service core, {args.devices} devices, MemoryStore, one core")
     print(f"{'request':<10} {'crypto':<8} {'per second':>12} {'codec only/s':>13} {'target':>8}")
     for crypto in (CryptoMode.TRUSTED, CryptoMode.FULL):
@@ -198,6 +283,8 @@ def main() -> None:
     print(f" ({per_device * 10_000 / 2**30:,.1f} GiB for 10,000 devices)")
     record(f"controller core ({args.devices} devices, one core)", "MemoryStore per device, full histories (KiB)",
            round(per_device / 1024))
+    if args.processes > 1:
+        report_processes(cores, args.devices, args.seconds, args.processes)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-BENCHMARKS = [["controller.py"], ["fleet.py"], ["scaling.py"], ["shards.py"],
+BENCHMARKS = [["controller.py"], ["loadgen.py"], ["fleet.py"], ["scaling.py"], ["shards.py"],
               ["shards.py", "--devices", "10000", "--hours", "0.5", "--steady"],
               ["rollout.py"], ["sweep.py"], ["abuse.py"]]
 """Each benchmark's script and arguments, in the order they run. ``shards.py --scenario
