@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent
 BENCHMARKS = [["controller.py"], ["loadgen.py"], ["fleet.py"], ["scaling.py"], ["shards.py"],
               ["shards.py", "--devices", "10000", "--hours", "0.5", "--steady"],
-              ["rollout.py"], ["sweep.py"], ["abuse.py"]]
+              ["rollout.py"], ["sweep.py"], ["abuse.py"], ["compiled.py"]]
 """Each benchmark's script and arguments, in the order they run. ``shards.py --scenario
 scenarios/staged-rollout-10k.yaml`` is not among them: in one process alone it runs for more than 40 minutes."""
 PLOT = "scaling.png"

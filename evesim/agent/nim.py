@@ -442,8 +442,9 @@ def run() -> Generator[Any, Any, None]:
     seen = 0
     while True:
         manager.config = yield from topics.global_config()
-        watch = (topics.DPC_CONFIG, topics.LINK, topics.LED) if manager.led.stored is not None else (
-            topics.DPC_CONFIG, topics.LINK)
+        watch: tuple[str, ...] = (topics.DPC_CONFIG, topics.LINK)
+        if manager.led.stored is not None:
+            watch = (*watch, topics.LED)
         now = yield fx.Now()
         due = manager.due()
         seen = yield fx.Wait(watch, seen, None if due is None else max(due - now, 0.0))

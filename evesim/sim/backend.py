@@ -6,7 +6,6 @@ table maps an effect type to its handler; ``_on`` has mypy check that the handle
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
@@ -247,9 +246,12 @@ def drive(dev: AgentHost, gen: Generator[Any, Any, Any], agent: str) -> Generato
     debt = 0.0
     result: Any = None
     effect: Any = None
+    agent_raised = True
     try:
         while True:
+            agent_raised = True
             effect = send(result)
+            agent_raised = False
             world.effects += 1
             cls = effect.__class__
             handler = instant.get(cls)
@@ -278,6 +280,6 @@ def drive(dev: AgentHost, gen: Generator[Any, Any, Any], agent: str) -> Generato
     except simpy.Interrupt:
         gen.close()
     except Exception as exc:
-        if inspect.getgeneratorstate(gen) == inspect.GEN_CLOSED:  # the agent itself raised
+        if agent_raised:
             raise
         raise fx.EffectFailed.performing(dev.name, agent, effect, exc) from exc
