@@ -19,6 +19,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -170,10 +172,10 @@ def memory_per_device(devices: int = 200) -> float:
 Poll = tuple[str, bytes]
 
 
-def _poll_for(ctl: Controller, polls: list[Poll], seconds: float, start: object) -> float:
+def _poll_for(ctl: Controller, polls: list[Poll], seconds: float, start: Barrier) -> float:
     """304 polls per second through ``ctl`` for ``seconds``, from when every process has reached ``start``."""
     cycle = _cycler(polls)
-    start.wait()  # type: ignore[attr-defined]
+    start.wait()
     done, begun = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - begun) < seconds:
         for _ in range(100):
@@ -190,19 +192,19 @@ def _unpin(cores: set[int]) -> None:
         os.sched_setaffinity(0, cores)
 
 
-def _own_store(cores: set[int], devices: int, seconds: float, start: object, rates: object) -> None:
+def _own_store(cores: set[int], devices: int, seconds: float, start: Barrier, rates: Queue[float]) -> None:
     """A process with a core and a ``MemoryStore`` of its own: its poll rate."""
     _unpin(cores)
     fleet = build_fleet(CryptoMode.FULL, devices)
-    rates.put(_poll_for(fleet.ctl, fleet.polls, seconds, start))  # type: ignore[attr-defined]
+    rates.put(_poll_for(fleet.ctl, fleet.polls, seconds, start))
 
 
-def _shared_store(cores: set[int], path: str, polls: list[Poll], seconds: float, start: object,
-                  rates: object) -> None:
+def _shared_store(cores: set[int], path: str, polls: list[Poll], seconds: float, start: Barrier,
+                  rates: Queue[float]) -> None:
     """A process with a core over the SQLite file at ``path``, as a served controller's worker would be: its rate."""
     _unpin(cores)
     ctl = Controller(store=SqliteStore(path), identity=ControllerIdentity.generate(seed=b"bench"))
-    rates.put(_poll_for(ctl, polls, seconds, start))  # type: ignore[attr-defined]
+    rates.put(_poll_for(ctl, polls, seconds, start))
 
 
 def over_processes(cores: set[int], devices: int, seconds: float, processes: int) -> dict[str, dict[int, float]]:
