@@ -164,7 +164,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the baseline phase (minimum of the "
                         "abuse phase, which lasts until the fuzzers are done)")
     args = parser.parse_args()
-    with served(None) as directory:
+    with served(None) as (directory, _):
         fleet_cert = Issued(key=certs.load_key(directory.onboard_key.read_bytes()),
                             cert=certs.load_cert(directory.onboard_cert.read_bytes()))
         fleet = [onboard(directory, f"fleet-{n}") for n in range(args.devices)]

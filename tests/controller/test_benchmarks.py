@@ -41,3 +41,11 @@ def test_served_polls_are_measured_with_the_cpu_each_costs_the_server_and_the_cl
     for count in (1, 4):
         assert rows[f"server CPU per poll, {count} connection(s) (us)"]["value"] > 0
         assert rows[f"client CPU per poll, {count} connection(s) (us)"]["value"] > 0
+
+
+def test_the_abuse_benchmark_runs_a_fleet_beside_attackers_and_records_its_targets(tmp_path: Path) -> None:
+    out, rows = _rows("abuse.py", "--devices", "2", "--fuzz", "60", "--slow", "5", "--seconds", "1",
+                      tmp_path=tmp_path)
+    assert "acknowledged infos" in out
+    assert rows["5xx answers"]["value"] == 0 and rows["5xx answers"]["met"] is True
+    assert rows["acknowledged writes lost"]["value"] == 0 and rows["acknowledged writes lost"]["met"] is True
