@@ -66,6 +66,8 @@ Measured by `python benchmarks/run_all.py` (`make bench`) on {when}: {machine()}
 Each benchmark measures its own baseline in the same run (a bare SimPy loop, the steady state, one
 worker, the codec alone, the fleet without abuse), so ratios hold across machines better than the
 absolute figures. Run one benchmark alone for its full report; `--help` lists its options.
+`shards.py --scenario scenarios/staged-rollout-10k.yaml` (the staged rollout at its full size, which runs for more
+than 40 minutes in one process) is not among them: run it alone.
 {note}
 {table(rows)}
 {picture}"""
