@@ -246,9 +246,10 @@ def drive(dev: AgentHost, gen: Generator[Any, Any, Any], agent: str) -> Generato
     debt = 0.0
     result: Any = None
     effect: Any = None
-    agent_raised = True
     try:
         while True:
+            # set around send() rather than read from inspect.getgeneratorstate, which a generator compiled by
+            # mypyc (benchmarks/compiled.py) cannot answer
             agent_raised = True
             effect = send(result)
             agent_raised = False
