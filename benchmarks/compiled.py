@@ -45,7 +45,7 @@ def compile_hot(scratch: Path, modules: list[str]) -> None:
     print(f"compiled {len(modules)} modules with mypyc in {time.perf_counter() - started:.0f} s")
 
 
-def measure(devices: int, hours: float, probe: str) -> dict[str, object]:
+def measure(devices: int, hours: float, probe: str) -> dict[str, float | str | bool]:
     """Run the fleet here: CPU seconds of ``hours`` of steady state, the event log's digest, and whether module
     ``probe`` (one of those compiled) was imported compiled."""
     from fleet import fleet
@@ -57,11 +57,12 @@ def measure(devices: int, hours: float, probe: str) -> dict[str, object]:
     cpu = time.process_time() - started
     digest = hashlib.sha256(repr(world.log.canonical()).encode()).hexdigest()
     compiled = not str(importlib.import_module(probe).__file__).endswith(".py")
-    return {"cpu_s": cpu, "digest": digest, "events": len(world.log), "compiled": compiled}
+    return {"cpu_s": cpu, "digest": digest, "compiled": compiled}
 
 
-def run_once(scratch: Path | None, devices: int, hours: float, probe: str) -> dict[str, object]:
-    """``measure`` in a fresh process: compiled modules from ``scratch`` first on the path, else plain Python."""
+def run_once(scratch: Path | None, devices: int, hours: float, probe: str) -> tuple[float, str]:
+    """``measure`` in a fresh process (compiled modules from ``scratch`` first on the path, else plain Python): its
+    CPU seconds and event-log digest."""
     env = dict(os.environ)
     if scratch is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(scratch), env.get("PYTHONPATH", "")])
@@ -70,10 +71,10 @@ def run_once(scratch: Path | None, devices: int, hours: float, probe: str) -> di
     done = subprocess.run(command, cwd=Path(__file__).parent, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"the {'compiled' if scratch else 'plain'} run failed:\n{done.stderr[-3000:]}")
-    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    result = json.loads(done.stdout.splitlines()[-1])
     if result["compiled"] is not (scratch is not None):
         raise SystemExit("the run did not import the modules it was meant to")
-    return result
+    return float(result["cpu_s"]), str(result["digest"])
 
 
 def main() -> None:
@@ -93,13 +94,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         compile_hot(scratch, modules)
-        runs: dict[str, list[dict[str, object]]] = {"plain": [], "compiled": []}
+        cpu: dict[str, list[float]] = {"plain": [], "compiled": []}
+        digests: set[str] = set()
         for n in range(args.rounds):
             for kind, where in (("plain", None), ("compiled", scratch)):
-                runs[kind].append(run_once(where, args.devices, args.hours, probe))
-                print(f"  round {n + 1} {kind:<8} {runs[kind][-1]['cpu_s']:.2f} s of CPU", flush=True)
-    plain, compiled = (statistics.median(float(str(r["cpu_s"])) for r in runs[k]) for k in ("plain", "compiled"))
-    same = len({r["digest"] for r in runs["plain"] + runs["compiled"]}) == 1
+                seconds, digest = run_once(where, args.devices, args.hours, probe)
+                cpu[kind].append(seconds)
+                digests.add(digest)
+                print(f"  round {n + 1} {kind:<8} {seconds:.2f} s of CPU", flush=True)
+    plain, compiled = statistics.median(cpu["plain"]), statistics.median(cpu["compiled"])
+    same = len(digests) == 1
     print(f"{args.devices} devices, {args.hours:g} h of steady state, median of {args.rounds}: plain {plain:.2f} s, "
           f"compiled {compiled:.2f} s of CPU: {plain / compiled:.2f}x; same event log: {'yes' if same else 'NO'}")
     name = f"compiled hot modules ({len(modules)} by mypyc, {args.devices} devices, {args.hours:g} h)"

@@ -175,15 +175,14 @@ Poll = tuple[str, bytes]
 def _poll_for(ctl: Controller, polls: list[Poll], seconds: float, start: Barrier) -> float:
     """304 polls per second through ``ctl`` for ``seconds``, from when every process has reached ``start``."""
     cycle = _cycler(polls)
+
+    def poll() -> None:
+        path, body = cycle()
+        if ctl.handle("POST", path, body, PROTO).status != 304:
+            raise RuntimeError(f"{path} was not answered 304")
+
     start.wait()
-    done, begun = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - begun) < seconds:
-        for _ in range(100):
-            path, body = cycle()
-            if ctl.handle("POST", path, body, PROTO).status != 304:
-                raise RuntimeError(f"{path} was not answered 304")
-        done += 100
-    return done / elapsed
+    return rate(poll, seconds)
 
 
 def _unpin(cores: set[int]) -> None:
